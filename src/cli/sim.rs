@@ -1,0 +1,127 @@
+//! `emaillog sim serve`: the simulator as a process of its own.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use clap::{Args, Subcommand};
+
+use crate::sim::{Seed, SimConfig, SimServer};
+
+#[derive(Debug, Subcommand)]
+pub enum SimCommand {
+    /// Serve Graph and the identity platform on ADDR until interrupted.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on; port 0 picks a free one.
+    #[arg(long, default_value = "127.0.0.1:0")]
+    addr: SocketAddr,
+    /// Start empty, or with the demo organisation and a stream of mail.
+    #[arg(long, value_enum, default_value = "empty")]
+    seed: Seed,
+    /// The registered app's client id.
+    #[arg(long, default_value = crate::sim::state::DEFAULT_CLIENT_ID)]
+    client_id: String,
+    /// The registered app's client secret.
+    #[arg(long, default_value = crate::sim::state::DEFAULT_CLIENT_SECRET)]
+    client_secret: String,
+    /// Latency added to every Graph request, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    latency_ms: u64,
+    /// Throttling window per app and mailbox, as REQUESTS/SECONDS.
+    #[arg(long, default_value = "10000/600", value_parser = parse_limit)]
+    limit: (usize, u64),
+    /// Requests in flight allowed per app and mailbox.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    concurrency: u64,
+    /// Lifetime of access tokens, in seconds.
+    #[arg(long, default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..))]
+    token_ttl: u64,
+    /// Device-code polling interval the service asks for, in seconds.
+    #[arg(long, default_value_t = 5)]
+    device_interval: u64,
+    /// Lifetime of a device code, in seconds.
+    #[arg(long, default_value_t = 900, value_parser = clap::value_parser!(u64).range(1..))]
+    device_code_ttl: u64,
+    /// With --seed demo: folder for salespeople.csv and contacts.csv.
+    #[arg(long)]
+    people_dir: Option<PathBuf>,
+    /// With --seed demo: mean seconds between arriving messages.
+    #[arg(long, default_value_t = 4.0)]
+    arrival_secs: f64,
+}
+
+fn parse_limit(s: &str) -> Result<(usize, u64), String> {
+    let (n, secs) = s.split_once('/').ok_or_else(|| format!("'{s}' is not REQUESTS/SECONDS, e.g. 10000/600"))?;
+    let n: usize = n.trim().parse().map_err(|_| format!("'{n}' is not a whole number of requests"))?;
+    let secs: u64 = secs.trim().parse().map_err(|_| format!("'{secs}' is not a whole number of seconds"))?;
+    if n == 0 || secs == 0 {
+        return Err("both numbers in REQUESTS/SECONDS must be at least 1".into());
+    }
+    Ok((n, secs))
+}
+
+impl ServeArgs {
+    pub fn config(&self) -> anyhow::Result<SimConfig> {
+        if !(self.arrival_secs.is_finite() && self.arrival_secs > 0.0) {
+            bail!("--arrival-secs must be a positive number of seconds");
+        }
+        Ok(SimConfig {
+            seed: self.seed,
+            client_id: self.client_id.clone(),
+            client_secret: self.client_secret.clone(),
+            latency: Duration::from_millis(self.latency_ms),
+            limit: self.limit.0,
+            window: Duration::from_secs(self.limit.1),
+            concurrency: self.concurrency as usize,
+            token_ttl: Duration::from_secs(self.token_ttl),
+            device_interval_secs: self.device_interval,
+            device_code_ttl: Duration::from_secs(self.device_code_ttl),
+            people_dir: self.people_dir.clone(),
+            arrival_every: Duration::from_secs_f64(self.arrival_secs),
+            ..SimConfig::default()
+        })
+    }
+}
+
+pub async fn run(cmd: SimCommand) -> anyhow::Result<()> {
+    match cmd {
+        SimCommand::Serve(args) => serve(args).await,
+    }
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let config = args.config()?;
+    let server = SimServer::start(args.addr, config).await.with_context(|| format!("cannot listen on {}", args.addr))?;
+    println!("listening on {}", server.base_url());
+    println!("graph: {}  authority: {}", server.graph_url(), server.base_url());
+    if !server.addr().ip().is_loopback() {
+        println!("note: not a loopback address, so the /_sim/ control API is not served");
+    }
+    if let (Seed::Demo, Some(dir)) = (args.seed, &args.people_dir) {
+        println!("demo people: {}, {}", dir.join("salespeople.csv").display(), dir.join("contacts.csv").display());
+    }
+    wait_for_stop().await;
+    server.stop().await;
+    Ok(())
+}
+
+/// Waits for Ctrl-C or SIGTERM.
+pub async fn wait_for_stop() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}

@@ -1,0 +1,6 @@
+//! emaillog: turns the email salespeople exchange with customers into a sales
+//! interaction log. See `README.md` and `docs/` for the product; each module's
+//! own docs say what it holds.
+
+pub mod cli;
+pub mod sim;

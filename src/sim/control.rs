@@ -1,0 +1,178 @@
+//! The control API under `/_sim/`, for tests and the demo: add and read
+//! messages, decide sign-ins, expire and revoke tokens, inject faults, reset.
+//! Served only when the simulator listens on a loopback address.
+
+use axum::http::Method;
+use serde_json::{Value, json};
+
+use super::faults::Faults;
+use super::graph::render::{View, message_json, normalize_new_message};
+use super::http::{SimRequest, SimResponse, graph_error};
+use super::identity::decide_device;
+use super::state::Sim;
+use super::tokens::{AuthorizeMode, DeviceState};
+
+fn ok() -> SimResponse {
+    SimResponse::json(200, json!({"ok": true}))
+}
+
+fn bad(message: &str) -> SimResponse {
+    graph_error(400, "BadRequest", message)
+}
+
+fn string_field(req: &SimRequest, name: &str) -> Result<String, SimResponse> {
+    let body = req.json_body()?;
+    body.get(name)
+        .and_then(Value::as_str)
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| bad(&format!("The JSON body needs a non-empty string '{name}'.")))
+}
+
+pub fn serve(sim: &Sim, req: &SimRequest) -> SimResponse {
+    let segs: Vec<&str> = req.segments[1..].iter().map(String::as_str).collect();
+    let m = &req.method;
+    let result = match segs.as_slice() {
+        ["mailboxes", address, "folders", folder, "messages"] if m == Method::POST => add_messages(sim, req, address, folder),
+        ["mailboxes", address, "folders", folder, "messages"] if m == Method::GET => list_messages(sim, req, address, folder),
+        ["device", "approve"] if m == Method::POST => decide(sim, req, true),
+        ["device", "decline"] if m == Method::POST => decide(sim, req, false),
+        ["authorize", "approve"] if m == Method::POST => string_field(req, "account").map(|a| {
+            sim.state().tokens.authorize_mode = AuthorizeMode::Approve(a);
+            ok()
+        }),
+        ["authorize", "decline"] if m == Method::POST => {
+            sim.state().tokens.authorize_mode = AuthorizeMode::Decline;
+            Ok(ok())
+        }
+        ["authorize", "interactive"] if m == Method::POST => {
+            sim.state().tokens.authorize_mode = AuthorizeMode::Interactive;
+            Ok(ok())
+        }
+        ["tokens", "expire"] if m == Method::POST => {
+            sim.state().tokens.expire_all();
+            Ok(ok())
+        }
+        ["refresh-tokens", "revoke"] if m == Method::POST => string_field(req, "account").map(|a| {
+            let revoked = sim.state().tokens.revoke_account(&a);
+            SimResponse::json(200, json!({"ok": true, "revoked": revoked}))
+        }),
+        ["delta", "expire"] if m == Method::POST => {
+            sim.state().deltas.clear();
+            Ok(ok())
+        }
+        ["faults"] if m == Method::POST => set_faults(sim, req),
+        ["faults"] if m == Method::DELETE => {
+            sim.state().faults = None;
+            Ok(ok())
+        }
+        ["stats"] if m == Method::GET => {
+            let stats = sim.throttle.lock().unwrap_or_else(|p| p.into_inner()).stats;
+            Ok(SimResponse::json(200, json!(stats)))
+        }
+        ["reset"] if m == Method::POST => {
+            let mut st = sim.state();
+            st.mailboxes.clear();
+            st.tokens = Default::default();
+            st.faults = None;
+            st.deltas.clear();
+            drop(st);
+            sim.throttle.lock().unwrap_or_else(|p| p.into_inner()).clear();
+            Ok(ok())
+        }
+        _ => Err(graph_error(404, "NotFound", &format!("No control route {} {}. See the README's table of /_sim/ routes.", req.method, req.path))),
+    };
+    result.unwrap_or_else(|e| e)
+}
+
+fn decide(sim: &Sim, req: &SimRequest, approve: bool) -> Result<SimResponse, SimResponse> {
+    let user_code = string_field(req, "user_code")?;
+    let decision = if approve {
+        let account = string_field(req, "account")?;
+        if !account.contains('@') {
+            return Err(bad("account must be an email address such as admin@contoso.example."));
+        }
+        DeviceState::Approved(account)
+    } else {
+        DeviceState::Declined
+    };
+    decide_device(&mut sim.state(), &user_code, decision).map_err(|e| graph_error(404, "NotFound", &e))?;
+    Ok(ok())
+}
+
+fn set_faults(sim: &Sim, req: &SimRequest) -> Result<SimResponse, SimResponse> {
+    let body = req.json_body()?;
+    let faults: Faults = serde_json::from_value(body).map_err(|e| bad(&format!("Invalid faults: {e}")))?;
+    faults.validate().map_err(|e| bad(&format!("Invalid faults: {e}")))?;
+    sim.state().faults = Some(faults.clone());
+    Ok(SimResponse::json(200, json!(faults)))
+}
+
+fn add_messages(sim: &Sim, req: &SimRequest, address: &str, folder: &str) -> Result<SimResponse, SimResponse> {
+    if !address.contains('@') {
+        return Err(bad(&format!("'{address}' is not a mailbox address.")));
+    }
+    let body = req.json_body()?;
+    let (items, single) = match body {
+        Value::Array(a) => (a, false),
+        obj @ Value::Object(_) => (vec![obj], true),
+        _ => return Err(bad("Post one Graph message object or an array of them.")),
+    };
+    let view = View::from_request(req, None);
+    let mut st = sim.state();
+    let mb = st.mailbox_or_create(address);
+    let fi = match mb.folder_index_by_any_name(folder) {
+        Some(i) => i,
+        None => mb.create_folder(folder).map_err(|()| bad("folder name clash"))?,
+    };
+    let is_drafts = mb.folders[fi].well_known == Some("drafts");
+    // Check every message first so a bad one adds nothing.
+    let mut prepared = Vec::with_capacity(items.len());
+    for (n, item) in items.iter().enumerate() {
+        let (received, fields, id) = normalize_new_message(item, is_drafts).map_err(|e| prefix_error(e, n))?;
+        if let Some(id) = &id
+            && mb.by_id.contains_key(id)
+        {
+            return Err(graph_error(409, "ErrorDuplicateId", &format!("Message {n}: id '{id}' already exists.")));
+        }
+        prepared.push((received, fields, id));
+    }
+    let stored: Vec<Value> = prepared
+        .into_iter()
+        .map(|(received, fields, id)| {
+            let seq = mb.insert(fi, received, fields, id);
+            message_json(&mb.messages[&seq], &view)
+        })
+        .collect();
+    let out = if single { stored.into_iter().next().unwrap_or(Value::Null) } else { Value::Array(stored) };
+    Ok(view.apply(SimResponse::json(201, out)))
+}
+
+fn prefix_error(resp: SimResponse, n: usize) -> SimResponse {
+    match &resp.body {
+        super::http::ResponseBody::Json(v) => {
+            let msg = v["error"]["message"].as_str().unwrap_or_default();
+            graph_error(resp.status, "BadRequest", &format!("Message {n}: {msg}"))
+        }
+        _ => resp,
+    }
+}
+
+fn list_messages(sim: &Sim, req: &SimRequest, address: &str, folder: &str) -> Result<SimResponse, SimResponse> {
+    let st = sim.state();
+    let Some(mb) = st.mailboxes.get(&address.to_ascii_lowercase()) else {
+        return Err(graph_error(404, "ErrorInvalidUser", &format!("No mailbox '{address}' in the simulator.")));
+    };
+    let Some(fi) = mb.folder_index_by_any_name(folder) else {
+        return Err(graph_error(404, "ErrorItemNotFound", &format!("No folder '{folder}' in mailbox '{address}'.")));
+    };
+    let view = View { select: None, expand_props: Some(Vec::new()), ..View::from_request(req, None) };
+    let value: Vec<Value> = mb.folder_seqs(fi).rev().filter_map(|s| mb.messages.get(&s)).map(|m| {
+        let mut j = message_json(m, &view);
+        if let Some(h) = m.fields.get("internetMessageHeaders") {
+            j["internetMessageHeaders"] = h.clone();
+        }
+        j
+    }).collect();
+    Ok(view.apply(SimResponse::json(200, json!({"value": value}))))
+}

@@ -1,0 +1,61 @@
+//! Identifiers that look like the real service's: opaque, URL-safe, unique.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rand::RngCore;
+
+fn random_b64(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    rand::rng().fill_bytes(&mut buf);
+    URL_SAFE_NO_PAD.encode(buf)
+}
+
+/// A REST message id; Graph's start with `AAMk`.
+pub fn message_id() -> String {
+    format!("AAMkAGI2{}", random_b64(36))
+}
+
+/// An immutable message id; Graph's start with `AAkALg`.
+pub fn immutable_id() -> String {
+    format!("AAkALgAAAAAAHYQDEapmEc2byACqAC-EWg0A{}", random_b64(24))
+}
+
+pub fn folder_id() -> String {
+    format!("AQMkADAwATM0MDAAMS1{}", random_b64(18))
+}
+
+pub fn conversation_id() -> String {
+    format!("AAQkAGI2{}", random_b64(24))
+}
+
+pub fn opaque_token(bytes: usize) -> String {
+    random_b64(bytes)
+}
+
+pub fn uuid_like() -> String {
+    let mut b = [0u8; 16];
+    rand::rng().fill_bytes(&mut b);
+    format!(
+        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+        u32::from_be_bytes([b[0], b[1], b[2], b[3]]),
+        u16::from_be_bytes([b[4], b[5]]),
+        u16::from_be_bytes([b[6], b[7]]),
+        u16::from_be_bytes([b[8], b[9]]),
+        u64::from_be_bytes([0, 0, b[10], b[11], b[12], b[13], b[14], b[15]])
+    )
+}
+
+/// A device-flow user code such as `BDFK-QRTW`: no vowels, easy to type.
+pub fn user_code() -> String {
+    const ALPHABET: &[u8] = b"BCDFGHJKLMNPQRSTVWXZ";
+    let mut rng = rand::rng();
+    let mut s = String::with_capacity(9);
+    for i in 0..8 {
+        if i == 4 {
+            s.push('-');
+        }
+        let n = (rng.next_u32() as usize) % ALPHABET.len();
+        s.push(ALPHABET[n] as char);
+    }
+    s
+}

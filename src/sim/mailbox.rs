@@ -1,0 +1,185 @@
+//! Mailboxes, folders and messages as Exchange Online keeps them.
+//!
+//! A message has two ids, as in Exchange: an immutable id that survives moves
+//! and a REST id that changes each time the message changes folder. Which one a
+//! response shows depends on the client's `Prefer: IdType="ImmutableId"`.
+//! Each folder keeps an index by received time (for paging) and a log of the
+//! messages that left it (for delta's `@removed`).
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
+
+use super::ids;
+
+/// Exchange's well-known folders: (well-known name, display name).
+pub const WELL_KNOWN: &[(&str, &str)] = &[
+    ("inbox", "Inbox"),
+    ("archive", "Archive"),
+    ("junkemail", "Junk Email"),
+    ("drafts", "Drafts"),
+    ("sentitems", "Sent Items"),
+    ("deleteditems", "Deleted Items"),
+];
+
+#[derive(Debug)]
+pub struct Folder {
+    pub id: String,
+    pub display_name: String,
+    pub well_known: Option<&'static str>,
+    pub parent_id: String,
+    /// (received time in µs, message seq): the folder's messages in time order.
+    pub index: BTreeSet<(i64, u64)>,
+    /// (change seq, immutable id, REST id at the time): messages that left.
+    pub removed: Vec<(u64, String, String)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Message {
+    pub seq: u64,
+    pub immutable_id: String,
+    pub rest_id: String,
+    pub folder_id: String,
+    pub received: DateTime<Utc>,
+    /// Mailbox change counter value when this message last changed.
+    pub changed_at: u64,
+    /// Graph properties other than `id` and `parentFolderId`.
+    pub fields: Map<String, Value>,
+}
+
+#[derive(Debug)]
+pub struct Mailbox {
+    pub address: String,
+    pub root_id: String,
+    pub folders: Vec<Folder>,
+    pub messages: HashMap<u64, Message>,
+    /// Both id forms point at the message's seq.
+    pub by_id: HashMap<String, u64>,
+    next_seq: u64,
+    pub change_seq: u64,
+}
+
+impl Mailbox {
+    pub fn new(address: &str) -> Self {
+        let root_id = ids::folder_id();
+        let folders = WELL_KNOWN
+            .iter()
+            .map(|(wk, name)| Folder {
+                id: ids::folder_id(),
+                display_name: (*name).to_string(),
+                well_known: Some(wk),
+                parent_id: root_id.clone(),
+                index: BTreeSet::new(),
+                removed: Vec::new(),
+            })
+            .collect();
+        Self {
+            address: address.to_ascii_lowercase(),
+            root_id,
+            folders,
+            messages: HashMap::new(),
+            by_id: HashMap::new(),
+            next_seq: 1,
+            change_seq: 0,
+        }
+    }
+
+    /// A folder by well-known name (any case) or by id.
+    pub fn folder_index(&self, name_or_id: &str) -> Option<usize> {
+        self.folders.iter().position(|f| {
+            f.id == name_or_id || f.well_known.is_some_and(|wk| wk.eq_ignore_ascii_case(name_or_id))
+        })
+    }
+
+    /// As [`Self::folder_index`], and also by display name (the control API's way).
+    pub fn folder_index_by_any_name(&self, name: &str) -> Option<usize> {
+        self.folder_index(name)
+            .or_else(|| self.folders.iter().position(|f| f.display_name.eq_ignore_ascii_case(name)))
+    }
+
+    pub fn create_folder(&mut self, display_name: &str) -> Result<usize, ()> {
+        if self.folders.iter().any(|f| f.display_name.eq_ignore_ascii_case(display_name)) {
+            return Err(());
+        }
+        self.folders.push(Folder {
+            id: ids::folder_id(),
+            display_name: display_name.to_string(),
+            well_known: None,
+            parent_id: self.root_id.clone(),
+            index: BTreeSet::new(),
+            removed: Vec::new(),
+        });
+        Ok(self.folders.len() - 1)
+    }
+
+    pub fn message_by_id(&self, id: &str) -> Option<&Message> {
+        self.by_id.get(id).and_then(|seq| self.messages.get(seq))
+    }
+
+    fn bump(&mut self) -> u64 {
+        self.change_seq += 1;
+        self.change_seq
+    }
+
+    /// Stores a new message in a folder; the caller has filled in its fields.
+    pub fn insert(&mut self, folder: usize, received: DateTime<Utc>, fields: Map<String, Value>, immutable_id: Option<String>) -> u64 {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        let changed_at = self.bump();
+        let immutable_id = immutable_id.unwrap_or_else(ids::immutable_id);
+        let rest_id = ids::message_id();
+        let folder_id = self.folders[folder].id.clone();
+        self.folders[folder].index.insert((received.timestamp_micros(), seq));
+        self.by_id.insert(immutable_id.clone(), seq);
+        self.by_id.insert(rest_id.clone(), seq);
+        self.messages.insert(
+            seq,
+            Message { seq, immutable_id, rest_id, folder_id, received, changed_at, fields },
+        );
+        seq
+    }
+
+    /// Moves a message; it gets a new REST id, its immutable id stays.
+    pub fn move_message(&mut self, seq: u64, dest: usize) {
+        let change = self.bump();
+        let dest_id = self.folders[dest].id.clone();
+        let Some(msg) = self.messages.get_mut(&seq) else { return };
+        let key = (msg.received.timestamp_micros(), seq);
+        if let Some(src) = self.folders.iter_mut().find(|f| f.id == msg.folder_id) {
+            src.index.remove(&key);
+            src.removed.push((change, msg.immutable_id.clone(), msg.rest_id.clone()));
+        }
+        self.by_id.remove(&msg.rest_id);
+        msg.rest_id = ids::message_id();
+        self.by_id.insert(msg.rest_id.clone(), seq);
+        msg.folder_id = dest_id;
+        msg.changed_at = change;
+        self.folders[dest].index.insert(key);
+    }
+
+    /// Removes a message for good (a delete from Deleted Items).
+    pub fn purge(&mut self, seq: u64) {
+        let change = self.bump();
+        let Some(msg) = self.messages.remove(&seq) else { return };
+        if let Some(src) = self.folders.iter_mut().find(|f| f.id == msg.folder_id) {
+            src.index.remove(&(msg.received.timestamp_micros(), seq));
+            src.removed.push((change, msg.immutable_id.clone(), msg.rest_id.clone()));
+        }
+        self.by_id.remove(&msg.rest_id);
+        self.by_id.remove(&msg.immutable_id);
+    }
+
+    /// Seqs of a folder's messages in received order (oldest first).
+    pub fn folder_seqs(&self, folder: usize) -> impl DoubleEndedIterator<Item = u64> + '_ {
+        self.folders[folder].index.iter().map(|(_, seq)| *seq)
+    }
+
+    pub fn unread_count(&self, folder: usize) -> usize {
+        self.folder_seqs(folder)
+            .filter(|s| {
+                self.messages.get(s).is_some_and(|m| !m.fields.get("isRead").and_then(Value::as_bool).unwrap_or(false))
+            })
+            .count()
+    }
+}

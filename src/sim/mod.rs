@@ -1,0 +1,228 @@
+//! A Microsoft 365 simulator: the Graph mail API and the identity platform's
+//! OAuth2 endpoints on loopback HTTP, with throttling and injectable faults.
+//!
+//! The demo, the integration tests and the benchmarks run against it, so it
+//! follows Microsoft's documented behaviour rather than our client's
+//! convenience. Nothing in the product depends on it except the demo.
+
+pub mod control;
+pub mod faults;
+pub mod graph;
+pub mod http;
+pub mod identity;
+pub mod ids;
+pub mod mailbox;
+pub mod odata;
+pub mod seed;
+pub mod state;
+pub mod throttle;
+pub mod tokens;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::response::Response;
+use rand::{Rng, SeedableRng};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use self::faults::{After, Before};
+use self::http::{ResponseBody, SimRequest, SimResponse, graph_error};
+pub use self::state::{Seed, Sim, SimConfig};
+
+/// Largest request body the simulator reads.
+const MAX_BODY: usize = 16 * 1024 * 1024;
+
+/// A running simulator; dropping it does not stop it, [`SimServer::stop`] does.
+pub struct SimServer {
+    pub sim: Arc<Sim>,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: JoinHandle<()>,
+    arrivals: Option<JoinHandle<()>>,
+}
+
+impl SimServer {
+    /// Binds `addr` (port 0 picks a free one), seeds, and starts serving.
+    pub async fn start(addr: SocketAddr, config: SimConfig) -> std::io::Result<Self> {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let local = listener.local_addr()?;
+        if config.seed == Seed::Demo
+            && let Some(dir) = &config.people_dir
+        {
+            seed::write_people_csv(dir)?;
+        }
+        let sim = Arc::new(Sim::new(config, local));
+        let arrivals = (sim.config.seed == Seed::Demo).then(|| start_demo(Arc::clone(&sim)));
+        let app = Router::new().fallback(handle).with_state(Arc::clone(&sim));
+        let (tx, rx) = oneshot::channel::<()>();
+        let server = tokio::spawn(async move {
+            let shutdown = async {
+                let _ = rx.await;
+            };
+            if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
+                tracing::error!("simulator stopped: {e}");
+            }
+        });
+        Ok(Self { sim, shutdown: Some(tx), server, arrivals })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.sim.local_addr
+    }
+
+    /// `http://127.0.0.1:PORT`: the authority (identity platform) base URL.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.sim.local_addr)
+    }
+
+    /// `http://127.0.0.1:PORT/v1.0`: the Graph base URL.
+    pub fn graph_url(&self) -> String {
+        format!("{}/v1.0", self.base_url())
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(a) = self.arrivals.take() {
+            a.abort();
+        }
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let _ = tokio::time::timeout(Duration::from_secs(5), &mut self.server).await;
+        self.server.abort();
+    }
+}
+
+/// Seeds the demo mailbox and keeps new mail arriving.
+fn start_demo(sim: Arc<Sim>) -> JoinHandle<()> {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(sim.config.rng_seed);
+    let backlog = seed::backlog(&mut rng, 40, chrono::Utc::now());
+    add_to_inbox(&sim, backlog);
+    let every = sim.config.arrival_every;
+    tokio::spawn(async move {
+        let people = seed::contacts();
+        loop {
+            let jitter = rng.random_range(0.5..1.5);
+            tokio::time::sleep(every.mul_f64(jitter)).await;
+            let msg = seed::message(&mut rng, &people, chrono::Utc::now());
+            add_to_inbox(&sim, vec![msg]);
+        }
+    })
+}
+
+fn add_to_inbox(sim: &Sim, messages: Vec<serde_json::Value>) {
+    let mut st = sim.state();
+    let mb = st.mailbox_or_create(seed::DEMO_MAILBOX);
+    let inbox = mb.folder_index("inbox").expect("every mailbox has an Inbox");
+    for m in messages {
+        if let Ok((received, fields, id)) = graph::render::normalize_new_message(&m, false) {
+            mb.insert(inbox, received, fields, id);
+        }
+    }
+}
+
+/// Percent-decoded, non-empty path segments.
+pub fn split_path(path: &str) -> Vec<String> {
+    path.split('/')
+        .filter(|s| !s.is_empty())
+        .map(|s| percent_decode(s))
+        .collect()
+}
+
+fn percent_decode(s: &str) -> String {
+    url::form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_else(|| s.to_string())
+}
+
+async fn handle(State(sim): State<Arc<Sim>>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let body = match axum::body::to_bytes(body, MAX_BODY).await {
+        Ok(b) => b.to_vec(),
+        Err(_) => return to_response(graph_error(413, "RequestEntityTooLarge", "The request body is larger than 16 MiB.")),
+    };
+    let origin = parts
+        .headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(|h| format!("http://{h}"))
+        .unwrap_or_else(|| format!("http://{}", sim.local_addr));
+    let path = parts.uri.path().to_string();
+    let query = url::form_urlencoded::parse(parts.uri.query().unwrap_or_default().as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let req = SimRequest { method: parts.method, segments: split_path(&path), path: path.clone(), query, headers: parts.headers, body, origin };
+    let first = req.segments.first().map(String::as_str).unwrap_or_default();
+    if first == "_sim" {
+        if !sim.local_addr.ip().is_loopback() {
+            return to_response(graph_error(404, "NotFound", "The control API is served only on loopback."));
+        }
+        return to_response(control::serve(&sim, &req));
+    }
+    let faults = sim.state().faults.clone().filter(|f| f.applies_to(&path));
+    if let Some(f) = &faults {
+        if f.latency_ms > 0 {
+            tokio::time::sleep(Duration::from_millis(f.latency_ms)).await;
+        }
+        let before = f.before(&mut sim.state().rng);
+        if let Before::Fail(status) = before {
+            return to_response(graph_error(status, faults::status_code_name(status), "Injected fault: the service is unavailable. Try again."));
+        }
+    }
+    let resp = if first == "v1.0" { graph::serve(&sim, req).await } else { identity::serve(&sim, &req) };
+    if let Some(f) = &faults {
+        let after = f.after(&mut sim.state().rng);
+        match after {
+            After::Deliver => {}
+            After::Reset => return reset_connection(),
+            After::Malformed => return malformed(resp),
+        }
+    }
+    to_response(resp)
+}
+
+/// A response whose body fails at once: hyper drops the connection.
+fn reset_connection() -> Response {
+    let failing = futures::stream::once(async { Err::<Bytes, std::io::Error>(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "injected reset")) });
+    Response::builder().status(200).header("content-type", "application/json").body(Body::from_stream(failing)).unwrap_or_default()
+}
+
+/// The response with its JSON cut in half.
+fn malformed(resp: SimResponse) -> Response {
+    match resp.body {
+        ResponseBody::Json(v) => {
+            let text = v.to_string();
+            let cut = text.len() / 2;
+            let truncated: String = text.chars().take(cut.max(1)).collect();
+            let mut r = to_response(SimResponse { body: ResponseBody::None, ..resp });
+            *r.body_mut() = Body::from(truncated);
+            r.headers_mut().insert("content-type", axum::http::HeaderValue::from_static("application/json"));
+            r
+        }
+        _ => to_response(resp),
+    }
+}
+
+fn to_response(resp: SimResponse) -> Response {
+    let mut builder = Response::builder().status(resp.status);
+    for (k, v) in &resp.headers {
+        builder = builder.header(k.as_str(), v.as_str());
+    }
+    let (content_type, body) = match resp.body {
+        ResponseBody::None => (None, Body::empty()),
+        ResponseBody::Json(v) => (Some("application/json; odata.metadata=minimal; odata.streaming=true; charset=utf-8"), Body::from(v.to_string())),
+        ResponseBody::Html(h) => (Some("text/html; charset=utf-8"), Body::from(h)),
+    };
+    if let Some(ct) = content_type {
+        builder = builder.header("content-type", ct);
+    }
+    builder.body(body).unwrap_or_else(|_| {
+        let mut r = Response::new(Body::from("{\"error\":{\"code\":\"InternalServerError\",\"message\":\"bad response header\"}}"));
+        *r.status_mut() = axum::http::StatusCode::INTERNAL_SERVER_ERROR;
+        r
+    })
+}

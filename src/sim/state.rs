@@ -1,0 +1,123 @@
+//! The simulator's configuration and everything it remembers.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+
+use super::faults::Faults;
+use super::graph::delta::DeltaState;
+use super::mailbox::Mailbox;
+use super::throttle::Throttle;
+use super::tokens::TokenStore;
+
+/// Which data the simulator starts with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Seed {
+    /// No mailboxes; tests add what they need through the control API.
+    Empty,
+    /// A small organisation with a shared mailbox and a stream of mail.
+    Demo,
+}
+
+/// Everything `emaillog sim serve` can be told.
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    pub seed: Seed,
+    pub client_id: String,
+    pub client_secret: String,
+    pub latency: Duration,
+    /// Requests allowed per window, per (app, mailbox).
+    pub limit: usize,
+    pub window: Duration,
+    /// Requests in flight allowed per (app, mailbox).
+    pub concurrency: usize,
+    pub token_ttl: Duration,
+    pub device_interval_secs: u64,
+    pub device_code_ttl: Duration,
+    /// With the demo seed: where the salespeople and contacts CSVs are written.
+    pub people_dir: Option<PathBuf>,
+    /// With the demo seed: the mean time between newly arriving messages.
+    pub arrival_every: Duration,
+    /// Seed for the demo data and the fault dice, so runs can be repeated.
+    pub rng_seed: u64,
+}
+
+pub const DEFAULT_CLIENT_ID: &str = "5e3ce6c0-2b1f-4285-8d4b-75ee78787346";
+pub const DEFAULT_CLIENT_SECRET: &str = "sim-secret-change-me";
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        Self {
+            seed: Seed::Empty,
+            client_id: DEFAULT_CLIENT_ID.to_string(),
+            client_secret: DEFAULT_CLIENT_SECRET.to_string(),
+            latency: Duration::ZERO,
+            limit: 10_000,
+            window: Duration::from_secs(600),
+            concurrency: 4,
+            token_ttl: Duration::from_secs(3600),
+            device_interval_secs: 5,
+            device_code_ttl: Duration::from_secs(900),
+            people_dir: None,
+            arrival_every: Duration::from_secs(4),
+            rng_seed: 7,
+        }
+    }
+}
+
+pub struct SimState {
+    pub mailboxes: HashMap<String, Mailbox>,
+    pub tokens: TokenStore,
+    pub faults: Option<Faults>,
+    pub deltas: HashMap<String, DeltaState>,
+    pub rng: StdRng,
+}
+
+/// The running simulator's shared core.
+pub struct Sim {
+    pub config: SimConfig,
+    pub local_addr: SocketAddr,
+    state: Mutex<SimState>,
+    pub throttle: Arc<Mutex<Throttle>>,
+}
+
+impl Sim {
+    pub fn new(config: SimConfig, local_addr: SocketAddr) -> Self {
+        let throttle = Throttle::new(config.limit, config.window, config.concurrency);
+        Self {
+            state: Mutex::new(SimState {
+                mailboxes: HashMap::new(),
+                tokens: TokenStore::default(),
+                faults: None,
+                deltas: HashMap::new(),
+                rng: StdRng::seed_from_u64(config.rng_seed),
+            }),
+            throttle: Arc::new(Mutex::new(throttle)),
+            config,
+            local_addr,
+        }
+    }
+
+    /// The state, even if a handler panicked while holding it (nothing here is
+    /// left half-written across a panic point that matters to a test double).
+    pub fn state(&self) -> MutexGuard<'_, SimState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl SimState {
+    pub fn mailbox_mut(&mut self, address: &str) -> Option<&mut Mailbox> {
+        self.mailboxes.get_mut(&address.to_ascii_lowercase())
+    }
+
+    pub fn mailbox_or_create(&mut self, address: &str) -> &mut Mailbox {
+        self.mailboxes
+            .entry(address.to_ascii_lowercase())
+            .or_insert_with(|| Mailbox::new(address))
+    }
+}
