@@ -7,7 +7,11 @@ mod sim;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "emaillog", version, about = "Turns the email salespeople exchange with customers into a sales interaction log")]
+#[command(
+    name = "emaillog",
+    version,
+    about = "Turns the email salespeople exchange with customers into a sales interaction log"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -32,7 +36,10 @@ pub fn main() -> i32 {
             return code;
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");

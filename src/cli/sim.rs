@@ -56,9 +56,17 @@ pub struct ServeArgs {
 }
 
 fn parse_limit(s: &str) -> Result<(usize, u64), String> {
-    let (n, secs) = s.split_once('/').ok_or_else(|| format!("'{s}' is not REQUESTS/SECONDS, e.g. 10000/600"))?;
-    let n: usize = n.trim().parse().map_err(|_| format!("'{n}' is not a whole number of requests"))?;
-    let secs: u64 = secs.trim().parse().map_err(|_| format!("'{secs}' is not a whole number of seconds"))?;
+    let (n, secs) = s
+        .split_once('/')
+        .ok_or_else(|| format!("'{s}' is not REQUESTS/SECONDS, e.g. 10000/600"))?;
+    let n: usize = n
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{n}' is not a whole number of requests"))?;
+    let secs: u64 = secs
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{secs}' is not a whole number of seconds"))?;
     if n == 0 || secs == 0 {
         return Err("both numbers in REQUESTS/SECONDS must be at least 1".into());
     }
@@ -96,14 +104,24 @@ pub async fn run(cmd: SimCommand) -> anyhow::Result<()> {
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let config = args.config()?;
-    let server = SimServer::start(args.addr, config).await.with_context(|| format!("cannot listen on {}", args.addr))?;
+    let server = SimServer::start(args.addr, config)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.addr))?;
     println!("listening on {}", server.base_url());
-    println!("graph: {}  authority: {}", server.graph_url(), server.base_url());
+    println!(
+        "graph: {}  authority: {}",
+        server.graph_url(),
+        server.base_url()
+    );
     if !server.addr().ip().is_loopback() {
         println!("note: not a loopback address, so the /_sim/ control API is not served");
     }
     if let (Seed::Demo, Some(dir)) = (args.seed, &args.people_dir) {
-        println!("demo people: {}, {}", dir.join("salespeople.csv").display(), dir.join("contacts.csv").display());
+        println!(
+            "demo people: {}, {}",
+            dir.join("salespeople.csv").display(),
+            dir.join("contacts.csv").display()
+        );
     }
     wait_for_stop().await;
     server.stop().await;

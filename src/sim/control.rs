@@ -33,8 +33,12 @@ pub fn serve(sim: &Sim, req: &SimRequest) -> SimResponse {
     let segs: Vec<&str> = req.segments[1..].iter().map(String::as_str).collect();
     let m = &req.method;
     let result = match segs.as_slice() {
-        ["mailboxes", address, "folders", folder, "messages"] if m == Method::POST => add_messages(sim, req, address, folder),
-        ["mailboxes", address, "folders", folder, "messages"] if m == Method::GET => list_messages(sim, req, address, folder),
+        ["mailboxes", address, "folders", folder, "messages"] if m == Method::POST => {
+            add_messages(sim, req, address, folder)
+        }
+        ["mailboxes", address, "folders", folder, "messages"] if m == Method::GET => {
+            list_messages(sim, req, address, folder)
+        }
         ["device", "approve"] if m == Method::POST => decide(sim, req, true),
         ["device", "decline"] if m == Method::POST => decide(sim, req, false),
         ["authorize", "approve"] if m == Method::POST => string_field(req, "account").map(|a| {
@@ -53,10 +57,12 @@ pub fn serve(sim: &Sim, req: &SimRequest) -> SimResponse {
             sim.state().tokens.expire_all();
             Ok(ok())
         }
-        ["refresh-tokens", "revoke"] if m == Method::POST => string_field(req, "account").map(|a| {
-            let revoked = sim.state().tokens.revoke_account(&a);
-            SimResponse::json(200, json!({"ok": true, "revoked": revoked}))
-        }),
+        ["refresh-tokens", "revoke"] if m == Method::POST => {
+            string_field(req, "account").map(|a| {
+                let revoked = sim.state().tokens.revoke_account(&a);
+                SimResponse::json(200, json!({"ok": true, "revoked": revoked}))
+            })
+        }
         ["delta", "expire"] if m == Method::POST => {
             sim.state().deltas.clear();
             Ok(ok())
@@ -77,10 +83,20 @@ pub fn serve(sim: &Sim, req: &SimRequest) -> SimResponse {
             st.faults = None;
             st.deltas.clear();
             drop(st);
-            sim.throttle.lock().unwrap_or_else(|p| p.into_inner()).clear();
+            sim.throttle
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clear();
             Ok(ok())
         }
-        _ => Err(graph_error(404, "NotFound", &format!("No control route {} {}. See the README's table of /_sim/ routes.", req.method, req.path))),
+        _ => Err(graph_error(
+            404,
+            "NotFound",
+            &format!(
+                "No control route {} {}. See the README's table of /_sim/ routes.",
+                req.method, req.path
+            ),
+        )),
     };
     result.unwrap_or_else(|e| e)
 }
@@ -90,25 +106,36 @@ fn decide(sim: &Sim, req: &SimRequest, approve: bool) -> Result<SimResponse, Sim
     let decision = if approve {
         let account = string_field(req, "account")?;
         if !account.contains('@') {
-            return Err(bad("account must be an email address such as admin@contoso.example."));
+            return Err(bad(
+                "account must be an email address such as admin@contoso.example.",
+            ));
         }
         DeviceState::Approved(account)
     } else {
         DeviceState::Declined
     };
-    decide_device(&mut sim.state(), &user_code, decision).map_err(|e| graph_error(404, "NotFound", &e))?;
+    decide_device(&mut sim.state(), &user_code, decision)
+        .map_err(|e| graph_error(404, "NotFound", &e))?;
     Ok(ok())
 }
 
 fn set_faults(sim: &Sim, req: &SimRequest) -> Result<SimResponse, SimResponse> {
     let body = req.json_body()?;
-    let faults: Faults = serde_json::from_value(body).map_err(|e| bad(&format!("Invalid faults: {e}")))?;
-    faults.validate().map_err(|e| bad(&format!("Invalid faults: {e}")))?;
+    let faults: Faults =
+        serde_json::from_value(body).map_err(|e| bad(&format!("Invalid faults: {e}")))?;
+    faults
+        .validate()
+        .map_err(|e| bad(&format!("Invalid faults: {e}")))?;
     sim.state().faults = Some(faults.clone());
     Ok(SimResponse::json(200, json!(faults)))
 }
 
-fn add_messages(sim: &Sim, req: &SimRequest, address: &str, folder: &str) -> Result<SimResponse, SimResponse> {
+fn add_messages(
+    sim: &Sim,
+    req: &SimRequest,
+    address: &str,
+    folder: &str,
+) -> Result<SimResponse, SimResponse> {
     if !address.contains('@') {
         return Err(bad(&format!("'{address}' is not a mailbox address.")));
     }
@@ -123,28 +150,38 @@ fn add_messages(sim: &Sim, req: &SimRequest, address: &str, folder: &str) -> Res
     let mb = st.mailbox_or_create(address);
     let fi = match mb.folder_index_by_any_name(folder) {
         Some(i) => i,
-        None => mb.create_folder(folder).map_err(|()| bad("folder name clash"))?,
+        None => mb
+            .create_folder(folder)
+            .map_err(|_| bad("folder name clash"))?,
     };
     let is_drafts = mb.folders[fi].well_known == Some("drafts");
     // Check every message first so a bad one adds nothing.
     let mut prepared = Vec::with_capacity(items.len());
     for (n, item) in items.iter().enumerate() {
-        let (received, fields, id) = normalize_new_message(item, is_drafts).map_err(|e| prefix_error(e, n))?;
-        if let Some(id) = &id
+        let new = normalize_new_message(item, is_drafts).map_err(|e| prefix_error(e, n))?;
+        if let Some(id) = &new.id
             && mb.by_id.contains_key(id)
         {
-            return Err(graph_error(409, "ErrorDuplicateId", &format!("Message {n}: id '{id}' already exists.")));
+            return Err(graph_error(
+                409,
+                "ErrorDuplicateId",
+                &format!("Message {n}: id '{id}' already exists."),
+            ));
         }
-        prepared.push((received, fields, id));
+        prepared.push(new);
     }
     let stored: Vec<Value> = prepared
         .into_iter()
-        .map(|(received, fields, id)| {
-            let seq = mb.insert(fi, received, fields, id);
+        .map(|new| {
+            let seq = mb.insert(fi, new.received, new.fields, new.id);
             message_json(&mb.messages[&seq], &view)
         })
         .collect();
-    let out = if single { stored.into_iter().next().unwrap_or(Value::Null) } else { Value::Array(stored) };
+    let out = if single {
+        stored.into_iter().next().unwrap_or(Value::Null)
+    } else {
+        Value::Array(stored)
+    };
     Ok(view.apply(SimResponse::json(201, out)))
 }
 
@@ -158,21 +195,43 @@ fn prefix_error(resp: SimResponse, n: usize) -> SimResponse {
     }
 }
 
-fn list_messages(sim: &Sim, req: &SimRequest, address: &str, folder: &str) -> Result<SimResponse, SimResponse> {
+fn list_messages(
+    sim: &Sim,
+    req: &SimRequest,
+    address: &str,
+    folder: &str,
+) -> Result<SimResponse, SimResponse> {
     let st = sim.state();
     let Some(mb) = st.mailboxes.get(&address.to_ascii_lowercase()) else {
-        return Err(graph_error(404, "ErrorInvalidUser", &format!("No mailbox '{address}' in the simulator.")));
+        return Err(graph_error(
+            404,
+            "ErrorInvalidUser",
+            &format!("No mailbox '{address}' in the simulator."),
+        ));
     };
     let Some(fi) = mb.folder_index_by_any_name(folder) else {
-        return Err(graph_error(404, "ErrorItemNotFound", &format!("No folder '{folder}' in mailbox '{address}'.")));
+        return Err(graph_error(
+            404,
+            "ErrorItemNotFound",
+            &format!("No folder '{folder}' in mailbox '{address}'."),
+        ));
     };
-    let view = View { select: None, expand_props: Some(Vec::new()), ..View::from_request(req, None) };
-    let value: Vec<Value> = mb.folder_seqs(fi).rev().filter_map(|s| mb.messages.get(&s)).map(|m| {
-        let mut j = message_json(m, &view);
-        if let Some(h) = m.fields.get("internetMessageHeaders") {
-            j["internetMessageHeaders"] = h.clone();
-        }
-        j
-    }).collect();
+    let view = View {
+        select: None,
+        expand_props: Some(Vec::new()),
+        ..View::from_request(req, None)
+    };
+    let value: Vec<Value> = mb
+        .folder_seqs(fi)
+        .rev()
+        .filter_map(|s| mb.messages.get(&s))
+        .map(|m| {
+            let mut j = message_json(m, &view);
+            if let Some(h) = m.fields.get("internetMessageHeaders") {
+                j["internetMessageHeaders"] = h.clone();
+            }
+            j
+        })
+        .collect();
     Ok(view.apply(SimResponse::json(200, json!({"value": value}))))
 }

@@ -52,9 +52,13 @@ impl Faults {
     pub fn validate(&self) -> Result<(), String> {
         let mut sum = 0.0;
         for (status, rate) in &self.status_rates {
-            let code: u16 = status.parse().map_err(|_| format!("status_rates key '{status}' is not an HTTP status"))?;
+            let code: u16 = status
+                .parse()
+                .map_err(|_| format!("status_rates key '{status}' is not an HTTP status"))?;
             if !(400..=599).contains(&code) {
-                return Err(format!("status_rates key '{status}' must be a 4xx or 5xx status"));
+                return Err(format!(
+                    "status_rates key '{status}' must be a 4xx or 5xx status"
+                ));
             }
             check_rate(&format!("status_rates[{status}]"), *rate)?;
             sum += rate;
@@ -101,7 +105,9 @@ fn check_rate(name: &str, rate: f64) -> Result<(), String> {
     if rate.is_finite() && (0.0..=1.0).contains(&rate) {
         Ok(())
     } else {
-        Err(format!("{name} is {rate}; a rate is a probability from 0 to 1"))
+        Err(format!(
+            "{name} is {rate}; a rate is a probability from 0 to 1"
+        ))
     }
 }
 

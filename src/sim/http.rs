@@ -56,10 +56,18 @@ impl SimRequest {
 
     pub fn json_body(&self) -> Result<Value, SimResponse> {
         if self.body.is_empty() {
-            return Err(graph_error(400, "BadRequest", "Empty Payload. JSON content expected."));
+            return Err(graph_error(
+                400,
+                "BadRequest",
+                "Empty Payload. JSON content expected.",
+            ));
         }
         serde_json::from_slice(&self.body).map_err(|e| {
-            graph_error(400, "BadRequest", &format!("Unable to read JSON request payload: {e}"))
+            graph_error(
+                400,
+                "BadRequest",
+                &format!("Unable to read JSON request payload: {e}"),
+            )
         })
     }
 }
@@ -81,15 +89,27 @@ pub struct SimResponse {
 
 impl SimResponse {
     pub fn json(status: u16, body: Value) -> Self {
-        Self { status, headers: Vec::new(), body: ResponseBody::Json(body) }
+        Self {
+            status,
+            headers: Vec::new(),
+            body: ResponseBody::Json(body),
+        }
     }
 
     pub fn empty(status: u16) -> Self {
-        Self { status, headers: Vec::new(), body: ResponseBody::None }
+        Self {
+            status,
+            headers: Vec::new(),
+            body: ResponseBody::None,
+        }
     }
 
     pub fn html(status: u16, page: String) -> Self {
-        Self { status, headers: Vec::new(), body: ResponseBody::Html(page) }
+        Self {
+            status,
+            headers: Vec::new(),
+            body: ResponseBody::Html(page),
+        }
     }
 
     pub fn redirect(location: &str) -> Self {

@@ -23,6 +23,10 @@ pub const WELL_KNOWN: &[(&str, &str)] = &[
     ("deleteditems", "Deleted Items"),
 ];
 
+/// A folder of that display name is already there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FolderExists;
+
 #[derive(Debug)]
 pub struct Folder {
     pub id: String,
@@ -88,19 +92,28 @@ impl Mailbox {
     /// A folder by well-known name (any case) or by id.
     pub fn folder_index(&self, name_or_id: &str) -> Option<usize> {
         self.folders.iter().position(|f| {
-            f.id == name_or_id || f.well_known.is_some_and(|wk| wk.eq_ignore_ascii_case(name_or_id))
+            f.id == name_or_id
+                || f.well_known
+                    .is_some_and(|wk| wk.eq_ignore_ascii_case(name_or_id))
         })
     }
 
     /// As [`Self::folder_index`], and also by display name (the control API's way).
     pub fn folder_index_by_any_name(&self, name: &str) -> Option<usize> {
-        self.folder_index(name)
-            .or_else(|| self.folders.iter().position(|f| f.display_name.eq_ignore_ascii_case(name)))
+        self.folder_index(name).or_else(|| {
+            self.folders
+                .iter()
+                .position(|f| f.display_name.eq_ignore_ascii_case(name))
+        })
     }
 
-    pub fn create_folder(&mut self, display_name: &str) -> Result<usize, ()> {
-        if self.folders.iter().any(|f| f.display_name.eq_ignore_ascii_case(display_name)) {
-            return Err(());
+    pub fn create_folder(&mut self, display_name: &str) -> Result<usize, FolderExists> {
+        if self
+            .folders
+            .iter()
+            .any(|f| f.display_name.eq_ignore_ascii_case(display_name))
+        {
+            return Err(FolderExists);
         }
         self.folders.push(Folder {
             id: ids::folder_id(),
@@ -123,19 +136,35 @@ impl Mailbox {
     }
 
     /// Stores a new message in a folder; the caller has filled in its fields.
-    pub fn insert(&mut self, folder: usize, received: DateTime<Utc>, fields: Map<String, Value>, immutable_id: Option<String>) -> u64 {
+    pub fn insert(
+        &mut self,
+        folder: usize,
+        received: DateTime<Utc>,
+        fields: Map<String, Value>,
+        immutable_id: Option<String>,
+    ) -> u64 {
         let seq = self.next_seq;
         self.next_seq += 1;
         let changed_at = self.bump();
         let immutable_id = immutable_id.unwrap_or_else(ids::immutable_id);
         let rest_id = ids::message_id();
         let folder_id = self.folders[folder].id.clone();
-        self.folders[folder].index.insert((received.timestamp_micros(), seq));
+        self.folders[folder]
+            .index
+            .insert((received.timestamp_micros(), seq));
         self.by_id.insert(immutable_id.clone(), seq);
         self.by_id.insert(rest_id.clone(), seq);
         self.messages.insert(
             seq,
-            Message { seq, immutable_id, rest_id, folder_id, received, changed_at, fields },
+            Message {
+                seq,
+                immutable_id,
+                rest_id,
+                folder_id,
+                received,
+                changed_at,
+                fields,
+            },
         );
         seq
     }
@@ -144,11 +173,14 @@ impl Mailbox {
     pub fn move_message(&mut self, seq: u64, dest: usize) {
         let change = self.bump();
         let dest_id = self.folders[dest].id.clone();
-        let Some(msg) = self.messages.get_mut(&seq) else { return };
+        let Some(msg) = self.messages.get_mut(&seq) else {
+            return;
+        };
         let key = (msg.received.timestamp_micros(), seq);
         if let Some(src) = self.folders.iter_mut().find(|f| f.id == msg.folder_id) {
             src.index.remove(&key);
-            src.removed.push((change, msg.immutable_id.clone(), msg.rest_id.clone()));
+            src.removed
+                .push((change, msg.immutable_id.clone(), msg.rest_id.clone()));
         }
         self.by_id.remove(&msg.rest_id);
         msg.rest_id = ids::message_id();
@@ -161,10 +193,13 @@ impl Mailbox {
     /// Removes a message for good (a delete from Deleted Items).
     pub fn purge(&mut self, seq: u64) {
         let change = self.bump();
-        let Some(msg) = self.messages.remove(&seq) else { return };
+        let Some(msg) = self.messages.remove(&seq) else {
+            return;
+        };
         if let Some(src) = self.folders.iter_mut().find(|f| f.id == msg.folder_id) {
             src.index.remove(&(msg.received.timestamp_micros(), seq));
-            src.removed.push((change, msg.immutable_id.clone(), msg.rest_id.clone()));
+            src.removed
+                .push((change, msg.immutable_id.clone(), msg.rest_id.clone()));
         }
         self.by_id.remove(&msg.rest_id);
         self.by_id.remove(&msg.immutable_id);
@@ -178,7 +213,12 @@ impl Mailbox {
     pub fn unread_count(&self, folder: usize) -> usize {
         self.folder_seqs(folder)
             .filter(|s| {
-                self.messages.get(s).is_some_and(|m| !m.fields.get("isRead").and_then(Value::as_bool).unwrap_or(false))
+                self.messages.get(s).is_some_and(|m| {
+                    !m.fields
+                        .get("isRead")
+                        .and_then(Value::as_bool)
+                        .unwrap_or(false)
+                })
             })
             .count()
     }

@@ -63,11 +63,19 @@ impl SimServer {
             let shutdown = async {
                 let _ = rx.await;
             };
-            if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
+            if let Err(e) = axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+            {
                 tracing::error!("simulator stopped: {e}");
             }
         });
-        Ok(Self { sim, shutdown: Some(tx), server, arrivals })
+        Ok(Self {
+            sim,
+            shutdown: Some(tx),
+            server,
+            arrivals,
+        })
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -116,10 +124,12 @@ fn start_demo(sim: Arc<Sim>) -> JoinHandle<()> {
 fn add_to_inbox(sim: &Sim, messages: Vec<serde_json::Value>) {
     let mut st = sim.state();
     let mb = st.mailbox_or_create(seed::DEMO_MAILBOX);
-    let inbox = mb.folder_index("inbox").expect("every mailbox has an Inbox");
+    let inbox = mb
+        .folder_index("inbox")
+        .expect("every mailbox has an Inbox");
     for m in messages {
-        if let Ok((received, fields, id)) = graph::render::normalize_new_message(&m, false) {
-            mb.insert(inbox, received, fields, id);
+        if let Ok(n) = graph::render::normalize_new_message(&m, false) {
+            mb.insert(inbox, n.received, n.fields, n.id);
         }
     }
 }
@@ -128,7 +138,7 @@ fn add_to_inbox(sim: &Sim, messages: Vec<serde_json::Value>) {
 pub fn split_path(path: &str) -> Vec<String> {
     path.split('/')
         .filter(|s| !s.is_empty())
-        .map(|s| percent_decode(s))
+        .map(percent_decode)
         .collect()
 }
 
@@ -143,7 +153,13 @@ async fn handle(State(sim): State<Arc<Sim>>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     let body = match axum::body::to_bytes(body, MAX_BODY).await {
         Ok(b) => b.to_vec(),
-        Err(_) => return to_response(graph_error(413, "RequestEntityTooLarge", "The request body is larger than 16 MiB.")),
+        Err(_) => {
+            return to_response(graph_error(
+                413,
+                "RequestEntityTooLarge",
+                "The request body is larger than 16 MiB.",
+            ));
+        }
     };
     let origin = parts
         .headers
@@ -155,11 +171,23 @@ async fn handle(State(sim): State<Arc<Sim>>, req: Request) -> Response {
     let query = url::form_urlencoded::parse(parts.uri.query().unwrap_or_default().as_bytes())
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
-    let req = SimRequest { method: parts.method, segments: split_path(&path), path: path.clone(), query, headers: parts.headers, body, origin };
+    let req = SimRequest {
+        method: parts.method,
+        segments: split_path(&path),
+        path: path.clone(),
+        query,
+        headers: parts.headers,
+        body,
+        origin,
+    };
     let first = req.segments.first().map(String::as_str).unwrap_or_default();
     if first == "_sim" {
         if !sim.local_addr.ip().is_loopback() {
-            return to_response(graph_error(404, "NotFound", "The control API is served only on loopback."));
+            return to_response(graph_error(
+                404,
+                "NotFound",
+                "The control API is served only on loopback.",
+            ));
         }
         return to_response(control::serve(&sim, &req));
     }
@@ -170,10 +198,18 @@ async fn handle(State(sim): State<Arc<Sim>>, req: Request) -> Response {
         }
         let before = f.before(&mut sim.state().rng);
         if let Before::Fail(status) = before {
-            return to_response(graph_error(status, faults::status_code_name(status), "Injected fault: the service is unavailable. Try again."));
+            return to_response(graph_error(
+                status,
+                faults::status_code_name(status),
+                "Injected fault: the service is unavailable. Try again.",
+            ));
         }
     }
-    let resp = if first == "v1.0" { graph::serve(&sim, req).await } else { identity::serve(&sim, &req) };
+    let resp = if first == "v1.0" {
+        graph::serve(&sim, req).await
+    } else {
+        identity::serve(&sim, &req)
+    };
     if let Some(f) = &faults {
         let after = f.after(&mut sim.state().rng);
         match after {
@@ -187,8 +223,17 @@ async fn handle(State(sim): State<Arc<Sim>>, req: Request) -> Response {
 
 /// A response whose body fails at once: hyper drops the connection.
 fn reset_connection() -> Response {
-    let failing = futures::stream::once(async { Err::<Bytes, std::io::Error>(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "injected reset")) });
-    Response::builder().status(200).header("content-type", "application/json").body(Body::from_stream(failing)).unwrap_or_default()
+    let failing = futures::stream::once(async {
+        Err::<Bytes, std::io::Error>(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "injected reset",
+        ))
+    });
+    Response::builder()
+        .status(200)
+        .header("content-type", "application/json")
+        .body(Body::from_stream(failing))
+        .unwrap_or_default()
 }
 
 /// The response with its JSON cut in half.
@@ -198,9 +243,15 @@ fn malformed(resp: SimResponse) -> Response {
             let text = v.to_string();
             let cut = text.len() / 2;
             let truncated: String = text.chars().take(cut.max(1)).collect();
-            let mut r = to_response(SimResponse { body: ResponseBody::None, ..resp });
+            let mut r = to_response(SimResponse {
+                body: ResponseBody::None,
+                ..resp
+            });
             *r.body_mut() = Body::from(truncated);
-            r.headers_mut().insert("content-type", axum::http::HeaderValue::from_static("application/json"));
+            r.headers_mut().insert(
+                "content-type",
+                axum::http::HeaderValue::from_static("application/json"),
+            );
             r
         }
         _ => to_response(resp),
@@ -214,14 +265,19 @@ fn to_response(resp: SimResponse) -> Response {
     }
     let (content_type, body) = match resp.body {
         ResponseBody::None => (None, Body::empty()),
-        ResponseBody::Json(v) => (Some("application/json; odata.metadata=minimal; odata.streaming=true; charset=utf-8"), Body::from(v.to_string())),
+        ResponseBody::Json(v) => (
+            Some("application/json; odata.metadata=minimal; odata.streaming=true; charset=utf-8"),
+            Body::from(v.to_string()),
+        ),
         ResponseBody::Html(h) => (Some("text/html; charset=utf-8"), Body::from(h)),
     };
     if let Some(ct) = content_type {
         builder = builder.header("content-type", ct);
     }
     builder.body(body).unwrap_or_else(|_| {
-        let mut r = Response::new(Body::from("{\"error\":{\"code\":\"InternalServerError\",\"message\":\"bad response header\"}}"));
+        let mut r = Response::new(Body::from(
+            "{\"error\":{\"code\":\"InternalServerError\",\"message\":\"bad response header\"}}",
+        ));
         *r.status_mut() = axum::http::StatusCode::INTERNAL_SERVER_ERROR;
         r
     })

@@ -9,13 +9,37 @@ use super::http::{SimRequest, SimResponse, graph_error};
 
 /// The message properties `$select` may name.
 pub const MESSAGE_PROPERTIES: &[&str] = &[
-    "id", "createdDateTime", "lastModifiedDateTime", "changeKey", "categories",
-    "receivedDateTime", "sentDateTime", "hasAttachments", "internetMessageId",
-    "subject", "bodyPreview", "importance", "parentFolderId", "conversationId",
-    "conversationIndex", "isDeliveryReceiptRequested", "isReadReceiptRequested",
-    "isRead", "isDraft", "webLink", "inferenceClassification", "body", "sender",
-    "from", "toRecipients", "ccRecipients", "bccRecipients", "replyTo",
-    "internetMessageHeaders", "flag", "uniqueBody",
+    "id",
+    "createdDateTime",
+    "lastModifiedDateTime",
+    "changeKey",
+    "categories",
+    "receivedDateTime",
+    "sentDateTime",
+    "hasAttachments",
+    "internetMessageId",
+    "subject",
+    "bodyPreview",
+    "importance",
+    "parentFolderId",
+    "conversationId",
+    "conversationIndex",
+    "isDeliveryReceiptRequested",
+    "isReadReceiptRequested",
+    "isRead",
+    "isDraft",
+    "webLink",
+    "inferenceClassification",
+    "body",
+    "sender",
+    "from",
+    "toRecipients",
+    "ccRecipients",
+    "bccRecipients",
+    "replyTo",
+    "internetMessageHeaders",
+    "flag",
+    "uniqueBody",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,7 +109,9 @@ pub fn parse_top(req: &SimRequest) -> Result<Option<usize>, SimResponse> {
         None => Ok(None),
         Some(v) => match v.trim().parse::<usize>() {
             Ok(n) if (1..=1000).contains(&n) => Ok(Some(n)),
-            _ => Err(bad(&format!("Invalid value '{v}' for $top: expected an integer from 1 to 1000."))),
+            _ => Err(bad(&format!(
+                "Invalid value '{v}' for $top: expected an integer from 1 to 1000."
+            ))),
         },
     }
 }
@@ -93,18 +119,24 @@ pub fn parse_top(req: &SimRequest) -> Result<Option<usize>, SimResponse> {
 pub fn parse_skip(req: &SimRequest) -> Result<usize, SimResponse> {
     match req.query_value("$skip") {
         None => Ok(0),
-        Some(v) => v
-            .trim()
-            .parse::<usize>()
-            .map_err(|_| bad(&format!("Invalid value '{v}' for $skip: expected a non-negative integer."))),
+        Some(v) => v.trim().parse::<usize>().map_err(|_| {
+            bad(&format!(
+                "Invalid value '{v}' for $skip: expected a non-negative integer."
+            ))
+        }),
     }
 }
 
 pub fn parse_select(req: &SimRequest) -> Result<Option<Vec<String>>, SimResponse> {
-    let Some(v) = req.query_value("$select") else { return Ok(None) };
+    let Some(v) = req.query_value("$select") else {
+        return Ok(None);
+    };
     let mut out = Vec::new();
     for name in v.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-        match MESSAGE_PROPERTIES.iter().find(|p| p.eq_ignore_ascii_case(name)) {
+        match MESSAGE_PROPERTIES
+            .iter()
+            .find(|p| p.eq_ignore_ascii_case(name))
+        {
             Some(p) => out.push((*p).to_string()),
             None => {
                 return Err(bad(&format!(
@@ -118,12 +150,15 @@ pub fn parse_select(req: &SimRequest) -> Result<Option<Vec<String>>, SimResponse
 
 fn parse_datetime(v: &str) -> Option<DateTime<Utc>> {
     let v = v.trim().trim_matches('\'');
-    DateTime::parse_from_rfc3339(v).ok().map(|d| d.with_timezone(&Utc)).or_else(|| {
-        chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d")
-            .ok()
-            .and_then(|d| d.and_hms_opt(0, 0, 0))
-            .map(|d| d.and_utc())
-    })
+    DateTime::parse_from_rfc3339(v)
+        .ok()
+        .map(|d| d.with_timezone(&Utc))
+        .or_else(|| {
+            chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d")
+                .ok()
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .map(|d| d.and_utc())
+        })
 }
 
 /// `receivedDateTime ge 2024-01-01T00:00:00Z [and receivedDateTime lt ...]`.
@@ -139,9 +174,13 @@ pub fn parse_received_filter(filter: &str) -> Result<Vec<(Cmp, DateTime<Utc>)>, 
                 "Invalid filter clause: only receivedDateTime can be filtered here, not '{prop}'."
             )));
         }
-        let cmp = Cmp::parse(op).ok_or_else(|| bad(&format!("Invalid filter clause: unknown operator '{op}'.")))?;
-        let at = parse_datetime(value)
-            .ok_or_else(|| bad(&format!("Invalid filter clause: '{value}' is not a DateTimeOffset.")))?;
+        let cmp = Cmp::parse(op)
+            .ok_or_else(|| bad(&format!("Invalid filter clause: unknown operator '{op}'.")))?;
+        let at = parse_datetime(value).ok_or_else(|| {
+            bad(&format!(
+                "Invalid filter clause: '{value}' is not a DateTimeOffset."
+            ))
+        })?;
         out.push((cmp, at));
     }
     if out.is_empty() {
@@ -193,9 +232,15 @@ fn parse_orderby(v: &str) -> Result<bool, SimResponse> {
     let parts: Vec<&str> = v.split_whitespace().collect();
     match parts.as_slice() {
         [p] if p.eq_ignore_ascii_case("receivedDateTime") => Ok(false),
-        [p, d] if p.eq_ignore_ascii_case("receivedDateTime") && d.eq_ignore_ascii_case("asc") => Ok(false),
-        [p, d] if p.eq_ignore_ascii_case("receivedDateTime") && d.eq_ignore_ascii_case("desc") => Ok(true),
-        _ => Err(bad(&format!("Invalid $orderby: '{v}'. Messages can be ordered by receivedDateTime asc|desc."))),
+        [p, d] if p.eq_ignore_ascii_case("receivedDateTime") && d.eq_ignore_ascii_case("asc") => {
+            Ok(false)
+        }
+        [p, d] if p.eq_ignore_ascii_case("receivedDateTime") && d.eq_ignore_ascii_case("desc") => {
+            Ok(true)
+        }
+        _ => Err(bad(&format!(
+            "Invalid $orderby: '{v}'. Messages can be ordered by receivedDateTime asc|desc."
+        ))),
     }
 }
 
@@ -223,7 +268,11 @@ fn parse_expand(v: &str) -> Result<Vec<String>, SimResponse> {
             .strip_prefix("id eq ")
             .map(str::trim)
             .filter(|s| s.len() >= 2 && s.starts_with('\'') && s.ends_with('\''))
-            .ok_or_else(|| bad(&format!("Invalid $expand filter: '{c}'. Use id eq 'Integer 0x0036'.")))?;
+            .ok_or_else(|| {
+                bad(&format!(
+                    "Invalid $expand filter: '{c}'. Use id eq 'Integer 0x0036'."
+                ))
+            })?;
         ids.push(normalize_prop_id(&value[1..value.len() - 1]));
     }
     Ok(ids)
@@ -250,9 +299,19 @@ pub fn normalize_prop_id(id: &str) -> String {
 impl MessageQuery {
     pub fn parse(req: &SimRequest, delta: bool) -> Result<Self, SimResponse> {
         let allowed: &[&str] = if delta {
-            &["$select", "$top", "$filter", "$orderby", "$expand", "$skiptoken", "$deltatoken"]
+            &[
+                "$select",
+                "$top",
+                "$filter",
+                "$orderby",
+                "$expand",
+                "$skiptoken",
+                "$deltatoken",
+            ]
         } else {
-            &["$select", "$top", "$skip", "$filter", "$orderby", "$expand", "$count"]
+            &[
+                "$select", "$top", "$skip", "$filter", "$orderby", "$expand", "$count",
+            ]
         };
         allow_options(req, allowed)?;
         let mut q = MessageQuery {
@@ -291,7 +350,10 @@ mod tests {
 
     #[test]
     fn received_filter_with_and() {
-        let f = parse_received_filter("receivedDateTime ge 2024-01-01T00:00:00Z and receivedDateTime lt 2024-02-01").unwrap();
+        let f = parse_received_filter(
+            "receivedDateTime ge 2024-01-01T00:00:00Z and receivedDateTime lt 2024-02-01",
+        )
+        .unwrap();
         assert_eq!(f.len(), 2);
         assert_eq!(f[0].0, Cmp::Ge);
         assert!(parse_received_filter("subject eq 'x'").is_err());
@@ -299,7 +361,10 @@ mod tests {
 
     #[test]
     fn display_name_filter_unquotes() {
-        assert_eq!(parse_display_name_filter("displayName eq 'It''s'").unwrap(), "It's");
+        assert_eq!(
+            parse_display_name_filter("displayName eq 'It''s'").unwrap(),
+            "It's"
+        );
         assert!(parse_display_name_filter("displayName eq Skipped").is_err());
     }
 }

@@ -27,11 +27,31 @@ pub struct Contact {
 }
 
 pub const SALESPEOPLE: &[Salesperson] = &[
-    Salesperson { code: "AH", name: "Annette Hill", email: "annette.hill@contoso.example" },
-    Salesperson { code: "BD", name: "Benjamin Diaz", email: "ben.diaz@contoso.example" },
-    Salesperson { code: "JO", name: "Jim Olive", email: "jim.olive@contoso.example" },
-    Salesperson { code: "LT", name: "Linda Torres", email: "linda.torres@contoso.example" },
-    Salesperson { code: "PS", name: "Priya Shah", email: "priya.shah@contoso.example" },
+    Salesperson {
+        code: "AH",
+        name: "Annette Hill",
+        email: "annette.hill@contoso.example",
+    },
+    Salesperson {
+        code: "BD",
+        name: "Benjamin Diaz",
+        email: "ben.diaz@contoso.example",
+    },
+    Salesperson {
+        code: "JO",
+        name: "Jim Olive",
+        email: "jim.olive@contoso.example",
+    },
+    Salesperson {
+        code: "LT",
+        name: "Linda Torres",
+        email: "linda.torres@contoso.example",
+    },
+    Salesperson {
+        code: "PS",
+        name: "Priya Shah",
+        email: "priya.shah@contoso.example",
+    },
 ];
 
 const COMPANIES: &[(&str, &str)] = &[
@@ -45,14 +65,31 @@ const COMPANIES: &[(&str, &str)] = &[
     ("Woodgrove Bank", "woodgrove.example"),
 ];
 
-const FIRST: &[&str] = &["Alex", "Maria", "Chen", "Sofia", "Omar", "Hannah", "Lucas", "Aiko", "Mateo", "Grace", "Ivan", "Nora", "Ravi", "Elena", "Tom", "Zoe", "Kofi", "Mia"];
-const LAST: &[&str] = &["Berg", "Costa", "Ng", "Larsen", "Haddad", "Meyer", "Silva", "Tanaka", "Rossi", "Kim", "Petrov", "Walsh", "Iyer", "Novak", "Brown", "Adams"];
+const FIRST: &[&str] = &[
+    "Alex", "Maria", "Chen", "Sofia", "Omar", "Hannah", "Lucas", "Aiko", "Mateo", "Grace", "Ivan",
+    "Nora", "Ravi", "Elena", "Tom", "Zoe", "Kofi", "Mia",
+];
+const LAST: &[&str] = &[
+    "Berg", "Costa", "Ng", "Larsen", "Haddad", "Meyer", "Silva", "Tanaka", "Rossi", "Kim",
+    "Petrov", "Walsh", "Iyer", "Novak", "Brown", "Adams",
+];
 
 const TOPICS: &[&str] = &[
-    "Quote for 40 conference chairs", "Renewal of the support contract", "Delivery dates for order 10452",
-    "Pricing for the spring catalogue", "Meeting next Tuesday?", "Samples arrived", "Invoice 2024-118 question",
-    "Volume discount proposal", "Trade show follow-up", "New warehouse location", "Product demo recording",
-    "Payment terms", "Updated specification sheet", "Introduction: our new buyer", "Framework agreement draft",
+    "Quote for 40 conference chairs",
+    "Renewal of the support contract",
+    "Delivery dates for order 10452",
+    "Pricing for the spring catalogue",
+    "Meeting next Tuesday?",
+    "Samples arrived",
+    "Invoice 2024-118 question",
+    "Volume discount proposal",
+    "Trade show follow-up",
+    "New warehouse location",
+    "Product demo recording",
+    "Payment terms",
+    "Updated specification sheet",
+    "Introduction: our new buyer",
+    "Framework agreement draft",
 ];
 
 /// The demo's contacts: four or five per company, some with alternative addresses.
@@ -64,16 +101,39 @@ pub fn contacts() -> Vec<Contact> {
             let first = FIRST[(ci * 5 + k * 3) % FIRST.len()];
             let last = LAST[(ci * 3 + k * 7) % LAST.len()];
             n += 1;
-            let email = format!("{}.{}@{}", first.to_lowercase(), last.to_lowercase(), domain);
-            let alt_emails = if k == 0 { vec![format!("{}@{}", first.to_lowercase(), domain.replace(".example", "-mail.example"))] } else { vec![] };
-            out.push(Contact { no: format!("CT{n:04}"), name: format!("{first} {last}"), company, email, alt_emails });
+            let email = format!(
+                "{}.{}@{}",
+                first.to_lowercase(),
+                last.to_lowercase(),
+                domain
+            );
+            let alt_emails = if k == 0 {
+                vec![format!(
+                    "{}@{}",
+                    first.to_lowercase(),
+                    domain.replace(".example", "-mail.example")
+                )]
+            } else {
+                vec![]
+            };
+            out.push(Contact {
+                no: format!("CT{n:04}"),
+                name: format!("{first} {last}"),
+                company,
+                email,
+                alt_emails,
+            });
         }
     }
     out
 }
 
 fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
 }
 
 /// Writes `salespeople.csv` and `contacts.csv` in the formats `emaillog import` reads.
@@ -86,7 +146,14 @@ pub fn write_people_csv(dir: &Path) -> std::io::Result<()> {
     std::fs::write(dir.join("salespeople.csv"), sp)?;
     let mut ct = String::from("no,name,company,email,alt_emails\n");
     for c in contacts() {
-        ct.push_str(&format!("{},{},{},{},{}\n", c.no, csv_field(&c.name), csv_field(c.company), c.email, c.alt_emails.join(";")));
+        ct.push_str(&format!(
+            "{},{},{},{},{}\n",
+            c.no,
+            csv_field(&c.name),
+            csv_field(c.company),
+            c.email,
+            c.alt_emails.join(";")
+        ));
     }
     std::fs::write(dir.join("contacts.csv"), ct)
 }
@@ -107,8 +174,14 @@ pub fn message(rng: &mut impl Rng, contacts: &[Contact], at: DateTime<Utc>) -> V
     let sent = at - Duration::seconds(rng.random_range(2..90));
     let roll: u32 = rng.random_range(0..100);
     let reply = rng.random_bool(0.4);
-    let subject = if reply { format!("RE: {topic}") } else { topic.to_string() };
-    let mut headers = vec![json!({"name": "Message-ID", "value": format!("<{}@mail.example>", crate::sim::ids::opaque_token(10))})];
+    let subject = if reply {
+        format!("RE: {topic}")
+    } else {
+        topic.to_string()
+    };
+    let mut headers = vec![
+        json!({"name": "Message-ID", "value": format!("<{}@mail.example>", crate::sim::ids::opaque_token(10))}),
+    ];
     let mut msg = json!({
         "subject": subject,
         "receivedDateTime": fmt(at),
@@ -116,7 +189,11 @@ pub fn message(rng: &mut impl Rng, contacts: &[Contact], at: DateTime<Utc>) -> V
         "toRecipients": [],
         "ccRecipients": [],
     });
-    let body_for = |from: &str, to: &str| format!("Hi {to},\n\nFollowing up on \"{topic}\": could you confirm the details by Friday?\n\nBest regards,\n{from}");
+    let body_for = |from: &str, to: &str| {
+        format!(
+            "Hi {to},\n\nFollowing up on \"{topic}\": could you confirm the details by Friday?\n\nBest regards,\n{from}"
+        )
+    };
     match roll {
         0..=39 => {
             msg["from"] = addr(&c.name, &c.email);
@@ -131,7 +208,9 @@ pub fn message(rng: &mut impl Rng, contacts: &[Contact], at: DateTime<Utc>) -> V
             msg["from"] = addr(sp.name, sp.email);
             msg["toRecipients"] = json!([addr(&c.name, &c.email)]);
             if rng.random_bool(0.3) {
-                let colleague = contacts.iter().find(|o| o.company == c.company && o.no != c.no);
+                let colleague = contacts
+                    .iter()
+                    .find(|o| o.company == c.company && o.no != c.no);
                 if let Some(o) = colleague {
                     msg["ccRecipients"] = json!([addr(&o.name, &o.email)]);
                 }
@@ -143,7 +222,8 @@ pub fn message(rng: &mut impl Rng, contacts: &[Contact], at: DateTime<Utc>) -> V
             msg["from"] = addr(first, &format!("{}@gmail.example", first.to_lowercase()));
             msg["toRecipients"] = json!([addr(sp.name, sp.email)]);
             msg["subject"] = json!("Question about your products");
-            msg["body"] = json!({"contentType": "text", "content": "Hello, do you ship to Norway?"});
+            msg["body"] =
+                json!({"contentType": "text", "content": "Hello, do you ship to Norway?"});
         }
         82..=85 => {
             msg["from"] = addr(sp.name, sp.email);
@@ -156,14 +236,16 @@ pub fn message(rng: &mut impl Rng, contacts: &[Contact], at: DateTime<Utc>) -> V
             msg["toRecipients"] = json!([addr(sp.name, sp.email)]);
             msg["subject"] = json!("Personal: dinner on Friday");
             msg["singleValueExtendedProperties"] = json!([{"id": "Integer 0x36", "value": "2"}]);
-            msg["body"] = json!({"contentType": "text", "content": "Private note, not for the CRM."});
+            msg["body"] =
+                json!({"contentType": "text", "content": "Private note, not for the CRM."});
         }
         91..=95 => {
             msg["from"] = addr(&c.name, &c.email);
             msg["toRecipients"] = json!([addr(sp.name, sp.email)]);
             msg["subject"] = json!(format!("Automatic reply: {topic}"));
             headers.push(json!({"name": "Auto-Submitted", "value": "auto-replied"}));
-            msg["body"] = json!({"contentType": "text", "content": "I am out of the office until Monday."});
+            msg["body"] =
+                json!({"contentType": "text", "content": "I am out of the office until Monday."});
         }
         _ => {
             msg["from"] = addr("Fabrikam News", "noreply@fabrikam.example");

@@ -36,14 +36,18 @@ pub enum Refusal {
 impl Refusal {
     pub fn retry_after_secs(self) -> u64 {
         match self {
-            Refusal::Concurrency { retry_after_secs } | Refusal::Window { retry_after_secs } => retry_after_secs,
+            Refusal::Concurrency { retry_after_secs } | Refusal::Window { retry_after_secs } => {
+                retry_after_secs
+            }
         }
     }
 
     pub fn message(self) -> &'static str {
         match self {
             Refusal::Concurrency { .. } => "Application is over its MailboxConcurrency limit.",
-            Refusal::Window { .. } => "Application is over its request limit for this mailbox. Retry after the time in Retry-After.",
+            Refusal::Window { .. } => {
+                "Application is over its request limit for this mailbox. Retry after the time in Retry-After."
+            }
         }
     }
 }
@@ -63,14 +67,19 @@ impl Throttle {
     /// Counts one request against the window, or says how long to wait.
     pub fn count(&mut self, key: &ThrottleKey, now: Instant) -> Result<(), Refusal> {
         let q = self.windows.entry(key.clone()).or_default();
-        while q.front().is_some_and(|t| now.duration_since(*t) >= self.window) {
+        while q
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= self.window)
+        {
             q.pop_front();
         }
         if q.len() >= self.limit {
             let oldest = *q.front().expect("limit is at least one");
             let wait = self.window.saturating_sub(now.duration_since(oldest));
             self.stats.throttled_window += 1;
-            return Err(Refusal::Window { retry_after_secs: wait.as_secs_f64().ceil().max(1.0) as u64 });
+            return Err(Refusal::Window {
+                retry_after_secs: wait.as_secs_f64().ceil().max(1.0) as u64,
+            });
         }
         q.push_back(now);
         self.stats.requests += 1;
@@ -100,12 +109,18 @@ impl Drop for Permit {
 }
 
 /// Takes an in-flight slot and counts the request, or refuses it.
-pub fn acquire(throttle: &Arc<Mutex<Throttle>>, key: ThrottleKey, now: Instant) -> Result<Permit, Refusal> {
+pub fn acquire(
+    throttle: &Arc<Mutex<Throttle>>,
+    key: ThrottleKey,
+    now: Instant,
+) -> Result<Permit, Refusal> {
     let mut t = throttle.lock().unwrap_or_else(|p| p.into_inner());
     let in_flight = t.in_flight.get(&key).copied().unwrap_or(0);
     if in_flight >= t.concurrency {
         t.stats.throttled_concurrency += 1;
-        return Err(Refusal::Concurrency { retry_after_secs: 1 });
+        return Err(Refusal::Concurrency {
+            retry_after_secs: 1,
+        });
     }
     t.count(&key, now)?;
     let n = t.in_flight.entry(key.clone()).or_insert(0);
@@ -113,7 +128,10 @@ pub fn acquire(throttle: &Arc<Mutex<Throttle>>, key: ThrottleKey, now: Instant) 
     let n = *n;
     t.stats.max_in_flight = t.stats.max_in_flight.max(n);
     drop(t);
-    Ok(Permit { throttle: Arc::clone(throttle), key })
+    Ok(Permit {
+        throttle: Arc::clone(throttle),
+        key,
+    })
 }
 
 #[cfg(test)]
@@ -131,7 +149,12 @@ mod tests {
         assert!(t.count(&key(), t0).is_ok());
         assert!(t.count(&key(), t0 + Duration::from_secs(1)).is_ok());
         let r = t.count(&key(), t0 + Duration::from_secs(2)).unwrap_err();
-        assert_eq!(r, Refusal::Window { retry_after_secs: 8 });
+        assert_eq!(
+            r,
+            Refusal::Window {
+                retry_after_secs: 8
+            }
+        );
         assert!(t.count(&key(), t0 + Duration::from_secs(10)).is_ok());
     }
 
@@ -140,7 +163,10 @@ mod tests {
         let t = Arc::new(Mutex::new(Throttle::new(100, Duration::from_secs(10), 1)));
         let now = Instant::now();
         let p = acquire(&t, key(), now).unwrap();
-        assert!(matches!(acquire(&t, key(), now), Err(Refusal::Concurrency { .. })));
+        assert!(matches!(
+            acquire(&t, key(), now),
+            Err(Refusal::Concurrency { .. })
+        ));
         drop(p);
         assert!(acquire(&t, key(), now).is_ok());
     }

@@ -35,16 +35,25 @@ impl AccessToken {
 
     /// Whether the token may read (or, with `write`, change) `mailbox`.
     pub fn may_use_mailbox(&self, mailbox: &str, write: bool) -> bool {
-        let own = self.account.as_deref().is_some_and(|a| a.eq_ignore_ascii_case(mailbox));
+        let own = self
+            .account
+            .as_deref()
+            .is_some_and(|a| a.eq_ignore_ascii_case(mailbox));
         let wanted: &[&str] = match (self.account.is_some(), own, write) {
             (false, _, false) => &["Mail.Read", "Mail.ReadWrite"],
             (false, _, true) => &["Mail.ReadWrite"],
-            (true, true, false) => &["Mail.Read", "Mail.ReadWrite", "Mail.Read.Shared", "Mail.ReadWrite.Shared"],
+            (true, true, false) => &[
+                "Mail.Read",
+                "Mail.ReadWrite",
+                "Mail.Read.Shared",
+                "Mail.ReadWrite.Shared",
+            ],
             (true, true, true) => &["Mail.ReadWrite", "Mail.ReadWrite.Shared"],
             (true, false, false) => &["Mail.Read.Shared", "Mail.ReadWrite.Shared"],
             (true, false, true) => &["Mail.ReadWrite.Shared"],
         };
-        self.permissions().any(|p| wanted.iter().any(|w| w.eq_ignore_ascii_case(p)))
+        self.permissions()
+            .any(|p| wanted.iter().any(|w| w.eq_ignore_ascii_case(p)))
     }
 }
 
@@ -126,11 +135,18 @@ fn b64json(v: &serde_json::Value) -> String {
 impl TokenStore {
     /// Issues an access token (and, with `offline_access`, a refresh token) and
     /// returns the token endpoint's JSON answer.
-    pub fn issue(&mut self, token: AccessToken, tenant: &str, ttl: Duration, with_refresh: bool) -> serde_json::Value {
+    pub fn issue(
+        &mut self,
+        token: AccessToken,
+        tenant: &str,
+        ttl: Duration,
+        with_refresh: bool,
+    ) -> serde_json::Value {
         let now = Utc::now();
         let mut token = token;
         token.expires_at = now + ttl;
-        let graph_scopes: Vec<&String> = token.scopes.iter().filter(|s| !is_oidc_scope(s)).collect();
+        let graph_scopes: Vec<&String> =
+            token.scopes.iter().filter(|s| !is_oidc_scope(s)).collect();
         let claims = json!({
             "aud": GRAPH_RESOURCE,
             "iss": format!("https://sts.windows.net/{tenant}/"),
@@ -146,7 +162,12 @@ impl TokenStore {
             "uti": ids::opaque_token(16),
         });
         let header = json!({"typ": "JWT", "alg": "RS256", "kid": "sim"});
-        let access = format!("{}.{}.{}", b64json(&header), b64json(&claims), ids::opaque_token(64));
+        let access = format!(
+            "{}.{}.{}",
+            b64json(&header),
+            b64json(&claims),
+            ids::opaque_token(64)
+        );
         let mut answer = json!({
             "token_type": "Bearer",
             "expires_in": ttl.num_seconds(),
@@ -157,7 +178,13 @@ impl TokenStore {
             token
                 .scopes
                 .iter()
-                .map(|s| if is_oidc_scope(s) { s.clone() } else { format!("{GRAPH_RESOURCE}/{s}") })
+                .map(|s| {
+                    if is_oidc_scope(s) {
+                        s.clone()
+                    } else {
+                        format!("{GRAPH_RESOURCE}/{s}")
+                    }
+                })
                 .collect()
         } else {
             vec![format!("{GRAPH_RESOURCE}/.default")]
@@ -168,7 +195,11 @@ impl TokenStore {
                 let refresh = ids::opaque_token(48);
                 self.refresh.insert(
                     refresh.clone(),
-                    RefreshGrant { client_id: token.client_id.clone(), account: account.clone(), scopes: token.scopes.clone() },
+                    RefreshGrant {
+                        client_id: token.client_id.clone(),
+                        account: account.clone(),
+                        scopes: token.scopes.clone(),
+                    },
                 );
                 answer["refresh_token"] = json!(refresh);
             }
@@ -182,7 +213,12 @@ impl TokenStore {
                     "name": account,
                     "tid": tenant,
                 });
-                answer["id_token"] = json!(format!("{}.{}.{}", b64json(&header), b64json(&id_claims), ids::opaque_token(32)));
+                answer["id_token"] = json!(format!(
+                    "{}.{}.{}",
+                    b64json(&header),
+                    b64json(&id_claims),
+                    ids::opaque_token(32)
+                ));
             }
         }
         self.access.insert(access, token);
@@ -199,7 +235,8 @@ impl TokenStore {
 
     pub fn revoke_account(&mut self, account: &str) -> usize {
         let before = self.refresh.len();
-        self.refresh.retain(|_, g| !g.account.eq_ignore_ascii_case(account));
+        self.refresh
+            .retain(|_, g| !g.account.eq_ignore_ascii_case(account));
         before - self.refresh.len()
     }
 }

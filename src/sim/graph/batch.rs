@@ -27,13 +27,18 @@ struct Item {
 fn parse(body: &Value) -> Result<Vec<Item>, SimResponse> {
     let bad = |m: &str| graph_error(400, "BadRequest", m);
     let Some(reqs) = body.get("requests").and_then(Value::as_array) else {
-        return Err(bad("Invalid batch payload format: a 'requests' array is required."));
+        return Err(bad(
+            "Invalid batch payload format: a 'requests' array is required.",
+        ));
     };
     if reqs.is_empty() {
         return Err(bad("Invalid batch payload format: 'requests' is empty."));
     }
     if reqs.len() > MAX_REQUESTS {
-        return Err(bad(&format!("Number of requests in a batch must not exceed {MAX_REQUESTS}; this batch has {}.", reqs.len())));
+        return Err(bad(&format!(
+            "Number of requests in a batch must not exceed {MAX_REQUESTS}; this batch has {}.",
+            reqs.len()
+        )));
     }
     let mut items: Vec<Item> = Vec::with_capacity(reqs.len());
     for (n, r) in reqs.iter().enumerate() {
@@ -43,61 +48,124 @@ fn parse(body: &Value) -> Result<Vec<Item>, SimResponse> {
             _ => return Err(bad(&format!("Request {n} has no 'id'."))),
         };
         if items.iter().any(|i| i.id.eq_ignore_ascii_case(&id)) {
-            return Err(bad(&format!("Request id '{id}' is used more than once in the batch.")));
+            return Err(bad(&format!(
+                "Request id '{id}' is used more than once in the batch."
+            )));
         }
         let method = r
             .get("method")
             .and_then(Value::as_str)
             .and_then(|m| Method::from_bytes(m.to_ascii_uppercase().as_bytes()).ok())
             .ok_or_else(|| bad(&format!("Request '{id}' has no valid 'method'.")))?;
-        let url = r.get("url").and_then(Value::as_str).ok_or_else(|| bad(&format!("Request '{id}' has no 'url'.")))?;
+        let url = r
+            .get("url")
+            .and_then(Value::as_str)
+            .ok_or_else(|| bad(&format!("Request '{id}' has no 'url'.")))?;
         if url.contains("://") {
-            return Err(bad(&format!("Request '{id}': the url must be relative to the version, such as /users/{{id}}/messages.")));
+            return Err(bad(&format!(
+                "Request '{id}': the url must be relative to the version, such as /users/{{id}}/messages."
+            )));
         }
-        let headers = r.get("headers").and_then(Value::as_object).cloned().unwrap_or_default();
+        let headers = r
+            .get("headers")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
         let body = r.get("body").cloned();
-        if body.is_some() && !headers.keys().any(|k| k.eq_ignore_ascii_case("content-type")) {
-            return Err(bad(&format!("Request '{id}' has a body but no Content-Type header.")));
+        if body.is_some()
+            && !headers
+                .keys()
+                .any(|k| k.eq_ignore_ascii_case("content-type"))
+        {
+            return Err(bad(&format!(
+                "Request '{id}' has a body but no Content-Type header."
+            )));
         }
         let depends_on: Vec<String> = match r.get("dependsOn") {
             None | Some(Value::Null) => Vec::new(),
-            Some(Value::Array(a)) => a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
-            Some(_) => return Err(bad(&format!("Request '{id}': dependsOn must be an array of ids."))),
+            Some(Value::Array(a)) => a
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect(),
+            Some(_) => {
+                return Err(bad(&format!(
+                    "Request '{id}': dependsOn must be an array of ids."
+                )));
+            }
         };
         for d in &depends_on {
             if !items.iter().any(|i| i.id.eq_ignore_ascii_case(d)) {
-                return Err(bad(&format!("Request '{id}' depends on '{d}', which is not an earlier request in the batch.")));
+                return Err(bad(&format!(
+                    "Request '{id}' depends on '{d}', which is not an earlier request in the batch."
+                )));
             }
         }
-        items.push(Item { id, method, url: url.to_string(), headers, body, depends_on });
+        items.push(Item {
+            id,
+            method,
+            url: url.to_string(),
+            headers,
+            body,
+            depends_on,
+        });
     }
     Ok(items)
 }
 
 fn item_request(envelope: &SimRequest, item: &Item) -> SimRequest {
-    let rel = if item.url.starts_with('/') { item.url.clone() } else { format!("/{}", item.url) };
+    let rel = if item.url.starts_with('/') {
+        item.url.clone()
+    } else {
+        format!("/{}", item.url)
+    };
     let parsed = url::Url::parse(&format!("http://batch/v1.0{rel}")).ok();
-    let path = parsed.as_ref().map(|u| u.path().to_string()).unwrap_or_else(|| format!("/v1.0{rel}"));
+    let path = parsed
+        .as_ref()
+        .map(|u| u.path().to_string())
+        .unwrap_or_else(|| format!("/v1.0{rel}"));
     let segments = super::super::split_path(&path);
     let query = parsed
         .as_ref()
-        .map(|u| u.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect())
+        .map(|u| {
+            u.query_pairs()
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect()
+        })
         .unwrap_or_default();
     let mut headers = HeaderMap::new();
     if let Some(auth) = envelope.headers.get("authorization") {
         headers.insert("authorization", auth.clone());
     }
     for (k, v) in &item.headers {
-        if let (Ok(name), Some(Ok(value))) = (HeaderName::from_bytes(k.as_bytes()), v.as_str().map(HeaderValue::from_str)) {
+        if let (Ok(name), Some(Ok(value))) = (
+            HeaderName::from_bytes(k.as_bytes()),
+            v.as_str().map(HeaderValue::from_str),
+        ) {
             headers.append(name, value);
         }
     }
-    let body = item.body.as_ref().map(|b| b.to_string().into_bytes()).unwrap_or_default();
-    SimRequest { method: item.method.clone(), segments, path, query, headers, body, origin: envelope.origin.clone() }
+    let body = item
+        .body
+        .as_ref()
+        .map(|b| b.to_string().into_bytes())
+        .unwrap_or_default();
+    SimRequest {
+        method: item.method.clone(),
+        segments,
+        path,
+        query,
+        headers,
+        body,
+        origin: envelope.origin.clone(),
+    }
 }
 
 fn item_json(id: &str, resp: SimResponse) -> Value {
-    let mut headers: Map<String, Value> = resp.headers.into_iter().map(|(k, v)| (k, json!(v))).collect();
+    let mut headers: Map<String, Value> = resp
+        .headers
+        .into_iter()
+        .map(|(k, v)| (k, json!(v)))
+        .collect();
     let mut out = json!({"id": id, "status": resp.status});
     if let ResponseBody::Json(body) = resp.body {
         headers.insert("Content-Type".into(), json!("application/json; odata.metadata=minimal; odata.streaming=true; IEEE754Compatible=false; charset=utf-8"));
@@ -130,17 +198,28 @@ pub async fn serve(sim: &Sim, req: SimRequest) -> SimResponse {
     let mut responses = Vec::with_capacity(items.len());
     for item in &items {
         let failed_dep = item.depends_on.iter().find(|d| {
-            statuses.iter().find(|(k, _)| k.eq_ignore_ascii_case(d)).is_none_or(|(_, s)| !(200..300).contains(s))
+            statuses
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(d))
+                .is_none_or(|(_, s)| !(200..300).contains(s))
         });
         let resp = if let Some(d) = failed_dep {
-            graph_error(424, "FailedDependency", &format!("The request depends on request '{d}', which failed."))
+            graph_error(
+                424,
+                "FailedDependency",
+                &format!("The request depends on request '{d}', which failed."),
+            )
         } else {
             let ireq = item_request(&req, item);
             if ireq.segments.get(1).is_some_and(|s| s == "$batch") {
                 graph_error(400, "BadRequest", "A batch cannot contain another batch.")
             } else {
                 let key = throttle_key(&token, &ireq.segments[1..]);
-                let counted = sim.throttle.lock().unwrap_or_else(|p| p.into_inner()).count(&key, Instant::now());
+                let counted = sim
+                    .throttle
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .count(&key, Instant::now());
                 match counted {
                     Err(refusal) => throttled(refusal.retry_after_secs(), refusal.message()),
                     Ok(()) => route(&mut sim.state(), &ireq, &token),

@@ -17,22 +17,41 @@ use super::render::{View, message_json};
 #[derive(Debug, Clone)]
 pub enum DeltaItem {
     Message(u64),
-    Removed { immutable_id: String, rest_id: String },
+    Removed {
+        immutable_id: String,
+        rest_id: String,
+    },
 }
 
 /// What a `$skiptoken` or `$deltatoken` stands for.
 #[derive(Debug, Clone)]
 pub enum DeltaState {
     /// A round in progress: its items and where the next page starts.
-    Round { mailbox: String, folder_id: String, items: Arc<Vec<DeltaItem>>, offset: usize, upto: u64, query: MessageQuery },
+    Round {
+        mailbox: String,
+        folder_id: String,
+        items: Arc<Vec<DeltaItem>>,
+        offset: usize,
+        upto: u64,
+        query: MessageQuery,
+    },
     /// A finished round: the next one returns changes after `since`.
-    Link { mailbox: String, folder_id: String, since: u64, query: MessageQuery },
+    Link {
+        mailbox: String,
+        folder_id: String,
+        since: u64,
+        query: MessageQuery,
+    },
 }
 
 const DEFAULT_PAGE: usize = 10;
 
 fn gone() -> SimResponse {
-    graph_error(410, "syncStateNotFound", "The sync state was not found or has expired. Discard the deltaLink and start a full synchronization.")
+    graph_error(
+        410,
+        "syncStateNotFound",
+        "The sync state was not found or has expired. Discard the deltaLink and start a full synchronization.",
+    )
 }
 
 fn page_size(req: &SimRequest, query: &MessageQuery) -> usize {
@@ -40,7 +59,9 @@ fn page_size(req: &SimRequest, query: &MessageQuery) -> usize {
         .iter()
         .find_map(|p| {
             let (k, v) = p.split_once('=')?;
-            k.trim().eq_ignore_ascii_case("odata.maxpagesize").then(|| v.trim().trim_matches('"').parse::<usize>().ok())?
+            k.trim()
+                .eq_ignore_ascii_case("odata.maxpagesize")
+                .then(|| v.trim().trim_matches('"').parse::<usize>().ok())?
         })
         .or(query.top)
         .unwrap_or(DEFAULT_PAGE)
@@ -51,13 +72,20 @@ pub fn serve(state: &mut SimState, mailbox: &str, req: &SimRequest, folder: &str
     let mailbox = mailbox.to_ascii_lowercase();
     let round = if let Some(tok) = req.query_value("$skiptoken") {
         match state.deltas.get(tok) {
-            Some(DeltaState::Round { mailbox: m, .. }) if *m == mailbox => state.deltas[tok].clone(),
+            Some(DeltaState::Round { mailbox: m, .. }) if *m == mailbox => {
+                state.deltas[tok].clone()
+            }
             _ => return gone(),
         }
     } else {
         let (since, query, folder_id) = if let Some(tok) = req.query_value("$deltatoken") {
             match state.deltas.get(tok) {
-                Some(DeltaState::Link { mailbox: m, folder_id, since, query }) if *m == mailbox => (*since, query.clone(), folder_id.clone()),
+                Some(DeltaState::Link {
+                    mailbox: m,
+                    folder_id,
+                    since,
+                    query,
+                }) if *m == mailbox => (*since, query.clone(), folder_id.clone()),
                 _ => return gone(),
             }
         } else {
@@ -65,28 +93,62 @@ pub fn serve(state: &mut SimState, mailbox: &str, req: &SimRequest, folder: &str
                 Ok(q) => q,
                 Err(e) => return e,
             };
-            let Some(mb) = state.mailboxes.get(&mailbox) else { return gone() };
+            let Some(mb) = state.mailboxes.get(&mailbox) else {
+                return gone();
+            };
             let Some(fi) = mb.folder_index(folder) else {
-                return graph_error(404, "ErrorItemNotFound", "The specified folder was not found in the store.");
+                return graph_error(
+                    404,
+                    "ErrorItemNotFound",
+                    "The specified folder was not found in the store.",
+                );
             };
             (0, query, mb.folders[fi].id.clone())
         };
-        let Some(round) = start_round(state, &mailbox, &folder_id, since, query) else { return gone() };
+        let Some(round) = start_round(state, &mailbox, &folder_id, since, query) else {
+            return gone();
+        };
         round
     };
-    let DeltaState::Round { folder_id, items, offset, upto, query, .. } = round else { return gone() };
-    let Some(mb) = state.mailboxes.get(&mailbox) else { return gone() };
-    let view = View { select: query.select.clone(), expand_props: query.expand_props.clone(), ..View::from_request(req, None) };
+    let DeltaState::Round {
+        folder_id,
+        items,
+        offset,
+        upto,
+        query,
+        ..
+    } = round
+    else {
+        return gone();
+    };
+    let Some(mb) = state.mailboxes.get(&mailbox) else {
+        return gone();
+    };
+    let view = View {
+        select: query.select.clone(),
+        expand_props: query.expand_props.clone(),
+        ..View::from_request(req, None)
+    };
     let size = page_size(req, &query);
     let end = (offset + size).min(items.len());
     let page: Vec<Value> = items[offset..end]
         .iter()
         .map(|item| match item {
-            DeltaItem::Message(seq) => match mb.messages.get(seq).filter(|m| m.folder_id == folder_id) {
-                Some(m) => message_json(m, &view),
-                None => removed(mb.messages.get(seq).map(|m| (m.immutable_id.as_str(), m.rest_id.as_str())), &view),
-            },
-            DeltaItem::Removed { immutable_id, rest_id } => removed(Some((immutable_id, rest_id)), &view),
+            DeltaItem::Message(seq) => {
+                match mb.messages.get(seq).filter(|m| m.folder_id == folder_id) {
+                    Some(m) => message_json(m, &view),
+                    None => removed(
+                        mb.messages
+                            .get(seq)
+                            .map(|m| (m.immutable_id.as_str(), m.rest_id.as_str())),
+                        &view,
+                    ),
+                }
+            }
+            DeltaItem::Removed {
+                immutable_id,
+                rest_id,
+            } => removed(Some((immutable_id, rest_id)), &view),
         })
         .collect();
     let path = req.path.clone();
@@ -96,23 +158,46 @@ pub fn serve(state: &mut SimState, mailbox: &str, req: &SimRequest, folder: &str
     });
     let key = ids::opaque_token(24);
     if end < items.len() {
-        let next = DeltaState::Round { mailbox: mailbox.clone(), folder_id, items, offset: end, upto, query };
+        let next = DeltaState::Round {
+            mailbox: mailbox.clone(),
+            folder_id,
+            items,
+            offset: end,
+            upto,
+            query,
+        };
         state.deltas.insert(key.clone(), next);
         body["@odata.nextLink"] = json!(link(&req.origin, &path, &[("$skiptoken".into(), key)]));
     } else {
-        state.deltas.insert(key.clone(), DeltaState::Link { mailbox, folder_id, since: upto, query });
+        state.deltas.insert(
+            key.clone(),
+            DeltaState::Link {
+                mailbox,
+                folder_id,
+                since: upto,
+                query,
+            },
+        );
         body["@odata.deltaLink"] = json!(link(&req.origin, &path, &[("$deltatoken".into(), key)]));
     }
     view.apply(SimResponse::json(200, body))
 }
 
 fn removed(ids: Option<(&str, &str)>, view: &View) -> Value {
-    let id = ids.map(|(imm, rest)| if view.immutable_ids { imm } else { rest }).unwrap_or_default();
+    let id = ids
+        .map(|(imm, rest)| if view.immutable_ids { imm } else { rest })
+        .unwrap_or_default();
     json!({"@odata.type": "#microsoft.graph.message", "id": id, "@removed": {"reason": "deleted"}})
 }
 
 /// Snapshots what changed in the folder after `since`.
-fn start_round(state: &SimState, mailbox: &str, folder_id: &str, since: u64, query: MessageQuery) -> Option<DeltaState> {
+fn start_round(
+    state: &SimState,
+    mailbox: &str,
+    folder_id: &str,
+    since: u64,
+    query: MessageQuery,
+) -> Option<DeltaState> {
     let mb = state.mailboxes.get(mailbox)?;
     let fi = mb.folder_index(folder_id)?;
     let mut items: Vec<DeltaItem> = mb
@@ -128,9 +213,14 @@ fn start_round(state: &SimState, mailbox: &str, folder_id: &str, since: u64, que
             if *change <= since {
                 break;
             }
-            let back_in_folder = mb.message_by_id(imm).is_some_and(|m| m.folder_id == folder_id);
+            let back_in_folder = mb
+                .message_by_id(imm)
+                .is_some_and(|m| m.folder_id == folder_id);
             if !back_in_folder && seen.insert(imm.clone()) {
-                items.push(DeltaItem::Removed { immutable_id: imm.clone(), rest_id: rest.clone() });
+                items.push(DeltaItem::Removed {
+                    immutable_id: imm.clone(),
+                    rest_id: rest.clone(),
+                });
             }
         }
     }

@@ -23,9 +23,17 @@ pub fn list(mb: &Mailbox, req: &SimRequest) -> SimResponse {
         Some(Err(e)) => return e,
     };
     let matching: Vec<usize> = (0..mb.folders.len())
-        .filter(|i| name.as_ref().is_none_or(|n| mb.folders[*i].display_name.eq_ignore_ascii_case(n)))
+        .filter(|i| {
+            name.as_ref()
+                .is_none_or(|n| mb.folders[*i].display_name.eq_ignore_ascii_case(n))
+        })
         .collect();
-    let page: Vec<Value> = matching.iter().skip(skip).take(top).map(|i| folder_json(mb, *i)).collect();
+    let page: Vec<Value> = matching
+        .iter()
+        .skip(skip)
+        .take(top)
+        .map(|i| folder_json(mb, *i))
+        .collect();
     let mut body = json!({
         "@odata.context": format!("https://graph.microsoft.com/v1.0/$metadata#users('{}')/mailFolders", mb.address),
         "value": page,
@@ -39,7 +47,11 @@ pub fn list(mb: &Mailbox, req: &SimRequest) -> SimResponse {
 pub fn get(mb: &Mailbox, folder: &str) -> SimResponse {
     match mb.folder_index(folder) {
         Some(i) => SimResponse::json(200, folder_json(mb, i)),
-        None => graph_error(404, "ErrorItemNotFound", "The specified object was not found in the store."),
+        None => graph_error(
+            404,
+            "ErrorItemNotFound",
+            "The specified object was not found in the store.",
+        ),
     }
 }
 
@@ -48,11 +60,24 @@ pub fn create(mb: &mut Mailbox, req: &SimRequest) -> SimResponse {
         Ok(b) => b,
         Err(e) => return e,
     };
-    let Some(name) = body.get("displayName").and_then(Value::as_str).map(str::trim).filter(|n| !n.is_empty()) else {
-        return graph_error(400, "ErrorInvalidParameter", "displayName is required and must be a non-empty string.");
+    let Some(name) = body
+        .get("displayName")
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+    else {
+        return graph_error(
+            400,
+            "ErrorInvalidParameter",
+            "displayName is required and must be a non-empty string.",
+        );
     };
     match mb.create_folder(name) {
         Ok(i) => SimResponse::json(201, folder_json(mb, i)),
-        Err(()) => graph_error(409, "ErrorFolderExists", "A folder with the specified name already exists."),
+        Err(_) => graph_error(
+            409,
+            "ErrorFolderExists",
+            "A folder with the specified name already exists.",
+        ),
     }
 }

@@ -10,7 +10,11 @@ use super::next_link;
 use super::render::{View, message_json};
 
 fn not_found() -> SimResponse {
-    graph_error(404, "ErrorItemNotFound", "The specified object was not found in the store.")
+    graph_error(
+        404,
+        "ErrorItemNotFound",
+        "The specified object was not found in the store.",
+    )
 }
 
 /// Graph's default page size for messages.
@@ -25,11 +29,21 @@ pub fn list(mb: &Mailbox, req: &SimRequest, folder: Option<&str>) -> SimResponse
     let top = q.top.unwrap_or(DEFAULT_TOP);
     let seqs: Vec<u64> = match folder {
         Some(f) => {
-            let Some(fi) = mb.folder_index(f) else { return not_found() };
-            if q.descending { mb.folder_seqs(fi).rev().collect() } else { mb.folder_seqs(fi).collect() }
+            let Some(fi) = mb.folder_index(f) else {
+                return not_found();
+            };
+            if q.descending {
+                mb.folder_seqs(fi).rev().collect()
+            } else {
+                mb.folder_seqs(fi).collect()
+            }
         }
         None => {
-            let mut all: Vec<(i64, u64)> = mb.messages.values().map(|m| (m.received.timestamp_micros(), m.seq)).collect();
+            let mut all: Vec<(i64, u64)> = mb
+                .messages
+                .values()
+                .map(|m| (m.received.timestamp_micros(), m.seq))
+                .collect();
             all.sort_unstable();
             if q.descending {
                 all.reverse();
@@ -37,8 +51,16 @@ pub fn list(mb: &Mailbox, req: &SimRequest, folder: Option<&str>) -> SimResponse
             all.into_iter().map(|(_, s)| s).collect()
         }
     };
-    let mut matching = seqs.into_iter().filter_map(|s| mb.messages.get(&s)).filter(|m| q.matches_received(&m.received));
-    let page: Vec<Value> = matching.by_ref().skip(q.skip).take(top).map(|m| message_json(m, &view)).collect();
+    let mut matching = seqs
+        .into_iter()
+        .filter_map(|s| mb.messages.get(&s))
+        .filter(|m| q.matches_received(&m.received));
+    let page: Vec<Value> = matching
+        .by_ref()
+        .skip(q.skip)
+        .take(top)
+        .map(|m| message_json(m, &view))
+        .collect();
     let more = matching.next().is_some();
     let mut body = json!({
         "@odata.context": format!("https://graph.microsoft.com/v1.0/$metadata#users('{}')/messages", mb.address),
@@ -68,12 +90,22 @@ pub fn move_to(mb: &mut Mailbox, req: &SimRequest, id: &str) -> SimResponse {
         Err(e) => return e,
     };
     let Some(dest) = body.get("destinationId").and_then(Value::as_str) else {
-        return graph_error(400, "ErrorInvalidParameter", "destinationId is required: a folder id or well-known name.");
+        return graph_error(
+            400,
+            "ErrorInvalidParameter",
+            "destinationId is required: a folder id or well-known name.",
+        );
     };
     let Some(di) = mb.folder_index(dest) else {
-        return graph_error(404, "ErrorItemNotFound", &format!("The destination folder '{dest}' was not found in the store."));
+        return graph_error(
+            404,
+            "ErrorItemNotFound",
+            &format!("The destination folder '{dest}' was not found in the store."),
+        );
     };
-    let Some(seq) = mb.message_by_id(id).map(|m| m.seq) else { return not_found() };
+    let Some(seq) = mb.message_by_id(id).map(|m| m.seq) else {
+        return not_found();
+    };
     mb.move_message(seq, di);
     let view = View::from_request(req, None);
     match mb.messages.get(&seq) {
@@ -84,8 +116,12 @@ pub fn move_to(mb: &mut Mailbox, req: &SimRequest, id: &str) -> SimResponse {
 
 /// Graph's DELETE moves a message to Deleted Items; from there it is gone.
 pub fn delete(mb: &mut Mailbox, id: &str) -> SimResponse {
-    let Some((seq, folder)) = mb.message_by_id(id).map(|m| (m.seq, m.folder_id.clone())) else { return not_found() };
-    let deleted = mb.folder_index("deleteditems").expect("every mailbox has Deleted Items");
+    let Some((seq, folder)) = mb.message_by_id(id).map(|m| (m.seq, m.folder_id.clone())) else {
+        return not_found();
+    };
+    let deleted = mb
+        .folder_index("deleteditems")
+        .expect("every mailbox has Deleted Items");
     if mb.folders[deleted].id == folder {
         mb.purge(seq);
     } else {

@@ -57,24 +57,42 @@ pub fn authenticate(state: &SimState, req: &SimRequest) -> Result<AccessToken, S
     let Some(header) = req.header("authorization") else {
         return Err(unauthorized("Access token is empty."));
     };
-    let Some(raw) = header.strip_prefix("Bearer ").or_else(|| header.strip_prefix("bearer ")) else {
+    let Some(raw) = header
+        .strip_prefix("Bearer ")
+        .or_else(|| header.strip_prefix("bearer "))
+    else {
         return Err(unauthorized("Access token is empty."));
     };
     let Some(token) = state.tokens.access.get(raw.trim()) else {
-        return Err(unauthorized("IDX14100: JWT is not well formed, there are no dots (.) or the token was not issued here."));
+        return Err(unauthorized(
+            "IDX14100: JWT is not well formed, there are no dots (.) or the token was not issued here.",
+        ));
     };
     if token.expires_at <= chrono::Utc::now() {
-        return Err(unauthorized("Lifetime validation failed, the token is expired."));
+        return Err(unauthorized(
+            "Lifetime validation failed, the token is expired.",
+        ));
     }
     Ok(token.clone())
 }
 
 fn access_denied() -> SimResponse {
-    graph_error(403, "ErrorAccessDenied", "Access is denied. Check credentials and try again.")
+    graph_error(
+        403,
+        "ErrorAccessDenied",
+        "Access is denied. Check credentials and try again.",
+    )
 }
 
 fn method_not_allowed(req: &SimRequest) -> SimResponse {
-    graph_error(405, "UnknownError", &format!("The HTTP method '{}' is not allowed for this resource.", req.method))
+    graph_error(
+        405,
+        "UnknownError",
+        &format!(
+            "The HTTP method '{}' is not allowed for this resource.",
+            req.method
+        ),
+    )
 }
 
 /// Dispatches an authenticated request (after `v1.0`) to its endpoint.
@@ -84,18 +102,34 @@ pub fn route(state: &mut SimState, req: &SimRequest, token: &AccessToken) -> Sim
         ["me"] => return me(req, token),
         ["me", tail @ ..] => match &token.account {
             Some(a) => (a.clone(), tail),
-            None => return graph_error(400, "BadRequest", "/me request is only valid with delegated authentication flow."),
+            None => {
+                return graph_error(
+                    400,
+                    "BadRequest",
+                    "/me request is only valid with delegated authentication flow.",
+                );
+            }
         },
         ["users", user, tail @ ..] => ((*user).to_string(), tail),
         [] => return graph_error(400, "BadRequest", "Invalid request: no resource given."),
-        [first, ..] => return graph_error(400, "BadRequest", &format!("Resource not found for the segment '{first}'.")),
+        [first, ..] => {
+            return graph_error(
+                400,
+                "BadRequest",
+                &format!("Resource not found for the segment '{first}'."),
+            );
+        }
     };
     let write = req.method != Method::GET;
     if !token.may_use_mailbox(&mailbox, write) {
         return access_denied();
     }
     let Some(mb) = state.mailbox_mut(&mailbox) else {
-        return graph_error(404, "ErrorInvalidUser", &format!("The requested user '{mailbox}' is invalid."));
+        return graph_error(
+            404,
+            "ErrorInvalidUser",
+            &format!("The requested user '{mailbox}' is invalid."),
+        );
     };
     let m = &req.method;
     match tail {
@@ -103,10 +137,14 @@ pub fn route(state: &mut SimState, req: &SimRequest, token: &AccessToken) -> Sim
         ["mailFolders"] if m == Method::POST => folders::create(mb, req),
         ["mailFolders", f] if m == Method::GET => folders::get(mb, f),
         ["mailFolders", f, "messages"] if m == Method::GET => messages::list(mb, req, Some(f)),
-        ["mailFolders", f, "messages", d] if is_delta(d) && m == Method::GET => delta::serve(state, &mailbox, req, f),
+        ["mailFolders", f, "messages", d] if is_delta(d) && m == Method::GET => {
+            delta::serve(state, &mailbox, req, f)
+        }
         ["mailFolders", _, "messages", id] if m == Method::GET => messages::get(mb, req, id),
         ["mailFolders", _, "messages", id] if m == Method::DELETE => messages::delete(mb, id),
-        ["mailFolders", _, "messages", id, "move"] if m == Method::POST => messages::move_to(mb, req, id),
+        ["mailFolders", _, "messages", id, "move"] if m == Method::POST => {
+            messages::move_to(mb, req, id)
+        }
         ["messages"] if m == Method::GET => messages::list(mb, req, None),
         ["messages", id] if m == Method::GET => messages::get(mb, req, id),
         ["messages", id] if m == Method::DELETE => messages::delete(mb, id),
@@ -119,8 +157,16 @@ pub fn route(state: &mut SimState, req: &SimRequest, token: &AccessToken) -> Sim
         | ["messages"]
         | ["messages", _]
         | ["messages", _, "move"] => method_not_allowed(req),
-        [] => graph_error(400, "BadRequest", "Reading a whole user is not supported by the simulator; name a mailFolders or messages resource."),
-        [.., last] => graph_error(400, "BadRequest", &format!("Resource not found for the segment '{last}'.")),
+        [] => graph_error(
+            400,
+            "BadRequest",
+            "Reading a whole user is not supported by the simulator; name a mailFolders or messages resource.",
+        ),
+        [.., last] => graph_error(
+            400,
+            "BadRequest",
+            &format!("Resource not found for the segment '{last}'."),
+        ),
     }
 }
 
@@ -133,25 +179,43 @@ fn me(req: &SimRequest, token: &AccessToken) -> SimResponse {
         return method_not_allowed(req);
     }
     match &token.account {
-        Some(a) => SimResponse::json(200, json!({
-            "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users/$entity",
-            "id": super::ids::uuid_like(),
-            "userPrincipalName": a,
-            "mail": a,
-            "displayName": a.split('@').next().unwrap_or(a),
-        })),
-        None => graph_error(400, "BadRequest", "/me request is only valid with delegated authentication flow."),
+        Some(a) => SimResponse::json(
+            200,
+            json!({
+                "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users/$entity",
+                "id": super::ids::uuid_like(),
+                "userPrincipalName": a,
+                "mail": a,
+                "displayName": a.split('@').next().unwrap_or(a),
+            }),
+        ),
+        None => graph_error(
+            400,
+            "BadRequest",
+            "/me request is only valid with delegated authentication flow.",
+        ),
     }
 }
 
 /// `origin + path` with the request's query, `$skip` replaced: the next page.
 pub fn next_link(req: &SimRequest, replace: &str, value: &str) -> String {
-    let mut pairs: Vec<(String, String)> = req.query.iter().filter(|(k, _)| !k.eq_ignore_ascii_case(replace)).cloned().collect();
+    let mut pairs: Vec<(String, String)> = req
+        .query
+        .iter()
+        .filter(|(k, _)| !k.eq_ignore_ascii_case(replace))
+        .cloned()
+        .collect();
     pairs.push((replace.to_string(), value.to_string()));
     link(&req.origin, &req.path, &pairs)
 }
 
 pub fn link(origin: &str, path: &str, pairs: &[(String, String)]) -> String {
-    let query: String = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish();
-    if query.is_empty() { format!("{origin}{path}") } else { format!("{origin}{path}?{query}") }
+    let query: String = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish();
+    if query.is_empty() {
+        format!("{origin}{path}")
+    } else {
+        format!("{origin}{path}?{query}")
+    }
 }

@@ -24,7 +24,8 @@ impl View {
         let has = |name: &str, value: &str| {
             prefs.iter().any(|p| {
                 p.split_once('=').is_some_and(|(k, v)| {
-                    k.trim().eq_ignore_ascii_case(name) && v.trim().trim_matches('"').eq_ignore_ascii_case(value)
+                    k.trim().eq_ignore_ascii_case(name)
+                        && v.trim().trim_matches('"').eq_ignore_ascii_case(value)
                 })
             })
         };
@@ -49,7 +50,11 @@ impl View {
     }
 
     pub fn id_of(&self, msg: &Message) -> String {
-        if self.immutable_ids { msg.immutable_id.clone() } else { msg.rest_id.clone() }
+        if self.immutable_ids {
+            msg.immutable_id.clone()
+        } else {
+            msg.rest_id.clone()
+        }
     }
 
     pub fn apply(&self, resp: SimResponse) -> SimResponse {
@@ -62,14 +67,19 @@ impl View {
 
 pub fn web_link(id: &str) -> String {
     let encoded: String = url::form_urlencoded::byte_serialize(id.as_bytes()).collect();
-    format!("https://outlook.office365.com/owa/?ItemID={encoded}&exvsurl=1&viewmodel=ReadMessageItem")
+    format!(
+        "https://outlook.office365.com/owa/?ItemID={encoded}&exvsurl=1&viewmodel=ReadMessageItem"
+    )
 }
 
 /// A message as Graph shows it to this client.
 pub fn message_json(msg: &Message, view: &View) -> Value {
     let id = view.id_of(msg);
     let mut out = Map::new();
-    out.insert("@odata.etag".into(), json!(format!("W/\"CQAAABYAAAA{}\"", msg.changed_at)));
+    out.insert(
+        "@odata.etag".into(),
+        json!(format!("W/\"CQAAABYAAAA{}\"", msg.changed_at)),
+    );
     out.insert("id".into(), json!(id));
     for (k, v) in &msg.fields {
         match k.as_str() {
@@ -90,7 +100,11 @@ pub fn message_json(msg: &Message, view: &View) -> Value {
     if let Some(select) = &view.select {
         out.retain(|k, _| k == "id" || k == "@odata.etag" || select.iter().any(|s| s == k));
         if select.iter().any(|s| s == "internetMessageHeaders") {
-            let headers = msg.fields.get("internetMessageHeaders").cloned().unwrap_or_else(|| json!([]));
+            let headers = msg
+                .fields
+                .get("internetMessageHeaders")
+                .cloned()
+                .unwrap_or_else(|| json!([]));
             out.insert("internetMessageHeaders".into(), headers);
         }
     }
@@ -118,19 +132,38 @@ pub fn message_json(msg: &Message, view: &View) -> Value {
 }
 
 fn body_as_text(body: &Value) -> Value {
-    let content = body.get("content").and_then(Value::as_str).unwrap_or_default();
-    let is_html = body.get("contentType").and_then(Value::as_str).is_some_and(|t| t.eq_ignore_ascii_case("html"));
-    let text = if is_html { html_to_text(content) } else { content.to_string() };
+    let content = body
+        .get("content")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let is_html = body
+        .get("contentType")
+        .and_then(Value::as_str)
+        .is_some_and(|t| t.eq_ignore_ascii_case("html"));
+    let text = if is_html {
+        html_to_text(content)
+    } else {
+        content.to_string()
+    };
     json!({"contentType": "text", "content": text})
 }
 
 fn body_as_html(body: &Value) -> Value {
-    let content = body.get("content").and_then(Value::as_str).unwrap_or_default();
-    let is_html = body.get("contentType").and_then(Value::as_str).is_some_and(|t| t.eq_ignore_ascii_case("html"));
+    let content = body
+        .get("content")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let is_html = body
+        .get("contentType")
+        .and_then(Value::as_str)
+        .is_some_and(|t| t.eq_ignore_ascii_case("html"));
     if is_html {
         return json!({"contentType": "html", "content": content});
     }
-    let escaped = content.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    let escaped = content
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
     json!({"contentType": "html", "content": format!("<html><body><div>{}</div></body></html>", escaped.replace('\n', "<br>"))})
 }
 
@@ -163,7 +196,12 @@ pub fn html_to_text(html: &str) -> String {
                     skip_depth += 1;
                 }
             }
-            if matches!(name.as_str(), "br" | "p" | "div" | "tr" | "li" | "h1" | "h2" | "h3") && !out.ends_with('\n') && !out.is_empty() {
+            if matches!(
+                name.as_str(),
+                "br" | "p" | "div" | "tr" | "li" | "h1" | "h2" | "h3"
+            ) && !out.ends_with('\n')
+                && !out.is_empty()
+            {
                 out.push('\n');
             }
         } else if skip_depth == 0 {
@@ -206,16 +244,41 @@ fn parse_time(v: Option<&Value>, field: &str) -> Result<Option<DateTime<Utc>>, S
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => DateTime::parse_from_rfc3339(s)
             .map(|d| Some(d.with_timezone(&Utc)))
-            .map_err(|_| graph_error(400, "BadRequest", &format!("{field} '{s}' is not an ISO 8601 date and time."))),
-        Some(other) => Err(graph_error(400, "BadRequest", &format!("{field} must be a string, not {other}."))),
+            .map_err(|_| {
+                graph_error(
+                    400,
+                    "BadRequest",
+                    &format!("{field} '{s}' is not an ISO 8601 date and time."),
+                )
+            }),
+        Some(other) => Err(graph_error(
+            400,
+            "BadRequest",
+            &format!("{field} must be a string, not {other}."),
+        )),
     }
 }
 
+/// A message checked and completed for storing: received time, fields, and
+/// the immutable id the caller asked for, if any.
+pub struct NewMessage {
+    pub received: DateTime<Utc>,
+    pub fields: Map<String, Value>,
+    pub id: Option<String>,
+}
+
 /// A message posted to the control API, checked and completed as Exchange
-/// would store it. Returns (received time, fields, immutable id if given).
-pub fn normalize_new_message(input: &Value, folder_is_drafts: bool) -> Result<(DateTime<Utc>, Map<String, Value>, Option<String>), SimResponse> {
+/// would store it.
+pub fn normalize_new_message(
+    input: &Value,
+    folder_is_drafts: bool,
+) -> Result<NewMessage, SimResponse> {
     let Some(obj) = input.as_object() else {
-        return Err(graph_error(400, "BadRequest", "A message must be a JSON object."));
+        return Err(graph_error(
+            400,
+            "BadRequest",
+            "A message must be a JSON object.",
+        ));
     };
     let mut f = obj.clone();
     let given_id = match f.remove("id") {
@@ -236,7 +299,9 @@ pub fn normalize_new_message(input: &Value, folder_is_drafts: bool) -> Result<(D
                 return Err(graph_error(
                     400,
                     "BadRequest",
-                    &format!("{field} must be an array of {{\"emailAddress\":{{\"name\",\"address\"}}}}."),
+                    &format!(
+                        "{field} must be an array of {{\"emailAddress\":{{\"name\",\"address\"}}}}."
+                    ),
                 ));
             }
         }
@@ -246,7 +311,11 @@ pub fn normalize_new_message(input: &Value, folder_is_drafts: bool) -> Result<(D
             && !v.is_null()
             && !recipient_ok(v)
         {
-            return Err(graph_error(400, "BadRequest", &format!("{field} must be {{\"emailAddress\":{{\"name\",\"address\"}}}}.")));
+            return Err(graph_error(
+                400,
+                "BadRequest",
+                &format!("{field} must be {{\"emailAddress\":{{\"name\",\"address\"}}}}."),
+            ));
         }
     }
     match (f.get("sender").cloned(), f.get("from").cloned()) {
@@ -264,37 +333,67 @@ pub fn normalize_new_message(input: &Value, folder_is_drafts: bool) -> Result<(D
     let fmt = |d: DateTime<Utc>| d.format("%Y-%m-%dT%H:%M:%SZ").to_string();
     f.insert("receivedDateTime".into(), json!(fmt(received)));
     f.insert("sentDateTime".into(), json!(fmt(sent)));
-    f.entry("createdDateTime").or_insert_with(|| json!(fmt(received)));
-    f.entry("lastModifiedDateTime").or_insert_with(|| json!(fmt(received)));
+    f.entry("createdDateTime")
+        .or_insert_with(|| json!(fmt(received)));
+    f.entry("lastModifiedDateTime")
+        .or_insert_with(|| json!(fmt(received)));
     if !f.contains_key("internetMessageId") {
-        f.insert("internetMessageId".into(), json!(format!("<{}@sim.example>", ids::opaque_token(12))));
+        f.insert(
+            "internetMessageId".into(),
+            json!(format!("<{}@sim.example>", ids::opaque_token(12))),
+        );
     }
-    f.entry("conversationId").or_insert_with(|| json!(ids::conversation_id()));
+    f.entry("conversationId")
+        .or_insert_with(|| json!(ids::conversation_id()));
     f.entry("subject").or_insert_with(|| json!(""));
-    f.entry("isDraft").or_insert_with(|| json!(folder_is_drafts));
+    f.entry("isDraft")
+        .or_insert_with(|| json!(folder_is_drafts));
     f.entry("isRead").or_insert_with(|| json!(false));
     f.entry("hasAttachments").or_insert_with(|| json!(false));
     f.entry("importance").or_insert_with(|| json!("normal"));
-    f.entry("inferenceClassification").or_insert_with(|| json!("focused"));
+    f.entry("inferenceClassification")
+        .or_insert_with(|| json!("focused"));
     f.entry("categories").or_insert_with(|| json!([]));
     let body = match f.get("body") {
         Some(Value::Object(b)) => Value::Object(b.clone()),
         Some(Value::String(s)) => json!({"contentType": "text", "content": s}),
         None | Some(Value::Null) => json!({"contentType": "html", "content": ""}),
-        Some(_) => return Err(graph_error(400, "BadRequest", "body must be {\"contentType\",\"content\"}.")),
+        Some(_) => {
+            return Err(graph_error(
+                400,
+                "BadRequest",
+                "body must be {\"contentType\",\"content\"}.",
+            ));
+        }
     };
     if !f.contains_key("bodyPreview") {
         let text = body_as_text(&body);
-        let preview: String = text["content"].as_str().unwrap_or_default().chars().take(255).collect();
+        let preview: String = text["content"]
+            .as_str()
+            .unwrap_or_default()
+            .chars()
+            .take(255)
+            .collect();
         f.insert("bodyPreview".into(), json!(preview));
     }
     f.insert("body".into(), body);
     if let Some(headers) = f.get("internetMessageHeaders")
-        && !headers.as_array().is_some_and(|a| a.iter().all(|h| h.get("name").is_some_and(Value::is_string)))
+        && !headers.as_array().is_some_and(|a| {
+            a.iter()
+                .all(|h| h.get("name").is_some_and(Value::is_string))
+        })
     {
-        return Err(graph_error(400, "BadRequest", "internetMessageHeaders must be an array of {\"name\",\"value\"}."));
+        return Err(graph_error(
+            400,
+            "BadRequest",
+            "internetMessageHeaders must be an array of {\"name\",\"value\"}.",
+        ));
     }
-    Ok((received, f, given_id))
+    Ok(NewMessage {
+        received,
+        fields: f,
+        id: given_id,
+    })
 }
 
 #[cfg(test)]
@@ -303,7 +402,9 @@ mod tests {
 
     #[test]
     fn html_to_text_drops_tags_and_styles() {
-        let t = html_to_text("<html><head><style>p{}</style></head><body><p>Hi &amp; welcome</p><p>Line 2</p></body></html>");
+        let t = html_to_text(
+            "<html><head><style>p{}</style></head><body><p>Hi &amp; welcome</p><p>Line 2</p></body></html>",
+        );
         assert_eq!(t, "Hi & welcome\nLine 2");
     }
 }

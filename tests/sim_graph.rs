@@ -1,0 +1,691 @@
+//! The simulator's Graph mail API, driven over loopback HTTP.
+
+mod common;
+
+use common::{MAILBOX, TestSim, error_code, message, messages};
+use emaillog::sim::SimConfig;
+use serde_json::{Value, json};
+use std::collections::HashSet;
+use std::time::Duration;
+
+const INBOX: &str = "/v1.0/users/crm-log@contoso.example/mailFolders/inbox/messages";
+
+#[tokio::test]
+async fn listing_follows_next_links_across_many_pages() {
+    let sim = TestSim::default().await;
+    sim.add(MAILBOX, "inbox", messages(95)).await;
+    let token = sim.app_token().await;
+    let mut url =
+        format!("{INBOX}?$top=10&$select=subject,receivedDateTime&$orderby=receivedDateTime asc");
+    let mut seen = Vec::new();
+    let mut pages = 0;
+    loop {
+        let a = sim.get(&token, &url).await;
+        assert_eq!(a.status, 200, "{}", a.body);
+        pages += 1;
+        for m in a.body["value"].as_array().unwrap() {
+            assert!(
+                m.get("body").is_none(),
+                "$select leaves out what was not asked"
+            );
+            seen.push(m["subject"].as_str().unwrap().to_string());
+        }
+        match a.body["@odata.nextLink"].as_str() {
+            Some(next) => {
+                assert!(
+                    next.starts_with("http://127.0.0.1:"),
+                    "nextLink is absolute: {next}"
+                );
+                url = next.to_string();
+            }
+            None => break,
+        }
+    }
+    assert_eq!(pages, 10);
+    assert_eq!(seen.len(), 95);
+    assert_eq!(seen.first().unwrap(), "Message 0");
+    assert_eq!(seen.last().unwrap(), "Message 94");
+    assert_eq!(seen.iter().collect::<HashSet<_>>().len(), 95);
+}
+
+#[tokio::test]
+async fn default_order_is_newest_first_and_default_page_is_ten() {
+    let sim = TestSim::default().await;
+    sim.add(MAILBOX, "inbox", messages(12)).await;
+    let token = sim.app_token().await;
+    let a = sim.get(&token, INBOX).await;
+    let v = a.body["value"].as_array().unwrap();
+    assert_eq!(v.len(), 10);
+    assert_eq!(v[0]["subject"], "Message 11");
+    assert!(a.body["@odata.nextLink"].is_string());
+}
+
+#[tokio::test]
+async fn filter_on_received_time() {
+    let sim = TestSim::default().await;
+    let stored = sim.add(MAILBOX, "inbox", messages(10)).await;
+    let cut = stored[5]["receivedDateTime"].as_str().unwrap().to_string();
+    let token = sim.app_token().await;
+    let a = sim
+        .get(
+            &token,
+            &format!("{INBOX}?$filter=receivedDateTime ge {cut}&$top=50"),
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(a.body["value"].as_array().unwrap().len(), 5);
+}
+
+#[tokio::test]
+async fn bad_query_options_get_graphs_error_shape() {
+    let sim = TestSim::default().await;
+    sim.add(MAILBOX, "inbox", messages(1)).await;
+    let token = sim.app_token().await;
+    for q in [
+        "$top=0",
+        "$top=1001",
+        "$top=abc",
+        "$select=nonsense",
+        "$orderby=subject",
+        "$filter=subject eq 'x'",
+        "$frobnicate=1",
+        "$expand=attachments",
+    ] {
+        let a = sim.get(&token, &format!("{INBOX}?{q}")).await;
+        assert_eq!(a.status, 400, "{q}: {}", a.body);
+        assert_eq!(error_code(&a), "BadRequest", "{q}");
+        assert!(a.body["error"]["message"].as_str().unwrap().len() > 10);
+    }
+}
+
+#[tokio::test]
+async fn move_gives_a_new_id_unless_immutable_ids_are_asked_for() {
+    let sim = TestSim::default().await;
+    let stored = sim
+        .add(
+            MAILBOX,
+            "inbox",
+            json!([
+                message("a@fabrikam.example", &["b@contoso.example"], "one"),
+                message("a@fabrikam.example", &["b@contoso.example"], "two")
+            ]),
+        )
+        .await;
+    let token = sim.app_token().await;
+    let id = stored[0]["id"].as_str().unwrap();
+    let a = sim
+        .post(
+            &token,
+            &format!("/v1.0/users/{MAILBOX}/messages/{id}/move"),
+            json!({"destinationId": "archive"}),
+            &[],
+        )
+        .await;
+    assert_eq!(a.status, 201, "{}", a.body);
+    let new_id = a.body["id"].as_str().unwrap();
+    assert_ne!(new_id, id, "a plain move changes the id");
+    assert!(
+        a.body["webLink"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://outlook.office365.com/owa/?ItemID=")
+    );
+    assert_eq!(
+        sim.get(&token, &format!("/v1.0/users/{MAILBOX}/messages/{id}"))
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        sim.get(&token, &format!("/v1.0/users/{MAILBOX}/messages/{new_id}"))
+            .await
+            .status,
+        200
+    );
+
+    let prefer = [("Prefer", "IdType=\"ImmutableId\"")];
+    let listed = sim.get_with(&token, INBOX, &prefer).await;
+    assert_eq!(
+        listed.headers["preference-applied"],
+        "IdType=\"ImmutableId\""
+    );
+    let imm = listed.body["value"][0]["id"].as_str().unwrap().to_string();
+    let a = sim
+        .post(
+            &token,
+            &format!("/v1.0/users/{MAILBOX}/messages/{imm}/move"),
+            json!({"destinationId": "archive"}),
+            &prefer,
+        )
+        .await;
+    assert_eq!(a.status, 201);
+    assert_eq!(
+        a.body["id"],
+        imm.as_str(),
+        "an immutable id survives the move"
+    );
+    let archive = sim.folder_messages(MAILBOX, "archive").await;
+    assert_eq!(archive.len(), 2);
+    assert!(sim.folder_messages(MAILBOX, "inbox").await.is_empty());
+    let folder = sim
+        .get(
+            &token,
+            &format!("/v1.0/users/{MAILBOX}/mailFolders/archive"),
+        )
+        .await;
+    assert_eq!(a.body["parentFolderId"], folder.body["id"]);
+}
+
+#[tokio::test]
+async fn move_to_missing_folder_or_missing_message_is_404() {
+    let sim = TestSim::default().await;
+    let stored = sim
+        .add(
+            MAILBOX,
+            "inbox",
+            message("a@x.example", &["b@contoso.example"], "s"),
+        )
+        .await;
+    let token = sim.app_token().await;
+    let id = stored["id"].as_str().unwrap();
+    let a = sim
+        .post(
+            &token,
+            &format!("/v1.0/users/{MAILBOX}/messages/{id}/move"),
+            json!({"destinationId": "nowhere"}),
+            &[],
+        )
+        .await;
+    assert_eq!((a.status, error_code(&a)), (404, "ErrorItemNotFound"));
+    let a = sim
+        .post(
+            &token,
+            &format!("/v1.0/users/{MAILBOX}/messages/AAMkNOPE/move"),
+            json!({"destinationId": "archive"}),
+            &[],
+        )
+        .await;
+    assert_eq!((a.status, error_code(&a)), (404, "ErrorItemNotFound"));
+    let a = sim
+        .post(
+            &token,
+            &format!("/v1.0/users/{MAILBOX}/messages/{id}/move"),
+            json!({}),
+            &[],
+        )
+        .await;
+    assert_eq!(a.status, 400);
+}
+
+#[tokio::test]
+async fn delete_moves_to_deleted_items_then_purges() {
+    let sim = TestSim::default().await;
+    let stored = sim
+        .add(
+            MAILBOX,
+            "inbox",
+            message("a@x.example", &["b@contoso.example"], "s"),
+        )
+        .await;
+    let token = sim.app_token().await;
+    let prefer = [("Prefer", "IdType=\"ImmutableId\"")];
+    let id = sim.get_with(&token, INBOX, &prefer).await.body["value"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let _ = stored;
+    let del = sim
+        .http
+        .delete(sim.url(&format!("/v1.0/users/{MAILBOX}/messages/{id}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(del.status(), 204);
+    assert_eq!(sim.folder_messages(MAILBOX, "deleteditems").await.len(), 1);
+    let del = sim
+        .http
+        .delete(sim.url(&format!("/v1.0/users/{MAILBOX}/messages/{id}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(del.status(), 204);
+    assert!(
+        sim.folder_messages(MAILBOX, "deleteditems")
+            .await
+            .is_empty()
+    );
+    assert_eq!(
+        sim.get(&token, &format!("/v1.0/users/{MAILBOX}/messages/{id}"))
+            .await
+            .status,
+        404
+    );
+}
+
+#[tokio::test]
+async fn message_json_has_graphs_names_and_shapes() {
+    let sim = TestSim::default().await;
+    let mut m = message(
+        "Alex@Fabrikam.example",
+        &["annette.hill@contoso.example"],
+        "Quote",
+    );
+    m["ccRecipients"] =
+        json!([{"emailAddress": {"name": "Ben", "address": "ben@contoso.example"}}]);
+    m["internetMessageHeaders"] = json!([{"name": "Auto-Submitted", "value": "auto-replied"}]);
+    m["singleValueExtendedProperties"] = json!([{"id": "Integer 0x36", "value": "2"}]);
+    sim.add(MAILBOX, "inbox", m).await;
+    let token = sim.app_token().await;
+    let a = sim.get(&token, INBOX).await;
+    let msg = &a.body["value"][0];
+    for field in [
+        "id",
+        "internetMessageId",
+        "conversationId",
+        "subject",
+        "isDraft",
+        "sentDateTime",
+        "receivedDateTime",
+        "sender",
+        "from",
+        "toRecipients",
+        "ccRecipients",
+        "bccRecipients",
+        "replyTo",
+        "body",
+        "bodyPreview",
+        "webLink",
+        "parentFolderId",
+    ] {
+        assert!(msg.get(field).is_some(), "{field} missing in {msg}");
+    }
+    assert_eq!(
+        msg["sender"]["emailAddress"]["address"],
+        "Alex@Fabrikam.example"
+    );
+    assert_eq!(msg["body"]["contentType"], "html");
+    assert!(
+        msg.get("internetMessageHeaders").is_none(),
+        "headers only when selected"
+    );
+    assert!(
+        msg.get("singleValueExtendedProperties").is_none(),
+        "extended properties only when expanded"
+    );
+
+    let a = sim
+        .get_with(
+            &token,
+            &format!("{INBOX}?$select=subject,internetMessageHeaders,body&$expand=singleValueExtendedProperties($filter=id eq 'Integer 0x0036')"),
+            &[("Prefer", "outlook.body-content-type=\"text\"")],
+        )
+        .await;
+    let msg = &a.body["value"][0];
+    assert_eq!(msg["body"]["contentType"], "text");
+    assert_eq!(msg["body"]["content"], "About Quote");
+    assert_eq!(msg["internetMessageHeaders"][0]["name"], "Auto-Submitted");
+    assert_eq!(
+        msg["singleValueExtendedProperties"][0],
+        json!({"id": "Integer 0x36", "value": "2"})
+    );
+}
+
+#[tokio::test]
+async fn folders_list_filter_create_and_conflict() {
+    let sim = TestSim::default().await;
+    sim.add(MAILBOX, "inbox", messages(1)).await;
+    let token = sim.app_token().await;
+    let base = format!("/v1.0/users/{MAILBOX}/mailFolders");
+    let all = sim.get(&token, &base).await;
+    let names: Vec<&str> = all.body["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["displayName"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"Inbox") && names.contains(&"Archive") && names.contains(&"Junk Email")
+    );
+    let none = sim
+        .get(&token, &format!("{base}?$filter=displayName eq 'Skipped'"))
+        .await;
+    assert_eq!(none.body["value"].as_array().unwrap().len(), 0);
+    let created = sim
+        .post(&token, &base, json!({"displayName": "Skipped"}), &[])
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let found = sim
+        .get(&token, &format!("{base}?$filter=displayName eq 'Skipped'"))
+        .await;
+    assert_eq!(found.body["value"][0]["id"], created.body["id"]);
+    let dup = sim
+        .post(&token, &base, json!({"displayName": "skipped"}), &[])
+        .await;
+    assert_eq!((dup.status, error_code(&dup)), (409, "ErrorFolderExists"));
+    let by_id = sim
+        .get(
+            &token,
+            &format!("{base}/{}/messages", created.body["id"].as_str().unwrap()),
+        )
+        .await;
+    assert_eq!(by_id.status, 200);
+    let bad = sim
+        .get(
+            &token,
+            &format!("{base}?$filter=startswith(displayName,'S')"),
+        )
+        .await;
+    assert_eq!(bad.status, 400);
+}
+
+#[tokio::test]
+async fn delta_rounds_end_in_a_delta_link_and_report_removals() {
+    let sim = TestSim::default().await;
+    sim.add(MAILBOX, "inbox", messages(7)).await;
+    let token = sim.app_token().await;
+    let prefer = [("Prefer", "odata.maxpagesize=3, IdType=\"ImmutableId\"")];
+    let mut url = format!("{INBOX}/delta?$select=subject");
+    let mut ids = Vec::new();
+    let delta_link = loop {
+        let a = sim.get_with(&token, &url, &prefer).await;
+        assert_eq!(a.status, 200, "{}", a.body);
+        let page = a.body["value"].as_array().unwrap();
+        assert!(page.len() <= 3);
+        ids.extend(page.iter().map(|m| m["id"].as_str().unwrap().to_string()));
+        if let Some(next) = a.body["@odata.nextLink"].as_str() {
+            url = next.to_string();
+        } else {
+            break a.body["@odata.deltaLink"]
+                .as_str()
+                .expect("round ends in a deltaLink")
+                .to_string();
+        }
+    };
+    assert_eq!(ids.len(), 7);
+
+    // Nothing changed: an empty round.
+    let a = sim.get_with(&token, &delta_link, &prefer).await;
+    assert_eq!(a.body["value"].as_array().unwrap().len(), 0);
+    let delta_link = a.body["@odata.deltaLink"].as_str().unwrap().to_string();
+
+    // Two arrive, one is moved out.
+    sim.add(MAILBOX, "inbox", messages(2)).await;
+    let moved = &ids[0];
+    let m = sim
+        .post(
+            &token,
+            &format!("/v1.0/users/{MAILBOX}/messages/{moved}/move"),
+            json!({"destinationId": "archive"}),
+            &prefer,
+        )
+        .await;
+    assert_eq!(m.status, 201);
+    let a = sim.get_with(&token, &delta_link, &prefer).await;
+    let v = a.body["value"].as_array().unwrap();
+    assert_eq!(v.len(), 3, "{v:?}");
+    let removed: Vec<&Value> = v.iter().filter(|i| i.get("@removed").is_some()).collect();
+    assert_eq!(removed.len(), 1);
+    assert_eq!(removed[0]["id"], moved.as_str());
+    assert_eq!(removed[0]["@removed"]["reason"], "deleted");
+
+    // A made-up or expired token: 410 syncStateNotFound.
+    let a = sim
+        .get(&token, &format!("{INBOX}/delta?$deltatoken=nonsense"))
+        .await;
+    assert_eq!((a.status, error_code(&a)), (410, "syncStateNotFound"));
+    sim.control(reqwest::Method::POST, "/_sim/delta/expire", None)
+        .await;
+    let a = sim.get(&token, &delta_link).await;
+    assert_eq!((a.status, error_code(&a)), (410, "syncStateNotFound"));
+}
+
+#[tokio::test]
+async fn batch_of_twenty_one_is_refused() {
+    let sim = TestSim::default().await;
+    sim.add(MAILBOX, "inbox", messages(1)).await;
+    let token = sim.app_token().await;
+    let reqs: Vec<Value> = (0..21).map(|i| json!({"id": i.to_string(), "method": "GET", "url": format!("/users/{MAILBOX}/mailFolders/inbox")})).collect();
+    let a = sim
+        .post(&token, "/v1.0/$batch", json!({"requests": reqs}), &[])
+        .await;
+    assert_eq!((a.status, error_code(&a)), (400, "BadRequest"));
+    let reqs: Vec<Value> = (0..20).map(|i| json!({"id": i.to_string(), "method": "GET", "url": format!("/users/{MAILBOX}/mailFolders/inbox")})).collect();
+    let a = sim
+        .post(&token, "/v1.0/$batch", json!({"requests": reqs}), &[])
+        .await;
+    assert_eq!(a.status, 200);
+    assert_eq!(a.body["responses"].as_array().unwrap().len(), 20);
+}
+
+#[tokio::test]
+async fn batch_runs_moves_honours_depends_on_and_fails_dependents_with_424() {
+    let sim = TestSim::default().await;
+    let stored = sim.add(MAILBOX, "inbox", messages(2)).await;
+    let token = sim.app_token().await;
+    let (a_id, b_id) = (
+        stored[0]["id"].as_str().unwrap(),
+        stored[1]["id"].as_str().unwrap(),
+    );
+    let body = json!({"requests": [
+        {"id": "1", "method": "POST", "url": format!("/users/{MAILBOX}/messages/{a_id}/move"), "headers": {"Content-Type": "application/json"}, "body": {"destinationId": "archive"}},
+        {"id": "2", "method": "GET", "url": format!("/users/{MAILBOX}/messages/AAMkMISSING")},
+        {"id": "3", "method": "POST", "url": format!("/users/{MAILBOX}/messages/{b_id}/move"), "dependsOn": ["2"], "headers": {"Content-Type": "application/json"}, "body": {"destinationId": "archive"}},
+        {"id": "4", "method": "GET", "url": format!("users/{MAILBOX}/mailFolders?$filter=displayName eq 'Archive'"), "dependsOn": ["1"]}
+    ]});
+    let a = sim.post(&token, "/v1.0/$batch", body, &[]).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let by_id = |id: &str| {
+        a.body["responses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(by_id("1")["status"], 201);
+    assert_eq!(by_id("2")["status"], 404);
+    assert_eq!(by_id("3")["status"], 424);
+    assert_eq!(by_id("4")["status"], 200);
+    assert_eq!(by_id("4")["body"]["value"][0]["displayName"], "Archive");
+    assert_eq!(sim.folder_messages(MAILBOX, "archive").await.len(), 1);
+    // A body without Content-Type is refused, as Graph does.
+    let bad = json!({"requests": [{"id": "1", "method": "POST", "url": "/users/x@y/messages/z/move", "body": {"destinationId": "archive"}}]});
+    assert_eq!(sim.post(&token, "/v1.0/$batch", bad, &[]).await.status, 400);
+}
+
+#[tokio::test]
+async fn batch_items_are_throttled_one_by_one_inside_a_200() {
+    let sim = TestSim::start(SimConfig {
+        limit: 5,
+        window: Duration::from_secs(60),
+        ..SimConfig::default()
+    })
+    .await;
+    sim.add(MAILBOX, "inbox", messages(1)).await;
+    let token = sim.app_token().await;
+    let reqs: Vec<Value> = (0..8).map(|i| json!({"id": i.to_string(), "method": "GET", "url": format!("/users/{MAILBOX}/mailFolders/inbox")})).collect();
+    let a = sim
+        .post(&token, "/v1.0/$batch", json!({"requests": reqs}), &[])
+        .await;
+    assert_eq!(a.status, 200);
+    let statuses: Vec<u64> = a.body["responses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_u64().unwrap())
+        .collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 5);
+    let throttled: Vec<&Value> = a.body["responses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["status"] == 429)
+        .collect();
+    assert_eq!(throttled.len(), 3);
+    let retry: u64 = throttled[0]["headers"]["Retry-After"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry));
+}
+
+#[tokio::test]
+async fn burst_of_ten_concurrent_requests_meets_429_with_retry_after() {
+    let sim = TestSim::start(SimConfig {
+        latency: Duration::from_millis(300),
+        ..SimConfig::default()
+    })
+    .await;
+    sim.add(MAILBOX, "inbox", messages(1)).await;
+    let token = sim.app_token().await;
+    let mut tasks = Vec::new();
+    for _ in 0..10 {
+        let http = sim.http.clone();
+        let url = sim.url(INBOX);
+        let token = token.clone();
+        tasks.push(tokio::spawn(async move {
+            http.get(url).bearer_auth(token).send().await.unwrap()
+        }));
+    }
+    let mut ok = 0;
+    let mut throttled = 0;
+    for t in tasks {
+        let resp = t.await.unwrap();
+        match resp.status().as_u16() {
+            200 => ok += 1,
+            429 => {
+                throttled += 1;
+                let retry: u64 = resp.headers()["retry-after"]
+                    .to_str()
+                    .unwrap()
+                    .parse()
+                    .unwrap();
+                assert!(retry >= 1);
+                let body: Value = resp.json().await.unwrap();
+                assert_eq!(body["error"]["code"], "ApplicationThrottled");
+            }
+            s => panic!("unexpected status {s}"),
+        }
+    }
+    assert_eq!(ok, 4, "at most four in flight per app and mailbox");
+    assert_eq!(throttled, 6);
+}
+
+#[tokio::test]
+async fn window_limit_answers_429_until_the_window_slides() {
+    let sim = TestSim::start(SimConfig {
+        limit: 3,
+        window: Duration::from_secs(2),
+        ..SimConfig::default()
+    })
+    .await;
+    sim.add(MAILBOX, "inbox", messages(1)).await;
+    let token = sim.app_token().await;
+    for _ in 0..3 {
+        assert_eq!(sim.get(&token, INBOX).await.status, 200);
+    }
+    let a = sim.get(&token, INBOX).await;
+    assert_eq!(a.status, 429);
+    let retry: u64 = a.headers["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=2).contains(&retry));
+    tokio::time::sleep(Duration::from_secs(retry)).await;
+    assert_eq!(sim.get(&token, INBOX).await.status, 200);
+}
+
+#[tokio::test]
+async fn authentication_and_scope_errors() {
+    let sim = TestSim::default().await;
+    sim.add(MAILBOX, "inbox", messages(1)).await;
+    let none = TestSim::answer(sim.http.get(sim.url(INBOX)).send().await.unwrap()).await;
+    assert_eq!(
+        (none.status, error_code(&none)),
+        (401, "InvalidAuthenticationToken")
+    );
+    let wrong = sim.get("not-a-token", INBOX).await;
+    assert_eq!(
+        (wrong.status, error_code(&wrong)),
+        (401, "InvalidAuthenticationToken")
+    );
+    let token = sim.app_token().await;
+    assert_eq!(sim.get(&token, INBOX).await.status, 200);
+    sim.control(reqwest::Method::POST, "/_sim/tokens/expire", None)
+        .await;
+    let expired = sim.get(&token, INBOX).await;
+    assert_eq!(
+        (expired.status, error_code(&expired)),
+        (401, "InvalidAuthenticationToken")
+    );
+    assert!(
+        expired.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("expired")
+    );
+    let unknown = sim
+        .get(
+            &sim.app_token().await,
+            "/v1.0/users/nobody@contoso.example/mailFolders/inbox/messages",
+        )
+        .await;
+    assert_eq!(
+        (unknown.status, error_code(&unknown)),
+        (404, "ErrorInvalidUser")
+    );
+}
+
+#[tokio::test]
+async fn unknown_routes_and_bad_json_get_graph_errors_never_a_panic() {
+    let sim = TestSim::default().await;
+    sim.add(MAILBOX, "inbox", messages(1)).await;
+    let token = sim.app_token().await;
+    let a = sim.get(&token, "/v1.0/nonsense").await;
+    assert_eq!(a.status, 400);
+    assert!(a.body["error"]["code"].is_string());
+    let a = sim
+        .get(&token, &format!("/v1.0/users/{MAILBOX}/calendar"))
+        .await;
+    assert_eq!(a.status, 400);
+    let resp = sim
+        .http
+        .post(sim.url(&format!("/v1.0/users/{MAILBOX}/mailFolders")))
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    let a = TestSim::answer(resp).await;
+    assert_eq!((a.status, error_code(&a)), (400, "BadRequest"));
+    let resp = sim
+        .http
+        .post(sim.url("/v1.0/$batch"))
+        .bearer_auth(&token)
+        .body("[1,2")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    let a = sim
+        .post(&token, "/v1.0/$batch", json!({"requests": "no"}), &[])
+        .await;
+    assert_eq!(a.status, 400);
+    let resp = sim
+        .http
+        .patch(sim.url(&format!("/v1.0/users/{MAILBOX}/mailFolders")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 405);
+    let a = sim
+        .control(reqwest::Method::GET, "/_sim/nothing", None)
+        .await;
+    assert_eq!(a.status, 404);
+    assert!(a.body["error"]["message"].is_string());
+    let a = sim.get(&token, "/nothing/here/at/all").await;
+    assert!(a.body["error"].is_object(), "{}", a.body);
+}
