@@ -3,4 +3,5 @@
 //! own docs say what it holds.
 
 pub mod cli;
+pub mod domain;
 pub mod sim;

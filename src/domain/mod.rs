@@ -1,0 +1,17 @@
+//! The product's vocabulary and its decisions, with no I/O: addresses,
+//! people, messages, how a message is classified, and how the job queue
+//! entry moves between states. Everything here is a plain function of its
+//! inputs (time included), tested with tables of cases.
+
+pub mod address;
+pub mod classify;
+pub mod job;
+pub mod message;
+pub mod people;
+pub mod rules;
+
+pub use address::normalize_address;
+pub use classify::{Classification, Direction, InitiatedBy, PlannedEntry, Prior, SkipReason, classify};
+pub use message::{MailMessage, Recipient};
+pub use people::{Contact, Directory, Salesperson};
+pub use rules::Rules;
