@@ -5,3 +5,4 @@
 pub mod cli;
 pub mod domain;
 pub mod sim;
+pub mod store;

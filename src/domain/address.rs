@@ -18,7 +18,10 @@ pub fn normalize_address(raw: &str) -> Option<String> {
     if local.is_empty() || local.len() > 64 || local.contains('@') {
         return None;
     }
-    if local.chars().any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>' || c == ',') {
+    if local
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>' || c == ',')
+    {
         return None;
     }
     let domain = normalize_domain(domain)?;
@@ -31,19 +34,26 @@ pub fn normalize_domain(domain: &str) -> Option<String> {
     if d.is_empty() || d.starts_with('.') || d.contains("..") || !d.contains('.') {
         return None;
     }
-    if d.chars().any(|c| c.is_whitespace() || c.is_control() || "<>()[]\\,;:@\"/".contains(c)) {
+    if d.chars()
+        .any(|c| c.is_whitespace() || c.is_control() || "<>()[]\\,;:@\"/".contains(c))
+    {
         return None;
     }
     let url = url::Url::parse(&format!("http://{d}/")).ok()?;
     match url.host() {
-        Some(url::Host::Domain(h)) if h.split('.').all(|l| !l.is_empty() && l.len() <= 63) => Some(h.to_ascii_lowercase()),
+        Some(url::Host::Domain(h)) if h.split('.').all(|l| !l.is_empty() && l.len() <= 63) => {
+            Some(h.to_ascii_lowercase())
+        }
         _ => None,
     }
 }
 
 /// The domain part of a normalized address.
 pub fn domain_of(normalized: &str) -> &str {
-    normalized.rsplit_once('@').map(|(_, d)| d).unwrap_or_default()
+    normalized
+        .rsplit_once('@')
+        .map(|(_, d)| d)
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -60,7 +70,10 @@ mod tests {
             ("<jane@x.org>", Some("jane@x.org")),
             ("jane+crm@x.org", Some("jane+crm@x.org")),
             ("anna@bücher.example", Some("anna@xn--bcher-kva.example")),
-            ("anna@xn--bcher-kva.example", Some("anna@xn--bcher-kva.example")),
+            (
+                "anna@xn--bcher-kva.example",
+                Some("anna@xn--bcher-kva.example"),
+            ),
             ("", None),
             ("jane", None),
             ("@x.org", None),

@@ -113,13 +113,28 @@ pub enum Prior {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Classification {
-    Log { direction: Direction, initiated_by: InitiatedBy, at: DateTime<Utc>, entries: Vec<PlannedEntry> },
+    Log {
+        direction: Direction,
+        initiated_by: InitiatedBy,
+        at: DateTime<Utc>,
+        entries: Vec<PlannedEntry>,
+    },
     /// Already logged: move it to Archive, write nothing.
     ArchiveOnly,
     Skip(SkipReason),
 }
 
-const NOREPLY_LOCALS: &[&str] = &["noreply", "no-reply", "no_reply", "donotreply", "do-not-reply", "mailer-daemon", "postmaster", "bounces", "notifications"];
+const NOREPLY_LOCALS: &[&str] = &[
+    "noreply",
+    "no-reply",
+    "no_reply",
+    "donotreply",
+    "do-not-reply",
+    "mailer-daemon",
+    "postmaster",
+    "bounces",
+    "notifications",
+];
 
 fn auto_generated(msg: &MailMessage, sender: &str) -> Option<String> {
     if let Some(v) = msg.header("Auto-Submitted")
@@ -128,7 +143,9 @@ fn auto_generated(msg: &MailMessage, sender: &str) -> Option<String> {
         return Some(format!("Auto-Submitted: {}", v.trim()));
     }
     if let Some(v) = msg.header("Precedence")
-        && ["bulk", "junk", "list", "auto_reply"].iter().any(|p| v.trim().eq_ignore_ascii_case(p))
+        && ["bulk", "junk", "list", "auto_reply"]
+            .iter()
+            .any(|p| v.trim().eq_ignore_ascii_case(p))
     {
         return Some(format!("Precedence: {}", v.trim()));
     }
@@ -141,7 +158,10 @@ fn auto_generated(msg: &MailMessage, sender: &str) -> Option<String> {
         return Some("delivery report".into());
     }
     let local = sender.split('@').next().unwrap_or_default();
-    if NOREPLY_LOCALS.iter().any(|n| local == *n || local.starts_with(&format!("{n}+"))) {
+    if NOREPLY_LOCALS
+        .iter()
+        .any(|n| local == *n || local.starts_with(&format!("{n}+")))
+    {
         return Some(format!("sender {sender}"));
     }
     None
@@ -158,7 +178,11 @@ pub fn classify(msg: &MailMessage, dir: &Directory, rules: &Rules, prior: Prior)
     if msg.is_draft {
         return Skip(SkipReason::Draft);
     }
-    let Some(sender) = msg.sender.as_ref().and_then(|s| normalize_address(&s.address)) else {
+    let Some(sender) = msg
+        .sender
+        .as_ref()
+        .and_then(|s| normalize_address(&s.address))
+    else {
         return Skip(SkipReason::NoSender);
     };
     let recipients: Vec<String> = normalized(&msg.to).chain(normalized(&msg.cc)).collect();
@@ -185,7 +209,10 @@ pub fn classify(msg: &MailMessage, dir: &Directory, rules: &Rules, prior: Prior)
     }
     let mut entries: Vec<PlannedEntry> = Vec::new();
     let mut push = |e: PlannedEntry| {
-        if !entries.iter().any(|x| x.salesperson_code == e.salesperson_code && x.contact_no == e.contact_no) {
+        if !entries
+            .iter()
+            .any(|x| x.salesperson_code == e.salesperson_code && x.contact_no == e.contact_no)
+        {
             entries.push(e);
         }
     };
@@ -193,32 +220,59 @@ pub fn classify(msg: &MailMessage, dir: &Directory, rules: &Rules, prior: Prior)
         for r in &recipients {
             let (contact, by_domain) = match dir.contact(r) {
                 Some(c) => (Some(c), false),
-                None if rules.domain_matching && dir.salesperson(r).is_none() => (dir.company_contact(r), true),
+                None if rules.domain_matching && dir.salesperson(r).is_none() => {
+                    (dir.company_contact(r), true)
+                }
                 None => (None, false),
             };
             if let Some(c) = contact {
-                push(PlannedEntry { salesperson_code: sp.code.clone(), contact_no: c.no.clone(), contact_company: c.company.clone(), by_domain });
+                push(PlannedEntry {
+                    salesperson_code: sp.code.clone(),
+                    contact_no: c.no.clone(),
+                    contact_company: c.company.clone(),
+                    by_domain,
+                });
             }
         }
-        (Direction::Outbound, InitiatedBy::Us, msg.sent_at.or(msg.received_at))
+        (
+            Direction::Outbound,
+            InitiatedBy::Us,
+            msg.sent_at.or(msg.received_at),
+        )
     } else {
         let (contact, by_domain) = match dir.contact(&sender) {
             Some(c) => (Some(c), false),
             None if rules.domain_matching => (dir.company_contact(&sender), true),
             None => (None, false),
         };
-        let Some(c) = contact else { return Skip(SkipReason::NoMatch) };
+        let Some(c) = contact else {
+            return Skip(SkipReason::NoMatch);
+        };
         for r in &recipients {
             if let Some(sp) = dir.salesperson(r) {
-                push(PlannedEntry { salesperson_code: sp.code.clone(), contact_no: c.no.clone(), contact_company: c.company.clone(), by_domain });
+                push(PlannedEntry {
+                    salesperson_code: sp.code.clone(),
+                    contact_no: c.no.clone(),
+                    contact_company: c.company.clone(),
+                    by_domain,
+                });
             }
         }
-        (Direction::Inbound, InitiatedBy::Them, msg.received_at.or(msg.sent_at))
+        (
+            Direction::Inbound,
+            InitiatedBy::Them,
+            msg.received_at.or(msg.sent_at),
+        )
     };
     if entries.is_empty() {
         return Skip(SkipReason::NoMatch);
     }
-    Classification::Log { direction, initiated_by, at: at.unwrap_or_else(Utc::now), entries }
+    Classification::Log {
+        direction,
+        initiated_by,
+        at: at.unwrap_or_else(Utc::now),
+        entries,
+    }
 }
 
 #[cfg(test)]
@@ -229,22 +283,67 @@ mod tests {
     fn dir() -> Directory {
         Directory::new(
             vec![
-                Salesperson { code: "AH".into(), name: "Annette Hill".into(), email: "annette@contoso.example".into() },
-                Salesperson { code: "BD".into(), name: "Ben Diaz".into(), email: "ben@contoso.example".into() },
-                Salesperson { code: "XX".into(), name: "Both Sides".into(), email: "both@fabrikam.example".into() },
+                Salesperson {
+                    code: "AH".into(),
+                    name: "Annette Hill".into(),
+                    email: "annette@contoso.example".into(),
+                },
+                Salesperson {
+                    code: "BD".into(),
+                    name: "Ben Diaz".into(),
+                    email: "ben@contoso.example".into(),
+                },
+                Salesperson {
+                    code: "XX".into(),
+                    name: "Both Sides".into(),
+                    email: "both@fabrikam.example".into(),
+                },
             ],
             vec![
-                Contact { no: "C1".into(), name: "Alex".into(), company: "Fabrikam".into(), email: "alex@fabrikam.example".into(), alt_emails: vec!["alex.b@fabrikam-mail.example".into()] },
-                Contact { no: "C2".into(), name: "Sofia".into(), company: "Fabrikam".into(), email: "sofia@fabrikam.example".into(), alt_emails: vec![] },
-                Contact { no: "C3".into(), name: "Both".into(), company: "Fabrikam".into(), email: "both@fabrikam.example".into(), alt_emails: vec![] },
-                Contact { no: "C4".into(), name: "Anna".into(), company: "Bücher".into(), email: "anna@bücher.example".into(), alt_emails: vec![] },
-                Contact { no: "C5".into(), name: "Jane".into(), company: "Northwind".into(), email: "jane+crm@northwind.example".into(), alt_emails: vec![] },
+                Contact {
+                    no: "C1".into(),
+                    name: "Alex".into(),
+                    company: "Fabrikam".into(),
+                    email: "alex@fabrikam.example".into(),
+                    alt_emails: vec!["alex.b@fabrikam-mail.example".into()],
+                },
+                Contact {
+                    no: "C2".into(),
+                    name: "Sofia".into(),
+                    company: "Fabrikam".into(),
+                    email: "sofia@fabrikam.example".into(),
+                    alt_emails: vec![],
+                },
+                Contact {
+                    no: "C3".into(),
+                    name: "Both".into(),
+                    company: "Fabrikam".into(),
+                    email: "both@fabrikam.example".into(),
+                    alt_emails: vec![],
+                },
+                Contact {
+                    no: "C4".into(),
+                    name: "Anna".into(),
+                    company: "Bücher".into(),
+                    email: "anna@bücher.example".into(),
+                    alt_emails: vec![],
+                },
+                Contact {
+                    no: "C5".into(),
+                    name: "Jane".into(),
+                    company: "Northwind".into(),
+                    email: "jane+crm@northwind.example".into(),
+                    alt_emails: vec![],
+                },
             ],
         )
     }
 
     fn r(a: &str) -> Recipient {
-        Recipient { name: String::new(), address: a.into() }
+        Recipient {
+            name: String::new(),
+            address: a.into(),
+        }
     }
 
     fn msg(from: &str, to: &[&str], cc: &[&str]) -> MailMessage {
@@ -264,8 +363,13 @@ mod tests {
     /// (sender, salesperson) pairs of a logged outcome, or the skip code.
     fn outcome(c: &Classification) -> String {
         match c {
-            Classification::Log { direction, entries, .. } => {
-                let pairs: Vec<String> = entries.iter().map(|e| format!("{}-{}", e.salesperson_code, e.contact_no)).collect();
+            Classification::Log {
+                direction, entries, ..
+            } => {
+                let pairs: Vec<String> = entries
+                    .iter()
+                    .map(|e| format!("{}-{}", e.salesperson_code, e.contact_no))
+                    .collect();
                 format!("{} {}", direction.as_str(), pairs.join(","))
             }
             Classification::ArchiveOnly => "archive".into(),
@@ -278,29 +382,149 @@ mod tests {
         let rules = Rules::default();
         let d = dir();
         let cases: Vec<(&str, MailMessage, &str)> = vec![
-            ("inbound mail to two salespeople gives two entries", msg("alex@fabrikam.example", &["annette@contoso.example", "ben@contoso.example"], &[]), "inbound AH-C1,BD-C1"),
-            ("outbound mail to a contact gives one entry", msg("annette@contoso.example", &["alex@fabrikam.example"], &[]), "outbound AH-C1"),
-            ("outbound to contacts in To and Cc gives one entry each", msg("annette@contoso.example", &["alex@fabrikam.example"], &["sofia@fabrikam.example"]), "outbound AH-C1,AH-C2"),
-            ("a contact in both To and Cc gives one entry", msg("annette@contoso.example", &["alex@fabrikam.example"], &["Alex@Fabrikam.example"]), "outbound AH-C1"),
-            ("case and whitespace never stop a match", msg("  ALEX@fabrikam.EXAMPLE ", &[" Annette@Contoso.example"], &[]), "inbound AH-C1"),
-            ("display names never stop a match", msg("\"Alex B\" <alex@fabrikam.example>", &["Annette Hill <annette@contoso.example>"], &[]), "inbound AH-C1"),
-            ("alternative emails match", msg("alex.b@fabrikam-mail.example", &["annette@contoso.example"], &[]), "inbound AH-C1"),
-            ("a sender who is both salesperson and contact is a salesperson", msg("both@fabrikam.example", &["alex@fabrikam.example"], &[]), "outbound XX-C1"),
-            ("an invalid address next to valid ones is skipped alone", msg("alex@fabrikam.example", &["not an address", "annette@contoso.example", "@@"], &[]), "inbound AH-C1"),
-            ("IDN domains match in either spelling", msg("anna@xn--bcher-kva.example", &["annette@contoso.example"], &[]), "inbound AH-C4"),
-            ("plus-addressing is kept exact", msg("jane@northwind.example", &["annette@contoso.example"], &[]), "skip no_match"),
-            ("plus-addressed contact matches itself", msg("jane+crm@northwind.example", &["annette@contoso.example"], &[]), "inbound AH-C5"),
-            ("inbound to no salesperson is no match", msg("alex@fabrikam.example", &["someone@contoso.example"], &[]), "skip no_match"),
-            ("outbound to no contact is no match", msg("annette@contoso.example", &["stranger@else.example"], &[]), "skip no_match"),
-            ("unknown sender is no match", msg("stranger@else.example", &["annette@contoso.example"], &[]), "skip no_match"),
-            ("no sender", msg("", &["annette@contoso.example"], &[]), "skip no_sender"),
-            ("an invalid sender counts as no sender", msg("garbage", &["annette@contoso.example"], &[]), "skip no_sender"),
-            ("no recipients", msg("alex@fabrikam.example", &[], &[]), "skip no_recipients"),
-            ("only invalid recipients count as none", msg("alex@fabrikam.example", &["nope"], &[]), "skip no_recipients"),
-            ("between two salespeople is no match", msg("annette@contoso.example", &["ben@contoso.example"], &[]), "skip no_match"),
+            (
+                "inbound mail to two salespeople gives two entries",
+                msg(
+                    "alex@fabrikam.example",
+                    &["annette@contoso.example", "ben@contoso.example"],
+                    &[],
+                ),
+                "inbound AH-C1,BD-C1",
+            ),
+            (
+                "outbound mail to a contact gives one entry",
+                msg("annette@contoso.example", &["alex@fabrikam.example"], &[]),
+                "outbound AH-C1",
+            ),
+            (
+                "outbound to contacts in To and Cc gives one entry each",
+                msg(
+                    "annette@contoso.example",
+                    &["alex@fabrikam.example"],
+                    &["sofia@fabrikam.example"],
+                ),
+                "outbound AH-C1,AH-C2",
+            ),
+            (
+                "a contact in both To and Cc gives one entry",
+                msg(
+                    "annette@contoso.example",
+                    &["alex@fabrikam.example"],
+                    &["Alex@Fabrikam.example"],
+                ),
+                "outbound AH-C1",
+            ),
+            (
+                "case and whitespace never stop a match",
+                msg(
+                    "  ALEX@fabrikam.EXAMPLE ",
+                    &[" Annette@Contoso.example"],
+                    &[],
+                ),
+                "inbound AH-C1",
+            ),
+            (
+                "display names never stop a match",
+                msg(
+                    "\"Alex B\" <alex@fabrikam.example>",
+                    &["Annette Hill <annette@contoso.example>"],
+                    &[],
+                ),
+                "inbound AH-C1",
+            ),
+            (
+                "alternative emails match",
+                msg(
+                    "alex.b@fabrikam-mail.example",
+                    &["annette@contoso.example"],
+                    &[],
+                ),
+                "inbound AH-C1",
+            ),
+            (
+                "a sender who is both salesperson and contact is a salesperson",
+                msg("both@fabrikam.example", &["alex@fabrikam.example"], &[]),
+                "outbound XX-C1",
+            ),
+            (
+                "an invalid address next to valid ones is skipped alone",
+                msg(
+                    "alex@fabrikam.example",
+                    &["not an address", "annette@contoso.example", "@@"],
+                    &[],
+                ),
+                "inbound AH-C1",
+            ),
+            (
+                "IDN domains match in either spelling",
+                msg(
+                    "anna@xn--bcher-kva.example",
+                    &["annette@contoso.example"],
+                    &[],
+                ),
+                "inbound AH-C4",
+            ),
+            (
+                "plus-addressing is kept exact",
+                msg("jane@northwind.example", &["annette@contoso.example"], &[]),
+                "skip no_match",
+            ),
+            (
+                "plus-addressed contact matches itself",
+                msg(
+                    "jane+crm@northwind.example",
+                    &["annette@contoso.example"],
+                    &[],
+                ),
+                "inbound AH-C5",
+            ),
+            (
+                "inbound to no salesperson is no match",
+                msg("alex@fabrikam.example", &["someone@contoso.example"], &[]),
+                "skip no_match",
+            ),
+            (
+                "outbound to no contact is no match",
+                msg("annette@contoso.example", &["stranger@else.example"], &[]),
+                "skip no_match",
+            ),
+            (
+                "unknown sender is no match",
+                msg("stranger@else.example", &["annette@contoso.example"], &[]),
+                "skip no_match",
+            ),
+            (
+                "no sender",
+                msg("", &["annette@contoso.example"], &[]),
+                "skip no_sender",
+            ),
+            (
+                "an invalid sender counts as no sender",
+                msg("garbage", &["annette@contoso.example"], &[]),
+                "skip no_sender",
+            ),
+            (
+                "no recipients",
+                msg("alex@fabrikam.example", &[], &[]),
+                "skip no_recipients",
+            ),
+            (
+                "only invalid recipients count as none",
+                msg("alex@fabrikam.example", &["nope"], &[]),
+                "skip no_recipients",
+            ),
+            (
+                "between two salespeople is no match",
+                msg("annette@contoso.example", &["ben@contoso.example"], &[]),
+                "skip no_match",
+            ),
         ];
         for (name, m, want) in cases {
-            assert_eq!(outcome(&classify(&m, &d, &rules, Prior::New)), want, "{name}");
+            assert_eq!(
+                outcome(&classify(&m, &d, &rules, Prior::New)),
+                want,
+                "{name}"
+            );
         }
     }
 
@@ -314,11 +538,27 @@ mod tests {
             m
         };
         let std_rules = Rules::default();
-        let never = Rules { never_log: vec!["fabrikam.example".into()], ..Rules::default() };
-        let never_addr = Rules { never_log: vec!["annette@contoso.example".into()], ..Rules::default() };
-        let never_sub = Rules { never_log: vec!["mail.fabrikam.example".into(), "contoso.example.org".into()], ..Rules::default() };
-        let lax = Rules { skip_sensitive: false, skip_auto_generated: false, ..Rules::default() };
-        let domains = Rules { domain_matching: true, ..Rules::default() };
+        let never = Rules {
+            never_log: vec!["fabrikam.example".into()],
+            ..Rules::default()
+        };
+        let never_addr = Rules {
+            never_log: vec!["annette@contoso.example".into()],
+            ..Rules::default()
+        };
+        let never_sub = Rules {
+            never_log: vec!["mail.fabrikam.example".into(), "contoso.example.org".into()],
+            ..Rules::default()
+        };
+        let lax = Rules {
+            skip_sensitive: false,
+            skip_auto_generated: false,
+            ..Rules::default()
+        };
+        let domains = Rules {
+            domain_matching: true,
+            ..Rules::default()
+        };
         let mut draft = base();
         draft.is_draft = true;
         let mut private = base();
@@ -328,25 +568,155 @@ mod tests {
         let mut personal = base();
         personal.sensitivity = Some(1);
         let cases: Vec<(&str, MailMessage, &Rules, Prior, &str)> = vec![
-            ("drafts are not logged", draft, &std_rules, Prior::New, "skip draft"),
-            ("logged before as this message: only moved", base(), &std_rules, Prior::LoggedThisMessage, "archive"),
-            ("another copy logged before", base(), &std_rules, Prior::LoggedOtherCopy, "skip already_logged"),
-            ("never-log domain covers the sender", base(), &never, Prior::New, "skip never_log"),
-            ("never-log address covers a recipient", base(), &never_addr, Prior::New, "skip never_log"),
-            ("a never-log subdomain does not cover its parent", base(), &never_sub, Prior::New, "inbound AH-C1"),
-            ("private mail is not logged", private, &std_rules, Prior::New, "skip sensitive"),
-            ("confidential mail is not logged", confidential.clone(), &std_rules, Prior::New, "skip sensitive"),
-            ("personal mail is logged", personal, &std_rules, Prior::New, "inbound AH-C1"),
-            ("sensitivity rule can be off", confidential, &lax, Prior::New, "inbound AH-C1"),
-            ("Auto-Submitted is auto-generated", with_header("Auto-Submitted", "auto-replied"), &std_rules, Prior::New, "skip auto_generated"),
-            ("Auto-Submitted: no is a person", with_header("Auto-Submitted", "no"), &std_rules, Prior::New, "inbound AH-C1"),
-            ("bulk mail is auto-generated", with_header("Precedence", "bulk"), &std_rules, Prior::New, "skip auto_generated"),
-            ("auto rule can be off", with_header("Auto-Submitted", "auto-replied"), &lax, Prior::New, "inbound AH-C1"),
-            ("noreply senders are auto-generated", msg("noreply@fabrikam.example", &["annette@contoso.example"], &[]), &std_rules, Prior::New, "skip auto_generated"),
-            ("domain matching logs an unknown sender against the company", msg("new.person@fabrikam.example", &["annette@contoso.example"], &[]), &domains, Prior::New, "inbound AH-C1"),
-            ("domain matching logs an unknown recipient against the company", msg("annette@contoso.example", &["new.person@fabrikam.example"], &[]), &domains, Prior::New, "outbound AH-C1"),
-            ("without domain matching an unknown colleague is no match", msg("new.person@fabrikam.example", &["annette@contoso.example"], &[]), &std_rules, Prior::New, "skip no_match"),
-            ("domain matching never maps unknown domains", msg("x@unknown.example", &["annette@contoso.example"], &[]), &domains, Prior::New, "skip no_match"),
+            (
+                "drafts are not logged",
+                draft,
+                &std_rules,
+                Prior::New,
+                "skip draft",
+            ),
+            (
+                "logged before as this message: only moved",
+                base(),
+                &std_rules,
+                Prior::LoggedThisMessage,
+                "archive",
+            ),
+            (
+                "another copy logged before",
+                base(),
+                &std_rules,
+                Prior::LoggedOtherCopy,
+                "skip already_logged",
+            ),
+            (
+                "never-log domain covers the sender",
+                base(),
+                &never,
+                Prior::New,
+                "skip never_log",
+            ),
+            (
+                "never-log address covers a recipient",
+                base(),
+                &never_addr,
+                Prior::New,
+                "skip never_log",
+            ),
+            (
+                "a never-log subdomain does not cover its parent",
+                base(),
+                &never_sub,
+                Prior::New,
+                "inbound AH-C1",
+            ),
+            (
+                "private mail is not logged",
+                private,
+                &std_rules,
+                Prior::New,
+                "skip sensitive",
+            ),
+            (
+                "confidential mail is not logged",
+                confidential.clone(),
+                &std_rules,
+                Prior::New,
+                "skip sensitive",
+            ),
+            (
+                "personal mail is logged",
+                personal,
+                &std_rules,
+                Prior::New,
+                "inbound AH-C1",
+            ),
+            (
+                "sensitivity rule can be off",
+                confidential,
+                &lax,
+                Prior::New,
+                "inbound AH-C1",
+            ),
+            (
+                "Auto-Submitted is auto-generated",
+                with_header("Auto-Submitted", "auto-replied"),
+                &std_rules,
+                Prior::New,
+                "skip auto_generated",
+            ),
+            (
+                "Auto-Submitted: no is a person",
+                with_header("Auto-Submitted", "no"),
+                &std_rules,
+                Prior::New,
+                "inbound AH-C1",
+            ),
+            (
+                "bulk mail is auto-generated",
+                with_header("Precedence", "bulk"),
+                &std_rules,
+                Prior::New,
+                "skip auto_generated",
+            ),
+            (
+                "auto rule can be off",
+                with_header("Auto-Submitted", "auto-replied"),
+                &lax,
+                Prior::New,
+                "inbound AH-C1",
+            ),
+            (
+                "noreply senders are auto-generated",
+                msg(
+                    "noreply@fabrikam.example",
+                    &["annette@contoso.example"],
+                    &[],
+                ),
+                &std_rules,
+                Prior::New,
+                "skip auto_generated",
+            ),
+            (
+                "domain matching logs an unknown sender against the company",
+                msg(
+                    "new.person@fabrikam.example",
+                    &["annette@contoso.example"],
+                    &[],
+                ),
+                &domains,
+                Prior::New,
+                "inbound AH-C1",
+            ),
+            (
+                "domain matching logs an unknown recipient against the company",
+                msg(
+                    "annette@contoso.example",
+                    &["new.person@fabrikam.example"],
+                    &[],
+                ),
+                &domains,
+                Prior::New,
+                "outbound AH-C1",
+            ),
+            (
+                "without domain matching an unknown colleague is no match",
+                msg(
+                    "new.person@fabrikam.example",
+                    &["annette@contoso.example"],
+                    &[],
+                ),
+                &std_rules,
+                Prior::New,
+                "skip no_match",
+            ),
+            (
+                "domain matching never maps unknown domains",
+                msg("x@unknown.example", &["annette@contoso.example"], &[]),
+                &domains,
+                Prior::New,
+                "skip no_match",
+            ),
         ];
         for (name, m, rules, prior, want) in cases {
             assert_eq!(outcome(&classify(&m, &d, rules, prior)), want, "{name}");
@@ -356,10 +726,31 @@ mod tests {
     #[test]
     fn outbound_is_dated_by_sent_time_inbound_by_received_time() {
         let d = dir();
-        let out = classify(&msg("annette@contoso.example", &["alex@fabrikam.example"], &[]), &d, &Rules::default(), Prior::New);
-        let inb = classify(&msg("alex@fabrikam.example", &["annette@contoso.example"], &[]), &d, &Rules::default(), Prior::New);
+        let out = classify(
+            &msg("annette@contoso.example", &["alex@fabrikam.example"], &[]),
+            &d,
+            &Rules::default(),
+            Prior::New,
+        );
+        let inb = classify(
+            &msg("alex@fabrikam.example", &["annette@contoso.example"], &[]),
+            &d,
+            &Rules::default(),
+            Prior::New,
+        );
         match (out, inb) {
-            (Classification::Log { at: a, initiated_by: ia, .. }, Classification::Log { at: b, initiated_by: ib, .. }) => {
+            (
+                Classification::Log {
+                    at: a,
+                    initiated_by: ia,
+                    ..
+                },
+                Classification::Log {
+                    at: b,
+                    initiated_by: ib,
+                    ..
+                },
+            ) => {
                 assert_eq!(a.to_rfc3339(), "2024-05-01T10:00:00+00:00");
                 assert_eq!(b.to_rfc3339(), "2024-05-01T10:00:05+00:00");
                 assert_eq!((ia, ib), (InitiatedBy::Us, InitiatedBy::Them));
@@ -371,13 +762,40 @@ mod tests {
     #[test]
     fn domain_shared_by_two_companies_never_maps() {
         let d = Directory::new(
-            vec![Salesperson { code: "AH".into(), name: "A".into(), email: "a@contoso.example".into() }],
+            vec![Salesperson {
+                code: "AH".into(),
+                name: "A".into(),
+                email: "a@contoso.example".into(),
+            }],
             vec![
-                Contact { no: "C1".into(), name: "X".into(), company: "One".into(), email: "x@gmail.example".into(), alt_emails: vec![] },
-                Contact { no: "C2".into(), name: "Y".into(), company: "Two".into(), email: "y@gmail.example".into(), alt_emails: vec![] },
+                Contact {
+                    no: "C1".into(),
+                    name: "X".into(),
+                    company: "One".into(),
+                    email: "x@gmail.example".into(),
+                    alt_emails: vec![],
+                },
+                Contact {
+                    no: "C2".into(),
+                    name: "Y".into(),
+                    company: "Two".into(),
+                    email: "y@gmail.example".into(),
+                    alt_emails: vec![],
+                },
             ],
         );
-        let rules = Rules { domain_matching: true, ..Rules::default() };
-        assert_eq!(outcome(&classify(&msg("z@gmail.example", &["a@contoso.example"], &[]), &d, &rules, Prior::New)), "skip no_match");
+        let rules = Rules {
+            domain_matching: true,
+            ..Rules::default()
+        };
+        assert_eq!(
+            outcome(&classify(
+                &msg("z@gmail.example", &["a@contoso.example"], &[]),
+                &d,
+                &rules,
+                Prior::New
+            )),
+            "skip no_match"
+        );
     }
 }

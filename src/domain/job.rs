@@ -26,7 +26,14 @@ impl JobStatus {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [JobStatus::Ready, JobStatus::InProcess, JobStatus::Error, JobStatus::OnHold].into_iter().find(|j| j.as_str() == s)
+        [
+            JobStatus::Ready,
+            JobStatus::InProcess,
+            JobStatus::Error,
+            JobStatus::OnHold,
+        ]
+        .into_iter()
+        .find(|j| j.as_str() == s)
     }
 }
 
@@ -44,7 +51,12 @@ pub struct JobEntry {
 
 impl JobEntry {
     /// The entry enabling the setup creates; the first run is `first_delay` away.
-    pub fn new(now: DateTime<Utc>, interval_secs: i64, max_attempts: u32, first_delay: Duration) -> Self {
+    pub fn new(
+        now: DateTime<Utc>,
+        interval_secs: i64,
+        max_attempts: u32,
+        first_delay: Duration,
+    ) -> Self {
         Self {
             status: JobStatus::Ready,
             interval_secs: interval_secs.max(1),
@@ -124,7 +136,10 @@ mod tests {
         j.failed(t0(), "timeout again", true);
         assert_eq!(j.status, JobStatus::Error);
         assert_eq!(j.last_error.as_deref(), Some("timeout again"));
-        assert!(!j.is_due(t0() + Duration::days(1)), "Error never runs by itself");
+        assert!(
+            !j.is_due(t0() + Duration::days(1)),
+            "Error never runs by itself"
+        );
     }
 
     #[test]
@@ -141,7 +156,10 @@ mod tests {
         assert!(j.is_due(t0() + Duration::seconds(60)));
         j.failed(t0(), "x", true);
         j.succeeded(t0());
-        assert_eq!((j.status, j.attempts, j.last_error.clone()), (JobStatus::Ready, 0, None));
+        assert_eq!(
+            (j.status, j.attempts, j.last_error.clone()),
+            (JobStatus::Ready, 0, None)
+        );
         assert_eq!(j.next_run_at, t0() + Duration::seconds(60));
     }
 

@@ -35,10 +35,17 @@ impl MailMessage {
     /// internetMessageId, or the mailbox id when that is empty.
     pub fn dedup_key(&self) -> &str {
         let imid = self.internet_message_id.trim();
-        if imid.is_empty() { &self.mailbox_id } else { imid }
+        if imid.is_empty() {
+            &self.mailbox_id
+        } else {
+            imid
+        }
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }

@@ -9,9 +9,12 @@ pub mod job;
 pub mod message;
 pub mod people;
 pub mod rules;
+pub mod setup;
 
 pub use address::normalize_address;
-pub use classify::{Classification, Direction, InitiatedBy, PlannedEntry, Prior, SkipReason, classify};
+pub use classify::{
+    Classification, Direction, InitiatedBy, PlannedEntry, Prior, SkipReason, classify,
+};
 pub use message::{MailMessage, Recipient};
 pub use people::{Contact, Directory, Salesperson};
 pub use rules::Rules;

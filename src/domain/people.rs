@@ -35,7 +35,11 @@ pub struct Directory {
 
 impl Directory {
     pub fn new(salespeople: Vec<Salesperson>, contacts: Vec<Contact>) -> Self {
-        let mut d = Directory { salespeople, contacts, ..Default::default() };
+        let mut d = Directory {
+            salespeople,
+            contacts,
+            ..Default::default()
+        };
         for (i, s) in d.salespeople.iter().enumerate() {
             if let Some(a) = normalize_address(&s.email) {
                 d.salesperson_by_email.entry(a).or_insert(i);
@@ -62,20 +66,29 @@ impl Directory {
                 }
             }
         }
-        d.company_contact_by_domain = domain_company.into_iter().filter_map(|(k, v)| v.map(|i| (k, i))).collect();
+        d.company_contact_by_domain = domain_company
+            .into_iter()
+            .filter_map(|(k, v)| v.map(|i| (k, i)))
+            .collect();
         d
     }
 
     pub fn salesperson(&self, normalized: &str) -> Option<&Salesperson> {
-        self.salesperson_by_email.get(normalized).map(|i| &self.salespeople[*i])
+        self.salesperson_by_email
+            .get(normalized)
+            .map(|i| &self.salespeople[*i])
     }
 
     pub fn contact(&self, normalized: &str) -> Option<&Contact> {
-        self.contact_by_email.get(normalized).map(|i| &self.contacts[*i])
+        self.contact_by_email
+            .get(normalized)
+            .map(|i| &self.contacts[*i])
     }
 
     /// The contact standing for the company whose domain this address is at.
     pub fn company_contact(&self, normalized: &str) -> Option<&Contact> {
-        self.company_contact_by_domain.get(domain_of(normalized)).map(|i| &self.contacts[*i])
+        self.company_contact_by_domain
+            .get(domain_of(normalized))
+            .map(|i| &self.contacts[*i])
     }
 }

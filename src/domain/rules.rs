@@ -16,14 +16,23 @@ pub struct Rules {
 
 impl Default for Rules {
     fn default() -> Self {
-        Self { never_log: Vec::new(), skip_sensitive: true, skip_auto_generated: true, domain_matching: false }
+        Self {
+            never_log: Vec::new(),
+            skip_sensitive: true,
+            skip_auto_generated: true,
+            domain_matching: false,
+        }
     }
 }
 
 /// The stored form of a never-log entry: an address or a domain, normalized.
 pub fn normalize_never_log(raw: &str) -> Option<String> {
     let t = raw.trim();
-    if t.contains('@') { normalize_address(t) } else { normalize_domain(t.trim_start_matches("*.")) }
+    if t.contains('@') {
+        normalize_address(t)
+    } else {
+        normalize_domain(t.trim_start_matches("*."))
+    }
 }
 
 impl Rules {

@@ -1,0 +1,200 @@
+//! Everything needed to connect to the shared mailbox, and the checks on
+//! each field that can be made without the network.
+
+use serde::Serialize;
+
+pub const DEFAULT_GRAPH_URL: &str = "https://graph.microsoft.com/v1.0";
+pub const DEFAULT_AUTHORITY: &str = "https://login.microsoftonline.com";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AuthFlow {
+    DeviceCode,
+    AuthCode,
+    ClientCredentials,
+}
+
+impl AuthFlow {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthFlow::DeviceCode => "device-code",
+            AuthFlow::AuthCode => "auth-code",
+            AuthFlow::ClientCredentials => "client-credentials",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            AuthFlow::DeviceCode,
+            AuthFlow::AuthCode,
+            AuthFlow::ClientCredentials,
+        ]
+        .into_iter()
+        .find(|f| f.as_str() == s)
+    }
+}
+
+/// What happens to a message that is not logged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Unmatched {
+    /// Moved to the Skipped folder (created if missing), reason recorded.
+    SkipFolder,
+    /// Deleted (to Deleted Items), reason recorded; what the reference system does.
+    Delete,
+    /// Left in the Inbox, reason recorded; it is not read again while recorded.
+    Leave,
+}
+
+impl Unmatched {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Unmatched::SkipFolder => "skip-folder",
+            Unmatched::Delete => "delete",
+            Unmatched::Leave => "leave",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Unmatched::SkipFolder, Unmatched::Delete, Unmatched::Leave]
+            .into_iter()
+            .find(|f| f.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Setup {
+    pub mailbox: String,
+    pub tenant: String,
+    pub client_id: String,
+    pub redirect_url: String,
+    pub auth_flow: AuthFlow,
+    /// Messages per page read from the Inbox (1–1000).
+    pub batch_size: u32,
+    /// Messages handled in one run at most.
+    pub run_limit: u32,
+    pub graph_url: String,
+    pub authority: String,
+    pub enabled: bool,
+    pub consent_given: bool,
+    pub account: Option<String>,
+    pub unmatched: Unmatched,
+    pub store_body: bool,
+    pub skip_sensitive: bool,
+    pub skip_auto_generated: bool,
+    pub domain_matching: bool,
+    /// Client-side pacing: requests per window, as Graph allows per app and mailbox.
+    pub rate_limit: u32,
+    pub rate_window_secs: u32,
+    pub job_interval_secs: u32,
+    pub max_attempts: u32,
+    /// Whether a client secret is stored (never the secret itself).
+    pub has_client_secret: bool,
+}
+
+impl Default for Setup {
+    fn default() -> Self {
+        Self {
+            mailbox: String::new(),
+            tenant: String::new(),
+            client_id: String::new(),
+            redirect_url: "http://localhost:8400/".into(),
+            auth_flow: AuthFlow::DeviceCode,
+            batch_size: 50,
+            run_limit: 5000,
+            graph_url: DEFAULT_GRAPH_URL.into(),
+            authority: DEFAULT_AUTHORITY.into(),
+            enabled: false,
+            consent_given: false,
+            account: None,
+            unmatched: Unmatched::SkipFolder,
+            store_body: true,
+            skip_sensitive: true,
+            skip_auto_generated: true,
+            domain_matching: false,
+            rate_limit: 10_000,
+            rate_window_secs: 600,
+            job_interval_secs: 600,
+            max_attempts: 3,
+            has_client_secret: false,
+        }
+    }
+}
+
+/// An endpoint must be `https`, or `http` on a loopback address (the simulator).
+pub fn check_endpoint(name: &str, value: &str) -> Result<(), String> {
+    let url = url::Url::parse(value).map_err(|e| {
+        format!("{name} '{value}' is not a URL ({e}); give e.g. https://graph.microsoft.com/v1.0")
+    })?;
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" => {
+            let loopback = match url.host() {
+                Some(url::Host::Domain(d)) => d == "localhost",
+                Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+                Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+                None => false,
+            };
+            if loopback {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{name} '{value}' uses http on a non-loopback host; only https is allowed (http only for 127.0.0.1/localhost)"
+                ))
+            }
+        }
+        other => Err(format!("{name} '{value}' has scheme '{other}'; use https")),
+    }
+}
+
+/// A tenant id (GUID), a domain, or `organizations`/`common`.
+pub fn check_tenant(value: &str) -> Result<(), String> {
+    let ok = !value.is_empty()
+        && value.len() <= 256
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "tenant '{value}' is not a tenant id, a domain, 'organizations' or 'common'"
+        ))
+    }
+}
+
+impl Setup {
+    /// The fields still missing before the job can run, each with how to set it.
+    pub fn missing_fields(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.mailbox.is_empty() {
+            out.push("shared mailbox address: emaillog setup set --mailbox ADDRESS".into());
+        }
+        if self.tenant.is_empty() {
+            out.push("tenant: emaillog setup set --tenant TENANT_ID_OR_DOMAIN".into());
+        }
+        if self.client_id.is_empty() {
+            out.push(
+                "client id: emaillog setup set --client-id APP_ID (or EMAILLOG_CLIENT_ID)".into(),
+            );
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_must_be_https_except_loopback() {
+        assert!(check_endpoint("graph", "https://graph.microsoft.com/v1.0").is_ok());
+        assert!(check_endpoint("graph", "http://127.0.0.1:8080/v1.0").is_ok());
+        assert!(check_endpoint("graph", "http://localhost:8080/v1.0").is_ok());
+        assert!(check_endpoint("graph", "http://[::1]:8080/v1.0").is_ok());
+        assert!(check_endpoint("graph", "http://graph.microsoft.com/v1.0").is_err());
+        assert!(check_endpoint("graph", "http://10.0.0.1/v1.0").is_err());
+        assert!(check_endpoint("graph", "ftp://x").is_err());
+        assert!(check_endpoint("graph", "not a url").is_err());
+    }
+}

@@ -1,0 +1,296 @@
+//! Logged messages and their interaction log entries: written together in
+//! one transaction before the message is moved, and read newest first.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, params};
+
+use crate::domain::{Direction, InitiatedBy, PlannedEntry, Prior};
+
+use super::skipped::{NewSkipped, insert_skipped};
+use super::{Result, Store, parse_ts, ts};
+
+/// A message to log with the entries it produced.
+#[derive(Debug, Clone)]
+pub struct NewLoggedMessage {
+    pub internet_message_id: String,
+    pub mailbox_id: String,
+    pub web_link: String,
+    pub conversation_id: String,
+    pub subject: String,
+    pub sender: String,
+    /// JSON array of `{"name","address","kind"}`.
+    pub recipients: String,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub received_at: Option<DateTime<Utc>>,
+    pub body: Option<String>,
+    pub direction: Direction,
+    pub initiated_by: InitiatedBy,
+    pub occurred_at: DateTime<Utc>,
+    pub entries: Vec<PlannedEntry>,
+    /// The account the job ran as.
+    pub account: String,
+}
+
+/// One page's worth of outcomes, committed atomically.
+#[derive(Debug, Default)]
+pub struct PageWrite {
+    pub logged: Vec<NewLoggedMessage>,
+    pub skipped: Vec<NewSkipped>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct EntryRow {
+    pub entry_no: i64,
+    pub datetime: String,
+    pub direction: String,
+    pub initiated_by: String,
+    pub salesperson_code: String,
+    pub contact_no: String,
+    pub contact_company: String,
+    pub subject: String,
+    pub internet_message_id: String,
+    pub conversation_id: String,
+    pub web_link: String,
+    pub template_code: String,
+    pub correspondence_type: String,
+    pub account: String,
+    pub opportunity_no: Option<String>,
+    pub matched_by_domain: bool,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct LoggedMessage {
+    pub id: i64,
+    pub internet_message_id: String,
+    pub mailbox_id: String,
+    pub web_link: String,
+    pub subject: String,
+    pub sender: String,
+    pub recipients: String,
+    pub body: Option<String>,
+    pub archived: bool,
+}
+
+/// Which entries to read; `None` means any.
+#[derive(Debug, Default, Clone)]
+pub struct EntryFilter {
+    pub contact_no: Option<String>,
+    pub salesperson_code: Option<String>,
+    pub direction: Option<Direction>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+}
+
+fn entry_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<EntryRow> {
+    let at: String = r.get(1)?;
+    Ok(EntryRow {
+        entry_no: r.get(0)?,
+        datetime: parse_ts(&at)
+            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+            .unwrap_or(at),
+        direction: r.get(2)?,
+        initiated_by: r.get(3)?,
+        salesperson_code: r.get(4)?,
+        contact_no: r.get(5)?,
+        contact_company: r.get(6)?,
+        subject: r.get(7)?,
+        internet_message_id: r.get(8)?,
+        conversation_id: r.get(9)?,
+        web_link: r.get(10)?,
+        template_code: r.get(11)?,
+        correspondence_type: r.get(12)?,
+        account: r.get(13)?,
+        opportunity_no: r.get(14)?,
+        matched_by_domain: r.get(15)?,
+    })
+}
+
+impl Store {
+    /// What is known of a message before it is classified.
+    pub fn prior(&self, mailbox_id: &str, internet_message_id: &str) -> Result<Prior> {
+        let found: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT mailbox_id FROM logged_messages WHERE mailbox_id = ?1 OR (?2 <> '' AND internet_message_id = ?2)
+                 ORDER BY mailbox_id = ?1 DESC LIMIT 1",
+                params![mailbox_id, internet_message_id.trim()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(match found {
+            None => Prior::New,
+            Some(id) if id == mailbox_id => Prior::LoggedThisMessage,
+            Some(_) => Prior::LoggedOtherCopy,
+        })
+    }
+
+    /// Commits a page's logged messages, entries and skip records in one
+    /// transaction, and clears the failure counts of those messages.
+    pub fn commit_page(&mut self, page: &PageWrite) -> Result<usize> {
+        let tx = self.conn.transaction()?;
+        let mut entries = 0;
+        {
+            let mut msg = tx.prepare(
+                "INSERT INTO logged_messages (internet_message_id, mailbox_id, web_link, conversation_id, subject, sender, recipients, sent_at, received_at, body, logged_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            )?;
+            let mut entry = tx.prepare(
+                "INSERT INTO interaction_log_entries (contact_no, contact_company, salesperson_code, occurred_at, subject, direction, initiated_by, logged_message_id, account, matched_by_domain)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?;
+            let mut clear = tx.prepare("DELETE FROM message_failures WHERE mailbox_id = ?1")?;
+            let now = ts(Utc::now());
+            for m in &page.logged {
+                msg.execute(params![
+                    m.internet_message_id.trim(),
+                    m.mailbox_id,
+                    m.web_link,
+                    m.conversation_id,
+                    m.subject,
+                    m.sender,
+                    m.recipients,
+                    m.sent_at.map(ts),
+                    m.received_at.map(ts),
+                    m.body,
+                    now
+                ])?;
+                let id = tx.last_insert_rowid();
+                for e in &m.entries {
+                    entry.execute(params![
+                        e.contact_no,
+                        e.contact_company,
+                        e.salesperson_code,
+                        ts(m.occurred_at),
+                        m.subject,
+                        m.direction.as_str(),
+                        m.initiated_by.as_str(),
+                        id,
+                        m.account,
+                        e.by_domain
+                    ])?;
+                    entries += 1;
+                }
+                clear.execute(params![m.mailbox_id])?;
+            }
+            for s in &page.skipped {
+                insert_skipped(&tx, s)?;
+                clear.execute(params![s.mailbox_id])?;
+            }
+        }
+        tx.commit()?;
+        Ok(entries)
+    }
+
+    /// After the move: the message's id and web link in Archive.
+    pub fn mark_archived(&self, old_id: &str, new_id: &str, web_link: &str) -> Result<()> {
+        self.conn.execute(
+            "UPDATE logged_messages SET archived = 1, mailbox_id = ?2, web_link = CASE WHEN ?3 = '' THEN web_link ELSE ?3 END WHERE mailbox_id = ?1",
+            params![old_id, new_id, web_link],
+        )?;
+        Ok(())
+    }
+
+    /// Counts one more failed attempt at a message; returns the attempts so far.
+    pub fn record_failure(&self, mailbox_id: &str, error: &str) -> Result<u32> {
+        self.conn.execute(
+            "INSERT INTO message_failures (mailbox_id, attempts, last_error, updated_at) VALUES (?1, 1, ?2, ?3)
+             ON CONFLICT(mailbox_id) DO UPDATE SET attempts = attempts + 1, last_error = excluded.last_error, updated_at = excluded.updated_at",
+            params![mailbox_id, error, ts(Utc::now())],
+        )?;
+        Ok(self.conn.query_row(
+            "SELECT attempts FROM message_failures WHERE mailbox_id = ?1",
+            params![mailbox_id],
+            |r| r.get(0),
+        )?)
+    }
+
+    pub fn clear_failure(&self, mailbox_id: &str) -> Result<()> {
+        self.conn.execute(
+            "DELETE FROM message_failures WHERE mailbox_id = ?1",
+            params![mailbox_id],
+        )?;
+        Ok(())
+    }
+
+    /// Entries newest first, `limit` of them after `offset`. One fixed query:
+    /// a filter left as `None` matches everything.
+    pub fn entries(
+        &self,
+        filter: &EntryFilter,
+        limit: usize,
+        offset: usize,
+    ) -> Result<Vec<EntryRow>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT e.entry_no, e.occurred_at, e.direction, e.initiated_by, e.salesperson_code, e.contact_no, e.contact_company,
+                    e.subject, m.internet_message_id, m.conversation_id, m.web_link, e.template_code, e.correspondence_type, e.account,
+                    e.opportunity_no, e.matched_by_domain
+             FROM interaction_log_entries e JOIN logged_messages m ON m.id = e.logged_message_id
+             WHERE (?1 IS NULL OR e.contact_no = ?1) AND (?2 IS NULL OR e.salesperson_code = ?2)
+               AND (?3 IS NULL OR e.direction = ?3) AND (?4 IS NULL OR e.occurred_at >= ?4) AND (?5 IS NULL OR e.occurred_at < ?5)
+             ORDER BY e.occurred_at DESC, e.entry_no DESC LIMIT ?6 OFFSET ?7",
+        )?;
+        let rows = stmt.query_map(
+            params![
+                filter.contact_no,
+                filter.salesperson_code,
+                filter.direction.map(Direction::as_str),
+                filter.from.map(ts),
+                filter.to.map(ts),
+                limit as i64,
+                offset as i64
+            ],
+            entry_row,
+        )?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Every entry, oldest first, handed to `f` one at a time (for export).
+    pub fn for_each_entry(&self, mut f: impl FnMut(EntryRow) -> std::io::Result<()>) -> Result<()> {
+        let mut stmt = self.conn.prepare(
+            "SELECT e.entry_no, e.occurred_at, e.direction, e.initiated_by, e.salesperson_code, e.contact_no, e.contact_company,
+                    e.subject, m.internet_message_id, m.conversation_id, m.web_link, e.template_code, e.correspondence_type, e.account,
+                    e.opportunity_no, e.matched_by_domain
+             FROM interaction_log_entries e JOIN logged_messages m ON m.id = e.logged_message_id ORDER BY e.entry_no",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            f(entry_row(r)?).map_err(|e| {
+                super::StoreError::Invalid(format!("writing the export failed: {e}"))
+            })?;
+        }
+        Ok(())
+    }
+
+    pub fn count_entries(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("SELECT count(*) FROM interaction_log_entries", [], |r| {
+                r.get(0)
+            })?)
+    }
+
+    pub fn count_logged_messages(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("SELECT count(*) FROM logged_messages", [], |r| r.get(0))?)
+    }
+
+    /// The logged messages, for checks and the message view.
+    pub fn logged_messages(&self) -> Result<Vec<LoggedMessage>> {
+        let mut stmt = self.conn.prepare("SELECT id, internet_message_id, mailbox_id, web_link, subject, sender, recipients, body, archived FROM logged_messages ORDER BY id")?;
+        let rows = stmt.query_map([], |r| {
+            Ok(LoggedMessage {
+                id: r.get(0)?,
+                internet_message_id: r.get(1)?,
+                mailbox_id: r.get(2)?,
+                web_link: r.get(3)?,
+                subject: r.get(4)?,
+                sender: r.get(5)?,
+                recipients: r.get(6)?,
+                body: r.get(7)?,
+                archived: r.get(8)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}

@@ -1,0 +1,130 @@
+//! The job queue entry and the log of its runs.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, params};
+
+use crate::domain::job::{JOB_DESCRIPTION, JobEntry, JobStatus};
+
+use super::{Result, Store, parse_ts, ts};
+
+/// What one run did, per outcome and per skip reason.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct RunCounts {
+    pub read: u32,
+    pub logged: u32,
+    pub entries: u32,
+    /// Already logged before (a crash between commit and move): only moved.
+    pub archived_only: u32,
+    pub skipped: u32,
+    pub failed: u32,
+    pub skipped_by_reason: BTreeMap<String, u32>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct JobLogEntry {
+    pub id: i64,
+    pub started_at: String,
+    pub ended_at: Option<String>,
+    pub status: String,
+    pub counts: RunCounts,
+    pub error: Option<String>,
+    pub run_by: String,
+}
+
+impl Store {
+    pub fn job_entry(&self) -> Result<Option<JobEntry>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT status, interval_secs, max_attempts, attempts, last_error, next_run_at, last_run_at FROM job_queue_entries WHERE id = 1",
+                [],
+                |r| {
+                    let status: String = r.get(0)?;
+                    let next: String = r.get(5)?;
+                    let last: Option<String> = r.get(6)?;
+                    Ok(JobEntry {
+                        status: JobStatus::parse(&status).unwrap_or(JobStatus::Error),
+                        interval_secs: r.get(1)?,
+                        max_attempts: r.get(2)?,
+                        attempts: r.get(3)?,
+                        last_error: r.get(4)?,
+                        next_run_at: parse_ts(&next).unwrap_or_else(Utc::now),
+                        last_run_at: last.as_deref().and_then(parse_ts),
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    pub fn save_job_entry(&self, j: &JobEntry) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO job_queue_entries (id, description, status, interval_secs, max_attempts, attempts, last_error, next_run_at, last_run_at)
+             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+             ON CONFLICT(id) DO UPDATE SET status = excluded.status, interval_secs = excluded.interval_secs, max_attempts = excluded.max_attempts,
+                 attempts = excluded.attempts, last_error = excluded.last_error, next_run_at = excluded.next_run_at, last_run_at = excluded.last_run_at",
+            params![JOB_DESCRIPTION, j.status.as_str(), j.interval_secs, j.max_attempts, j.attempts, j.last_error, ts(j.next_run_at), j.last_run_at.map(ts)],
+        )?;
+        Ok(())
+    }
+
+    pub fn delete_job_entry(&self) -> Result<()> {
+        self.conn.execute("DELETE FROM job_queue_entries", [])?;
+        Ok(())
+    }
+
+    /// Opens a job queue log entry for a run that starts now.
+    pub fn start_job_log(&self, started: DateTime<Utc>, run_by: &str) -> Result<i64> {
+        self.conn.execute("INSERT INTO job_queue_log_entries (started_at, status, run_by) VALUES (?1, 'In process', ?2)", params![ts(started), run_by])?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    pub fn finish_job_log(
+        &self,
+        id: i64,
+        ended: DateTime<Utc>,
+        status: &str,
+        c: &RunCounts,
+        error: Option<&str>,
+    ) -> Result<()> {
+        let by_reason = serde_json::to_string(&c.skipped_by_reason).unwrap_or_else(|_| "{}".into());
+        self.conn.execute(
+            "UPDATE job_queue_log_entries SET ended_at = ?2, status = ?3, messages_read = ?4, messages_logged = ?5, entries_written = ?6,
+                 messages_archived_only = ?7, messages_skipped = ?8, messages_failed = ?9, skipped_by_reason = ?10, error = ?11
+             WHERE id = ?1",
+            params![id, ts(ended), status, c.read, c.logged, c.entries, c.archived_only, c.skipped, c.failed, by_reason, error],
+        )?;
+        Ok(())
+    }
+
+    /// The newest `limit` runs.
+    pub fn job_log(&self, limit: usize) -> Result<Vec<JobLogEntry>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, started_at, ended_at, status, messages_read, messages_logged, entries_written, messages_archived_only,
+                    messages_skipped, messages_failed, skipped_by_reason, error, run_by
+             FROM job_queue_log_entries ORDER BY id DESC LIMIT ?1",
+        )?;
+        let rows = stmt.query_map(params![limit as i64], |r| {
+            let by_reason: String = r.get(10)?;
+            Ok(JobLogEntry {
+                id: r.get(0)?,
+                started_at: r.get(1)?,
+                ended_at: r.get(2)?,
+                status: r.get(3)?,
+                counts: RunCounts {
+                    read: r.get(4)?,
+                    logged: r.get(5)?,
+                    entries: r.get(6)?,
+                    archived_only: r.get(7)?,
+                    skipped: r.get(8)?,
+                    failed: r.get(9)?,
+                    skipped_by_reason: serde_json::from_str(&by_reason).unwrap_or_default(),
+                },
+                error: r.get(11)?,
+                run_by: r.get(12)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}

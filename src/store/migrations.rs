@@ -1,0 +1,254 @@
+//! Versioned schema migrations, applied in order inside a transaction each,
+//! so an older database is upgraded in place and a failed step changes nothing.
+
+use std::path::Path;
+
+use rusqlite::Connection;
+
+use super::{Result, StoreError};
+
+const MIGRATIONS: &[&str] = &[
+    // 1: the schema.
+    r#"
+    CREATE TABLE setup (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        mailbox TEXT NOT NULL DEFAULT '',
+        tenant TEXT NOT NULL DEFAULT '',
+        client_id TEXT NOT NULL DEFAULT '',
+        client_secret_enc BLOB,
+        redirect_url TEXT NOT NULL DEFAULT 'http://localhost:8400/',
+        auth_flow TEXT NOT NULL DEFAULT 'device-code',
+        batch_size INTEGER NOT NULL DEFAULT 50 CHECK (batch_size BETWEEN 1 AND 1000),
+        run_limit INTEGER NOT NULL DEFAULT 5000 CHECK (run_limit >= 1),
+        graph_url TEXT NOT NULL DEFAULT 'https://graph.microsoft.com/v1.0',
+        authority TEXT NOT NULL DEFAULT 'https://login.microsoftonline.com',
+        enabled INTEGER NOT NULL DEFAULT 0,
+        consent_given INTEGER NOT NULL DEFAULT 0,
+        account TEXT,
+        refresh_token_enc BLOB,
+        unmatched TEXT NOT NULL DEFAULT 'skip-folder',
+        store_body INTEGER NOT NULL DEFAULT 1,
+        skip_sensitive INTEGER NOT NULL DEFAULT 1,
+        skip_auto_generated INTEGER NOT NULL DEFAULT 1,
+        domain_matching INTEGER NOT NULL DEFAULT 0,
+        rate_limit INTEGER NOT NULL DEFAULT 10000 CHECK (rate_limit >= 1),
+        rate_window_secs INTEGER NOT NULL DEFAULT 600 CHECK (rate_window_secs >= 1),
+        job_interval_secs INTEGER NOT NULL DEFAULT 600 CHECK (job_interval_secs >= 1),
+        max_attempts INTEGER NOT NULL DEFAULT 3 CHECK (max_attempts >= 1)
+    );
+    INSERT INTO setup (id) VALUES (1);
+
+    CREATE TABLE salespeople (
+        code TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        email TEXT NOT NULL
+    );
+    CREATE TABLE contacts (
+        no TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        company TEXT NOT NULL,
+        email TEXT NOT NULL
+    );
+    CREATE TABLE contact_alt_emails (
+        contact_no TEXT NOT NULL REFERENCES contacts(no) ON DELETE CASCADE,
+        email TEXT NOT NULL,
+        PRIMARY KEY (contact_no, email)
+    );
+    CREATE TABLE interaction_templates (
+        code TEXT PRIMARY KEY,
+        description TEXT NOT NULL
+    );
+    INSERT INTO interaction_templates VALUES ('EMAIL', 'Email');
+
+    CREATE TABLE logged_messages (
+        id INTEGER PRIMARY KEY,
+        internet_message_id TEXT NOT NULL,
+        mailbox_id TEXT NOT NULL UNIQUE,
+        web_link TEXT NOT NULL DEFAULT '',
+        conversation_id TEXT NOT NULL DEFAULT '',
+        subject TEXT NOT NULL,
+        sender TEXT NOT NULL,
+        recipients TEXT NOT NULL,
+        sent_at TEXT,
+        received_at TEXT,
+        body TEXT,
+        logged_at TEXT NOT NULL,
+        archived INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE UNIQUE INDEX logged_messages_internet_id ON logged_messages(internet_message_id) WHERE internet_message_id <> '';
+    CREATE INDEX logged_messages_conversation ON logged_messages(conversation_id);
+
+    CREATE TABLE opportunities (
+        no TEXT PRIMARY KEY,
+        contact_no TEXT NOT NULL REFERENCES contacts(no),
+        salesperson_code TEXT NOT NULL REFERENCES salespeople(code),
+        description TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'In progress',
+        estimated_value REAL,
+        close_date TEXT,
+        created_at TEXT NOT NULL
+    );
+
+    CREATE TABLE interaction_log_entries (
+        entry_no INTEGER PRIMARY KEY AUTOINCREMENT,
+        contact_no TEXT NOT NULL REFERENCES contacts(no),
+        contact_company TEXT NOT NULL,
+        salesperson_code TEXT NOT NULL REFERENCES salespeople(code),
+        occurred_at TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        direction TEXT NOT NULL CHECK (direction IN ('inbound', 'outbound')),
+        initiated_by TEXT NOT NULL CHECK (initiated_by IN ('us', 'them')),
+        template_code TEXT NOT NULL DEFAULT 'EMAIL' REFERENCES interaction_templates(code),
+        correspondence_type TEXT NOT NULL DEFAULT 'email',
+        logged_message_id INTEGER NOT NULL REFERENCES logged_messages(id),
+        account TEXT NOT NULL DEFAULT '',
+        opportunity_no TEXT REFERENCES opportunities(no),
+        matched_by_domain INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (logged_message_id, salesperson_code, contact_no)
+    );
+    CREATE INDEX entries_newest ON interaction_log_entries(occurred_at DESC, entry_no DESC);
+    CREATE INDEX entries_by_contact ON interaction_log_entries(contact_no, occurred_at DESC);
+    CREATE INDEX entries_by_salesperson ON interaction_log_entries(salesperson_code, occurred_at DESC);
+    CREATE INDEX entries_by_message ON interaction_log_entries(logged_message_id);
+
+    CREATE TABLE skipped_messages (
+        id INTEGER PRIMARY KEY,
+        mailbox_id TEXT NOT NULL UNIQUE,
+        internet_message_id TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        sender TEXT NOT NULL,
+        recipients TEXT NOT NULL,
+        received_at TEXT,
+        reason TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        skipped_at TEXT NOT NULL,
+        disposition TEXT NOT NULL DEFAULT 'pending'
+    );
+    CREATE INDEX skipped_newest ON skipped_messages(skipped_at DESC);
+
+    CREATE TABLE message_failures (
+        mailbox_id TEXT PRIMARY KEY,
+        attempts INTEGER NOT NULL,
+        last_error TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+
+    CREATE TABLE job_queue_entries (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        description TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('Ready', 'In process', 'Error', 'On hold')),
+        interval_secs INTEGER NOT NULL,
+        max_attempts INTEGER NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        next_run_at TEXT NOT NULL,
+        last_run_at TEXT
+    );
+    CREATE TABLE job_queue_log_entries (
+        id INTEGER PRIMARY KEY,
+        started_at TEXT NOT NULL,
+        ended_at TEXT,
+        status TEXT NOT NULL,
+        messages_read INTEGER NOT NULL DEFAULT 0,
+        messages_logged INTEGER NOT NULL DEFAULT 0,
+        entries_written INTEGER NOT NULL DEFAULT 0,
+        messages_archived_only INTEGER NOT NULL DEFAULT 0,
+        messages_skipped INTEGER NOT NULL DEFAULT 0,
+        messages_failed INTEGER NOT NULL DEFAULT 0,
+        skipped_by_reason TEXT NOT NULL DEFAULT '{}',
+        error TEXT,
+        run_by TEXT NOT NULL DEFAULT ''
+    );
+
+    CREATE TABLE engine_lease (
+        mailbox TEXT PRIMARY KEY,
+        holder TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+    );
+
+    CREATE TABLE never_log (
+        pattern TEXT PRIMARY KEY,
+        added_at TEXT NOT NULL
+    );
+    "#,
+    // 2: full-text search over subject and body, filled from what is already logged.
+    r#"
+    CREATE VIRTUAL TABLE logged_messages_fts USING fts5(subject, body, content='logged_messages', content_rowid='id');
+    INSERT INTO logged_messages_fts(rowid, subject, body) SELECT id, subject, coalesce(body, '') FROM logged_messages;
+    CREATE TRIGGER logged_messages_ai AFTER INSERT ON logged_messages BEGIN
+        INSERT INTO logged_messages_fts(rowid, subject, body) VALUES (new.id, new.subject, coalesce(new.body, ''));
+    END;
+    CREATE TRIGGER logged_messages_ad AFTER DELETE ON logged_messages BEGIN
+        INSERT INTO logged_messages_fts(logged_messages_fts, rowid, subject, body) VALUES ('delete', old.id, old.subject, coalesce(old.body, ''));
+    END;
+    CREATE TRIGGER logged_messages_au AFTER UPDATE OF subject, body ON logged_messages BEGIN
+        INSERT INTO logged_messages_fts(logged_messages_fts, rowid, subject, body) VALUES ('delete', old.id, old.subject, coalesce(old.body, ''));
+        INSERT INTO logged_messages_fts(rowid, subject, body) VALUES (new.id, new.subject, coalesce(new.body, ''));
+    END;
+    "#,
+];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+pub fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
+    migrate_to(conn, path, SCHEMA_VERSION)
+}
+
+/// Applies migrations up to `target` (tests use a lower target to make an old database).
+pub fn migrate_to(conn: &mut Connection, path: &Path, target: i64) -> Result<()> {
+    let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if current > SCHEMA_VERSION {
+        return Err(StoreError::TooNew {
+            path: path.to_path_buf(),
+            found: current,
+            known: SCHEMA_VERSION,
+        });
+    }
+    for (i, sql) in MIGRATIONS
+        .iter()
+        .enumerate()
+        .take(target as usize)
+        .skip(current as usize)
+    {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_older_database_is_upgraded_in_place_and_keeps_its_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        let mut conn = Connection::open(&path).unwrap();
+        migrate_to(&mut conn, &path, 1).unwrap();
+        conn.execute(
+            "INSERT INTO logged_messages (internet_message_id, mailbox_id, subject, sender, recipients, body, logged_at) VALUES ('<a@x>', 'm1', 'Spring pricing', 's@x.org', '[]', 'volume discount', '2024-01-01T00:00:00.000Z')",
+            [],
+        )
+        .unwrap();
+        drop(conn);
+        let store = super::super::Store::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+        let n: i64 = store.conn.query_row("SELECT count(*) FROM logged_messages_fts WHERE logged_messages_fts MATCH 'discount'", [], |r| r.get(0)).unwrap();
+        assert_eq!(n, 1, "old rows are searchable after the upgrade");
+    }
+
+    #[test]
+    fn a_newer_database_is_refused_with_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("new.db");
+        let conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", 99).unwrap();
+        drop(conn);
+        let err = super::super::Store::open(&path).err().unwrap().to_string();
+        assert!(err.contains("newer emaillog"), "{err}");
+    }
+}

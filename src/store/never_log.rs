@@ -1,0 +1,31 @@
+//! The never-log list of addresses and domains.
+
+use rusqlite::params;
+
+use super::{Result, Store, ts};
+
+impl Store {
+    /// Adds a normalized pattern; returns false when it was already there.
+    pub fn never_log_add(&self, pattern: &str) -> Result<bool> {
+        let n = self.conn.execute(
+            "INSERT OR IGNORE INTO never_log (pattern, added_at) VALUES (?1, ?2)",
+            params![pattern, ts(chrono::Utc::now())],
+        )?;
+        Ok(n == 1)
+    }
+
+    pub fn never_log_remove(&self, pattern: &str) -> Result<bool> {
+        Ok(self
+            .conn
+            .execute("DELETE FROM never_log WHERE pattern = ?1", params![pattern])?
+            == 1)
+    }
+
+    pub fn never_log_list(&self) -> Result<Vec<String>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT pattern FROM never_log ORDER BY pattern")?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}

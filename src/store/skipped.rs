@@ -1,0 +1,90 @@
+//! Messages that were not logged, with their reason: the review queue.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, Transaction, params};
+
+use super::{Result, Store, ts};
+
+#[derive(Debug, Clone)]
+pub struct NewSkipped {
+    pub mailbox_id: String,
+    pub internet_message_id: String,
+    pub subject: String,
+    pub sender: String,
+    pub recipients: String,
+    pub received_at: Option<DateTime<Utc>>,
+    /// A [`crate::domain::SkipReason::code`].
+    pub reason: String,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SkippedRow {
+    pub mailbox_id: String,
+    pub internet_message_id: String,
+    pub subject: String,
+    pub sender: String,
+    pub reason: String,
+    pub detail: String,
+    pub skipped_at: String,
+    /// pending, moved, deleted or left.
+    pub disposition: String,
+}
+
+pub(super) fn insert_skipped(tx: &Transaction<'_>, s: &NewSkipped) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT INTO skipped_messages (mailbox_id, internet_message_id, subject, sender, recipients, received_at, reason, detail, skipped_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+         ON CONFLICT(mailbox_id) DO UPDATE SET reason = excluded.reason, detail = excluded.detail, skipped_at = excluded.skipped_at, disposition = 'pending'",
+        params![s.mailbox_id, s.internet_message_id, s.subject, s.sender, s.recipients, s.received_at.map(ts), s.reason, s.detail, ts(Utc::now())],
+    )?;
+    Ok(())
+}
+
+impl Store {
+    pub fn set_skipped_disposition(&self, mailbox_id: &str, disposition: &str) -> Result<()> {
+        self.conn.execute(
+            "UPDATE skipped_messages SET disposition = ?2 WHERE mailbox_id = ?1",
+            params![mailbox_id, disposition],
+        )?;
+        Ok(())
+    }
+
+    /// The disposition of a recorded skip, if this message was skipped.
+    pub fn skipped_disposition(&self, mailbox_id: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT disposition FROM skipped_messages WHERE mailbox_id = ?1",
+                params![mailbox_id],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    pub fn skipped(&self, limit: usize) -> Result<Vec<SkippedRow>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT mailbox_id, internet_message_id, subject, sender, reason, detail, skipped_at, disposition
+             FROM skipped_messages ORDER BY skipped_at DESC, id DESC LIMIT ?1",
+        )?;
+        let rows = stmt.query_map(params![limit as i64], |r| {
+            Ok(SkippedRow {
+                mailbox_id: r.get(0)?,
+                internet_message_id: r.get(1)?,
+                subject: r.get(2)?,
+                sender: r.get(3)?,
+                reason: r.get(4)?,
+                detail: r.get(5)?,
+                skipped_at: r.get(6)?,
+                disposition: r.get(7)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn count_skipped(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("SELECT count(*) FROM skipped_messages", [], |r| r.get(0))?)
+    }
+}
