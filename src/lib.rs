@@ -2,7 +2,11 @@
 //! interaction log. See `README.md` and `docs/` for the product; each module's
 //! own docs say what it holds.
 
+pub mod app;
+pub mod auth;
 pub mod cli;
 pub mod domain;
+pub mod engine;
+pub mod mail;
 pub mod sim;
 pub mod store;

@@ -10,6 +10,7 @@ pub mod message;
 pub mod people;
 pub mod rules;
 pub mod setup;
+pub mod text;
 
 pub use address::normalize_address;
 pub use classify::{

@@ -1,0 +1,66 @@
+//! The application API: what the CLI (and the TUI) can ask of emaillog.
+//! It opens the store, unseals secrets, builds mail sources from the setup
+//! and runs the engine; callers never touch SQL, HTTP or OAuth2 themselves.
+
+pub mod credentials;
+pub mod export;
+pub mod import;
+pub mod jobs;
+pub mod setup_edit;
+
+use std::path::{Path, PathBuf};
+
+use crate::auth::secrets::{SecretBox, SecretError, key_path_for};
+use crate::store::{Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Secret(#[from] SecretError),
+    /// Input that is wrong, with what to do about it.
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+pub type Result<T> = std::result::Result<T, AppError>;
+
+/// emaillog on one database.
+#[derive(Debug, Clone)]
+pub struct App {
+    db_path: PathBuf,
+}
+
+/// `$XDG_DATA_HOME/emaillog/emaillog.db`, else `~/.local/share/emaillog/emaillog.db`.
+pub fn default_db_path() -> PathBuf {
+    let base = std::env::var_os("XDG_DATA_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    base.join("emaillog").join("emaillog.db")
+}
+
+impl App {
+    pub fn new(db_path: impl Into<PathBuf>) -> Self {
+        Self {
+            db_path: db_path.into(),
+        }
+    }
+
+    pub fn db_path(&self) -> &Path {
+        &self.db_path
+    }
+
+    pub fn store(&self) -> Result<Store> {
+        Ok(Store::open(&self.db_path)?)
+    }
+
+    /// The key that seals secrets; created (0600) only when sealing a new one.
+    pub fn secret_box(&self, create: bool) -> Result<SecretBox> {
+        Ok(SecretBox::open(&key_path_for(&self.db_path), create)?)
+    }
+}

@@ -1,0 +1,244 @@
+//! Changing the setup: each field checked, consent cleared when the mailbox,
+//! client id, secret or redirect URL changes, and the job entry created or
+//! removed as the setup is enabled or disabled.
+
+use chrono::Utc;
+
+use crate::domain::job::JobEntry;
+use crate::domain::normalize_address;
+use crate::domain::setup::{AuthFlow, Setup, Unmatched, check_endpoint, check_tenant};
+
+use super::{App, AppError, Result};
+
+/// The fields a `setup set` may change; `None` leaves one as it is.
+#[derive(Debug, Default, Clone)]
+pub struct SetupChanges {
+    pub mailbox: Option<String>,
+    pub tenant: Option<String>,
+    pub client_id: Option<String>,
+    pub redirect_url: Option<String>,
+    pub graph_url: Option<String>,
+    pub authority: Option<String>,
+    pub auth_flow: Option<AuthFlow>,
+    pub batch_size: Option<u32>,
+    pub run_limit: Option<u32>,
+    pub unmatched: Option<Unmatched>,
+    pub store_body: Option<bool>,
+    pub skip_sensitive: Option<bool>,
+    pub skip_auto_generated: Option<bool>,
+    pub domain_matching: Option<bool>,
+    pub rate_limit: Option<(u32, u32)>,
+    pub job_interval_secs: Option<u32>,
+    pub max_attempts: Option<u32>,
+}
+
+/// Checks and applies changes to a setup; returns whether consent must be given again.
+pub fn apply_changes(s: &mut Setup, c: &SetupChanges) -> std::result::Result<bool, String> {
+    let mut clears_consent = false;
+    if let Some(m) = &c.mailbox {
+        let n =
+            normalize_address(m).ok_or_else(|| format!("mailbox '{m}' is not an email address"))?;
+        clears_consent |= n != s.mailbox;
+        s.mailbox = n;
+    }
+    if let Some(t) = &c.tenant {
+        check_tenant(t)?;
+        s.tenant = t.clone();
+    }
+    if let Some(id) = &c.client_id {
+        let id = id.trim();
+        if id.is_empty() || id.chars().any(char::is_whitespace) {
+            return Err(format!(
+                "client id '{id}' is not an application (client) id"
+            ));
+        }
+        clears_consent |= id != s.client_id;
+        s.client_id = id.to_string();
+    }
+    if let Some(r) = &c.redirect_url {
+        check_endpoint("redirect URL", r)?;
+        clears_consent |= *r != s.redirect_url;
+        s.redirect_url = r.clone();
+    }
+    if let Some(g) = &c.graph_url {
+        check_endpoint("Graph URL", g)?;
+        s.graph_url = g.trim_end_matches('/').to_string();
+    }
+    if let Some(a) = &c.authority {
+        check_endpoint("authority", a)?;
+        s.authority = a.trim_end_matches('/').to_string();
+    }
+    if let Some(f) = c.auth_flow {
+        s.auth_flow = f;
+    }
+    if let Some(b) = c.batch_size {
+        if !(1..=1000).contains(&b) {
+            return Err(format!("batch size {b} is outside 1–1000"));
+        }
+        s.batch_size = b;
+    }
+    if let Some(l) = c.run_limit {
+        s.run_limit = l.max(1);
+    }
+    if let Some(u) = c.unmatched {
+        s.unmatched = u;
+    }
+    if let Some(v) = c.store_body {
+        s.store_body = v;
+    }
+    if let Some(v) = c.skip_sensitive {
+        s.skip_sensitive = v;
+    }
+    if let Some(v) = c.skip_auto_generated {
+        s.skip_auto_generated = v;
+    }
+    if let Some(v) = c.domain_matching {
+        s.domain_matching = v;
+    }
+    if let Some((n, secs)) = c.rate_limit {
+        s.rate_limit = n.max(1);
+        s.rate_window_secs = secs.max(1);
+    }
+    if let Some(i) = c.job_interval_secs {
+        s.job_interval_secs = i.max(1);
+    }
+    if let Some(m) = c.max_attempts {
+        s.max_attempts = m.max(1);
+    }
+    if clears_consent {
+        s.consent_given = false;
+    }
+    Ok(clears_consent)
+}
+
+impl App {
+    pub fn setup(&self) -> Result<Setup> {
+        Ok(self.store()?.setup()?)
+    }
+
+    /// Applies and saves changes; the job entry follows the new interval and attempts.
+    pub fn change_setup(&self, changes: &SetupChanges) -> Result<Setup> {
+        let store = self.store()?;
+        let mut s = store.setup()?;
+        apply_changes(&mut s, changes).map_err(AppError::Invalid)?;
+        store.save_setup(&s)?;
+        if let Some(mut job) = store.job_entry()? {
+            job.interval_secs = s.job_interval_secs as i64;
+            job.max_attempts = s.max_attempts;
+            store.save_job_entry(&job)?;
+        }
+        Ok(s)
+    }
+
+    /// Seals and stores the client secret; a changed secret clears consent.
+    pub fn set_client_secret(&self, secret: &str) -> Result<()> {
+        let secret = secret.trim();
+        if secret.is_empty() {
+            return Err(AppError::Invalid("the client secret is empty; pipe the secret's value into `emaillog setup secret --stdin`".into()));
+        }
+        let store = self.store()?;
+        let sealed = self.secret_box(true)?.seal(secret);
+        store.set_client_secret_sealed(Some(&sealed))?;
+        let mut s = store.setup()?;
+        s.consent_given = false;
+        store.save_setup(&s)?;
+        Ok(())
+    }
+
+    /// Enables the setup and creates the job entry (first run after `first_delay_secs`).
+    pub fn enable(&self, first_delay_secs: i64) -> Result<()> {
+        let store = self.store()?;
+        let mut s = store.setup()?;
+        let missing = s.missing_fields();
+        if !missing.is_empty() {
+            return Err(AppError::Invalid(format!(
+                "the setup is not complete:\n  - {}",
+                missing.join("\n  - ")
+            )));
+        }
+        s.enabled = true;
+        store.save_setup(&s)?;
+        if store.job_entry()?.is_none() {
+            let job = JobEntry::new(
+                Utc::now(),
+                s.job_interval_secs as i64,
+                s.max_attempts,
+                chrono::Duration::seconds(first_delay_secs.max(0)),
+            );
+            store.save_job_entry(&job)?;
+        }
+        Ok(())
+    }
+
+    /// Disables the setup and removes the job entry.
+    pub fn disable(&self) -> Result<()> {
+        let store = self.store()?;
+        let mut s = store.setup()?;
+        s.enabled = false;
+        store.save_setup(&s)?;
+        store.delete_job_entry()?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn changing_mailbox_or_client_id_clears_consent() {
+        let mut s = Setup {
+            consent_given: true,
+            mailbox: "a@x.example".into(),
+            ..Setup::default()
+        };
+        assert!(
+            !apply_changes(
+                &mut s,
+                &SetupChanges {
+                    batch_size: Some(10),
+                    ..Default::default()
+                }
+            )
+            .unwrap()
+        );
+        assert!(s.consent_given);
+        assert!(
+            apply_changes(
+                &mut s,
+                &SetupChanges {
+                    mailbox: Some("B@x.example".into()),
+                    ..Default::default()
+                }
+            )
+            .unwrap()
+        );
+        assert!(!s.consent_given);
+        assert_eq!(s.mailbox, "b@x.example");
+    }
+
+    #[test]
+    fn bad_values_are_refused_with_the_reason() {
+        let mut s = Setup::default();
+        for c in [
+            SetupChanges {
+                mailbox: Some("nope".into()),
+                ..Default::default()
+            },
+            SetupChanges {
+                graph_url: Some("http://graph.microsoft.com/v1.0".into()),
+                ..Default::default()
+            },
+            SetupChanges {
+                batch_size: Some(0),
+                ..Default::default()
+            },
+            SetupChanges {
+                tenant: Some("bad tenant!".into()),
+                ..Default::default()
+            },
+        ] {
+            assert!(apply_changes(&mut s, &c).is_err(), "{c:?}");
+        }
+    }
+}

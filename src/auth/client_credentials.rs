@@ -1,0 +1,118 @@
+//! App-only sign-in (client credentials) with the `oauth2` crate, for
+//! unattended servers. The token is cached until shortly before it expires.
+
+use std::time::{Duration, Instant};
+
+use futures::future::BoxFuture;
+use oauth2::basic::BasicClient;
+use oauth2::{AuthType, ClientId, ClientSecret, RequestTokenError, Scope, TokenResponse, TokenUrl};
+
+use super::{APP_ONLY_SCOPE, AccessToken, AuthError, Secret, TokenProvider, explain_oauth_error};
+
+/// Renew a cached token this long before it expires.
+const EARLY: Duration = Duration::from_secs(120);
+
+pub struct ClientCredentials {
+    token_url: String,
+    client_id: String,
+    secret: Secret,
+    http: reqwest::Client,
+    cache: std::sync::Mutex<Option<AccessToken>>,
+}
+
+/// `{authority}/{tenant}/oauth2/v2.0/token`.
+pub fn token_url(authority: &str, tenant: &str) -> String {
+    format!(
+        "{}/{}/oauth2/v2.0/token",
+        authority.trim_end_matches('/'),
+        tenant
+    )
+}
+
+/// The HTTP client for the identity platform: no redirects (as OAuth2 requires), rustls.
+pub fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap_or_default()
+}
+
+impl ClientCredentials {
+    pub fn new(authority: &str, tenant: &str, client_id: &str, secret: Secret) -> Self {
+        Self {
+            token_url: token_url(authority, tenant),
+            client_id: client_id.to_string(),
+            secret,
+            http: http_client(),
+            cache: std::sync::Mutex::new(None),
+        }
+    }
+
+    async fn fetch(&self) -> Result<AccessToken, AuthError> {
+        let url = TokenUrl::new(self.token_url.clone()).map_err(|e| {
+            AuthError::Permanent(format!("token URL {} is not valid: {e}", self.token_url))
+        })?;
+        let client = BasicClient::new(ClientId::new(self.client_id.clone()))
+            .set_client_secret(ClientSecret::new(self.secret.expose().to_string()))
+            .set_auth_type(AuthType::RequestBody)
+            .set_token_uri(url);
+        let started = Instant::now();
+        let resp = client
+            .exchange_client_credentials()
+            .add_scope(Scope::new(APP_ONLY_SCOPE.to_string()))
+            .request_async(&self.http)
+            .await;
+        match resp {
+            Ok(t) => {
+                let lifetime = t.expires_in().unwrap_or(Duration::from_secs(3600));
+                Ok(AccessToken {
+                    secret: Secret::new(t.access_token().secret().clone()),
+                    expires_at: started + lifetime,
+                })
+            }
+            Err(RequestTokenError::ServerResponse(e)) => {
+                let code = e.error().as_ref().to_string();
+                Err(explain_oauth_error(
+                    &code,
+                    e.error_description()
+                        .map(String::as_str)
+                        .unwrap_or_default(),
+                ))
+            }
+            Err(RequestTokenError::Request(e)) => Err(AuthError::Transient(format!(
+                "cannot reach the token endpoint: {e}"
+            ))),
+            Err(RequestTokenError::Parse(e, _)) => Err(AuthError::Transient(format!(
+                "the token endpoint's answer was not understood: {e}"
+            ))),
+            Err(RequestTokenError::Other(e)) => {
+                Err(AuthError::Transient(format!("token request failed: {e}")))
+            }
+        }
+    }
+}
+
+impl TokenProvider for ClientCredentials {
+    fn token(&self) -> BoxFuture<'_, Result<AccessToken, AuthError>> {
+        Box::pin(async move {
+            let cached = self.cache.lock().unwrap_or_else(|p| p.into_inner()).clone();
+            if let Some(t) = cached
+                && t.expires_at > Instant::now() + EARLY
+            {
+                return Ok(t);
+            }
+            let fresh = self.fetch().await?;
+            *self.cache.lock().unwrap_or_else(|p| p.into_inner()) = Some(fresh.clone());
+            Ok(fresh)
+        })
+    }
+
+    fn invalidate(&self) {
+        *self.cache.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
+    fn account(&self) -> String {
+        format!("app:{}", self.client_id)
+    }
+}

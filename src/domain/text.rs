@@ -1,0 +1,88 @@
+//! Text from email is untrusted: before it reaches a terminal, escape
+//! sequences and control characters are removed so a subject line cannot
+//! move the cursor, recolour the screen or set the window title.
+
+/// Removes ANSI/VT escape sequences (CSI, OSC, DCS, single-character escapes)
+/// and every control character; keeps newlines and tabs.
+pub fn strip_control(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\u{1b}' => match chars.peek().copied() {
+                // CSI: parameters and intermediates up to a final byte in @..~
+                Some('[') => {
+                    chars.next();
+                    for n in chars.by_ref() {
+                        if ('@'..='~').contains(&n) {
+                            break;
+                        }
+                    }
+                }
+                // OSC, DCS, SOS, PM, APC: up to BEL or ST (ESC \)
+                Some(']') | Some('P') | Some('X') | Some('^') | Some('_') => {
+                    chars.next();
+                    while let Some(n) = chars.next() {
+                        if n == '\u{7}' {
+                            break;
+                        }
+                        if n == '\u{1b}' && chars.peek() == Some(&'\\') {
+                            chars.next();
+                            break;
+                        }
+                    }
+                }
+                Some(_) => {
+                    chars.next();
+                }
+                None => {}
+            },
+            '\u{9b}' => {
+                for n in chars.by_ref() {
+                    if ('@'..='~').contains(&n) {
+                        break;
+                    }
+                }
+            }
+            '\n' | '\t' => out.push(c),
+            c if c.is_control() => {}
+            // Bidirectional overrides can make text read differently than it is.
+            '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// One line for a list or a header: control text removed, line breaks and
+/// tabs become spaces.
+pub fn one_line(s: &str) -> String {
+    strip_control(s).replace(['\n', '\t'], " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_sequences_and_controls_are_removed() {
+        let cases = [
+            ("plain", "plain"),
+            ("\u{1b}[31mred\u{1b}[0m", "red"),
+            ("\u{1b}]0;owned\u{7}title", "title"),
+            (
+                "\u{1b}]8;;http://evil\u{1b}\\link\u{1b}]8;;\u{1b}\\",
+                "link",
+            ),
+            ("bell\u{7}\u{8}back", "bellback"),
+            ("a\u{9b}2Jb", "ab"),
+            ("line\nbreak", "line\nbreak"),
+            ("rtl\u{202e}txt", "rtltxt"),
+            ("ünïcödé ok", "ünïcödé ok"),
+        ];
+        for (raw, want) in cases {
+            assert_eq!(strip_control(raw), want, "{raw:?}");
+        }
+        assert_eq!(one_line("a\nb\tc"), "a b c");
+    }
+}

@@ -1,0 +1,196 @@
+//! One Graph request, done properly: paced under the limits, authenticated,
+//! retried with jittered backoff on 5xx, resets, timeouts and garbled JSON,
+//! `Retry-After` honoured on 429, and the token refreshed once on 401.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use rand::Rng;
+use reqwest::Method;
+use serde_json::Value;
+
+use crate::auth::TokenProvider;
+use crate::mail::MailError;
+
+use super::pacer::Pacer;
+
+const MAX_TRIES: u32 = 8;
+
+pub struct GraphClient {
+    http: reqwest::Client,
+    tokens: Arc<dyn TokenProvider>,
+    pacer: Pacer,
+    /// 429s met, for the benchmark and the run log.
+    pub throttled: AtomicU64,
+}
+
+/// Graph's error body: `{"error":{"code","message"}}`.
+fn graph_error_text(status: u16, body: &[u8]) -> (String, String) {
+    let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+    let code = v["error"]["code"].as_str().unwrap_or("").to_string();
+    let msg = v["error"]["message"]
+        .as_str()
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("HTTP {status}"));
+    (code, msg)
+}
+
+fn backoff(attempt: u32) -> Duration {
+    let cap = 200u64.saturating_mul(1 << attempt.min(6)).min(10_000);
+    Duration::from_millis(rand::rng().random_range(cap / 2..=cap))
+}
+
+fn retry_after(resp: &reqwest::Response) -> Option<Duration> {
+    let v = resp
+        .headers()
+        .get("retry-after")?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<f64>()
+        .ok()?;
+    (v.is_finite() && v >= 0.0).then(|| Duration::from_secs_f64(v.min(600.0)))
+}
+
+impl GraphClient {
+    pub fn new(tokens: Arc<dyn TokenProvider>, pacer: Pacer) -> Self {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .connect_timeout(Duration::from_secs(10))
+            .pool_max_idle_per_host(8)
+            .build()
+            .unwrap_or_default();
+        Self {
+            http,
+            tokens,
+            pacer,
+            throttled: AtomicU64::new(0),
+        }
+    }
+
+    pub fn account(&self) -> String {
+        self.tokens.account()
+    }
+
+    /// Sends a request and returns the status and JSON body (`Null` when empty).
+    pub async fn request(
+        &self,
+        method: Method,
+        url: &str,
+        body: Option<&Value>,
+        prefer: &[&str],
+    ) -> Result<(u16, Value), MailError> {
+        let mut refreshed = false;
+        let mut last = String::new();
+        for attempt in 0..MAX_TRIES {
+            let permit = self.pacer.acquire().await;
+            let token = match self.tokens.token().await {
+                Ok(t) => t,
+                Err(e) if e.is_retryable() => {
+                    drop(permit);
+                    last = e.to_string();
+                    tokio::time::sleep(backoff(attempt)).await;
+                    continue;
+                }
+                Err(e) => return Err(MailError::Auth(e.to_string())),
+            };
+            let mut req = self
+                .http
+                .request(method.clone(), url)
+                .bearer_auth(token.secret.expose());
+            for p in prefer {
+                req = req.header("Prefer", *p);
+            }
+            if let Some(b) = body {
+                req = req.json(b);
+            }
+            let resp = match req.send().await {
+                Ok(r) => r,
+                Err(e) => {
+                    drop(permit);
+                    last = format!("{method} {}: {}", redact(url), e.without_url());
+                    tokio::time::sleep(backoff(attempt)).await;
+                    continue;
+                }
+            };
+            let status = resp.status().as_u16();
+            let wait = retry_after(&resp);
+            let bytes = match resp.bytes().await {
+                Ok(b) => b,
+                Err(e) => {
+                    drop(permit);
+                    last = format!(
+                        "{method} {}: the answer was cut off ({})",
+                        redact(url),
+                        e.without_url()
+                    );
+                    tokio::time::sleep(backoff(attempt)).await;
+                    continue;
+                }
+            };
+            drop(permit);
+            match status {
+                200..=299 => {
+                    if bytes.is_empty() {
+                        return Ok((status, Value::Null));
+                    }
+                    match serde_json::from_slice(&bytes) {
+                        Ok(v) => return Ok((status, v)),
+                        Err(e) => {
+                            last = format!(
+                                "{method} {}: the answer was not valid JSON ({e})",
+                                redact(url)
+                            );
+                            tokio::time::sleep(backoff(attempt)).await;
+                        }
+                    }
+                }
+                401 if !refreshed => {
+                    refreshed = true;
+                    self.tokens.invalidate();
+                }
+                401 => {
+                    let (code, msg) = graph_error_text(status, &bytes);
+                    return Err(MailError::Auth(format!("{code}: {msg}")));
+                }
+                429 => {
+                    self.throttled.fetch_add(1, Ordering::Relaxed);
+                    let w = wait.unwrap_or_else(|| backoff(attempt));
+                    self.pacer.pause_for(w);
+                    last = format!("throttled (429), asked to wait {} s", w.as_secs_f64());
+                }
+                500 | 502 | 503 | 504 => {
+                    let (code, msg) = graph_error_text(status, &bytes);
+                    last = format!("{method} {}: {status} {code} {msg}", redact(url));
+                    tokio::time::sleep(wait.unwrap_or_else(|| backoff(attempt))).await;
+                }
+                404 | 410 => {
+                    let (code, msg) = graph_error_text(status, &bytes);
+                    return Err(MailError::NotFound(format!("{code}: {msg}")));
+                }
+                403 => {
+                    let (code, msg) = graph_error_text(status, &bytes);
+                    return Err(MailError::Permanent(format!(
+                        "{code}: {msg} — the app or account lacks access to the shared mailbox (Mail.ReadWrite / FullAccess)"
+                    )));
+                }
+                _ => {
+                    let (code, msg) = graph_error_text(status, &bytes);
+                    return Err(MailError::Permanent(format!(
+                        "{method} {}: {status} {code}: {msg}",
+                        redact(url)
+                    )));
+                }
+            }
+        }
+        Err(MailError::Transient(format!(
+            "gave up after {MAX_TRIES} tries: {last}"
+        )))
+    }
+}
+
+/// A URL without its query string, for error text.
+fn redact(url: &str) -> &str {
+    url.split('?').next().unwrap_or(url)
+}
