@@ -162,7 +162,7 @@ mod tests {
         }))
         .unwrap();
         assert_eq!(m.sensitivity, Some(2));
-        assert_eq!(m.sender.unwrap().address, "a@x.example");
+        assert_eq!(m.sender.as_ref().unwrap().address, "a@x.example");
         assert_eq!(m.header("auto-submitted"), Some("auto-replied"));
         assert_eq!(m.body_text, "hello");
     }
