@@ -1,10 +1,19 @@
 //! The command line: flags parsed once into typed commands, each run by its
-//! own module; errors reach stderr with what to do, and the exit code says
-//! whether it was a usage error (2) or a failure (1).
+//! own module against the application API; errors reach stderr with what to
+//! do, and the exit code says whether it was a usage error (2) or a failure (1).
 
+mod demo;
+mod jobs;
+mod output;
+mod people;
+mod setup;
 mod sim;
 
+use std::path::PathBuf;
+
 use clap::{Parser, Subcommand};
+
+use crate::app::App;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -13,12 +22,64 @@ use clap::{Parser, Subcommand};
     about = "Turns the email salespeople exchange with customers into a sales interaction log"
 )]
 pub struct Cli {
+    /// The database file (default: $XDG_DATA_HOME/emaillog/emaillog.db).
+    #[arg(long, global = true, env = "EMAILLOG_DB")]
+    db: Option<PathBuf>,
     #[command(subcommand)]
-    pub command: Command,
+    command: Command,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+enum Command {
+    /// Show or change the setup.
+    Setup {
+        #[command(subcommand)]
+        command: setup::SetupCommand,
+    },
+    /// Import salespeople or contacts from CSV.
+    Import {
+        #[command(subcommand)]
+        command: people::ImportCommand,
+    },
+    /// Addresses and domains that are never logged.
+    NeverLog {
+        #[command(subcommand)]
+        command: people::NeverLogCommand,
+    },
+    /// Enable logging: creates the job queue entry.
+    Enable {
+        /// Seconds until the first run.
+        #[arg(long, default_value_t = 0)]
+        first_run_delay: i64,
+    },
+    /// Disable logging: removes the job queue entry.
+    Disable,
+    /// Run logging once now and print a summary.
+    Sync {
+        /// One run (the only mode; kept for clarity in scripts).
+        #[arg(long)]
+        once: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run the logging job on its schedule until SIGINT/SIGTERM.
+    Run,
+    /// The job queue entry and its run log.
+    Job {
+        #[command(subcommand)]
+        command: jobs::JobCommand,
+    },
+    /// Export the interaction log to stdout.
+    Export {
+        #[command(subcommand)]
+        command: jobs::ExportCommand,
+    },
+    /// Run the whole product against the built-in simulated mailbox.
+    Demo {
+        /// Mean seconds between arriving demo messages.
+        #[arg(long, default_value_t = 3.0)]
+        arrival_secs: f64,
+    },
     /// The built-in Microsoft 365 simulator (Graph mail API and OAuth2 endpoints).
     Sim {
         #[command(subcommand)]
@@ -46,8 +107,28 @@ pub fn main() -> i32 {
             return 1;
         }
     };
+    let explicit_db = cli.db.clone();
+    let app = App::new(cli.db.unwrap_or_else(crate::app::default_db_path));
     let result = runtime.block_on(async {
         match cli.command {
+            Command::Setup { command } => setup::run(&app, command),
+            Command::Import { command } => people::import(&app, command),
+            Command::NeverLog { command } => people::never_log(&app, command),
+            Command::Enable { first_run_delay } => {
+                app.enable(first_run_delay)?;
+                println!("enabled: the job queue entry is Ready; `emaillog run` runs it");
+                Ok(())
+            }
+            Command::Disable => {
+                app.disable()?;
+                println!("disabled: the job queue entry is removed");
+                Ok(())
+            }
+            Command::Sync { once: _, json } => jobs::sync(&app, json).await,
+            Command::Run => jobs::run(&app).await,
+            Command::Job { command } => jobs::job(&app, command),
+            Command::Export { command } => jobs::export(&app, command),
+            Command::Demo { arrival_secs } => demo::run(explicit_db, arrival_secs).await,
             Command::Sim { command } => sim::run(command).await,
         }
     });
@@ -58,4 +139,20 @@ pub fn main() -> i32 {
             1
         }
     }
+}
+
+/// Waits for Ctrl-C or SIGTERM.
+pub async fn wait_for_stop() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }

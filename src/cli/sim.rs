@@ -123,23 +123,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             dir.join("contacts.csv").display()
         );
     }
-    wait_for_stop().await;
+    super::wait_for_stop().await;
     server.stop().await;
     Ok(())
-}
-
-/// Waits for Ctrl-C or SIGTERM.
-pub async fn wait_for_stop() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-            return;
-        }
-    }
-    let _ = tokio::signal::ctrl_c().await;
 }

@@ -63,6 +63,9 @@ pub struct RunReport {
     pub error: Option<RunError>,
 }
 
+/// Where a message ended up: (new id or disposition, web link).
+type ActionResult = Result<(String, String), MailError>;
+
 /// What to do with a message once the page is committed.
 enum Action {
     Archive { id: String, newly_logged: bool },
@@ -293,7 +296,7 @@ async fn drain(
         }
 
         let unmatched = settings.unmatched;
-        let results: Vec<(Action, Result<(String, String), MailError>)> =
+        let results: Vec<(Action, ActionResult)> =
             futures::stream::iter(actions.into_iter().map(|a| async move {
                 let r = match &a {
                     Action::Archive { id, .. } => source

@@ -1,0 +1,84 @@
+//! `emaillog demo`: the whole product against the built-in simulator — a
+//! Contoso shared mailbox with mail arriving — on a fresh database.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+
+use crate::app::App;
+use crate::app::setup_edit::SetupChanges;
+use crate::domain::setup::{AuthFlow, Unmatched};
+use crate::engine::events::channel;
+use crate::engine::stop_pair;
+use crate::sim::seed::DEMO_MAILBOX;
+use crate::sim::{Seed, SimConfig, SimServer};
+
+use super::output::event_line;
+
+pub async fn run(explicit_db: Option<PathBuf>, arrival_secs: f64) -> anyhow::Result<()> {
+    if !(arrival_secs.is_finite() && arrival_secs > 0.0) {
+        anyhow::bail!("--arrival-secs must be a positive number of seconds");
+    }
+    let temp = tempfile::Builder::new()
+        .prefix("emaillog-demo-")
+        .tempdir()
+        .context("cannot create a temporary folder")?;
+    let db = explicit_db.unwrap_or_else(|| temp.path().join("emaillog.db"));
+    let people = temp.path().join("people");
+    let config = SimConfig {
+        seed: Seed::Demo,
+        people_dir: Some(people.clone()),
+        arrival_every: Duration::from_secs_f64(arrival_secs),
+        ..SimConfig::default()
+    };
+    let secret = config.client_secret.clone();
+    let client_id = config.client_id.clone();
+    let sim = SimServer::start("127.0.0.1:0".parse()?, config)
+        .await
+        .context("cannot start the simulator")?;
+    let app = App::new(&db);
+    app.import_salespeople(std::fs::File::open(people.join("salespeople.csv"))?, false)?;
+    app.import_contacts(std::fs::File::open(people.join("contacts.csv"))?, false)?;
+    app.change_setup(&SetupChanges {
+        mailbox: Some(DEMO_MAILBOX.into()),
+        tenant: Some("contoso.example".into()),
+        client_id: Some(client_id),
+        graph_url: Some(sim.graph_url()),
+        authority: Some(sim.base_url()),
+        auth_flow: Some(AuthFlow::ClientCredentials),
+        unmatched: Some(Unmatched::SkipFolder),
+        job_interval_secs: Some(5),
+        ..Default::default()
+    })?;
+    app.set_client_secret(&secret)?;
+    app.enable(0)?;
+    println!("emaillog demo");
+    println!(
+        "  simulated Microsoft 365 at {} (shared mailbox {DEMO_MAILBOX})",
+        sim.base_url()
+    );
+    println!("  database {}", db.display());
+    println!(
+        "  in another terminal: emaillog --db {} export interactions --format csv",
+        db.display()
+    );
+    println!("  Ctrl-C to stop\n");
+    let (events, mut rx) = channel();
+    let (handle, stop) = stop_pair();
+    tokio::spawn(async move {
+        super::wait_for_stop().await;
+        handle.stop();
+    });
+    let printer = tokio::spawn(async move {
+        while let Ok(e) = rx.recv().await {
+            println!("{}", event_line(&e));
+        }
+    });
+    let result = app.run_jobs(&events, stop).await;
+    drop(events);
+    let _ = printer.await;
+    sim.stop().await;
+    result?;
+    Ok(())
+}

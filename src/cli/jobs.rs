@@ -1,0 +1,165 @@
+//! `emaillog sync`, `run`, `job` and `export`.
+
+use clap::Subcommand;
+
+use crate::app::App;
+use crate::app::export::ExportFormat;
+use crate::domain::text::one_line;
+use crate::engine::events::channel;
+use crate::engine::{Stop, stop_pair};
+
+use super::output::{event_line, print_json, summary};
+
+#[derive(Debug, Subcommand)]
+pub enum JobCommand {
+    /// The job queue entry: status, schedule, attempts, last error.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Back to Ready with attempts reset.
+    Restart {
+        #[arg(long)]
+        json: bool,
+    },
+    /// On hold: it does not run until restarted.
+    Hold {
+        #[arg(long)]
+        json: bool,
+    },
+    /// The newest runs with their counts.
+    Log {
+        #[arg(long)]
+        json: bool,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// Every interaction log entry.
+    Interactions {
+        #[arg(long, value_enum)]
+        format: ExportFormat,
+    },
+}
+
+pub async fn sync(app: &App, json: bool) -> anyhow::Result<()> {
+    let (events, mut rx) = channel();
+    let printer = (!json).then(|| {
+        tokio::spawn(async move {
+            while let Ok(e) = rx.recv().await {
+                println!("{}", event_line(&e));
+            }
+        })
+    });
+    let report = app.sync_once(&events, &Stop::never()).await?;
+    drop(events);
+    if let Some(p) = printer {
+        let _ = p.await;
+    }
+    let error = report.error.as_ref().map(|e| e.to_string());
+    if json {
+        let mut v = serde_json::to_value(&report.counts)?;
+        v["error"] = serde_json::json!(error);
+        print_json(&v)?;
+    }
+    match error {
+        Some(e) => anyhow::bail!(
+            "the run failed: {} ({})",
+            one_line(&e),
+            summary(&report.counts)
+        ),
+        None => Ok(()),
+    }
+}
+
+pub async fn run(app: &App) -> anyhow::Result<()> {
+    let (events, mut rx) = channel();
+    let (handle, stop) = stop_pair();
+    tokio::spawn(async move {
+        super::wait_for_stop().await;
+        eprintln!("stopping after the message in hand…");
+        handle.stop();
+    });
+    let printer = tokio::spawn(async move {
+        while let Ok(e) = rx.recv().await {
+            println!("{}", event_line(&e));
+        }
+    });
+    let result = app.run_jobs(&events, stop).await;
+    drop(events);
+    let _ = printer.await;
+    Ok(result?)
+}
+
+fn print_job(
+    app: &App,
+    job: Option<crate::domain::job::JobEntry>,
+    json: bool,
+) -> anyhow::Result<()> {
+    let _ = app;
+    if json {
+        return print_json(&job);
+    }
+    match job {
+        None => println!("no job entry: the setup is not enabled (emaillog enable)"),
+        Some(j) => {
+            println!("{}", crate::domain::job::JOB_DESCRIPTION);
+            println!("status        {}", j.status.as_str());
+            println!("interval      {} s", j.interval_secs);
+            println!("attempts      {} of {}", j.attempts, j.max_attempts);
+            println!("next run      {}", j.next_run_at.to_rfc3339());
+            println!(
+                "last run      {}",
+                j.last_run_at
+                    .map(|t| t.to_rfc3339())
+                    .unwrap_or_else(|| "never".into())
+            );
+            if let Some(e) = j.last_error {
+                println!("last error    {}", one_line(&e));
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn job(app: &App, cmd: JobCommand) -> anyhow::Result<()> {
+    match cmd {
+        JobCommand::Status { json } => print_job(app, app.job_status()?, json),
+        JobCommand::Restart { json } => print_job(app, Some(app.job_restart()?), json),
+        JobCommand::Hold { json } => print_job(app, Some(app.job_hold()?), json),
+        JobCommand::Log { json, limit } => {
+            let log = app.job_log(limit)?;
+            if json {
+                return print_json(&log);
+            }
+            for l in log {
+                println!(
+                    "#{} {} → {} {}: {}",
+                    l.id,
+                    l.started_at,
+                    l.ended_at.unwrap_or_default(),
+                    l.status,
+                    summary(&l.counts)
+                );
+                if let Some(e) = l.error {
+                    println!("    error: {}", one_line(&e));
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+pub fn export(app: &App, cmd: ExportCommand) -> anyhow::Result<()> {
+    match cmd {
+        ExportCommand::Interactions { format } => {
+            let stdout = std::io::stdout();
+            let mut lock = stdout.lock();
+            app.export_interactions(format, &mut lock)?;
+            Ok(())
+        }
+    }
+}

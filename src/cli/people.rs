@@ -1,0 +1,98 @@
+//! `emaillog import` and `emaillog never-log`.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Subcommand;
+
+use crate::app::App;
+use crate::app::import::ImportReport;
+use crate::domain::rules::normalize_never_log;
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// CSV with header `code,name,email`.
+    Salespeople {
+        file: PathBuf,
+        /// Import the good rows and report the bad ones instead of refusing the file.
+        #[arg(long)]
+        skip_invalid: bool,
+    },
+    /// CSV with header `no,name,company,email,alt_emails` (alternatives separated by `;`).
+    Contacts {
+        file: PathBuf,
+        #[arg(long)]
+        skip_invalid: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NeverLogCommand {
+    /// Never log mail with this address or domain (subdomains included).
+    Add {
+        pattern: String,
+    },
+    Remove {
+        pattern: String,
+    },
+    List,
+}
+
+fn report(what: &str, r: &ImportReport) {
+    println!("imported {} {what}", r.imported);
+    for e in &r.skipped {
+        eprintln!("skipped line {}: {}", e.line, e.reason);
+    }
+}
+
+pub fn import(app: &App, cmd: ImportCommand) -> anyhow::Result<()> {
+    let open = |p: &PathBuf| {
+        std::fs::File::open(p).with_context(|| format!("cannot open {}", p.display()))
+    };
+    match cmd {
+        ImportCommand::Salespeople { file, skip_invalid } => {
+            let r = app
+                .import_salespeople(open(&file)?, skip_invalid)
+                .with_context(|| format!("{} not imported", file.display()))?;
+            report("salespeople", &r);
+        }
+        ImportCommand::Contacts { file, skip_invalid } => {
+            let r = app
+                .import_contacts(open(&file)?, skip_invalid)
+                .with_context(|| format!("{} not imported", file.display()))?;
+            report("contacts", &r);
+        }
+    }
+    Ok(())
+}
+
+pub fn never_log(app: &App, cmd: NeverLogCommand) -> anyhow::Result<()> {
+    let store = app.store()?;
+    let norm = |p: &str| {
+        normalize_never_log(p)
+            .with_context(|| format!("'{p}' is neither an email address nor a domain"))
+    };
+    match cmd {
+        NeverLogCommand::Add { pattern } => {
+            let p = norm(&pattern)?;
+            if store.never_log_add(&p)? {
+                println!("added {p}")
+            } else {
+                println!("{p} was already on the list")
+            }
+        }
+        NeverLogCommand::Remove { pattern } => {
+            let p = norm(&pattern)?;
+            if !store.never_log_remove(&p)? {
+                anyhow::bail!("{p} is not on the never-log list");
+            }
+            println!("removed {p}");
+        }
+        NeverLogCommand::List => {
+            for p in store.never_log_list()? {
+                println!("{p}");
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,221 @@
+//! `emaillog setup show|set|secret`.
+
+use std::io::Read;
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+
+use crate::app::App;
+use crate::app::setup_edit::SetupChanges;
+use crate::domain::normalize_address;
+use crate::domain::setup::{AuthFlow, Setup, Unmatched, check_endpoint, check_tenant};
+
+use super::output::print_json;
+
+#[derive(Debug, Subcommand)]
+pub enum SetupCommand {
+    /// Print the setup (secrets only as set/not set).
+    Show {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change setup fields.
+    Set(SetArgs),
+    /// Store the client secret, read from standard input, sealed.
+    Secret {
+        /// Read the secret from standard input (the only way: it never goes on a command line).
+        #[arg(long, required = true)]
+        stdin: bool,
+    },
+}
+
+fn parse_mailbox(s: &str) -> Result<String, String> {
+    normalize_address(s).ok_or_else(|| format!("'{s}' is not an email address"))
+}
+
+fn parse_endpoint(s: &str) -> Result<String, String> {
+    check_endpoint("URL", s).map(|_| s.to_string())
+}
+
+fn parse_tenant(s: &str) -> Result<String, String> {
+    check_tenant(s).map(|_| s.to_string())
+}
+
+fn parse_flow(s: &str) -> Result<AuthFlow, String> {
+    AuthFlow::parse(s)
+        .ok_or_else(|| format!("'{s}' is not one of device-code, auth-code, client-credentials"))
+}
+
+fn parse_unmatched(s: &str) -> Result<Unmatched, String> {
+    Unmatched::parse(s).ok_or_else(|| format!("'{s}' is not one of skip-folder, delete, leave"))
+}
+
+fn parse_rate(s: &str) -> Result<(u32, u32), String> {
+    let (n, secs) = s
+        .split_once('/')
+        .ok_or_else(|| format!("'{s}' is not REQUESTS/SECONDS, e.g. 10000/600"))?;
+    let n: u32 = n
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{n}' is not a whole number"))?;
+    let secs: u32 = secs
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{secs}' is not a whole number"))?;
+    if n == 0 || secs == 0 {
+        return Err("both numbers must be at least 1".into());
+    }
+    Ok((n, secs))
+}
+
+#[derive(Debug, Args)]
+pub struct SetArgs {
+    /// The shared mailbox the mail flow rules BCC into.
+    #[arg(long, value_parser = parse_mailbox)]
+    mailbox: Option<String>,
+    /// Tenant id, verified domain, or `organizations`.
+    #[arg(long, value_parser = parse_tenant)]
+    tenant: Option<String>,
+    /// The app registration's application (client) id.
+    #[arg(long)]
+    client_id: Option<String>,
+    /// Graph base URL (https, or http on loopback for the simulator).
+    #[arg(long, value_parser = parse_endpoint)]
+    graph_url: Option<String>,
+    /// Identity platform authority (https, or http on loopback).
+    #[arg(long, value_parser = parse_endpoint)]
+    authority: Option<String>,
+    /// Loopback redirect URL for the authorization-code flow.
+    #[arg(long, value_parser = parse_endpoint)]
+    redirect_url: Option<String>,
+    /// device-code, auth-code or client-credentials.
+    #[arg(long, value_parser = parse_flow)]
+    auth_flow: Option<AuthFlow>,
+    /// Messages per Inbox page (1–1000).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    batch_size: Option<u32>,
+    /// Messages handled per run at most.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    run_limit: Option<u32>,
+    /// What happens to mail that is not logged: skip-folder, delete or leave.
+    #[arg(long, value_parser = parse_unmatched)]
+    unmatched: Option<Unmatched>,
+    /// Keep the message body (as text) with the logged message.
+    #[arg(long)]
+    store_body: Option<bool>,
+    /// Leave private and confidential mail out.
+    #[arg(long)]
+    skip_sensitive: Option<bool>,
+    /// Leave auto-replies, bounces, bulk and no-reply mail out.
+    #[arg(long)]
+    skip_auto_generated: Option<bool>,
+    /// Log an unknown address at a contact company's domain against that company.
+    #[arg(long)]
+    domain_matching: Option<bool>,
+    /// Client-side pacing as REQUESTS/SECONDS per mailbox (Graph: 10000/600).
+    #[arg(long, value_parser = parse_rate)]
+    rate_limit: Option<(u32, u32)>,
+    /// Seconds between runs of the job.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    interval: Option<u32>,
+    /// Failed runs in a row before the job goes to Error; failed attempts at
+    /// one message before it is moved to Skipped.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100))]
+    max_attempts: Option<u32>,
+}
+
+impl SetArgs {
+    fn changes(self) -> SetupChanges {
+        SetupChanges {
+            mailbox: self.mailbox,
+            tenant: self.tenant,
+            client_id: self.client_id,
+            redirect_url: self.redirect_url,
+            graph_url: self.graph_url,
+            authority: self.authority,
+            auth_flow: self.auth_flow,
+            batch_size: self.batch_size,
+            run_limit: self.run_limit,
+            unmatched: self.unmatched,
+            store_body: self.store_body,
+            skip_sensitive: self.skip_sensitive,
+            skip_auto_generated: self.skip_auto_generated,
+            domain_matching: self.domain_matching,
+            rate_limit: self.rate_limit,
+            job_interval_secs: self.interval,
+            max_attempts: self.max_attempts,
+        }
+    }
+}
+
+pub fn print_setup(s: &Setup) {
+    let or_unset = |v: &str| {
+        if v.is_empty() {
+            "(not set)".to_string()
+        } else {
+            v.to_string()
+        }
+    };
+    println!("mailbox             {}", or_unset(&s.mailbox));
+    println!("tenant              {}", or_unset(&s.tenant));
+    println!("client id           {}", or_unset(&s.client_id));
+    println!(
+        "client secret       {}",
+        if s.has_client_secret {
+            "set (sealed)"
+        } else {
+            "not set"
+        }
+    );
+    println!("auth flow           {}", s.auth_flow.as_str());
+    println!("redirect URL        {}", s.redirect_url);
+    println!("graph URL           {}", s.graph_url);
+    println!("authority           {}", s.authority);
+    println!("enabled             {}", s.enabled);
+    println!("consent given       {}", s.consent_given);
+    println!(
+        "signed-in account   {}",
+        s.account.as_deref().unwrap_or("(none)")
+    );
+    println!("batch size          {}", s.batch_size);
+    println!("run limit           {}", s.run_limit);
+    println!("unmatched mail      {}", s.unmatched.as_str());
+    println!("store body          {}", s.store_body);
+    println!("skip sensitive      {}", s.skip_sensitive);
+    println!("skip auto-generated {}", s.skip_auto_generated);
+    println!("domain matching     {}", s.domain_matching);
+    println!(
+        "rate limit          {}/{} s",
+        s.rate_limit, s.rate_window_secs
+    );
+    println!("job interval        {} s", s.job_interval_secs);
+    println!("max attempts        {}", s.max_attempts);
+}
+
+pub fn run(app: &App, cmd: SetupCommand) -> anyhow::Result<()> {
+    match cmd {
+        SetupCommand::Show { json } => {
+            let s = app.setup()?;
+            if json {
+                print_json(&s)
+            } else {
+                print_setup(&s);
+                Ok(())
+            }
+        }
+        SetupCommand::Set(args) => {
+            let s = app.change_setup(&args.changes())?;
+            print_setup(&s);
+            Ok(())
+        }
+        SetupCommand::Secret { stdin: _ } => {
+            let mut secret = String::new();
+            std::io::stdin()
+                .read_to_string(&mut secret)
+                .context("cannot read the secret from standard input")?;
+            app.set_client_secret(&secret)?;
+            println!("client secret stored, sealed with the key file beside the database");
+            Ok(())
+        }
+    }
+}
