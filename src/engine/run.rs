@@ -322,6 +322,8 @@ async fn drain(
             .await;
 
         let mut fatal = None;
+        let attempted = results.len();
+        let mut transient_failures = 0;
         for (action, result) in results {
             match (action, result) {
                 (Action::Archive { id, newly_logged }, Ok((new_id, link))) => {
@@ -350,8 +352,9 @@ async fn drain(
                         mailbox_id: id,
                         error: e.to_string(),
                     });
-                    if matches!(e, MailError::Auth(_) | MailError::Permanent(_)) && fatal.is_none()
-                    {
+                    if e.is_retryable() {
+                        transient_failures += 1;
+                    } else if fatal.is_none() {
                         fatal = Some(e);
                     }
                 }
@@ -359,6 +362,13 @@ async fn drain(
         }
         if let Some(e) = fatal {
             return Err(e.into());
+        }
+        // Every move of the page failed: the service is down. Stop here; the
+        // next run finishes what was committed.
+        if attempted >= 3 && transient_failures == attempted {
+            return Err(RunError::Mail(MailError::Transient(format!(
+                "all {attempted} moves of a page failed; the service seems unavailable, the run stopped and will be retried"
+            ))));
         }
         if !page.has_more {
             return Ok(());

@@ -206,3 +206,151 @@ pub fn messages(n: usize) -> Value {
 pub fn error_code(a: &Answer) -> &str {
     a.body["error"]["code"].as_str().unwrap_or_default()
 }
+
+/// People the engine tests use: 3 salespeople at contoso, 6 contacts at two companies.
+pub const SALESPEOPLE_CSV: &str = "code,name,email\nAH,Annette Hill,annette@contoso.example\nBD,Ben Diaz,ben@contoso.example\nLT,Linda Torres,linda@contoso.example\n";
+pub const CONTACTS_CSV: &str = "no,name,company,email,alt_emails\nC1,Alex Berg,Fabrikam,alex@fabrikam.example,alex.b@fabrikam-mail.example\nC2,Sofia Ng,Fabrikam,sofia@fabrikam.example,\nC3,Omar Haddad,Fabrikam,omar@fabrikam.example,\nC4,Maria Costa,Northwind,maria@northwind.example,\nC5,Chen Larsen,Northwind,chen@northwind.example,\nC6,Grace Kim,Northwind,grace@northwind.example,\n";
+
+/// A fresh database set up against the simulator with client credentials.
+pub fn engine_app(sim: &TestSim, dir: &std::path::Path) -> emaillog::app::App {
+    use emaillog::app::setup_edit::SetupChanges;
+    use emaillog::domain::setup::{AuthFlow, Unmatched};
+    let app = emaillog::app::App::new(dir.join("emaillog.db"));
+    app.import_salespeople(SALESPEOPLE_CSV.as_bytes(), false)
+        .unwrap();
+    app.import_contacts(CONTACTS_CSV.as_bytes(), false).unwrap();
+    app.change_setup(&SetupChanges {
+        mailbox: Some(MAILBOX.into()),
+        tenant: Some("contoso.example".into()),
+        client_id: Some(sim.config.client_id.clone()),
+        graph_url: Some(sim.server.graph_url()),
+        authority: Some(sim.base.clone()),
+        auth_flow: Some(AuthFlow::ClientCredentials),
+        unmatched: Some(Unmatched::SkipFolder),
+        batch_size: Some(10),
+        ..Default::default()
+    })
+    .unwrap();
+    app.set_client_secret(&sim.config.client_secret).unwrap();
+    app
+}
+
+pub const CONTACT_ADDRESSES: &[&str] = &[
+    "alex@fabrikam.example",
+    "sofia@fabrikam.example",
+    "omar@fabrikam.example",
+    "maria@northwind.example",
+    "chen@northwind.example",
+    "grace@northwind.example",
+];
+pub const SALES_ADDRESSES: &[&str] = &[
+    "annette@contoso.example",
+    "ben@contoso.example",
+    "linda@contoso.example",
+];
+
+/// `n` messages with unique internetMessageIds: every fifth from an unknown
+/// sender (not logged), the rest one contact to one salesperson or back
+/// (one entry each). Returns (messages, how many are loggable).
+pub fn mixed_messages(n: usize, tag: &str) -> (Value, usize) {
+    let start = chrono::Utc::now() - chrono::Duration::days(2);
+    let mut loggable = 0;
+    let v: Vec<Value> = (0..n)
+        .map(|i| {
+            let c = CONTACT_ADDRESSES[i % CONTACT_ADDRESSES.len()];
+            let s = SALES_ADDRESSES[i % SALES_ADDRESSES.len()];
+            let mut m = if i % 5 == 0 {
+                message(
+                    &format!("stranger{i}@else.example"),
+                    &[s],
+                    &format!("{tag} unknown {i}"),
+                )
+            } else if i % 2 == 0 {
+                loggable += 1;
+                message(c, &[s], &format!("{tag} inbound {i}"))
+            } else {
+                loggable += 1;
+                message(s, &[c], &format!("{tag} outbound {i}"))
+            };
+            m["internetMessageId"] = json!(format!("<{tag}-{i}@test.example>"));
+            m["receivedDateTime"] = json!(
+                (start + chrono::Duration::seconds(i as i64))
+                    .format("%Y-%m-%dT%H:%M:%SZ")
+                    .to_string()
+            );
+            m
+        })
+        .collect();
+    (Value::Array(v), loggable)
+}
+
+/// Nothing lost, nothing doubled: the Inbox is empty, every loggable message
+/// is in Archive and logged once with one entry, every other is in Skipped
+/// and recorded once.
+pub async fn assert_exactly_once(
+    sim: &TestSim,
+    app: &emaillog::app::App,
+    total: usize,
+    loggable: usize,
+) {
+    let inbox = sim.folder_messages(MAILBOX, "inbox").await;
+    assert!(
+        inbox.is_empty(),
+        "{} messages left in the Inbox",
+        inbox.len()
+    );
+    let archive = sim.folder_messages(MAILBOX, "archive").await;
+    let skipped = sim.folder_messages(MAILBOX, "Skipped").await;
+    assert_eq!(
+        archive.len() + skipped.len(),
+        total,
+        "every message is in Archive or Skipped"
+    );
+    assert_eq!(archive.len(), loggable);
+    let store = app.store().unwrap();
+    let logged = store.logged_messages().unwrap();
+    assert_eq!(logged.len(), loggable, "each loggable message logged once");
+    let ids: std::collections::HashSet<&str> = logged
+        .iter()
+        .map(|m| m.internet_message_id.as_str())
+        .collect();
+    assert_eq!(ids.len(), loggable, "no message logged twice");
+    for m in &archive {
+        assert!(
+            ids.contains(m["internetMessageId"].as_str().unwrap()),
+            "archived but not logged: {}",
+            m["subject"]
+        );
+    }
+    assert_eq!(
+        store.count_entries().unwrap() as usize,
+        loggable,
+        "one entry per logged message"
+    );
+    assert_eq!(
+        store.count_skipped().unwrap() as usize,
+        total - loggable,
+        "each skipped message recorded once"
+    );
+}
+
+/// Runs `sync_once` until the Inbox is empty (at most `max` runs).
+pub async fn sync_until_done(
+    sim: &TestSim,
+    app: &emaillog::app::App,
+    max: usize,
+) -> Vec<emaillog::store::RunCounts> {
+    let (events, _rx) = emaillog::engine::events::channel();
+    let mut out = Vec::new();
+    for _ in 0..max {
+        let r = app
+            .sync_once(&events, &emaillog::engine::Stop::never())
+            .await
+            .unwrap();
+        out.push(r.counts.clone());
+        if sim.folder_messages(MAILBOX, "inbox").await.is_empty() {
+            break;
+        }
+    }
+    out
+}

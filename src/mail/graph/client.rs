@@ -15,7 +15,8 @@ use crate::mail::MailError;
 
 use super::pacer::Pacer;
 
-const MAX_TRIES: u32 = 8;
+/// Tries per request; with the backoff below a failing request gives up in about 3 s.
+const MAX_TRIES: u32 = 5;
 
 pub struct GraphClient {
     http: reqwest::Client,
@@ -37,7 +38,7 @@ fn graph_error_text(status: u16, body: &[u8]) -> (String, String) {
 }
 
 fn backoff(attempt: u32) -> Duration {
-    let cap = 200u64.saturating_mul(1 << attempt.min(6)).min(10_000);
+    let cap = 100u64.saturating_mul(1 << attempt.min(5)).min(3_000);
     Duration::from_millis(rand::rng().random_range(cap / 2..=cap))
 }
 
