@@ -17,7 +17,11 @@ const MESSAGES: usize = 300;
 async fn killed_runs_restarted_until_done_lose_and_double_nothing() {
     let mut kills_total = 0;
     for trial in 0..TRIALS {
-        let sim = TestSim::start(SimConfig { latency: Duration::from_millis(3), ..SimConfig::default() }).await;
+        let sim = TestSim::start(SimConfig {
+            latency: Duration::from_millis(3),
+            ..SimConfig::default()
+        })
+        .await;
         let dir = tempfile::tempdir().unwrap();
         let app = engine_app(&sim, dir.path());
         let (msgs, loggable) = mixed_messages(MESSAGES, &format!("k{trial}"));
@@ -65,5 +69,8 @@ async fn killed_runs_restarted_until_done_lose_and_double_nothing() {
         assert_exactly_once(&sim, &app, MESSAGES, loggable).await;
         sim.server.stop().await;
     }
-    assert!(kills_total >= TRIALS as usize * 3, "the runs were really interrupted ({kills_total} kills)");
+    assert!(
+        kills_total >= TRIALS as usize * 3,
+        "the runs were really interrupted ({kills_total} kills)"
+    );
 }

@@ -1,5 +1,6 @@
 //! `emaillog sim serve`: the simulator as a process of its own.
 
+use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -107,22 +108,30 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let server = SimServer::start(args.addr, config)
         .await
         .with_context(|| format!("cannot listen on {}", args.addr))?;
-    println!("listening on {}", server.base_url());
-    println!(
+    // Whoever started us may stop reading after the first line: never die of a closed pipe.
+    let mut out = std::io::stdout();
+    let _ = writeln!(out, "listening on {}", server.base_url());
+    let _ = writeln!(
+        out,
         "graph: {}  authority: {}",
         server.graph_url(),
         server.base_url()
     );
     if !server.addr().ip().is_loopback() {
-        println!("note: not a loopback address, so the /_sim/ control API is not served");
+        let _ = writeln!(
+            out,
+            "note: not a loopback address, so the /_sim/ control API is not served"
+        );
     }
     if let (Seed::Demo, Some(dir)) = (args.seed, &args.people_dir) {
-        println!(
+        let _ = writeln!(
+            out,
             "demo people: {}, {}",
             dir.join("salespeople.csv").display(),
             dir.join("contacts.csv").display()
         );
     }
+    let _ = out.flush();
     super::wait_for_stop().await;
     server.stop().await;
     Ok(())

@@ -14,7 +14,7 @@ use crate::domain::{
 };
 use crate::mail::{BadMessage, MailError, MailSource};
 use crate::store::{
-    LeaseOutcome, NewLoggedMessage, NewSkipped, PageWrite, RunCounts, Store, StoreError,
+    LeaseOutcome, NewLoggedMessage, NewSkipped, PageDone, PageWrite, RunCounts, Store, StoreError,
 };
 
 use super::events::{EngineEvent, Events};
@@ -324,28 +324,29 @@ async fn drain(
         let mut fatal = None;
         let attempted = results.len();
         let mut transient_failures = 0;
+        let mut done = PageDone::default();
         for (action, result) in results {
             match (action, result) {
                 (Action::Archive { id, newly_logged }, Ok((new_id, link))) => {
-                    store.mark_archived(&id, &new_id, &link)?;
+                    done.archived.push((id, new_id, link));
                     if !newly_logged {
                         counts.archived_only += 1;
                     }
                 }
                 (Action::Archive { id, .. }, Err(MailError::NotFound(_))) => {
-                    store.mark_archived(&id, &id, "")?
+                    done.archived.push((id.clone(), id, String::new()));
                 }
                 (Action::Skip { id }, Ok((disposition, _))) => {
                     if disposition == "left" {
                         offset += 1;
                     }
-                    store.set_skipped_disposition(&id, &disposition)?;
+                    done.dispositions.push((id, disposition));
                 }
                 (Action::Skip { id }, Err(MailError::NotFound(_))) => {
-                    store.set_skipped_disposition(&id, "gone")?
+                    done.dispositions.push((id, "gone".into()));
                 }
                 (Action::Archive { id, .. } | Action::Skip { id }, Err(e)) => {
-                    store.record_failure(&id, &e.to_string())?;
+                    done.failures.push((id.clone(), e.to_string()));
                     counts.failed += 1;
                     offset += 1;
                     let _ = events.send(EngineEvent::Failed {
@@ -360,6 +361,7 @@ async fn drain(
                 }
             }
         }
+        store.finish_page(&done)?;
         if let Some(e) = fatal {
             return Err(e.into());
         }

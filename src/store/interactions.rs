@@ -2,7 +2,7 @@
 //! one transaction before the message is moved, and read newest first.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, params};
+use rusqlite::params;
 
 use crate::domain::{Direction, InitiatedBy, PlannedEntry, Prior};
 
@@ -29,6 +29,15 @@ pub struct NewLoggedMessage {
     pub entries: Vec<PlannedEntry>,
     /// The account the job ran as.
     pub account: String,
+}
+
+/// What the moves of a page did: (old id, new id, web link) of archived
+/// messages, (id, disposition) of skipped ones, (id, error) of failures.
+#[derive(Debug, Default)]
+pub struct PageDone {
+    pub archived: Vec<(String, String, String)>,
+    pub dispositions: Vec<(String, String)>,
+    pub failures: Vec<(String, String)>,
 }
 
 /// One page's worth of outcomes, committed atomically.
@@ -106,21 +115,29 @@ fn entry_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<EntryRow> {
 }
 
 impl Store {
-    /// What is known of a message before it is classified.
+    /// What is known of a message before it is classified. Two indexed
+    /// lookups: by mailbox id, then by internetMessageId (the partial index
+    /// applies because the query repeats its condition).
     pub fn prior(&self, mailbox_id: &str, internet_message_id: &str) -> Result<Prior> {
-        let found: Option<String> = self
+        let this: bool = self
             .conn
-            .query_row(
-                "SELECT mailbox_id FROM logged_messages WHERE mailbox_id = ?1 OR (?2 <> '' AND internet_message_id = ?2)
-                 ORDER BY mailbox_id = ?1 DESC LIMIT 1",
-                params![mailbox_id, internet_message_id.trim()],
-                |r| r.get(0),
-            )
-            .optional()?;
-        Ok(match found {
-            None => Prior::New,
-            Some(id) if id == mailbox_id => Prior::LoggedThisMessage,
-            Some(_) => Prior::LoggedOtherCopy,
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM logged_messages WHERE mailbox_id = ?1)")?
+            .query_row(params![mailbox_id], |r| r.get(0))?;
+        if this {
+            return Ok(Prior::LoggedThisMessage);
+        }
+        let imid = internet_message_id.trim();
+        if imid.is_empty() {
+            return Ok(Prior::New);
+        }
+        let other: bool = self
+            .conn
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM logged_messages WHERE internet_message_id = ?1 AND internet_message_id <> '')")?
+            .query_row(params![imid], |r| r.get(0))?;
+        Ok(if other {
+            Prior::LoggedOtherCopy
+        } else {
+            Prior::New
         })
     }
 
@@ -181,12 +198,33 @@ impl Store {
         Ok(entries)
     }
 
-    /// After the move: the message's id and web link in Archive.
-    pub fn mark_archived(&self, old_id: &str, new_id: &str, web_link: &str) -> Result<()> {
-        self.conn.execute(
-            "UPDATE logged_messages SET archived = 1, mailbox_id = ?2, web_link = CASE WHEN ?3 = '' THEN web_link ELSE ?3 END WHERE mailbox_id = ?1",
-            params![old_id, new_id, web_link],
-        )?;
+    /// After the moves of a page: the new ids and web links in Archive, the
+    /// skip dispositions, and the failures, in one transaction (one sync).
+    pub fn finish_page(&mut self, done: &PageDone) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut archived = tx.prepare_cached(
+                "UPDATE logged_messages SET archived = 1, mailbox_id = ?2, web_link = CASE WHEN ?3 = '' THEN web_link ELSE ?3 END WHERE mailbox_id = ?1",
+            )?;
+            for (old, new, link) in &done.archived {
+                archived.execute(params![old, new, link])?;
+            }
+            let mut disposition = tx.prepare_cached(
+                "UPDATE skipped_messages SET disposition = ?2 WHERE mailbox_id = ?1",
+            )?;
+            for (id, d) in &done.dispositions {
+                disposition.execute(params![id, d])?;
+            }
+            let mut failure = tx.prepare_cached(
+                "INSERT INTO message_failures (mailbox_id, attempts, last_error, updated_at) VALUES (?1, 1, ?2, ?3)
+                 ON CONFLICT(mailbox_id) DO UPDATE SET attempts = attempts + 1, last_error = excluded.last_error, updated_at = excluded.updated_at",
+            )?;
+            let now = ts(Utc::now());
+            for (id, e) in &done.failures {
+                failure.execute(params![id, e, now])?;
+            }
+        }
+        tx.commit()?;
         Ok(())
     }
 

@@ -16,7 +16,9 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OpenFlags};
 
-pub use interactions::{EntryFilter, EntryRow, LoggedMessage, NewLoggedMessage, PageWrite};
+pub use interactions::{
+    EntryFilter, EntryRow, LoggedMessage, NewLoggedMessage, PageDone, PageWrite,
+};
 pub use jobs::{JobLogEntry, RunCounts};
 pub use lease::{LeaseOutcome, holder_id};
 pub use migrations::SCHEMA_VERSION;

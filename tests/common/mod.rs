@@ -259,13 +259,13 @@ pub fn mixed_messages(n: usize, tag: &str) -> (Value, usize) {
         .map(|i| {
             let c = CONTACT_ADDRESSES[i % CONTACT_ADDRESSES.len()];
             let s = SALES_ADDRESSES[i % SALES_ADDRESSES.len()];
-            let mut m = if i % 5 == 0 {
+            let mut m = if i.is_multiple_of(5) {
                 message(
                     &format!("stranger{i}@else.example"),
                     &[s],
                     &format!("{tag} unknown {i}"),
                 )
-            } else if i % 2 == 0 {
+            } else if i.is_multiple_of(2) {
                 loggable += 1;
                 message(c, &[s], &format!("{tag} inbound {i}"))
             } else {

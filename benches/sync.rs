@@ -1,0 +1,496 @@
+//! `cargo bench --bench sync`: prints `name: value` lines.
+//!
+//! - drain_*: a backlog drained through the simulator with 20 ms latency,
+//!   concurrency 4 and a window of 200 requests per 2 s (target ratio ≥ 0.9);
+//! - engine_*: engine cost per message with 100,000 contacts, the mail source
+//!   in memory so only classification, the store and bookkeeping are timed
+//!   (target ≤ 50 µs at the largest batch size, 1000; also shown at 50, where
+//!   the two synced commits per page weigh more);
+//! - latency_*: from a message landing in the Inbox to its entry committed
+//!   while the job runner polls every second (target p95 ≤ 5 s);
+//! - rss_*: peak RSS of `emaillog sync --once` draining 2,000 and 20,000
+//!   messages from a simulator in another process (must not grow with the backlog).
+//!
+//! Pass a name (drain, engine, latency, rss) to run only that part.
+
+use std::collections::BTreeMap;
+use std::process::{Command, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use emaillog::app::App;
+use emaillog::app::setup_edit::SetupChanges;
+use emaillog::domain::setup::{AuthFlow, Unmatched};
+use emaillog::domain::{Contact, MailMessage, Recipient, Rules, Salesperson};
+use emaillog::engine::events::channel;
+use emaillog::engine::run::{RunSettings, run_once};
+use emaillog::engine::{Stop, stop_pair};
+use emaillog::mail::{InboxPage, MailError, MailSource, Moved};
+use emaillog::sim::{SimConfig, SimServer};
+use futures::future::BoxFuture;
+use serde_json::{Value, json};
+
+const MAILBOX: &str = "crm-log@contoso.example";
+
+fn salespeople(n: usize) -> Vec<Salesperson> {
+    (0..n)
+        .map(|i| Salesperson {
+            code: format!("S{i:03}"),
+            name: format!("Seller {i}"),
+            email: format!("seller{i}@contoso.example"),
+        })
+        .collect()
+}
+
+fn contacts(n: usize) -> Vec<Contact> {
+    (0..n)
+        .map(|i| Contact {
+            no: format!("C{i:06}"),
+            name: format!("Contact {i}"),
+            company: format!("Company {}", i / 10),
+            email: format!("contact{i}@company{}.example", i / 10),
+            alt_emails: vec![],
+        })
+        .collect()
+}
+
+/// Graph JSON for message `i`: contact → salesperson or back, all loggable.
+fn graph_message(i: usize, contacts: usize, tag: &str, at: chrono::DateTime<chrono::Utc>) -> Value {
+    let c = format!(
+        "contact{}@company{}.example",
+        i % contacts,
+        (i % contacts) / 10
+    );
+    let s = format!("seller{}@contoso.example", i % 10);
+    let (from, to) = if i.is_multiple_of(2) { (c, s) } else { (s, c) };
+    json!({
+        "subject": format!("{tag} message {i}"),
+        "internetMessageId": format!("<{tag}-{i}@bench.example>"),
+        "receivedDateTime": at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        "from": {"emailAddress": {"name": "", "address": from}},
+        "toRecipients": [{"emailAddress": {"name": "", "address": to}}],
+        "body": {"contentType": "text", "content": "Hello, following up on the quote. Best regards."},
+    })
+}
+
+async fn fill(base: &str, n: usize, contacts: usize, tag: &str) {
+    let http = reqwest::Client::new();
+    let start = chrono::Utc::now() - chrono::Duration::days(1);
+    for chunk in (0..n).collect::<Vec<_>>().chunks(1000) {
+        let batch: Vec<Value> = chunk
+            .iter()
+            .map(|i| {
+                graph_message(
+                    *i,
+                    contacts,
+                    tag,
+                    start + chrono::Duration::milliseconds(*i as i64),
+                )
+            })
+            .collect();
+        let r = http
+            .post(format!(
+                "{base}/_sim/mailboxes/{MAILBOX}/folders/inbox/messages"
+            ))
+            .json(&batch)
+            .send()
+            .await
+            .expect("simulator reachable");
+        assert_eq!(r.status(), 201);
+    }
+}
+
+fn configure(app: &App, base: &str, client_id: &str, secret: &str, rate: (u32, u32), batch: u32) {
+    app.store()
+        .unwrap()
+        .upsert_salespeople(&salespeople(10))
+        .unwrap();
+    app.change_setup(&SetupChanges {
+        mailbox: Some(MAILBOX.into()),
+        tenant: Some("contoso.example".into()),
+        client_id: Some(client_id.into()),
+        graph_url: Some(format!("{base}/v1.0")),
+        authority: Some(base.into()),
+        auth_flow: Some(AuthFlow::ClientCredentials),
+        unmatched: Some(Unmatched::SkipFolder),
+        batch_size: Some(batch),
+        run_limit: Some(1_000_000),
+        rate_limit: Some(rate),
+        job_interval_secs: Some(1),
+        ..Default::default()
+    })
+    .unwrap();
+    app.set_client_secret(secret).unwrap();
+}
+
+async fn drain() {
+    let (limit, window_secs, latency_ms, n, batch) = (200u32, 2u32, 20u64, 1500usize, 50u32);
+    let sim = SimServer::start(
+        "127.0.0.1:0".parse().unwrap(),
+        SimConfig {
+            latency: Duration::from_millis(latency_ms),
+            limit: limit as usize,
+            window: Duration::from_secs(window_secs as u64),
+            concurrency: 4,
+            ..SimConfig::default()
+        },
+    )
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::new(dir.path().join("b.db"));
+    app.store()
+        .unwrap()
+        .upsert_contacts(&contacts(100))
+        .unwrap();
+    configure(
+        &app,
+        &sim.base_url(),
+        &sim.sim.config.client_id,
+        &sim.sim.config.client_secret,
+        (limit, window_secs),
+        batch,
+    );
+    fill(&sim.base_url(), n, 100, "drain").await;
+    let (events, _rx) = channel();
+    let started = Instant::now();
+    let report = app.sync_once(&events, &Stop::never()).await.unwrap();
+    let secs = started.elapsed().as_secs_f64();
+    assert!(report.error.is_none(), "{:?}", report.error);
+    assert_eq!(report.counts.logged as usize, n);
+    let stats: Value = reqwest::get(format!("{}/_sim/stats", sim.base_url()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let throttled = stats["throttled_window"].as_u64().unwrap_or(0)
+        + stats["throttled_concurrency"].as_u64().unwrap_or(0);
+    let per_request = 1.0 + 1.0 / batch as f64;
+    let ceiling = (limit as f64 / window_secs as f64) / per_request;
+    let achieved = n as f64 / secs;
+    println!("drain_messages: {n}");
+    println!("drain_seconds: {secs:.2}");
+    println!("drain_messages_per_s: {achieved:.1}");
+    println!("drain_ceiling_messages_per_s: {ceiling:.1}");
+    println!("drain_ratio: {:.3}", achieved / ceiling);
+    println!("drain_429s: {throttled}");
+    sim.stop().await;
+}
+
+/// An Inbox in memory, so the engine's own cost is what gets timed.
+struct MemorySource {
+    inbox: Mutex<BTreeMap<usize, MailMessage>>,
+    ids: Mutex<std::collections::HashMap<String, usize>>,
+}
+
+impl MailSource for MemorySource {
+    fn list_inbox(&self, offset: usize, top: usize) -> BoxFuture<'_, Result<InboxPage, MailError>> {
+        let inbox = self.inbox.lock().unwrap();
+        let messages: Vec<_> = inbox
+            .values()
+            .skip(offset)
+            .take(top)
+            .cloned()
+            .map(Ok)
+            .collect();
+        let has_more = inbox.len() > offset + messages.len();
+        Box::pin(async move { Ok(InboxPage { messages, has_more }) })
+    }
+    fn move_to_archive<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Moved, MailError>> {
+        if let Some(seq) = self.ids.lock().unwrap().remove(id) {
+            self.inbox.lock().unwrap().remove(&seq);
+        }
+        Box::pin(async move {
+            Ok(Moved {
+                new_id: id.to_string(),
+                web_link: String::new(),
+            })
+        })
+    }
+    fn move_to_skipped<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Moved, MailError>> {
+        self.move_to_archive(id)
+    }
+    fn delete<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<(), MailError>> {
+        Box::pin(async move { self.move_to_archive(id).await.map(|_| ()) })
+    }
+    fn account(&self) -> String {
+        "bench".into()
+    }
+}
+
+async fn engine(batch: usize) {
+    let (n_contacts, n) = (100_000usize, 20_000usize);
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::new(dir.path().join("e.db"));
+    let mut store = app.store().unwrap();
+    store.upsert_salespeople(&salespeople(10)).unwrap();
+    store.upsert_contacts(&contacts(n_contacts)).unwrap();
+    let mut inbox = BTreeMap::new();
+    let mut ids = std::collections::HashMap::new();
+    let at = chrono::Utc::now();
+    for i in 0..n {
+        let c = format!(
+            "contact{}@company{}.example",
+            (i * 7919) % n_contacts,
+            ((i * 7919) % n_contacts) / 10
+        );
+        let s = format!("seller{}@contoso.example", i % 10);
+        let (from, to) = if i.is_multiple_of(2) { (c, s) } else { (s, c) };
+        let m = MailMessage {
+            mailbox_id: format!("id-{i}"),
+            internet_message_id: format!("<e-{i}@bench.example>"),
+            subject: format!("Quote {i}"),
+            sender: Some(Recipient {
+                name: String::new(),
+                address: from,
+            }),
+            to: vec![Recipient {
+                name: String::new(),
+                address: to,
+            }],
+            sent_at: Some(at),
+            received_at: Some(at),
+            body_text: "Hello, following up on the quote. Best regards.".into(),
+            ..Default::default()
+        };
+        ids.insert(m.mailbox_id.clone(), i);
+        inbox.insert(i, m);
+    }
+    let source = MemorySource {
+        inbox: Mutex::new(inbox),
+        ids: Mutex::new(ids),
+    };
+    let t = Instant::now();
+    let dir_people = store.directory().unwrap();
+    let directory_ms = t.elapsed().as_secs_f64() * 1000.0;
+    let settings = RunSettings {
+        batch_size: batch,
+        run_limit: usize::MAX,
+        unmatched: Unmatched::SkipFolder,
+        store_body: true,
+        max_attempts: 3,
+    };
+    let (events, _rx) = channel();
+    let t = Instant::now();
+    let report = run_once(
+        &mut store,
+        &source,
+        &dir_people,
+        &Rules::default(),
+        &settings,
+        None,
+        &events,
+        &Stop::never(),
+    )
+    .await;
+    let secs = t.elapsed().as_secs_f64();
+    assert!(report.error.is_none());
+    assert_eq!(report.counts.logged as usize, n);
+    if batch == 1000 {
+        println!("engine_contacts: {n_contacts}");
+        println!("engine_messages: {n}");
+        println!("engine_directory_build_ms: {directory_ms:.1}");
+        println!("engine_us_per_message: {:.1}", secs * 1e6 / n as f64);
+    } else {
+        println!(
+            "engine_us_per_message_batch_{batch}: {:.1}",
+            secs * 1e6 / n as f64
+        );
+    }
+}
+
+async fn latency() {
+    let sim = SimServer::start("127.0.0.1:0".parse().unwrap(), SimConfig::default())
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::new(dir.path().join("l.db"));
+    app.store()
+        .unwrap()
+        .upsert_contacts(&contacts(100))
+        .unwrap();
+    configure(
+        &app,
+        &sim.base_url(),
+        &sim.sim.config.client_id,
+        &sim.sim.config.client_secret,
+        (10_000, 600),
+        50,
+    );
+    // The mailbox exists before the job starts (a missing mailbox is a setup error).
+    reqwest::Client::new()
+        .post(format!(
+            "{}/_sim/mailboxes/{MAILBOX}/folders/sentitems/messages",
+            sim.base_url()
+        ))
+        .json(&json!({"subject": "hello"}))
+        .send()
+        .await
+        .unwrap();
+    app.enable(0).unwrap();
+    let (events, mut rx) = channel();
+    if std::env::var_os("BENCH_DEBUG").is_some() {
+        tokio::spawn(async move {
+            while let Ok(e) = rx.recv().await {
+                eprintln!("{e:?}");
+            }
+        });
+    }
+    let (handle, stop) = stop_pair();
+    let runner_app = app.clone();
+    let runner = tokio::spawn(async move { runner_app.run_jobs(&events, stop).await });
+    let http = reqwest::Client::new();
+    let watcher = app.store().unwrap();
+    let samples = 30;
+    let mut latencies = Vec::with_capacity(samples);
+    for i in 0..samples {
+        tokio::time::sleep(Duration::from_millis(200 + (i as u64 * 137) % 900)).await;
+        let msg = graph_message(i, 100, "lat", chrono::Utc::now());
+        let landed = Instant::now();
+        http.post(format!(
+            "{}/_sim/mailboxes/{MAILBOX}/folders/inbox/messages",
+            sim.base_url()
+        ))
+        .json(&msg)
+        .send()
+        .await
+        .unwrap();
+        let imid = msg["internetMessageId"].as_str().unwrap().to_string();
+        loop {
+            if watcher
+                .logged_messages()
+                .unwrap()
+                .iter()
+                .any(|m| m.internet_message_id == imid)
+            {
+                latencies.push(landed.elapsed().as_secs_f64());
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+    handle.stop();
+    let _ = runner.await;
+    latencies.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    let pct = |p: f64| latencies[((latencies.len() as f64 - 1.0) * p).round() as usize];
+    println!("latency_samples: {samples}");
+    println!("latency_poll_interval_s: 1");
+    println!("latency_p50_s: {:.2}", pct(0.5));
+    println!("latency_p95_s: {:.2}", pct(0.95));
+    sim.stop().await;
+}
+
+/// Peak RSS (VmHWM) of a child process, sampled until it exits.
+fn peak_rss_kib(mut child: std::process::Child) -> (u64, bool) {
+    let path = format!("/proc/{}/status", child.id());
+    let mut peak = 0u64;
+    loop {
+        if let Ok(s) = std::fs::read_to_string(&path)
+            && let Some(line) = s.lines().find(|l| l.starts_with("VmHWM:"))
+        {
+            peak = peak.max(
+                line.split_whitespace()
+                    .nth(1)
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(0),
+            );
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            return (peak, status.success());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+async fn rss() {
+    let exe = env!("CARGO_BIN_EXE_emaillog");
+    for n in [2_000usize, 20_000] {
+        let mut sim = Command::new(exe)
+            .args([
+                "sim",
+                "serve",
+                "--addr",
+                "127.0.0.1:0",
+                "--limit",
+                "100000000/1",
+                "--concurrency",
+                "8",
+            ])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        let mut lines = std::io::BufReader::new(sim.stdout.take().unwrap());
+        std::io::BufRead::read_line(&mut lines, &mut first).unwrap();
+        std::thread::spawn(move || std::io::copy(&mut lines, &mut std::io::sink()));
+        let base = first
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap()
+            .to_string();
+        let dir = tempfile::tempdir().unwrap();
+        let app = App::new(dir.path().join("r.db"));
+        app.store()
+            .unwrap()
+            .upsert_contacts(&contacts(1000))
+            .unwrap();
+        let d = emaillog::sim::state::SimConfig::default();
+        configure(
+            &app,
+            &base,
+            &d.client_id,
+            &d.client_secret,
+            (100_000_000, 1),
+            100,
+        );
+        fill(&base, n, 1000, "rss").await;
+        let started = Instant::now();
+        let child = Command::new(exe)
+            .arg("--db")
+            .arg(app.db_path())
+            .args(["sync", "--once", "--json"])
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        let (peak, ok) = tokio::task::spawn_blocking(move || peak_rss_kib(child))
+            .await
+            .unwrap();
+        assert!(ok, "sync --once failed");
+        println!("rss_backlog_{n}_peak_mib: {:.1}", peak as f64 / 1024.0);
+        println!(
+            "rss_backlog_{n}_seconds: {:.1}",
+            started.elapsed().as_secs_f64()
+        );
+        let _ = sim.kill();
+        let _ = sim.wait();
+    }
+}
+
+fn main() {
+    let only: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let want = |name: &str| only.is_empty() || only.iter().any(|o| o == name);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+
+    rt.block_on(async {
+        if want("drain") {
+            drain().await;
+        }
+        if want("engine") {
+            engine(1000).await;
+            engine(50).await;
+        }
+        if want("latency") {
+            latency().await;
+        }
+        if want("rss") {
+            rss().await;
+        }
+    });
+}
