@@ -1,11 +1,14 @@
 //! Where the client id and secret come from, in this documented order: the
 //! environment (`EMAILLOG_CLIENT_ID`, `EMAILLOG_CLIENT_SECRET`), then the
-//! setup table (the secret sealed). And the mail source built from them.
+//! configured secret command's output, then the setup table (the secret
+//! sealed). And the token providers and mail source built from them.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use crate::auth::{ClientCredentials, Secret, TokenProvider};
+use crate::auth::delegated::{DelegatedTokens, TokenVault};
+use crate::auth::oauth::{ClientApp, Endpoints};
+use crate::auth::{AccessToken, AuthError, ClientCredentials, Secret, TokenProvider};
 use crate::domain::setup::{AuthFlow, Setup, check_endpoint};
 use crate::engine::runner::SourceFactory;
 use crate::mail::MailSource;
@@ -35,6 +38,10 @@ impl App {
         if let Some(s) = env_nonempty(ENV_CLIENT_SECRET) {
             return Ok(Some(Secret::new(s)));
         }
+        let setup = store.setup()?;
+        if !setup.secret_command.is_empty() {
+            return run_secret_command(&setup.secret_command).map(Some);
+        }
         match store.client_secret_sealed()? {
             None => Ok(None),
             Some(sealed) => Ok(Some(Secret::new(
@@ -63,11 +70,64 @@ impl App {
                     secret,
                 )))
             }
-            other => Err(AppError::Invalid(format!(
-                "the auth flow is {}, which needs an interactive sign-in this version cannot do yet; use app-only sign-in: emaillog setup set --auth-flow client-credentials",
-                other.as_str()
-            ))),
+            AuthFlow::DeviceCode | AuthFlow::AuthCode => {
+                let Some(account) = setup
+                    .account
+                    .clone()
+                    .filter(|_| store.refresh_token_sealed().ok().flatten().is_some())
+                else {
+                    return Err(AppError::Invalid(
+                        "not signed in: sign in with `emaillog login` (Renew token)".into(),
+                    ));
+                };
+                let cached = self.cached_access_token(store)?;
+                let app = self.client_app(setup, store, setup.auth_flow == AuthFlow::AuthCode)?;
+                Ok(Arc::new(DelegatedTokens::new(
+                    app,
+                    account,
+                    Box::new(StoreVault { app: self.clone() }),
+                    cached,
+                )))
+            }
         }
+    }
+
+    /// The registered app for a delegated sign-in; the secret only when asked
+    /// for and configured (public clients have none).
+    pub fn client_app(&self, setup: &Setup, store: &Store, with_secret: bool) -> Result<ClientApp> {
+        check_endpoint("authority", &setup.authority).map_err(AppError::Invalid)?;
+        let client_id = self.client_id(setup).ok_or_else(|| AppError::Invalid("no client id is set: emaillog setup set --client-id APP_ID (or EMAILLOG_CLIENT_ID)".into()))?;
+        if setup.tenant.is_empty() {
+            return Err(AppError::Invalid(
+                "no tenant is set: emaillog setup set --tenant TENANT_ID_OR_DOMAIN".into(),
+            ));
+        }
+        let secret = if with_secret {
+            self.client_secret(store)?
+        } else {
+            None
+        };
+        Ok(ClientApp {
+            endpoints: Endpoints::new(&setup.authority, &setup.tenant),
+            client_id,
+            secret,
+        })
+    }
+
+    fn cached_access_token(&self, store: &Store) -> Result<Option<AccessToken>> {
+        let Some((sealed, expires)) = store.access_token_sealed()? else {
+            return Ok(None);
+        };
+        let Some(at) = crate::store::parse_ts(&expires) else {
+            return Ok(None);
+        };
+        let left = (at - chrono::Utc::now()).to_std().unwrap_or(Duration::ZERO);
+        let secret = self.secret_box(false)?.open_sealed(&sealed)?;
+        Ok(Some(AccessToken::new(
+            Secret::new(secret),
+            Instant::now(),
+            left,
+        )))
     }
 
     /// The Graph mail source for the shared mailbox in `setup`.
@@ -98,5 +158,88 @@ impl SourceFactory for App {
         self.graph_source(setup, store)
             .map(|s| Arc::new(s) as Arc<dyn MailSource>)
             .map_err(|e| e.to_string())
+    }
+}
+
+/// Runs the configured secret command; its output is the secret and is never
+/// shown, not even in an error.
+fn run_secret_command(command: &str) -> Result<Secret> {
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .map_err(|e| {
+            AppError::Invalid(format!(
+                "cannot run the secret command: {e}; check `emaillog setup set --secret-command`"
+            ))
+        })?;
+    if !out.status.success() {
+        return Err(AppError::Invalid(format!(
+            "the secret command failed ({}); check `emaillog setup set --secret-command`",
+            out.status
+        )));
+    }
+    let secret = String::from_utf8(out.stdout).map_err(|_| {
+        AppError::Invalid("the secret command printed something that is not text".into())
+    })?;
+    let secret = secret.trim();
+    if secret.is_empty() {
+        return Err(AppError::Invalid(
+            "the secret command printed nothing; check `emaillog setup set --secret-command`"
+                .into(),
+        ));
+    }
+    Ok(Secret::new(secret))
+}
+
+/// Keeps rotated tokens sealed in the database.
+struct StoreVault {
+    app: App,
+}
+
+fn vault_error(e: impl std::fmt::Display) -> AuthError {
+    AuthError::Transient(format!("cannot keep the tokens in the database: {e}"))
+}
+
+impl TokenVault for StoreVault {
+    fn refresh_token(&self) -> std::result::Result<Option<Secret>, AuthError> {
+        let store = self.app.store().map_err(vault_error)?;
+        let Some(sealed) = store.refresh_token_sealed().map_err(vault_error)? else {
+            return Ok(None);
+        };
+        let boxed = self
+            .app
+            .secret_box(false)
+            .map_err(|e| AuthError::Permanent(e.to_string()))?;
+        boxed
+            .open_sealed(&sealed)
+            .map(|s| Some(Secret::new(s)))
+            .map_err(|e| AuthError::Permanent(e.to_string()))
+    }
+
+    fn save(
+        &self,
+        access: &AccessToken,
+        refresh: Option<&Secret>,
+    ) -> std::result::Result<(), AuthError> {
+        self.app.save_tokens(access, refresh).map_err(vault_error)
+    }
+}
+
+impl App {
+    /// Seals and saves an access token and (if rotated) the refresh token in one transaction.
+    pub fn save_tokens(&self, access: &AccessToken, refresh: Option<&Secret>) -> Result<()> {
+        let boxed = self.secret_box(true)?;
+        let left = access.expires_at.saturating_duration_since(Instant::now());
+        let expires = crate::store::ts(
+            chrono::Utc::now() + chrono::Duration::from_std(left).unwrap_or_default(),
+        );
+        let access_sealed = boxed.seal(access.secret.expose());
+        let refresh_sealed = refresh.map(|r| boxed.seal(r.expose()));
+        self.store()?
+            .save_tokens(&access_sealed, &expires, refresh_sealed.as_deref())?;
+        Ok(())
     }
 }

@@ -6,7 +6,10 @@ pub mod credentials;
 pub mod export;
 pub mod import;
 pub mod jobs;
+pub mod login;
+pub mod scripts;
 pub mod setup_edit;
+pub mod validate;
 
 use std::path::{Path, PathBuf};
 

@@ -30,6 +30,7 @@ pub struct SetupChanges {
     pub rate_limit: Option<(u32, u32)>,
     pub job_interval_secs: Option<u32>,
     pub max_attempts: Option<u32>,
+    pub secret_command: Option<String>,
 }
 
 /// Checks and applies changes to a setup; returns whether consent must be given again.
@@ -104,6 +105,12 @@ pub fn apply_changes(s: &mut Setup, c: &SetupChanges) -> std::result::Result<boo
     }
     if let Some(m) = c.max_attempts {
         s.max_attempts = m.max(1);
+    }
+    if let Some(c) = &c.secret_command {
+        if c.chars().any(|ch| ch == '\n' || ch == '\r') {
+            return Err("the secret command must be one line".into());
+        }
+        s.secret_command = c.trim().to_string();
     }
     if clears_consent {
         s.consent_given = false;

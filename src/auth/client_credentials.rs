@@ -9,9 +9,6 @@ use oauth2::{AuthType, ClientId, ClientSecret, RequestTokenError, Scope, TokenRe
 
 use super::{APP_ONLY_SCOPE, AccessToken, AuthError, Secret, TokenProvider, explain_oauth_error};
 
-/// Renew a cached token this long before it expires.
-const EARLY: Duration = Duration::from_secs(120);
-
 pub struct ClientCredentials {
     token_url: String,
     client_id: String,
@@ -66,10 +63,11 @@ impl ClientCredentials {
         match resp {
             Ok(t) => {
                 let lifetime = t.expires_in().unwrap_or(Duration::from_secs(3600));
-                Ok(AccessToken {
-                    secret: Secret::new(t.access_token().secret().clone()),
-                    expires_at: started + lifetime,
-                })
+                Ok(AccessToken::new(
+                    Secret::new(t.access_token().secret().clone()),
+                    started,
+                    lifetime,
+                ))
             }
             Err(RequestTokenError::ServerResponse(e)) => {
                 let code = e.error().as_ref().to_string();
@@ -98,7 +96,7 @@ impl TokenProvider for ClientCredentials {
         Box::pin(async move {
             let cached = self.cache.lock().unwrap_or_else(|p| p.into_inner()).clone();
             if let Some(t) = cached
-                && t.expires_at > Instant::now() + EARLY
+                && t.is_fresh()
             {
                 return Ok(t);
             }

@@ -1,7 +1,12 @@
 //! Signing in to the identity platform and keeping an access token at hand,
 //! and the secrets that needs, sealed at rest.
 
+pub mod account;
+pub mod auth_code;
 pub mod client_credentials;
+pub mod delegated;
+pub mod device_code;
+pub mod oauth;
 pub mod secrets;
 
 use std::time::Instant;
@@ -39,6 +44,24 @@ impl AuthError {
 pub struct AccessToken {
     pub secret: Secret,
     pub expires_at: Instant,
+    /// When to get a new one: five minutes early, or after four fifths of a
+    /// short lifetime.
+    pub renew_at: Instant,
+}
+
+impl AccessToken {
+    pub fn new(secret: Secret, issued: Instant, lifetime: std::time::Duration) -> Self {
+        let early = std::time::Duration::from_secs(300).min(lifetime / 5);
+        Self {
+            secret,
+            expires_at: issued + lifetime,
+            renew_at: issued + lifetime - early,
+        }
+    }
+
+    pub fn is_fresh(&self) -> bool {
+        Instant::now() < self.renew_at
+    }
 }
 
 /// Where the mail source gets its bearer token.

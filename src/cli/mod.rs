@@ -4,6 +4,7 @@
 
 mod demo;
 mod jobs;
+mod login;
 mod output;
 mod people;
 mod setup;
@@ -54,6 +55,15 @@ enum Command {
     },
     /// Disable logging: removes the job queue entry.
     Disable,
+    /// Sign in (also "Renew token"); signing in as another account changes the job's account.
+    Login(login::LoginArgs),
+    /// Sign out: delete the stored tokens.
+    Logout,
+    /// Run every setup check and say how to fix what fails (exit 1 if any fails).
+    Validate {
+        #[arg(long)]
+        json: bool,
+    },
     /// Run logging once now and print a summary.
     Sync {
         /// One run (the only mode; kept for clarity in scripts).
@@ -124,6 +134,9 @@ pub fn main() -> i32 {
                 println!("disabled: the job queue entry is removed");
                 Ok(())
             }
+            Command::Login(args) => login::login(&app, args).await,
+            Command::Logout => login::logout(&app),
+            Command::Validate { json } => setup::validate(&app, json).await,
             Command::Sync { once: _, json } => jobs::sync(&app, json).await,
             Command::Run => jobs::run(&app).await,
             Command::Job { command } => jobs::job(&app, command),

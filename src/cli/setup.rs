@@ -21,11 +21,40 @@ pub enum SetupCommand {
     },
     /// Change setup fields.
     Set(SetArgs),
+    /// Print a script an admin runs once.
+    Script {
+        #[command(subcommand)]
+        script: ScriptCommand,
+    },
     /// Store the client secret, read from standard input, sealed.
     Secret {
         /// Read the secret from standard input (the only way: it never goes on a command line).
         #[arg(long, required = true)]
         stdin: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ScriptCommand {
+    /// Exchange Online PowerShell: shared mailbox, FullAccess, Reviewer on Archive, the two mail flow rules.
+    Exchange {
+        /// The shared mailbox (default: the setup's).
+        #[arg(long)]
+        mailbox: Option<String>,
+        /// The account emaillog signs in as (default: the signed-in account; none for app-only).
+        #[arg(long)]
+        account: Option<String>,
+        /// A user who may open logged mail (Reviewer on Archive); repeat for more.
+        #[arg(long)]
+        reader: Vec<String>,
+    },
+    /// Azure CLI steps for the app registration.
+    App {
+        #[arg(long, default_value = "emaillog")]
+        name: String,
+        /// Also the application permission and a client secret, for app-only sign-in.
+        #[arg(long)]
+        app_only: bool,
     },
 }
 
@@ -122,6 +151,10 @@ pub struct SetArgs {
     /// one message before it is moved to Skipped.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100))]
     max_attempts: Option<u32>,
+    /// A command whose standard output is the client secret (e.g. a vault CLI);
+    /// used after EMAILLOG_CLIENT_SECRET and before the stored secret. "" clears it.
+    #[arg(long)]
+    secret_command: Option<String>,
 }
 
 impl SetArgs {
@@ -144,6 +177,7 @@ impl SetArgs {
             rate_limit: self.rate_limit,
             job_interval_secs: self.interval,
             max_attempts: self.max_attempts,
+            secret_command: self.secret_command,
         }
     }
 }
@@ -190,6 +224,14 @@ pub fn print_setup(s: &Setup) {
     );
     println!("job interval        {} s", s.job_interval_secs);
     println!("max attempts        {}", s.max_attempts);
+    println!(
+        "secret command      {}",
+        if s.secret_command.is_empty() {
+            "(none)"
+        } else {
+            &s.secret_command
+        }
+    );
 }
 
 pub fn run(app: &App, cmd: SetupCommand) -> anyhow::Result<()> {
@@ -208,6 +250,34 @@ pub fn run(app: &App, cmd: SetupCommand) -> anyhow::Result<()> {
             print_setup(&s);
             Ok(())
         }
+        SetupCommand::Script { script } => {
+            let setup = app.setup()?;
+            let text = match script {
+                ScriptCommand::Exchange {
+                    mailbox,
+                    account,
+                    reader,
+                } => {
+                    let mailbox = mailbox.unwrap_or(setup.mailbox.clone());
+                    if mailbox.is_empty() {
+                        anyhow::bail!(
+                            "no shared mailbox: pass --mailbox ADDRESS or set it with `emaillog setup set --mailbox`"
+                        );
+                    }
+                    let account = account.or_else(|| {
+                        setup.account.clone().filter(|a| {
+                            a.contains('@') && setup.auth_flow != AuthFlow::ClientCredentials
+                        })
+                    });
+                    crate::app::scripts::exchange(&mailbox, account.as_deref(), &reader)
+                }
+                ScriptCommand::App { name, app_only } => {
+                    crate::app::scripts::app_registration(&name, &setup.redirect_url, app_only)
+                }
+            };
+            print!("{}", text.map_err(anyhow::Error::msg)?);
+            Ok(())
+        }
         SetupCommand::Secret { stdin: _ } => {
             let mut secret = String::new();
             std::io::stdin()
@@ -218,4 +288,28 @@ pub fn run(app: &App, cmd: SetupCommand) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+pub async fn validate(app: &App, json: bool) -> anyhow::Result<()> {
+    let checks = app.validate().await?;
+    if json {
+        print_json(&checks)?;
+    } else {
+        for c in &checks {
+            println!(
+                "{} {:<22} {}",
+                if c.passed { "✔" } else { "✘" },
+                c.name,
+                crate::domain::text::one_line(&c.detail)
+            );
+            if let Some(f) = &c.fix {
+                println!("  {:<22} fix: {}", "", f);
+            }
+        }
+    }
+    let failed = checks.iter().filter(|c| !c.passed).count();
+    if failed > 0 {
+        anyhow::bail!("{failed} of {} checks failed", checks.len());
+    }
+    Ok(())
 }

@@ -90,6 +90,8 @@ pub struct Setup {
     pub max_attempts: u32,
     /// Whether a client secret is stored (never the secret itself).
     pub has_client_secret: bool,
+    /// A command whose standard output is the client secret (a vault CLI).
+    pub secret_command: String,
 }
 
 impl Default for Setup {
@@ -117,6 +119,7 @@ impl Default for Setup {
             job_interval_secs: 600,
             max_attempts: 3,
             has_client_secret: false,
+            secret_command: String::new(),
         }
     }
 }

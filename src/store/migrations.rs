@@ -186,6 +186,13 @@ const MIGRATIONS: &[&str] = &[
         INSERT INTO logged_messages_fts(rowid, subject, body) VALUES (new.id, new.subject, coalesce(new.body, ''));
     END;
     "#,
+    // 3: the delegated sign-in's access token (sealed, with its expiry) kept
+    // beside the refresh token, and a command that prints the client secret.
+    r#"
+    ALTER TABLE setup ADD COLUMN access_token_enc BLOB;
+    ALTER TABLE setup ADD COLUMN access_token_expires_at TEXT;
+    ALTER TABLE setup ADD COLUMN secret_command TEXT NOT NULL DEFAULT '';
+    "#,
 ];
 
 /// The schema version this build writes.

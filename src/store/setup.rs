@@ -13,7 +13,7 @@ impl Store {
                 "SELECT mailbox, tenant, client_id, redirect_url, auth_flow, batch_size, run_limit, graph_url, authority,
                         enabled, consent_given, account, unmatched, store_body, skip_sensitive, skip_auto_generated,
                         domain_matching, rate_limit, rate_window_secs, job_interval_secs, max_attempts,
-                        client_secret_enc IS NOT NULL
+                        client_secret_enc IS NOT NULL, secret_command
                  FROM setup WHERE id = 1",
                 [],
                 |r| {
@@ -42,6 +42,7 @@ impl Store {
                         job_interval_secs: r.get(19)?,
                         max_attempts: r.get(20)?,
                         has_client_secret: r.get(21)?,
+                        secret_command: r.get(22)?,
                     })
                 },
             )
@@ -54,7 +55,8 @@ impl Store {
             "UPDATE setup SET mailbox = ?1, tenant = ?2, client_id = ?3, redirect_url = ?4, auth_flow = ?5, batch_size = ?6,
                     run_limit = ?7, graph_url = ?8, authority = ?9, enabled = ?10, consent_given = ?11, account = ?12,
                     unmatched = ?13, store_body = ?14, skip_sensitive = ?15, skip_auto_generated = ?16, domain_matching = ?17,
-                    rate_limit = ?18, rate_window_secs = ?19, job_interval_secs = ?20, max_attempts = ?21
+                    rate_limit = ?18, rate_window_secs = ?19, job_interval_secs = ?20, max_attempts = ?21,
+                    secret_command = ?22
              WHERE id = 1",
             params![
                 s.mailbox,
@@ -77,7 +79,8 @@ impl Store {
                 s.rate_limit,
                 s.rate_window_secs,
                 s.job_interval_secs,
-                s.max_attempts
+                s.max_attempts,
+                s.secret_command
             ],
         )?;
         Ok(())
@@ -120,6 +123,61 @@ impl Store {
         self.conn.execute(
             "UPDATE setup SET refresh_token_enc = ?1 WHERE id = 1",
             params![sealed],
+        )?;
+        Ok(())
+    }
+
+    /// The sealed access token and when it expires.
+    pub fn access_token_sealed(&self) -> Result<Option<(Vec<u8>, String)>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT access_token_enc, access_token_expires_at FROM setup WHERE id = 1",
+                [],
+                |r| {
+                    Ok(
+                        match (
+                            r.get::<_, Option<Vec<u8>>>(0)?,
+                            r.get::<_, Option<String>>(1)?,
+                        ) {
+                            (Some(a), Some(e)) => Some((a, e)),
+                            _ => None,
+                        },
+                    )
+                },
+            )
+            .optional()?
+            .flatten())
+    }
+
+    /// Saves a new access token and, when the service rotated it, the new
+    /// refresh token, in one transaction.
+    pub fn save_tokens(
+        &mut self,
+        access_sealed: &[u8],
+        expires_at: &str,
+        refresh_sealed: Option<&[u8]>,
+    ) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "UPDATE setup SET access_token_enc = ?1, access_token_expires_at = ?2 WHERE id = 1",
+            params![access_sealed, expires_at],
+        )?;
+        if let Some(r) = refresh_sealed {
+            tx.execute(
+                "UPDATE setup SET refresh_token_enc = ?1 WHERE id = 1",
+                params![r],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Forgets the signed-in account and its tokens.
+    pub fn clear_sign_in(&self) -> Result<()> {
+        self.conn.execute(
+            "UPDATE setup SET refresh_token_enc = NULL, access_token_enc = NULL, access_token_expires_at = NULL, account = NULL, consent_given = 0 WHERE id = 1",
+            [],
         )?;
         Ok(())
     }

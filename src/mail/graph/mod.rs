@@ -101,7 +101,7 @@ impl GraphSource {
     }
 
     /// The Skipped folder's id, created on first need.
-    async fn skipped_folder_id(&self) -> Result<String, MailError> {
+    pub async fn skipped_folder_id(&self) -> Result<String, MailError> {
         let mut cached = self.skipped_folder.lock().await;
         if let Some(id) = cached.as_ref() {
             return Ok(id.clone());
@@ -143,6 +143,17 @@ impl GraphSource {
         Err(MailError::Permanent(format!(
             "cannot find or create the {SKIPPED_FOLDER} folder"
         )))
+    }
+}
+
+impl GraphSource {
+    /// Whether a folder (well-known name or id) can be read.
+    pub async fn check_folder(&self, folder: &str) -> Result<(), MailError> {
+        let url = self.url(&["mailFolders", folder]);
+        self.client
+            .request(Method::GET, url.as_str(), None, &[])
+            .await
+            .map(|_| ())
     }
 }
 

@@ -1,0 +1,225 @@
+//! "Validate setup": every check, each passed or failed with how to fix it —
+//! fields, secrets, endpoints, a token, the mailbox with the granted scope,
+//! the Archive and Skipped folders, the interaction template, salespeople,
+//! and the job entry.
+
+use crate::domain::job::JobStatus;
+use crate::domain::normalize_address;
+use crate::domain::setup::{AuthFlow, check_endpoint};
+use crate::mail::{MailError, MailSource};
+
+use super::{App, Result};
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Check {
+    pub name: &'static str,
+    pub passed: bool,
+    pub detail: String,
+    /// What to do when it failed.
+    pub fix: Option<String>,
+}
+
+fn pass(name: &'static str, detail: impl Into<String>) -> Check {
+    Check {
+        name,
+        passed: true,
+        detail: detail.into(),
+        fix: None,
+    }
+}
+
+fn fail(name: &'static str, detail: impl Into<String>, fix: impl Into<String>) -> Check {
+    Check {
+        name,
+        passed: false,
+        detail: detail.into(),
+        fix: Some(fix.into()),
+    }
+}
+
+fn mail_fix(e: &MailError) -> String {
+    match e {
+        MailError::NotFound(_) => "check the shared mailbox address: emaillog setup set --mailbox ADDRESS".into(),
+        MailError::Auth(_) => "sign in again: emaillog login".into(),
+        MailError::Permanent(_) => "grant the app Mail.ReadWrite (app-only) or the account FullAccess and Mail.ReadWrite.Shared (delegated); see `emaillog setup script exchange` and `setup script app`".into(),
+        MailError::Transient(_) => "the service could not be reached; check the network and the Graph URL, then validate again".into(),
+    }
+}
+
+impl App {
+    pub async fn validate(&self) -> Result<Vec<Check>> {
+        let store = self.store()?;
+        let setup = store.setup()?;
+        let mut checks = Vec::new();
+
+        let mut missing = setup.missing_fields();
+        if setup.auth_flow == AuthFlow::ClientCredentials
+            && matches!(self.client_secret(&store), Ok(None))
+        {
+            missing.push("client secret: emaillog setup secret --stdin (or EMAILLOG_CLIENT_SECRET, or --secret-command)".into());
+        }
+        checks.push(if missing.is_empty() {
+            pass(
+                "fields complete",
+                "mailbox, tenant, client id and credentials are set",
+            )
+        } else {
+            fail(
+                "fields complete",
+                format!("missing: {}", missing.len()),
+                missing.join("; "),
+            )
+        });
+
+        let sealed = [
+            store.client_secret_sealed()?,
+            store.refresh_token_sealed()?,
+            store.access_token_sealed()?.map(|(a, _)| a),
+        ];
+        let stored: Vec<&Vec<u8>> = sealed.iter().flatten().collect();
+        checks.push(if stored.is_empty() {
+            pass("secrets decryptable", "no sealed secret stored")
+        } else {
+            match self.secret_box(false) {
+                Err(e) => fail(
+                    "secrets decryptable",
+                    e.to_string(),
+                    "restore the key file the secrets were sealed with, or enter them again",
+                ),
+                Ok(b) => match stored.iter().find_map(|s| b.open_sealed(s).err()) {
+                    Some(e) => fail(
+                        "secrets decryptable",
+                        e.to_string(),
+                        "restore the right key file, or enter the secrets again",
+                    ),
+                    None => pass(
+                        "secrets decryptable",
+                        format!("{} sealed secret(s) open with the key file", stored.len()),
+                    ),
+                },
+            }
+        });
+
+        let endpoints: Vec<String> = [
+            ("Graph URL", &setup.graph_url),
+            ("authority", &setup.authority),
+        ]
+        .iter()
+        .filter_map(|(n, v)| check_endpoint(n, v).err())
+        .collect();
+        checks.push(if endpoints.is_empty() { pass("endpoints", format!("{} and {}", setup.graph_url, setup.authority)) } else { fail("endpoints", endpoints.join("; "), "use https URLs (http only for 127.0.0.1/localhost): emaillog setup set --graph-url URL --authority URL") });
+
+        let token = match self.token_provider(&setup, &store) {
+            Err(e) => Err(e.to_string()),
+            Ok(p) => p
+                .token()
+                .await
+                .map(|_| p.account())
+                .map_err(|e| e.to_string()),
+        };
+        let token_ok = token.is_ok();
+        checks.push(match token {
+            Ok(account) => pass("token obtainable", format!("signed in as {account}")),
+            Err(e) => fail("token obtainable", e, match setup.auth_flow {
+                AuthFlow::ClientCredentials => "check the client id, secret and tenant; the app needs a client secret that has not expired",
+                _ => "sign in: emaillog login",
+            }),
+        });
+
+        if token_ok {
+            match self.graph_source(&setup, &store) {
+                Err(e) => checks.push(fail(
+                    "mailbox reachable",
+                    e.to_string(),
+                    "fix the setup fields above",
+                )),
+                Ok(source) => {
+                    checks.push(match source.list_inbox(0, 1).await {
+                        Ok(_) => pass(
+                            "mailbox reachable",
+                            format!("read the Inbox of {}", setup.mailbox),
+                        ),
+                        Err(e) => fail("mailbox reachable", e.to_string(), mail_fix(&e)),
+                    });
+                    checks.push(match source.check_folder("archive").await {
+                        Ok(()) => pass("Archive folder", "present"),
+                        Err(e) => fail("Archive folder", e.to_string(), "enable the archive mailbox folder of the shared mailbox, or check permissions"),
+                    });
+                    checks.push(match source.skipped_folder_id().await {
+                        Ok(_) => pass("Skipped folder", "present (created if it was missing)"),
+                        Err(e) => fail("Skipped folder", e.to_string(), mail_fix(&e)),
+                    });
+                }
+            }
+        } else {
+            for name in ["mailbox reachable", "Archive folder", "Skipped folder"] {
+                checks.push(fail(
+                    name,
+                    "not checked: no token",
+                    "fix the token check first",
+                ));
+            }
+        }
+
+        checks.push(if store.template_exists("EMAIL")? {
+            pass("interaction template", "EMAIL present")
+        } else {
+            fail(
+                "interaction template",
+                "EMAIL is missing",
+                "the database is damaged; restore it from a backup",
+            )
+        });
+
+        let salespeople = store.salespeople()?;
+        let bad: Vec<String> = salespeople
+            .iter()
+            .filter(|s| normalize_address(&s.email).is_none())
+            .map(|s| format!("{} ({})", s.code, s.email))
+            .collect();
+        checks.push(if salespeople.is_empty() {
+            fail(
+                "salespeople",
+                "none imported",
+                "emaillog import salespeople FILE.csv",
+            )
+        } else if bad.is_empty() {
+            pass(
+                "salespeople",
+                format!("{} with valid emails", salespeople.len()),
+            )
+        } else {
+            fail(
+                "salespeople",
+                format!("invalid emails: {}", bad.join(", ")),
+                "correct them in the CSV and import again",
+            )
+        });
+
+        checks.push(match store.job_entry()? {
+            None => fail(
+                "job entry",
+                "absent: logging is not enabled",
+                "emaillog enable",
+            ),
+            Some(j) if matches!(j.status, JobStatus::Ready | JobStatus::InProcess) => pass(
+                "job entry",
+                format!(
+                    "{}; next run {}",
+                    j.status.as_str(),
+                    j.next_run_at.format("%Y-%m-%d %H:%M:%S UTC")
+                ),
+            ),
+            Some(j) => fail(
+                "job entry",
+                format!(
+                    "{}{}",
+                    j.status.as_str(),
+                    j.last_error.map(|e| format!(": {e}")).unwrap_or_default()
+                ),
+                "emaillog job restart",
+            ),
+        });
+        Ok(checks)
+    }
+}

@@ -1,0 +1,595 @@
+//! Sign-in against the simulator: device code with its errors and
+//! cancellation, authorization code with PKCE and state, app-only, refresh
+//! tokens rotating through a long run, a revoked refresh token, secrets at
+//! rest, validate, and the setup scripts.
+
+mod common;
+
+use common::*;
+use emaillog::app::App;
+use emaillog::app::login::LoginPrompt;
+use emaillog::app::setup_edit::SetupChanges;
+use emaillog::domain::job::JobStatus;
+use emaillog::domain::setup::AuthFlow;
+use emaillog::engine::events::channel;
+use emaillog::engine::{Stop, stop_pair};
+use emaillog::sim::SimConfig;
+use serde_json::json;
+use std::process::Command;
+use std::time::Duration;
+
+const ADMIN: &str = "admin@contoso.example";
+
+fn fast(ttl_secs: u64) -> SimConfig {
+    SimConfig {
+        device_interval_secs: 1,
+        device_code_ttl: Duration::from_secs(4),
+        token_ttl: Duration::from_secs(ttl_secs),
+        ..SimConfig::default()
+    }
+}
+
+/// Signs in by device code; a helper task approves (or declines) the code.
+async fn device_login(
+    sim: &TestSim,
+    app: &App,
+    approve: Option<&str>,
+    stop: &Stop,
+) -> Result<emaillog::app::login::LoginOutcome, String> {
+    let (tx, rx) = tokio::sync::oneshot::channel::<String>();
+    let base = sim.base.clone();
+    let approve = approve.map(str::to_string);
+    let helper = tokio::spawn(async move {
+        let Ok(code) = rx.await else { return };
+        let http = reqwest::Client::new();
+        match approve {
+            Some(account) => http
+                .post(format!("{base}/_sim/device/approve"))
+                .json(&json!({"user_code": code, "account": account}))
+                .send()
+                .await
+                .unwrap(),
+            None => http
+                .post(format!("{base}/_sim/device/decline"))
+                .json(&json!({"user_code": code}))
+                .send()
+                .await
+                .unwrap(),
+        };
+    });
+    let mut tx = Some(tx);
+    let r = app
+        .login(
+            Some(AuthFlow::DeviceCode),
+            |p| {
+                if let LoginPrompt::Device(p) = p {
+                    assert!(
+                        p.message.contains(&p.user_code),
+                        "the service's own message is shown"
+                    );
+                    let _ = tx.take().unwrap().send(p.user_code);
+                }
+            },
+            stop,
+        )
+        .await
+        .map_err(|e| e.to_string());
+    helper.abort();
+    r
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn device_code_sign_in_then_logging_runs_as_that_account() {
+    let sim = TestSim::start(fast(3600)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let app = engine_app(&sim, dir.path());
+    let out = device_login(&sim, &app, Some(ADMIN), &Stop::never())
+        .await
+        .unwrap();
+    assert_eq!(out.account, ADMIN);
+    let setup = app.setup().unwrap();
+    assert_eq!(
+        (
+            setup.account.as_deref(),
+            setup.consent_given,
+            setup.auth_flow
+        ),
+        (Some(ADMIN), true, AuthFlow::DeviceCode)
+    );
+    let (msgs, loggable) = mixed_messages(10, "dc");
+    sim.add(MAILBOX, "inbox", msgs).await;
+    let (events, _rx) = channel();
+    let r = app.sync_once(&events, &Stop::never()).await.unwrap();
+    assert!(r.error.is_none(), "{:?}", r.error);
+    assert_eq!(r.counts.logged as usize, loggable);
+    let rows = app
+        .store()
+        .unwrap()
+        .entries(&Default::default(), 100, 0)
+        .unwrap();
+    assert!(
+        rows.iter().all(|e| e.account == ADMIN),
+        "entries carry the account the job ran as"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn device_code_declined_expired_and_cancelled_say_so() {
+    let sim = TestSim::start(fast(3600)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let app = engine_app(&sim, dir.path());
+    let declined = device_login(&sim, &app, None, &Stop::never())
+        .await
+        .unwrap_err();
+    assert!(declined.contains("authorization_declined"), "{declined}");
+    let expired = device_login(&sim, &app, Some("nobody-approves"), &Stop::never()).await;
+    // The helper's approval is refused (not an address), so the code expires.
+    let expired = expired.unwrap_err();
+    assert!(expired.contains("expired_token"), "{expired}");
+    let (handle, stop) = stop_pair();
+    let canceller = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        handle.stop();
+    });
+    let app2 = app.clone();
+    let cancelled = app2
+        .login(Some(AuthFlow::DeviceCode), |_| {}, &stop)
+        .await
+        .unwrap_err()
+        .to_string();
+    canceller.await.unwrap();
+    assert!(cancelled.contains("cancelled"), "{cancelled}");
+    assert!(
+        app.setup().unwrap().account.is_none(),
+        "a failed sign-in changes nothing"
+    );
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Signs in with the browser flow; the "browser" follows the authorize URL
+/// and, if `tamper`, changes the state on the way back.
+async fn browser_login(
+    sim: &TestSim,
+    app: &App,
+    tamper: bool,
+) -> Result<emaillog::app::login::LoginOutcome, String> {
+    let redirect = format!("http://127.0.0.1:{}/callback", free_port());
+    app.change_setup(&SetupChanges {
+        redirect_url: Some(redirect),
+        ..Default::default()
+    })
+    .unwrap();
+    sim.control(
+        reqwest::Method::POST,
+        "/_sim/authorize/approve",
+        Some(json!({"account": ADMIN})),
+    )
+    .await;
+    let (tx, rx) = tokio::sync::oneshot::channel::<String>();
+    let browser = tokio::spawn(async move {
+        let url = rx.await.unwrap();
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let resp = http.get(&url).send().await.unwrap();
+        let mut back = reqwest::Url::parse(resp.headers()["location"].to_str().unwrap()).unwrap();
+        if tamper {
+            let pairs: Vec<(String, String)> = back
+                .query_pairs()
+                .map(|(k, v)| {
+                    let forged = k == "state";
+                    (
+                        k.into_owned(),
+                        if forged {
+                            "forged".into()
+                        } else {
+                            v.into_owned()
+                        },
+                    )
+                })
+                .collect();
+            back.query_pairs_mut().clear().extend_pairs(pairs);
+        }
+        http.get(back).send().await.unwrap().status()
+    });
+    let mut tx = Some(tx);
+    let r = app
+        .login(
+            Some(AuthFlow::AuthCode),
+            |p| {
+                if let LoginPrompt::OpenUrl(u) = p {
+                    assert!(
+                        u.contains("code_challenge_method=S256") && u.contains("state="),
+                        "{u}"
+                    );
+                    let _ = tx.take().unwrap().send(u);
+                }
+            },
+            &Stop::never(),
+        )
+        .await
+        .map_err(|e| e.to_string());
+    let _ = browser.await;
+    r
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authorization_code_with_pkce_and_a_checked_state() {
+    let sim = TestSim::start(fast(3600)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let app = engine_app(&sim, dir.path());
+    let forged = browser_login(&sim, &app, true).await.unwrap_err();
+    assert!(forged.contains("state"), "{forged}");
+    let ok = browser_login(&sim, &app, false).await.unwrap();
+    assert_eq!(ok.account, ADMIN);
+    let (events, _rx) = channel();
+    sim.add(MAILBOX, "inbox", mixed_messages(3, "ac").0).await;
+    assert!(
+        app.sync_once(&events, &Stop::never())
+            .await
+            .unwrap()
+            .error
+            .is_none()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refresh_tokens_rotate_through_a_long_run_and_tokens_expiring_mid_run_cost_nothing() {
+    // Access tokens live 2 s; the run takes several seconds.
+    let sim = TestSim::start(SimConfig {
+        latency: Duration::from_millis(50),
+        ..fast(2)
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let app = engine_app(&sim, dir.path());
+    device_login(&sim, &app, Some(ADMIN), &Stop::never())
+        .await
+        .unwrap();
+    let first_refresh = app
+        .store()
+        .unwrap()
+        .refresh_token_sealed()
+        .unwrap()
+        .unwrap();
+    let (msgs, loggable) = mixed_messages(200, "rot");
+    sim.add(MAILBOX, "inbox", msgs).await;
+    let base = sim.base.clone();
+    let expirer = tokio::spawn(async move {
+        for _ in 0..10 {
+            tokio::time::sleep(Duration::from_millis(700)).await;
+            let _ = reqwest::Client::new()
+                .post(format!("{base}/_sim/tokens/expire"))
+                .send()
+                .await;
+        }
+    });
+    let started = std::time::Instant::now();
+    let (events, _rx) = channel();
+    let r = app.sync_once(&events, &Stop::never()).await.unwrap();
+    expirer.abort();
+    assert!(r.error.is_none(), "{:?}", r.error);
+    assert!(
+        started.elapsed() > Duration::from_millis(2500),
+        "the run outlived its first tokens: {:?}",
+        started.elapsed()
+    );
+    assert_ne!(
+        app.store()
+            .unwrap()
+            .refresh_token_sealed()
+            .unwrap()
+            .unwrap(),
+        first_refresh,
+        "the rotated refresh token was stored"
+    );
+    assert_exactly_once(&sim, &app, 200, loggable).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoked_refresh_token_puts_the_job_in_error_asking_for_a_new_sign_in_and_never_loops() {
+    let sim = TestSim::start(fast(3600)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let app = engine_app(&sim, dir.path());
+    app.change_setup(&SetupChanges {
+        job_interval_secs: Some(1),
+        ..Default::default()
+    })
+    .unwrap();
+    device_login(&sim, &app, Some(ADMIN), &Stop::never())
+        .await
+        .unwrap();
+    app.enable(0).unwrap();
+    sim.control(
+        reqwest::Method::POST,
+        "/_sim/refresh-tokens/revoke",
+        Some(json!({"account": ADMIN})),
+    )
+    .await;
+    sim.control(reqwest::Method::POST, "/_sim/tokens/expire", None)
+        .await;
+    // The stored access token is still fresh in our eyes; make it stale too.
+    let now = std::time::Instant::now();
+    app.save_tokens(
+        &emaillog::auth::AccessToken {
+            secret: emaillog::auth::Secret::new("stale"),
+            expires_at: now,
+            renew_at: now,
+        },
+        None,
+    )
+    .unwrap();
+    let (events, _rx) = channel();
+    let (handle, stop) = stop_pair();
+    let runner_app = app.clone();
+    let runner = tokio::spawn(async move { runner_app.run_jobs(&events, stop).await });
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    handle.stop();
+    runner.await.unwrap().unwrap();
+    let job = app.job_status().unwrap().unwrap();
+    assert_eq!(job.status, JobStatus::Error);
+    assert!(
+        job.last_error
+            .as_deref()
+            .unwrap()
+            .contains("sign in again (Renew token)"),
+        "{:?}",
+        job.last_error
+    );
+    assert_eq!(app.job_log(10).unwrap().len(), 1, "one failed run, no loop");
+    // Renew token: sign in again, and the job is Ready again.
+    device_login(&sim, &app, Some(ADMIN), &Stop::never())
+        .await
+        .unwrap();
+    assert_eq!(app.job_status().unwrap().unwrap().status, JobStatus::Ready);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signing_in_as_another_account_changes_the_jobs_account_and_logout_forgets_it() {
+    let sim = TestSim::start(fast(3600)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let app = engine_app(&sim, dir.path());
+    device_login(&sim, &app, Some(ADMIN), &Stop::never())
+        .await
+        .unwrap();
+    app.enable(0).unwrap();
+    app.job_hold().unwrap();
+    let out = device_login(
+        &sim,
+        &app,
+        Some("other.admin@contoso.example"),
+        &Stop::never(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(out.previous_account.as_deref(), Some(ADMIN));
+    assert_eq!(
+        app.setup().unwrap().account.as_deref(),
+        Some("other.admin@contoso.example")
+    );
+    assert_eq!(
+        app.job_status().unwrap().unwrap().status,
+        JobStatus::Ready,
+        "the job was restarted"
+    );
+    // Changing the client id clears consent.
+    app.change_setup(&SetupChanges {
+        client_id: Some("another-app".into()),
+        ..Default::default()
+    })
+    .unwrap();
+    assert!(!app.setup().unwrap().consent_given);
+    assert_eq!(
+        app.logout().unwrap().as_deref(),
+        Some("other.admin@contoso.example")
+    );
+    let store = app.store().unwrap();
+    assert!(
+        store.refresh_token_sealed().unwrap().is_none()
+            && store.access_token_sealed().unwrap().is_none()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn neither_the_database_nor_any_output_holds_a_secret_or_token() {
+    let sim = TestSim::start(fast(3600)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let app = engine_app(&sim, dir.path());
+    device_login(&sim, &app, Some(ADMIN), &Stop::never())
+        .await
+        .unwrap();
+    sim.add(MAILBOX, "inbox", mixed_messages(5, "sec").0).await;
+    let db = app.db_path().to_path_buf();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_emaillog"))
+            .arg("--db")
+            .arg(&db)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let mut outputs = Vec::new();
+    for args in [
+        vec!["sync", "--once"],
+        vec!["sync", "--once", "--json"],
+        vec!["setup", "show", "--json"],
+        vec!["setup", "show"],
+        vec!["validate", "--json"],
+        vec!["job", "log", "--json"],
+        vec!["export", "interactions", "--format", "json"],
+    ] {
+        let o = run(&args);
+        outputs.push(o.stdout);
+        outputs.push(o.stderr);
+    }
+    let store = app.store().unwrap();
+    let keys = app.secret_box(false).unwrap();
+    let refresh = keys
+        .open_sealed(&store.refresh_token_sealed().unwrap().unwrap())
+        .unwrap();
+    let access = keys
+        .open_sealed(&store.access_token_sealed().unwrap().unwrap().0)
+        .unwrap();
+    let secrets = [
+        sim.config.client_secret.clone(),
+        refresh,
+        access.clone(),
+        access.split('.').nth(2).unwrap_or("x").to_string(),
+    ];
+    let mut files: Vec<Vec<u8>> = vec![std::fs::read(&db).unwrap()];
+    for suffix in ["-wal", "-shm"] {
+        if let Ok(b) = std::fs::read(format!("{}{suffix}", db.display())) {
+            files.push(b);
+        }
+    }
+    for s in &secrets {
+        assert!(s.len() >= 16);
+        for (i, bytes) in files.iter().chain(outputs.iter()).enumerate() {
+            assert!(
+                !bytes.windows(s.len()).any(|w| w == s.as_bytes()),
+                "a secret appears in file/output #{i}"
+            );
+        }
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for f in [db.clone(), dir.path().join("emaillog.db.key")] {
+            assert_eq!(
+                std::fs::metadata(&f).unwrap().permissions().mode() & 0o777,
+                0o600,
+                "{}",
+                f.display()
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn validate_reports_every_check_with_a_fix() {
+    let sim = TestSim::start(fast(3600)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let app = engine_app(&sim, dir.path());
+    sim.add(MAILBOX, "drafts", json!({"subject": "mailbox exists"}))
+        .await;
+    let checks = app.validate().await.unwrap();
+    let names: Vec<&str> = checks.iter().map(|c| c.name).collect();
+    for n in [
+        "fields complete",
+        "secrets decryptable",
+        "endpoints",
+        "token obtainable",
+        "mailbox reachable",
+        "Archive folder",
+        "Skipped folder",
+        "interaction template",
+        "salespeople",
+        "job entry",
+    ] {
+        assert!(names.contains(&n), "{n} in {names:?}");
+    }
+    let failed: Vec<&str> = checks
+        .iter()
+        .filter(|c| !c.passed)
+        .map(|c| c.name)
+        .collect();
+    assert_eq!(failed, vec!["job entry"], "{checks:?}");
+    assert!(
+        checks
+            .iter()
+            .find(|c| c.name == "job entry")
+            .unwrap()
+            .fix
+            .as_deref()
+            .unwrap()
+            .contains("emaillog enable")
+    );
+    app.enable(0).unwrap();
+    assert!(app.validate().await.unwrap().iter().all(|c| c.passed));
+    let o = Command::new(env!("CARGO_BIN_EXE_emaillog"))
+        .arg("--db")
+        .arg(app.db_path())
+        .args(["validate"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    // A wrong secret: the token check fails with what to do; exit 1.
+    app.set_client_secret("wrong").unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_emaillog"))
+        .arg("--db")
+        .arg(app.db_path())
+        .args(["validate", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let token = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "token obtainable")
+        .unwrap();
+    assert_eq!(token["passed"], false);
+    assert!(token["detail"].as_str().unwrap().contains("invalid_client"));
+}
+
+#[test]
+fn setup_scripts_print_the_rules_and_refuse_injection() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("e.db");
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_emaillog"))
+            .arg("--db")
+            .arg(&db)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let o = run(&[
+        "setup",
+        "script",
+        "exchange",
+        "--mailbox",
+        "crm-log@contoso.example",
+        "--account",
+        "admin@contoso.example",
+        "--reader",
+        "jane@contoso.example",
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    let s = String::from_utf8_lossy(&o.stdout);
+    assert!(s.contains("New-TransportRule -Name 'Log email sent to this organization'"));
+    assert!(s.contains("New-TransportRule -Name 'Log email sent from this organization'"));
+    assert!(
+        s.contains("FullAccess")
+            && s.contains("Reviewer")
+            && s.contains("'crm-log@contoso.example'")
+    );
+    let o = run(&[
+        "setup",
+        "script",
+        "exchange",
+        "--mailbox",
+        "x@y.example'; Remove-Mailbox -Identity *; '",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let o = run(&["setup", "script", "app", "--name", "emaillog"]);
+    let s = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        s.contains("--is-fallback-public-client true")
+            && s.contains("5df07973-7d5d-46ed-9847-1271055cbd51=Scope")
+    );
+}
