@@ -85,7 +85,7 @@ pub async fn refresh_with(app: &ClientApp, refresh_token: &Secret) -> Result<Sig
         .await
         .map_err(|e| match token_error(e) {
             AuthError::Permanent(m) if m.starts_with("invalid_grant") => {
-                AuthError::Permanent(format!("{m} — the refresh token was rejected: sign in again (Renew token): emaillog login"))
+                AuthError::Permanent(format!("{m} (Renew token): emaillog login"))
             }
             other => other,
         })?;
