@@ -23,7 +23,7 @@ use emaillog::app::setup_edit::SetupChanges;
 use emaillog::domain::setup::{AuthFlow, Unmatched};
 use emaillog::domain::{Contact, MailMessage, Recipient, Rules, Salesperson};
 use emaillog::engine::events::channel;
-use emaillog::engine::run::{RunSettings, run_once};
+use emaillog::engine::run::{RunInputs, RunSettings, run_once};
 use emaillog::engine::{Stop, stop_pair};
 use emaillog::mail::{InboxPage, MailError, MailSource, Moved};
 use emaillog::sim::{SimConfig, SimServer};
@@ -273,17 +273,17 @@ async fn engine(batch: usize) {
     };
     let (events, _rx) = channel();
     let t = Instant::now();
-    let report = run_once(
-        &mut store,
-        &source,
-        &dir_people,
-        &Rules::default(),
-        &settings,
-        None,
-        &events,
-        &Stop::never(),
-    )
-    .await;
+    let (rules, stop) = (Rules::default(), Stop::never());
+    let inputs = RunInputs {
+        source: &source,
+        directory: &dir_people,
+        rules: &rules,
+        settings: &settings,
+        lease: None,
+        events: &events,
+        stop: &stop,
+    };
+    let report = run_once(&mut store, &inputs).await;
     let secs = t.elapsed().as_secs_f64();
     assert!(report.error.is_none());
     assert_eq!(report.counts.logged as usize, n);

@@ -8,5 +8,6 @@ pub mod cli;
 pub mod domain;
 pub mod engine;
 pub mod mail;
+pub mod private_file;
 pub mod sim;
 pub mod store;

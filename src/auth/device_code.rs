@@ -110,6 +110,6 @@ pub async fn sign_in(
                 }
             }
         }),
-        Err(e) => Err(super::oauth::token_error_device(e)),
+        Err(e) => Err(super::oauth::token_error(e)),
     }
 }

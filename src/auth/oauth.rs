@@ -4,8 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use oauth2::basic::BasicErrorResponse;
-use oauth2::{RequestTokenError, TokenResponse};
+use oauth2::{ErrorResponseType, RequestTokenError, StandardErrorResponse, TokenResponse};
 
 use super::{AccessToken, AuthError, Secret, explain_oauth_error};
 
@@ -60,32 +59,13 @@ pub fn signed_in<T: TokenResponse>(t: &T, started: Instant, id_token: Option<&st
     }
 }
 
-/// Maps a token-endpoint failure; the identity platform's code decides
-/// whether retrying can help.
-pub fn token_error<RE: std::error::Error + 'static>(
-    e: RequestTokenError<RE, BasicErrorResponse>,
-) -> AuthError {
-    match e {
-        RequestTokenError::ServerResponse(r) => explain_oauth_error(
-            r.error().as_ref(),
-            r.error_description()
-                .map(String::as_str)
-                .unwrap_or_default(),
-        ),
-        RequestTokenError::Request(e) => {
-            AuthError::Transient(format!("cannot reach the token endpoint: {e}"))
-        }
-        RequestTokenError::Parse(e, _) => AuthError::Transient(format!(
-            "the token endpoint's answer was not understood: {e}"
-        )),
-        RequestTokenError::Other(e) => AuthError::Transient(format!("token request failed: {e}")),
-    }
-}
-
-/// As [`token_error`], for the device flow's error type.
-pub fn token_error_device<RE: std::error::Error + 'static>(
-    e: RequestTokenError<RE, oauth2::DeviceCodeErrorResponse>,
-) -> AuthError {
+/// Maps a token-endpoint failure (of any grant, the device flow's included);
+/// the identity platform's code decides whether retrying can help.
+pub fn token_error<RE, T>(e: RequestTokenError<RE, StandardErrorResponse<T>>) -> AuthError
+where
+    RE: std::error::Error + 'static,
+    T: ErrorResponseType + AsRef<str> + std::fmt::Display,
+{
     match e {
         RequestTokenError::ServerResponse(r) => explain_oauth_error(
             r.error().as_ref(),

@@ -9,12 +9,8 @@ use anyhow::Context;
 use crate::app::App;
 use crate::app::setup_edit::SetupChanges;
 use crate::domain::setup::{AuthFlow, Unmatched};
-use crate::engine::events::channel;
-use crate::engine::stop_pair;
 use crate::sim::seed::DEMO_MAILBOX;
 use crate::sim::{Seed, SimConfig, SimServer};
-
-use super::output::event_line;
 
 pub async fn run(explicit_db: Option<PathBuf>, arrival_secs: f64) -> anyhow::Result<()> {
     if !(arrival_secs.is_finite() && arrival_secs > 0.0) {
@@ -64,21 +60,7 @@ pub async fn run(explicit_db: Option<PathBuf>, arrival_secs: f64) -> anyhow::Res
         db.display()
     );
     println!("  Ctrl-C to stop\n");
-    let (events, mut rx) = channel();
-    let (handle, stop) = stop_pair();
-    tokio::spawn(async move {
-        super::wait_for_stop().await;
-        handle.stop();
-    });
-    let printer = tokio::spawn(async move {
-        while let Ok(e) = rx.recv().await {
-            println!("{}", event_line(&e));
-        }
-    });
-    let result = app.run_jobs(&events, stop).await;
-    drop(events);
-    let _ = printer.await;
+    let result = super::jobs::run(&app).await;
     sim.stop().await;
-    result?;
-    Ok(())
+    result
 }

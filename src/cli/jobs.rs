@@ -75,6 +75,7 @@ pub async fn sync(app: &App, json: bool) -> anyhow::Result<()> {
     }
 }
 
+/// The job runner until SIGINT/SIGTERM, printing what it does (also the demo's loop).
 pub async fn run(app: &App) -> anyhow::Result<()> {
     let (events, mut rx) = channel();
     let (handle, stop) = stop_pair();

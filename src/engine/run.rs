@@ -110,61 +110,51 @@ fn skip_record(msg: &MailMessage, reason: &SkipReason) -> NewSkipped {
     }
 }
 
+/// A message that could not be read has only its id.
 fn bad_skip_record(bad: &BadMessage, reason: &SkipReason) -> NewSkipped {
-    NewSkipped {
-        mailbox_id: bad.mailbox_id.clone(),
-        internet_message_id: String::new(),
-        subject: String::new(),
-        sender: String::new(),
-        recipients: "[]".into(),
-        received_at: None,
-        reason: reason.code().to_string(),
-        detail: reason.detail(),
-    }
+    skip_record(
+        &MailMessage {
+            mailbox_id: bad.mailbox_id.clone(),
+            ..Default::default()
+        },
+        reason,
+    )
+}
+
+/// Everything a run reads besides the store.
+pub struct RunInputs<'a> {
+    pub source: &'a dyn MailSource,
+    pub directory: &'a Directory,
+    pub rules: &'a Rules,
+    pub settings: &'a RunSettings,
+    /// The lease to renew between pages, if the caller holds one.
+    pub lease: Option<&'a LeaseGuard>,
+    pub events: &'a Events,
+    pub stop: &'a Stop,
 }
 
 /// Runs until the Inbox is drained, the run limit is reached, or `stop` fires
 /// (after the page in hand is finished).
-#[allow(clippy::too_many_arguments)]
-pub async fn run_once(
-    store: &mut Store,
-    source: &dyn MailSource,
-    dir: &Directory,
-    rules: &Rules,
-    settings: &RunSettings,
-    lease: Option<&LeaseGuard>,
-    events: &Events,
-    stop: &Stop,
-) -> RunReport {
+pub async fn run_once(store: &mut Store, inputs: &RunInputs<'_>) -> RunReport {
     let mut counts = RunCounts::default();
-    let error = drain(
-        store,
+    let error = drain(store, inputs, &mut counts).await.err();
+    RunReport { counts, error }
+}
+
+async fn drain(
+    store: &mut Store,
+    inputs: &RunInputs<'_>,
+    counts: &mut RunCounts,
+) -> Result<(), RunError> {
+    let RunInputs {
         source,
-        dir,
+        directory: dir,
         rules,
         settings,
         lease,
         events,
         stop,
-        &mut counts,
-    )
-    .await
-    .err();
-    RunReport { counts, error }
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn drain(
-    store: &mut Store,
-    source: &dyn MailSource,
-    dir: &Directory,
-    rules: &Rules,
-    settings: &RunSettings,
-    lease: Option<&LeaseGuard>,
-    events: &Events,
-    stop: &Stop,
-    counts: &mut RunCounts,
-) -> Result<(), RunError> {
+    } = *inputs;
     let account = source.account();
     // Messages we leave in the Inbox ahead of the next page.
     let mut offset = 0usize;

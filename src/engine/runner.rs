@@ -14,7 +14,7 @@ use crate::mail::MailSource;
 use crate::store::{LeaseOutcome, Store};
 
 use super::events::{EngineEvent, Events};
-use super::run::{LeaseGuard, RunError, RunReport, RunSettings, run_once};
+use super::run::{LeaseGuard, RunError, RunInputs, RunReport, RunSettings, run_once};
 use super::stop::Stop;
 
 /// How long a lease lasts without a heartbeat.
@@ -72,17 +72,17 @@ pub async fn logged_run(
         holder: holder.to_string(),
         ttl: chrono::Duration::seconds(LEASE_TTL_SECS),
     };
-    let report = run_once(
-        store,
+    let settings = settings_of(setup);
+    let inputs = RunInputs {
         source,
-        &dir,
-        &rules,
-        &settings_of(setup),
-        Some(&lease),
+        directory: &dir,
+        rules: &rules,
+        settings: &settings,
+        lease: Some(&lease),
         events,
         stop,
-    )
-    .await;
+    };
+    let report = run_once(store, &inputs).await;
     let error = report.error.as_ref().map(|e| e.to_string());
     let status = if error.is_some() { "Error" } else { "Success" };
     store.finish_job_log(log_id, Utc::now(), status, &report.counts, error.as_deref())?;

@@ -131,7 +131,8 @@ pub fn message_json(msg: &Message, view: &View) -> Value {
     Value::Object(out)
 }
 
-fn body_as_text(body: &Value) -> Value {
+/// A body's content and whether it is HTML.
+fn body_parts(body: &Value) -> (&str, bool) {
     let content = body
         .get("content")
         .and_then(Value::as_str)
@@ -140,6 +141,11 @@ fn body_as_text(body: &Value) -> Value {
         .get("contentType")
         .and_then(Value::as_str)
         .is_some_and(|t| t.eq_ignore_ascii_case("html"));
+    (content, is_html)
+}
+
+fn body_as_text(body: &Value) -> Value {
+    let (content, is_html) = body_parts(body);
     let text = if is_html {
         html_to_text(content)
     } else {
@@ -149,14 +155,7 @@ fn body_as_text(body: &Value) -> Value {
 }
 
 fn body_as_html(body: &Value) -> Value {
-    let content = body
-        .get("content")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let is_html = body
-        .get("contentType")
-        .and_then(Value::as_str)
-        .is_some_and(|t| t.eq_ignore_ascii_case("html"));
+    let (content, is_html) = body_parts(body);
     if is_html {
         return json!({"contentType": "html", "content": content});
     }
