@@ -593,3 +593,39 @@ fn setup_scripts_print_the_rules_and_refuse_injection() {
             && s.contains("5df07973-7d5d-46ed-9847-1271055cbd51=Scope")
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_client_secret_can_come_from_a_command_and_a_failing_command_says_so_without_its_output()
+ {
+    let sim = TestSim::start(fast(3600)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let app = engine_app(&sim, dir.path());
+    app.set_client_secret("wrong-stored-secret").unwrap();
+    // The command comes before the stored secret.
+    let cmd = format!("printf %s {}", sim.config.client_secret);
+    app.change_setup(&SetupChanges {
+        secret_command: Some(cmd),
+        ..Default::default()
+    })
+    .unwrap();
+    let setup = app.setup().unwrap();
+    let provider = app.token_provider(&setup, &app.store().unwrap()).unwrap();
+    assert!(
+        provider.token().await.is_ok(),
+        "the command's secret was used"
+    );
+    app.change_setup(&SetupChanges {
+        secret_command: Some("echo leaked-output; exit 3".into()),
+        ..Default::default()
+    })
+    .unwrap();
+    let e = app
+        .token_provider(&app.setup().unwrap(), &app.store().unwrap())
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        e.contains("secret command failed") && !e.contains("leaked-output"),
+        "{e}"
+    );
+}

@@ -71,6 +71,11 @@ impl App {
                 )))
             }
             AuthFlow::DeviceCode | AuthFlow::AuthCode => {
+                if setup.account.is_some() && !setup.consent_given {
+                    return Err(AppError::Invalid(
+                        "sign in again: the mailbox, client id, secret or redirect URL changed since the last sign-in (emaillog login)".into(),
+                    ));
+                }
                 let Some(account) = setup
                     .account
                     .clone()
