@@ -6,7 +6,7 @@ use crate::app::App;
 use crate::app::export::ExportFormat;
 use crate::domain::text::one_line;
 use crate::engine::events::channel;
-use crate::engine::{Stop, stop_pair};
+use crate::engine::{EngineEvent, Stop, stop_pair};
 
 use super::output::{event_line, print_json, summary};
 
@@ -50,7 +50,13 @@ pub async fn sync(app: &App, json: bool) -> anyhow::Result<()> {
     let printer = (!json).then(|| {
         tokio::spawn(async move {
             while let Ok(e) = rx.recv().await {
-                println!("{}", event_line(&e));
+                // The summary is printed once at the end instead.
+                if matches!(e, EngineEvent::RunFinished { .. }) {
+                    continue;
+                }
+                if let Some(line) = event_line(&e) {
+                    println!("{line}");
+                }
             }
         })
     });
@@ -64,6 +70,8 @@ pub async fn sync(app: &App, json: bool) -> anyhow::Result<()> {
         let mut v = serde_json::to_value(&report.counts)?;
         v["error"] = serde_json::json!(error);
         print_json(&v)?;
+    } else if error.is_none() {
+        println!("run finished: {}", summary(&report.counts));
     }
     match error {
         Some(e) => anyhow::bail!(
@@ -86,7 +94,9 @@ pub async fn run(app: &App) -> anyhow::Result<()> {
     });
     let printer = tokio::spawn(async move {
         while let Ok(e) = rx.recv().await {
-            println!("{}", event_line(&e));
+            if let Some(line) = event_line(&e) {
+                println!("{line}");
+            }
         }
     });
     let result = app.run_jobs(&events, stop).await;

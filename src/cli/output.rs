@@ -26,10 +26,23 @@ pub fn summary(c: &RunCounts) -> String {
     )
 }
 
-/// One line per event, with email text made safe for the terminal.
-pub fn event_line(e: &EngineEvent) -> String {
-    match e {
-        EngineEvent::RunStarted { at } => format!("{} run started", at.format("%H:%M:%S")),
+/// One line per event worth a person's attention, with email text made safe
+/// for the terminal; routine ones (a run that found nothing, the job going
+/// In process and back) print nothing.
+pub fn event_line(e: &EngineEvent) -> Option<String> {
+    use crate::domain::job::JobStatus;
+    Some(match e {
+        EngineEvent::RunStarted { .. } => return None,
+        EngineEvent::RunFinished {
+            counts,
+            error: None,
+        } if counts.read == 0 => return None,
+        EngineEvent::Job {
+            status: JobStatus::Ready | JobStatus::InProcess,
+            last_error: None,
+            ..
+        } => return None,
+        EngineEvent::Waiting { reason } if reason.starts_with("next run at") => return None,
         EngineEvent::Logged {
             subject,
             direction,
@@ -49,7 +62,11 @@ pub fn event_line(e: &EngineEvent) -> String {
             format!("  failed   {}: {}", short(mailbox_id), one_line(error))
         }
         EngineEvent::RunFinished { counts, error } => match error {
-            None => format!("run finished: {}", summary(counts)),
+            None => format!(
+                "{} run finished: {}",
+                chrono::Local::now().format("%H:%M:%S"),
+                summary(counts)
+            ),
             Some(e) => format!("run failed: {} — {}", one_line(e), summary(counts)),
         },
         EngineEvent::Job {
@@ -70,7 +87,7 @@ pub fn event_line(e: &EngineEvent) -> String {
             ),
         },
         EngineEvent::Waiting { reason } => format!("waiting: {}", one_line(reason)),
-    }
+    })
 }
 
 fn short(id: &str) -> String {

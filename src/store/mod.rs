@@ -26,7 +26,9 @@ pub use skipped::{NewSkipped, SkippedRow};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("database {path}: {source}")]
+    #[error(
+        "cannot open the database {path}: {source} (is it an emaillog database, and may you write to it?)"
+    )]
     Open {
         path: PathBuf,
         source: rusqlite::Error,
