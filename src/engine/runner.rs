@@ -82,7 +82,11 @@ pub async fn logged_run(
         events,
         stop,
     };
-    let report = run_once(store, &inputs).await;
+    let db = store.path().to_path_buf();
+    let report = tokio::select! {
+        report = run_once(store, &inputs) => report,
+        lost = heartbeat(&db, &lease) => RunReport { counts: Default::default(), error: Some(RunError::LeaseLost(lost)) },
+    };
     let error = report.error.as_ref().map(|e| e.to_string());
     let status = if error.is_some() { "Error" } else { "Success" };
     store.finish_job_log(log_id, Utc::now(), status, &report.counts, error.as_deref())?;
@@ -91,6 +95,23 @@ pub async fn logged_run(
         error,
     });
     Ok(report)
+}
+
+/// Renews the lease every third of its lifetime on a connection of its own,
+/// so a long page (slow moves, throttling) never lets it lapse; returns only
+/// if another engine took the lease, which ends the run at once (as a crash
+/// would, and a crash is safe).
+async fn heartbeat(db: &std::path::Path, lease: &LeaseGuard) -> String {
+    let every = (lease.ttl / 3).to_std().unwrap_or(Duration::from_secs(10));
+    loop {
+        tokio::time::sleep(every).await;
+        let Ok(mut s) = Store::open(db) else { continue };
+        if let Ok(LeaseOutcome::HeldBy { holder, .. }) =
+            s.acquire_lease(&lease.mailbox, &lease.holder, lease.ttl, Utc::now())
+        {
+            return holder;
+        }
+    }
 }
 
 /// Runs the job until `stop` fires, finishing the message in hand first.
