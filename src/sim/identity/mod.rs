@@ -1,0 +1,180 @@
+//! The identity platform's v2.0 endpoints under `/{tenant}/oauth2/v2.0/`:
+//! `token` (client credentials, device code, authorization code with PKCE,
+//! rotating refresh tokens; in [`token`]), `devicecode` and the
+//! `/devicelogin` page a person uses to approve a device code ([`device`]),
+//! and `authorize` ([`authorize`]). Here: routing and the client checks
+//! every endpoint shares.
+
+mod authorize;
+mod device;
+mod token;
+
+use axum::http::Method;
+use base64::Engine;
+use chrono::Duration;
+use serde_json::json;
+
+use super::http::{SimRequest, SimResponse, graph_error, oauth_error};
+use super::state::Sim;
+
+pub use device::decide_device;
+
+const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
+
+pub fn serve(sim: &Sim, req: &SimRequest) -> SimResponse {
+    let segs: Vec<&str> = req.segments.iter().map(String::as_str).collect();
+    match segs.as_slice() {
+        ["devicelogin"] => device::device_login_page(sim, req),
+        [tenant, "v2.0", ".well-known", "openid-configuration"] => discovery(req, tenant),
+        [tenant, "oauth2", "v2.0", endpoint] => {
+            if !valid_tenant(tenant) {
+                return oauth_error(
+                    400,
+                    "invalid_request",
+                    90002,
+                    &format!(
+                        "Tenant '{tenant}' not found. Use a tenant id, a verified domain, 'organizations' or 'common'."
+                    ),
+                );
+            }
+            match (*endpoint, &req.method) {
+                ("token", &Method::POST) => token::token(sim, req, tenant),
+                ("devicecode", &Method::POST) => device::device_code(sim, req),
+                ("authorize", &Method::GET) | ("authorize", &Method::POST) => {
+                    authorize::authorize(sim, req)
+                }
+                ("token" | "devicecode", _) => oauth_error(
+                    405,
+                    "invalid_request",
+                    900561,
+                    "The endpoint only accepts POST requests.",
+                ),
+                _ => graph_error(
+                    404,
+                    "NotFound",
+                    &format!("No identity endpoint '{endpoint}'."),
+                ),
+            }
+        }
+        _ => graph_error(
+            400,
+            "BadRequest",
+            &format!("Resource not found for the path '{}'.", req.path),
+        ),
+    }
+}
+
+fn valid_tenant(t: &str) -> bool {
+    !t.is_empty()
+        && t.len() <= 256
+        && t.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-._".contains(c))
+}
+
+fn discovery(req: &SimRequest, tenant: &str) -> SimResponse {
+    let base = format!("{}/{tenant}", req.origin);
+    SimResponse::json(
+        200,
+        json!({
+            "issuer": format!("https://login.microsoftonline.com/{tenant}/v2.0"),
+            "authorization_endpoint": format!("{base}/oauth2/v2.0/authorize"),
+            "token_endpoint": format!("{base}/oauth2/v2.0/token"),
+            "device_authorization_endpoint": format!("{base}/oauth2/v2.0/devicecode"),
+            "response_types_supported": ["code"],
+            "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials", DEVICE_GRANT],
+            "code_challenge_methods_supported": ["S256", "plain"],
+            "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
+        }),
+    )
+}
+
+/// Client id and secret from the form or from HTTP Basic authentication.
+pub(super) fn client_credentials(
+    req: &SimRequest,
+    form: &[(String, String)],
+) -> (Option<String>, Option<String>) {
+    let field = |n: &str| form.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone());
+    if let Some(basic) = req
+        .header("authorization")
+        .and_then(|h| h.strip_prefix("Basic "))
+        && let Ok(raw) = base64::engine::general_purpose::STANDARD.decode(basic.trim())
+        && let Ok(text) = String::from_utf8(raw)
+        && let Some((id, secret)) = text.split_once(':')
+    {
+        let dec = |s: &str| {
+            url::form_urlencoded::parse(format!("x={s}").as_bytes())
+                .next()
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_default()
+        };
+        return (Some(dec(id)), Some(dec(secret)));
+    }
+    (field("client_id"), field("client_secret"))
+}
+
+/// Checks the client; a public-client flow may omit the secret, a given one must match.
+pub(super) fn check_client(
+    sim: &Sim,
+    id: Option<&str>,
+    secret: Option<&str>,
+    secret_required: bool,
+) -> Result<String, SimResponse> {
+    let Some(id) = id.filter(|i| !i.is_empty()) else {
+        return Err(oauth_error(
+            400,
+            "invalid_request",
+            900144,
+            "The request body must contain the following parameter: 'client_id'.",
+        ));
+    };
+    if id != sim.config.client_id {
+        return Err(oauth_error(
+            400,
+            "unauthorized_client",
+            700016,
+            &format!("Application with identifier '{id}' was not found in the directory."),
+        ));
+    }
+    match secret {
+        Some(s) if s != sim.config.client_secret => Err(oauth_error(
+            401,
+            "invalid_client",
+            7000215,
+            "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.",
+        )),
+        None if secret_required => Err(oauth_error(
+            401,
+            "invalid_client",
+            7000218,
+            "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+        )),
+        _ => Ok(id.to_string()),
+    }
+}
+
+pub(super) fn form_field<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    form.iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+pub(super) fn missing(name: &str) -> SimResponse {
+    oauth_error(
+        400,
+        "invalid_request",
+        900144,
+        &format!("The request body must contain the following parameter: '{name}'."),
+    )
+}
+
+pub(super) fn ttl(sim: &Sim) -> Duration {
+    Duration::from_std(sim.config.token_ttl).unwrap_or(Duration::hours(1))
+}
+
+/// Escapes text for the simulator's small HTML pages.
+pub(super) fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
