@@ -100,8 +100,9 @@ impl GraphClient {
                 .http
                 .request(method.clone(), url)
                 .bearer_auth(token.secret.expose());
-            for p in prefer {
-                req = req.header("Prefer", *p);
+            // One header with every preference, as Graph's documentation combines them.
+            if !prefer.is_empty() {
+                req = req.header("Prefer", prefer.join(", "));
             }
             if let Some(b) = body {
                 req = req.json(b);
