@@ -5,7 +5,7 @@ use chrono::Utc;
 
 use crate::domain::job::JobEntry;
 use crate::engine::events::Events;
-use crate::engine::runner::{LEASE_TTL_SECS, lease_key, logged_run, run_jobs};
+use crate::engine::runner::{lease_key, lease_ttl, logged_run, run_jobs};
 use crate::engine::{RunReport, Stop};
 use crate::store::{JobLogEntry, LeaseOutcome, holder_id};
 
@@ -51,12 +51,8 @@ impl App {
         if let LeaseOutcome::HeldBy {
             holder: other,
             until,
-        } = store.acquire_lease(
-            &key,
-            &holder,
-            chrono::Duration::seconds(LEASE_TTL_SECS),
-            Utc::now(),
-        )? {
+        } = store.acquire_lease(&key, &holder, lease_ttl(), Utc::now())?
+        {
             return Err(AppError::Invalid(format!(
                 "another engine ({other}) is processing {key} until {}; try again later",
                 until.format("%H:%M:%S")

@@ -17,8 +17,20 @@ use super::events::{EngineEvent, Events};
 use super::run::{LeaseGuard, RunError, RunInputs, RunReport, RunSettings, run_once};
 use super::stop::Stop;
 
-/// How long a lease lasts without a heartbeat.
+/// How long a lease lasts without a heartbeat, unless `EMAILLOG_LEASE_SECS`
+/// says otherwise (shorter means faster failover to another engine after a
+/// machine dies, at the cost of more heartbeats).
 pub const LEASE_TTL_SECS: i64 = 30;
+
+/// The lease lifetime in force: `EMAILLOG_LEASE_SECS` (3–3600) or 30 s.
+pub fn lease_ttl() -> chrono::Duration {
+    let secs = std::env::var("EMAILLOG_LEASE_SECS")
+        .ok()
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .filter(|s| (3..=3600).contains(s))
+        .unwrap_or(LEASE_TTL_SECS);
+    chrono::Duration::seconds(secs)
+}
 
 /// Builds the mail source for a setup; the app layer knows how.
 pub trait SourceFactory: Send + Sync {
@@ -70,7 +82,7 @@ pub async fn logged_run(
     let lease = LeaseGuard {
         mailbox: lease_key(setup),
         holder: holder.to_string(),
-        ttl: chrono::Duration::seconds(LEASE_TTL_SECS),
+        ttl: lease_ttl(),
     };
     let settings = settings_of(setup);
     let inputs = RunInputs {
@@ -136,12 +148,7 @@ pub async fn run_jobs(
     while !stop.is_stopped() {
         let setup = store.setup()?;
         let key = lease_key(&setup);
-        match store.acquire_lease(
-            &key,
-            holder,
-            chrono::Duration::seconds(LEASE_TTL_SECS),
-            Utc::now(),
-        )? {
+        match store.acquire_lease(&key, holder, lease_ttl(), Utc::now())? {
             LeaseOutcome::Acquired => {
                 if let Some(old) = held.replace(key.clone())
                     && old != key
