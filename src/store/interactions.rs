@@ -242,14 +242,6 @@ impl Store {
         )?)
     }
 
-    pub fn clear_failure(&self, mailbox_id: &str) -> Result<()> {
-        self.conn.execute(
-            "DELETE FROM message_failures WHERE mailbox_id = ?1",
-            params![mailbox_id],
-        )?;
-        Ok(())
-    }
-
     /// Entries newest first, `limit` of them after `offset`. One fixed query:
     /// a filter left as `None` matches everything.
     pub fn entries(

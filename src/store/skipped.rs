@@ -42,14 +42,6 @@ pub(super) fn insert_skipped(tx: &Transaction<'_>, s: &NewSkipped) -> rusqlite::
 }
 
 impl Store {
-    pub fn set_skipped_disposition(&self, mailbox_id: &str, disposition: &str) -> Result<()> {
-        self.conn.execute(
-            "UPDATE skipped_messages SET disposition = ?2 WHERE mailbox_id = ?1",
-            params![mailbox_id, disposition],
-        )?;
-        Ok(())
-    }
-
     /// The disposition of a recorded skip, if this message was skipped.
     pub fn skipped_disposition(&self, mailbox_id: &str) -> Result<Option<String>> {
         Ok(self

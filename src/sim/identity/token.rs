@@ -17,13 +17,19 @@ pub(super) fn token(sim: &Sim, req: &SimRequest, tenant: &str) -> SimResponse {
     let Some(grant) = form_field(&form, "grant_type") else {
         return missing("grant_type");
     };
+    // The client is checked once for every grant; only app-only needs the secret.
+    let client = match check_client(
+        sim,
+        id.as_deref(),
+        secret.as_deref(),
+        grant == "client_credentials",
+    ) {
+        Ok(c) => c,
+        Err(e) => return e,
+    };
     let mut state = sim.state();
     match grant {
         "client_credentials" => {
-            let client = match check_client(sim, id.as_deref(), secret.as_deref(), true) {
-                Ok(c) => c,
-                Err(e) => return e,
-            };
             if matches!(tenant, "common" | "organizations" | "consumers") {
                 return oauth_error(
                     400,
@@ -52,27 +58,9 @@ pub(super) fn token(sim: &Sim, req: &SimRequest, tenant: &str) -> SimResponse {
             };
             SimResponse::json(200, state.tokens.issue(t, tenant, ttl(sim), false))
         }
-        DEVICE_GRANT => device_token(
-            sim,
-            &mut state,
-            &form,
-            id.as_deref(),
-            secret.as_deref(),
-            tenant,
-        ),
-        "authorization_code" => code_token(
-            sim,
-            &mut state,
-            &form,
-            id.as_deref(),
-            secret.as_deref(),
-            tenant,
-        ),
+        DEVICE_GRANT => device_token(sim, &mut state, &form, client, tenant),
+        "authorization_code" => code_token(sim, &mut state, &form, client, tenant),
         "refresh_token" => {
-            let client = match check_client(sim, id.as_deref(), secret.as_deref(), false) {
-                Ok(c) => c,
-                Err(e) => return e,
-            };
             let Some(rt) = form_field(&form, "refresh_token") else {
                 return missing("refresh_token");
             };
@@ -140,14 +128,9 @@ fn device_token(
     sim: &Sim,
     state: &mut SimState,
     form: &[(String, String)],
-    id: Option<&str>,
-    secret: Option<&str>,
+    client: String,
     tenant: &str,
 ) -> SimResponse {
-    let client = match check_client(sim, id, secret, false) {
-        Ok(c) => c,
-        Err(e) => return e,
-    };
     let Some(code) = form_field(form, "device_code") else {
         return missing("device_code");
     };
@@ -226,14 +209,9 @@ fn code_token(
     sim: &Sim,
     state: &mut SimState,
     form: &[(String, String)],
-    id: Option<&str>,
-    secret: Option<&str>,
+    client: String,
     tenant: &str,
 ) -> SimResponse {
-    let client = match check_client(sim, id, secret, false) {
-        Ok(c) => c,
-        Err(e) => return e,
-    };
     let Some(code) = form_field(form, "code") else {
         return missing("code");
     };
