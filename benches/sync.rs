@@ -25,7 +25,7 @@ use emaillog::domain::{Contact, MailMessage, Recipient, Rules, Salesperson};
 use emaillog::engine::events::channel;
 use emaillog::engine::run::{RunInputs, RunSettings, run_once};
 use emaillog::engine::{Stop, stop_pair};
-use emaillog::mail::{InboxPage, MailError, MailSource, Moved};
+use emaillog::mail::{BadMessage, Folder, InboxPage, MailError, MailSource, Moved};
 use emaillog::sim::{SimConfig, SimServer};
 use futures::future::BoxFuture;
 use serde_json::{Value, json};
@@ -184,23 +184,55 @@ struct MemorySource {
     ids: Mutex<std::collections::HashMap<String, usize>>,
 }
 
-impl MailSource for MemorySource {
-    fn list_inbox(&self, offset: usize, top: usize) -> BoxFuture<'_, Result<InboxPage, MailError>> {
-        let inbox = self.inbox.lock().unwrap();
-        let messages: Vec<_> = inbox
-            .values()
-            .skip(offset)
-            .take(top)
-            .cloned()
-            .map(Ok)
-            .collect();
-        let has_more = inbox.len() > offset + messages.len();
-        Box::pin(async move { Ok(InboxPage { messages, has_more }) })
-    }
-    fn move_to_archive<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Moved, MailError>> {
+impl MemorySource {
+    fn take(&self, id: &str) {
         if let Some(seq) = self.ids.lock().unwrap().remove(id) {
             self.inbox.lock().unwrap().remove(&seq);
         }
+    }
+}
+
+/// Reads by keyset on the message's number: the cursor is the last one read.
+impl MailSource for MemorySource {
+    fn read_inbox<'a>(
+        &'a self,
+        cursor: Option<&'a str>,
+        top: usize,
+    ) -> BoxFuture<'a, Result<InboxPage, MailError>> {
+        let after: Option<usize> = cursor.and_then(|c| c.parse().ok());
+        let inbox = self.inbox.lock().unwrap();
+        let from = after.map_or(0, |a| a + 1);
+        let page: Vec<(usize, MailMessage)> = inbox
+            .range(from..)
+            .take(top)
+            .map(|(k, m)| (*k, m.clone()))
+            .collect();
+        let last = page.last().map(|(k, _)| *k).or(after);
+        let more = last.is_some_and(|l| inbox.range(l + 1..).next().is_some());
+        let messages = page.into_iter().map(|(_, m)| Ok(m)).collect();
+        let cursor = last.map(|l| l.to_string()).unwrap_or_default();
+        Box::pin(async move {
+            Ok(InboxPage {
+                messages,
+                cursor,
+                more,
+            })
+        })
+    }
+    fn fetch<'a>(
+        &'a self,
+        id: &'a str,
+    ) -> BoxFuture<'a, Result<Result<MailMessage, BadMessage>, MailError>> {
+        let found = self
+            .ids
+            .lock()
+            .unwrap()
+            .get(id)
+            .and_then(|seq| self.inbox.lock().unwrap().get(seq).cloned());
+        Box::pin(async move { found.map(Ok).ok_or_else(|| MailError::Gone(id.to_string())) })
+    }
+    fn move_to<'a>(&'a self, id: &'a str, _: Folder) -> BoxFuture<'a, Result<Moved, MailError>> {
+        self.take(id);
         Box::pin(async move {
             Ok(Moved {
                 new_id: id.to_string(),
@@ -208,11 +240,16 @@ impl MailSource for MemorySource {
             })
         })
     }
-    fn move_to_skipped<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Moved, MailError>> {
-        self.move_to_archive(id)
-    }
     fn delete<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<(), MailError>> {
-        Box::pin(async move { self.move_to_archive(id).await.map(|_| ()) })
+        self.take(id);
+        Box::pin(async move { Ok(()) })
+    }
+    fn locate<'a>(&'a self, _: &'a str) -> BoxFuture<'a, Result<(), MailError>> {
+        Box::pin(async move { Ok(()) })
+    }
+    fn inbox_count(&self) -> BoxFuture<'_, Result<Option<u64>, MailError>> {
+        let n = self.inbox.lock().unwrap().len() as u64;
+        Box::pin(async move { Ok(Some(n)) })
     }
     fn account(&self) -> String {
         "bench".into()
@@ -274,12 +311,15 @@ async fn engine(batch: usize) {
     let (events, _rx) = channel();
     let t = Instant::now();
     let (rules, stop) = (Rules::default(), Stop::never());
+    let log_id = store.start_job_log(chrono::Utc::now(), "bench", "bench").unwrap();
     let inputs = RunInputs {
         source: &source,
         directory: &dir_people,
         rules: &rules,
         settings: &settings,
         lease: None,
+        mailbox_key: "bench",
+        log_id,
         events: &events,
         stop: &stop,
     };

@@ -190,9 +190,11 @@ async fn device_code_refresh_rotation_and_client_credentials_against_oidc_provid
         "tenant",
         "emaillog-app",
         Secret::new("interop-client-secret-0123456789"),
-    );
+    )
+    .unwrap();
     assert!(!app_only.token().await.unwrap().secret.expose().is_empty());
-    let wrong = ClientCredentials::new(&base, "tenant", "emaillog-app", Secret::new("wrong"));
+    let wrong =
+        ClientCredentials::new(&base, "tenant", "emaillog-app", Secret::new("wrong")).unwrap();
     let e = wrong.token().await.unwrap_err().to_string();
     assert!(e.contains("invalid_client"), "{e}");
 }

@@ -10,7 +10,7 @@ use crate::auth::delegated::{DelegatedTokens, TokenVault};
 use crate::auth::oauth::{ClientApp, Endpoints};
 use crate::auth::{AccessToken, AuthError, ClientCredentials, Secret, TokenProvider};
 use crate::domain::setup::{AuthFlow, Setup, check_endpoint};
-use crate::engine::runner::SourceFactory;
+use crate::engine::runner::{SourceError, SourceFactory};
 use crate::mail::MailSource;
 use crate::mail::graph::{GraphSource, Limits};
 use crate::store::Store;
@@ -63,17 +63,15 @@ impl App {
                 let secret = self.client_secret(store)?.ok_or_else(|| {
                     AppError::Invalid("no client secret is set: emaillog setup secret --stdin (or EMAILLOG_CLIENT_SECRET)".into())
                 })?;
-                Ok(Arc::new(ClientCredentials::new(
-                    &setup.authority,
-                    &setup.tenant,
-                    &client_id,
-                    secret,
-                )))
+                Ok(Arc::new(
+                    ClientCredentials::new(&setup.authority, &setup.tenant, &client_id, secret)
+                        .map_err(|e| AppError::Invalid(e.to_string()))?,
+                ))
             }
             AuthFlow::DeviceCode | AuthFlow::AuthCode => {
                 if setup.account.is_some() && !setup.consent_given {
                     return Err(AppError::Invalid(
-                        "sign in again: the mailbox, client id, secret or redirect URL changed since the last sign-in (emaillog login)".into(),
+                        "sign in again: the mailbox, tenant, client id, secret, redirect URL, authority or Graph URL changed since the last sign-in (emaillog login)".into(),
                     ));
                 }
                 let Some(account) = setup
@@ -149,8 +147,13 @@ impl App {
             window: Duration::from_secs(setup.rate_window_secs as u64),
             concurrency: 4,
         };
-        GraphSource::new(&setup.graph_url, &setup.mailbox, tokens, limits)
-            .map_err(|e| AppError::Invalid(e.to_string()))
+        GraphSource::new(&setup.graph_url, &setup.mailbox, tokens, limits).map_err(|e| {
+            if e.is_retryable() {
+                AppError::Unavailable(e.to_string())
+            } else {
+                AppError::Invalid(e.to_string())
+            }
+        })
     }
 }
 
@@ -159,44 +162,114 @@ impl SourceFactory for App {
         &self,
         setup: &Setup,
         store: &Store,
-    ) -> std::result::Result<Arc<dyn MailSource>, String> {
+    ) -> std::result::Result<Arc<dyn MailSource>, SourceError> {
         self.graph_source(setup, store)
             .map(|s| Arc::new(s) as Arc<dyn MailSource>)
-            .map_err(|e| e.to_string())
+            .map_err(|e| SourceError {
+                message: e.to_string(),
+                retryable: e.is_retryable(),
+            })
     }
 }
 
+/// How long the secret command may take.
+pub const SECRET_COMMAND_TIMEOUT: Duration = Duration::from_secs(15);
+
 /// Runs the configured secret command; its output is the secret and is never
-/// shown, not even in an error.
+/// shown, not even in an error. On a multi-threaded runtime the wait moves
+/// off the async workers; a command that outlasts the timeout is killed.
+/// Its failures may pass (a vault that hiccups), so they can be retried.
 fn run_secret_command(command: &str) -> Result<Secret> {
-    let out = std::process::Command::new("sh")
+    let run = || secret_command_output(command, SECRET_COMMAND_TIMEOUT);
+    let on_workers = tokio::runtime::Handle::try_current()
+        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+    if on_workers {
+        tokio::task::block_in_place(run)
+    } else {
+        run()
+    }
+}
+
+fn secret_command_output(command: &str, timeout: Duration) -> Result<Secret> {
+    use std::io::Read;
+    let fix = "check `emaillog setup set --secret-command`";
+    let mut child = std::process::Command::new("sh")
         .arg("-c")
         .arg(command)
         .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
-        .output()
-        .map_err(|e| {
-            AppError::Invalid(format!(
-                "cannot run the secret command: {e}; check `emaillog setup set --secret-command`"
-            ))
-        })?;
-    if !out.status.success() {
-        return Err(AppError::Invalid(format!(
-            "the secret command failed ({}); check `emaillog setup set --secret-command`",
-            out.status
+        .spawn()
+        .map_err(|e| AppError::Invalid(format!("cannot run the secret command: {e}; {fix}")))?;
+    let mut stdout = child.stdout.take();
+    let reader = std::thread::spawn(move || {
+        let mut out = Vec::new();
+        if let Some(s) = stdout.as_mut() {
+            let _ = s.take(64 * 1024).read_to_end(&mut out);
+        }
+        out
+    });
+    let started = Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if started.elapsed() >= timeout => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(AppError::Unavailable(format!(
+                    "the secret command did not finish within {} s and was stopped; {fix}",
+                    timeout.as_secs()
+                )));
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
+            Err(e) => {
+                return Err(AppError::Unavailable(format!(
+                    "waiting for the secret command failed: {e}"
+                )));
+            }
+        }
+    };
+    let out = reader.join().unwrap_or_default();
+    if !status.success() {
+        return Err(AppError::Unavailable(format!(
+            "the secret command failed ({status}); {fix}"
         )));
     }
-    let secret = String::from_utf8(out.stdout).map_err(|_| {
+    let secret = String::from_utf8(out).map_err(|_| {
         AppError::Invalid("the secret command printed something that is not text".into())
     })?;
     let secret = secret.trim();
     if secret.is_empty() {
-        return Err(AppError::Invalid(
-            "the secret command printed nothing; check `emaillog setup set --secret-command`"
-                .into(),
-        ));
+        return Err(AppError::Unavailable(format!(
+            "the secret command printed nothing; {fix}"
+        )));
     }
     Ok(Secret::new(secret))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_secret_command_that_hangs_is_stopped_and_can_be_retried() {
+        let e = secret_command_output("sleep 30", Duration::from_millis(300))
+            .err()
+            .unwrap();
+        assert!(e.is_retryable(), "{e}");
+        assert!(e.to_string().contains("did not finish"), "{e}");
+    }
+
+    #[test]
+    fn a_failing_secret_command_never_shows_its_output() {
+        let e = secret_command_output("echo hunter2; exit 3", Duration::from_secs(5))
+            .err()
+            .unwrap();
+        assert!(!e.to_string().contains("hunter2"), "{e}");
+        assert!(e.is_retryable());
+        let ok = secret_command_output("printf ' s3cret \\n'", Duration::from_secs(5)).unwrap();
+        assert_eq!(ok.expose(), "s3cret");
+    }
 }
 
 /// Keeps rotated tokens sealed in the database.

@@ -5,9 +5,10 @@ use chrono::Utc;
 
 use crate::domain::job::JobEntry;
 use crate::engine::events::Events;
-use crate::engine::runner::{lease_key, lease_ttl, logged_run, run_jobs};
+use crate::engine::run::RunError;
+use crate::engine::runner::{logged_run, run_jobs, take_lease};
 use crate::engine::{RunReport, Stop};
-use crate::store::{JobLogEntry, LeaseOutcome, holder_id};
+use crate::store::{JobLogEntry, StuckMessage, holder_id};
 
 use super::{App, AppError, Result};
 
@@ -16,16 +17,35 @@ impl App {
         Ok(self.store()?.job_entry()?)
     }
 
+    /// Changes the job entry in one transaction (a run finishing in another
+    /// process cannot overwrite it).
     fn with_job(&self, f: impl FnOnce(&mut JobEntry)) -> Result<JobEntry> {
-        let store = self.store()?;
-        let mut job = store.job_entry()?.ok_or_else(|| {
-            AppError::Invalid(
-                "there is no job entry: the setup is not enabled (emaillog enable)".into(),
-            )
-        })?;
-        f(&mut job);
-        store.save_job_entry(&job)?;
-        Ok(job)
+        self.store()?
+            .update_job(|j| {
+                f(j);
+                j.clone()
+            })?
+            .ok_or_else(|| {
+                AppError::Invalid(
+                    "there is no job entry: the setup is not enabled (emaillog enable)".into(),
+                )
+            })
+    }
+
+    /// Messages that could be moved nowhere and need a person.
+    pub fn stuck_messages(&self) -> Result<Vec<StuckMessage>> {
+        Ok(self.store()?.stuck_messages()?)
+    }
+
+    /// Lets the next run try stuck messages again (`None`: all of them).
+    pub fn retry_stuck(&self, mailbox_id: Option<&str>) -> Result<usize> {
+        let n = self.store()?.retry_stuck(mailbox_id)?;
+        if n == 0 && let Some(id) = mailbox_id {
+            return Err(AppError::Invalid(format!(
+                "no stuck message has the id {id}; `emaillog job status` lists them"
+            )));
+        }
+        Ok(n)
     }
 
     /// Back to Ready, attempts reset, due now.
@@ -47,26 +67,21 @@ impl App {
         let setup = store.setup()?;
         let source = self.graph_source(&setup, &store)?;
         let holder = holder_id();
-        let key = lease_key(&setup);
-        if let LeaseOutcome::HeldBy {
-            holder: other,
-            until,
-        } = store.acquire_lease(&key, &holder, lease_ttl(), Utc::now())?
-        {
-            return Err(AppError::Invalid(format!(
-                "another engine ({other}) is processing {key} until {}; try again later",
-                until.format("%H:%M:%S")
-            )));
-        }
-        let report = logged_run(&mut store, &source, &setup, &holder, events, stop).await;
-        store.release_lease(&key, &holder)?;
+        let lease = match take_lease(&mut store, &setup, &holder) {
+            Ok(l) => l,
+            Err(RunError::Store(e)) => return Err(e.into()),
+            Err(e) => return Err(AppError::Invalid(format!("{e}; try again later"))),
+        };
+        let report = logged_run(&mut store, &source, &setup, &lease, events, stop).await;
+        drop(lease);
+        store.release_lease(&crate::engine::runner::lease_key(&setup), &holder)?;
         Ok(report?)
     }
 
     /// The job runner until `stop` fires.
     pub async fn run_jobs(&self, events: &Events, stop: Stop) -> Result<()> {
         let mut store = self.store()?;
-        run_jobs(&mut store, self, &holder_id(), events, stop).await?;
+        run_jobs(&mut store, self, &holder_id(), events, stop).await;
         Ok(())
     }
 }

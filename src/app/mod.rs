@@ -27,6 +27,20 @@ pub enum AppError {
     Invalid(String),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    /// Something that may work when tried again later (a vault command that
+    /// timed out, a busy database).
+    #[error("{0}")]
+    Unavailable(String),
+}
+
+impl AppError {
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            AppError::Store(e) => e.is_retryable(),
+            AppError::Unavailable(_) => true,
+            _ => false,
+        }
+    }
 }
 
 pub type Result<T> = std::result::Result<T, AppError>;

@@ -44,6 +44,7 @@ pub fn apply_changes(s: &mut Setup, c: &SetupChanges) -> std::result::Result<boo
     }
     if let Some(t) = &c.tenant {
         check_tenant(t)?;
+        clears_consent |= *t != s.tenant;
         s.tenant = t.clone();
     }
     if let Some(id) = &c.client_id {
@@ -61,13 +62,19 @@ pub fn apply_changes(s: &mut Setup, c: &SetupChanges) -> std::result::Result<boo
         clears_consent |= *r != s.redirect_url;
         s.redirect_url = r.clone();
     }
+    // A token is only ever sent where it was issued: a new endpoint needs a
+    // new sign-in.
     if let Some(g) = &c.graph_url {
         check_endpoint("Graph URL", g)?;
-        s.graph_url = g.trim_end_matches('/').to_string();
+        let g = g.trim_end_matches('/').to_string();
+        clears_consent |= g != s.graph_url;
+        s.graph_url = g;
     }
     if let Some(a) = &c.authority {
         check_endpoint("authority", a)?;
-        s.authority = a.trim_end_matches('/').to_string();
+        let a = a.trim_end_matches('/').to_string();
+        clears_consent |= a != s.authority;
+        s.authority = a;
     }
     if let Some(f) = c.auth_flow {
         s.auth_flow = f;
@@ -124,11 +131,23 @@ impl App {
     }
 
     /// Applies and saves changes; the job entry follows the new interval and attempts.
+    /// A change that clears consent also deletes the stored tokens and the
+    /// read cursor (both belong to the old mailbox or endpoint); leaving
+    /// `--unmatched leave` puts the messages left so far back in line for
+    /// the new setting.
     pub fn change_setup(&self, changes: &SetupChanges) -> Result<Setup> {
         let store = self.store()?;
         let mut s = store.setup()?;
-        apply_changes(&mut s, changes).map_err(AppError::Invalid)?;
+        let before = s.clone();
+        let clears_consent = apply_changes(&mut s, changes).map_err(AppError::Invalid)?;
         store.save_setup(&s)?;
+        if clears_consent {
+            store.forget_tokens()?;
+            store.clear_read_cursors()?;
+        }
+        if before.unmatched == Unmatched::Leave && s.unmatched != Unmatched::Leave {
+            store.requeue_left()?;
+        }
         if let Some(mut job) = store.job_entry()? {
             job.interval_secs = s.job_interval_secs as i64;
             job.max_attempts = s.max_attempts;
@@ -149,6 +168,7 @@ impl App {
         let mut s = store.setup()?;
         s.consent_given = false;
         store.save_setup(&s)?;
+        store.forget_tokens()?;
         Ok(())
     }
 
@@ -222,6 +242,43 @@ mod tests {
         );
         assert!(!s.consent_given);
         assert_eq!(s.mailbox, "b@x.example");
+    }
+
+    #[test]
+    fn changing_the_tenant_the_authority_or_the_graph_url_clears_consent() {
+        for c in [
+            SetupChanges {
+                tenant: Some("fabrikam.example".into()),
+                ..Default::default()
+            },
+            SetupChanges {
+                authority: Some("https://login.example.org".into()),
+                ..Default::default()
+            },
+            SetupChanges {
+                graph_url: Some("https://graph.example.org/v1.0".into()),
+                ..Default::default()
+            },
+        ] {
+            let mut s = Setup {
+                consent_given: true,
+                tenant: "contoso.example".into(),
+                ..Setup::default()
+            };
+            assert!(apply_changes(&mut s, &c).unwrap(), "{c:?}");
+            assert!(!s.consent_given, "{c:?}");
+        }
+        let mut s = Setup {
+            consent_given: true,
+            tenant: "contoso.example".into(),
+            ..Setup::default()
+        };
+        let same = SetupChanges {
+            tenant: Some("contoso.example".into()),
+            graph_url: Some(format!("{}/", s.graph_url)),
+            ..Default::default()
+        };
+        assert!(!apply_changes(&mut s, &same).unwrap(), "an unchanged value keeps consent");
     }
 
     #[test]

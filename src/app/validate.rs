@@ -42,7 +42,9 @@ fn mail_fix(e: &MailError) -> String {
         MailError::NotFound(_) => "check the shared mailbox address: emaillog setup set --mailbox ADDRESS".into(),
         MailError::Auth(_) => "sign in again: emaillog login".into(),
         MailError::Permanent(_) => "grant the app Mail.ReadWrite (app-only) or the account FullAccess and Mail.ReadWrite.Shared (delegated); see `emaillog setup script exchange` and `setup script app`".into(),
-        MailError::Transient(_) => "the service could not be reached; check the network and the Graph URL, then validate again".into(),
+        MailError::Transient(_) | MailError::CursorExpired(_) => "the service could not be reached; check the network and the Graph URL, then validate again".into(),
+        MailError::Gone(_) | MailError::Conflict(_) => "validate again".into(),
+        MailError::FolderMissing { folder, .. } => format!("create the {} folder of the shared mailbox", folder.name()),
     }
 }
 
@@ -134,10 +136,14 @@ impl App {
                     "fix the setup fields above",
                 )),
                 Ok(source) => {
-                    checks.push(match source.list_inbox(0, 1).await {
-                        Ok(_) => pass(
+                    checks.push(match source.inbox_count().await {
+                        Ok(n) => pass(
                             "mailbox reachable",
-                            format!("read the Inbox of {}", setup.mailbox),
+                            format!(
+                                "read the Inbox of {} ({} messages)",
+                                setup.mailbox,
+                                n.map_or("?".into(), |n| n.to_string())
+                            ),
                         ),
                         Err(e) => fail("mailbox reachable", e.to_string(), mail_fix(&e)),
                     });

@@ -14,7 +14,7 @@ use tokio::net::TcpListener;
 
 use super::AuthError;
 use super::oauth::{ClientApp, SignedIn, signed_in, token_error};
-use crate::engine::Stop;
+use crate::stop::Stop;
 
 /// How long to wait for the browser to come back.
 const WAIT: Duration = Duration::from_secs(600);
@@ -95,7 +95,7 @@ pub async fn sign_in(
     let t = client
         .exchange_code(AuthorizationCode::new(code))
         .set_pkce_verifier(verifier)
-        .request_async(&super::client_credentials::http_client())
+        .request_async(&super::client_credentials::http_client()?)
         .await
         .map_err(token_error)?;
     Ok(signed_in(&t, started, None))

@@ -27,23 +27,25 @@ pub fn token_url(authority: &str, tenant: &str) -> String {
 }
 
 /// The HTTP client for the identity platform: no redirects (as OAuth2 requires), rustls.
-pub fn http_client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(30))
-        .build()
-        .unwrap_or_default()
+pub fn http_client() -> Result<reqwest::Client, AuthError> {
+    crate::net::http_client(Duration::from_secs(30))
+        .map_err(|e| AuthError::Permanent(format!("cannot set up HTTPS: {e}")))
 }
 
 impl ClientCredentials {
-    pub fn new(authority: &str, tenant: &str, client_id: &str, secret: Secret) -> Self {
-        Self {
+    pub fn new(
+        authority: &str,
+        tenant: &str,
+        client_id: &str,
+        secret: Secret,
+    ) -> Result<Self, AuthError> {
+        Ok(Self {
             token_url: token_url(authority, tenant),
             client_id: client_id.to_string(),
             secret,
-            http: http_client(),
+            http: http_client()?,
             cache: std::sync::Mutex::new(None),
-        }
+        })
     }
 
     async fn fetch(&self) -> Result<AccessToken, AuthError> {

@@ -81,7 +81,7 @@ pub async fn refresh_with(app: &ClientApp, refresh_token: &Secret) -> Result<Sig
     let t = client
         .exchange_refresh_token(&rt)
         .add_scopes(DELEGATED_SCOPES.iter().map(|s| Scope::new(s.to_string())))
-        .request_async(&super::client_credentials::http_client())
+        .request_async(&super::client_credentials::http_client()?)
         .await
         .map_err(|e| match token_error(e) {
             AuthError::Permanent(m) if m.starts_with("invalid_grant") => {

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::oauth::{ClientApp, SignedIn, signed_in};
 use super::{AuthError, explain_oauth_error};
-use crate::engine::Stop;
+use crate::stop::Stop;
 
 /// Entra adds a ready-to-show `message` to the device authorization answer.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -60,7 +60,7 @@ pub async fn sign_in(
             .set_client_secret(ClientSecret::new(s.expose().to_string()))
             .set_auth_type(oauth2::AuthType::RequestBody);
     }
-    let http = super::client_credentials::http_client();
+    let http = super::client_credentials::http_client()?;
     let details: DeviceAuthorizationResponse<MicrosoftDeviceFields> = client
         .exchange_device_code()
         .add_scopes(scopes.iter().map(|s| Scope::new(s.to_string())))

@@ -32,7 +32,7 @@ pub fn summary(c: &RunCounts) -> String {
 pub fn event_line(e: &EngineEvent) -> Option<String> {
     use crate::domain::job::JobStatus;
     Some(match e {
-        EngineEvent::RunStarted { .. } => return None,
+        EngineEvent::RunStarted { .. } | EngineEvent::Page { .. } => return None,
         EngineEvent::RunFinished {
             counts,
             error: None,

@@ -173,7 +173,13 @@ fn normalized(list: &[Recipient]) -> impl Iterator<Item = String> + '_ {
 }
 
 /// Decides what to do with one message.
-pub fn classify(msg: &MailMessage, dir: &Directory, rules: &Rules, prior: Prior) -> Classification {
+pub fn classify(
+    msg: &MailMessage,
+    dir: &Directory,
+    rules: &Rules,
+    prior: Prior,
+    now: DateTime<Utc>,
+) -> Classification {
     use Classification::Skip;
     if msg.is_draft {
         return Skip(SkipReason::Draft);
@@ -270,7 +276,7 @@ pub fn classify(msg: &MailMessage, dir: &Directory, rules: &Rules, prior: Prior)
     Classification::Log {
         direction,
         initiated_by,
-        at: at.unwrap_or_else(Utc::now),
+        at: at.unwrap_or(now),
         entries,
     }
 }
@@ -279,6 +285,10 @@ pub fn classify(msg: &MailMessage, dir: &Directory, rules: &Rules, prior: Prior)
 mod tests {
     use super::*;
     use crate::domain::people::{Contact, Salesperson};
+
+    fn test_now() -> DateTime<Utc> {
+        "2024-05-01T12:00:00Z".parse().unwrap()
+    }
 
     fn dir() -> Directory {
         Directory::new(
@@ -521,7 +531,7 @@ mod tests {
         ];
         for (name, m, want) in cases {
             assert_eq!(
-                outcome(&classify(&m, &d, &rules, Prior::New)),
+                outcome(&classify(&m, &d, &rules, Prior::New, test_now())),
                 want,
                 "{name}"
             );
@@ -719,7 +729,7 @@ mod tests {
             ),
         ];
         for (name, m, rules, prior, want) in cases {
-            assert_eq!(outcome(&classify(&m, &d, rules, prior)), want, "{name}");
+            assert_eq!(outcome(&classify(&m, &d, rules, prior, test_now())), want, "{name}");
         }
     }
 
@@ -730,14 +740,12 @@ mod tests {
             &msg("annette@contoso.example", &["alex@fabrikam.example"], &[]),
             &d,
             &Rules::default(),
-            Prior::New,
-        );
+            Prior::New, test_now());
         let inb = classify(
             &msg("alex@fabrikam.example", &["annette@contoso.example"], &[]),
             &d,
             &Rules::default(),
-            Prior::New,
-        );
+            Prior::New, test_now());
         match (out, inb) {
             (
                 Classification::Log {
@@ -794,7 +802,7 @@ mod tests {
                 &d,
                 &rules,
                 Prior::New
-            )),
+            , test_now())),
             "skip no_match"
         );
     }

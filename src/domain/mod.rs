@@ -5,6 +5,7 @@
 
 pub mod address;
 pub mod classify;
+pub mod disposition;
 pub mod job;
 pub mod message;
 pub mod people;
@@ -19,3 +20,4 @@ pub use classify::{
 pub use message::{MailMessage, Recipient};
 pub use people::{Contact, Directory, Salesperson};
 pub use rules::Rules;
+pub use disposition::{Disposition, Location};

@@ -26,6 +26,13 @@ pub enum EngineEvent {
         mailbox_id: String,
         error: String,
     },
+    /// A page done: who did it and when, and the run's counts so far.
+    Page {
+        holder: String,
+        started: DateTime<Utc>,
+        ended: DateTime<Utc>,
+        counts: RunCounts,
+    },
     RunFinished {
         counts: RunCounts,
         error: Option<String>,

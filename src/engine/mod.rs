@@ -1,12 +1,14 @@
-//! The logging engine: one run over the Inbox ([`run`]), the job queue loop
-//! that schedules runs ([`runner`]), and the events both publish for
-//! whoever watches (the demo, the TUI).
+//! The logging engine: the run's decisions ([`plan`], no I/O), one run over
+//! the Inbox ([`run`]), the lease that keeps it the only engine on its
+//! mailbox ([`lease`]), the job queue loop that schedules runs ([`runner`]),
+//! and the events all publish for whoever watches (the demo, the TUI).
 
 pub mod events;
+pub mod lease;
+pub mod plan;
 pub mod run;
 pub mod runner;
-pub mod stop;
 
 pub use events::EngineEvent;
 pub use run::{RunError, RunReport, RunSettings, run_once};
-pub use stop::{Stop, StopHandle, stop_pair};
+pub use crate::stop::{Stop, StopHandle, stop_pair};

@@ -1,24 +1,28 @@
-//! One logging run: read the Inbox page by page, classify each message,
-//! commit the page's entries and skip records in one transaction, and only
-//! then move the messages. A crash anywhere leaves either nothing written
-//! (the message is read again) or the entries committed with the message
-//! still in the Inbox (the next run sees it logged and only moves it).
+//! One logging run: first the messages earlier runs left unfinished, then
+//! the Inbox from the kept read cursor, page by page. Each page is planned
+//! by [`super::plan`] (no I/O), committed in one transaction before any of
+//! it is moved, then moved; the moves' outcomes are stored after. A crash
+//! anywhere leaves either nothing of the page written (it is read again) or
+//! the page committed with its messages still to move (the next run moves
+//! them and writes nothing twice).
+
+use std::time::Instant;
 
 use chrono::Utc;
 use futures::StreamExt;
-use serde_json::json;
 
+use crate::crash;
 use crate::domain::setup::Unmatched;
-use crate::domain::{
-    Classification, Directory, MailMessage, Recipient, Rules, SkipReason, classify,
-};
-use crate::mail::{BadMessage, MailError, MailSource};
-use crate::store::{
-    LeaseOutcome, NewLoggedMessage, NewSkipped, PageDone, PageWrite, RunCounts, Store, StoreError,
-};
+use crate::domain::{Directory, Rules};
+use crate::mail::{Folder, MailError, MailSource, Moved};
+use crate::store::{Known, PageDone, Progress, RunCounts, Store, StoreError};
+use crate::stop::Stop;
 
 use super::events::{EngineEvent, Events};
-use super::stop::Stop;
+use super::lease::HeldLease;
+use super::plan::{
+    self, MoveAction, Outcome, PagePlan, PlanInputs, PlannedMove, Retry, RunMemory,
+};
 
 #[derive(Debug, Clone)]
 pub struct RunSettings {
@@ -26,16 +30,8 @@ pub struct RunSettings {
     pub run_limit: usize,
     pub unmatched: Unmatched,
     pub store_body: bool,
-    /// Failed attempts at one message before it is moved to Skipped.
+    /// Failed attempts at one message before it is quarantined.
     pub max_attempts: u32,
-}
-
-/// The lease this run holds, renewed between pages.
-#[derive(Debug, Clone)]
-pub struct LeaseGuard {
-    pub mailbox: String,
-    pub holder: String,
-    pub ttl: chrono::Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -44,15 +40,20 @@ pub enum RunError {
     Mail(#[from] MailError),
     #[error("{0}")]
     Store(#[from] StoreError),
-    #[error("another engine took over the mailbox lease ({0}); this run stopped")]
+    #[error("{0}; this run stopped")]
     LeaseLost(String),
+    #[error(
+        "the mail service seems down: every move of a page failed and a check of the Inbox failed too ({0}); the run stopped and will be retried"
+    )]
+    ServiceDown(MailError),
 }
 
 impl RunError {
     pub fn is_retryable(&self) -> bool {
         match self {
             RunError::Mail(e) => e.is_retryable(),
-            RunError::Store(_) | RunError::LeaseLost(_) => true,
+            RunError::Store(e) => e.is_retryable(),
+            RunError::LeaseLost(_) | RunError::ServiceDown(_) => true,
         }
     }
 }
@@ -63,72 +64,18 @@ pub struct RunReport {
     pub error: Option<RunError>,
 }
 
-/// Where a message ended up: (new id or disposition, web link).
-type ActionResult = Result<(String, String), MailError>;
-
-/// What to do with a message once the page is committed.
-enum Action {
-    Archive { id: String, newly_logged: bool },
-    Skip { id: String },
-}
-
-fn recipients_json(msg: &MailMessage) -> String {
-    let one =
-        |r: &Recipient, kind: &str| json!({"name": r.name, "address": r.address, "kind": kind});
-    let all: Vec<_> = msg
-        .to
-        .iter()
-        .map(|r| one(r, "to"))
-        .chain(msg.cc.iter().map(|r| one(r, "cc")))
-        .collect();
-    serde_json::Value::Array(all).to_string()
-}
-
-fn sender_text(msg: &MailMessage) -> String {
-    msg.sender
-        .as_ref()
-        .map(|s| {
-            if s.name.is_empty() {
-                s.address.clone()
-            } else {
-                format!("{} <{}>", s.name, s.address)
-            }
-        })
-        .unwrap_or_default()
-}
-
-fn skip_record(msg: &MailMessage, reason: &SkipReason) -> NewSkipped {
-    NewSkipped {
-        mailbox_id: msg.mailbox_id.clone(),
-        internet_message_id: msg.internet_message_id.clone(),
-        subject: msg.subject.clone(),
-        sender: sender_text(msg),
-        recipients: recipients_json(msg),
-        received_at: msg.received_at,
-        reason: reason.code().to_string(),
-        detail: reason.detail(),
-    }
-}
-
-/// A message that could not be read has only its id.
-fn bad_skip_record(bad: &BadMessage, reason: &SkipReason) -> NewSkipped {
-    skip_record(
-        &MailMessage {
-            mailbox_id: bad.mailbox_id.clone(),
-            ..Default::default()
-        },
-        reason,
-    )
-}
-
 /// Everything a run reads besides the store.
 pub struct RunInputs<'a> {
     pub source: &'a dyn MailSource,
     pub directory: &'a Directory,
     pub rules: &'a Rules,
     pub settings: &'a RunSettings,
-    /// The lease to renew between pages, if the caller holds one.
-    pub lease: Option<&'a LeaseGuard>,
+    /// The lease to check and fence writes with, if the caller holds one.
+    pub lease: Option<&'a HeldLease>,
+    /// Where the read cursor is kept (the mailbox's lease key).
+    pub mailbox_key: &'a str,
+    /// The job queue log entry that progress is written to.
+    pub log_id: i64,
     pub events: &'a Events,
     pub stop: &'a Stop,
 }
@@ -136,234 +83,326 @@ pub struct RunInputs<'a> {
 /// Runs until the Inbox is drained, the run limit is reached, or `stop` fires
 /// (after the page in hand is finished).
 pub async fn run_once(store: &mut Store, inputs: &RunInputs<'_>) -> RunReport {
-    let mut counts = RunCounts::default();
-    let error = drain(store, inputs, &mut counts).await.err();
-    RunReport { counts, error }
+    let mut progress = Progress {
+        log_id: inputs.log_id,
+        ..Default::default()
+    };
+    let error = drain(store, inputs, &mut progress).await.err();
+    RunReport {
+        counts: progress.counts,
+        error,
+    }
+}
+
+fn check_lease(inputs: &RunInputs<'_>) -> Result<(), RunError> {
+    match inputs.lease {
+        Some(l) => l.check().map_err(RunError::LeaseLost),
+        None => Ok(()),
+    }
+}
+
+fn add(total: &mut RunCounts, page: &RunCounts) {
+    total.read += page.read;
+    total.logged += page.logged;
+    total.entries += page.entries;
+    total.archived_only += page.archived_only;
+    total.skipped += page.skipped;
+    total.failed += page.failed;
+    for (k, v) in &page.skipped_by_reason {
+        *total.skipped_by_reason.entry(k.clone()).or_default() += v;
+    }
 }
 
 async fn drain(
     store: &mut Store,
     inputs: &RunInputs<'_>,
-    counts: &mut RunCounts,
+    progress: &mut Progress,
 ) -> Result<(), RunError> {
-    let RunInputs {
-        source,
-        directory: dir,
-        rules,
-        settings,
-        lease,
-        events,
-        stop,
-    } = *inputs;
+    let source = inputs.source;
+    let batch = inputs.settings.batch_size.max(1);
+    progress.backlog = source.inbox_count().await.ok().flatten();
+    let mut memory = RunMemory::default();
     let account = source.account();
-    // Messages we leave in the Inbox ahead of the next page.
-    let mut offset = 0usize;
     let mut handled = 0usize;
-    loop {
-        if stop.is_stopped() || handled >= settings.run_limit {
-            return Ok(());
-        }
-        if let Some(l) = lease
-            && let LeaseOutcome::HeldBy { holder, .. } =
-                store.acquire_lease(&l.mailbox, &l.holder, l.ttl, Utc::now())?
-        {
-            return Err(RunError::LeaseLost(holder));
-        }
-        let top = settings.batch_size.min(settings.run_limit - handled).max(1);
-        let page = source.list_inbox(offset, top).await?;
-        if page.messages.is_empty() {
-            return Ok(());
-        }
-        handled += page.messages.len();
 
-        let mut write = PageWrite::default();
-        let mut actions = Vec::new();
-        for item in page.messages {
-            let msg = match item {
-                Ok(m) => m,
-                Err(bad) => {
-                    counts.read += 1;
-                    if bad.mailbox_id.is_empty() {
-                        counts.failed += 1;
-                        offset += 1;
-                        continue;
-                    }
-                    let attempts = store.record_failure(&bad.mailbox_id, &bad.error)?;
-                    let _ = events.send(EngineEvent::Failed {
-                        mailbox_id: bad.mailbox_id.clone(),
-                        error: bad.error.clone(),
-                    });
-                    if attempts >= settings.max_attempts {
-                        write.skipped.push(bad_skip_record(
-                            &bad,
-                            &SkipReason::Failed(bad.error.clone()),
-                        ));
-                        actions.push(Action::Skip { id: bad.mailbox_id });
-                    } else {
-                        counts.failed += 1;
-                        offset += 1;
-                    }
-                    continue;
+    // What earlier runs left unfinished comes first, so it never waits
+    // behind new mail.
+    let unfinished = store.unfinished(inputs.settings.run_limit)?;
+    for chunk in unfinished.chunks(batch) {
+        if inputs.stop.is_stopped() {
+            return Ok(());
+        }
+        check_lease(inputs)?;
+        let mut page = PagePlan::default();
+        let mut fetched = Vec::new();
+        for u in chunk {
+            match plan::plan_retry(u, inputs.settings, &mut memory) {
+                Some(Retry::Move(m)) => page.moves.push(m),
+                Some(Retry::Fetch { id }) => fetched.push(id),
+                Some(Retry::Quarantine { id, error }) => {
+                    let mut q = plan::plan_page(
+                        vec![(
+                            Err(crate::mail::BadMessage {
+                                mailbox_id: id.clone(),
+                                error,
+                            }),
+                            Known {
+                                attempts: u.attempts,
+                                ..Default::default()
+                            },
+                        )],
+                        &plan_inputs(inputs, &account),
+                        &mut RunMemory::default(),
+                    );
+                    page.commit.skipped.append(&mut q.commit.skipped);
+                    page.moves.append(&mut q.moves);
+                    add(&mut page.counts, &q.counts);
                 }
-            };
-            if settings.unmatched == Unmatched::Leave
-                && store.skipped_disposition(&msg.mailbox_id)?.as_deref() == Some("left")
-            {
-                offset += 1;
+                None => {}
+            }
+        }
+        let reads: Vec<_> = futures::stream::iter(fetched.into_iter().map(|id| async move {
+            let r = source.fetch(&id).await;
+            (id, r)
+        }))
+        .buffer_unordered(4)
+        .collect()
+        .await;
+        let mut items = Vec::new();
+        let mut done_gone = Vec::new();
+        for (id, r) in reads {
+            match r {
+                Ok(item) => {
+                    let imid = item
+                        .as_ref()
+                        .map(|m| m.internet_message_id.clone())
+                        .unwrap_or_default();
+                    items.push((item, store.known(&id, &imid)?));
+                    plan::forget(&mut memory, &id);
+                }
+                Err(MailError::Gone(_)) => done_gone.push(id),
+                Err(e) if e.is_retryable() => return Err(RunError::ServiceDown(e)),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let mut read = plan::plan_page(items, &plan_inputs(inputs, &account), &mut memory);
+        page.commit.logged.append(&mut read.commit.logged);
+        page.commit.skipped.append(&mut read.commit.skipped);
+        page.commit.failures.append(&mut read.commit.failures);
+        page.moves.append(&mut read.moves);
+        add(&mut page.counts, &read.counts);
+        handled += chunk.len();
+        execute(store, inputs, progress, page, done_gone).await?;
+    }
+
+    // Then the Inbox, from where the last run stopped reading.
+    let mut cursor = store.read_cursor(inputs.mailbox_key)?;
+    let mut restarted = false;
+    loop {
+        if inputs.stop.is_stopped() || handled >= inputs.settings.run_limit {
+            return Ok(());
+        }
+        check_lease(inputs)?;
+        let top = batch.min(inputs.settings.run_limit - handled).max(1);
+        let page = match source.read_inbox(cursor.as_deref(), top).await {
+            Ok(p) => p,
+            Err(MailError::CursorExpired(why)) if !restarted => {
+                // Read everything again; what was logged is known and
+                // only moved, never logged twice.
+                tracing::info!("read cursor expired ({why}); reading the Inbox from the start");
+                restarted = true;
+                cursor = None;
                 continue;
             }
-            counts.read += 1;
-            let prior = store.prior(&msg.mailbox_id, &msg.internet_message_id)?;
-            match classify(&msg, dir, rules, prior) {
-                Classification::Log {
-                    direction,
-                    initiated_by,
-                    at,
-                    entries,
-                } => {
-                    actions.push(Action::Archive {
-                        id: msg.mailbox_id.clone(),
-                        newly_logged: true,
-                    });
-                    write.logged.push(NewLoggedMessage {
-                        internet_message_id: msg.internet_message_id.clone(),
-                        mailbox_id: msg.mailbox_id.clone(),
-                        web_link: msg.web_link.clone(),
-                        conversation_id: msg.conversation_id.clone(),
-                        subject: msg.subject.clone(),
-                        sender: sender_text(&msg),
-                        recipients: recipients_json(&msg),
-                        sent_at: msg.sent_at,
-                        received_at: msg.received_at,
-                        body: settings.store_body.then(|| msg.body_text.clone()),
-                        direction,
-                        initiated_by,
-                        occurred_at: at,
-                        entries,
-                        account: account.clone(),
-                    });
-                }
-                Classification::ArchiveOnly => actions.push(Action::Archive {
-                    id: msg.mailbox_id.clone(),
-                    newly_logged: false,
-                }),
-                Classification::Skip(reason) => {
-                    write.skipped.push(skip_record(&msg, &reason));
-                    actions.push(Action::Skip {
-                        id: msg.mailbox_id.clone(),
-                    });
-                }
-            }
+            Err(e) => return Err(e.into()),
+        };
+        handled += page.messages.len();
+        let mut items = Vec::with_capacity(page.messages.len());
+        for m in page.messages {
+            let known = match &m {
+                Ok(msg) => store.known(&msg.mailbox_id, &msg.internet_message_id)?,
+                Err(bad) => store.known(&bad.mailbox_id, "")?,
+            };
+            items.push((m, known));
         }
-
-        // Committed before anything is moved.
-        let entries = store.commit_page(&write)?;
-        counts.logged += write.logged.len() as u32;
-        counts.entries += entries as u32;
-        for m in &write.logged {
-            let pairs = m
-                .entries
-                .iter()
-                .map(|e| (e.salesperson_code.clone(), e.contact_no.clone()))
-                .collect();
-            let _ = events.send(EngineEvent::Logged {
-                subject: m.subject.clone(),
-                direction: m.direction.as_str().into(),
-                pairs,
-            });
-        }
-        for s in &write.skipped {
-            counts.skipped += 1;
-            *counts
-                .skipped_by_reason
-                .entry(s.reason.clone())
-                .or_default() += 1;
-            let _ = events.send(EngineEvent::Skipped {
-                subject: s.subject.clone(),
-                reason: s.reason.clone(),
-                detail: s.detail.clone(),
-            });
-        }
-
-        let unmatched = settings.unmatched;
-        let results: Vec<(Action, ActionResult)> =
-            futures::stream::iter(actions.into_iter().map(|a| async move {
-                let r = match &a {
-                    Action::Archive { id, .. } => source
-                        .move_to_archive(id)
-                        .await
-                        .map(|m| (m.new_id, m.web_link)),
-                    Action::Skip { id } => match unmatched {
-                        Unmatched::SkipFolder => source
-                            .move_to_skipped(id)
-                            .await
-                            .map(|_| ("moved".to_string(), String::new())),
-                        Unmatched::Delete => source
-                            .delete(id)
-                            .await
-                            .map(|_| ("deleted".to_string(), String::new())),
-                        Unmatched::Leave => Ok(("left".to_string(), String::new())),
-                    },
-                };
-                (a, r)
-            }))
-            .buffer_unordered(4)
-            .collect()
-            .await;
-
-        let mut fatal = None;
-        let attempted = results.len();
-        let mut transient_failures = 0;
-        let mut done = PageDone::default();
-        for (action, result) in results {
-            match (action, result) {
-                (Action::Archive { id, newly_logged }, Ok((new_id, link))) => {
-                    done.archived.push((id, new_id, link));
-                    if !newly_logged {
-                        counts.archived_only += 1;
-                    }
-                }
-                (Action::Archive { id, .. }, Err(MailError::NotFound(_))) => {
-                    done.archived.push((id.clone(), id, String::new()));
-                }
-                (Action::Skip { id }, Ok((disposition, _))) => {
-                    if disposition == "left" {
-                        offset += 1;
-                    }
-                    done.dispositions.push((id, disposition));
-                }
-                (Action::Skip { id }, Err(MailError::NotFound(_))) => {
-                    done.dispositions.push((id, "gone".into()));
-                }
-                (Action::Archive { id, .. } | Action::Skip { id }, Err(e)) => {
-                    done.failures.push((id.clone(), e.to_string()));
-                    counts.failed += 1;
-                    offset += 1;
-                    let _ = events.send(EngineEvent::Failed {
-                        mailbox_id: id,
-                        error: e.to_string(),
-                    });
-                    if e.is_retryable() {
-                        transient_failures += 1;
-                    } else if fatal.is_none() {
-                        fatal = Some(e);
-                    }
-                }
-            }
-        }
-        store.finish_page(&done)?;
-        if let Some(e) = fatal {
-            return Err(e.into());
-        }
-        // Every move of the page failed: the service is down. Stop here; the
-        // next run finishes what was committed.
-        if attempted >= 3 && transient_failures == attempted {
-            return Err(RunError::Mail(MailError::Transient(format!(
-                "all {attempted} moves of a page failed; the service seems unavailable, the run stopped and will be retried"
-            ))));
-        }
-        if !page.has_more {
+        let mut plan = plan::plan_page(items, &plan_inputs(inputs, &account), &mut memory);
+        plan.commit.cursor = Some((inputs.mailbox_key.to_string(), page.cursor.clone()));
+        execute(store, inputs, progress, plan, Vec::new()).await?;
+        cursor = Some(page.cursor);
+        if !page.more {
             return Ok(());
         }
+    }
+}
+
+fn plan_inputs<'a>(inputs: &'a RunInputs<'_>, account: &'a str) -> PlanInputs<'a> {
+    PlanInputs {
+        directory: inputs.directory,
+        rules: inputs.rules,
+        settings: inputs.settings,
+        account,
+        now: Utc::now(),
+    }
+}
+
+/// Commits a planned page, moves its messages, and stores the outcomes.
+async fn execute(
+    store: &mut Store,
+    inputs: &RunInputs<'_>,
+    progress: &mut Progress,
+    plan: PagePlan,
+    gone: Vec<String>,
+) -> Result<(), RunError> {
+    let started = Utc::now();
+    let fence = inputs.lease.map(HeldLease::fence);
+    add(&mut progress.counts, &plan.counts);
+    progress.pages += 1;
+    crash::point(crash::BEFORE_COMMIT);
+    store.commit_page(&plan.commit, progress, fence.as_ref(), Utc::now())?;
+    crash::point(crash::AFTER_COMMIT);
+    announce(inputs.events, &plan);
+
+    let source = inputs.source;
+    let lease = inputs.lease;
+    let results: Vec<(PlannedMove, Option<Result<Moved, MailError>>)> =
+        futures::stream::iter(plan.moves.into_iter().map(|m| async move {
+            if lease.is_some_and(|l| l.check().is_err()) {
+                return (m, None);
+            }
+            let r = match m.action {
+                MoveAction::To(folder) => move_within_lease(source, &m.id, folder, lease).await,
+                MoveAction::Delete => source.delete(&m.id).await.map(|_| Some(Moved::default())),
+                MoveAction::Leave => Ok(Some(Moved::default())),
+            };
+            match r {
+                Ok(Some(moved)) => {
+                    if m.action != MoveAction::Leave {
+                        crash::point(crash::AFTER_MOVE);
+                    }
+                    (m, Some(Ok(moved)))
+                }
+                Ok(None) => (m, None),
+                Err(e) => (m, Some(Err(e))),
+            }
+        }))
+        .buffer_unordered(4)
+        .collect()
+        .await;
+    // A move cut off by the lease running out: its outcome is unknown, and
+    // the next run (whoever holds the lease) takes it up again.
+    let cut_off = results.iter().any(|(_, r)| r.is_none());
+    let results: Vec<(PlannedMove, Result<Moved, MailError>)> = results
+        .into_iter()
+        .filter_map(|(m, r)| r.map(|r| (m, r)))
+        .collect();
+
+    // Every move failed as if the service were down: ask for one of the
+    // messages; if that fails too, it is the service, not the messages.
+    let outage = match results.first() {
+        Some((m, _)) if plan::looks_like_outage(&results) => match source.locate(&m.id).await {
+            Err(e) if e.is_retryable() => Some(e),
+            _ => None,
+        },
+        _ => None,
+    };
+    let mut done = PageDone {
+        cleared: gone,
+        ..Default::default()
+    };
+    let mut stop_run = None;
+    for (m, r) in results {
+        match plan::after_move(&m, r) {
+            Outcome::Archived { new_id, web_link } => {
+                if matches!(m.moving, plan::Moving::Logged { earlier: true }) {
+                    progress.counts.archived_only += 1;
+                }
+                done.archived.push((m.id, new_id, web_link));
+            }
+            Outcome::Relocated(loc) => done.relocated.push((m.id, loc)),
+            Outcome::Disposition(d) => done.dispositions.push((m.id, d)),
+            Outcome::Failed(e) => {
+                progress.counts.failed += 1;
+                let _ = inputs.events.send(EngineEvent::Failed {
+                    mailbox_id: m.id.clone(),
+                    error: e.clone(),
+                });
+                // An outage is not the message's fault: no attempt is counted.
+                if outage.is_none() {
+                    done.failures.push((m.id, e));
+                }
+            }
+            Outcome::Stuck(e) => {
+                progress.counts.failed += 1;
+                if outage.is_none() {
+                    done.stuck.push((m.id, e));
+                }
+            }
+            Outcome::StopRun(e) => {
+                stop_run.get_or_insert(e);
+            }
+        }
+    }
+    store.finish_page(&done, progress, fence.as_ref(), Utc::now())?;
+    crash::point(crash::AFTER_FINISH);
+    let _ = inputs.events.send(EngineEvent::Page {
+        holder: lease.map(|l| l.holder().to_string()).unwrap_or_default(),
+        started,
+        ended: Utc::now(),
+        counts: progress.counts.clone(),
+    });
+    if let Some(e) = outage {
+        return Err(RunError::ServiceDown(e));
+    }
+    if let Some(e) = stop_run {
+        return Err(e.into());
+    }
+    if cut_off {
+        check_lease(inputs)?;
+    }
+    Ok(())
+}
+
+/// A move that gives up (`Ok(None)`) when the lease would run out first.
+async fn move_within_lease(
+    source: &dyn MailSource,
+    id: &str,
+    folder: Folder,
+    lease: Option<&HeldLease>,
+) -> Result<Option<Moved>, MailError> {
+    let Some(l) = lease else {
+        return source.move_to(id, folder).await.map(Some);
+    };
+    let deadline = Instant::now() + l.remaining();
+    match tokio::time::timeout_at(deadline.into(), source.move_to(id, folder)).await {
+        Ok(r) => r.map(Some),
+        Err(_) => Ok(None),
+    }
+}
+
+fn announce(events: &Events, plan: &PagePlan) {
+    for m in &plan.commit.logged {
+        let pairs = m
+            .entries
+            .iter()
+            .map(|e| (e.salesperson_code.clone(), e.contact_no.clone()))
+            .collect();
+        let _ = events.send(EngineEvent::Logged {
+            subject: m.subject.clone(),
+            direction: m.direction.as_str().into(),
+            pairs,
+        });
+    }
+    for s in &plan.commit.skipped {
+        let _ = events.send(EngineEvent::Skipped {
+            subject: s.subject.clone(),
+            reason: s.reason.clone(),
+            detail: s.detail.clone(),
+        });
+    }
+    for (id, e) in &plan.commit.failures {
+        let _ = events.send(EngineEvent::Failed {
+            mailbox_id: id.clone(),
+            error: e.clone(),
+        });
     }
 }

@@ -1,9 +1,11 @@
 //! The job queue loop behind `emaillog run`: holds the mailbox lease, runs
 //! the job entry when it is due, records each run in the job queue log, and
-//! moves the entry between Ready, In process and Error.
+//! moves the entry between Ready, In process and Error. Nothing that can go
+//! wrong for a while (a busy database, a vault command that hiccups, a token
+//! endpoint that is down) ends the loop: it says why and tries again.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::Utc;
 
@@ -11,11 +13,12 @@ use crate::domain::job::JobStatus;
 use crate::domain::setup::Setup;
 use crate::domain::{Directory, Rules};
 use crate::mail::MailSource;
-use crate::store::{LeaseOutcome, Store};
+use crate::stop::Stop;
+use crate::store::{LeaseOutcome, Store, StoreError};
 
 use super::events::{EngineEvent, Events};
-use super::run::{LeaseGuard, RunError, RunInputs, RunReport, RunSettings, run_once};
-use super::stop::Stop;
+use super::lease::HeldLease;
+use super::run::{RunError, RunInputs, RunReport, RunSettings, run_once};
 
 /// How long a lease lasts without a heartbeat, unless `EMAILLOG_LEASE_SECS`
 /// says otherwise (shorter means faster failover to another engine after a
@@ -32,12 +35,20 @@ pub fn lease_ttl() -> chrono::Duration {
     chrono::Duration::seconds(secs)
 }
 
-/// Builds the mail source for a setup; the app layer knows how.
-pub trait SourceFactory: Send + Sync {
-    fn source(&self, setup: &Setup, store: &Store) -> Result<Arc<dyn MailSource>, String>;
+/// Why a mail source could not be built, and whether trying later can help.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message}")]
+pub struct SourceError {
+    pub message: String,
+    pub retryable: bool,
 }
 
-/// The mailbox key a lease is held under.
+/// Builds the mail source for a setup; the app layer knows how.
+pub trait SourceFactory: Send + Sync {
+    fn source(&self, setup: &Setup, store: &Store) -> Result<Arc<dyn MailSource>, SourceError>;
+}
+
+/// The mailbox key a lease and a read cursor are held under.
 pub fn lease_key(setup: &Setup) -> String {
     if setup.mailbox.is_empty() {
         "default".into()
@@ -56,7 +67,7 @@ pub fn settings_of(setup: &Setup) -> RunSettings {
     }
 }
 
-pub fn rules_of(setup: &Setup, store: &Store) -> Result<Rules, crate::store::StoreError> {
+pub fn rules_of(setup: &Setup, store: &Store) -> Result<Rules, StoreError> {
     Ok(Rules {
         never_log: store.never_log_list()?,
         skip_sensitive: setup.skip_sensitive,
@@ -65,40 +76,54 @@ pub fn rules_of(setup: &Setup, store: &Store) -> Result<Rules, crate::store::Sto
     })
 }
 
-/// One run with its job queue log entry written around it.
+/// Takes (or renews) the mailbox lease and starts its heartbeat.
+pub fn take_lease(store: &mut Store, setup: &Setup, holder: &str) -> Result<HeldLease, RunError> {
+    let key = lease_key(setup);
+    let taken = Instant::now();
+    match store.acquire_lease(&key, holder, lease_ttl(), Utc::now())? {
+        LeaseOutcome::Acquired => Ok(HeldLease::start(
+            store.path().to_path_buf(),
+            &key,
+            holder,
+            lease_ttl(),
+            taken,
+        )),
+        LeaseOutcome::HeldBy { holder, until } => Err(RunError::LeaseLost(format!(
+            "another engine ({holder}) is processing {key} until {}",
+            until.format("%H:%M:%S")
+        ))),
+    }
+}
+
+/// One run with its job queue log entry written around it (and page by
+/// page during it).
 pub async fn logged_run(
     store: &mut Store,
     source: &dyn MailSource,
     setup: &Setup,
-    holder: &str,
+    lease: &HeldLease,
     events: &Events,
     stop: &Stop,
-) -> Result<RunReport, crate::store::StoreError> {
+) -> Result<RunReport, StoreError> {
     let started = Utc::now();
-    let log_id = store.start_job_log(started, &source.account())?;
+    let log_id = store.start_job_log(started, &source.account(), lease.holder())?;
     let _ = events.send(EngineEvent::RunStarted { at: started });
     let dir: Directory = store.directory()?;
     let rules = rules_of(setup, store)?;
-    let lease = LeaseGuard {
-        mailbox: lease_key(setup),
-        holder: holder.to_string(),
-        ttl: lease_ttl(),
-    };
     let settings = settings_of(setup);
+    let key = lease_key(setup);
     let inputs = RunInputs {
         source,
         directory: &dir,
         rules: &rules,
         settings: &settings,
-        lease: Some(&lease),
+        lease: Some(lease),
+        mailbox_key: &key,
+        log_id,
         events,
         stop,
     };
-    let db = store.path().to_path_buf();
-    let report = tokio::select! {
-        report = run_once(store, &inputs) => report,
-        lost = heartbeat(&db, &lease) => RunReport { counts: Default::default(), error: Some(RunError::LeaseLost(lost)) },
-    };
+    let report = run_once(store, &inputs).await;
     let error = report.error.as_ref().map(|e| e.to_string());
     let status = if error.is_some() { "Error" } else { "Success" };
     store.finish_job_log(log_id, Utc::now(), status, &report.counts, error.as_deref())?;
@@ -109,145 +134,162 @@ pub async fn logged_run(
     Ok(report)
 }
 
-/// Renews the lease every third of its lifetime on a connection of its own,
-/// so a long page (slow moves, throttling) never lets it lapse; returns only
-/// if another engine took the lease, which ends the run at once (as a crash
-/// would, and a crash is safe).
-async fn heartbeat(db: &std::path::Path, lease: &LeaseGuard) -> String {
-    let every = (lease.ttl / 3).to_std().unwrap_or(Duration::from_secs(10));
-    loop {
-        tokio::time::sleep(every).await;
-        let Ok(mut s) = Store::open(db) else { continue };
-        if let Ok(LeaseOutcome::HeldBy { holder, .. }) =
-            s.acquire_lease(&lease.mailbox, &lease.holder, lease.ttl, Utc::now())
-        {
-            return holder;
+/// Says why the loop waits, once per new reason.
+struct Waiter {
+    last: String,
+}
+
+impl Waiter {
+    fn say(&mut self, events: &Events, reason: String) {
+        if reason != self.last {
+            tracing::info!("{reason}");
+            let _ = events.send(EngineEvent::Waiting {
+                reason: reason.clone(),
+            });
+            self.last = reason;
         }
     }
 }
 
-/// Runs the job until `stop` fires, finishing the message in hand first.
+/// Runs the job until `stop` fires, finishing the page in hand first. Only
+/// `stop` ends it: every error is reported and tried again later.
 pub async fn run_jobs(
     store: &mut Store,
     factory: &dyn SourceFactory,
     holder: &str,
     events: &Events,
     mut stop: Stop,
-) -> Result<(), crate::store::StoreError> {
+) {
     let mut cached: Option<(Setup, Arc<dyn MailSource>)> = None;
-    let mut held: Option<String> = None;
-    let mut last_wait = String::new();
-    let mut wait = |events: &Events, reason: String| {
-        if reason != last_wait {
-            let _ = events.send(EngineEvent::Waiting {
-                reason: reason.clone(),
-            });
-            last_wait = reason;
-        }
+    let mut waiter = Waiter {
+        last: String::new(),
     };
+    let mut trouble = 0u32;
     while !stop.is_stopped() {
-        let setup = store.setup()?;
-        let key = lease_key(&setup);
-        match store.acquire_lease(&key, holder, lease_ttl(), Utc::now())? {
-            LeaseOutcome::Acquired => {
-                if let Some(old) = held.replace(key.clone())
-                    && old != key
-                {
-                    store.release_lease(&old, holder)?;
-                }
+        match tick(store, factory, holder, events, &stop, &mut cached, &mut waiter).await {
+            Ok(pause) => {
+                trouble = 0;
+                stop.sleep(pause).await;
             }
-            LeaseOutcome::HeldBy {
-                holder: other,
-                until,
-            } => {
-                wait(
+            Err(e) => {
+                trouble += 1;
+                let pause = Duration::from_secs(1 << trouble.min(6));
+                waiter.say(
                     events,
                     format!(
-                        "another engine ({other}) is processing {key}; its lease runs until {}",
-                        until.format("%H:%M:%S")
+                        "{e}; trying again in {} s",
+                        pause.as_secs()
                     ),
                 );
-                stop.sleep(Duration::from_secs(2)).await;
-                continue;
+                stop.sleep(pause).await;
             }
         }
-        let Some(mut job) = store.job_entry()? else {
-            wait(
-                events,
-                "the job is not enabled: run `emaillog enable`".into(),
-            );
-            stop.sleep(Duration::from_secs(1)).await;
-            continue;
-        };
-        let now = Utc::now();
-        if job.status == JobStatus::InProcess {
-            // We hold the lease, so the run that left it In process has died.
-            job.status = JobStatus::Ready;
-            job.next_run_at = now;
-            store.save_job_entry(&job)?;
-        }
-        if !job.is_due(now) {
-            let until = (job.next_run_at - now).to_std().unwrap_or(Duration::ZERO);
-            let reason = match job.status {
-                JobStatus::Error => format!(
-                    "the job is in Error ({}); restart it to run again",
-                    job.last_error.clone().unwrap_or_default()
-                ),
-                JobStatus::OnHold => "the job is on hold".into(),
-                _ => format!("next run at {}", job.next_run_at.format("%H:%M:%S")),
-            };
-            wait(events, reason);
-            stop.sleep(until.clamp(Duration::from_millis(50), Duration::from_secs(1)))
-                .await;
-            continue;
-        }
-        last_wait_reset(&mut cached, &setup);
-        job.started(now);
-        store.save_job_entry(&job)?;
-        let _ = events.send(EngineEvent::Job {
-            status: job.status,
-            next_run_at: job.next_run_at,
-            last_error: job.last_error.clone(),
-        });
-        let source = match &cached {
-            Some((s, src)) if *s == setup => Ok(Arc::clone(src)),
-            _ => factory.source(&setup, store),
-        };
-        let outcome: Result<(), (String, bool)> = match source {
-            Err(e) => Err((e, false)),
-            Ok(src) => {
-                cached = Some((setup.clone(), Arc::clone(&src)));
-                let report = logged_run(store, src.as_ref(), &setup, holder, events, &stop).await?;
-                match report.error {
-                    None => Ok(()),
-                    Some(e) => Err((e.to_string(), RunError::is_retryable(&e))),
-                }
-            }
-        };
-        // Someone may have held or restarted the job meanwhile: keep their word.
-        let mut current = store.job_entry()?.unwrap_or(job);
-        if current.status == JobStatus::InProcess {
-            match outcome {
-                Ok(()) => current.succeeded(Utc::now()),
-                Err((e, retryable)) => current.failed(Utc::now(), &e, retryable),
-            }
-            store.save_job_entry(&current)?;
-        }
-        let _ = events.send(EngineEvent::Job {
-            status: current.status,
-            next_run_at: current.next_run_at,
-            last_error: current.last_error.clone(),
-        });
     }
-    if let Some(key) = held {
-        store.release_lease(&key, holder)?;
+    if let Ok(setup) = store.setup() {
+        let _ = store.release_lease(&lease_key(&setup), holder);
     }
-    Ok(())
 }
 
-/// Drops a cached source whose setup changed, so new settings take effect.
-fn last_wait_reset(cached: &mut Option<(Setup, Arc<dyn MailSource>)>, setup: &Setup) {
-    if cached.as_ref().is_some_and(|(s, _)| s != setup) {
+/// One turn of the loop; returns how long to wait before the next.
+async fn tick(
+    store: &mut Store,
+    factory: &dyn SourceFactory,
+    holder: &str,
+    events: &Events,
+    stop: &Stop,
+    cached: &mut Option<(Setup, Arc<dyn MailSource>)>,
+    waiter: &mut Waiter,
+) -> Result<Duration, StoreError> {
+    let setup = store.setup()?;
+    let lease = match take_lease(store, &setup, holder) {
+        Ok(l) => l,
+        Err(RunError::Store(e)) => return Err(e),
+        Err(e) => {
+            waiter.say(events, e.to_string());
+            return Ok(Duration::from_secs(2));
+        }
+    };
+    let Some(job) = store.job_entry()? else {
+        waiter.say(events, "the job is not enabled: run `emaillog enable`".into());
+        return Ok(Duration::from_secs(1));
+    };
+    let now = Utc::now();
+    if job.status == JobStatus::InProcess {
+        // We hold the lease, so the run that left it In process has died.
+        store.update_job(|j| {
+            if j.status == JobStatus::InProcess {
+                j.status = JobStatus::Ready;
+                j.next_run_at = now;
+            }
+        })?;
+        return Ok(Duration::ZERO);
+    }
+    if !job.is_due(now) {
+        let until = (job.next_run_at - now).to_std().unwrap_or(Duration::ZERO);
+        let reason = match job.status {
+            JobStatus::Error => format!(
+                "the job is in Error ({}); restart it to run again",
+                job.last_error.clone().unwrap_or_default()
+            ),
+            JobStatus::OnHold => "the job is on hold".into(),
+            _ => format!("next run at {}", job.next_run_at.format("%H:%M:%S")),
+        };
+        waiter.say(events, reason);
+        return Ok(until.clamp(Duration::from_millis(50), Duration::from_secs(1)));
+    }
+    // Started only if it is still due: a Hold from another process wins.
+    let Some(Some(job)) = store.update_job(|j| {
+        if j.is_due(now) {
+            j.started(now);
+            Some(j.clone())
+        } else {
+            None
+        }
+    })?
+    else {
+        return Ok(Duration::ZERO);
+    };
+    waiter.last.clear();
+    let _ = events.send(EngineEvent::Job {
+        status: job.status,
+        next_run_at: job.next_run_at,
+        last_error: job.last_error.clone(),
+    });
+    if cached.as_ref().is_some_and(|(s, _)| *s != setup) {
         *cached = None;
     }
+    let source = match cached {
+        Some((_, src)) => Ok(Arc::clone(src)),
+        None => factory.source(&setup, store),
+    };
+    let outcome: Result<(), (String, bool)> = match source {
+        Err(e) => Err((e.message, e.retryable)),
+        Ok(src) => {
+            *cached = Some((setup.clone(), Arc::clone(&src)));
+            match logged_run(store, src.as_ref(), &setup, &lease, events, stop).await {
+                Ok(RunReport { error: None, .. }) => Ok(()),
+                Ok(RunReport { error: Some(e), .. }) => Err((e.to_string(), e.is_retryable())),
+                Err(e) => Err((e.to_string(), e.is_retryable())),
+            }
+        }
+    };
+    // Someone may have held or restarted the job meanwhile: keep their word.
+    let after = Utc::now();
+    let current = store.update_job(|j| {
+        if j.status == JobStatus::InProcess {
+            match &outcome {
+                Ok(()) => j.succeeded(after),
+                Err((e, retryable)) => j.failed(after, e, *retryable),
+            }
+        }
+        j.clone()
+    })?;
+    if let Some(j) = current {
+        let _ = events.send(EngineEvent::Job {
+            status: j.status,
+            next_run_at: j.next_run_at,
+            last_error: j.last_error.clone(),
+        });
+    }
+    Ok(Duration::ZERO)
 }

@@ -1,5 +1,10 @@
 //! Mail sources: where messages are read from and moved to. The engine
 //! drives them through [`MailSource`] and knows nothing of HTTP or IMAP.
+//!
+//! A source reads the Inbox without offsets: it hands out an opaque cursor
+//! (a Graph delta link, an IMAP UID) that the engine keeps in the store
+//! with each page, so moving messages out while reading never skips one,
+//! and messages left in the Inbox are never read again unless they change.
 
 pub mod graph;
 
@@ -7,13 +12,17 @@ use futures::future::BoxFuture;
 
 use crate::domain::MailMessage;
 
-/// One page of the Inbox, oldest first.
+/// One page of the Inbox.
 #[derive(Debug, Default)]
 pub struct InboxPage {
     /// A message that could not be read still has its id, so it can be
     /// counted as failed and, after enough attempts, moved aside.
     pub messages: Vec<Result<MailMessage, BadMessage>>,
-    pub has_more: bool,
+    /// Where to read on from: the next page of this pass, or, when `more` is
+    /// false, where the next run starts (it then sees only what changed).
+    pub cursor: String,
+    /// Whether this pass over the Inbox has more pages.
+    pub more: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -29,6 +38,26 @@ pub struct Moved {
     pub web_link: String,
 }
 
+/// A destination of a move.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Folder {
+    Archive,
+    Skipped,
+}
+
+impl Folder {
+    pub fn name(self) -> &'static str {
+        match self {
+            Folder::Archive => "Archive",
+            Folder::Skipped => "Skipped",
+        }
+    }
+}
+
+/// What went wrong talking to the mail service. Each kind says whether
+/// retrying can help ([`MailError::is_retryable`]) and whom it concerns: one
+/// message (`Gone`), the setup (`FolderMissing` of Archive, `Permanent`,
+/// `Auth`), or the service (`Transient`).
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum MailError {
     /// Network trouble, 5xx, throttling or a garbled answer that outlasted retries.
@@ -37,9 +66,25 @@ pub enum MailError {
     /// The token was refused even after a fresh sign-in.
     #[error("not authorized: {0}")]
     Auth(String),
-    /// The message or folder is not there (any more).
+    /// The message itself is not there (any more): moved or deleted by someone.
+    #[error("the message is gone: {0}")]
+    Gone(String),
+    /// The destination folder of a move is not there, while the message is.
+    #[error(
+        "the {} folder of the shared mailbox is missing ({detail}); create it in Outlook or Exchange, then restart the job",
+        folder.name()
+    )]
+    FolderMissing { folder: Folder, detail: String },
+    /// A listing or folder the request named is not there (a wrong mailbox).
     #[error("not found: {0}")]
     NotFound(String),
+    /// The read cursor expired (Graph `410 syncStateNotFound`): read the
+    /// Inbox again from the start.
+    #[error("the read position expired ({0}); the Inbox is read again from the start")]
+    CursorExpired(String),
+    /// The thing to create exists already (Graph `409`).
+    #[error("conflict: {0}")]
+    Conflict(String),
     /// A request the service refuses; retrying will not help.
     #[error("{0}")]
     Permanent(String),
@@ -47,18 +92,39 @@ pub enum MailError {
 
 impl MailError {
     pub fn is_retryable(&self) -> bool {
-        matches!(self, MailError::Transient(_))
+        matches!(self, MailError::Transient(_) | MailError::CursorExpired(_))
     }
 }
 
 pub trait MailSource: Send + Sync {
-    /// Up to `top` Inbox messages, oldest first, after skipping `offset`
-    /// (the messages the engine left in the Inbox ahead of them).
-    fn list_inbox(&self, offset: usize, top: usize) -> BoxFuture<'_, Result<InboxPage, MailError>>;
-    fn move_to_archive<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Moved, MailError>>;
-    /// Moves to the Skipped folder, creating it if missing.
-    fn move_to_skipped<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Moved, MailError>>;
+    /// The next page of the Inbox after `cursor` (`None`: a pass from the
+    /// start), at most `top` messages (a source may return fewer, or none
+    /// while `more` is still true).
+    fn read_inbox<'a>(
+        &'a self,
+        cursor: Option<&'a str>,
+        top: usize,
+    ) -> BoxFuture<'a, Result<InboxPage, MailError>>;
+    /// One message by id, as [`MailSource::read_inbox`] would give it;
+    /// `Err(Gone)` when it is no longer in the Inbox.
+    fn fetch<'a>(
+        &'a self,
+        id: &'a str,
+    ) -> BoxFuture<'a, Result<Result<MailMessage, BadMessage>, MailError>>;
+    /// Moves a message; tells a gone message from a missing folder, and
+    /// creates the Skipped folder when it is missing.
+    fn move_to<'a>(
+        &'a self,
+        id: &'a str,
+        folder: Folder,
+    ) -> BoxFuture<'a, Result<Moved, MailError>>;
     fn delete<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<(), MailError>>;
+    /// Whether a message is still in the mailbox (any folder): `Ok` if so,
+    /// `Err(Gone)` if not. Also the cheap probe that tells a service outage
+    /// from one message's trouble.
+    fn locate<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<(), MailError>>;
+    /// How many messages the Inbox holds, when the source can say cheaply.
+    fn inbox_count(&self) -> BoxFuture<'_, Result<Option<u64>, MailError>>;
     /// Who the job runs as.
     fn account(&self) -> String;
 }

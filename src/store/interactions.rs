@@ -2,11 +2,10 @@
 //! one transaction before the message is moved, and read newest first.
 
 use chrono::{DateTime, Utc};
-use rusqlite::params;
+use rusqlite::{Transaction, params};
 
-use crate::domain::{Direction, InitiatedBy, PlannedEntry, Prior};
+use crate::domain::{Direction, InitiatedBy, PlannedEntry};
 
-use super::skipped::{NewSkipped, insert_skipped};
 use super::{Result, Store, parse_ts, ts};
 
 /// A message to log with the entries it produced.
@@ -29,22 +28,6 @@ pub struct NewLoggedMessage {
     pub entries: Vec<PlannedEntry>,
     /// The account the job ran as.
     pub account: String,
-}
-
-/// What the moves of a page did: (old id, new id, web link) of archived
-/// messages, (id, disposition) of skipped ones, (id, error) of failures.
-#[derive(Debug, Default)]
-pub struct PageDone {
-    pub archived: Vec<(String, String, String)>,
-    pub dispositions: Vec<(String, String)>,
-    pub failures: Vec<(String, String)>,
-}
-
-/// One page's worth of outcomes, committed atomically.
-#[derive(Debug, Default)]
-pub struct PageWrite {
-    pub logged: Vec<NewLoggedMessage>,
-    pub skipped: Vec<NewSkipped>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -70,6 +53,8 @@ pub struct EntryRow {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct LoggedMessage {
     pub id: i64,
+    /// inbox, archive, skipped or gone.
+    pub location: String,
     pub internet_message_id: String,
     pub mailbox_id: String,
     pub web_link: String,
@@ -114,134 +99,52 @@ fn entry_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<EntryRow> {
     })
 }
 
+/// Inserts a logged message and its entries; returns the entries written.
+pub(super) fn insert_logged(
+    tx: &Transaction<'_>,
+    m: &NewLoggedMessage,
+    now: DateTime<Utc>,
+) -> Result<usize> {
+    tx.prepare_cached(
+        "INSERT INTO logged_messages (internet_message_id, mailbox_id, web_link, conversation_id, subject, sender, recipients, sent_at, received_at, body, logged_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    )?
+    .execute(params![
+        m.internet_message_id.trim(),
+        m.mailbox_id,
+        m.web_link,
+        m.conversation_id,
+        m.subject,
+        m.sender,
+        m.recipients,
+        m.sent_at.map(ts),
+        m.received_at.map(ts),
+        m.body,
+        ts(now)
+    ])?;
+    let id = tx.last_insert_rowid();
+    let mut entry = tx.prepare_cached(
+        "INSERT INTO interaction_log_entries (contact_no, contact_company, salesperson_code, occurred_at, subject, direction, initiated_by, logged_message_id, account, matched_by_domain)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?;
+    for e in &m.entries {
+        entry.execute(params![
+            e.contact_no,
+            e.contact_company,
+            e.salesperson_code,
+            ts(m.occurred_at),
+            m.subject,
+            m.direction.as_str(),
+            m.initiated_by.as_str(),
+            id,
+            m.account,
+            e.by_domain
+        ])?;
+    }
+    Ok(m.entries.len())
+}
+
 impl Store {
-    /// What is known of a message before it is classified. Two indexed
-    /// lookups: by mailbox id, then by internetMessageId (the partial index
-    /// applies because the query repeats its condition).
-    pub fn prior(&self, mailbox_id: &str, internet_message_id: &str) -> Result<Prior> {
-        let this: bool = self
-            .conn
-            .prepare_cached("SELECT EXISTS (SELECT 1 FROM logged_messages WHERE mailbox_id = ?1)")?
-            .query_row(params![mailbox_id], |r| r.get(0))?;
-        if this {
-            return Ok(Prior::LoggedThisMessage);
-        }
-        let imid = internet_message_id.trim();
-        if imid.is_empty() {
-            return Ok(Prior::New);
-        }
-        let other: bool = self
-            .conn
-            .prepare_cached("SELECT EXISTS (SELECT 1 FROM logged_messages WHERE internet_message_id = ?1 AND internet_message_id <> '')")?
-            .query_row(params![imid], |r| r.get(0))?;
-        Ok(if other {
-            Prior::LoggedOtherCopy
-        } else {
-            Prior::New
-        })
-    }
-
-    /// Commits a page's logged messages, entries and skip records in one
-    /// transaction, and clears the failure counts of those messages.
-    pub fn commit_page(&mut self, page: &PageWrite) -> Result<usize> {
-        let tx = self.conn.transaction()?;
-        let mut entries = 0;
-        {
-            let mut msg = tx.prepare(
-                "INSERT INTO logged_messages (internet_message_id, mailbox_id, web_link, conversation_id, subject, sender, recipients, sent_at, received_at, body, logged_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            )?;
-            let mut entry = tx.prepare(
-                "INSERT INTO interaction_log_entries (contact_no, contact_company, salesperson_code, occurred_at, subject, direction, initiated_by, logged_message_id, account, matched_by_domain)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            )?;
-            let mut clear = tx.prepare("DELETE FROM message_failures WHERE mailbox_id = ?1")?;
-            let now = ts(Utc::now());
-            for m in &page.logged {
-                msg.execute(params![
-                    m.internet_message_id.trim(),
-                    m.mailbox_id,
-                    m.web_link,
-                    m.conversation_id,
-                    m.subject,
-                    m.sender,
-                    m.recipients,
-                    m.sent_at.map(ts),
-                    m.received_at.map(ts),
-                    m.body,
-                    now
-                ])?;
-                let id = tx.last_insert_rowid();
-                for e in &m.entries {
-                    entry.execute(params![
-                        e.contact_no,
-                        e.contact_company,
-                        e.salesperson_code,
-                        ts(m.occurred_at),
-                        m.subject,
-                        m.direction.as_str(),
-                        m.initiated_by.as_str(),
-                        id,
-                        m.account,
-                        e.by_domain
-                    ])?;
-                    entries += 1;
-                }
-                clear.execute(params![m.mailbox_id])?;
-            }
-            for s in &page.skipped {
-                insert_skipped(&tx, s)?;
-                clear.execute(params![s.mailbox_id])?;
-            }
-        }
-        tx.commit()?;
-        Ok(entries)
-    }
-
-    /// After the moves of a page: the new ids and web links in Archive, the
-    /// skip dispositions, and the failures, in one transaction (one sync).
-    pub fn finish_page(&mut self, done: &PageDone) -> Result<()> {
-        let tx = self.conn.transaction()?;
-        {
-            let mut archived = tx.prepare_cached(
-                "UPDATE logged_messages SET archived = 1, mailbox_id = ?2, web_link = CASE WHEN ?3 = '' THEN web_link ELSE ?3 END WHERE mailbox_id = ?1",
-            )?;
-            for (old, new, link) in &done.archived {
-                archived.execute(params![old, new, link])?;
-            }
-            let mut disposition = tx.prepare_cached(
-                "UPDATE skipped_messages SET disposition = ?2 WHERE mailbox_id = ?1",
-            )?;
-            for (id, d) in &done.dispositions {
-                disposition.execute(params![id, d])?;
-            }
-            let mut failure = tx.prepare_cached(
-                "INSERT INTO message_failures (mailbox_id, attempts, last_error, updated_at) VALUES (?1, 1, ?2, ?3)
-                 ON CONFLICT(mailbox_id) DO UPDATE SET attempts = attempts + 1, last_error = excluded.last_error, updated_at = excluded.updated_at",
-            )?;
-            let now = ts(Utc::now());
-            for (id, e) in &done.failures {
-                failure.execute(params![id, e, now])?;
-            }
-        }
-        tx.commit()?;
-        Ok(())
-    }
-
-    /// Counts one more failed attempt at a message; returns the attempts so far.
-    pub fn record_failure(&self, mailbox_id: &str, error: &str) -> Result<u32> {
-        self.conn.execute(
-            "INSERT INTO message_failures (mailbox_id, attempts, last_error, updated_at) VALUES (?1, 1, ?2, ?3)
-             ON CONFLICT(mailbox_id) DO UPDATE SET attempts = attempts + 1, last_error = excluded.last_error, updated_at = excluded.updated_at",
-            params![mailbox_id, error, ts(Utc::now())],
-        )?;
-        Ok(self.conn.query_row(
-            "SELECT attempts FROM message_failures WHERE mailbox_id = ?1",
-            params![mailbox_id],
-            |r| r.get(0),
-        )?)
-    }
-
     /// Entries newest first, `limit` of them after `offset`. One fixed query:
     /// a filter left as `None` matches everything.
     pub fn entries(
@@ -307,7 +210,7 @@ impl Store {
 
     /// The logged messages, for checks and the message view.
     pub fn logged_messages(&self) -> Result<Vec<LoggedMessage>> {
-        let mut stmt = self.conn.prepare("SELECT id, internet_message_id, mailbox_id, web_link, subject, sender, recipients, body, archived FROM logged_messages ORDER BY id")?;
+        let mut stmt = self.conn.prepare("SELECT id, internet_message_id, mailbox_id, web_link, subject, sender, recipients, body, archived, location FROM logged_messages ORDER BY id")?;
         let rows = stmt.query_map([], |r| {
             Ok(LoggedMessage {
                 id: r.get(0)?,
@@ -319,6 +222,7 @@ impl Store {
                 recipients: r.get(6)?,
                 body: r.get(7)?,
                 archived: r.get(8)?,
+                location: r.get(9)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -31,12 +31,17 @@ pub struct JobLogEntry {
     pub counts: RunCounts,
     pub error: Option<String>,
     pub run_by: String,
+    /// Pages done so far (a run in progress shows it growing).
+    pub pages: u32,
+    /// Messages still in the Inbox at the last page, when known.
+    pub backlog: Option<i64>,
+    /// The engine that ran it.
+    pub holder: String,
+    pub updated_at: Option<String>,
 }
 
-impl Store {
-    pub fn job_entry(&self) -> Result<Option<JobEntry>> {
-        Ok(self
-            .conn
+fn read_job(conn: &rusqlite::Connection) -> Result<Option<JobEntry>> {
+    Ok(conn
             .query_row(
                 "SELECT status, interval_secs, max_attempts, attempts, last_error, next_run_at, last_run_at FROM job_queue_entries WHERE id = 1",
                 [],
@@ -56,17 +61,42 @@ impl Store {
                 },
             )
             .optional()?)
-    }
+}
 
-    pub fn save_job_entry(&self, j: &JobEntry) -> Result<()> {
-        self.conn.execute(
+fn write_job(conn: &rusqlite::Connection, j: &JobEntry) -> Result<()> {
+    conn.execute(
             "INSERT INTO job_queue_entries (id, description, status, interval_secs, max_attempts, attempts, last_error, next_run_at, last_run_at)
              VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
              ON CONFLICT(id) DO UPDATE SET status = excluded.status, interval_secs = excluded.interval_secs, max_attempts = excluded.max_attempts,
                  attempts = excluded.attempts, last_error = excluded.last_error, next_run_at = excluded.next_run_at, last_run_at = excluded.last_run_at",
             params![JOB_DESCRIPTION, j.status.as_str(), j.interval_secs, j.max_attempts, j.attempts, j.last_error, ts(j.next_run_at), j.last_run_at.map(ts)],
         )?;
-        Ok(())
+    Ok(())
+}
+
+impl Store {
+    pub fn job_entry(&self) -> Result<Option<JobEntry>> {
+        read_job(&self.conn)
+    }
+
+    pub fn save_job_entry(&self, j: &JobEntry) -> Result<()> {
+        write_job(&self.conn, j)
+    }
+
+    /// Reads, changes and writes the job entry in one transaction, so a
+    /// Hold or Restart from another process in between is never
+    /// overwritten. `None` when there is no job entry.
+    pub fn update_job<T>(&mut self, f: impl FnOnce(&mut JobEntry) -> T) -> Result<Option<T>> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let Some(mut job) = read_job(&tx)? else {
+            return Ok(None);
+        };
+        let out = f(&mut job);
+        write_job(&tx, &job)?;
+        tx.commit()?;
+        Ok(Some(out))
     }
 
     pub fn delete_job_entry(&self) -> Result<()> {
@@ -75,8 +105,8 @@ impl Store {
     }
 
     /// Opens a job queue log entry for a run that starts now.
-    pub fn start_job_log(&self, started: DateTime<Utc>, run_by: &str) -> Result<i64> {
-        self.conn.execute("INSERT INTO job_queue_log_entries (started_at, status, run_by) VALUES (?1, 'In process', ?2)", params![ts(started), run_by])?;
+    pub fn start_job_log(&self, started: DateTime<Utc>, run_by: &str, holder: &str) -> Result<i64> {
+        self.conn.execute("INSERT INTO job_queue_log_entries (started_at, status, run_by, holder, updated_at) VALUES (?1, 'In process', ?2, ?3, ?1)", params![ts(started), run_by, holder])?;
         Ok(self.conn.last_insert_rowid())
     }
 
@@ -102,7 +132,7 @@ impl Store {
     pub fn job_log(&self, limit: usize) -> Result<Vec<JobLogEntry>> {
         let mut stmt = self.conn.prepare(
             "SELECT id, started_at, ended_at, status, messages_read, messages_logged, entries_written, messages_archived_only,
-                    messages_skipped, messages_failed, skipped_by_reason, error, run_by
+                    messages_skipped, messages_failed, skipped_by_reason, error, run_by, pages, backlog, holder, updated_at
              FROM job_queue_log_entries ORDER BY id DESC LIMIT ?1",
         )?;
         let rows = stmt.query_map(params![limit as i64], |r| {
@@ -123,6 +153,10 @@ impl Store {
                 },
                 error: r.get(11)?,
                 run_by: r.get(12)?,
+                pages: r.get(13)?,
+                backlog: r.get(14)?,
+                holder: r.get(15)?,
+                updated_at: r.get(16)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -17,32 +17,62 @@ pub enum LeaseOutcome {
     },
 }
 
-/// A holder id: `host:pid:nonce`.
-pub fn holder_id() -> String {
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|h| h.trim().to_string())
-        .unwrap_or_else(|_| "localhost".into());
-    format!(
-        "{host}:{}:{:08x}",
-        std::process::id(),
-        rand::random::<u32>()
-    )
+/// This process as the machine knows it: host name, boot id, PID
+/// namespace, PID and the process's start time (clock ticks after boot).
+fn this_process() -> [String; 5] {
+    let read = |p: &str| {
+        std::fs::read_to_string(p)
+            .map(|h| h.trim().to_string())
+            .unwrap_or_default()
+    };
+    let pidns = std::fs::read_link("/proc/self/ns/pid")
+        .map(|p| p.to_string_lossy().trim_start_matches("pid:").to_string())
+        .unwrap_or_default();
+    let pid = std::process::id();
+    [
+        read("/proc/sys/kernel/hostname").replace(':', "_"),
+        read("/proc/sys/kernel/random/boot_id"),
+        pidns,
+        pid.to_string(),
+        start_time(pid).unwrap_or_default(),
+    ]
 }
 
-/// Whether a holder is a process of this machine that has exited.
-fn holder_is_dead(holder: &str) -> bool {
-    let mut parts = holder.splitn(3, ':');
-    let (Some(host), Some(pid)) = (parts.next(), parts.next()) else {
+/// A process's start time from `/proc/PID/stat` (field 22), which tells a
+/// reused PID from the process that held the lease.
+fn start_time(pid: u32) -> Option<String> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) may hold spaces; fields after it do not.
+    let after = &stat[stat.rfind(')')? + 1..];
+    after.split_whitespace().nth(19).map(str::to_string)
+}
+
+/// A holder id: `host:boot:pidns:pid:start:nonce`.
+pub fn holder_id() -> String {
+    format!("{}:{:08x}", this_process().join(":"), rand::random::<u32>())
+}
+
+/// Whether a holder is provably dead: a process of this machine, this boot
+/// and this PID namespace (so not another container sharing the volume and
+/// the host name) that no longer exists, or whose PID now names a process
+/// started at another time.
+pub fn holder_is_dead(holder: &str) -> bool {
+    let parts: Vec<&str> = holder.split(':').collect();
+    let [host, boot, pidns, pid, start, _nonce] = parts.as_slice() else {
         return false;
     };
-    let this_host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|h| h.trim().to_string())
-        .unwrap_or_default();
-    if host != this_host || !std::path::Path::new("/proc/self").exists() {
+    let me = this_process();
+    if me[1].is_empty() || me[2].is_empty() || [*host, *boot, *pidns] != [&me[0], &me[1], &me[2]]
+    {
         return false;
     }
-    pid.parse::<u32>()
-        .is_ok_and(|p| !std::path::Path::new(&format!("/proc/{p}")).exists())
+    let Ok(pid) = pid.parse::<u32>() else {
+        return false;
+    };
+    match start_time(pid) {
+        None => !std::path::Path::new(&format!("/proc/{pid}")).exists(),
+        Some(now) => now != *start,
+    }
 }
 
 impl Store {
@@ -93,6 +123,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn only_a_provably_dead_holder_is_dead() {
+        let me = holder_id();
+        let p: Vec<&str> = me.split(':').collect();
+        assert!(!holder_is_dead(&me), "this very process is alive");
+        let reused = format!("{}:{}:{}:{}:999999999:x", p[0], p[1], p[2], p[3]);
+        assert!(holder_is_dead(&reused), "same PID, other start time: reused");
+        let other_ns = format!("{}:{}:4026000000:4000000:1:x", p[0], p[1]);
+        assert!(!holder_is_dead(&other_ns), "another PID namespace (a container) cannot be checked");
+        let other_boot = format!("{}:00000000-0000:{}:4000000:1:x", p[0], p[2]);
+        assert!(!holder_is_dead(&other_boot), "an earlier boot's holder is only taken after expiry");
+        assert!(!holder_is_dead("elsewhere:1:abc"));
+    }
+
+    #[test]
     fn a_live_lease_is_not_taken_over_until_it_expires() {
         let dir = tempfile::tempdir().unwrap();
         let mut s = Store::open(&dir.path().join("l.db")).unwrap();
@@ -137,8 +181,9 @@ mod tests {
     fn a_lease_of_a_dead_local_process_is_taken_at_once() {
         let dir = tempfile::tempdir().unwrap();
         let mut s = Store::open(&dir.path().join("l.db")).unwrap();
-        let host = holder_id().split(':').next().unwrap().to_string();
-        let dead = format!("{host}:4000000:dead");
+        let me = holder_id();
+        let parts: Vec<&str> = me.split(':').collect();
+        let dead = format!("{}:{}:{}:4000000:1:dead", parts[0], parts[1], parts[2]);
         let now = Utc::now();
         s.acquire_lease("mb", &dead, Duration::seconds(300), now)
             .unwrap();

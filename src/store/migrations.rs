@@ -193,6 +193,27 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE setup ADD COLUMN access_token_expires_at TEXT;
     ALTER TABLE setup ADD COLUMN secret_command TEXT NOT NULL DEFAULT '';
     "#,
+    // 4: a mailbox that never stalls. Where each logged message is now (so
+    // "archived" is never claimed for one that was not), messages that can
+    // be moved nowhere ("stuck"), the read cursor kept between runs, and run
+    // progress written page by page.
+    r#"
+    ALTER TABLE logged_messages ADD COLUMN location TEXT NOT NULL DEFAULT 'inbox'
+        CHECK (location IN ('inbox', 'archive', 'skipped', 'gone'));
+    UPDATE logged_messages SET location = 'archive' WHERE archived = 1;
+    CREATE INDEX logged_messages_in_inbox ON logged_messages(id) WHERE location = 'inbox';
+    CREATE INDEX skipped_messages_pending ON skipped_messages(id) WHERE disposition = 'pending';
+    ALTER TABLE message_failures ADD COLUMN stuck INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE read_cursors (
+        mailbox TEXT PRIMARY KEY,
+        cursor TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    ALTER TABLE job_queue_log_entries ADD COLUMN pages INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE job_queue_log_entries ADD COLUMN backlog INTEGER;
+    ALTER TABLE job_queue_log_entries ADD COLUMN holder TEXT NOT NULL DEFAULT '';
+    ALTER TABLE job_queue_log_entries ADD COLUMN updated_at TEXT;
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -2,6 +2,7 @@
 //! migrations), created 0600, holding the setup, people, the interaction log,
 //! the job queue and the engine lease. Every query uses bound parameters.
 
+mod inbox_state;
 mod interactions;
 mod jobs;
 mod lease;
@@ -16,9 +17,10 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OpenFlags};
 
-pub use interactions::{
-    EntryFilter, EntryRow, LoggedMessage, NewLoggedMessage, PageDone, PageWrite,
+pub use inbox_state::{
+    Fence, Known, PageCommit, PageDone, Progress, StuckMessage, Unfinished, Work,
 };
+pub use interactions::{EntryFilter, EntryRow, LoggedMessage, NewLoggedMessage};
 pub use jobs::{JobLogEntry, RunCounts};
 pub use lease::{LeaseOutcome, holder_id};
 pub use migrations::SCHEMA_VERSION;
@@ -50,6 +52,24 @@ pub enum StoreError {
     Sql(#[from] rusqlite::Error),
     #[error("{0}")]
     Invalid(String),
+    /// Another engine holds the mailbox lease; nothing was written.
+    #[error("another engine ({0}) holds the mailbox lease; this one stopped and wrote nothing more")]
+    LeaseLost(String),
+}
+
+impl StoreError {
+    /// Whether trying again later can help: a busy or locked database, or a
+    /// lease another engine holds for now.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            StoreError::Sql(e) => matches!(
+                e.sqlite_error_code(),
+                Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+            ),
+            StoreError::LeaseLost(_) => true,
+            _ => false,
+        }
+    }
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -118,6 +138,11 @@ impl Store {
         };
         migrations::migrate(&mut store.conn, path)?;
         Ok(store)
+    }
+
+    /// How long a statement waits for another connection's write lock.
+    pub fn set_busy_timeout(&self, d: std::time::Duration) -> Result<()> {
+        Ok(self.conn.busy_timeout(d)?)
     }
 
     pub fn path(&self) -> &Path {

@@ -173,6 +173,17 @@ impl Store {
         Ok(())
     }
 
+    /// Deletes the stored tokens, keeping who was signed in (so the user is
+    /// told to sign in again as them): after a change of mailbox, tenant or
+    /// endpoint they must never be sent anywhere.
+    pub fn forget_tokens(&self) -> Result<()> {
+        self.conn.execute(
+            "UPDATE setup SET refresh_token_enc = NULL, access_token_enc = NULL, access_token_expires_at = NULL, consent_given = 0 WHERE id = 1",
+            [],
+        )?;
+        Ok(())
+    }
+
     /// Forgets the signed-in account and its tokens.
     pub fn clear_sign_in(&self) -> Result<()> {
         self.conn.execute(

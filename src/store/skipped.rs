@@ -1,7 +1,7 @@
 //! Messages that were not logged, with their reason: the review queue.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{Transaction, params};
 
 use super::{Result, Store, ts};
 
@@ -27,33 +27,25 @@ pub struct SkippedRow {
     pub reason: String,
     pub detail: String,
     pub skipped_at: String,
-    /// pending, moved, deleted or left.
+    /// pending, moved, archived, deleted, left or gone.
     pub disposition: String,
 }
 
-pub(super) fn insert_skipped(tx: &Transaction<'_>, s: &NewSkipped) -> rusqlite::Result<()> {
-    tx.execute(
+pub(super) fn insert_skipped(
+    tx: &Transaction<'_>,
+    s: &NewSkipped,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
+    tx.prepare_cached(
         "INSERT INTO skipped_messages (mailbox_id, internet_message_id, subject, sender, recipients, received_at, reason, detail, skipped_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
          ON CONFLICT(mailbox_id) DO UPDATE SET reason = excluded.reason, detail = excluded.detail, skipped_at = excluded.skipped_at, disposition = 'pending'",
-        params![s.mailbox_id, s.internet_message_id, s.subject, s.sender, s.recipients, s.received_at.map(ts), s.reason, s.detail, ts(Utc::now())],
-    )?;
+    )?
+    .execute(params![s.mailbox_id, s.internet_message_id, s.subject, s.sender, s.recipients, s.received_at.map(ts), s.reason, s.detail, ts(now)])?;
     Ok(())
 }
 
 impl Store {
-    /// The disposition of a recorded skip, if this message was skipped.
-    pub fn skipped_disposition(&self, mailbox_id: &str) -> Result<Option<String>> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT disposition FROM skipped_messages WHERE mailbox_id = ?1",
-                params![mailbox_id],
-                |r| r.get(0),
-            )
-            .optional()?)
-    }
-
     pub fn skipped(&self, limit: usize) -> Result<Vec<SkippedRow>> {
         let mut stmt = self.conn.prepare(
             "SELECT mailbox_id, internet_message_id, subject, sender, reason, detail, skipped_at, disposition
@@ -72,6 +64,15 @@ impl Store {
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Puts the messages left in the Inbox back in line, for a new
+    /// `--unmatched` setting to apply to them on the next run.
+    pub fn requeue_left(&self) -> Result<usize> {
+        Ok(self.conn.execute(
+            "UPDATE skipped_messages SET disposition = 'pending' WHERE disposition = 'left'",
+            [],
+        )?)
     }
 
     pub fn count_skipped(&self) -> Result<i64> {

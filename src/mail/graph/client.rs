@@ -20,6 +20,9 @@ const MAX_TRIES: u32 = 5;
 
 pub struct GraphClient {
     http: reqwest::Client,
+    /// The only origin the bearer token is sent to: a nextLink or deltaLink
+    /// that points anywhere else is refused, never followed.
+    origin: url::Origin,
     tokens: Arc<dyn TokenProvider>,
     pacer: Pacer,
     /// 429s met, for the benchmark and the run log.
@@ -55,19 +58,37 @@ fn retry_after(resp: &reqwest::Response) -> Option<Duration> {
 }
 
 impl GraphClient {
-    pub fn new(tokens: Arc<dyn TokenProvider>, pacer: Pacer) -> Self {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(60))
-            .connect_timeout(Duration::from_secs(10))
-            .pool_max_idle_per_host(8)
-            .build()
-            .unwrap_or_default();
-        Self {
+    /// A client for the Graph service at `base`, which must be https (or
+    /// http on a loopback address).
+    pub fn new(
+        base: &url::Url,
+        tokens: Arc<dyn TokenProvider>,
+        pacer: Pacer,
+    ) -> Result<Self, MailError> {
+        crate::domain::setup::check_endpoint("Graph URL", base.as_str())
+            .map_err(MailError::Permanent)?;
+        let http = crate::net::http_client(Duration::from_secs(60))
+            .map_err(|e| MailError::Permanent(format!("cannot set up HTTPS: {e}")))?;
+        Ok(Self {
             http,
+            origin: base.origin(),
             tokens,
             pacer,
             throttled: AtomicU64::new(0),
+        })
+    }
+
+    /// Refuses a URL of another origin than the configured Graph service.
+    fn check_origin(&self, url: &str) -> Result<(), MailError> {
+        let parsed = url::Url::parse(url)
+            .map_err(|e| MailError::Permanent(format!("'{}' is not a URL: {e}", redact(url))))?;
+        if parsed.origin() != self.origin {
+            return Err(MailError::Permanent(format!(
+                "the service pointed to {}, which is not the configured Graph URL; the token is not sent there",
+                redact(url)
+            )));
         }
+        Ok(())
     }
 
     pub fn account(&self) -> String {
@@ -82,6 +103,7 @@ impl GraphClient {
         body: Option<&Value>,
         prefer: &[&str],
     ) -> Result<(u16, Value), MailError> {
+        self.check_origin(url)?;
         let mut refreshed = false;
         let mut last = String::new();
         for attempt in 0..MAX_TRIES {
@@ -167,9 +189,17 @@ impl GraphClient {
                     last = format!("{method} {}: {status} {code} {msg}", redact(url));
                     tokio::time::sleep(wait.unwrap_or_else(|| backoff(attempt))).await;
                 }
-                404 | 410 => {
+                404 => {
                     let (code, msg) = graph_error_text(status, &bytes);
                     return Err(MailError::NotFound(format!("{code}: {msg}")));
+                }
+                409 => {
+                    let (code, msg) = graph_error_text(status, &bytes);
+                    return Err(MailError::Conflict(format!("{code}: {msg}")));
+                }
+                410 => {
+                    let (code, msg) = graph_error_text(status, &bytes);
+                    return Err(MailError::CursorExpired(format!("{code}: {msg}")));
                 }
                 403 => {
                     let (code, msg) = graph_error_text(status, &bytes);

@@ -1,6 +1,7 @@
-//! Microsoft Graph as a mail source: lists the shared mailbox's Inbox with
-//! only the properties a run needs, and moves messages with immutable ids so
-//! a retried move can never lose track of one.
+//! Microsoft Graph as a mail source: reads the shared mailbox's Inbox with
+//! delta queries (no offsets: moving messages out while reading never skips
+//! one), with only the properties a run needs, and moves messages with
+//! immutable ids so a retried move can never lose track of one.
 
 pub mod client;
 pub mod model;
@@ -14,10 +15,11 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::auth::TokenProvider;
+use crate::domain::MailMessage;
 
 use self::client::GraphClient;
 use self::pacer::Pacer;
-use super::{InboxPage, MailError, MailSource, Moved};
+use super::{BadMessage, Folder, InboxPage, MailError, MailSource, Moved};
 
 pub const SKIPPED_FOLDER: &str = "Skipped";
 const PREFER_IMMUTABLE: &str = "IdType=\"ImmutableId\"";
@@ -64,9 +66,9 @@ impl GraphSource {
         }
         let pacer = Pacer::new(limits.requests, limits.window, limits.concurrency);
         Ok(Self {
+            client: GraphClient::new(&base, tokens, pacer)?,
             base,
             mailbox: mailbox.to_string(),
-            client: GraphClient::new(tokens, pacer),
             skipped_folder: tokio::sync::Mutex::new(None),
         })
     }
@@ -83,7 +85,7 @@ impl GraphSource {
         u
     }
 
-    async fn move_to(&self, id: &str, destination: &str) -> Result<Moved, MailError> {
+    async fn post_move(&self, id: &str, destination: &str) -> Result<Moved, MailError> {
         let url = self.url(&["messages", id, "move"]);
         let (_, v) = self
             .client
@@ -98,6 +100,42 @@ impl GraphSource {
             new_id: v["id"].as_str().unwrap_or(id).to_string(),
             web_link: v["webLink"].as_str().unwrap_or_default().to_string(),
         })
+    }
+
+    /// Graph answers a move with `404 ErrorItemNotFound` both when the
+    /// message is gone and when the destination folder is: asking for the
+    /// message tells the two apart.
+    async fn explain_not_found(&self, id: &str, folder: Folder, detail: String) -> MailError {
+        match self.locate_message(id).await {
+            Ok(()) => MailError::FolderMissing { folder, detail },
+            Err(MailError::Gone(_)) => MailError::Gone(detail),
+            Err(e) => e,
+        }
+    }
+
+    async fn locate_message(&self, id: &str) -> Result<(), MailError> {
+        let mut url = self.url(&["messages", id]);
+        url.query_pairs_mut().append_pair("$select", "id");
+        match self
+            .client
+            .request(Method::GET, url.as_str(), None, &[PREFER_IMMUTABLE])
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(MailError::NotFound(d)) => Err(MailError::Gone(d)),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn move_once(&self, id: &str, folder: Folder) -> Result<Moved, MailError> {
+        let destination = match folder {
+            Folder::Archive => "archive".to_string(),
+            Folder::Skipped => self.skipped_folder_id().await?,
+        };
+        match self.post_move(id, &destination).await {
+            Err(MailError::NotFound(detail)) => Err(self.explain_not_found(id, folder, detail).await),
+            other => other,
+        }
     }
 
     /// The Skipped folder's id, created on first need.
@@ -135,8 +173,8 @@ impl GraphSource {
                         return Ok(id.to_string());
                     }
                 }
-                // 409: someone created it meanwhile; look again.
-                Err(MailError::Permanent(e)) if e.contains("409") => {}
+                // Someone created it meanwhile; look again.
+                Err(MailError::Conflict(_)) => {}
                 Err(e) => return Err(e),
             }
         }
@@ -144,9 +182,7 @@ impl GraphSource {
             "cannot find or create the {SKIPPED_FOLDER} folder"
         )))
     }
-}
 
-impl GraphSource {
     /// Whether a folder (well-known name or id) can be read.
     pub async fn check_folder(&self, folder: &str) -> Result<(), MailError> {
         let url = self.url(&["mailFolders", folder]);
@@ -155,19 +191,82 @@ impl GraphSource {
             .await
             .map(|_| ())
     }
+
+    /// The first request of a pass: a delta query on the Inbox.
+    fn delta_start(&self) -> url::Url {
+        let mut url = self.url(&["mailFolders", "inbox", "messages", "delta"]);
+        url.query_pairs_mut()
+            .append_pair("$select", model::SELECT)
+            .append_pair("$expand", model::EXPAND_SENSITIVITY);
+        url
+    }
+}
+
+/// Delta answers carry `@removed` entries for messages that left the
+/// folder (the ones this engine moved, mostly): nothing to do for those.
+fn page_of(v: &Value) -> Result<InboxPage, MailError> {
+    let Some(items) = v.get("value").and_then(Value::as_array) else {
+        return Err(MailError::Transient(
+            "the Inbox listing had no 'value' array".into(),
+        ));
+    };
+    let next = v.get("@odata.nextLink").and_then(Value::as_str);
+    let delta = v.get("@odata.deltaLink").and_then(Value::as_str);
+    let (cursor, more) = match (next, delta) {
+        (Some(n), _) => (n.to_string(), true),
+        (None, Some(d)) => (d.to_string(), false),
+        (None, None) => {
+            return Err(MailError::Transient(
+                "the Inbox delta answer had neither a nextLink nor a deltaLink".into(),
+            ));
+        }
+    };
+    Ok(InboxPage {
+        messages: items
+            .iter()
+            .filter(|i| i.get("@removed").is_none())
+            .map(model::parse_message)
+            .collect(),
+        cursor,
+        more,
+    })
 }
 
 impl MailSource for GraphSource {
-    fn list_inbox(&self, offset: usize, top: usize) -> BoxFuture<'_, Result<InboxPage, MailError>> {
+    fn read_inbox<'a>(
+        &'a self,
+        cursor: Option<&'a str>,
+        top: usize,
+    ) -> BoxFuture<'a, Result<InboxPage, MailError>> {
         Box::pin(async move {
-            let mut url = self.url(&["mailFolders", "inbox", "messages"]);
+            let url = match cursor {
+                Some(c) => c.to_string(),
+                None => self.delta_start().to_string(),
+            };
+            let page_size = format!("odata.maxpagesize={}", top.clamp(1, 1000));
+            let (_, v) = self
+                .client
+                .request(
+                    Method::GET,
+                    &url,
+                    None,
+                    &[PREFER_IMMUTABLE, PREFER_TEXT, &page_size],
+                )
+                .await?;
+            page_of(&v)
+        })
+    }
+
+    fn fetch<'a>(
+        &'a self,
+        id: &'a str,
+    ) -> BoxFuture<'a, Result<Result<MailMessage, BadMessage>, MailError>> {
+        Box::pin(async move {
+            let mut url = self.url(&["mailFolders", "inbox", "messages", id]);
             url.query_pairs_mut()
-                .append_pair("$top", &top.clamp(1, 1000).to_string())
-                .append_pair("$skip", &offset.to_string())
-                .append_pair("$orderby", "receivedDateTime asc")
                 .append_pair("$select", model::SELECT)
                 .append_pair("$expand", model::EXPAND_SENSITIVITY);
-            let (_, v) = self
+            match self
                 .client
                 .request(
                     Method::GET,
@@ -175,27 +274,33 @@ impl MailSource for GraphSource {
                     None,
                     &[PREFER_IMMUTABLE, PREFER_TEXT],
                 )
-                .await?;
-            let Some(items) = v.get("value").and_then(Value::as_array) else {
-                return Err(MailError::Transient(
-                    "the Inbox listing had no 'value' array".into(),
-                ));
-            };
-            Ok(InboxPage {
-                messages: items.iter().map(model::parse_message).collect(),
-                has_more: v.get("@odata.nextLink").is_some_and(Value::is_string),
-            })
+                .await
+            {
+                Ok((_, v)) => Ok(model::parse_message(&v)),
+                Err(MailError::NotFound(d)) => Err(MailError::Gone(d)),
+                Err(e) => Err(e),
+            }
         })
     }
 
-    fn move_to_archive<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Moved, MailError>> {
-        Box::pin(self.move_to(id, "archive"))
-    }
-
-    fn move_to_skipped<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Moved, MailError>> {
+    fn move_to<'a>(
+        &'a self,
+        id: &'a str,
+        folder: Folder,
+    ) -> BoxFuture<'a, Result<Moved, MailError>> {
         Box::pin(async move {
-            let folder = self.skipped_folder_id().await?;
-            self.move_to(id, &folder).await
+            match self.move_once(id, folder).await {
+                // A deleted Skipped folder whose id was cached: find or
+                // create it again, once.
+                Err(MailError::FolderMissing {
+                    folder: Folder::Skipped,
+                    ..
+                }) => {
+                    *self.skipped_folder.lock().await = None;
+                    self.move_once(id, folder).await
+                }
+                other => other,
+            }
         })
     }
 
@@ -213,7 +318,53 @@ impl MailSource for GraphSource {
         })
     }
 
+    fn locate<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<(), MailError>> {
+        Box::pin(self.locate_message(id))
+    }
+
+    fn inbox_count(&self) -> BoxFuture<'_, Result<Option<u64>, MailError>> {
+        Box::pin(async move {
+            let mut url = self.url(&["mailFolders", "inbox"]);
+            url.query_pairs_mut()
+                .append_pair("$select", "totalItemCount");
+            let (_, v) = self
+                .client
+                .request(Method::GET, url.as_str(), None, &[])
+                .await?;
+            Ok(v["totalItemCount"].as_u64())
+        })
+    }
+
     fn account(&self) -> String {
         self.client.account()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_delta_page_drops_removed_entries_and_keeps_its_link() {
+        let p = page_of(&json!({
+            "value": [{"id": "a", "subject": "x"}, {"id": "b", "@removed": {"reason": "deleted"}}],
+            "@odata.nextLink": "https://graph.example/next"
+        }))
+        .unwrap();
+        assert_eq!(p.messages.len(), 1);
+        assert!(p.more);
+        assert_eq!(p.cursor, "https://graph.example/next");
+        let last = page_of(&json!({"value": [], "@odata.deltaLink": "https://graph.example/d"}))
+            .unwrap();
+        assert!(!last.more);
+        assert_eq!(last.cursor, "https://graph.example/d");
+    }
+
+    #[test]
+    fn a_delta_page_without_a_link_is_an_error_not_the_end() {
+        assert!(matches!(
+            page_of(&json!({"value": []})),
+            Err(MailError::Transient(_))
+        ));
     }
 }

@@ -1,4 +1,6 @@
-//! Asking a run or the job loop to stop after the message in hand.
+//! Asking a run, a sign-in or the job loop to stop after the work in hand.
+//! It sits below every layer so that `auth` and `engine` can both take one
+//! without `auth` depending on the engine.
 
 use tokio::sync::watch;
 

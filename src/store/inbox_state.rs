@@ -1,0 +1,390 @@
+//! What the store knows of the messages the engine reads, and the two
+//! transactions of a page: the commit before any move (entries, skip
+//! records, failures, the read cursor and the run's progress), and the
+//! outcomes of the moves after. Both are fenced by the engine lease: a
+//! holder that lost the lease writes nothing.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
+
+use crate::domain::{Disposition, Location};
+
+use super::interactions::{NewLoggedMessage, insert_logged};
+use super::jobs::RunCounts;
+use super::skipped::{NewSkipped, insert_skipped};
+use super::{Result, Store, StoreError, ts};
+
+/// What the store knows of one message the Inbox gave.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Known {
+    /// This very message (same mailbox id) was logged; where it is now.
+    pub logged: Option<Location>,
+    /// Another copy (same internetMessageId) was logged.
+    pub copy_logged: bool,
+    /// A skip record of this very message: its disposition and reason code.
+    pub skipped: Option<(Disposition, String)>,
+    /// Failed attempts at it so far.
+    pub attempts: u32,
+    /// Could be moved nowhere: never read again until a person retries it.
+    pub stuck: bool,
+}
+
+/// A message a run left unfinished, which the next run takes up first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unfinished {
+    pub mailbox_id: String,
+    pub work: Work,
+    pub attempts: u32,
+    pub last_error: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Work {
+    /// Logged, still in the Inbox: move it to Archive.
+    Archive,
+    /// A skip record not carried out yet; its reason code.
+    Skip { reason: String },
+    /// Not logged or skipped yet: its reading failed; read it again.
+    Read,
+}
+
+/// A message that can be moved nowhere, for `job status` and the TUI.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct StuckMessage {
+    pub mailbox_id: String,
+    pub subject: String,
+    pub attempts: u32,
+    pub last_error: String,
+    pub since: String,
+}
+
+/// The lease a write is fenced by.
+#[derive(Debug, Clone)]
+pub struct Fence {
+    pub mailbox: String,
+    pub holder: String,
+}
+
+/// A run's progress so far, written with each page.
+#[derive(Debug, Clone, Default)]
+pub struct Progress {
+    pub log_id: i64,
+    pub counts: RunCounts,
+    pub pages: u32,
+    /// Messages still in the Inbox, when the source can tell.
+    pub backlog: Option<u64>,
+}
+
+/// Everything of a page that is committed before any of it is moved.
+#[derive(Debug, Default)]
+pub struct PageCommit {
+    pub logged: Vec<NewLoggedMessage>,
+    pub skipped: Vec<NewSkipped>,
+    /// (mailbox id, error) of messages whose reading failed.
+    pub failures: Vec<(String, String)>,
+    /// The read position after this page, kept for the next page or run.
+    pub cursor: Option<(String, String)>,
+}
+
+/// What the moves of a page did.
+#[derive(Debug, Default)]
+pub struct PageDone {
+    /// (old id, new id, web link) of logged messages now in Archive.
+    pub archived: Vec<(String, String, String)>,
+    /// Logged messages that ended elsewhere (quarantined in Skipped, gone).
+    pub relocated: Vec<(String, Location)>,
+    /// Skip records carried out.
+    pub dispositions: Vec<(String, Disposition)>,
+    /// (id, error) of failed moves: one more attempt each.
+    pub failures: Vec<(String, String)>,
+    /// (id, error) of messages that could be moved nowhere.
+    pub stuck: Vec<(String, String)>,
+    /// Messages whose failure record is done with.
+    pub cleared: Vec<String>,
+}
+
+fn fence(tx: &Transaction<'_>, fence: Option<&Fence>) -> Result<()> {
+    let Some(f) = fence else { return Ok(()) };
+    let holder: Option<String> = tx
+        .query_row(
+            "SELECT holder FROM engine_lease WHERE mailbox = ?1",
+            params![f.mailbox],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if holder.as_deref() == Some(f.holder.as_str()) {
+        Ok(())
+    } else {
+        Err(StoreError::LeaseLost(holder.unwrap_or_else(|| "nobody".into())))
+    }
+}
+
+fn write_progress(tx: &Transaction<'_>, p: &Progress, now: DateTime<Utc>) -> Result<()> {
+    let c = &p.counts;
+    let by_reason = serde_json::to_string(&c.skipped_by_reason).unwrap_or_else(|_| "{}".into());
+    tx.execute(
+        "UPDATE job_queue_log_entries SET messages_read = ?2, messages_logged = ?3, entries_written = ?4,
+             messages_archived_only = ?5, messages_skipped = ?6, messages_failed = ?7, skipped_by_reason = ?8,
+             pages = ?9, backlog = ?10, updated_at = ?11
+         WHERE id = ?1",
+        params![
+            p.log_id,
+            c.read,
+            c.logged,
+            c.entries,
+            c.archived_only,
+            c.skipped,
+            c.failed,
+            by_reason,
+            p.pages,
+            p.backlog.map(|b| b as i64),
+            ts(now)
+        ],
+    )?;
+    Ok(())
+}
+
+fn add_failure(tx: &Transaction<'_>, id: &str, error: &str, now: DateTime<Utc>) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO message_failures (mailbox_id, attempts, last_error, updated_at) VALUES (?1, 1, ?2, ?3)
+         ON CONFLICT(mailbox_id) DO UPDATE SET attempts = attempts + 1, last_error = excluded.last_error, updated_at = excluded.updated_at",
+    )?
+    .execute(params![id, error, ts(now)])?;
+    Ok(())
+}
+
+impl Store {
+    /// What is known of a message before it is planned: indexed lookups by
+    /// mailbox id, and by internetMessageId when it has one.
+    pub fn known(&self, mailbox_id: &str, internet_message_id: &str) -> Result<Known> {
+        let logged: Option<String> = self
+            .conn
+            .prepare_cached("SELECT location FROM logged_messages WHERE mailbox_id = ?1")?
+            .query_row(params![mailbox_id], |r| r.get(0))
+            .optional()?;
+        let imid = internet_message_id.trim();
+        let copy_logged = !imid.is_empty()
+            && self
+                .conn
+                .prepare_cached("SELECT EXISTS (SELECT 1 FROM logged_messages WHERE internet_message_id = ?1 AND internet_message_id <> '')")?
+                .query_row(params![imid], |r| r.get::<_, bool>(0))?;
+        let skipped: Option<(String, String)> = self
+            .conn
+            .prepare_cached("SELECT disposition, reason FROM skipped_messages WHERE mailbox_id = ?1")?
+            .query_row(params![mailbox_id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        let failure: Option<(u32, bool)> = self
+            .conn
+            .prepare_cached("SELECT attempts, stuck FROM message_failures WHERE mailbox_id = ?1")?
+            .query_row(params![mailbox_id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        let (attempts, stuck) = failure.unwrap_or_default();
+        Ok(Known {
+            logged: logged.as_deref().and_then(Location::parse),
+            copy_logged,
+            skipped: skipped.and_then(|(d, r)| Some((Disposition::parse(&d)?, r))),
+            attempts,
+            stuck,
+        })
+    }
+
+    /// Messages earlier runs left unfinished (not stuck), oldest first.
+    pub fn unfinished(&self, limit: usize) -> Result<Vec<Unfinished>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT m.mailbox_id, 'archive', NULL, coalesce(f.attempts, 0), coalesce(f.last_error, ''), m.id
+               FROM logged_messages m LEFT JOIN message_failures f ON f.mailbox_id = m.mailbox_id
+              WHERE m.location = 'inbox' AND coalesce(f.stuck, 0) = 0
+             UNION ALL
+             SELECT s.mailbox_id, 'skip', s.reason, coalesce(f.attempts, 0), coalesce(f.last_error, ''), s.id
+               FROM skipped_messages s LEFT JOIN message_failures f ON f.mailbox_id = s.mailbox_id
+              WHERE s.disposition = 'pending' AND coalesce(f.stuck, 0) = 0
+             UNION ALL
+             SELECT f.mailbox_id, 'read', NULL, f.attempts, f.last_error, 0
+               FROM message_failures f
+              WHERE f.stuck = 0
+                AND NOT EXISTS (SELECT 1 FROM logged_messages m WHERE m.mailbox_id = f.mailbox_id)
+                AND NOT EXISTS (SELECT 1 FROM skipped_messages s WHERE s.mailbox_id = f.mailbox_id)
+             LIMIT ?1",
+        )?;
+        let rows = stmt.query_map(params![limit as i64], |r| {
+            let kind: String = r.get(1)?;
+            let reason: Option<String> = r.get(2)?;
+            Ok(Unfinished {
+                mailbox_id: r.get(0)?,
+                work: match kind.as_str() {
+                    "archive" => Work::Archive,
+                    "skip" => Work::Skip {
+                        reason: reason.unwrap_or_default(),
+                    },
+                    _ => Work::Read,
+                },
+                attempts: r.get(3)?,
+                last_error: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The read position kept for a mailbox.
+    pub fn read_cursor(&self, mailbox: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT cursor FROM read_cursors WHERE mailbox = ?1",
+                params![mailbox],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Forgets every read position: the next run reads the Inbox from the start.
+    pub fn clear_read_cursors(&self) -> Result<()> {
+        self.conn.execute("DELETE FROM read_cursors", [])?;
+        Ok(())
+    }
+
+    /// Commits a page before anything of it is moved: logged messages and
+    /// their entries, skip records, failed reads, the read cursor and the
+    /// run's progress, in one durable transaction. Returns the entries written.
+    pub fn commit_page(
+        &mut self,
+        page: &PageCommit,
+        progress: &Progress,
+        lease: Option<&Fence>,
+        now: DateTime<Utc>,
+    ) -> Result<usize> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        fence(&tx, lease)?;
+        let mut entries = 0;
+        for m in &page.logged {
+            entries += insert_logged(&tx, m, now)?;
+        }
+        for s in &page.skipped {
+            insert_skipped(&tx, s, now)?;
+        }
+        {
+            let mut clear = tx.prepare_cached(
+                "DELETE FROM message_failures WHERE mailbox_id = ?1 AND stuck = 0",
+            )?;
+            for m in &page.logged {
+                clear.execute(params![m.mailbox_id])?;
+            }
+        }
+        for (id, e) in &page.failures {
+            add_failure(&tx, id, e, now)?;
+        }
+        if let Some((mailbox, cursor)) = &page.cursor {
+            tx.execute(
+                "INSERT INTO read_cursors (mailbox, cursor, updated_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(mailbox) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at",
+                params![mailbox, cursor, ts(now)],
+            )?;
+        }
+        write_progress(&tx, progress, now)?;
+        tx.commit()?;
+        Ok(entries)
+    }
+
+    /// Stores what the moves of a page did, in one transaction. It need not
+    /// be durable at once: if it is lost, the next run finds the messages
+    /// unfinished and moves them again, which changes nothing twice.
+    pub fn finish_page(
+        &mut self,
+        done: &PageDone,
+        progress: &Progress,
+        lease: Option<&Fence>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        let result = self.finish_page_tx(done, progress, lease, now);
+        self.conn.pragma_update(None, "synchronous", "FULL")?;
+        result
+    }
+
+    fn finish_page_tx(
+        &mut self,
+        done: &PageDone,
+        progress: &Progress,
+        lease: Option<&Fence>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        fence(&tx, lease)?;
+        {
+            let mut archived = tx.prepare_cached(
+                "UPDATE logged_messages SET archived = 1, location = 'archive', mailbox_id = ?2,
+                        web_link = CASE WHEN ?3 = '' THEN web_link ELSE ?3 END
+                  WHERE mailbox_id = ?1",
+            )?;
+            let mut clear = tx.prepare_cached("DELETE FROM message_failures WHERE mailbox_id = ?1")?;
+            for (old, new, link) in &done.archived {
+                clear.execute(params![old])?;
+                archived.execute(params![old, new, link])?;
+            }
+            let mut relocated = tx.prepare_cached(
+                "UPDATE logged_messages SET location = ?2 WHERE mailbox_id = ?1",
+            )?;
+            for (id, loc) in &done.relocated {
+                relocated.execute(params![id, loc.as_str()])?;
+                clear.execute(params![id])?;
+            }
+            let mut disposition = tx.prepare_cached(
+                "UPDATE skipped_messages SET disposition = ?2 WHERE mailbox_id = ?1",
+            )?;
+            for (id, d) in &done.dispositions {
+                disposition.execute(params![id, d.as_str()])?;
+                clear.execute(params![id])?;
+            }
+            for id in &done.cleared {
+                clear.execute(params![id])?;
+            }
+        }
+        for (id, e) in &done.failures {
+            add_failure(&tx, id, e, now)?;
+        }
+        for (id, e) in &done.stuck {
+            tx.execute(
+                "INSERT INTO message_failures (mailbox_id, attempts, last_error, updated_at, stuck) VALUES (?1, 1, ?2, ?3, 1)
+                 ON CONFLICT(mailbox_id) DO UPDATE SET stuck = 1, last_error = excluded.last_error, updated_at = excluded.updated_at",
+                params![id, e, ts(now)],
+            )?;
+        }
+        write_progress(&tx, progress, now)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Messages that can be moved nowhere and need a person.
+    pub fn stuck_messages(&self) -> Result<Vec<StuckMessage>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT f.mailbox_id, coalesce(m.subject, s.subject, ''), f.attempts, f.last_error, f.updated_at
+               FROM message_failures f
+               LEFT JOIN logged_messages m ON m.mailbox_id = f.mailbox_id
+               LEFT JOIN skipped_messages s ON s.mailbox_id = f.mailbox_id
+              WHERE f.stuck = 1 ORDER BY f.updated_at",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(StuckMessage {
+                mailbox_id: r.get(0)?,
+                subject: r.get(1)?,
+                attempts: r.get(2)?,
+                last_error: r.get(3)?,
+                since: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Lets the next run try a stuck message again from scratch (`None`:
+    /// every stuck message). Returns how many were released.
+    pub fn retry_stuck(&self, mailbox_id: Option<&str>) -> Result<usize> {
+        Ok(self.conn.execute(
+            "DELETE FROM message_failures WHERE stuck = 1 AND (?1 IS NULL OR mailbox_id = ?1)",
+            params![mailbox_id],
+        )?)
+    }
+}
