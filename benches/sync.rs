@@ -311,7 +311,9 @@ async fn engine(batch: usize) {
     let (events, _rx) = channel();
     let t = Instant::now();
     let (rules, stop) = (Rules::default(), Stop::never());
-    let log_id = store.start_job_log(chrono::Utc::now(), "bench", "bench").unwrap();
+    let log_id = store
+        .start_job_log(chrono::Utc::now(), "bench", "bench")
+        .unwrap();
     let inputs = RunInputs {
         source: &source,
         directory: &dir_people,

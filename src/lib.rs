@@ -5,6 +5,7 @@
 pub mod app;
 pub mod auth;
 pub mod cli;
+pub mod crash;
 pub mod domain;
 pub mod engine;
 pub mod mail;
@@ -13,4 +14,3 @@ pub mod private_file;
 pub mod sim;
 pub mod stop;
 pub mod store;
-pub mod crash;

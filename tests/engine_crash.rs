@@ -1,76 +1,203 @@
-//! Crash safety: `emaillog sync --once` killed with SIGKILL at random points
-//! during a run of a few hundred messages, restarted until done, leaves every
-//! message logged exactly once or skipped — none lost, none doubled.
+//! Crash safety with the kill landing exactly where it hurts: between a
+//! page's commit and its moves, and after a move succeeded but before its
+//! outcome was stored; then many runs killed at random crash points,
+//! restarted until done. Every message is logged exactly once or skipped —
+//! none lost, none doubled. The binary is the test build, which has the
+//! crash points (`src/crash.rs`).
 
 mod common;
 
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
 use common::*;
 use emaillog::sim::SimConfig;
-use rand::{Rng, SeedableRng};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use serde_json::{Value, json};
 
-const TRIALS: u64 = 10;
-const MESSAGES: usize = 300;
+/// Runs `sync --once` with a crash point armed; returns whether it exited
+/// by itself (true) or was killed (false).
+fn sync_once(db: &Path, crash_at: Option<&str>, log: &Path) -> bool {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_emaillog"));
+    cmd.arg("--db")
+        .arg(db)
+        .args(["sync", "--once", "--json"])
+        .env("EMAILLOG_CRASH_LOG", log)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    if let Some(at) = crash_at {
+        cmd.env("EMAILLOG_CRASH_AT", at);
+    }
+    cmd.status().unwrap().code().is_some()
+}
+
+fn crashes(log: &Path) -> Vec<String> {
+    std::fs::read_to_string(log)
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+/// Messages with copies (same internetMessageId, one in seven) and runs of
+/// equal received times; returns (messages, loggable originals, copies of them).
+fn messages_with_copies(n: usize, tag: &str) -> (Value, usize, usize) {
+    let (msgs, loggable) = mixed_messages(n, tag);
+    let mut all: Vec<Value> = msgs.as_array().unwrap().clone();
+    let mut copies = 0;
+    for i in (1..n).step_by(7) {
+        if !i.is_multiple_of(5) {
+            let mut c = all[i].clone();
+            c["receivedDateTime"] = all[(i + 3).min(n - 1)]["receivedDateTime"].clone();
+            all.push(c);
+            copies += 1;
+        }
+    }
+    for m in all.iter_mut().step_by(4) {
+        m["receivedDateTime"] = json!("2024-05-01T10:00:00Z");
+    }
+    (Value::Array(all), loggable, copies)
+}
+
+async fn assert_done(
+    sim: &TestSim,
+    app: &emaillog::app::App,
+    loggable: usize,
+    copies: usize,
+    unloggable: usize,
+) {
+    assert!(
+        sim.folder_messages(MAILBOX, "inbox").await.is_empty(),
+        "the Inbox is empty"
+    );
+    let archive = sim.folder_messages(MAILBOX, "archive").await;
+    let skipped = sim.folder_messages(MAILBOX, "Skipped").await;
+    assert_eq!(
+        archive.len(),
+        loggable + copies,
+        "logged messages and their copies in Archive"
+    );
+    assert_eq!(skipped.len(), unloggable, "the rest in Skipped");
+    let store = app.store().unwrap();
+    let logged = store.logged_messages().unwrap();
+    let ids: std::collections::HashSet<&str> = logged
+        .iter()
+        .map(|m| m.internet_message_id.as_str())
+        .collect();
+    assert_eq!(logged.len(), loggable, "each email logged once");
+    assert_eq!(ids.len(), loggable, "no email logged twice");
+    assert!(
+        logged.iter().all(|m| m.location == "archive"),
+        "every logged message archived"
+    );
+    assert_eq!(store.count_entries().unwrap() as usize, loggable);
+    assert_eq!(store.count_skipped().unwrap() as usize, unloggable + copies);
+}
+
+async fn setup(tag: &str, n: usize) -> (TestSim, tempfile::TempDir, emaillog::app::App, usize) {
+    let sim = TestSim::start(SimConfig::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let app = engine_app(&sim, dir.path());
+    let (msgs, loggable) = mixed_messages(n, tag);
+    sim.add(MAILBOX, "inbox", msgs).await;
+    (sim, dir, app, loggable)
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn killed_runs_restarted_until_done_lose_and_double_nothing() {
-    let mut kills_total = 0;
-    for trial in 0..TRIALS {
+async fn a_kill_between_a_pages_commit_and_its_moves_doubles_and_loses_nothing() {
+    let (sim, dir, app, loggable) = setup("c", 40).await;
+    let log = dir.path().join("crashes");
+    assert!(
+        !sync_once(app.db_path(), Some("after_commit:2"), &log),
+        "killed"
+    );
+    assert_eq!(crashes(&log), ["after_commit"]);
+    // The kill landed there: the second page is committed, its messages unmoved.
+    let logged = app.store().unwrap().logged_messages().unwrap();
+    let unmoved: Vec<_> = logged.iter().filter(|m| m.location == "inbox").collect();
+    assert!(!unmoved.is_empty(), "committed but not moved");
+    for m in &unmoved {
+        assert!(
+            sim.folder_messages(MAILBOX, "inbox")
+                .await
+                .iter()
+                .any(|x| x["internetMessageId"] == m.internet_message_id.as_str()),
+            "still in the Inbox"
+        );
+    }
+    assert!(sync_once(app.db_path(), None, &log));
+    assert_exactly_once(&sim, &app, 40, loggable).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kill_after_a_move_before_its_outcome_is_stored_doubles_and_loses_nothing() {
+    let (sim, dir, app, loggable) = setup("m", 40).await;
+    let log = dir.path().join("crashes");
+    assert!(
+        !sync_once(app.db_path(), Some("after_move:3"), &log),
+        "killed"
+    );
+    assert_eq!(crashes(&log), ["after_move"]);
+    // The kill landed there: a message is in Archive while the store still
+    // has it in the Inbox.
+    let archived: Vec<String> = sim
+        .folder_messages(MAILBOX, "archive")
+        .await
+        .iter()
+        .map(|m| m["internetMessageId"].as_str().unwrap().to_string())
+        .collect();
+    let logged = app.store().unwrap().logged_messages().unwrap();
+    assert!(
+        logged
+            .iter()
+            .any(|m| m.location == "inbox" && archived.contains(&m.internet_message_id)),
+        "a move done but not stored"
+    );
+    assert!(sync_once(app.db_path(), None, &log));
+    assert_exactly_once(&sim, &app, 40, loggable).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn runs_killed_at_random_crash_points_restarted_until_done_lose_and_double_nothing() {
+    let trials: u64 = std::env::var("EMAILLOG_CRASH_TRIALS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(6);
+    let n = 150;
+    let mut phases: std::collections::BTreeMap<String, usize> = Default::default();
+    for trial in 0..trials {
         let sim = TestSim::start(SimConfig {
-            latency: Duration::from_millis(3),
+            latency: Duration::from_millis(2),
             ..SimConfig::default()
         })
         .await;
         let dir = tempfile::tempdir().unwrap();
         let app = engine_app(&sim, dir.path());
-        let (msgs, loggable) = mixed_messages(MESSAGES, &format!("k{trial}"));
+        let (msgs, loggable, copies) = messages_with_copies(n, &format!("r{trial}"));
         sim.add(MAILBOX, "inbox", msgs).await;
-        let mut rng = rand::rngs::StdRng::seed_from_u64(trial);
-        let db = app.db_path().to_path_buf();
+        let log = dir.path().join("crashes");
         let mut finished = false;
-        for attempt in 0..60 {
-            let mut child = Command::new(env!("CARGO_BIN_EXE_emaillog"))
-                .arg("--db")
-                .arg(&db)
-                .args(["sync", "--once", "--json"])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap();
-            // Early attempts are killed at a random point; later ones may finish.
-            let kill_after = Duration::from_millis(rng.random_range(5..250));
-            let started = Instant::now();
-            let exited = loop {
-                if let Some(status) = child.try_wait().unwrap() {
-                    break Some(status);
-                }
-                if attempt < 40 && started.elapsed() >= kill_after {
-                    break None;
-                }
-                tokio::time::sleep(Duration::from_millis(5)).await;
-            };
-            match exited {
-                None => {
-                    child.kill().unwrap();
-                    child.wait().unwrap();
-                    kills_total += 1;
-                }
-                Some(status) => {
-                    if status.success() && sim.folder_messages(MAILBOX, "inbox").await.is_empty() {
-                        finished = true;
-                        break;
-                    }
-                }
+        for attempt in 0..200u64 {
+            let spec = format!("random:0.04:{}", trial * 1000 + attempt);
+            let armed = attempt < 150;
+            let exited = sync_once(app.db_path(), armed.then_some(spec.as_str()), &log);
+            if exited && sim.folder_messages(MAILBOX, "inbox").await.is_empty() {
+                finished = true;
+                break;
             }
         }
-        eprintln!("trial {trial}: finished after {kills_total} kills so far");
         assert!(finished, "trial {trial} never finished");
-        assert_exactly_once(&sim, &app, MESSAGES, loggable).await;
+        for p in crashes(&log) {
+            *phases.entry(p).or_default() += 1;
+        }
+        assert_done(&sim, &app, loggable, copies, n - loggable).await;
         sim.server.stop().await;
     }
-    assert!(
-        kills_total >= TRIALS as usize * 3,
-        "the runs were really interrupted ({kills_total} kills)"
-    );
+    eprintln!("kills per crash point: {phases:?}");
+    for p in ["after_commit", "after_move", "before_commit"] {
+        assert!(
+            phases.get(p).copied().unwrap_or(0) > 0,
+            "no kill landed at {p}: {phases:?}"
+        );
+    }
 }

@@ -5,8 +5,8 @@ mod common;
 
 use common::*;
 use emaillog::domain::setup::Unmatched;
+use emaillog::engine::Stop;
 use emaillog::engine::events::channel;
-use emaillog::engine::{EngineEvent, Stop};
 use emaillog::sim::SimConfig;
 use serde_json::json;
 use std::time::Duration;
@@ -143,7 +143,11 @@ async fn every_skip_reason_is_recorded_and_the_message_moved_to_skipped() {
     );
     let rows = app.store().unwrap().skipped(100).unwrap();
     for r in &rows {
-        let want = if r.reason == "already_logged" { "archived" } else { "moved" };
+        let want = if r.reason == "already_logged" {
+            "archived"
+        } else {
+            "moved"
+        };
         assert_eq!(r.disposition, want, "{r:?}");
     }
     assert!(
@@ -347,50 +351,4 @@ async fn throttling_server_errors_resets_garbled_json_and_expired_tokens_lose_an
     );
     assert!(runs.len() < 30, "finished: {runs:?}");
     assert_exactly_once(&sim, &app, 150, loggable).await;
-}
-
-#[tokio::test]
-async fn two_engines_on_one_database_never_both_run() {
-    let sim = TestSim::start(SimConfig {
-        latency: Duration::from_millis(5),
-        ..SimConfig::default()
-    })
-    .await;
-    let dir = tempfile::tempdir().unwrap();
-    let app = engine_app(&sim, dir.path());
-    app.change_setup(&emaillog::app::setup_edit::SetupChanges {
-        job_interval_secs: Some(1),
-        ..Default::default()
-    })
-    .unwrap();
-    app.enable(0).unwrap();
-    let (msgs, loggable) = mixed_messages(60, "two");
-    sim.add(MAILBOX, "inbox", msgs).await;
-    let (events, mut rx) = channel();
-    let (h1, s1) = emaillog::engine::stop_pair();
-    let (h2, s2) = emaillog::engine::stop_pair();
-    let (a1, a2) = (app.clone(), app.clone());
-    let (e1, e2) = (events.clone(), events.clone());
-    let t1 = tokio::spawn(async move { a1.run_jobs(&e1, s1).await });
-    let t2 = tokio::spawn(async move { a2.run_jobs(&e2, s2).await });
-    let mut saw_wait = false;
-    let mut finished = 0;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while tokio::time::Instant::now() < deadline
-        && !(saw_wait && finished > 0 && sim.folder_messages(MAILBOX, "inbox").await.is_empty())
-    {
-        match tokio::time::timeout(Duration::from_millis(200), rx.recv()).await {
-            Ok(Ok(EngineEvent::Waiting { reason })) if reason.contains("another engine") => {
-                saw_wait = true
-            }
-            Ok(Ok(EngineEvent::RunFinished { .. })) => finished += 1,
-            _ => {}
-        }
-    }
-    h1.stop();
-    h2.stop();
-    t1.await.unwrap().unwrap();
-    t2.await.unwrap().unwrap();
-    assert!(saw_wait, "the second engine waited for the lease");
-    assert_exactly_once(&sim, &app, 60, loggable).await;
 }

@@ -40,7 +40,9 @@ impl App {
     /// Lets the next run try stuck messages again (`None`: all of them).
     pub fn retry_stuck(&self, mailbox_id: Option<&str>) -> Result<usize> {
         let n = self.store()?.retry_stuck(mailbox_id)?;
-        if n == 0 && let Some(id) = mailbox_id {
+        if n == 0
+            && let Some(id) = mailbox_id
+        {
             return Err(AppError::Invalid(format!(
                 "no stuck message has the id {id}; `emaillog job status` lists them"
             )));

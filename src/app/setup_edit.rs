@@ -278,7 +278,10 @@ mod tests {
             graph_url: Some(format!("{}/", s.graph_url)),
             ..Default::default()
         };
-        assert!(!apply_changes(&mut s, &same).unwrap(), "an unchanged value keeps consent");
+        assert!(
+            !apply_changes(&mut s, &same).unwrap(),
+            "an unchanged value keeps consent"
+        );
     }
 
     #[test]

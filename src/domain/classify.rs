@@ -729,7 +729,11 @@ mod tests {
             ),
         ];
         for (name, m, rules, prior, want) in cases {
-            assert_eq!(outcome(&classify(&m, &d, rules, prior, test_now())), want, "{name}");
+            assert_eq!(
+                outcome(&classify(&m, &d, rules, prior, test_now())),
+                want,
+                "{name}"
+            );
         }
     }
 
@@ -740,12 +744,16 @@ mod tests {
             &msg("annette@contoso.example", &["alex@fabrikam.example"], &[]),
             &d,
             &Rules::default(),
-            Prior::New, test_now());
+            Prior::New,
+            test_now(),
+        );
         let inb = classify(
             &msg("alex@fabrikam.example", &["annette@contoso.example"], &[]),
             &d,
             &Rules::default(),
-            Prior::New, test_now());
+            Prior::New,
+            test_now(),
+        );
         match (out, inb) {
             (
                 Classification::Log {
@@ -801,8 +809,9 @@ mod tests {
                 &msg("z@gmail.example", &["a@contoso.example"], &[]),
                 &d,
                 &rules,
-                Prior::New
-            , test_now())),
+                Prior::New,
+                test_now()
+            )),
             "skip no_match"
         );
     }

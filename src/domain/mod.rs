@@ -17,7 +17,7 @@ pub use address::normalize_address;
 pub use classify::{
     Classification, Direction, InitiatedBy, PlannedEntry, Prior, SkipReason, classify,
 };
+pub use disposition::{Disposition, Location};
 pub use message::{MailMessage, Recipient};
 pub use people::{Contact, Directory, Salesperson};
 pub use rules::Rules;
-pub use disposition::{Disposition, Location};

@@ -66,7 +66,9 @@ impl HeldLease {
     /// `Err(why)` once the lease is lost or about to run out unrenewed.
     pub fn check(&self) -> Result<(), String> {
         if let Some(other) = self.lost() {
-            return Err(format!("another engine ({other}) took over the mailbox lease"));
+            return Err(format!(
+                "another engine ({other}) took over the mailbox lease"
+            ));
         }
         if self.remaining().is_zero() {
             return Err("the mailbox lease could not be renewed in time (the database was busy); the run stopped so that no two engines work at once".into());
@@ -136,10 +138,7 @@ fn heartbeat(db: PathBuf, mailbox: &str, holder: &str, ttl: Duration, shared: &S
         let chrono_ttl = chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::seconds(30));
         match s.acquire_lease(mailbox, holder, chrono_ttl, Utc::now()) {
             Ok(LeaseOutcome::Acquired) => {
-                *shared
-                    .valid_until
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner()) = started + ttl;
+                *shared.valid_until.lock().unwrap_or_else(|e| e.into_inner()) = started + ttl;
             }
             Ok(LeaseOutcome::HeldBy { holder, .. }) => {
                 *shared.lost.lock().unwrap_or_else(|e| e.into_inner()) = Some(holder);

@@ -9,6 +9,6 @@ pub mod plan;
 pub mod run;
 pub mod runner;
 
+pub use crate::stop::{Stop, StopHandle, stop_pair};
 pub use events::EngineEvent;
 pub use run::{RunError, RunReport, RunSettings, run_once};
-pub use crate::stop::{Stop, StopHandle, stop_pair};

@@ -64,10 +64,15 @@ pub struct PagePlan {
 pub enum Retry {
     Move(PlannedMove),
     /// Read it again (its reading failed before).
-    Fetch { id: String },
+    Fetch {
+        id: String,
+    },
     /// Out of attempts without ever being read: record it as failed and
     /// move it to Skipped.
-    Quarantine { id: String, error: String },
+    Quarantine {
+        id: String,
+        error: String,
+    },
 }
 
 /// Where a skip record's message goes.
@@ -175,7 +180,13 @@ impl PagePlan {
             .or_default() += 1;
     }
 
-    fn skip(&mut self, msg: &MailMessage, reason: &SkipReason, known: &Known, unmatched: Unmatched) {
+    fn skip(
+        &mut self,
+        msg: &MailMessage,
+        reason: &SkipReason,
+        known: &Known,
+        unmatched: Unmatched,
+    ) {
         let record = skip_record(msg, reason);
         let (action, done) = skip_action(&record.reason, unmatched);
         self.count_skip(&record.reason);
@@ -369,7 +380,10 @@ pub fn forget(memory: &mut RunMemory, id: &str) {
 /// What a move's outcome means.
 #[derive(Debug, Clone)]
 pub enum Outcome {
-    Archived { new_id: String, web_link: String },
+    Archived {
+        new_id: String,
+        web_link: String,
+    },
     /// A logged message ended elsewhere than Archive.
     Relocated(Location),
     Disposition(Disposition),
@@ -393,7 +407,9 @@ pub fn after_move(m: &PlannedMove, result: Result<Moved, MailError>) -> Outcome 
         (Moving::Logged { .. }, Ok(_)) => Outcome::Relocated(Location::Skipped),
         (Moving::Skipped { done }, Ok(_)) => Outcome::Disposition(done),
         (Moving::Logged { .. }, Err(MailError::Gone(_))) => Outcome::Relocated(Location::Gone),
-        (Moving::Skipped { .. }, Err(MailError::Gone(_))) => Outcome::Disposition(Disposition::Gone),
+        (Moving::Skipped { .. }, Err(MailError::Gone(_))) => {
+            Outcome::Disposition(Disposition::Gone)
+        }
         (
             _,
             Err(
@@ -422,4 +438,448 @@ pub fn looks_like_outage(results: &[(PlannedMove, Result<Moved, MailError>)]) ->
         && attempted
             .iter()
             .all(|(_, r)| matches!(r, Err(e) if e.is_retryable()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Contact, Salesperson};
+
+    fn now() -> DateTime<Utc> {
+        "2024-05-01T12:00:00Z".parse().unwrap()
+    }
+
+    fn dir() -> Directory {
+        Directory::new(
+            vec![Salesperson {
+                code: "AH".into(),
+                name: "Annette".into(),
+                email: "annette@contoso.example".into(),
+            }],
+            vec![Contact {
+                no: "C1".into(),
+                name: "Alex".into(),
+                company: "Fabrikam".into(),
+                email: "alex@fabrikam.example".into(),
+                alt_emails: vec![],
+            }],
+        )
+    }
+
+    fn settings(unmatched: Unmatched) -> RunSettings {
+        RunSettings {
+            batch_size: 50,
+            run_limit: 5000,
+            unmatched,
+            store_body: true,
+            max_attempts: 3,
+        }
+    }
+
+    fn msg(id: &str, imid: &str, from: &str) -> MailMessage {
+        MailMessage {
+            mailbox_id: id.into(),
+            internet_message_id: imid.into(),
+            subject: format!("subject {id}"),
+            sender: Some(Recipient {
+                name: String::new(),
+                address: from.into(),
+            }),
+            to: vec![Recipient {
+                name: String::new(),
+                address: "annette@contoso.example".into(),
+            }],
+            received_at: Some(now()),
+            ..Default::default()
+        }
+    }
+
+    const ALEX: &str = "alex@fabrikam.example";
+    const STRANGER: &str = "who@else.example";
+
+    fn known() -> Known {
+        Known::default()
+    }
+
+    /// What a page plan says, in short: (id, action, logged?, skip reason).
+    fn summary(plan: &PagePlan) -> Vec<(String, String)> {
+        plan.moves
+            .iter()
+            .map(|m| {
+                let what = match (m.moving, m.action) {
+                    (Moving::Logged { earlier: false }, a) => format!("log→{a:?}"),
+                    (Moving::Logged { earlier: true }, a) => format!("earlier→{a:?}"),
+                    (Moving::Skipped { done }, a) => format!("skip({done:?})→{a:?}"),
+                };
+                let q = if m.quarantine { " quarantine" } else { "" };
+                (m.id.clone(), format!("{what}{q}"))
+            })
+            .collect()
+    }
+
+    fn plan(
+        items: Vec<(Result<MailMessage, BadMessage>, Known)>,
+        unmatched: Unmatched,
+    ) -> PagePlan {
+        let (d, rules, s) = (dir(), Rules::default(), settings(unmatched));
+        let inputs = PlanInputs {
+            directory: &d,
+            rules: &rules,
+            settings: &s,
+            account: "job@contoso.example",
+            now: now(),
+        };
+        plan_page(items, &inputs, &mut RunMemory::default())
+    }
+
+    fn one(id: &str, outcome: &str) -> (String, String) {
+        (id.to_string(), outcome.to_string())
+    }
+
+    #[test]
+    fn pages_are_planned_by_what_the_store_knows_and_what_came_before_on_the_page() {
+        let left = Known {
+            skipped: Some((Disposition::Left, "no_match".into())),
+            ..known()
+        };
+        let cases: Vec<(
+            &str,
+            Vec<(Result<MailMessage, BadMessage>, Known)>,
+            Unmatched,
+            Vec<(String, String)>,
+        )> = vec![
+            (
+                "two copies on one page: the first is logged, the second goes to Archive as a copy",
+                vec![
+                    (Ok(msg("a", "<x@y>", ALEX)), known()),
+                    (Ok(msg("b", "<x@y>", ALEX)), known()),
+                ],
+                Unmatched::SkipFolder,
+                vec![
+                    one("a", "log→To(Archive)"),
+                    one("b", "skip(Archived)→To(Archive)"),
+                ],
+            ),
+            (
+                "a copy of an email logged by an earlier run",
+                vec![(
+                    Ok(msg("b", "<x@y>", ALEX)),
+                    Known {
+                        copy_logged: true,
+                        ..known()
+                    },
+                )],
+                Unmatched::SkipFolder,
+                vec![one("b", "skip(Archived)→To(Archive)")],
+            ),
+            (
+                "two messages without internetMessageId are told apart by mailbox id",
+                vec![
+                    (Ok(msg("a", "", ALEX)), known()),
+                    (Ok(msg("b", "", ALEX)), known()),
+                ],
+                Unmatched::SkipFolder,
+                vec![one("a", "log→To(Archive)"), one("b", "log→To(Archive)")],
+            ),
+            (
+                "the same message twice on a page is dealt with once",
+                vec![
+                    (Ok(msg("a", "<x@y>", ALEX)), known()),
+                    (Ok(msg("a", "<x@y>", ALEX)), known()),
+                ],
+                Unmatched::SkipFolder,
+                vec![one("a", "log→To(Archive)")],
+            ),
+            (
+                "logged before, still in the Inbox (a crash between commit and move): only moved",
+                vec![(
+                    Ok(msg("a", "<x@y>", ALEX)),
+                    Known {
+                        logged: Some(Location::Inbox),
+                        copy_logged: true,
+                        ..known()
+                    },
+                )],
+                Unmatched::SkipFolder,
+                vec![one("a", "earlier→To(Archive)")],
+            ),
+            (
+                "a logged message whose moves failed max times is quarantined in Skipped",
+                vec![(
+                    Ok(msg("a", "<x@y>", ALEX)),
+                    Known {
+                        logged: Some(Location::Inbox),
+                        attempts: 3,
+                        ..known()
+                    },
+                )],
+                Unmatched::SkipFolder,
+                vec![one("a", "earlier→To(Skipped) quarantine")],
+            ),
+            (
+                "a message left in the Inbox costs nothing",
+                vec![(Ok(msg("a", "<x@y>", STRANGER)), left.clone())],
+                Unmatched::Leave,
+                vec![],
+            ),
+            (
+                "a stuck message is never read again",
+                vec![(
+                    Ok(msg("a", "<x@y>", ALEX)),
+                    Known {
+                        stuck: true,
+                        ..known()
+                    },
+                )],
+                Unmatched::SkipFolder,
+                vec![],
+            ),
+            (
+                "unmatched mail is moved, deleted or left as set",
+                vec![(Ok(msg("a", "<1@y>", STRANGER)), known())],
+                Unmatched::Delete,
+                vec![one("a", "skip(Deleted)→Delete")],
+            ),
+            (
+                "a skipped message moved back into the Inbox is classified anew",
+                vec![(
+                    Ok(msg("a", "<x@y>", ALEX)),
+                    Known {
+                        skipped: Some((Disposition::Moved, "no_match".into())),
+                        ..known()
+                    },
+                )],
+                Unmatched::SkipFolder,
+                vec![one("a", "log→To(Archive)")],
+            ),
+            (
+                "an unreadable message under max attempts is recorded, not moved",
+                vec![(
+                    Err(BadMessage {
+                        mailbox_id: "a".into(),
+                        error: "bad JSON".into(),
+                    }),
+                    Known {
+                        attempts: 1,
+                        ..known()
+                    },
+                )],
+                Unmatched::SkipFolder,
+                vec![],
+            ),
+            (
+                "an unreadable message at max attempts is quarantined",
+                vec![(
+                    Err(BadMessage {
+                        mailbox_id: "a".into(),
+                        error: "bad JSON".into(),
+                    }),
+                    Known {
+                        attempts: 2,
+                        ..known()
+                    },
+                )],
+                Unmatched::SkipFolder,
+                vec![one("a", "skip(Moved)→To(Skipped) quarantine")],
+            ),
+        ];
+        for (name, items, unmatched, want) in cases {
+            let p = plan(items, unmatched);
+            assert_eq!(summary(&p), want, "{name}");
+        }
+    }
+
+    #[test]
+    fn copies_on_one_page_commit_one_logged_message_and_a_copy_record() {
+        let p = plan(
+            vec![
+                (Ok(msg("a", "<x@y>", ALEX)), known()),
+                (Ok(msg("b", " <x@y> ", ALEX)), known()),
+                (Ok(msg("c", "<x@y>", ALEX)), known()),
+            ],
+            Unmatched::SkipFolder,
+        );
+        assert_eq!(p.commit.logged.len(), 1);
+        let reasons: Vec<_> = p.commit.skipped.iter().map(|s| s.reason.as_str()).collect();
+        assert_eq!(reasons, ["already_logged", "already_logged"]);
+        assert_eq!(
+            (p.counts.read, p.counts.logged, p.counts.skipped),
+            (3, 1, 2)
+        );
+    }
+
+    #[test]
+    fn unfinished_work_is_retried_then_quarantined() {
+        let s = settings(Unmatched::SkipFolder);
+        let u = |work: Work, attempts| Unfinished {
+            mailbox_id: "m".into(),
+            work,
+            attempts,
+            last_error: "503".into(),
+        };
+        let retry = |x: Unfinished| plan_retry(&x, &s, &mut RunMemory::default());
+        let cases = vec![
+            (
+                "logged, move failed once: move again",
+                u(Work::Archive, 1),
+                "To(Archive)",
+            ),
+            (
+                "logged, out of attempts: to Skipped",
+                u(Work::Archive, 3),
+                "To(Skipped) quarantine",
+            ),
+            (
+                "a copy record: to Archive",
+                u(
+                    Work::Skip {
+                        reason: "already_logged".into(),
+                    },
+                    0,
+                ),
+                "To(Archive)",
+            ),
+            (
+                "no match: to Skipped",
+                u(
+                    Work::Skip {
+                        reason: "no_match".into(),
+                    },
+                    2,
+                ),
+                "To(Skipped)",
+            ),
+            (
+                "unreadable, attempts left: read again",
+                u(Work::Read, 1),
+                "fetch",
+            ),
+            (
+                "unreadable, out of attempts: quarantine",
+                u(Work::Read, 3),
+                "quarantine",
+            ),
+        ];
+        for (name, item, want) in cases {
+            let got = match retry(item) {
+                Some(Retry::Move(m)) => {
+                    format!(
+                        "{:?}{}",
+                        m.action,
+                        if m.quarantine { " quarantine" } else { "" }
+                    )
+                }
+                Some(Retry::Fetch { .. }) => "fetch".into(),
+                Some(Retry::Quarantine { .. }) => "quarantine".into(),
+                None => "nothing".into(),
+            };
+            assert_eq!(got, want, "{name}");
+        }
+        let mut memory = RunMemory::default();
+        let item = u(Work::Archive, 0);
+        assert!(plan_retry(&item, &s, &mut memory).is_some());
+        assert!(plan_retry(&item, &s, &mut memory).is_none(), "once per run");
+    }
+
+    #[test]
+    fn move_outcomes_tell_the_message_from_the_folder_and_the_service() {
+        let mv = |action, moving, quarantine| PlannedMove {
+            id: "m".into(),
+            action,
+            moving,
+            attempts: 0,
+            quarantine,
+        };
+        let logged = Moving::Logged { earlier: false };
+        let skipped = Moving::Skipped {
+            done: Disposition::Moved,
+        };
+        let archive = MoveAction::To(Folder::Archive);
+        let to_skipped = MoveAction::To(Folder::Skipped);
+        let missing = |folder| MailError::FolderMissing {
+            folder,
+            detail: "404".into(),
+        };
+        let cases: Vec<(&str, PlannedMove, Result<Moved, MailError>, &str)> = vec![
+            (
+                "moved to Archive",
+                mv(archive, logged, false),
+                Ok(Moved::default()),
+                "Archived",
+            ),
+            (
+                "the message is gone",
+                mv(archive, logged, false),
+                Err(MailError::Gone("404".into())),
+                "Relocated(Gone)",
+            ),
+            (
+                "a skipped message is gone",
+                mv(to_skipped, skipped, false),
+                Err(MailError::Gone("404".into())),
+                "Disposition(Gone)",
+            ),
+            (
+                "Archive is missing: never marked archived, the run stops",
+                mv(archive, logged, false),
+                Err(missing(Folder::Archive)),
+                "StopRun",
+            ),
+            (
+                "a refused sign-in stops the run",
+                mv(archive, logged, false),
+                Err(MailError::Auth("401".into())),
+                "StopRun",
+            ),
+            (
+                "a 5xx counts against the message",
+                mv(archive, logged, false),
+                Err(MailError::Transient("503".into())),
+                "Failed",
+            ),
+            (
+                "the quarantine move failing makes it stuck",
+                mv(to_skipped, logged, true),
+                Err(MailError::Transient("503".into())),
+                "Stuck",
+            ),
+            (
+                "quarantined logged message",
+                mv(to_skipped, logged, true),
+                Ok(Moved::default()),
+                "Relocated(Skipped)",
+            ),
+        ];
+        for (name, m, r, want) in cases {
+            let got = format!("{:?}", after_move(&m, r));
+            assert!(got.starts_with(want), "{name}: {got}");
+        }
+    }
+
+    #[test]
+    fn an_outage_is_every_move_failing_with_a_retryable_error() {
+        let mv = |action| PlannedMove {
+            id: "m".into(),
+            action,
+            moving: Moving::Logged { earlier: false },
+            attempts: 0,
+            quarantine: false,
+        };
+        let t = || Err(MailError::Transient("503".into()));
+        let archive = MoveAction::To(Folder::Archive);
+        assert!(looks_like_outage(&[(mv(archive), t()), (mv(archive), t())]));
+        assert!(!looks_like_outage(&[
+            (mv(archive), t()),
+            (mv(archive), Ok(Moved::default()))
+        ]));
+        assert!(!looks_like_outage(&[(
+            mv(archive),
+            Err(MailError::Gone("x".into()))
+        )]));
+        assert!(!looks_like_outage(&[(
+            mv(MoveAction::Leave),
+            Ok(Moved::default())
+        )]));
+        assert!(!looks_like_outage(&[]));
+    }
 }

@@ -15,14 +15,12 @@ use crate::crash;
 use crate::domain::setup::Unmatched;
 use crate::domain::{Directory, Rules};
 use crate::mail::{Folder, MailError, MailSource, Moved};
-use crate::store::{Known, PageDone, Progress, RunCounts, Store, StoreError};
 use crate::stop::Stop;
+use crate::store::{Known, PageDone, Progress, RunCounts, Store, StoreError};
 
 use super::events::{EngineEvent, Events};
 use super::lease::HeldLease;
-use super::plan::{
-    self, MoveAction, Outcome, PagePlan, PlanInputs, PlannedMove, Retry, RunMemory,
-};
+use super::plan::{self, MoveAction, Outcome, PagePlan, PlanInputs, PlannedMove, Retry, RunMemory};
 
 #[derive(Debug, Clone)]
 pub struct RunSettings {
@@ -235,6 +233,16 @@ async fn drain(
     }
 }
 
+/// A write refused by the lease fence stops the run as a lost lease.
+fn lease_lost(e: StoreError) -> RunError {
+    match e {
+        StoreError::LeaseLost(holder) => RunError::LeaseLost(format!(
+            "the mailbox lease is no longer this engine's (held by {holder})"
+        )),
+        e => RunError::Store(e),
+    }
+}
+
 fn plan_inputs<'a>(inputs: &'a RunInputs<'_>, account: &'a str) -> PlanInputs<'a> {
     PlanInputs {
         directory: inputs.directory,
@@ -253,21 +261,23 @@ async fn execute(
     plan: PagePlan,
     gone: Vec<String>,
 ) -> Result<(), RunError> {
-    let started = Utc::now();
     let fence = inputs.lease.map(HeldLease::fence);
     add(&mut progress.counts, &plan.counts);
     progress.pages += 1;
     crash::point(crash::BEFORE_COMMIT);
-    store.commit_page(&plan.commit, progress, fence.as_ref(), Utc::now())?;
+    store
+        .commit_page(&plan.commit, progress, fence.as_ref(), Utc::now())
+        .map_err(lease_lost)?;
+    let committed = Utc::now();
     crash::point(crash::AFTER_COMMIT);
     announce(inputs.events, &plan);
 
     let source = inputs.source;
     let lease = inputs.lease;
-    let results: Vec<(PlannedMove, Option<Result<Moved, MailError>>)> =
+    let results: Vec<(PlannedMove, Option<Result<Moved, MailError>>, _)> =
         futures::stream::iter(plan.moves.into_iter().map(|m| async move {
             if lease.is_some_and(|l| l.check().is_err()) {
-                return (m, None);
+                return (m, None, Utc::now());
             }
             let r = match m.action {
                 MoveAction::To(folder) => move_within_lease(source, &m.id, folder, lease).await,
@@ -279,10 +289,10 @@ async fn execute(
                     if m.action != MoveAction::Leave {
                         crash::point(crash::AFTER_MOVE);
                     }
-                    (m, Some(Ok(moved)))
+                    (m, Some(Ok(moved)), Utc::now())
                 }
-                Ok(None) => (m, None),
-                Err(e) => (m, Some(Err(e))),
+                Ok(None) => (m, None, Utc::now()),
+                Err(e) => (m, Some(Err(e)), Utc::now()),
             }
         }))
         .buffer_unordered(4)
@@ -290,10 +300,15 @@ async fn execute(
         .await;
     // A move cut off by the lease running out: its outcome is unknown, and
     // the next run (whoever holds the lease) takes it up again.
-    let cut_off = results.iter().any(|(_, r)| r.is_none());
+    let cut_off = results.iter().any(|(_, r, _)| r.is_none());
+    let mut effects_end = results
+        .iter()
+        .map(|(_, _, at)| *at)
+        .max()
+        .unwrap_or(committed);
     let results: Vec<(PlannedMove, Result<Moved, MailError>)> = results
         .into_iter()
-        .filter_map(|(m, r)| r.map(|r| (m, r)))
+        .filter_map(|(m, r, _)| r.map(|r| (m, r)))
         .collect();
 
     // Every move failed as if the service were down: ask for one of the
@@ -342,14 +357,20 @@ async fn execute(
             }
         }
     }
-    store.finish_page(&done, progress, fence.as_ref(), Utc::now())?;
-    crash::point(crash::AFTER_FINISH);
+    let finished = store.finish_page(&done, progress, fence.as_ref(), Utc::now());
+    if finished.is_ok() {
+        effects_end = Utc::now();
+        crash::point(crash::AFTER_FINISH);
+    }
+    // The page as it touched the mailbox and the database: from its commit
+    // to its last move or stored outcome.
     let _ = inputs.events.send(EngineEvent::Page {
         holder: lease.map(|l| l.holder().to_string()).unwrap_or_default(),
-        started,
-        ended: Utc::now(),
+        started: committed,
+        ended: effects_end,
         counts: progress.counts.clone(),
     });
+    finished.map_err(lease_lost)?;
     if let Some(e) = outage {
         return Err(RunError::ServiceDown(e));
     }

@@ -166,7 +166,17 @@ pub async fn run_jobs(
     };
     let mut trouble = 0u32;
     while !stop.is_stopped() {
-        match tick(store, factory, holder, events, &stop, &mut cached, &mut waiter).await {
+        match tick(
+            store,
+            factory,
+            holder,
+            events,
+            &stop,
+            &mut cached,
+            &mut waiter,
+        )
+        .await
+        {
             Ok(pause) => {
                 trouble = 0;
                 stop.sleep(pause).await;
@@ -176,10 +186,7 @@ pub async fn run_jobs(
                 let pause = Duration::from_secs(1 << trouble.min(6));
                 waiter.say(
                     events,
-                    format!(
-                        "{e}; trying again in {} s",
-                        pause.as_secs()
-                    ),
+                    format!("{e}; trying again in {} s", pause.as_secs()),
                 );
                 stop.sleep(pause).await;
             }
@@ -210,7 +217,10 @@ async fn tick(
         }
     };
     let Some(job) = store.job_entry()? else {
-        waiter.say(events, "the job is not enabled: run `emaillog enable`".into());
+        waiter.say(
+            events,
+            "the job is not enabled: run `emaillog enable`".into(),
+        );
         return Ok(Duration::from_secs(1));
     };
     let now = Utc::now();

@@ -103,19 +103,24 @@ pub struct PageDone {
     pub cleared: Vec<String>,
 }
 
-fn fence(tx: &Transaction<'_>, fence: Option<&Fence>) -> Result<()> {
+/// Refuses the write unless `fence` holds the lease and it has not run out:
+/// an engine that lost its lease, or whose heartbeat could not renew it,
+/// writes nothing more.
+fn fence(tx: &Transaction<'_>, fence: Option<&Fence>, now: DateTime<Utc>) -> Result<()> {
     let Some(f) = fence else { return Ok(()) };
-    let holder: Option<String> = tx
+    let row: Option<(String, String)> = tx
         .query_row(
-            "SELECT holder FROM engine_lease WHERE mailbox = ?1",
+            "SELECT holder, expires_at FROM engine_lease WHERE mailbox = ?1",
             params![f.mailbox],
-            |r| r.get(0),
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?;
-    if holder.as_deref() == Some(f.holder.as_str()) {
-        Ok(())
-    } else {
-        Err(StoreError::LeaseLost(holder.unwrap_or_else(|| "nobody".into())))
+    match row {
+        Some((holder, until)) if holder == f.holder && until > ts(now) => Ok(()),
+        Some((holder, _)) if holder != f.holder => Err(StoreError::LeaseLost(holder)),
+        _ => Err(StoreError::LeaseLost(
+            "nobody: the lease ran out before it was renewed".into(),
+        )),
     }
 }
 
@@ -170,7 +175,9 @@ impl Store {
                 .query_row(params![imid], |r| r.get::<_, bool>(0))?;
         let skipped: Option<(String, String)> = self
             .conn
-            .prepare_cached("SELECT disposition, reason FROM skipped_messages WHERE mailbox_id = ?1")?
+            .prepare_cached(
+                "SELECT disposition, reason FROM skipped_messages WHERE mailbox_id = ?1",
+            )?
             .query_row(params![mailbox_id], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
         let failure: Option<(u32, bool)> = self
@@ -256,7 +263,7 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        fence(&tx, lease)?;
+        fence(&tx, lease, now)?;
         let mut entries = 0;
         for m in &page.logged {
             entries += insert_logged(&tx, m, now)?;
@@ -313,21 +320,21 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        fence(&tx, lease)?;
+        fence(&tx, lease, now)?;
         {
             let mut archived = tx.prepare_cached(
                 "UPDATE logged_messages SET archived = 1, location = 'archive', mailbox_id = ?2,
                         web_link = CASE WHEN ?3 = '' THEN web_link ELSE ?3 END
                   WHERE mailbox_id = ?1",
             )?;
-            let mut clear = tx.prepare_cached("DELETE FROM message_failures WHERE mailbox_id = ?1")?;
+            let mut clear =
+                tx.prepare_cached("DELETE FROM message_failures WHERE mailbox_id = ?1")?;
             for (old, new, link) in &done.archived {
                 clear.execute(params![old])?;
                 archived.execute(params![old, new, link])?;
             }
-            let mut relocated = tx.prepare_cached(
-                "UPDATE logged_messages SET location = ?2 WHERE mailbox_id = ?1",
-            )?;
+            let mut relocated = tx
+                .prepare_cached("UPDATE logged_messages SET location = ?2 WHERE mailbox_id = ?1")?;
             for (id, loc) in &done.relocated {
                 relocated.execute(params![id, loc.as_str()])?;
                 clear.execute(params![id])?;

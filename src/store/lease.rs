@@ -62,8 +62,7 @@ pub fn holder_is_dead(holder: &str) -> bool {
         return false;
     };
     let me = this_process();
-    if me[1].is_empty() || me[2].is_empty() || [*host, *boot, *pidns] != [&me[0], &me[1], &me[2]]
-    {
+    if me[1].is_empty() || me[2].is_empty() || [*host, *boot, *pidns] != [&me[0], &me[1], &me[2]] {
         return false;
     }
     let Ok(pid) = pid.parse::<u32>() else {
@@ -128,11 +127,20 @@ mod tests {
         let p: Vec<&str> = me.split(':').collect();
         assert!(!holder_is_dead(&me), "this very process is alive");
         let reused = format!("{}:{}:{}:{}:999999999:x", p[0], p[1], p[2], p[3]);
-        assert!(holder_is_dead(&reused), "same PID, other start time: reused");
+        assert!(
+            holder_is_dead(&reused),
+            "same PID, other start time: reused"
+        );
         let other_ns = format!("{}:{}:4026000000:4000000:1:x", p[0], p[1]);
-        assert!(!holder_is_dead(&other_ns), "another PID namespace (a container) cannot be checked");
+        assert!(
+            !holder_is_dead(&other_ns),
+            "another PID namespace (a container) cannot be checked"
+        );
         let other_boot = format!("{}:00000000-0000:{}:4000000:1:x", p[0], p[2]);
-        assert!(!holder_is_dead(&other_boot), "an earlier boot's holder is only taken after expiry");
+        assert!(
+            !holder_is_dead(&other_boot),
+            "an earlier boot's holder is only taken after expiry"
+        );
         assert!(!holder_is_dead("elsewhere:1:abc"));
     }
 

@@ -53,7 +53,9 @@ pub enum StoreError {
     #[error("{0}")]
     Invalid(String),
     /// Another engine holds the mailbox lease; nothing was written.
-    #[error("another engine ({0}) holds the mailbox lease; this one stopped and wrote nothing more")]
+    #[error(
+        "another engine ({0}) holds the mailbox lease; this one stopped and wrote nothing more"
+    )]
     LeaseLost(String),
 }
 

@@ -133,7 +133,9 @@ impl GraphSource {
             Folder::Skipped => self.skipped_folder_id().await?,
         };
         match self.post_move(id, &destination).await {
-            Err(MailError::NotFound(detail)) => Err(self.explain_not_found(id, folder, detail).await),
+            Err(MailError::NotFound(detail)) => {
+                Err(self.explain_not_found(id, folder, detail).await)
+            }
             other => other,
         }
     }
@@ -354,8 +356,8 @@ mod tests {
         assert_eq!(p.messages.len(), 1);
         assert!(p.more);
         assert_eq!(p.cursor, "https://graph.example/next");
-        let last = page_of(&json!({"value": [], "@odata.deltaLink": "https://graph.example/d"}))
-            .unwrap();
+        let last =
+            page_of(&json!({"value": [], "@odata.deltaLink": "https://graph.example/d"})).unwrap();
         assert!(!last.more);
         assert_eq!(last.cursor, "https://graph.example/d");
     }
