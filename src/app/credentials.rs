@@ -247,31 +247,6 @@ fn secret_command_output(command: &str, timeout: Duration) -> Result<Secret> {
     Ok(Secret::new(secret))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_secret_command_that_hangs_is_stopped_and_can_be_retried() {
-        let e = secret_command_output("sleep 30", Duration::from_millis(300))
-            .err()
-            .unwrap();
-        assert!(e.is_retryable(), "{e}");
-        assert!(e.to_string().contains("did not finish"), "{e}");
-    }
-
-    #[test]
-    fn a_failing_secret_command_never_shows_its_output() {
-        let e = secret_command_output("echo hunter2; exit 3", Duration::from_secs(5))
-            .err()
-            .unwrap();
-        assert!(!e.to_string().contains("hunter2"), "{e}");
-        assert!(e.is_retryable());
-        let ok = secret_command_output("printf ' s3cret \\n'", Duration::from_secs(5)).unwrap();
-        assert_eq!(ok.expose(), "s3cret");
-    }
-}
-
 /// Keeps rotated tokens sealed in the database.
 struct StoreVault {
     app: App,
@@ -319,5 +294,30 @@ impl App {
         self.store()?
             .save_tokens(&access_sealed, &expires, refresh_sealed.as_deref())?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_secret_command_that_hangs_is_stopped_and_can_be_retried() {
+        let e = secret_command_output("sleep 30", Duration::from_millis(300))
+            .err()
+            .unwrap();
+        assert!(e.is_retryable(), "{e}");
+        assert!(e.to_string().contains("did not finish"), "{e}");
+    }
+
+    #[test]
+    fn a_failing_secret_command_never_shows_its_output() {
+        let e = secret_command_output("echo hunter2; exit 3", Duration::from_secs(5))
+            .err()
+            .unwrap();
+        assert!(!e.to_string().contains("hunter2"), "{e}");
+        assert!(e.is_retryable());
+        let ok = secret_command_output("printf ' s3cret \\n'", Duration::from_secs(5)).unwrap();
+        assert_eq!(ok.expose(), "s3cret");
     }
 }

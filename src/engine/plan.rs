@@ -536,18 +536,16 @@ mod tests {
         (id.to_string(), outcome.to_string())
     }
 
+    type Page = Vec<(Result<MailMessage, BadMessage>, Known)>;
+    type Case = (&'static str, Page, Unmatched, Vec<(String, String)>);
+
     #[test]
     fn pages_are_planned_by_what_the_store_knows_and_what_came_before_on_the_page() {
         let left = Known {
             skipped: Some((Disposition::Left, "no_match".into())),
             ..known()
         };
-        let cases: Vec<(
-            &str,
-            Vec<(Result<MailMessage, BadMessage>, Known)>,
-            Unmatched,
-            Vec<(String, String)>,
-        )> = vec![
+        let cases: Vec<Case> = vec![
             (
                 "two copies on one page: the first is logged, the second goes to Archive as a copy",
                 vec![

@@ -27,6 +27,11 @@ pub struct Faults {
     /// Extra latency on every affected request.
     #[serde(default)]
     pub latency_ms: u64,
+    /// Path substring → status: every request whose path contains it fails
+    /// with that status before it runs, whatever `path_prefix` says (a
+    /// message whose move always fails: `"<id>/move": 500`).
+    #[serde(default)]
+    pub fail_paths: BTreeMap<String, u16>,
 }
 
 fn default_prefix() -> String {
@@ -68,10 +73,25 @@ impl Faults {
         }
         check_rate("reset_rate", self.reset_rate)?;
         check_rate("malformed_rate", self.malformed_rate)?;
+        for (part, status) in &self.fail_paths {
+            if part.is_empty() || !(400..=599).contains(status) {
+                return Err(format!(
+                    "fail_paths entry '{part}': {status} needs a non-empty path part and a 4xx or 5xx status"
+                ));
+            }
+        }
         if !self.path_prefix.starts_with('/') {
             return Err("path_prefix must start with '/'".into());
         }
         Ok(())
+    }
+
+    /// The status a request to `path` always fails with, if any.
+    pub fn fixed_failure(&self, path: &str) -> Option<u16> {
+        self.fail_paths
+            .iter()
+            .find(|(part, _)| path.contains(part.as_str()))
+            .map(|(_, s)| *s)
     }
 
     pub fn applies_to(&self, path: &str) -> bool {

@@ -190,6 +190,17 @@ impl Mailbox {
         self.folders[dest].index.insert(key);
     }
 
+    /// Removes a folder; its messages move to Deleted Items first.
+    pub fn delete_folder(&mut self, folder: usize) {
+        let seqs: Vec<u64> = self.folder_seqs(folder).collect();
+        if let Some(deleted) = self.folder_index("deleteditems") {
+            for seq in seqs {
+                self.move_message(seq, deleted);
+            }
+        }
+        self.folders.remove(folder);
+    }
+
     /// Removes a message for good (a delete from Deleted Items).
     pub fn purge(&mut self, seq: u64) {
         let change = self.bump();

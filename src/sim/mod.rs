@@ -191,6 +191,18 @@ async fn handle(State(sim): State<Arc<Sim>>, req: Request) -> Response {
         }
         return to_response(control::serve(&sim, &req));
     }
+    let fixed = sim
+        .state()
+        .faults
+        .as_ref()
+        .and_then(|f| f.fixed_failure(&path));
+    if let Some(status) = fixed {
+        return to_response(graph_error(
+            status,
+            faults::status_code_name(status),
+            "Injected fault: this request always fails.",
+        ));
+    }
     let faults = sim.state().faults.clone().filter(|f| f.applies_to(&path));
     if let Some(f) = &faults {
         if f.latency_ms > 0 {

@@ -169,6 +169,22 @@ impl TestSim {
         assert_eq!(a.status, 200, "{}", a.body);
         a.body["value"].as_array().cloned().unwrap_or_default()
     }
+
+    /// As [`Self::folder_messages`], with the immutable ids the engine uses.
+    pub async fn folder_messages_immutable(&self, mailbox: &str, folder: &str) -> Vec<Value> {
+        let resp = self
+            .http
+            .get(self.url(&format!(
+                "/_sim/mailboxes/{mailbox}/folders/{folder}/messages"
+            )))
+            .header("Prefer", "IdType=\"ImmutableId\"")
+            .send()
+            .await
+            .unwrap();
+        let a = Self::answer(resp).await;
+        assert_eq!(a.status, 200, "{}", a.body);
+        a.body["value"].as_array().cloned().unwrap_or_default()
+    }
 }
 
 /// A minimal Graph message from `from` to `to`.

@@ -40,8 +40,22 @@ fn graph_error_text(status: u16, body: &[u8]) -> (String, String) {
     (code, msg)
 }
 
+/// The first retry's wait in ms: 100, or `EMAILLOG_RETRY_BASE_MS` (1–1000)
+/// where tests against the simulator want failing requests to give up fast.
+fn retry_base_ms() -> u64 {
+    static BASE: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *BASE.get_or_init(|| {
+        std::env::var("EMAILLOG_RETRY_BASE_MS")
+            .ok()
+            .and_then(|v| v.trim().parse().ok())
+            .filter(|v| (1..=1000).contains(v))
+            .unwrap_or(100)
+    })
+}
+
 fn backoff(attempt: u32) -> Duration {
-    let cap = 100u64.saturating_mul(1 << attempt.min(5)).min(3_000);
+    let base = retry_base_ms();
+    let cap = base.saturating_mul(1 << attempt.min(5)).min(base * 30);
     Duration::from_millis(rand::rng().random_range(cap / 2..=cap))
 }
 

@@ -48,6 +48,7 @@ pub struct GraphSource {
     mailbox: String,
     pub client: GraphClient,
     skipped_folder: tokio::sync::Mutex<Option<String>>,
+    inbox_folder: tokio::sync::Mutex<Option<String>>,
 }
 
 impl GraphSource {
@@ -70,6 +71,7 @@ impl GraphSource {
             base,
             mailbox: mailbox.to_string(),
             skipped_folder: tokio::sync::Mutex::new(None),
+            inbox_folder: tokio::sync::Mutex::new(None),
         })
     }
 
@@ -185,6 +187,25 @@ impl GraphSource {
         )))
     }
 
+    /// The Inbox's folder id, asked once.
+    async fn inbox_folder_id(&self) -> Result<String, MailError> {
+        let mut cached = self.inbox_folder.lock().await;
+        if let Some(id) = cached.as_ref() {
+            return Ok(id.clone());
+        }
+        let mut url = self.url(&["mailFolders", "inbox"]);
+        url.query_pairs_mut().append_pair("$select", "id");
+        let (_, v) = self
+            .client
+            .request(Method::GET, url.as_str(), None, &[])
+            .await?;
+        let id = v["id"]
+            .as_str()
+            .ok_or_else(|| MailError::Transient("the Inbox folder answer had no id".into()))?;
+        *cached = Some(id.to_string());
+        Ok(id.to_string())
+    }
+
     /// Whether a folder (well-known name or id) can be read.
     pub async fn check_folder(&self, folder: &str) -> Result<(), MailError> {
         let url = self.url(&["mailFolders", folder]);
@@ -264,9 +285,10 @@ impl MailSource for GraphSource {
         id: &'a str,
     ) -> BoxFuture<'a, Result<Result<MailMessage, BadMessage>, MailError>> {
         Box::pin(async move {
-            let mut url = self.url(&["mailFolders", "inbox", "messages", id]);
+            let inbox = self.inbox_folder_id().await?;
+            let mut url = self.url(&["messages", id]);
             url.query_pairs_mut()
-                .append_pair("$select", model::SELECT)
+                .append_pair("$select", &format!("{},parentFolderId", model::SELECT))
                 .append_pair("$expand", model::EXPAND_SENSITIVITY);
             match self
                 .client
@@ -278,6 +300,11 @@ impl MailSource for GraphSource {
                 )
                 .await
             {
+                // Ids are the mailbox's, not the folder's: one in another
+                // folder is no longer the Inbox's business.
+                Ok((_, v)) if v["parentFolderId"].as_str() != Some(inbox.as_str()) => Err(
+                    MailError::Gone("the message is no longer in the Inbox".into()),
+                ),
                 Ok((_, v)) => Ok(model::parse_message(&v)),
                 Err(MailError::NotFound(d)) => Err(MailError::Gone(d)),
                 Err(e) => Err(e),

@@ -55,6 +55,27 @@ pub fn get(mb: &Mailbox, folder: &str) -> SimResponse {
     }
 }
 
+/// Deletes a folder the user made; its messages go to Deleted Items, as
+/// Exchange does. Well-known folders cannot be deleted.
+pub fn delete(mb: &mut Mailbox, folder: &str) -> SimResponse {
+    let Some(i) = mb.folder_index(folder) else {
+        return graph_error(
+            404,
+            "ErrorItemNotFound",
+            "The specified object was not found in the store.",
+        );
+    };
+    if mb.folders[i].well_known.is_some() {
+        return graph_error(
+            400,
+            "ErrorDeleteDistinguishedFolder",
+            "Distinguished folders cannot be deleted.",
+        );
+    }
+    mb.delete_folder(i);
+    SimResponse::empty(204)
+}
+
 pub fn create(mb: &mut Mailbox, req: &SimRequest) -> SimResponse {
     let body = match req.json_body() {
         Ok(b) => b,

@@ -136,6 +136,7 @@ pub fn route(state: &mut SimState, req: &SimRequest, token: &AccessToken) -> Sim
         ["mailFolders"] if m == Method::GET => folders::list(mb, req),
         ["mailFolders"] if m == Method::POST => folders::create(mb, req),
         ["mailFolders", f] if m == Method::GET => folders::get(mb, f),
+        ["mailFolders", f] if m == Method::DELETE => folders::delete(mb, f),
         ["mailFolders", f, "messages"] if m == Method::GET => messages::list(mb, req, Some(f)),
         ["mailFolders", f, "messages", d] if is_delta(d) && m == Method::GET => {
             delta::serve(state, &mailbox, req, f)
