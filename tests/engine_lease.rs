@@ -16,9 +16,10 @@ use emaillog::sim::SimConfig;
 use emaillog::store::{LeaseOutcome, Store};
 
 fn short_lease() {
-    // SAFETY of set_var: every test of this binary sets the same value
-    // before any engine reads it.
-    unsafe { std::env::set_var("EMAILLOG_LEASE_SECS", "3") };
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    // SAFETY of set_var: every test of this binary calls this first, so the
+    // others wait on the Once while it runs and nothing reads the environment.
+    ONCE.call_once(|| unsafe { std::env::set_var("EMAILLOG_LEASE_SECS", "3") });
 }
 
 async fn slow_sim() -> TestSim {

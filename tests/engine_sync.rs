@@ -352,3 +352,236 @@ async fn throttling_server_errors_resets_garbled_json_and_expired_tokens_lose_an
     assert!(runs.len() < 30, "finished: {runs:?}");
     assert_exactly_once(&sim, &app, 150, loggable).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn six_thousand_messages_left_at_the_head_of_the_inbox_never_keep_new_mail_from_being_logged()
+{
+    let sim = TestSim::default().await;
+    let dir = tempfile::tempdir().unwrap();
+    let app = engine_app(&sim, dir.path());
+    app.change_setup(&emaillog::app::setup_edit::SetupChanges {
+        unmatched: Some(Unmatched::Leave),
+        batch_size: Some(1000),
+        ..Default::default()
+    })
+    .unwrap();
+    // 6,000 unmatched messages, the oldest in the Inbox, are left there.
+    let old: Vec<serde_json::Value> = (0..6000)
+        .map(|i| {
+            let mut m = message(
+                &format!("stranger{i}@else.example"),
+                &["annette@contoso.example"],
+                &format!("left {i}"),
+            );
+            m["receivedDateTime"] = json!("2024-01-01T00:00:00Z");
+            m
+        })
+        .collect();
+    sim.add(MAILBOX, "inbox", serde_json::Value::Array(old))
+        .await;
+    let mut runs = 0;
+    loop {
+        let r = sync(&app).await;
+        assert!(r.error.is_none(), "{:?}", r.error);
+        runs += 1;
+        if r.counts.read == 0 || runs > 3 {
+            break;
+        }
+    }
+    assert_eq!(app.store().unwrap().count_skipped().unwrap(), 6000);
+    assert_eq!(sim.folder_messages(MAILBOX, "inbox").await.len(), 6000);
+
+    // New mail after them is logged by the next run, which reads only it.
+    let (new, loggable) = mixed_messages(20, "new");
+    sim.add(MAILBOX, "inbox", new).await;
+    let r = sync(&app).await;
+    assert!(r.error.is_none(), "{:?}", r.error);
+    assert_eq!(r.counts.read, 20, "the messages left behind cost nothing");
+    assert_eq!(r.counts.logged as usize, loggable);
+    assert_eq!(
+        sim.folder_messages(MAILBOX, "inbox").await.len(),
+        6000 + (20 - loggable),
+        "only the left ones stay"
+    );
+}
+
+#[tokio::test]
+async fn an_expired_read_cursor_reads_the_inbox_again_and_logs_nothing_twice() {
+    let sim = TestSim::default().await;
+    let dir = tempfile::tempdir().unwrap();
+    let app = engine_app(&sim, dir.path());
+    let (msgs, loggable) = mixed_messages(30, "x");
+    sim.add(MAILBOX, "inbox", msgs).await;
+    // Every move fails: the messages are logged and stay in the Inbox.
+    sim.control(
+        reqwest::Method::POST,
+        "/_sim/faults",
+        Some(json!({"fail_paths": {"/move": 500}})),
+    )
+    .await;
+    let r = sync(&app).await;
+    assert_eq!(r.counts.logged as usize, loggable);
+    sim.control(reqwest::Method::DELETE, "/_sim/faults", None)
+        .await;
+    // The service forgets the delta state (410 syncStateNotFound).
+    sim.control(reqwest::Method::POST, "/_sim/delta/expire", None)
+        .await;
+    let (more, more_loggable) = mixed_messages(10, "y");
+    sim.add(MAILBOX, "inbox", more).await;
+    let r = sync(&app).await;
+    assert!(r.error.is_none(), "{:?}", r.error);
+    assert_eq!(
+        r.counts.logged as usize, more_loggable,
+        "only the new mail is logged"
+    );
+    assert_eq!(
+        r.counts.archived_only as usize, loggable,
+        "the rest only moved"
+    );
+    assert_exactly_once(&sim, &app, 40, loggable + more_loggable).await;
+}
+
+#[tokio::test]
+async fn a_deleted_skipped_folder_is_made_again() {
+    let sim = TestSim::default().await;
+    let dir = tempfile::tempdir().unwrap();
+    let app = engine_app(&sim, dir.path());
+    let token = sim.app_token().await;
+    sim.add(
+        MAILBOX,
+        "inbox",
+        json!([message(
+            "who@else.example",
+            &["annette@contoso.example"],
+            "one"
+        )]),
+    )
+    .await;
+    sync(&app).await;
+    let f = sim
+        .get(
+            &token,
+            &format!("/v1.0/users/{MAILBOX}/mailFolders?$filter=displayName eq 'Skipped'"),
+        )
+        .await;
+    let id = f.body["value"][0]["id"].as_str().unwrap().to_string();
+    let del = sim
+        .http
+        .delete(sim.url(&format!("/v1.0/users/{MAILBOX}/mailFolders/{id}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(del.status().as_u16(), 204);
+    sim.add(
+        MAILBOX,
+        "inbox",
+        json!([message(
+            "who2@else.example",
+            &["annette@contoso.example"],
+            "two"
+        )]),
+    )
+    .await;
+    let r = sync(&app).await;
+    assert!(r.error.is_none(), "{:?}", r.error);
+    assert_eq!(
+        sim.folder_messages(MAILBOX, "Skipped").await.len(),
+        1,
+        "the new Skipped folder holds the new message"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_whose_move_always_fails_is_marked_stuck_shown_and_retried_on_request() {
+    let sim = TestSim::default().await;
+    let dir = tempfile::tempdir().unwrap();
+    let app = engine_app(&sim, dir.path());
+    sim.add(
+        MAILBOX,
+        "inbox",
+        json!([
+            message(
+                "alex@fabrikam.example",
+                &["annette@contoso.example"],
+                "cursed"
+            ),
+            message(
+                "sofia@fabrikam.example",
+                &["annette@contoso.example"],
+                "fine"
+            )
+        ]),
+    )
+    .await;
+    let subject_id = |subject: &str, list: &[serde_json::Value]| {
+        list.iter()
+            .find(|m| m["subject"] == subject)
+            .map(|m| m["id"].as_str().unwrap().to_string())
+    };
+    // The engine moves by immutable id; the control API names both.
+    let immutable = sim.folder_messages_immutable(MAILBOX, "inbox").await;
+    let cursed = subject_id("cursed", &immutable).unwrap();
+    sim.control(
+        reqwest::Method::POST,
+        "/_sim/faults",
+        Some(json!({"fail_paths": {format!("{cursed}/move"): 500}})),
+    )
+    .await;
+    let mut runs = 0;
+    while app.stuck_messages().unwrap().is_empty() {
+        let r = sync(&app).await;
+        assert!(
+            r.error.is_none(),
+            "one message's trouble never fails the run: {:?}",
+            r.error
+        );
+        runs += 1;
+        assert!(runs <= 5, "never marked stuck");
+    }
+    assert_eq!(
+        runs, 4,
+        "three failed moves, then the quarantine move fails too"
+    );
+    assert_eq!(
+        app.store().unwrap().count_entries().unwrap(),
+        2,
+        "both logged"
+    );
+    assert_eq!(sim.folder_messages(MAILBOX, "archive").await.len(), 1);
+    // Never read or retried again: a run has nothing to do.
+    let r = sync(&app).await;
+    assert_eq!((r.counts.read, r.counts.failed), (0, 0));
+    // `job status` shows it with what to do.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_emaillog"))
+        .arg("--db")
+        .arg(app.db_path())
+        .args(["job", "status"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("need attention") && text.contains(&cursed),
+        "{text}"
+    );
+    assert!(text.contains("emaillog job retry"), "{text}");
+    // Fixed, and retried on request: archived.
+    sim.control(reqwest::Method::DELETE, "/_sim/faults", None)
+        .await;
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_emaillog"))
+        .arg("--db")
+        .arg(app.db_path())
+        .args(["job", "retry", &cursed])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = sync(&app).await;
+    assert_eq!(r.counts.archived_only, 1);
+    assert!(app.stuck_messages().unwrap().is_empty());
+    assert_eq!(sim.folder_messages(MAILBOX, "archive").await.len(), 2);
+    assert!(sim.folder_messages(MAILBOX, "inbox").await.is_empty());
+}

@@ -27,6 +27,15 @@ pub enum JobCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Let the next run try stuck messages again (ones that could be moved
+    /// nowhere): one by its id, or all of them.
+    Retry {
+        /// The message id `job status` shows.
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        id: Option<String>,
+        #[arg(long)]
+        all: bool,
+    },
     /// The newest runs with their counts.
     Log {
         #[arg(long)]
@@ -110,9 +119,9 @@ fn print_job(
     job: Option<crate::domain::job::JobEntry>,
     json: bool,
 ) -> anyhow::Result<()> {
-    let _ = app;
+    let stuck = app.stuck_messages()?;
     if json {
-        return print_json(&job);
+        return print_json(&serde_json::json!({"job": job, "stuck": stuck}));
     }
     match job {
         None => println!("no job entry: the setup is not enabled (emaillog enable)"),
@@ -133,6 +142,23 @@ fn print_job(
             }
         }
     }
+    if !stuck.is_empty() {
+        println!(
+            "\n{} message(s) need attention: they could be moved nowhere and are not read again.",
+            stuck.len()
+        );
+        for m in &stuck {
+            println!(
+                "  {}  {}  ({} attempts, since {}): {}",
+                m.mailbox_id,
+                one_line(&m.subject),
+                m.attempts,
+                m.since,
+                one_line(&m.last_error)
+            );
+        }
+        println!("Fix the cause (folder, permissions), then: emaillog job retry ID (or --all)");
+    }
     Ok(())
 }
 
@@ -141,6 +167,11 @@ pub fn job(app: &App, cmd: JobCommand) -> anyhow::Result<()> {
         JobCommand::Status { json } => print_job(app, app.job_status()?, json),
         JobCommand::Restart { json } => print_job(app, Some(app.job_restart()?), json),
         JobCommand::Hold { json } => print_job(app, Some(app.job_hold()?), json),
+        JobCommand::Retry { id, all } => {
+            let n = app.retry_stuck(if all { None } else { id.as_deref() })?;
+            println!("{n} stuck message(s) will be tried again by the next run");
+            Ok(())
+        }
         JobCommand::Log { json, limit } => {
             let log = app.job_log(limit)?;
             if json {

@@ -90,10 +90,27 @@ pub fn event_line(e: &EngineEvent) -> Option<String> {
     })
 }
 
+/// The end of a long id, cut on a character boundary (ids may hold any
+/// character a server sends).
 fn short(id: &str) -> String {
-    if id.len() > 16 {
-        format!("…{}", &id[id.len() - 12..])
+    let id = one_line(id);
+    let n = id.chars().count();
+    if n > 16 {
+        let tail: String = id.chars().skip(n - 12).collect();
+        format!("…{tail}")
     } else {
-        id.to_string()
+        id
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_ids_never_split_a_character() {
+        assert_eq!(short(&"ä€".repeat(10)), format!("…{}", "ä€".repeat(6)));
+        assert_eq!(short("ümlaut"), "ümlaut");
+        assert_eq!(short("\u{1b}[31mred"), "red");
     }
 }
