@@ -304,12 +304,21 @@ async fn sync_job_and_export_through_the_binary() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn run_stops_on_sigterm_after_the_message_in_hand() {
-    let sim = TestSim::default().await;
+async fn run_stops_on_sigterm_mid_run_after_the_page_in_hand() {
+    let sim = TestSim::start(emaillog::sim::SimConfig {
+        latency: std::time::Duration::from_millis(40),
+        ..Default::default()
+    })
+    .await;
     let dir = tempfile::tempdir().unwrap();
     let app = engine_app(&sim, dir.path());
+    app.change_setup(&emaillog::app::setup_edit::SetupChanges {
+        batch_size: Some(5),
+        ..Default::default()
+    })
+    .unwrap();
     app.enable(0).unwrap();
-    let (msgs, loggable) = mixed_messages(30, "run");
+    let (msgs, loggable) = mixed_messages(60, "run");
     sim.add(MAILBOX, "inbox", msgs).await;
     let child = Command::new(env!("CARGO_BIN_EXE_emaillog"))
         .arg("--db")
@@ -319,16 +328,186 @@ async fn run_stops_on_sigterm_after_the_message_in_hand() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while !sim.folder_messages(MAILBOX, "inbox").await.is_empty()
-        && std::time::Instant::now() < deadline
-    {
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    // Wait until the run is under way: its progress is in the database.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let log = app.job_log(1).unwrap();
+        if log
+            .first()
+            .is_some_and(|l| l.pages >= 2 && l.ended_at.is_none())
+        {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the run never started"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
     let pid = child.id().to_string();
     Command::new("kill").args(["-TERM", &pid]).status().unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success(), "{}", text(&out));
     assert!(String::from_utf8_lossy(&out.stdout).contains("run finished"));
-    assert_exactly_once(&sim, &app, 30, loggable).await;
+    // It stopped mid-run, with the page in hand finished: nothing committed
+    // is left unmoved, and the run's counts are what it did.
+    let run = app.job_log(1).unwrap().remove(0);
+    assert_eq!(run.status, "Success");
+    assert!(
+        run.counts.read < 60,
+        "stopped before the Inbox was drained: {run:?}"
+    );
+    let left = sim.folder_messages(MAILBOX, "inbox").await.len();
+    assert_eq!(left, 60 - run.counts.read as usize);
+    let logged = app.store().unwrap().logged_messages().unwrap();
+    assert!(
+        logged.iter().all(|m| m.location == "archive"),
+        "the page in hand was finished"
+    );
+    assert_eq!(logged.len(), run.counts.logged as usize);
+    // The next run does the rest, exactly once.
+    let o = emaillog(app.db_path(), &["sync", "--once"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_exactly_once(&sim, &app, 60, loggable).await;
+}
+
+#[test]
+fn setup_show_says_a_secret_command_is_set_and_never_prints_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("e.db");
+    let cmd = "vault read -field=secret kv/emaillog --token s.hunter2";
+    let o = emaillog(&db, &["setup", "set", "--secret-command", cmd]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(!text(&o).contains("hunter2"), "{}", text(&o));
+    let o = emaillog(&db, &["setup", "show"]);
+    assert!(text(&o).contains("set (not shown)"), "{}", text(&o));
+    assert!(!text(&o).contains("hunter2"));
+    let o = emaillog(&db, &["setup", "show", "--json"]);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["secret_command_set"], true);
+    assert!(!text(&o).contains("hunter2"));
+}
+
+/// `emaillog run` never ends on trouble that passes: a failing secret
+/// command, a token endpoint that is down, a database locked for longer than
+/// its busy timeout. It says why, retries by its schedule, and logs the mail
+/// once the trouble is gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_runner_survives_a_failing_secret_command_a_token_endpoint_down_and_a_locked_database()
+{
+    use emaillog::app::setup_edit::SetupChanges;
+    let sim = TestSim::default().await;
+    let dir = tempfile::tempdir().unwrap();
+    let app = engine_app(&sim, dir.path());
+    app.change_setup(&SetupChanges {
+        job_interval_secs: Some(1),
+        max_attempts: Some(50),
+        secret_command: Some("echo vault sealed >&2; exit 2".into()),
+        ..Default::default()
+    })
+    .unwrap();
+    app.enable(0).unwrap();
+    let (msgs, loggable) = mixed_messages(10, "surv");
+    sim.add(MAILBOX, "inbox", msgs).await;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_emaillog"))
+        .arg("--db")
+        .arg(app.db_path())
+        .arg("run")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // What the runner prints, line by line, as it prints it.
+    let printed = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let reader = {
+        let printed = std::sync::Arc::clone(&printed);
+        let stdout = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
+                let mut p = printed.lock().unwrap();
+                p.push_str(&line);
+                p.push('\n');
+            }
+        })
+    };
+    let said = |needle: &str| printed.lock().unwrap().contains(needle);
+    let wait_for = |what: &str, f: &dyn Fn() -> bool| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while !f() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "waited in vain for {what}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    };
+    let job_error = |app: &emaillog::app::App, needle: &str| {
+        app.job_status()
+            .ok()
+            .flatten()
+            .and_then(|j| j.last_error)
+            .is_some_and(|e| e.contains(needle))
+    };
+    // 1. The secret command fails: the job says so and tries again.
+    wait_for("a secret-command failure", &|| {
+        job_error(&app, "secret command failed")
+    });
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the runner is still running"
+    );
+    // 2. The token endpoint is down (the secret is the sealed one again).
+    sim.control(
+        reqwest::Method::POST,
+        "/_sim/faults",
+        Some(serde_json::json!({"path_prefix": "/contoso.example/", "status_rates": {"503": 1.0}})),
+    )
+    .await;
+    app.change_setup(&SetupChanges {
+        secret_command: Some(String::new()),
+        ..Default::default()
+    })
+    .unwrap();
+    wait_for("a token endpoint failure", &|| {
+        job_error(&app, "temporarily_unavailable")
+    });
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the runner is still running"
+    );
+    assert_eq!(app.store().unwrap().count_logged_messages().unwrap(), 0);
+    // 3. The database is locked for longer than the busy timeout: held
+    // until the runner says it met the lock.
+    sim.control(reqwest::Method::DELETE, "/_sim/faults", None)
+        .await;
+    let conn = rusqlite::Connection::open(app.db_path()).unwrap();
+    conn.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    wait_for("the runner to meet the lock", &|| {
+        said("database is locked")
+    });
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the runner outlived the lock"
+    );
+    conn.execute_batch("COMMIT").unwrap();
+    wait_for("the mail to be logged", &|| {
+        app.store().unwrap().count_logged_messages().unwrap() as usize == loggable
+    });
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    reader.join().unwrap();
+    let printed = printed.lock().unwrap().clone();
+    assert!(printed.contains("secret command failed"), "{printed}");
+    assert!(
+        !printed.contains("vault sealed"),
+        "the command's own output is never shown"
+    );
+    assert_exactly_once(&sim, &app, 10, loggable).await;
 }

@@ -121,7 +121,12 @@ fn print_job(
 ) -> anyhow::Result<()> {
     let stuck = app.stuck_messages()?;
     if json {
-        return print_json(&serde_json::json!({"job": job, "stuck": stuck}));
+        // The job entry (or null), with the stuck messages beside its fields.
+        let mut v = serde_json::to_value(&job)?;
+        if let Some(o) = v.as_object_mut() {
+            o.insert("stuck".into(), serde_json::to_value(&stuck)?);
+        }
+        return print_json(&v);
     }
     match job {
         None => println!("no job entry: the setup is not enabled (emaillog enable)"),

@@ -229,7 +229,7 @@ pub fn print_setup(s: &Setup) {
         if s.secret_command.is_empty() {
             "(none)"
         } else {
-            &s.secret_command
+            "set (not shown)"
         }
     );
 }

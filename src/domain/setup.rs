@@ -91,6 +91,10 @@ pub struct Setup {
     /// Whether a client secret is stored (never the secret itself).
     pub has_client_secret: bool,
     /// A command whose standard output is the client secret (a vault CLI).
+    /// It may hold a
+    /// token or a path an admin would rather not show: output says only
+    /// whether one is set.
+    #[serde(rename = "secret_command_set", serialize_with = "is_set")]
     pub secret_command: String,
 }
 
@@ -200,4 +204,8 @@ mod tests {
         assert!(check_endpoint("graph", "ftp://x").is_err());
         assert!(check_endpoint("graph", "not a url").is_err());
     }
+}
+
+fn is_set<S: serde::Serializer>(v: &str, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_bool(!v.is_empty())
 }

@@ -210,11 +210,22 @@ async fn handle(State(sim): State<Arc<Sim>>, req: Request) -> Response {
         }
         let before = f.before(&mut sim.state().rng);
         if let Before::Fail(status) = before {
-            return to_response(graph_error(
-                status,
-                faults::status_code_name(status),
-                "Injected fault: the service is unavailable. Try again.",
-            ));
+            // Each service fails in its own shape: Graph's error object, or
+            // the identity platform's OAuth2 error.
+            return to_response(if first == "v1.0" {
+                graph_error(
+                    status,
+                    faults::status_code_name(status),
+                    "Injected fault: the service is unavailable. Try again.",
+                )
+            } else {
+                http::oauth_error(
+                    status,
+                    "temporarily_unavailable",
+                    90033,
+                    "A transient error has occurred (injected fault). Please try again.",
+                )
+            });
         }
     }
     let resp = if first == "v1.0" {
