@@ -189,6 +189,10 @@ impl Setup {
     }
 }
 
+fn is_set<S: serde::Serializer>(v: &str, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_bool(!v.is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,8 +208,4 @@ mod tests {
         assert!(check_endpoint("graph", "ftp://x").is_err());
         assert!(check_endpoint("graph", "not a url").is_err());
     }
-}
-
-fn is_set<S: serde::Serializer>(v: &str, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_bool(!v.is_empty())
 }
