@@ -511,3 +511,38 @@ async fn the_runner_survives_a_failing_secret_command_a_token_endpoint_down_and_
     );
     assert_exactly_once(&sim, &app, 10, loggable).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exports_and_printed_lines_are_safe_to_open_and_to_show() {
+    let sim = TestSim::default().await;
+    let dir = tempfile::tempdir().unwrap();
+    let app = engine_app(&sim, dir.path());
+    let evil = "=HYPERLINK(\"http://evil.example\",\"open\")\u{1b}]0;owned\u{7}\u{1b}[2J";
+    sim.add(
+        MAILBOX,
+        "inbox",
+        serde_json::json!([message(
+            "alex@fabrikam.example",
+            &["annette@contoso.example"],
+            evil
+        )]),
+    )
+    .await;
+    let o = emaillog(app.db_path(), &["sync", "--once"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(!o.stdout.contains(&0x1b), "no escape reaches the terminal");
+    let o = emaillog(
+        app.db_path(),
+        &["export", "interactions", "--format", "csv"],
+    );
+    assert!(!o.stdout.contains(&0x1b));
+    let csv = String::from_utf8_lossy(&o.stdout).to_string();
+    let mut r = ::csv::Reader::from_reader(csv.as_bytes());
+    let row = r.records().next().unwrap().unwrap();
+    assert!(row[7].starts_with("'=HYPERLINK"), "{}", &row[7]);
+    let o = emaillog(
+        app.db_path(),
+        &["export", "interactions", "--format", "json"],
+    );
+    assert!(!o.stdout.contains(&0x1b), "JSON escapes control characters");
+}

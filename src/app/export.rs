@@ -2,6 +2,7 @@
 
 use std::io::Write;
 
+use crate::domain::text::csv_cell;
 use crate::store::EntryRow;
 
 use super::{App, AppError, Result};
@@ -30,24 +31,29 @@ pub const COLUMNS: &[&str] = &[
     "opportunity_no",
 ];
 
+/// One row; every text cell is made safe for a spreadsheet (email text is
+/// untrusted, and so is anything imported).
 fn csv_row(e: &EntryRow) -> Vec<String> {
-    vec![
-        e.entry_no.to_string(),
-        e.datetime.clone(),
-        e.direction.clone(),
-        e.initiated_by.clone(),
-        e.salesperson_code.clone(),
-        e.contact_no.clone(),
-        e.contact_company.clone(),
-        e.subject.clone(),
-        e.internet_message_id.clone(),
-        e.conversation_id.clone(),
-        e.web_link.clone(),
-        e.template_code.clone(),
-        e.correspondence_type.clone(),
-        e.account.clone(),
-        e.opportunity_no.clone().unwrap_or_default(),
-    ]
+    let none = String::new();
+    let text = [
+        &e.datetime,
+        &e.direction,
+        &e.initiated_by,
+        &e.salesperson_code,
+        &e.contact_no,
+        &e.contact_company,
+        &e.subject,
+        &e.internet_message_id,
+        &e.conversation_id,
+        &e.web_link,
+        &e.template_code,
+        &e.correspondence_type,
+        &e.account,
+        e.opportunity_no.as_ref().unwrap_or(&none),
+    ];
+    std::iter::once(e.entry_no.to_string())
+        .chain(text.into_iter().map(|t| csv_cell(t)))
+        .collect()
 }
 
 impl App {

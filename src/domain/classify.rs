@@ -815,4 +815,48 @@ mod tests {
             "skip no_match"
         );
     }
+
+    #[test]
+    fn domain_matching_never_matches_on_a_public_mail_domain() {
+        let one_gmail_contact = |domain: &str| {
+            Directory::new(
+                vec![Salesperson {
+                    code: "AH".into(),
+                    name: "A".into(),
+                    email: "a@contoso.example".into(),
+                }],
+                vec![Contact {
+                    no: "C1".into(),
+                    name: "X".into(),
+                    company: "One".into(),
+                    email: format!("x@{domain}"),
+                    alt_emails: vec![],
+                }],
+            )
+        };
+        let rules = Rules {
+            domain_matching: true,
+            ..Rules::default()
+        };
+        for (domain, want) in [
+            ("gmail.com", "skip no_match"),
+            ("web.de", "skip no_match"),
+            ("outlook.com", "skip no_match"),
+            ("one-company.example", "inbound AH-C1"),
+        ] {
+            let d = one_gmail_contact(domain);
+            let got = outcome(&classify(
+                &msg(
+                    &format!("someone.else@{domain}"),
+                    &["a@contoso.example"],
+                    &[],
+                ),
+                &d,
+                &rules,
+                Prior::New,
+                test_now(),
+            ));
+            assert!(got.starts_with(want), "{domain}: {got}");
+        }
+    }
 }

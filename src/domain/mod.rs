@@ -9,6 +9,7 @@ pub mod disposition;
 pub mod job;
 pub mod message;
 pub mod people;
+pub mod public_domains;
 pub mod rules;
 pub mod setup;
 pub mod text;

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use super::address::{domain_of, normalize_address};
+use super::public_domains::is_public_mail_domain;
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Salesperson {
@@ -29,7 +30,8 @@ pub struct Directory {
     salesperson_by_email: HashMap<String, usize>,
     contact_by_email: HashMap<String, usize>,
     /// Domain → the contact that stands for its company (lowest number), only
-    /// for domains used by a single company.
+    /// for domains used by a single company and never for public mail
+    /// domains (one gmail.com contact must not claim every gmail sender).
     company_contact_by_domain: HashMap<String, usize>,
 }
 
@@ -68,6 +70,7 @@ impl Directory {
         }
         d.company_contact_by_domain = domain_company
             .into_iter()
+            .filter(|(k, _)| !is_public_mail_domain(k))
             .filter_map(|(k, v)| v.map(|i| (k, i)))
             .collect();
         d

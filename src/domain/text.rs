@@ -60,9 +60,43 @@ pub fn one_line(s: &str) -> String {
     strip_control(s).replace(['\n', '\t'], " ")
 }
 
+/// A CSV cell that is safe to open in a spreadsheet: control text removed,
+/// and a cell that a spreadsheet would run as a formula (starting with `=`,
+/// `+`, `-`, `@`, tab or CR) prefixed with `'`.
+pub fn csv_cell(s: &str) -> String {
+    let starts_formula = s.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let clean = strip_control(s);
+    if starts_formula || clean.starts_with(['=', '+', '-', '@', '\t']) {
+        format!("'{clean}")
+    } else {
+        clean
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn csv_cells_never_run_as_formulas() {
+        let cases = [
+            ("Quote for Q3", "Quote for Q3"),
+            (
+                "=HYPERLINK(\"http://evil\",\"x\")",
+                "'=HYPERLINK(\"http://evil\",\"x\")",
+            ),
+            ("+1 555", "'+1 555"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\t=1", "'\t=1"),
+            ("\r=1", "'=1"),
+            ("\u{1b}[31m=red", "'=red"),
+            ("a=b", "a=b"),
+        ];
+        for (raw, want) in cases {
+            assert_eq!(csv_cell(raw), want, "{raw:?}");
+        }
+    }
 
     #[test]
     fn escape_sequences_and_controls_are_removed() {

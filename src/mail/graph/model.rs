@@ -113,11 +113,16 @@ pub fn parse_message(item: &Value) -> Result<MailMessage, BadMessage> {
         conversation_id: m.conversation_id.unwrap_or_default(),
         subject: m.subject.unwrap_or_default(),
         is_draft: m.is_draft.unwrap_or(false),
+        // `from` (on whose behalf it was sent), else `sender` (SPEC §2.3).
         sender: m
             .from
             .and_then(recipient)
-            .or_else(|| m.sender.and_then(recipient))
-            .filter(|r| !r.address.trim().is_empty()),
+            .filter(|r| !r.address.trim().is_empty())
+            .or_else(|| {
+                m.sender
+                    .and_then(recipient)
+                    .filter(|r| !r.address.trim().is_empty())
+            }),
         to: m
             .to_recipients
             .unwrap_or_default()
@@ -165,6 +170,27 @@ mod tests {
         assert_eq!(m.sender.as_ref().unwrap().address, "a@x.example");
         assert_eq!(m.header("auto-submitted"), Some("auto-replied"));
         assert_eq!(m.body_text, "hello");
+    }
+
+    #[test]
+    fn the_sender_is_from_on_whose_behalf_it_was_sent_else_sender() {
+        let both = parse_message(&json!({
+            "id": "1",
+            "from": {"emailAddress": {"address": "boss@fabrikam.example"}},
+            "sender": {"emailAddress": {"address": "assistant@fabrikam.example"}}
+        }))
+        .unwrap();
+        assert_eq!(both.sender.unwrap().address, "boss@fabrikam.example");
+        let only_sender = parse_message(&json!({
+            "id": "2",
+            "from": {"emailAddress": {"address": ""}},
+            "sender": {"emailAddress": {"address": "assistant@fabrikam.example"}}
+        }))
+        .unwrap();
+        assert_eq!(
+            only_sender.sender.unwrap().address,
+            "assistant@fabrikam.example"
+        );
     }
 
     #[test]
