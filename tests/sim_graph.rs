@@ -533,15 +533,15 @@ async fn batch_items_are_throttled_one_by_one_inside_a_200() {
     assert!((1..=60).contains(&retry));
 }
 
+/// Deterministic: the simulator's gate holds the admitted requests in
+/// flight until every other request has been answered.
 #[tokio::test]
 async fn burst_of_ten_concurrent_requests_meets_429_with_retry_after() {
-    let sim = TestSim::start(SimConfig {
-        latency: Duration::from_millis(300),
-        ..SimConfig::default()
-    })
-    .await;
+    let sim = TestSim::default().await;
     sim.add(MAILBOX, "inbox", messages(1)).await;
     let token = sim.app_token().await;
+    sim.control(reqwest::Method::POST, "/_sim/gate/close", None)
+        .await;
     let mut tasks = Vec::new();
     for _ in 0..10 {
         let http = sim.http.clone();
@@ -551,28 +551,49 @@ async fn burst_of_ten_concurrent_requests_meets_429_with_retry_after() {
             http.get(url).bearer_auth(token).send().await.unwrap()
         }));
     }
-    let mut ok = 0;
+    // Four are admitted and held; the six others are answered at once.
     let mut throttled = 0;
+    let mut pending = Vec::new();
     for t in tasks {
-        let resp = t.await.unwrap();
-        match resp.status().as_u16() {
-            200 => ok += 1,
-            429 => {
-                throttled += 1;
-                let retry: u64 = resp.headers()["retry-after"]
-                    .to_str()
-                    .unwrap()
-                    .parse()
-                    .unwrap();
-                assert!(retry >= 1);
-                let body: Value = resp.json().await.unwrap();
-                assert_eq!(body["error"]["code"], "ApplicationThrottled");
-            }
-            s => panic!("unexpected status {s}"),
-        }
+        pending.push(t);
     }
-    assert_eq!(ok, 4, "at most four in flight per app and mailbox");
-    assert_eq!(throttled, 6);
+    let mut answered = Vec::new();
+    while answered.len() < 6 {
+        let (done, _, rest) = tokio::time::timeout(
+            Duration::from_secs(30),
+            futures::future::select_all(pending),
+        )
+        .await
+        .expect("more than four requests were let in");
+        answered.push(done.unwrap());
+        pending = rest;
+    }
+    let stats = sim.control(reqwest::Method::GET, "/_sim/stats", None).await;
+    assert_eq!(stats.body["held"], 4, "four in flight, held at the gate");
+    for resp in answered {
+        assert_eq!(resp.status().as_u16(), 429);
+        throttled += 1;
+        let retry: u64 = resp.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(retry >= 1);
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "ApplicationThrottled");
+    }
+    sim.control(reqwest::Method::POST, "/_sim/gate/open", None)
+        .await;
+    let mut ok = 0;
+    for t in pending {
+        assert_eq!(t.await.unwrap().status().as_u16(), 200);
+        ok += 1;
+    }
+    assert_eq!(
+        (ok, throttled),
+        (4, 6),
+        "at most four in flight per app and mailbox"
+    );
 }
 
 #[tokio::test]

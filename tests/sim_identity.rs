@@ -14,6 +14,26 @@ use std::time::Duration;
 const DELEGATED: &str = "https://graph.microsoft.com/Mail.ReadWrite.Shared offline_access";
 const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 
+/// Steps the simulator's frozen device-code clock (frozen at its first step).
+async fn advance(sim: &TestSim, secs: f64) {
+    sim.control(reqwest::Method::POST, "/_sim/clock/freeze", None)
+        .await;
+    let a = sim
+        .control(
+            reqwest::Method::POST,
+            "/_sim/clock/advance",
+            Some(json!({ "secs": secs })),
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+}
+
+/// A device-code clock that stands still until a test steps it.
+async fn frozen(sim: &TestSim) {
+    sim.control(reqwest::Method::POST, "/_sim/clock/freeze", None)
+        .await;
+}
+
 fn fast_device() -> SimConfig {
     SimConfig {
         device_interval_secs: 1,
@@ -163,6 +183,7 @@ async fn client_credentials_gives_an_app_token_and_refuses_bad_clients() {
 #[tokio::test]
 async fn device_code_pending_slow_down_then_approved() {
     let sim = TestSim::start(fast_device()).await;
+    frozen(&sim).await;
     let dc = device_code(&sim, DELEGATED).await;
     for field in [
         "device_code",
@@ -189,9 +210,9 @@ async fn device_code_pending_slow_down_then_approved() {
     let a = poll(&sim, code).await;
     assert_eq!(
         a.body["error"], "slow_down",
-        "polling faster than the interval"
+        "polling faster than the interval (the clock stands still)"
     );
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    advance(&sim, 1.1).await;
     let approve = sim
         .control(
             reqwest::Method::POST,
@@ -234,7 +255,7 @@ async fn device_code_pending_slow_down_then_approved() {
     .unwrap();
     assert_eq!(claims["preferred_username"], "admin@contoso.example");
     // A used device code is gone.
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    advance(&sim, 1.1).await;
     assert_eq!(
         poll(&sim, code).await.body["error"],
         "bad_verification_code"
@@ -257,7 +278,7 @@ async fn device_code_declined_expired_and_unknown() {
     );
 
     let dc = device_code(&sim, DELEGATED).await;
-    tokio::time::sleep(Duration::from_millis(3200)).await;
+    advance(&sim, 3.2).await;
     assert_eq!(
         poll(&sim, dc["device_code"].as_str().unwrap()).await.body["error"],
         "expired_token"

@@ -74,7 +74,28 @@ pub fn serve(sim: &Sim, req: &SimRequest) -> SimResponse {
         }
         ["stats"] if m == Method::GET => {
             let stats = sim.throttle.lock().unwrap_or_else(|p| p.into_inner()).stats;
-            Ok(SimResponse::json(200, json!(stats)))
+            let mut v = json!(stats);
+            v["held"] = json!(sim.held.load(std::sync::atomic::Ordering::SeqCst));
+            Ok(SimResponse::json(200, v))
+        }
+        ["clock", "freeze"] if m == Method::POST => {
+            let mut st = sim.state();
+            let now = st.tokens.device_clock.now();
+            st.tokens.device_clock.frozen_at = Some(now);
+            Ok(ok())
+        }
+        ["clock", "advance"] if m == Method::POST => advance_clock(sim, req),
+        ["clock", "run"] if m == Method::POST => {
+            sim.state().tokens.device_clock.frozen_at = None;
+            Ok(ok())
+        }
+        ["gate", "close"] if m == Method::POST => {
+            sim.gate.send_replace(false);
+            Ok(ok())
+        }
+        ["gate", "open"] if m == Method::POST => {
+            sim.gate.send_replace(true);
+            Ok(ok())
         }
         ["reset"] if m == Method::POST => {
             let mut st = sim.state();
@@ -99,6 +120,26 @@ pub fn serve(sim: &Sim, req: &SimRequest) -> SimResponse {
         )),
     };
     result.unwrap_or_else(|e| e)
+}
+
+/// Steps the frozen device-code clock by `secs`.
+fn advance_clock(sim: &Sim, req: &SimRequest) -> Result<SimResponse, SimResponse> {
+    let body = req.json_body()?;
+    let secs = body
+        .get("secs")
+        .and_then(Value::as_f64)
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .ok_or_else(|| bad("The JSON body needs a number 'secs' of 0 or more."))?;
+    let mut st = sim.state();
+    match st.tokens.device_clock.frozen_at.as_mut() {
+        Some(t) => {
+            *t += chrono::Duration::milliseconds((secs * 1000.0) as i64);
+            Ok(ok())
+        }
+        None => Err(bad(
+            "The clock runs; freeze it first with POST /_sim/clock/freeze.",
+        )),
+    }
 }
 
 fn decide(sim: &Sim, req: &SimRequest, approve: bool) -> Result<SimResponse, SimResponse> {

@@ -84,6 +84,12 @@ pub struct Sim {
     pub local_addr: SocketAddr,
     state: Mutex<SimState>,
     pub throttle: Arc<Mutex<Throttle>>,
+    /// Graph requests wait here, after throttling admitted them, while the
+    /// gate is closed (`/_sim/gate/close`): tests hold requests in flight
+    /// without depending on timing.
+    pub gate: tokio::sync::watch::Sender<bool>,
+    /// Requests waiting at the closed gate now.
+    pub held: std::sync::atomic::AtomicUsize,
 }
 
 impl Sim {
@@ -98,6 +104,8 @@ impl Sim {
                 rng: StdRng::seed_from_u64(config.rng_seed),
             }),
             throttle: Arc::new(Mutex::new(throttle)),
+            gate: tokio::sync::watch::Sender::new(true),
+            held: std::sync::atomic::AtomicUsize::new(0),
             config,
             local_addr,
         }

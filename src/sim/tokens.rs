@@ -108,6 +108,22 @@ pub struct TokenStore {
     pub device: HashMap<String, DeviceCode>,
     pub codes: HashMap<String, AuthCode>,
     pub authorize_mode: AuthorizeMode,
+    /// The clock device codes live by: the wall clock, unless a test froze
+    /// it (`/_sim/clock/freeze`) to step it by hand.
+    pub device_clock: DeviceClock,
+}
+
+/// A clock tests can freeze and step, so polling intervals and expiry are
+/// decided without depending on how fast the machine is.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct DeviceClock {
+    pub frozen_at: Option<DateTime<Utc>>,
+}
+
+impl DeviceClock {
+    pub fn now(&self) -> DateTime<Utc> {
+        self.frozen_at.unwrap_or_else(Utc::now)
+    }
 }
 
 /// The short name of a Graph scope: `https://graph.microsoft.com/Mail.Read` → `Mail.Read`.

@@ -35,7 +35,20 @@ pub async fn serve(sim: &Sim, req: SimRequest) -> SimResponse {
     if !sim.config.latency.is_zero() {
         tokio::time::sleep(sim.config.latency).await;
     }
+    wait_at_gate(sim).await;
     route(&mut sim.state(), &req, &token)
+}
+
+/// Holds an admitted request while the control API keeps the gate closed.
+pub async fn wait_at_gate(sim: &Sim) {
+    use std::sync::atomic::Ordering;
+    let mut open = sim.gate.subscribe();
+    if *open.borrow() {
+        return;
+    }
+    sim.held.fetch_add(1, Ordering::SeqCst);
+    let _ = open.wait_for(|o| *o).await;
+    sim.held.fetch_sub(1, Ordering::SeqCst);
 }
 
 /// The key a request is throttled under: its app and the mailbox it touches.

@@ -2,7 +2,7 @@
 //! control API) where a person approves or declines a code.
 
 use axum::http::Method;
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use serde_json::json;
 
 use super::{check_client, client_credentials, form_field, html_escape, missing};
@@ -29,13 +29,15 @@ pub(super) fn device_code(sim: &Sim, req: &SimRequest) -> SimResponse {
     let user_code = ids::user_code();
     let ttl = Duration::from_std(sim.config.device_code_ttl).unwrap_or(Duration::minutes(15));
     let verification_uri = format!("{}/devicelogin", req.origin);
-    sim.state().tokens.device.insert(
+    let mut st = sim.state();
+    let issued = st.tokens.device_clock.now();
+    st.tokens.device.insert(
         code.clone(),
         DeviceCode {
             user_code: user_code.clone(),
             client_id: client,
             scopes,
-            expires_at: Utc::now() + ttl,
+            expires_at: issued + ttl,
             interval_secs: sim.config.device_interval_secs,
             last_poll: None,
             state: DeviceState::Pending,
@@ -61,7 +63,7 @@ pub fn decide_device(
     decision: DeviceState,
 ) -> Result<(), String> {
     let wanted = user_code.trim().to_ascii_uppercase();
-    let now = Utc::now();
+    let now = state.tokens.device_clock.now();
     let dc = state
         .tokens
         .device

@@ -134,7 +134,7 @@ fn device_token(
     let Some(code) = form_field(form, "device_code") else {
         return missing("device_code");
     };
-    let now = Utc::now();
+    let now = state.tokens.device_clock.now();
     let Some(dc) = state.tokens.device.get_mut(code) else {
         return oauth_error(
             400,
