@@ -85,12 +85,40 @@ pub async fn run_once(store: &mut Store, inputs: &RunInputs<'_>) -> RunReport {
         log_id: inputs.log_id,
         ..Default::default()
     };
-    let error = drain(store, inputs, &mut progress).await.err();
+    let mut pending = None;
+    let mut error = drain(store, inputs, &mut progress, &mut pending)
+        .await
+        .err();
+    // The last page's move outcomes, which no next commit carried.
+    if let Some(done) = pending {
+        let fence = inputs.lease.map(HeldLease::fence);
+        match store.finish_page(&done, &progress, fence.as_ref(), Utc::now()) {
+            Ok(()) => crash::point(crash::AFTER_FINISH),
+            Err(e) => {
+                error.get_or_insert(lease_lost(e));
+            }
+        }
+    }
+    // What the run logged becomes searchable now, in batches (each batch is
+    // one index segment, instead of one per page).
+    loop {
+        match store.index_for_search(SEARCH_INDEX_BATCH) {
+            Ok(n) if n == SEARCH_INDEX_BATCH => continue,
+            Ok(_) => break,
+            Err(e) => {
+                tracing::warn!("indexing for search failed, the next run tries again: {e}");
+                break;
+            }
+        }
+    }
     RunReport {
         counts: progress.counts,
         error,
     }
 }
+
+/// Logged messages indexed for search in one transaction.
+const SEARCH_INDEX_BATCH: usize = 1000;
 
 fn check_lease(inputs: &RunInputs<'_>) -> Result<(), RunError> {
     match inputs.lease {
@@ -111,10 +139,14 @@ fn add(total: &mut RunCounts, page: &RunCounts) {
     }
 }
 
+/// `pending` carries a page's move outcomes into the next page's commit
+/// (one transaction a page instead of two); whatever is left is written
+/// by the caller.
 async fn drain(
     store: &mut Store,
     inputs: &RunInputs<'_>,
     progress: &mut Progress,
+    pending: &mut Option<PageDone>,
 ) -> Result<(), RunError> {
     let source = inputs.source;
     let batch = inputs.settings.batch_size.max(1);
@@ -166,16 +198,12 @@ async fn drain(
         .buffer_unordered(4)
         .collect()
         .await;
-        let mut items = Vec::new();
+        let mut read_again = Vec::new();
         let mut done_gone = Vec::new();
         for (id, r) in reads {
             match r {
                 Ok(item) => {
-                    let imid = item
-                        .as_ref()
-                        .map(|m| m.internet_message_id.clone())
-                        .unwrap_or_default();
-                    items.push((item, store.known(&id, &imid)?));
+                    read_again.push(item);
                     plan::forget(&mut memory, &id);
                 }
                 Err(MailError::Gone(_)) => done_gone.push(id),
@@ -183,6 +211,7 @@ async fn drain(
                 Err(e) => return Err(e.into()),
             }
         }
+        let items = with_known(store, read_again)?;
         let mut read = plan::plan_page(items, &plan_inputs(inputs, &account), &mut memory);
         page.commit.logged.append(&mut read.commit.logged);
         page.commit.skipped.append(&mut read.commit.skipped);
@@ -190,7 +219,7 @@ async fn drain(
         page.moves.append(&mut read.moves);
         add(&mut page.counts, &read.counts);
         handled += chunk.len();
-        execute(store, inputs, progress, page, done_gone).await?;
+        execute(store, inputs, progress, pending, page, done_gone).await?;
     }
 
     // Then the Inbox, from where the last run stopped reading.
@@ -215,17 +244,10 @@ async fn drain(
             Err(e) => return Err(e.into()),
         };
         handled += page.messages.len();
-        let mut items = Vec::with_capacity(page.messages.len());
-        for m in page.messages {
-            let known = match &m {
-                Ok(msg) => store.known(&msg.mailbox_id, &msg.internet_message_id)?,
-                Err(bad) => store.known(&bad.mailbox_id, "")?,
-            };
-            items.push((m, known));
-        }
+        let items = with_known(store, page.messages)?;
         let mut plan = plan::plan_page(items, &plan_inputs(inputs, &account), &mut memory);
         plan.commit.cursor = Some((inputs.mailbox_key.to_string(), page.cursor.clone()));
-        execute(store, inputs, progress, plan, Vec::new()).await?;
+        execute(store, inputs, progress, pending, plan, Vec::new()).await?;
         cursor = Some(page.cursor);
         if !page.more {
             return Ok(());
@@ -243,6 +265,21 @@ fn lease_lost(e: StoreError) -> RunError {
     }
 }
 
+type Item = Result<crate::domain::MailMessage, crate::mail::BadMessage>;
+
+/// Each message with what the store knows of it, read in one go.
+fn with_known(store: &mut Store, messages: Vec<Item>) -> Result<Vec<(Item, Known)>, RunError> {
+    let keys: Vec<(&str, &str)> = messages
+        .iter()
+        .map(|m| match m {
+            Ok(msg) => (msg.mailbox_id.as_str(), msg.internet_message_id.as_str()),
+            Err(bad) => (bad.mailbox_id.as_str(), ""),
+        })
+        .collect();
+    let known = store.known_page(&keys)?;
+    Ok(messages.into_iter().zip(known).collect())
+}
+
 fn plan_inputs<'a>(inputs: &'a RunInputs<'_>, account: &'a str) -> PlanInputs<'a> {
     PlanInputs {
         directory: inputs.directory,
@@ -253,11 +290,13 @@ fn plan_inputs<'a>(inputs: &'a RunInputs<'_>, account: &'a str) -> PlanInputs<'a
     }
 }
 
-/// Commits a planned page, moves its messages, and stores the outcomes.
+/// Commits a planned page (with the previous page's move outcomes), moves
+/// its messages, and leaves their outcomes in `pending` for the next commit.
 async fn execute(
     store: &mut Store,
     inputs: &RunInputs<'_>,
     progress: &mut Progress,
+    pending: &mut Option<PageDone>,
     plan: PagePlan,
     gone: Vec<String>,
 ) -> Result<(), RunError> {
@@ -265,9 +304,25 @@ async fn execute(
     add(&mut progress.counts, &plan.counts);
     progress.pages += 1;
     crash::point(crash::BEFORE_COMMIT);
+    if progress.counts.logged / SEARCH_INDEX_BATCH as u32
+        != (progress.counts.logged - plan.counts.logged) / SEARCH_INDEX_BATCH as u32
+    {
+        // A long run keeps its logged mail searchable as it goes.
+        store.index_for_search(SEARCH_INDEX_BATCH * 2)?;
+    }
+    let before = pending.take();
     store
-        .commit_page(&plan.commit, progress, fence.as_ref(), Utc::now())
+        .commit_page(
+            &plan.commit,
+            before.as_ref(),
+            progress,
+            fence.as_ref(),
+            Utc::now(),
+        )
         .map_err(lease_lost)?;
+    if before.is_some() {
+        crash::point(crash::AFTER_FINISH);
+    }
     let committed = Utc::now();
     crash::point(crash::AFTER_COMMIT);
     announce(inputs.events, &plan);
@@ -301,7 +356,7 @@ async fn execute(
     // A move cut off by the lease running out: its outcome is unknown, and
     // the next run (whoever holds the lease) takes it up again.
     let cut_off = results.iter().any(|(_, r, _)| r.is_none());
-    let mut effects_end = results
+    let effects_end = results
         .iter()
         .map(|(_, _, at)| *at)
         .max()
@@ -326,7 +381,17 @@ async fn execute(
     };
     let mut stop_run = None;
     for (m, r) in results {
-        match plan::after_move(&m, r) {
+        let outcome = plan::after_move(&m, r);
+        // A message that failed before and is done now: its failure record goes.
+        if m.attempts > 0
+            && matches!(
+                outcome,
+                Outcome::Archived { .. } | Outcome::Relocated(_) | Outcome::Disposition(_)
+            )
+        {
+            done.cleared.push(m.id.clone());
+        }
+        match outcome {
             Outcome::Archived { new_id, web_link } => {
                 if matches!(m.moving, plan::Moving::Logged { earlier: true }) {
                     progress.counts.archived_only += 1;
@@ -357,20 +422,16 @@ async fn execute(
             }
         }
     }
-    let finished = store.finish_page(&done, progress, fence.as_ref(), Utc::now());
-    if finished.is_ok() {
-        effects_end = Utc::now();
-        crash::point(crash::AFTER_FINISH);
-    }
+    *pending = Some(done);
     // The page as it touched the mailbox and the database: from its commit
-    // to its last move or stored outcome.
+    // to its last move (its outcomes are written with the next commit, or
+    // at the end of the run, fenced by the lease like every write).
     let _ = inputs.events.send(EngineEvent::Page {
         holder: lease.map(|l| l.holder().to_string()).unwrap_or_default(),
         started: committed,
         ended: effects_end,
         counts: progress.counts.clone(),
     });
-    finished.map_err(lease_lost)?;
     if let Some(e) = outage {
         return Err(RunError::ServiceDown(e));
     }

@@ -99,7 +99,7 @@ pub struct PageDone {
     pub failures: Vec<(String, String)>,
     /// (id, error) of messages that could be moved nowhere.
     pub stuck: Vec<(String, String)>,
-    /// Messages whose failure record is done with.
+    /// Messages whose failure record is done with (moved at last, or gone).
     pub cleared: Vec<String>,
 }
 
@@ -158,41 +158,103 @@ fn add_failure(tx: &Transaction<'_>, id: &str, error: &str, now: DateTime<Utc>) 
     Ok(())
 }
 
+/// What is known of a message before it is planned: indexed lookups by
+/// mailbox id, and by internetMessageId when it has one.
+/// Location, copy logged, disposition, reason, attempts, stuck.
+type KnownRow = (
+    Option<String>,
+    bool,
+    Option<String>,
+    Option<String>,
+    Option<u32>,
+    Option<bool>,
+);
+
+fn known_in(
+    conn: &rusqlite::Connection,
+    mailbox_id: &str,
+    internet_message_id: &str,
+) -> Result<Known> {
+    // One statement, four indexed lookups.
+    let (logged, copy_logged, disposition, reason, attempts, stuck): KnownRow = conn
+        .prepare_cached(
+            "SELECT (SELECT location FROM logged_messages WHERE mailbox_id = ?1),
+                    ?2 <> '' AND EXISTS (SELECT 1 FROM logged_messages WHERE internet_message_id = ?2 AND internet_message_id <> ''),
+                    (SELECT disposition FROM skipped_messages WHERE mailbox_id = ?1),
+                    (SELECT reason FROM skipped_messages WHERE mailbox_id = ?1),
+                    (SELECT attempts FROM message_failures WHERE mailbox_id = ?1),
+                    (SELECT stuck FROM message_failures WHERE mailbox_id = ?1)",
+        )?
+        .query_row(params![mailbox_id, internet_message_id.trim()], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+        })?;
+    Ok(Known {
+        logged: logged.as_deref().and_then(Location::parse),
+        copy_logged,
+        skipped: disposition
+            .as_deref()
+            .and_then(Disposition::parse)
+            .map(|d| (d, reason.unwrap_or_default())),
+        attempts: attempts.unwrap_or(0),
+        stuck: stuck.unwrap_or(false),
+    })
+}
+
+/// Writes what the moves of a page did.
+fn apply_done(tx: &Transaction<'_>, done: &PageDone, now: DateTime<Utc>) -> Result<()> {
+    {
+        let mut archived = tx.prepare_cached(
+            "UPDATE logged_messages SET archived = 1, location = 'archive', mailbox_id = ?2,
+                    web_link = CASE WHEN ?3 = '' THEN web_link ELSE ?3 END
+              WHERE mailbox_id = ?1",
+        )?;
+        let mut clear = tx.prepare_cached("DELETE FROM message_failures WHERE mailbox_id = ?1")?;
+        for (old, new, link) in &done.archived {
+            archived.execute(params![old, new, link])?;
+        }
+        let mut relocated =
+            tx.prepare_cached("UPDATE logged_messages SET location = ?2 WHERE mailbox_id = ?1")?;
+        for (id, loc) in &done.relocated {
+            relocated.execute(params![id, loc.as_str()])?;
+        }
+        let mut disposition = tx
+            .prepare_cached("UPDATE skipped_messages SET disposition = ?2 WHERE mailbox_id = ?1")?;
+        for (id, d) in &done.dispositions {
+            disposition.execute(params![id, d.as_str()])?;
+        }
+        for id in &done.cleared {
+            clear.execute(params![id])?;
+        }
+    }
+    for (id, e) in &done.failures {
+        add_failure(tx, id, e, now)?;
+    }
+    for (id, e) in &done.stuck {
+        tx.execute(
+            "INSERT INTO message_failures (mailbox_id, attempts, last_error, updated_at, stuck) VALUES (?1, 1, ?2, ?3, 1)
+             ON CONFLICT(mailbox_id) DO UPDATE SET stuck = 1, last_error = excluded.last_error, updated_at = excluded.updated_at",
+            params![id, e, ts(now)],
+        )?;
+    }
+    Ok(())
+}
+
 impl Store {
-    /// What is known of a message before it is planned: indexed lookups by
-    /// mailbox id, and by internetMessageId when it has one.
+    /// What is known of a message before it is planned.
     pub fn known(&self, mailbox_id: &str, internet_message_id: &str) -> Result<Known> {
-        let logged: Option<String> = self
-            .conn
-            .prepare_cached("SELECT location FROM logged_messages WHERE mailbox_id = ?1")?
-            .query_row(params![mailbox_id], |r| r.get(0))
-            .optional()?;
-        let imid = internet_message_id.trim();
-        let copy_logged = !imid.is_empty()
-            && self
-                .conn
-                .prepare_cached("SELECT EXISTS (SELECT 1 FROM logged_messages WHERE internet_message_id = ?1 AND internet_message_id <> '')")?
-                .query_row(params![imid], |r| r.get::<_, bool>(0))?;
-        let skipped: Option<(String, String)> = self
-            .conn
-            .prepare_cached(
-                "SELECT disposition, reason FROM skipped_messages WHERE mailbox_id = ?1",
-            )?
-            .query_row(params![mailbox_id], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()?;
-        let failure: Option<(u32, bool)> = self
-            .conn
-            .prepare_cached("SELECT attempts, stuck FROM message_failures WHERE mailbox_id = ?1")?
-            .query_row(params![mailbox_id], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()?;
-        let (attempts, stuck) = failure.unwrap_or_default();
-        Ok(Known {
-            logged: logged.as_deref().and_then(Location::parse),
-            copy_logged,
-            skipped: skipped.and_then(|(d, r)| Some((Disposition::parse(&d)?, r))),
-            attempts,
-            stuck,
-        })
+        known_in(&self.conn, mailbox_id, internet_message_id)
+    }
+
+    /// What is known of each message of a page, read in one read
+    /// transaction (one snapshot, and one lock instead of four per message).
+    pub fn known_page(&mut self, ids: &[(&str, &str)]) -> Result<Vec<Known>> {
+        let tx = self.conn.transaction()?;
+        let out = ids
+            .iter()
+            .map(|(id, imid)| known_in(&tx, id, imid))
+            .collect::<Result<Vec<_>>>()?;
+        tx.commit()?;
+        Ok(out)
     }
 
     /// Messages earlier runs left unfinished (not stuck), oldest first.
@@ -252,10 +314,12 @@ impl Store {
 
     /// Commits a page before anything of it is moved: logged messages and
     /// their entries, skip records, failed reads, the read cursor and the
-    /// run's progress, in one durable transaction. Returns the entries written.
+    /// run's progress, with the previous page's move outcomes (`before`), in
+    /// one durable transaction. Returns the entries written.
     pub fn commit_page(
         &mut self,
         page: &PageCommit,
+        before: Option<&PageDone>,
         progress: &Progress,
         lease: Option<&Fence>,
         now: DateTime<Utc>,
@@ -264,6 +328,9 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         fence(&tx, lease, now)?;
+        if let Some(done) = before {
+            apply_done(&tx, done, now)?;
+        }
         let mut entries = 0;
         for m in &page.logged {
             entries += insert_logged(&tx, m, now)?;
@@ -321,45 +388,7 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         fence(&tx, lease, now)?;
-        {
-            let mut archived = tx.prepare_cached(
-                "UPDATE logged_messages SET archived = 1, location = 'archive', mailbox_id = ?2,
-                        web_link = CASE WHEN ?3 = '' THEN web_link ELSE ?3 END
-                  WHERE mailbox_id = ?1",
-            )?;
-            let mut clear =
-                tx.prepare_cached("DELETE FROM message_failures WHERE mailbox_id = ?1")?;
-            for (old, new, link) in &done.archived {
-                clear.execute(params![old])?;
-                archived.execute(params![old, new, link])?;
-            }
-            let mut relocated = tx
-                .prepare_cached("UPDATE logged_messages SET location = ?2 WHERE mailbox_id = ?1")?;
-            for (id, loc) in &done.relocated {
-                relocated.execute(params![id, loc.as_str()])?;
-                clear.execute(params![id])?;
-            }
-            let mut disposition = tx.prepare_cached(
-                "UPDATE skipped_messages SET disposition = ?2 WHERE mailbox_id = ?1",
-            )?;
-            for (id, d) in &done.dispositions {
-                disposition.execute(params![id, d.as_str()])?;
-                clear.execute(params![id])?;
-            }
-            for id in &done.cleared {
-                clear.execute(params![id])?;
-            }
-        }
-        for (id, e) in &done.failures {
-            add_failure(&tx, id, e, now)?;
-        }
-        for (id, e) in &done.stuck {
-            tx.execute(
-                "INSERT INTO message_failures (mailbox_id, attempts, last_error, updated_at, stuck) VALUES (?1, 1, ?2, ?3, 1)
-                 ON CONFLICT(mailbox_id) DO UPDATE SET stuck = 1, last_error = excluded.last_error, updated_at = excluded.updated_at",
-                params![id, e, ts(now)],
-            )?;
-        }
+        apply_done(&tx, done, now)?;
         write_progress(&tx, progress, now)?;
         tx.commit()?;
         Ok(())

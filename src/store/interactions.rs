@@ -145,6 +145,30 @@ pub(super) fn insert_logged(
 }
 
 impl Store {
+    /// Adds up to `limit` logged messages not yet in the search index to it,
+    /// oldest first, in one transaction; returns how many.
+    pub fn index_for_search(&mut self, limit: usize) -> Result<usize> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let upto: i64 = tx.query_row(
+            "SELECT upto FROM search_index_state WHERE id = 1",
+            [],
+            |r| r.get(0),
+        )?;
+        let n = tx.execute(
+            "INSERT INTO logged_messages_fts(rowid, subject, body)
+             SELECT id, subject, coalesce(body, '') FROM logged_messages WHERE id > ?1 ORDER BY id LIMIT ?2",
+            params![upto, limit as i64],
+        )?;
+        tx.execute(
+            "UPDATE search_index_state SET upto = (SELECT coalesce(max(id), ?1) FROM (SELECT id FROM logged_messages WHERE id > ?1 ORDER BY id LIMIT ?2)) WHERE id = 1",
+            params![upto, limit as i64],
+        )?;
+        tx.commit()?;
+        Ok(n)
+    }
+
     /// Entries newest first, `limit` of them after `offset`. One fixed query:
     /// a filter left as `None` matches everything.
     pub fn entries(

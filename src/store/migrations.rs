@@ -214,6 +214,29 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE job_queue_log_entries ADD COLUMN holder TEXT NOT NULL DEFAULT '';
     ALTER TABLE job_queue_log_entries ADD COLUMN updated_at TEXT;
     "#,
+    // 5: logged messages are indexed for search in batches, after their page
+    // is committed, instead of by a trigger inside every page's commit (one
+    // FTS segment per page made small pages slow). `upto` is the highest
+    // logged message id in the index; the triggers touch only indexed rows.
+    r#"
+    DROP TRIGGER logged_messages_ai;
+    DROP TRIGGER logged_messages_ad;
+    DROP TRIGGER logged_messages_au;
+    CREATE TABLE search_index_state (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        upto INTEGER NOT NULL
+    );
+    INSERT INTO search_index_state (id, upto) SELECT 1, coalesce(max(id), 0) FROM logged_messages;
+    CREATE TRIGGER logged_messages_ad AFTER DELETE ON logged_messages
+    WHEN old.id <= (SELECT upto FROM search_index_state WHERE id = 1) BEGIN
+        INSERT INTO logged_messages_fts(logged_messages_fts, rowid, subject, body) VALUES ('delete', old.id, old.subject, coalesce(old.body, ''));
+    END;
+    CREATE TRIGGER logged_messages_au AFTER UPDATE OF subject, body ON logged_messages
+    WHEN old.id <= (SELECT upto FROM search_index_state WHERE id = 1) BEGIN
+        INSERT INTO logged_messages_fts(logged_messages_fts, rowid, subject, body) VALUES ('delete', old.id, old.subject, coalesce(old.body, ''));
+        INSERT INTO logged_messages_fts(rowid, subject, body) VALUES (new.id, new.subject, coalesce(new.body, ''));
+    END;
+    "#,
 ];
 
 /// The schema version this build writes.
@@ -263,10 +286,63 @@ mod tests {
         )
         .unwrap();
         drop(conn);
-        let store = super::super::Store::open(&path).unwrap();
+        let mut store = super::super::Store::open(&path).unwrap();
         assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+        assert_eq!(
+            store.index_for_search(1000).unwrap(),
+            0,
+            "indexed by migration 2"
+        );
         let n: i64 = store.conn.query_row("SELECT count(*) FROM logged_messages_fts WHERE logged_messages_fts MATCH 'discount'", [], |r| r.get(0)).unwrap();
         assert_eq!(n, 1, "old rows are searchable after the upgrade");
+    }
+
+    #[test]
+    fn logged_messages_become_searchable_when_indexed_and_deletes_keep_the_index_sound() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = super::super::Store::open(&dir.path().join("s.db")).unwrap();
+        let insert = |store: &super::super::Store, id: &str, body: &str| {
+            store.conn.execute(
+                "INSERT INTO logged_messages (internet_message_id, mailbox_id, subject, sender, recipients, body, logged_at) VALUES (?1, ?1, 'Quote', 's@x.org', '[]', ?2, '2024-01-01T00:00:00.000Z')",
+                rusqlite::params![id, body],
+            ).unwrap();
+        };
+        let hits = |store: &super::super::Store, word: &str| -> i64 {
+            store
+                .conn
+                .query_row(
+                    "SELECT count(*) FROM logged_messages_fts WHERE logged_messages_fts MATCH ?1",
+                    [word],
+                    |r| r.get(0),
+                )
+                .unwrap()
+        };
+        insert(&store, "<a@x>", "volume discount");
+        insert(&store, "<b@x>", "pallet pricing");
+        assert_eq!(hits(&store, "discount"), 0, "not indexed yet");
+        assert_eq!(store.index_for_search(1).unwrap(), 1);
+        assert_eq!(store.index_for_search(1000).unwrap(), 1);
+        assert_eq!(store.index_for_search(1000).unwrap(), 0);
+        assert_eq!((hits(&store, "discount"), hits(&store, "pallet")), (1, 1));
+        // A row deleted before it was indexed leaves the index alone; one
+        // deleted after is taken out of it.
+        insert(&store, "<c@x>", "unindexed words");
+        store
+            .conn
+            .execute("DELETE FROM logged_messages WHERE mailbox_id = '<c@x>'", [])
+            .unwrap();
+        store
+            .conn
+            .execute("DELETE FROM logged_messages WHERE mailbox_id = '<a@x>'", [])
+            .unwrap();
+        assert_eq!(hits(&store, "discount"), 0);
+        store
+            .conn
+            .execute(
+                "INSERT INTO logged_messages_fts(logged_messages_fts) VALUES ('integrity-check')",
+                [],
+            )
+            .unwrap();
     }
 
     #[test]
