@@ -6,7 +6,6 @@
 //! the run stops before another engine can have taken over.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -17,7 +16,9 @@ use crate::store::{Fence, LeaseOutcome, Store};
 struct Shared {
     valid_until: Mutex<Instant>,
     lost: Mutex<Option<String>>,
-    stop: AtomicBool,
+    /// Set (under its lock, with `wake` notified) when the run is over; the
+    /// heartbeat waits on it, so a stop is never missed.
+    stop: Mutex<bool>,
     wake: Condvar,
 }
 
@@ -43,7 +44,7 @@ impl HeldLease {
         let shared = Arc::new(Shared {
             valid_until: Mutex::new(taken + ttl),
             lost: Mutex::new(None),
-            stop: AtomicBool::new(false),
+            stop: Mutex::new(false),
             wake: Condvar::new(),
         });
         let thread = {
@@ -108,7 +109,7 @@ impl HeldLease {
 
 impl Drop for HeldLease {
     fn drop(&mut self) {
-        self.shared.stop.store(true, Ordering::SeqCst);
+        *self.shared.stop.lock().unwrap_or_else(|e| e.into_inner()) = true;
         self.shared.wake.notify_all();
         if let Some(t) = self.thread.take() {
             let _ = t.join();
@@ -121,11 +122,14 @@ fn heartbeat(db: PathBuf, mailbox: &str, holder: &str, ttl: Duration, shared: &S
     let mut store: Option<Store> = None;
     loop {
         {
-            let guard = shared.lost.lock().unwrap_or_else(|e| e.into_inner());
-            let _ = shared.wake.wait_timeout(guard, every);
-        }
-        if shared.stop.load(Ordering::SeqCst) {
-            return;
+            let guard = shared.stop.lock().unwrap_or_else(|e| e.into_inner());
+            let (stopped, _) = shared
+                .wake
+                .wait_timeout_while(guard, every, |stop| !*stop)
+                .unwrap_or_else(|e| e.into_inner());
+            if *stopped {
+                return;
+            }
         }
         let started = Instant::now();
         if store.is_none() {
