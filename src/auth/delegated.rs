@@ -83,11 +83,18 @@ pub async fn refresh_with(app: &ClientApp, refresh_token: &Secret) -> Result<Sig
         .add_scopes(DELEGATED_SCOPES.iter().map(|s| Scope::new(s.to_string())))
         .request_async(&super::client_credentials::http_client()?)
         .await
-        .map_err(|e| match token_error(e) {
-            AuthError::Permanent(m) if m.starts_with("invalid_grant") => {
-                AuthError::Permanent(format!("{m} (Renew token): emaillog login"))
+        .map_err(|e| {
+            // The refresh token itself was refused: only a new sign-in helps.
+            let refused = matches!(
+                &e,
+                oauth2::RequestTokenError::ServerResponse(r) if r.error().as_ref() == "invalid_grant"
+            );
+            match token_error(e) {
+                AuthError::Permanent(m) if refused => {
+                    AuthError::Permanent(format!("{m} (Renew token): emaillog login"))
+                }
+                other => other,
             }
-            other => other,
         })?;
     Ok(signed_in(&t, started, None))
 }

@@ -42,7 +42,7 @@ pub fn event_line(e: &EngineEvent) -> Option<String> {
             last_error: None,
             ..
         } => return None,
-        EngineEvent::Waiting { reason } if reason.starts_with("next run at") => return None,
+        EngineEvent::Waiting { routine: true, .. } => return None,
         EngineEvent::Logged {
             subject,
             direction,
@@ -86,7 +86,7 @@ pub fn event_line(e: &EngineEvent) -> Option<String> {
                 next_run_at.format("%H:%M:%S")
             ),
         },
-        EngineEvent::Waiting { reason } => format!("waiting: {}", one_line(reason)),
+        EngineEvent::Waiting { reason, .. } => format!("waiting: {}", one_line(reason)),
     })
 }
 

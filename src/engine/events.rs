@@ -44,6 +44,8 @@ pub enum EngineEvent {
     },
     Waiting {
         reason: String,
+        /// Nothing is wrong (the next run is simply not due yet).
+        routine: bool,
     },
 }
 

@@ -141,10 +141,20 @@ struct Waiter {
 
 impl Waiter {
     fn say(&mut self, events: &Events, reason: String) {
+        self.tell(events, reason, false);
+    }
+
+    /// A wait that is part of the schedule, not a problem.
+    fn routine(&mut self, events: &Events, reason: String) {
+        self.tell(events, reason, true);
+    }
+
+    fn tell(&mut self, events: &Events, reason: String, routine: bool) {
         if reason != self.last {
             tracing::info!("{reason}");
             let _ = events.send(EngineEvent::Waiting {
                 reason: reason.clone(),
+                routine,
             });
             self.last = reason;
         }
@@ -236,15 +246,20 @@ async fn tick(
     }
     if !job.is_due(now) {
         let until = (job.next_run_at - now).to_std().unwrap_or(Duration::ZERO);
-        let reason = match job.status {
-            JobStatus::Error => format!(
-                "the job is in Error ({}); restart it to run again",
-                job.last_error.clone().unwrap_or_default()
+        match job.status {
+            JobStatus::Error => waiter.say(
+                events,
+                format!(
+                    "the job is in Error ({}); restart it to run again",
+                    job.last_error.clone().unwrap_or_default()
+                ),
             ),
-            JobStatus::OnHold => "the job is on hold".into(),
-            _ => format!("next run at {}", job.next_run_at.format("%H:%M:%S")),
-        };
-        waiter.say(events, reason);
+            JobStatus::OnHold => waiter.say(events, "the job is on hold".into()),
+            _ => waiter.routine(
+                events,
+                format!("next run at {}", job.next_run_at.format("%H:%M:%S")),
+            ),
+        }
         return Ok(until.clamp(Duration::from_millis(50), Duration::from_secs(1)));
     }
     // Started only if it is still due: a Hold from another process wins.
