@@ -33,13 +33,51 @@ impl Stop {
     }
 
     /// Sleeps for `d`, or less if asked to stop; returns whether stopped.
+    /// A stop whose handle is gone can never fire: then it sleeps the whole
+    /// time (rather than returning at once, which would make its caller spin).
     pub async fn sleep(&mut self, d: std::time::Duration) -> bool {
         if self.is_stopped() {
             return true;
         }
+        let deadline = tokio::time::Instant::now() + d;
         tokio::select! {
-            _ = tokio::time::sleep(d) => self.is_stopped(),
-            _ = self.0.changed() => true,
+            _ = tokio::time::sleep_until(deadline) => self.is_stopped(),
+            changed = self.0.changed() => match changed {
+                Ok(()) => self.is_stopped() || {
+                    tokio::time::sleep_until(deadline).await;
+                    self.is_stopped()
+                },
+                Err(_) => {
+                    tokio::time::sleep_until(deadline).await;
+                    self.is_stopped()
+                }
+            },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_stop_whose_handle_is_gone_sleeps_the_whole_time() {
+        let (handle, mut stop) = stop_pair();
+        drop(handle);
+        let before = tokio::time::Instant::now();
+        assert!(!stop.sleep(std::time::Duration::from_secs(5)).await);
+        assert_eq!(before.elapsed(), std::time::Duration::from_secs(5));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_stop_ends_the_sleep_at_once() {
+        let (handle, mut stop) = stop_pair();
+        let before = tokio::time::Instant::now();
+        let sleeper =
+            tokio::spawn(async move { stop.sleep(std::time::Duration::from_secs(60)).await });
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        handle.stop();
+        assert!(sleeper.await.unwrap());
+        assert!(before.elapsed() < std::time::Duration::from_secs(2));
     }
 }

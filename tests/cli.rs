@@ -8,6 +8,19 @@ use serde_json::Value;
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
+/// Kills a spawned `emaillog` if the test fails before it stops it, so no
+/// runner outlives its test.
+struct KillOnDrop(u32);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-9", &self.0.to_string()])
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
 fn emaillog(db: &std::path::Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_emaillog"))
         .arg("--db")
@@ -328,6 +341,7 @@ async fn run_stops_on_sigterm_mid_run_after_the_page_in_hand() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    let _guard = KillOnDrop(child.id());
     // Wait until the run is under way: its progress is in the database.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     loop {
@@ -417,6 +431,7 @@ async fn the_runner_survives_a_failing_secret_command_a_token_endpoint_down_and_
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    let _guard = KillOnDrop(child.id());
     // What the runner prints, line by line, as it prints it.
     let printed = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
     let reader = {

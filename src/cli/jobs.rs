@@ -1,5 +1,7 @@
 //! `emaillog sync`, `run`, `job` and `export`.
 
+use std::io::Write;
+
 use clap::Subcommand;
 
 use crate::app::App;
@@ -54,6 +56,12 @@ pub enum ExportCommand {
     },
 }
 
+/// Prints a line of the running log; a closed stdout (`| head`) is not an
+/// error worth stopping the engine for.
+fn say(line: &str) {
+    let _ = writeln!(std::io::stdout(), "{line}");
+}
+
 pub async fn sync(app: &App, json: bool) -> anyhow::Result<()> {
     let (events, mut rx) = channel();
     let printer = (!json).then(|| {
@@ -64,7 +72,7 @@ pub async fn sync(app: &App, json: bool) -> anyhow::Result<()> {
                     continue;
                 }
                 if let Some(line) = event_line(&e) {
-                    println!("{line}");
+                    say(&line);
                 }
             }
         })
@@ -98,13 +106,14 @@ pub async fn run(app: &App) -> anyhow::Result<()> {
     let (handle, stop) = stop_pair();
     tokio::spawn(async move {
         super::wait_for_stop().await;
-        eprintln!("stopping after the message in hand…");
+        // Stop first: whatever happens to the terminal, the stop is not lost.
         handle.stop();
+        let _ = writeln!(std::io::stderr(), "stopping after the work in hand…");
     });
     let printer = tokio::spawn(async move {
         while let Ok(e) = rx.recv().await {
             if let Some(line) = event_line(&e) {
-                println!("{line}");
+                say(&line);
             }
         }
     });
