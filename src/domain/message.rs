@@ -17,6 +17,7 @@ pub struct MailMessage {
     pub conversation_id: String,
     pub subject: String,
     pub is_draft: bool,
+    /// Who sent it: `from` (on whose behalf), else `sender` (SPEC §2.3).
     pub sender: Option<Recipient>,
     pub to: Vec<Recipient>,
     pub cc: Vec<Recipient>,
@@ -31,17 +32,6 @@ pub struct MailMessage {
 }
 
 impl MailMessage {
-    /// The key that says whether this email was logged before: the
-    /// internetMessageId, or the mailbox id when that is empty.
-    pub fn dedup_key(&self) -> &str {
-        let imid = self.internet_message_id.trim();
-        if imid.is_empty() {
-            &self.mailbox_id
-        } else {
-            imid
-        }
-    }
-
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()

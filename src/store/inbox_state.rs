@@ -240,11 +240,6 @@ fn apply_done(tx: &Transaction<'_>, done: &PageDone, now: DateTime<Utc>) -> Resu
 }
 
 impl Store {
-    /// What is known of a message before it is planned.
-    pub fn known(&self, mailbox_id: &str, internet_message_id: &str) -> Result<Known> {
-        known_in(&self.conn, mailbox_id, internet_message_id)
-    }
-
     /// What is known of each message of a page, read in one read
     /// transaction (one snapshot, and one lock instead of four per message).
     pub fn known_page(&mut self, ids: &[(&str, &str)]) -> Result<Vec<Known>> {
