@@ -1,17 +1,67 @@
 //! The one way emaillog builds an HTTP client: rustls, no redirects (a
-//! redirect could carry a token or a secret to another host), and timeouts.
-//! Where a request may go is checked by its caller against the setup
-//! (`https` only, `http` only on loopback).
+//! redirect could carry a token or a secret to another host), timeouts, the
+//! proxy from `HTTPS_PROXY` / `NO_PROXY`, and any extra root certificates
+//! the admin trusts (`--ca-file`, `EMAILLOG_CA_FILE`: a TLS-inspecting
+//! proxy's CA, or the simulator's). Where a request may go is checked by
+//! its caller against the setup (`https` only, `http` only on loopback).
 
+use std::path::Path;
+use std::sync::RwLock;
 use std::time::Duration;
+
+static EXTRA_ROOTS: RwLock<Vec<reqwest::Certificate>> = RwLock::new(Vec::new());
+
+/// Trusts the certificates of a PEM bundle, for every client built after.
+pub fn trust_ca_pem(pem: &[u8]) -> Result<usize, String> {
+    let certs = reqwest::Certificate::from_pem_bundle(pem)
+        .map_err(|e| format!("the CA file is not PEM certificates ({e})"))?;
+    if certs.is_empty() {
+        return Err("the CA file holds no certificate (-----BEGIN CERTIFICATE-----)".into());
+    }
+    let n = certs.len();
+    EXTRA_ROOTS
+        .write()
+        .unwrap_or_else(|e| e.into_inner())
+        .extend(certs);
+    Ok(n)
+}
+
+/// Trusts the certificates in a PEM file; the error says what is wrong.
+pub fn trust_ca_file(path: &Path) -> Result<usize, String> {
+    let pem = std::fs::read(path)
+        .map_err(|e| format!("cannot read the CA file {}: {e}", path.display()))?;
+    trust_ca_pem(&pem).map_err(|e| format!("{}: {e}", path.display()))
+}
 
 /// An HTTP client that follows no redirects; fails instead of silently
 /// dropping these settings.
 pub fn http_client(timeout: Duration) -> Result<reqwest::Client, reqwest::Error> {
-    reqwest::Client::builder()
+    let mut b = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(timeout)
         .connect_timeout(Duration::from_secs(10))
-        .pool_max_idle_per_host(8)
-        .build()
+        .pool_max_idle_per_host(8);
+    for cert in EXTRA_ROOTS.read().unwrap_or_else(|e| e.into_inner()).iter() {
+        b = b.add_root_certificate(cert.clone());
+    }
+    b.build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_ca_file_that_is_not_pem_or_holds_nothing_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("nope.pem");
+        assert!(trust_ca_file(&missing).unwrap_err().contains("cannot read"));
+        let empty = dir.path().join("empty.pem");
+        std::fs::write(&empty, "just text\n").unwrap();
+        assert!(
+            trust_ca_file(&empty)
+                .unwrap_err()
+                .contains("no certificate")
+        );
+    }
 }

@@ -15,7 +15,6 @@ use emaillog::engine::events::channel;
 use emaillog::engine::{EngineEvent, Stop, stop_pair};
 use emaillog::sim::SimConfig;
 use serde_json::json;
-use std::process::Command;
 use std::time::Duration;
 
 const ADMIN: &str = "admin@contoso.example";
@@ -41,7 +40,7 @@ async fn device_login(
     let approve = approve.map(str::to_string);
     let helper = tokio::spawn(async move {
         let Ok(code) = rx.await else { return };
-        let http = reqwest::Client::new();
+        let http = trusting_client();
         match approve {
             Some(account) => http
                 .post(format!("{base}/_sim/device/approve"))
@@ -175,10 +174,7 @@ async fn browser_login(
     let (tx, rx) = tokio::sync::oneshot::channel::<String>();
     let browser = tokio::spawn(async move {
         let url = rx.await.unwrap();
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
+        let http = trusting_client();
         let resp = http.get(&url).send().await.unwrap();
         let mut back = reqwest::Url::parse(resp.headers()["location"].to_str().unwrap()).unwrap();
         if tamper {
@@ -272,7 +268,7 @@ async fn refresh_tokens_rotate_through_a_long_run_and_tokens_expiring_mid_run_co
         while let Ok(e) = rx.recv().await {
             match e {
                 EngineEvent::Page { .. } => {
-                    reqwest::Client::new()
+                    trusting_client()
                         .post(format!("{base}/_sim/tokens/expire"))
                         .send()
                         .await
@@ -425,7 +421,7 @@ async fn neither_the_database_nor_any_output_holds_a_secret_or_token() {
     sim.add(MAILBOX, "inbox", mixed_messages(5, "sec").0).await;
     let db = app.db_path().to_path_buf();
     let run = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_emaillog"))
+        emaillog_cmd()
             .arg("--db")
             .arg(&db)
             .args(args)
@@ -530,7 +526,7 @@ async fn validate_reports_every_check_with_a_fix() {
     );
     app.enable(0).unwrap();
     assert!(app.validate().await.unwrap().iter().all(|c| c.passed));
-    let o = Command::new(env!("CARGO_BIN_EXE_emaillog"))
+    let o = emaillog_cmd()
         .arg("--db")
         .arg(app.db_path())
         .args(["validate"])
@@ -544,7 +540,7 @@ async fn validate_reports_every_check_with_a_fix() {
     );
     // A wrong secret: the token check fails with what to do; exit 1.
     app.set_client_secret("wrong").unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_emaillog"))
+    let o = emaillog_cmd()
         .arg("--db")
         .arg(app.db_path())
         .args(["validate", "--json"])
@@ -567,7 +563,7 @@ fn setup_scripts_print_the_rules_and_refuse_injection() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("e.db");
     let run = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_emaillog"))
+        emaillog_cmd()
             .arg("--db")
             .arg(&db)
             .args(args)

@@ -22,7 +22,7 @@ impl Drop for KillOnDrop {
 }
 
 fn emaillog(db: &std::path::Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_emaillog"))
+    emaillog_cmd()
         .arg("--db")
         .arg(db)
         .args(args)
@@ -111,7 +111,7 @@ fn an_import_with_bad_rows_is_refused_whole_with_line_numbers() {
 fn the_secret_is_stored_sealed_and_never_shown() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("e.db");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_emaillog"))
+    let mut child = emaillog_cmd()
         .arg("--db")
         .arg(&db)
         .args(["setup", "secret", "--stdin"])
@@ -170,7 +170,7 @@ fn the_secret_is_stored_sealed_and_never_shown() {
     );
     assert_eq!(set.status.code(), Some(0), "{}", text(&set));
     std::fs::write(dir.path().join("other.key"), [7u8; 32]).unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_emaillog"))
+    let o = emaillog_cmd()
         .arg("--db")
         .arg(&db)
         .args(["sync", "--once"])
@@ -333,7 +333,7 @@ async fn run_stops_on_sigterm_mid_run_after_the_page_in_hand() {
     app.enable(0).unwrap();
     let (msgs, loggable) = mixed_messages(60, "run");
     sim.add(MAILBOX, "inbox", msgs).await;
-    let child = Command::new(env!("CARGO_BIN_EXE_emaillog"))
+    let child = emaillog_cmd()
         .arg("--db")
         .arg(app.db_path())
         .arg("run")
@@ -423,7 +423,7 @@ async fn the_runner_survives_a_failing_secret_command_a_token_endpoint_down_and_
     app.enable(0).unwrap();
     let (msgs, loggable) = mixed_messages(10, "surv");
     sim.add(MAILBOX, "inbox", msgs).await;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_emaillog"))
+    let mut child = emaillog_cmd()
         .arg("--db")
         .arg(app.db_path())
         .arg("run")
@@ -560,4 +560,32 @@ async fn exports_and_printed_lines_are_safe_to_open_and_to_show() {
         &["export", "interactions", "--format", "json"],
     );
     assert!(!o.stdout.contains(&0x1b), "JSON escapes control characters");
+}
+
+#[test]
+fn a_ca_file_that_cannot_be_used_is_a_usage_error_that_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("e.db");
+    let missing = dir.path().join("nope.pem");
+    let o = emaillog_cmd()
+        .arg("--db")
+        .arg(&db)
+        .arg("--ca-file")
+        .arg(&missing)
+        .args(["setup", "show"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("cannot read the CA file"), "{}", text(&o));
+    let junk = dir.path().join("junk.pem");
+    std::fs::write(&junk, "not a certificate").unwrap();
+    let o = emaillog_cmd()
+        .arg("--db")
+        .arg(&db)
+        .args(["setup", "show"])
+        .env("EMAILLOG_CA_FILE", &junk)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("no certificate"), "{}", text(&o));
 }

@@ -8,7 +8,7 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
 use common::*;
@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 /// Runs `sync --once` with a crash point armed; returns whether it exited
 /// by itself (true) or was killed (false).
 fn sync_once(db: &Path, crash_at: Option<&str>, log: &Path) -> bool {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_emaillog"));
+    let mut cmd = emaillog_cmd();
     cmd.arg("--db")
         .arg(db)
         .args(["sync", "--once", "--json"])

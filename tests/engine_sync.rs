@@ -331,7 +331,7 @@ async fn throttling_server_errors_resets_garbled_json_and_expired_tokens_lose_an
     .await;
     let base = sim.base.clone();
     let expirer = tokio::spawn(async move {
-        let http = reqwest::Client::new();
+        let http = trusting_client();
         for _ in 0..40 {
             tokio::time::sleep(Duration::from_millis(250)).await;
             let _ = http.post(format!("{base}/_sim/tokens/expire")).send().await;
@@ -553,7 +553,7 @@ async fn a_message_whose_move_always_fails_is_marked_stuck_shown_and_retried_on_
     let r = sync(&app).await;
     assert_eq!((r.counts.read, r.counts.failed), (0, 0));
     // `job status` shows it with what to do.
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_emaillog"))
+    let out = emaillog_cmd()
         .arg("--db")
         .arg(app.db_path())
         .args(["job", "status"])
@@ -568,7 +568,7 @@ async fn a_message_whose_move_always_fails_is_marked_stuck_shown_and_retried_on_
     // Fixed, and retried on request: archived.
     sim.control(reqwest::Method::DELETE, "/_sim/faults", None)
         .await;
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_emaillog"))
+    let out = emaillog_cmd()
         .arg("--db")
         .arg(app.db_path())
         .args(["job", "retry", &cursed])
@@ -584,4 +584,39 @@ async fn a_message_whose_move_always_fails_is_marked_stuck_shown_and_retried_on_
     assert!(app.stuck_messages().unwrap().is_empty());
     assert_eq!(sim.folder_messages(MAILBOX, "archive").await.len(), 2);
     assert!(sim.folder_messages(MAILBOX, "inbox").await.is_empty());
+}
+
+/// The certificate is checked: a simulator whose CA nobody trusts is never
+/// talked to (the run fails, retryably, and nothing is logged or moved).
+#[tokio::test]
+async fn a_service_whose_certificate_is_not_trusted_is_refused() {
+    let trusted = TestSim::default().await;
+    let dir = tempfile::tempdir().unwrap();
+    let app = engine_app(&trusted, dir.path());
+    let stranger = emaillog::sim::SimServer::start(
+        "127.0.0.1:0".parse().unwrap(),
+        SimConfig {
+            tls: true,
+            ..SimConfig::default()
+        },
+    )
+    .await
+    .unwrap();
+    app.change_setup(&emaillog::app::setup_edit::SetupChanges {
+        graph_url: Some(stranger.graph_url()),
+        authority: Some(stranger.base_url()),
+        ..Default::default()
+    })
+    .unwrap();
+    app.set_client_secret(&trusted.config.client_secret)
+        .unwrap();
+    let r = sync(&app).await;
+    let e = r.error.expect("refused");
+    assert!(e.is_retryable(), "{e}");
+    assert!(
+        e.to_string().contains("cannot reach the token endpoint"),
+        "{e}"
+    );
+    assert_eq!(app.store().unwrap().count_logged_messages().unwrap(), 0);
+    stranger.stop().await;
 }

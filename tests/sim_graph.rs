@@ -33,7 +33,7 @@ async fn listing_follows_next_links_across_many_pages() {
         match a.body["@odata.nextLink"].as_str() {
             Some(next) => {
                 assert!(
-                    next.starts_with("http://127.0.0.1:"),
+                    next.starts_with("https://127.0.0.1:"),
                     "nextLink is absolute: {next}"
                 );
                 url = next.to_string();

@@ -26,6 +26,9 @@ pub async fn run(explicit_db: Option<PathBuf>, arrival_secs: f64) -> anyhow::Res
         seed: Seed::Demo,
         people_dir: Some(people.clone()),
         arrival_every: Duration::from_secs_f64(arrival_secs),
+        // Over https with its own CA, as the real service is reached.
+        tls: true,
+        ca_file: Some(temp.path().join("sim-ca.pem")),
         ..SimConfig::default()
     };
     let secret = config.client_secret.clone();
@@ -33,6 +36,9 @@ pub async fn run(explicit_db: Option<PathBuf>, arrival_secs: f64) -> anyhow::Res
     let sim = SimServer::start("127.0.0.1:0".parse()?, config)
         .await
         .context("cannot start the simulator")?;
+    if let Some(ca) = &sim.ca_pem {
+        crate::net::trust_ca_pem(ca.as_bytes()).map_err(anyhow::Error::msg)?;
+    }
     let app = App::new(&db);
     app.import_salespeople(std::fs::File::open(people.join("salespeople.csv"))?, false)?;
     app.import_contacts(std::fs::File::open(people.join("contacts.csv"))?, false)?;

@@ -26,6 +26,10 @@ pub struct Cli {
     /// The database file (default: $XDG_DATA_HOME/emaillog/emaillog.db).
     #[arg(long, global = true, env = "EMAILLOG_DB")]
     db: Option<PathBuf>,
+    /// Extra root certificates to trust (PEM): a TLS-inspecting proxy's CA,
+    /// or the simulator's.
+    #[arg(long, global = true, env = "EMAILLOG_CA_FILE")]
+    ca_file: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -107,6 +111,14 @@ pub fn main() -> i32 {
             return code;
         }
     };
+    if let Some(path) = &cli.ca_file
+        && let Err(e) = crate::net::trust_ca_file(path)
+    {
+        eprintln!(
+            "error: {e}; give a PEM file of CA certificates with --ca-file (or EMAILLOG_CA_FILE)"
+        );
+        return 2;
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -54,6 +54,13 @@ pub struct ServeArgs {
     /// With --seed demo: mean seconds between arriving messages.
     #[arg(long, default_value_t = 4.0)]
     arrival_secs: f64,
+    /// Serve https with a certificate authority made at start.
+    #[arg(long)]
+    tls: bool,
+    /// With --tls: where to write the CA certificate (PEM) that clients
+    /// trust (default: a file in the temporary folder, named on start).
+    #[arg(long, requires = "tls")]
+    ca_out: Option<PathBuf>,
 }
 
 fn parse_limit(s: &str) -> Result<(usize, u64), String> {
@@ -92,6 +99,12 @@ impl ServeArgs {
             device_code_ttl: Duration::from_secs(self.device_code_ttl),
             people_dir: self.people_dir.clone(),
             arrival_every: Duration::from_secs_f64(self.arrival_secs),
+            tls: self.tls,
+            ca_file: self.tls.then(|| {
+                self.ca_out.clone().unwrap_or_else(|| {
+                    std::env::temp_dir().join(format!("emaillog-sim-ca-{}.pem", std::process::id()))
+                })
+            }),
             ..SimConfig::default()
         })
     }
@@ -117,6 +130,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         server.graph_url(),
         server.base_url()
     );
+    if let Some(ca) = &server.sim.config.ca_file {
+        let _ = writeln!(
+            out,
+            "ca file: {}  (emaillog --ca-file {} ... trusts it)",
+            ca.display(),
+            ca.display()
+        );
+    }
     if !server.addr().ip().is_loopback() {
         let _ = writeln!(
             out,

@@ -16,6 +16,7 @@ pub mod odata;
 pub mod seed;
 pub mod state;
 pub mod throttle;
+pub mod tls;
 pub mod tokens;
 
 use std::net::SocketAddr;
@@ -40,6 +41,8 @@ const MAX_BODY: usize = 16 * 1024 * 1024;
 /// A running simulator; dropping it does not stop it, [`SimServer::stop`] does.
 pub struct SimServer {
     pub sim: Arc<Sim>,
+    /// With TLS: the CA certificate (PEM) that clients must trust.
+    pub ca_pem: Option<String>,
     shutdown: Option<oneshot::Sender<()>>,
     server: JoinHandle<()>,
     arrivals: Option<JoinHandle<()>>,
@@ -59,6 +62,21 @@ impl SimServer {
         let arrivals = (sim.config.seed == Seed::Demo).then(|| start_demo(Arc::clone(&sim)));
         let app = Router::new().fallback(handle).with_state(Arc::clone(&sim));
         let (tx, rx) = oneshot::channel::<()>();
+        if sim.config.tls {
+            let tls = tls::SimTls::generate()?;
+            let ca_pem = tls.ca_pem.clone();
+            if let Some(path) = &sim.config.ca_file {
+                std::fs::write(path, &ca_pem)?;
+            }
+            let server = tokio::spawn(tls.serve(listener, app, rx));
+            return Ok(Self {
+                sim,
+                ca_pem: Some(ca_pem),
+                shutdown: Some(tx),
+                server,
+                arrivals,
+            });
+        }
         let server = tokio::spawn(async move {
             let shutdown = async {
                 let _ = rx.await;
@@ -72,6 +90,7 @@ impl SimServer {
         });
         Ok(Self {
             sim,
+            ca_pem: None,
             shutdown: Some(tx),
             server,
             arrivals,
@@ -82,12 +101,13 @@ impl SimServer {
         self.sim.local_addr
     }
 
-    /// `http://127.0.0.1:PORT`: the authority (identity platform) base URL.
+    /// `https://127.0.0.1:PORT` (or `http://` without TLS): the authority
+    /// (identity platform) base URL.
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.sim.local_addr)
+        format!("{}://{}", self.sim.scheme(), self.sim.local_addr)
     }
 
-    /// `http://127.0.0.1:PORT/v1.0`: the Graph base URL.
+    /// `https://127.0.0.1:PORT/v1.0`: the Graph base URL.
     pub fn graph_url(&self) -> String {
         format!("{}/v1.0", self.base_url())
     }
@@ -165,8 +185,8 @@ async fn handle(State(sim): State<Arc<Sim>>, req: Request) -> Response {
         .headers
         .get(axum::http::header::HOST)
         .and_then(|h| h.to_str().ok())
-        .map(|h| format!("http://{h}"))
-        .unwrap_or_else(|| format!("http://{}", sim.local_addr));
+        .map(|h| format!("{}://{h}", sim.scheme()))
+        .unwrap_or_else(|| format!("{}://{}", sim.scheme(), sim.local_addr));
     let path = parts.uri.path().to_string();
     let query = url::form_urlencoded::parse(parts.uri.query().unwrap_or_default().as_bytes())
         .map(|(k, v)| (k.into_owned(), v.into_owned()))

@@ -45,6 +45,10 @@ pub struct SimConfig {
     pub arrival_every: Duration,
     /// Seed for the demo data and the fault dice, so runs can be repeated.
     pub rng_seed: u64,
+    /// Serve https with a certificate authority made at start.
+    pub tls: bool,
+    /// With `tls`: where to write the CA certificate (PEM) clients trust.
+    pub ca_file: Option<PathBuf>,
 }
 
 pub const DEFAULT_CLIENT_ID: &str = "5e3ce6c0-2b1f-4285-8d4b-75ee78787346";
@@ -66,6 +70,8 @@ impl Default for SimConfig {
             people_dir: None,
             arrival_every: Duration::from_secs(4),
             rng_seed: 7,
+            tls: false,
+            ca_file: None,
         }
     }
 }
@@ -93,6 +99,11 @@ pub struct Sim {
 }
 
 impl Sim {
+    /// `https` when serving TLS, else `http`.
+    pub fn scheme(&self) -> &'static str {
+        if self.config.tls { "https" } else { "http" }
+    }
+
     pub fn new(config: SimConfig, local_addr: SocketAddr) -> Self {
         let throttle = Throttle::new(config.limit, config.window, config.concurrency);
         Self {

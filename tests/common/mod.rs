@@ -15,6 +15,39 @@ pub struct TestSim {
     pub config: SimConfig,
 }
 
+/// Every simulator CA this test process made, in one PEM file that the
+/// `emaillog` processes the tests start are told to trust.
+static BUNDLE: std::sync::Mutex<Option<(tempfile::TempDir, String)>> = std::sync::Mutex::new(None);
+
+fn add_to_bundle(pem: &str) {
+    let mut b = BUNDLE.lock().unwrap_or_else(|e| e.into_inner());
+    let (dir, all) = b.get_or_insert_with(|| (tempfile::tempdir().unwrap(), String::new()));
+    all.push_str(pem);
+    let tmp = dir.path().join("bundle.pem.tmp");
+    std::fs::write(&tmp, all.as_bytes()).unwrap();
+    std::fs::rename(&tmp, dir.path().join("bundle.pem")).unwrap();
+}
+
+/// An HTTP client for the test itself that trusts every simulator's CA.
+pub fn trusting_client() -> reqwest::Client {
+    let mut b = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
+    if let Some((_, pem)) = BUNDLE.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+        for c in reqwest::Certificate::from_pem_bundle(pem.as_bytes()).unwrap() {
+            b = b.add_root_certificate(c);
+        }
+    }
+    b.build().unwrap()
+}
+
+/// The `emaillog` binary, trusting the simulators' CAs (`EMAILLOG_CA_FILE`).
+pub fn emaillog_cmd() -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_emaillog"));
+    if let Some((dir, _)) = BUNDLE.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+        cmd.env("EMAILLOG_CA_FILE", dir.path().join("bundle.pem"));
+    }
+    cmd
+}
+
 pub struct Answer {
     pub status: u16,
     pub headers: HeaderMap,
@@ -22,13 +55,24 @@ pub struct Answer {
 }
 
 impl TestSim {
+    /// A simulator on loopback, over https with a CA of its own that this
+    /// process (the engine under test and the test's own client) and the
+    /// `emaillog` processes it starts trust.
     pub async fn start(config: SimConfig) -> Self {
+        let config = SimConfig {
+            tls: true,
+            ..config
+        };
         let server = SimServer::start("127.0.0.1:0".parse().unwrap(), config.clone())
             .await
             .expect("simulator starts");
         let base = server.base_url();
+        let ca = server.ca_pem.clone().expect("a TLS simulator has a CA");
+        emaillog::net::trust_ca_pem(ca.as_bytes()).unwrap();
+        add_to_bundle(&ca);
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            .add_root_certificate(reqwest::Certificate::from_pem(ca.as_bytes()).unwrap())
             .build()
             .unwrap();
         Self {
