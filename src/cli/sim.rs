@@ -57,6 +57,10 @@ pub struct ServeArgs {
     /// Serve https with a certificate authority made at start.
     #[arg(long)]
     tls: bool,
+    /// Full pages and nextLinks whose `$skip` is a plain offset, instead of
+    /// the short pages and opaque offsets the real service gives.
+    #[arg(long)]
+    simple_paging: bool,
     /// With --tls: where to write the CA certificate (PEM) that clients
     /// trust (default: a file in the temporary folder, named on start).
     #[arg(long, requires = "tls")]
@@ -100,6 +104,7 @@ impl ServeArgs {
             people_dir: self.people_dir.clone(),
             arrival_every: Duration::from_secs_f64(self.arrival_secs),
             tls: self.tls,
+            realistic_paging: !self.simple_paging,
             ca_file: self.tls.then(|| {
                 self.ca_out.clone().unwrap_or_else(|| {
                     std::env::temp_dir().join(format!("emaillog-sim-ca-{}.pem", std::process::id()))

@@ -310,7 +310,14 @@ impl MessageQuery {
             ]
         } else {
             &[
-                "$select", "$top", "$skip", "$filter", "$orderby", "$expand", "$count",
+                "$select",
+                "$top",
+                "$skip",
+                "$filter",
+                "$orderby",
+                "$expand",
+                "$count",
+                "$skiptoken",
             ]
         };
         allow_options(req, allowed)?;

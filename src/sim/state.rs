@@ -49,6 +49,9 @@ pub struct SimConfig {
     pub tls: bool,
     /// With `tls`: where to write the CA certificate (PEM) clients trust.
     pub ca_file: Option<PathBuf>,
+    /// Short pages and nextLinks whose `$skip` is larger than the page, as
+    /// Graph's documentation warns (on by default).
+    pub realistic_paging: bool,
 }
 
 pub const DEFAULT_CLIENT_ID: &str = "5e3ce6c0-2b1f-4285-8d4b-75ee78787346";
@@ -72,6 +75,7 @@ impl Default for SimConfig {
             rng_seed: 7,
             tls: false,
             ca_file: None,
+            realistic_paging: true,
         }
     }
 }
@@ -82,6 +86,10 @@ pub struct SimState {
     pub faults: Option<Faults>,
     pub deltas: HashMap<String, DeltaState>,
     pub rng: StdRng,
+    /// Pages as the real service gives them: short (and, in delta rounds,
+    /// sometimes empty) pages, and listing nextLinks whose `$skip` is not
+    /// an offset a client may compute with (`SimConfig::realistic_paging`).
+    pub realistic_paging: bool,
 }
 
 /// The running simulator's shared core.
@@ -113,6 +121,7 @@ impl Sim {
                 faults: None,
                 deltas: HashMap::new(),
                 rng: StdRng::seed_from_u64(config.rng_seed),
+                realistic_paging: config.realistic_paging,
             }),
             throttle: Arc::new(Mutex::new(throttle)),
             gate: tokio::sync::watch::Sender::new(true),

@@ -34,6 +34,8 @@ pub enum DeltaState {
         offset: usize,
         upto: u64,
         query: MessageQuery,
+        /// An empty page was just served at `offset` (realistic paging).
+        empty_served: bool,
     },
     /// A finished round: the next one returns changes after `since`.
     Link {
@@ -116,6 +118,7 @@ pub fn serve(state: &mut SimState, mailbox: &str, req: &SimRequest, folder: &str
         offset,
         upto,
         query,
+        empty_served,
         ..
     } = round
     else {
@@ -130,7 +133,22 @@ pub fn serve(state: &mut SimState, mailbox: &str, req: &SimRequest, folder: &str
         ..View::from_request(req, None)
     };
     let size = page_size(req, &query);
-    let end = (offset + size).min(items.len());
+    // Realistic paging: pages are often short, and now and then one is
+    // empty while the round goes on (a client must follow the nextLink).
+    let realistic = state.realistic_paging;
+    let empty = realistic
+        && offset > 0
+        && offset < items.len()
+        && !empty_served
+        && (offset / size.max(1)) % 2 == 1;
+    let len = if empty {
+        0
+    } else if realistic && size > 1 {
+        size - (offset.wrapping_mul(5).wrapping_add(1)) % (size / 2 + 1)
+    } else {
+        size
+    };
+    let end = (offset + len).min(items.len());
     let page: Vec<Value> = items[offset..end]
         .iter()
         .map(|item| match item {
@@ -165,6 +183,7 @@ pub fn serve(state: &mut SimState, mailbox: &str, req: &SimRequest, folder: &str
             offset: end,
             upto,
             query,
+            empty_served: empty,
         };
         state.deltas.insert(key.clone(), next);
         body["@odata.nextLink"] = json!(link(&req.origin, &path, &[("$skiptoken".into(), key)]));
@@ -231,5 +250,6 @@ fn start_round(
         offset: 0,
         upto: mb.change_seq,
         query,
+        empty_served: false,
     })
 }

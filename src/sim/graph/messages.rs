@@ -20,7 +20,20 @@ fn not_found() -> SimResponse {
 /// Graph's default page size for messages.
 const DEFAULT_TOP: usize = 10;
 
-pub fn list(mb: &Mailbox, req: &SimRequest, folder: Option<&str>) -> SimResponse {
+/// How many of `top` a page at `offset` returns: with realistic paging, a
+/// page is often short (deterministic, so tests repeat).
+fn page_len(offset: usize, top: usize, realistic: bool) -> usize {
+    if realistic && top > 1 {
+        top - (offset.wrapping_mul(7).wrapping_add(3)) % (top / 2 + 1)
+    } else {
+        top
+    }
+}
+
+/// A listing: with realistic paging the nextLink's `$skip` is larger than
+/// the page (the real position rides in `$skiptoken`), so a client that
+/// computes or extracts offsets misses messages, as it would on Graph.
+pub fn list(mb: &Mailbox, req: &SimRequest, folder: Option<&str>, realistic: bool) -> SimResponse {
     let q = match MessageQuery::parse(req, false) {
         Ok(q) => q,
         Err(e) => return e,
@@ -55,19 +68,38 @@ pub fn list(mb: &Mailbox, req: &SimRequest, folder: Option<&str>) -> SimResponse
         .into_iter()
         .filter_map(|s| mb.messages.get(&s))
         .filter(|m| q.matches_received(&m.received));
+    let offset = req
+        .query_value("$skiptoken")
+        .and_then(|t| t.strip_prefix("o"))
+        .and_then(|n| n.parse::<usize>().ok())
+        .unwrap_or(q.skip);
+    let len = page_len(offset, top, realistic);
     let page: Vec<Value> = matching
         .by_ref()
-        .skip(q.skip)
-        .take(top)
+        .skip(offset)
+        .take(len)
         .map(|m| message_json(m, &view))
         .collect();
     let more = matching.next().is_some();
+    let next = offset + page.len();
     let mut body = json!({
         "@odata.context": format!("https://graph.microsoft.com/v1.0/$metadata#users('{}')/messages", mb.address),
         "value": page,
     });
     if more {
-        body["@odata.nextLink"] = json!(next_link(req, "$skip", &(q.skip + top).to_string()));
+        body["@odata.nextLink"] = json!(if realistic {
+            let mut pairs: Vec<(String, String)> = req
+                .query
+                .iter()
+                .filter(|(k, _)| k != "$skip" && k != "$skiptoken")
+                .cloned()
+                .collect();
+            pairs.push(("$skip".into(), (next + top).to_string()));
+            pairs.push(("$skiptoken".into(), format!("o{next}")));
+            super::link(&req.origin, &req.path, &pairs)
+        } else {
+            next_link(req, "$skip", &next.to_string())
+        });
     }
     view.apply(SimResponse::json(200, body))
 }

@@ -137,6 +137,7 @@ pub fn route(state: &mut SimState, req: &SimRequest, token: &AccessToken) -> Sim
     if !token.may_use_mailbox(&mailbox, write) {
         return access_denied();
     }
+    let realistic = state.realistic_paging;
     let Some(mb) = state.mailbox_mut(&mailbox) else {
         return graph_error(
             404,
@@ -150,7 +151,9 @@ pub fn route(state: &mut SimState, req: &SimRequest, token: &AccessToken) -> Sim
         ["mailFolders"] if m == Method::POST => folders::create(mb, req),
         ["mailFolders", f] if m == Method::GET => folders::get(mb, f),
         ["mailFolders", f] if m == Method::DELETE => folders::delete(mb, f),
-        ["mailFolders", f, "messages"] if m == Method::GET => messages::list(mb, req, Some(f)),
+        ["mailFolders", f, "messages"] if m == Method::GET => {
+            messages::list(mb, req, Some(f), realistic)
+        }
         ["mailFolders", f, "messages", d] if is_delta(d) && m == Method::GET => {
             delta::serve(state, &mailbox, req, f)
         }
@@ -159,7 +162,7 @@ pub fn route(state: &mut SimState, req: &SimRequest, token: &AccessToken) -> Sim
         ["mailFolders", _, "messages", id, "move"] if m == Method::POST => {
             messages::move_to(mb, req, id)
         }
-        ["messages"] if m == Method::GET => messages::list(mb, req, None),
+        ["messages"] if m == Method::GET => messages::list(mb, req, None, realistic),
         ["messages", id] if m == Method::GET => messages::get(mb, req, id),
         ["messages", id] if m == Method::DELETE => messages::delete(mb, id),
         ["messages", id, "move"] if m == Method::POST => messages::move_to(mb, req, id),
