@@ -12,7 +12,7 @@ use emaillog::app::setup_edit::SetupChanges;
 use emaillog::domain::job::JobStatus;
 use emaillog::domain::setup::AuthFlow;
 use emaillog::engine::events::channel;
-use emaillog::engine::{EngineEvent, Stop, stop_pair};
+use emaillog::engine::{Stop, stop_pair};
 use emaillog::sim::SimConfig;
 use serde_json::json;
 use std::time::Duration;
@@ -258,33 +258,25 @@ async fn refresh_tokens_rotate_through_a_long_run_and_tokens_expiring_mid_run_co
         .unwrap();
     let (msgs, loggable) = mixed_messages(200, "rot");
     sim.add(MAILBOX, "inbox", msgs).await;
-    // After each page the service expires every access token: the run meets
-    // expired tokens page after page and renews them with rotating refresh
-    // tokens (no timing involved).
-    let base = sim.base.clone();
-    let (events, mut rx) = channel();
-    let expirer = tokio::spawn(async move {
-        let mut expired = 0;
-        while let Ok(e) = rx.recv().await {
-            match e {
-                EngineEvent::Page { .. } => {
-                    trusting_client()
-                        .post(format!("{base}/_sim/tokens/expire"))
-                        .send()
-                        .await
-                        .unwrap();
-                    expired += 1;
-                }
-                EngineEvent::RunFinished { .. } => break,
-                _ => {}
-            }
-        }
-        expired
-    });
+    // Every access token stops working after 7 Graph requests: a run of 200
+    // messages (200 moves and more) meets expired tokens again and again and
+    // renews them with rotating refresh tokens, at points that do not depend
+    // on timing.
+    let a = sim
+        .control(
+            reqwest::Method::POST,
+            "/_sim/tokens/expire-after",
+            Some(json!({"requests": 7})),
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let (events, _rx) = channel();
     let r = app.sync_once(&events, &Stop::never()).await.unwrap();
     assert!(r.error.is_none(), "{:?}", r.error);
-    let expired = expirer.await.unwrap();
-    assert!(expired >= 3, "tokens expired mid-run {expired} times");
+    assert_eq!(
+        r.counts.read, 200,
+        "the whole run, well past one token's 7 requests"
+    );
     assert_ne!(
         app.store()
             .unwrap()

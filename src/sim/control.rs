@@ -53,6 +53,21 @@ pub fn serve(sim: &Sim, req: &SimRequest) -> SimResponse {
             sim.state().tokens.authorize_mode = AuthorizeMode::Interactive;
             Ok(ok())
         }
+        ["tokens", "expire-after"] if m == Method::POST => {
+            let body = req.json_body();
+            match body
+                .ok()
+                .and_then(|b| b.get("requests").and_then(Value::as_u64))
+            {
+                Some(n) if n >= 1 => {
+                    sim.state().tokens.expire_after_uses = Some(n as u32);
+                    Ok(ok())
+                }
+                _ => Err(bad(
+                    "The JSON body needs a whole number 'requests' of at least 1.",
+                )),
+            }
+        }
         ["tokens", "expire"] if m == Method::POST => {
             sim.state().tokens.expire_all();
             Ok(ok())

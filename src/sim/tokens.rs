@@ -26,6 +26,8 @@ pub struct AccessToken {
     /// Application roles of an app-only token.
     pub roles: Vec<String>,
     pub expires_at: DateTime<Utc>,
+    /// Graph requests made with it so far (for `expire_after_uses`).
+    pub uses: u32,
 }
 
 impl AccessToken {
@@ -111,6 +113,10 @@ pub struct TokenStore {
     /// The clock device codes live by: the wall clock, unless a test froze
     /// it (`/_sim/clock/freeze`) to step it by hand.
     pub device_clock: DeviceClock,
+    /// Every access token stops working after this many Graph requests
+    /// (`/_sim/tokens/expire-after`): expiry mid-run at points that do not
+    /// depend on timing.
+    pub expire_after_uses: Option<u32>,
 }
 
 /// A clock tests can freeze and step, so polling intervals and expiry are

@@ -179,7 +179,7 @@ pub async fn serve(sim: &Sim, req: SimRequest) -> SimResponse {
     if req.method != Method::POST {
         return graph_error(405, "UnknownError", "Batch requests are sent with POST.");
     }
-    let token = match authenticate(&sim.state(), &req) {
+    let token = match authenticate(&mut sim.state(), &req) {
         Ok(t) => t,
         Err(resp) => return resp,
     };

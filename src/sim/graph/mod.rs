@@ -23,7 +23,7 @@ pub async fn serve(sim: &Sim, req: SimRequest) -> SimResponse {
     if rest.len() == 1 && rest[0] == "$batch" {
         return batch::serve(sim, req).await;
     }
-    let token = match authenticate(&sim.state(), &req) {
+    let token = match authenticate(&mut sim.state(), &req) {
         Ok(t) => t,
         Err(resp) => return resp,
     };
@@ -62,7 +62,7 @@ pub fn throttle_key(token: &AccessToken, rest: &[String]) -> ThrottleKey {
 }
 
 /// The bearer token's grant, or Graph's 401.
-pub fn authenticate(state: &SimState, req: &SimRequest) -> Result<AccessToken, SimResponse> {
+pub fn authenticate(state: &mut SimState, req: &SimRequest) -> Result<AccessToken, SimResponse> {
     let unauthorized = |msg: &str| {
         graph_error(401, "InvalidAuthenticationToken", msg)
             .with_header("WWW-Authenticate", "Bearer realm=\"\", authorization_uri=\"https://login.microsoftonline.com/common/oauth2/authorize\"")
@@ -76,11 +76,18 @@ pub fn authenticate(state: &SimState, req: &SimRequest) -> Result<AccessToken, S
     else {
         return Err(unauthorized("Access token is empty."));
     };
-    let Some(token) = state.tokens.access.get(raw.trim()) else {
+    let limit = state.tokens.expire_after_uses;
+    let Some(token) = state.tokens.access.get_mut(raw.trim()) else {
         return Err(unauthorized(
             "IDX14100: JWT is not well formed, there are no dots (.) or the token was not issued here.",
         ));
     };
+    if let Some(n) = limit {
+        if token.uses >= n {
+            token.expires_at = chrono::Utc::now() - chrono::Duration::seconds(1);
+        }
+        token.uses += 1;
+    }
     if token.expires_at <= chrono::Utc::now() {
         return Err(unauthorized(
             "Lifetime validation failed, the token is expired.",

@@ -55,6 +55,7 @@ pub(super) fn token(sim: &Sim, req: &SimRequest, tenant: &str) -> SimResponse {
                 scopes: vec![],
                 roles: vec!["Mail.ReadWrite".into()],
                 expires_at: Utc::now(),
+                uses: 0,
             };
             SimResponse::json(200, state.tokens.issue(t, tenant, ttl(sim), false))
         }
@@ -112,6 +113,7 @@ pub(super) fn token(sim: &Sim, req: &SimRequest, tenant: &str) -> SimResponse {
                 scopes,
                 roles: vec![],
                 expires_at: Utc::now(),
+                uses: 0,
             };
             SimResponse::json(200, state.tokens.issue(t, tenant, ttl(sim), true))
         }
@@ -199,6 +201,7 @@ fn device_token(
                 scopes,
                 roles: vec![],
                 expires_at: now,
+                uses: 0,
             };
             SimResponse::json(200, state.tokens.issue(t, tenant, ttl(sim), true))
         }
@@ -268,6 +271,7 @@ fn code_token(
         scopes: grant.scopes,
         roles: vec![],
         expires_at: Utc::now(),
+        uses: 0,
     };
     SimResponse::json(200, state.tokens.issue(t, tenant, ttl(sim), true))
 }
