@@ -768,3 +768,39 @@ async fn unknown_routes_and_bad_json_get_graph_errors_never_a_panic() {
     let a = sim.get(&token, "/nothing/here/at/all").await;
     assert!(a.body["error"].is_object(), "{}", a.body);
 }
+
+#[tokio::test]
+async fn answers_carry_request_ids_and_a_move_takes_destination_id_in_any_case() {
+    let sim = TestSim::default().await;
+    let stored = sim.add(MAILBOX, "inbox", messages(1)).await;
+    let id = stored[0]["id"].as_str().unwrap().to_string();
+    let token = sim.app_token().await;
+    let a = sim
+        .get_with(&token, INBOX, &[("client-request-id", "my-trace-1")])
+        .await;
+    assert_eq!(a.status, 200);
+    assert_eq!(a.headers["client-request-id"], "my-trace-1");
+    assert!(!a.headers["request-id"].to_str().unwrap().is_empty());
+    let b = sim.get(&token, INBOX).await;
+    assert_eq!(
+        b.headers["client-request-id"], b.headers["request-id"],
+        "without one sent, the request-id stands for it"
+    );
+    let moved = sim
+        .post(
+            &token,
+            &format!("/v1.0/users/{MAILBOX}/messages/{id}/move"),
+            json!({"DestinationId": "archive"}),
+            &[],
+        )
+        .await;
+    assert_eq!(moved.status, 201, "{}", moved.body);
+    assert_eq!(sim.folder_messages(MAILBOX, "archive").await.len(), 1);
+    sim.add(MAILBOX, "inbox", messages(3)).await;
+    let c = sim
+        .get(&token, &format!("{INBOX}?$count=true&$top=1"))
+        .await;
+    assert_eq!(c.body["@odata.count"], 3, "{}", c.body);
+    let n = sim.get(&token, &format!("{INBOX}?$top=1")).await;
+    assert!(n.body.get("@odata.count").is_none());
+}

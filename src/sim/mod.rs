@@ -249,7 +249,17 @@ async fn handle(State(sim): State<Arc<Sim>>, req: Request) -> Response {
         }
     }
     let resp = if first == "v1.0" {
-        graph::serve(&sim, req).await
+        // Graph names every answer: its own request-id, and the client's
+        // client-request-id echoed (or the request-id when none was sent).
+        let request_id = ids::uuid_like();
+        let client_request_id = req
+            .header("client-request-id")
+            .map(|c| c.chars().take(100).collect::<String>())
+            .unwrap_or_else(|| request_id.clone());
+        graph::serve(&sim, req)
+            .await
+            .with_header("request-id", request_id)
+            .with_header("client-request-id", client_request_id)
     } else {
         identity::serve(&sim, &req)
     };

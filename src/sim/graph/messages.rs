@@ -64,10 +64,13 @@ pub fn list(mb: &Mailbox, req: &SimRequest, folder: Option<&str>, realistic: boo
             all.into_iter().map(|(_, s)| s).collect()
         }
     };
-    let mut matching = seqs
+    let matched: Vec<_> = seqs
         .into_iter()
         .filter_map(|s| mb.messages.get(&s))
-        .filter(|m| q.matches_received(&m.received));
+        .filter(|m| q.matches_received(&m.received))
+        .collect();
+    let total = matched.len();
+    let mut matching = matched.into_iter();
     let offset = req
         .query_value("$skiptoken")
         .and_then(|t| t.strip_prefix("o"))
@@ -86,6 +89,12 @@ pub fn list(mb: &Mailbox, req: &SimRequest, folder: Option<&str>, realistic: boo
         "@odata.context": format!("https://graph.microsoft.com/v1.0/$metadata#users('{}')/messages", mb.address),
         "value": page,
     });
+    if req
+        .query_value("$count")
+        .is_some_and(|c| c.eq_ignore_ascii_case("true"))
+    {
+        body["@odata.count"] = json!(total);
+    }
     if more {
         body["@odata.nextLink"] = json!(if realistic {
             let mut pairs: Vec<(String, String)> = req
@@ -121,7 +130,13 @@ pub fn move_to(mb: &mut Mailbox, req: &SimRequest, id: &str) -> SimResponse {
         Ok(b) => b,
         Err(e) => return e,
     };
-    let Some(dest) = body.get("destinationId").and_then(Value::as_str) else {
+    // Graph reads the parameter's name whatever its case (`DestinationId`).
+    let dest = body.as_object().and_then(|o| {
+        o.iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("destinationId"))
+            .and_then(|(_, v)| v.as_str())
+    });
+    let Some(dest) = dest else {
         return graph_error(
             400,
             "ErrorInvalidParameter",
