@@ -156,7 +156,19 @@ pub struct RunMemory {
 }
 
 impl PagePlan {
-    fn quarantine(&mut self, id: &str, error: &str, attempts: u32) {
+    /// Takes in another plan's commit, moves and counts (the retried
+    /// messages of a page and the ones read again).
+    pub fn append(&mut self, mut other: PagePlan) {
+        self.commit.logged.append(&mut other.commit.logged);
+        self.commit.skipped.append(&mut other.commit.skipped);
+        self.commit.failures.append(&mut other.commit.failures);
+        self.moves.append(&mut other.moves);
+        self.counts.add(&other.counts);
+    }
+
+    /// Records a message that was never read as failed (`attempts` with
+    /// this one) and moves it to Skipped as its last try.
+    pub fn quarantine(&mut self, id: &str, error: &str, attempts: u32) {
         let record = bad_skip_record(id, error);
         self.count_skip(&record.reason);
         self.commit.skipped.push(record);

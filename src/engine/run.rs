@@ -127,18 +127,6 @@ fn check_lease(inputs: &RunInputs<'_>) -> Result<(), RunError> {
     }
 }
 
-fn add(total: &mut RunCounts, page: &RunCounts) {
-    total.read += page.read;
-    total.logged += page.logged;
-    total.entries += page.entries;
-    total.archived_only += page.archived_only;
-    total.skipped += page.skipped;
-    total.failed += page.failed;
-    for (k, v) in &page.skipped_by_reason {
-        *total.skipped_by_reason.entry(k.clone()).or_default() += v;
-    }
-}
-
 /// `pending` carries a page's move outcomes into the next page's commit
 /// (one transaction a page instead of two); whatever is left is written
 /// by the caller.
@@ -170,23 +158,9 @@ async fn drain(
                 Some(Retry::Move(m)) => page.moves.push(m),
                 Some(Retry::Fetch { id }) => fetched.push(id),
                 Some(Retry::Quarantine { id, error }) => {
-                    let mut q = plan::plan_page(
-                        vec![(
-                            Err(crate::mail::BadMessage {
-                                mailbox_id: id.clone(),
-                                error,
-                            }),
-                            Known {
-                                attempts: u.attempts,
-                                ..Default::default()
-                            },
-                        )],
-                        &plan_inputs(inputs, &account),
-                        &mut RunMemory::default(),
-                    );
-                    page.commit.skipped.append(&mut q.commit.skipped);
-                    page.moves.append(&mut q.moves);
-                    add(&mut page.counts, &q.counts);
+                    // Out of attempts without ever being read.
+                    page.counts.read += 1;
+                    page.quarantine(&id, &error, u.attempts + 1);
                 }
                 None => {}
             }
@@ -212,12 +186,11 @@ async fn drain(
             }
         }
         let items = with_known(store, read_again)?;
-        let mut read = plan::plan_page(items, &plan_inputs(inputs, &account), &mut memory);
-        page.commit.logged.append(&mut read.commit.logged);
-        page.commit.skipped.append(&mut read.commit.skipped);
-        page.commit.failures.append(&mut read.commit.failures);
-        page.moves.append(&mut read.moves);
-        add(&mut page.counts, &read.counts);
+        page.append(plan::plan_page(
+            items,
+            &plan_inputs(inputs, &account),
+            &mut memory,
+        ));
         handled += chunk.len();
         execute(store, inputs, progress, pending, page, done_gone).await?;
     }
@@ -301,7 +274,7 @@ async fn execute(
     gone: Vec<String>,
 ) -> Result<(), RunError> {
     let fence = inputs.lease.map(HeldLease::fence);
-    add(&mut progress.counts, &plan.counts);
+    progress.counts.add(&plan.counts);
     progress.pages += 1;
     crash::point(crash::BEFORE_COMMIT);
     if progress.counts.logged / SEARCH_INDEX_BATCH as u32

@@ -22,6 +22,21 @@ pub struct RunCounts {
     pub skipped_by_reason: BTreeMap<String, u32>,
 }
 
+impl RunCounts {
+    /// Adds what another part of the run did.
+    pub fn add(&mut self, other: &RunCounts) {
+        self.read += other.read;
+        self.logged += other.logged;
+        self.entries += other.entries;
+        self.archived_only += other.archived_only;
+        self.skipped += other.skipped;
+        self.failed += other.failed;
+        for (k, v) in &other.skipped_by_reason {
+            *self.skipped_by_reason.entry(k.clone()).or_default() += v;
+        }
+    }
+}
+
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct JobLogEntry {
     pub id: i64,
