@@ -19,7 +19,7 @@ impl App {
 
     /// Changes the job entry in one transaction (a run finishing in another
     /// process cannot overwrite it).
-    fn with_job(&self, f: impl FnOnce(&mut JobEntry)) -> Result<JobEntry> {
+    pub(super) fn with_job(&self, f: impl FnOnce(&mut JobEntry)) -> Result<JobEntry> {
         self.store()?
             .update_job(|j| {
                 f(j);

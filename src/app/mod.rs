@@ -7,8 +7,11 @@ pub mod export;
 pub mod import;
 pub mod jobs;
 pub mod login;
+pub mod overview;
 pub mod scripts;
 pub mod setup_edit;
+pub mod setup_fields;
+pub mod share;
 pub mod validate;
 
 use std::path::{Path, PathBuf};
@@ -74,6 +77,19 @@ impl App {
 
     pub fn store(&self) -> Result<Store> {
         Ok(Store::open(&self.db_path)?)
+    }
+
+    /// For commands that only read: a database that is not there is an
+    /// error that says so, not a new empty one at a mistyped path.
+    pub fn require_existing(&self) -> Result<()> {
+        if self.db_path.exists() {
+            Ok(())
+        } else {
+            Err(AppError::Invalid(format!(
+                "there is no database at {}; give the right one with --db (or EMAILLOG_DB), or create it by setting emaillog up: emaillog setup set --mailbox ADDRESS --tenant TENANT --client-id APP_ID",
+                self.db_path.display()
+            )))
+        }
     }
 
     /// The key that seals secrets; created (0600) only when sealing a new one.

@@ -48,11 +48,33 @@ fn mail_fix(e: &MailError) -> String {
     }
 }
 
+/// The checks so far, each also handed to the watcher as it is made.
+struct Checks<F: FnMut(&Check)> {
+    list: Vec<Check>,
+    on_check: F,
+}
+
+impl<F: FnMut(&Check)> Checks<F> {
+    fn push(&mut self, c: Check) {
+        (self.on_check)(&c);
+        self.list.push(c);
+    }
+}
+
 impl App {
     pub async fn validate(&self) -> Result<Vec<Check>> {
+        self.validate_each(|_| {}).await
+    }
+
+    /// Every check, each handed to `on_check` as soon as it is made (the
+    /// setup screen shows a progress line per check).
+    pub async fn validate_each(&self, on_check: impl FnMut(&Check)) -> Result<Vec<Check>> {
         let store = self.store()?;
         let setup = store.setup()?;
-        let mut checks = Vec::new();
+        let mut checks = Checks {
+            list: Vec::new(),
+            on_check,
+        };
 
         let mut missing = setup.missing_fields();
         if setup.auth_flow == AuthFlow::ClientCredentials
@@ -226,6 +248,6 @@ impl App {
                 "emaillog job restart",
             ),
         });
-        Ok(checks)
+        Ok(checks.list)
     }
 }

@@ -177,6 +177,9 @@ fn print_job(
 }
 
 pub fn job(app: &App, cmd: JobCommand) -> anyhow::Result<()> {
+    if matches!(cmd, JobCommand::Status { .. } | JobCommand::Log { .. }) {
+        app.require_existing()?;
+    }
     match cmd {
         JobCommand::Status { json } => print_job(app, app.job_status()?, json),
         JobCommand::Restart { json } => print_job(app, Some(app.job_restart()?), json),
@@ -210,6 +213,7 @@ pub fn job(app: &App, cmd: JobCommand) -> anyhow::Result<()> {
 }
 
 pub fn export(app: &App, cmd: ExportCommand) -> anyhow::Result<()> {
+    app.require_existing()?;
     match cmd {
         ExportCommand::Interactions { format } => {
             let stdout = std::io::stdout();

@@ -26,6 +26,13 @@ pub enum SetupCommand {
         #[command(subcommand)]
         script: ScriptCommand,
     },
+    /// Let a group (the sales team) open the database for the user view;
+    /// the key file stays the admin's alone.
+    Share {
+        /// The group name (or number) to share with.
+        #[arg(long)]
+        group: String,
+    },
     /// Store the client secret, read from standard input, sealed.
     Secret {
         /// Read the secret from standard input (the only way: it never goes on a command line).
@@ -237,6 +244,7 @@ pub fn print_setup(s: &Setup) {
 pub fn run(app: &App, cmd: SetupCommand) -> anyhow::Result<()> {
     match cmd {
         SetupCommand::Show { json } => {
+            app.require_existing()?;
             let s = app.setup()?;
             if json {
                 print_json(&s)
@@ -244,6 +252,23 @@ pub fn run(app: &App, cmd: SetupCommand) -> anyhow::Result<()> {
                 print_setup(&s);
                 Ok(())
             }
+        }
+        SetupCommand::Share { group } => {
+            let shared = app.share_with_group(&group)?;
+            for p in &shared.paths {
+                println!(
+                    "{}: group {} ({}), group may read and write",
+                    p.display(),
+                    shared.group,
+                    shared.gid
+                );
+            }
+            println!(
+                "{}: stays readable by its owner only; members of {} get the user view (no secrets, no sign-in, no engine)",
+                shared.key_file.display(),
+                shared.group
+            );
+            Ok(())
         }
         SetupCommand::Set(args) => {
             let s = app.change_setup(&args.changes())?;

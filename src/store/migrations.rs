@@ -237,6 +237,12 @@ const MIGRATIONS: &[&str] = &[
         INSERT INTO logged_messages_fts(rowid, subject, body) VALUES (new.id, new.subject, coalesce(new.body, ''));
     END;
     "#,
+    // 6: the status screen counts what was logged, skipped and failed in the
+    // last day; these indexes keep that a range read at any size of log.
+    r#"
+    CREATE INDEX logged_messages_logged_at ON logged_messages(logged_at);
+    CREATE INDEX job_log_started ON job_queue_log_entries(started_at);
+    "#,
 ];
 
 /// The schema version this build writes.

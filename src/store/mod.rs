@@ -2,6 +2,7 @@
 //! migrations), created 0600, holding the setup, people, the interaction log,
 //! the job queue and the engine lease. Every query uses bound parameters.
 
+mod activity;
 mod inbox_state;
 mod interactions;
 mod jobs;
@@ -17,6 +18,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OpenFlags};
 
+pub use activity::{Activity, LeaseHolder};
 pub use inbox_state::{
     Fence, Known, PageCommit, PageDone, Progress, StuckMessage, Unfinished, Work,
 };

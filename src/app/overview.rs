@@ -1,0 +1,142 @@
+//! Everything the status and job queue screens show, read in one go, and
+//! the cheap "has anything changed" check that tells a screen to read again.
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::job::JobEntry;
+use crate::domain::setup::Setup;
+use crate::engine::runner::lease_key;
+use crate::store::{Activity, JobLogEntry, LeaseHolder, Store, StuckMessage, parse_ts};
+
+use super::{App, Result};
+
+/// Who is looking: the admin holds the key file; anyone else who can open
+/// the database gets the user view (no secrets, no sign-in, no engine).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Admin,
+    User,
+}
+
+/// One consistent look at the job, its runs and the day's mail.
+#[derive(Debug, Clone)]
+pub struct Overview {
+    pub setup: Setup,
+    pub job: Option<JobEntry>,
+    /// When the stored access token expires (delegated sign-in).
+    pub token_expires: Option<DateTime<Utc>>,
+    /// Since local midnight.
+    pub today: Activity,
+    /// Newest first.
+    pub runs: Vec<JobLogEntry>,
+    pub stuck: Vec<StuckMessage>,
+    /// The engine processing the mailbox now, if any.
+    pub lease: Option<LeaseHolder>,
+    pub salespeople: usize,
+    pub contacts: usize,
+}
+
+impl Overview {
+    /// The run still in progress (no end yet), if the newest one is.
+    pub fn current_run(&self) -> Option<&JobLogEntry> {
+        self.runs.first().filter(|r| r.ended_at.is_none())
+    }
+
+    /// The newest finished run.
+    pub fn last_finished_run(&self) -> Option<&JobLogEntry> {
+        self.runs.iter().find(|r| r.ended_at.is_some())
+    }
+}
+
+/// Tells whether another connection wrote to the database since the last call.
+pub struct DataWatch {
+    store: Store,
+    last: Option<i64>,
+}
+
+impl DataWatch {
+    /// True on the first call and whenever something was committed since.
+    pub fn changed(&mut self) -> Result<bool> {
+        let v = self.store.data_version()?;
+        let changed = self.last != Some(v);
+        self.last = Some(v);
+        Ok(changed)
+    }
+}
+
+impl App {
+    /// Reads the overview; `since` is where "today" starts, `runs` how many runs to list.
+    pub fn overview(
+        &self,
+        since: DateTime<Utc>,
+        now: DateTime<Utc>,
+        runs: usize,
+    ) -> Result<Overview> {
+        let store = self.store()?;
+        let setup = store.setup()?;
+        let token_expires = store
+            .access_token_sealed()?
+            .and_then(|(_, exp)| parse_ts(&exp));
+        Ok(Overview {
+            job: store.job_entry()?,
+            token_expires,
+            today: store.activity(since, now)?,
+            runs: store.job_log(runs)?,
+            stuck: store.stuck_messages()?,
+            lease: store.lease_holder(&lease_key(&setup), now)?,
+            salespeople: store.salespeople()?.len(),
+            contacts: store.contacts()?.len(),
+            setup,
+        })
+    }
+
+    pub fn data_watch(&self) -> Result<DataWatch> {
+        Ok(DataWatch {
+            store: self.store()?,
+            last: None,
+        })
+    }
+
+    /// Admin when the key file can be read, or when there is none yet and
+    /// this account owns the database; otherwise the user view.
+    pub fn role(&self) -> Role {
+        let key = crate::auth::secrets::key_path_for(self.db_path());
+        match std::fs::File::open(&key) {
+            Ok(_) => Role::Admin,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if owns(self.db_path()) {
+                    Role::Admin
+                } else {
+                    Role::User
+                }
+            }
+            Err(_) => Role::User,
+        }
+    }
+
+    /// Starts a run at once in whichever process holds the lease: the job
+    /// becomes due now (an Error or On hold entry is made Ready first).
+    pub fn job_run_now(&self) -> Result<JobEntry> {
+        self.with_job(|j| {
+            if j.status != crate::domain::job::JobStatus::InProcess {
+                j.status = crate::domain::job::JobStatus::Ready;
+                j.next_run_at = Utc::now();
+            }
+        })
+    }
+}
+
+#[cfg(unix)]
+fn owns(path: &std::path::Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match std::fs::metadata(path) {
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        Ok(m) => m.uid() == unsafe { libc::geteuid() },
+        Err(_) => true,
+    }
+}
+
+#[cfg(not(unix))]
+fn owns(_: &std::path::Path) -> bool {
+    true
+}

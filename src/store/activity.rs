@@ -1,0 +1,144 @@
+//! What the status screen shows at a glance: mail handled in the last day,
+//! hour by hour, who holds the mailbox lease, and whether anything changed
+//! since the last look.
+
+use chrono::{DateTime, Duration, Timelike, Utc};
+use rusqlite::{OptionalExtension, params};
+
+use super::{Result, Store, parse_ts, ts};
+
+/// Mail handled since a moment, and logged messages per hour over the last 24 hours.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Activity {
+    pub logged: u64,
+    pub skipped: u64,
+    pub failed: u64,
+    /// Oldest hour first; the last bucket is the current hour.
+    pub logged_per_hour: Vec<u64>,
+}
+
+/// Who holds a mailbox's lease and until when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeaseHolder {
+    pub holder: String,
+    pub until: DateTime<Utc>,
+}
+
+impl Store {
+    /// Changes whenever another connection commits (SQLite's `data_version`):
+    /// a cheap poll for "is there anything new to show".
+    pub fn data_version(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))?)
+    }
+
+    /// Logged, skipped and failed since `since`; logged per hour for the 24
+    /// hours up to `now`.
+    pub fn activity(&self, since: DateTime<Utc>, now: DateTime<Utc>) -> Result<Activity> {
+        let logged: i64 = self.conn.query_row(
+            "SELECT count(*) FROM logged_messages WHERE logged_at >= ?1",
+            params![ts(since)],
+            |r| r.get(0),
+        )?;
+        let skipped: i64 = self.conn.query_row(
+            "SELECT count(*) FROM skipped_messages WHERE skipped_at >= ?1",
+            params![ts(since)],
+            |r| r.get(0),
+        )?;
+        let failed: i64 = self.conn.query_row(
+            "SELECT coalesce(sum(messages_failed), 0) FROM job_queue_log_entries WHERE started_at >= ?1",
+            params![ts(since)],
+            |r| r.get(0),
+        )?;
+        let this_hour = now
+            .with_minute(0)
+            .and_then(|t| t.with_second(0))
+            .and_then(|t| t.with_nanosecond(0))
+            .unwrap_or(now);
+        let first = this_hour - Duration::hours(23);
+        let mut per_hour = vec![0u64; 24];
+        let mut stmt = self.conn.prepare(
+            "SELECT substr(logged_at, 1, 13), count(*) FROM logged_messages WHERE logged_at >= ?1 GROUP BY 1",
+        )?;
+        let rows = stmt.query_map(params![ts(first)], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+        })?;
+        for row in rows {
+            let (hour, n) = row?;
+            let Some(t) = parse_ts(&format!("{hour}:00:00Z")) else {
+                continue;
+            };
+            let i = (t - first).num_hours();
+            if (0..24).contains(&i) {
+                per_hour[i as usize] += n as u64;
+            }
+        }
+        Ok(Activity {
+            logged: logged as u64,
+            skipped: skipped as u64,
+            failed: failed.max(0) as u64,
+            logged_per_hour: per_hour,
+        })
+    }
+
+    /// The current holder of a mailbox's lease, if it has not expired.
+    pub fn lease_holder(&self, mailbox: &str, now: DateTime<Utc>) -> Result<Option<LeaseHolder>> {
+        let row: Option<(String, String)> = self
+            .conn
+            .query_row(
+                "SELECT holder, expires_at FROM engine_lease WHERE mailbox = ?1",
+                params![mailbox],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        Ok(row.and_then(|(holder, exp)| {
+            let until = parse_ts(&exp)?;
+            (until > now).then_some(LeaseHolder { holder, until })
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn activity_counts_the_last_day_hour_by_hour() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("a.db")).unwrap();
+        let now: DateTime<Utc> = "2024-05-02T10:30:00Z".parse().unwrap();
+        for (id, at) in [
+            ("a", "2024-05-02T10:05:00.000Z"),
+            ("b", "2024-05-02T10:25:00.000Z"),
+            ("c", "2024-05-01T11:59:00.000Z"),
+            ("d", "2024-05-01T10:29:00.000Z"),
+        ] {
+            store.conn.execute(
+                "INSERT INTO logged_messages (internet_message_id, mailbox_id, subject, sender, recipients, logged_at) VALUES (?1, ?1, 's', 'x@y', '[]', ?2)",
+                params![id, at],
+            ).unwrap();
+        }
+        let a = store.activity(now - Duration::hours(24), now).unwrap();
+        assert_eq!(a.logged, 3, "10:29 yesterday is more than a day ago");
+        assert_eq!(a.logged_per_hour.len(), 24);
+        assert_eq!(a.logged_per_hour[23], 2, "this hour");
+        assert_eq!(
+            a.logged_per_hour[0], 1,
+            "11:00 yesterday is the first bucket"
+        );
+        assert_eq!(a.logged_per_hour.iter().sum::<u64>(), 3);
+    }
+
+    #[test]
+    fn data_version_moves_when_another_connection_commits() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v.db");
+        let watcher = Store::open(&path).unwrap();
+        let writer = Store::open(&path).unwrap();
+        let before = watcher.data_version().unwrap();
+        assert_eq!(watcher.data_version().unwrap(), before);
+        writer.never_log_add("x@y.example").unwrap();
+        assert_ne!(watcher.data_version().unwrap(), before);
+    }
+}
