@@ -112,6 +112,54 @@ pub fn app_registration(
     Ok(s)
 }
 
+/// The generated scripts written to files, for the assisted setup.
+pub const EXCHANGE_SCRIPT_FILE: &str = "emaillog-exchange.ps1";
+pub const APP_SCRIPT_FILE: &str = "emaillog-app-registration.sh";
+
+impl super::App {
+    /// Writes the Exchange Online PowerShell and the `az` app registration
+    /// script for the current setup into `dir`; returns the files written.
+    pub fn write_setup_scripts(
+        &self,
+        dir: &std::path::Path,
+    ) -> super::Result<Vec<std::path::PathBuf>> {
+        use crate::domain::setup::AuthFlow;
+        let setup = self.setup()?;
+        if setup.mailbox.is_empty() {
+            return Err(super::AppError::Invalid(
+                "set the shared mailbox first: the Exchange script creates it".into(),
+            ));
+        }
+        let account = setup
+            .account
+            .clone()
+            .filter(|a| a.contains('@') && setup.auth_flow != AuthFlow::ClientCredentials);
+        let exchange =
+            exchange(&setup.mailbox, account.as_deref(), &[]).map_err(super::AppError::Invalid)?;
+        let app = app_registration(
+            "emaillog",
+            &setup.redirect_url,
+            setup.auth_flow == AuthFlow::ClientCredentials,
+        )
+        .map_err(super::AppError::Invalid)?;
+        if !dir.is_dir() {
+            return Err(super::AppError::Invalid(format!(
+                "{} is not a folder; give an existing folder",
+                dir.display()
+            )));
+        }
+        let mut written = Vec::new();
+        for (name, text) in [(EXCHANGE_SCRIPT_FILE, exchange), (APP_SCRIPT_FILE, app)] {
+            let path = dir.join(name);
+            std::fs::write(&path, text).map_err(|e| {
+                super::AppError::Invalid(format!("cannot write {}: {e}", path.display()))
+            })?;
+            written.push(path);
+        }
+        Ok(written)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,53 +206,5 @@ mod tests {
         assert!(s.contains("--display-name 'emaillog '\\''prod'\\'''"));
         assert!(app_registration("x", "http://evil.example/", false).is_err());
         assert!(app_registration("x\ny", "http://localhost:8400/", false).is_err());
-    }
-}
-
-/// The generated scripts written to files, for the assisted setup.
-pub const EXCHANGE_SCRIPT_FILE: &str = "emaillog-exchange.ps1";
-pub const APP_SCRIPT_FILE: &str = "emaillog-app-registration.sh";
-
-impl super::App {
-    /// Writes the Exchange Online PowerShell and the `az` app registration
-    /// script for the current setup into `dir`; returns the files written.
-    pub fn write_setup_scripts(
-        &self,
-        dir: &std::path::Path,
-    ) -> super::Result<Vec<std::path::PathBuf>> {
-        use crate::domain::setup::AuthFlow;
-        let setup = self.setup()?;
-        if setup.mailbox.is_empty() {
-            return Err(super::AppError::Invalid(
-                "set the shared mailbox first: the Exchange script creates it".into(),
-            ));
-        }
-        let account = setup
-            .account
-            .clone()
-            .filter(|a| a.contains('@') && setup.auth_flow != AuthFlow::ClientCredentials);
-        let exchange =
-            exchange(&setup.mailbox, account.as_deref(), &[]).map_err(super::AppError::Invalid)?;
-        let app = app_registration(
-            "emaillog",
-            &setup.redirect_url,
-            setup.auth_flow == AuthFlow::ClientCredentials,
-        )
-        .map_err(super::AppError::Invalid)?;
-        if !dir.is_dir() {
-            return Err(super::AppError::Invalid(format!(
-                "{} is not a folder; give an existing folder",
-                dir.display()
-            )));
-        }
-        let mut written = Vec::new();
-        for (name, text) in [(EXCHANGE_SCRIPT_FILE, exchange), (APP_SCRIPT_FILE, app)] {
-            let path = dir.join(name);
-            std::fs::write(&path, text).map_err(|e| {
-                super::AppError::Invalid(format!("cannot write {}: {e}", path.display()))
-            })?;
-            written.push(path);
-        }
-        Ok(written)
     }
 }
