@@ -14,3 +14,4 @@ pub mod private_file;
 pub mod sim;
 pub mod stop;
 pub mod store;
+pub mod tui;

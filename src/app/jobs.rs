@@ -87,3 +87,13 @@ impl App {
         Ok(())
     }
 }
+
+impl App {
+    /// The job runner under a holder id the caller knows (the UI shows
+    /// whether the lease is its own).
+    pub async fn run_jobs_as(&self, events: &Events, stop: Stop, holder: &str) -> Result<()> {
+        let mut store = self.store()?;
+        run_jobs(&mut store, self, holder, events, stop).await;
+        Ok(())
+    }
+}

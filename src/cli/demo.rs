@@ -12,7 +12,12 @@ use crate::domain::setup::{AuthFlow, Unmatched};
 use crate::sim::seed::DEMO_MAILBOX;
 use crate::sim::{Seed, SimConfig, SimServer};
 
-pub async fn run(explicit_db: Option<PathBuf>, arrival_secs: f64) -> anyhow::Result<()> {
+/// `ui`: open the terminal UI on the demo (else print the engine's log).
+pub async fn run(
+    explicit_db: Option<PathBuf>,
+    arrival_secs: f64,
+    ui: Option<crate::tui::UiOptions>,
+) -> anyhow::Result<()> {
     if !(arrival_secs.is_finite() && arrival_secs > 0.0) {
         anyhow::bail!("--arrival-secs must be a positive number of seconds");
     }
@@ -55,6 +60,14 @@ pub async fn run(explicit_db: Option<PathBuf>, arrival_secs: f64) -> anyhow::Res
     })?;
     app.set_client_secret(&secret)?;
     app.enable(0)?;
+    if let Some(mut ui) = ui {
+        // The demo's log goes beside its database unless told otherwise.
+        ui.log_file
+            .get_or_insert_with(|| temp.path().join("emaillog.log"));
+        let result = crate::tui::run(app, ui).await;
+        sim.stop().await;
+        return result;
+    }
     println!("emaillog demo");
     println!(
         "  simulated Microsoft 365 at {} (shared mailbox {DEMO_MAILBOX})",

@@ -30,8 +30,12 @@ pub struct Cli {
     /// or the simulator's.
     #[arg(long, global = true, env = "EMAILLOG_CA_FILE")]
     ca_file: Option<PathBuf>,
+    /// Where the UI writes its log (default: $XDG_STATE_HOME/emaillog/emaillog.log).
+    #[arg(long, global = true, env = "EMAILLOG_LOG_FILE")]
+    log_file: Option<PathBuf>,
+    /// Without a command: the terminal UI on the database.
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -93,7 +97,14 @@ enum Command {
         /// Mean seconds between arriving demo messages.
         #[arg(long, default_value_t = 3.0)]
         arrival_secs: f64,
+        /// Print the engine's log instead of opening the UI.
+        #[arg(long)]
+        headless: bool,
     },
+    /// Print shell completions (bash, zsh, fish, elvish, powershell).
+    Completions { shell: clap_complete::Shell },
+    /// Print the man page (roff).
+    Man,
     /// The built-in Microsoft 365 simulator (Graph mail API and OAuth2 endpoints).
     Sim {
         #[command(subcommand)]
@@ -131,8 +142,14 @@ pub fn main() -> i32 {
     };
     let explicit_db = cli.db.clone();
     let app = App::new(cli.db.unwrap_or_else(crate::app::default_db_path));
+    let ui = crate::tui::UiOptions {
+        log_file: cli.log_file.clone(),
+    };
     let result = runtime.block_on(async {
-        match cli.command {
+        let Some(command) = cli.command else {
+            return crate::tui::run(app, ui).await;
+        };
+        match command {
             Command::Setup { command } => setup::run(&app, command),
             Command::Import { command } => people::import(&app, command),
             Command::NeverLog { command } => people::never_log(&app, command),
@@ -153,7 +170,20 @@ pub fn main() -> i32 {
             Command::Run => jobs::run(&app).await,
             Command::Job { command } => jobs::job(&app, command),
             Command::Export { command } => jobs::export(&app, command),
-            Command::Demo { arrival_secs } => demo::run(explicit_db, arrival_secs).await,
+            Command::Demo {
+                arrival_secs,
+                headless,
+            } => demo::run(explicit_db, arrival_secs, (!headless).then_some(ui)).await,
+            Command::Completions { shell } => {
+                let mut cmd = <Cli as clap::CommandFactory>::command();
+                clap_complete::generate(shell, &mut cmd, "emaillog", &mut std::io::stdout());
+                Ok(())
+            }
+            Command::Man => {
+                let cmd = <Cli as clap::CommandFactory>::command();
+                clap_mangen::Man::new(cmd).render(&mut std::io::stdout())?;
+                Ok(())
+            }
             Command::Sim { command } => sim::run(command).await,
         }
     });

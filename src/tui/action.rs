@@ -1,0 +1,88 @@
+//! The screens, and the actions a key (or a click, or a palette entry) asks for.
+
+/// The screens, in the order `1`–`7` and Tab walk them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Screen {
+    Status,
+    Setup,
+    Jobs,
+    Log,
+    Opportunities,
+    Skipped,
+    Contacts,
+}
+
+impl Screen {
+    pub const ALL: [Screen; 7] = [
+        Screen::Status,
+        Screen::Setup,
+        Screen::Jobs,
+        Screen::Log,
+        Screen::Opportunities,
+        Screen::Skipped,
+        Screen::Contacts,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Screen::Status => "Status",
+            Screen::Setup => "Setup",
+            Screen::Jobs => "Job queue",
+            Screen::Log => "Interaction log",
+            Screen::Opportunities => "Opportunities",
+            Screen::Skipped => "Skipped",
+            Screen::Contacts => "Contacts",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        Screen::ALL.iter().position(|s| *s == self).unwrap_or(0)
+    }
+
+    pub fn next(self) -> Screen {
+        Screen::ALL[(self.index() + 1) % Screen::ALL.len()]
+    }
+
+    pub fn prev(self) -> Screen {
+        Screen::ALL[(self.index() + Screen::ALL.len() - 1) % Screen::ALL.len()]
+    }
+}
+
+/// What the user asked for; the keymap turns keys into these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Quit,
+    Go(Screen),
+    NextScreen,
+    PrevScreen,
+    Up,
+    Down,
+    Top,
+    Bottom,
+    PageUp,
+    PageDown,
+    /// Enter: open, edit, choose.
+    Open,
+    /// Esc: close, cancel, go back.
+    Back,
+    Help,
+    Palette,
+    Search,
+    /// Job queue.
+    Restart,
+    Hold,
+    RunNow,
+    SwitchList,
+    RetryStuck,
+    RetryAllStuck,
+    /// Setup.
+    Enable,
+    Disable,
+    Validate,
+    SignIn,
+    Wizard,
+    WriteScripts,
+    /// Dialogs.
+    Yes,
+    No,
+}

@@ -1,0 +1,17 @@
+//! The terminal UI: an event → action → update → draw loop (the ratatui
+//! component template's shape). Keys resolve through one keymap table; the
+//! state changes only in [`state::UiState::update`]; drawing is a pure
+//! function of the state; everything that touches the database, the network
+//! or the engine runs off the render loop in [`runtime`] and answers with a
+//! message.
+
+pub mod action;
+pub mod keymap;
+pub mod msg;
+pub mod runtime;
+pub mod state;
+mod terminal;
+pub mod theme;
+pub mod view;
+
+pub use runtime::{UiOptions, run};

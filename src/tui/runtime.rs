@@ -1,0 +1,398 @@
+//! The UI's loop and its hands: reads terminal events, ticks and messages,
+//! feeds them to the state, draws when something changed, and performs the
+//! state's effects through the application API on blocking threads or
+//! tasks, so the render loop never waits on the database or the network.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chrono::{Local, Offset, TimeZone, Utc};
+use futures::StreamExt;
+use ratatui::crossterm::event::{Event, EventStream, KeyEventKind, MouseButton, MouseEventKind};
+use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
+
+use crate::app::App;
+use crate::app::overview::Role;
+use crate::app::setup_fields::{FIELDS, FieldKey, change_for, display};
+use crate::engine::events::channel;
+use crate::engine::{StopHandle, stop_pair};
+use crate::store::holder_id;
+
+use super::keymap;
+use super::msg::{Effect, Msg};
+use super::state::UiState;
+use super::terminal;
+use super::theme::Theme;
+use super::view;
+
+#[derive(Debug, Clone, Default)]
+pub struct UiOptions {
+    /// Where tracing goes while the UI runs (never to the screen).
+    pub log_file: Option<PathBuf>,
+}
+
+/// `$XDG_STATE_HOME/emaillog/emaillog.log`, else `~/.local/state/emaillog/emaillog.log`.
+pub fn default_log_file() -> PathBuf {
+    let base = std::env::var_os("XDG_STATE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    base.join("emaillog").join("emaillog.log")
+}
+
+fn init_tracing(path: &std::path::Path) -> anyhow::Result<()> {
+    if !path.exists() {
+        let _ = crate::private_file::create_new(path);
+    }
+    let file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(path)
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "cannot open the log file {}: {e}; give another with --log-file",
+                path.display()
+            )
+        })?;
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::sync::Mutex::new(file))
+        .with_ansi(false)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("EMAILLOG_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .try_init();
+    Ok(())
+}
+
+/// Local midnight today, in UTC: where "today" starts.
+fn local_midnight(now: chrono::DateTime<Utc>) -> chrono::DateTime<Utc> {
+    let local = now.with_timezone(&Local);
+    local
+        .date_naive()
+        .and_hms_opt(0, 0, 0)
+        .and_then(|m| Local.from_local_datetime(&m).earliest())
+        .map(|m| m.with_timezone(&Utc))
+        .unwrap_or(now - chrono::Duration::hours(24))
+}
+
+/// Runs the UI until the user quits.
+pub async fn run(app: App, opts: UiOptions) -> anyhow::Result<()> {
+    let log = opts.log_file.clone().unwrap_or_else(default_log_file);
+    init_tracing(&log)?;
+    // Open (and migrate) before taking the terminal: an error here prints
+    // plainly.
+    app.store()?;
+    let role = app.role();
+    let now = Utc::now();
+    let mut state = UiState::new(role, now, Local::now().offset().fix());
+    state.color = Theme::from_env().color;
+
+    let (tx, mut rx) = unbounded_channel::<Msg>();
+    let (events, mut engine_rx) = channel();
+    let (engine_stop, stop) = stop_pair();
+    let holder = holder_id();
+    let engine = if role == Role::Admin {
+        state.engine.holder = Some(holder.clone());
+        let app = app.clone();
+        let events = events.clone();
+        Some(tokio::spawn(async move {
+            if let Err(e) = app.run_jobs_as(&events, stop, &holder).await {
+                tracing::error!("the engine stopped: {e}");
+            }
+        }))
+    } else {
+        None
+    };
+    {
+        let tx = tx.clone();
+        tokio::spawn(async move {
+            loop {
+                match engine_rx.recv().await {
+                    Ok(e) => {
+                        if tx.send(Msg::Engine(e)).is_err() {
+                            break;
+                        }
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                    Err(_) => break,
+                }
+            }
+        });
+    }
+    spawn_db_watch(app.clone(), tx.clone());
+
+    let (mut term, guard) = terminal::enter()?;
+    let size = term.size()?;
+    state.update(Msg::Resize(size.width, size.height));
+    let mut work = Work {
+        app: app.clone(),
+        tx: tx.clone(),
+        cancel: None,
+        task: None,
+    };
+    for e in state.reload() {
+        work.perform(e);
+    }
+    let mut input = EventStream::new();
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    let mut dirty = true;
+    let result: anyhow::Result<()> = loop {
+        if dirty && let Err(e) = term.draw(|f| view::draw(f, &state)) {
+            break Err(e.into());
+        }
+        if state.quitting {
+            break Ok(());
+        }
+        let msg = tokio::select! {
+            ev = input.next() => match ev {
+                Some(Ok(ev)) => translate(&mut state, ev),
+                Some(Err(e)) => break Err(e.into()),
+                None => break Ok(()),
+            },
+            Some(m) = rx.recv() => Some(m),
+            _ = tick.tick() => Some(Msg::Tick(Utc::now())),
+        };
+        let Some(msg) = msg else {
+            // A key typed into a field changed the state directly.
+            dirty = true;
+            continue;
+        };
+        let clocky = matches!(msg, Msg::Tick(_));
+        for effect in state.update(msg) {
+            work.perform(effect);
+        }
+        // A tick redraws only screens with clocks or a wait on show.
+        dirty = !clocky
+            || matches!(
+                state.screen,
+                super::action::Screen::Status | super::action::Screen::Jobs
+            )
+            || state.working.is_some()
+            || state.loading_since.is_some();
+    };
+    // Quit: the engine finishes the message in hand; say so while it does.
+    engine_stop.stop();
+    if let Some(engine) = engine {
+        let _ = term.draw(|f| view::draw(f, &state));
+        let _ = engine.await;
+    }
+    drop(term);
+    drop(guard);
+    result
+}
+
+/// Turns a terminal event into a message; `None` when a key was typed
+/// into a text field (the state changed already).
+fn translate(state: &mut UiState, ev: Event) -> Option<Msg> {
+    match ev {
+        Event::Key(k) if k.kind != KeyEventKind::Release => {
+            match keymap::resolve(&k, state.ctx(), state.screen, state.role) {
+                Some(a) => Some(Msg::Action(a)),
+                None if state.takes_text() => {
+                    state.type_key(&k);
+                    None
+                }
+                None => Some(Msg::Tick(state.now)),
+            }
+        }
+        Event::Mouse(m) => match m.kind {
+            MouseEventKind::ScrollUp => Some(Msg::Action(super::action::Action::Up)),
+            MouseEventKind::ScrollDown => Some(Msg::Action(super::action::Action::Down)),
+            MouseEventKind::Down(MouseButton::Left) => Some(Msg::Click(m.column, m.row)),
+            _ => Some(Msg::Tick(state.now)),
+        },
+        Event::Resize(w, h) => Some(Msg::Resize(w, h)),
+        _ => Some(Msg::Tick(state.now)),
+    }
+}
+
+/// Polls the database's `data_version` on its own thread and connection;
+/// tells the UI when another connection committed something.
+fn spawn_db_watch(app: App, tx: UnboundedSender<Msg>) {
+    std::thread::spawn(move || {
+        let mut watch = None;
+        loop {
+            if tx.is_closed() {
+                return;
+            }
+            if watch.is_none() {
+                watch = app.data_watch().ok();
+            }
+            if let Some(w) = &mut watch {
+                match w.changed() {
+                    Ok(true) => {
+                        if tx.send(Msg::DbChanged).is_err() {
+                            return;
+                        }
+                    }
+                    Ok(false) => {}
+                    Err(_) => watch = None,
+                }
+            }
+            std::thread::sleep(Duration::from_millis(300));
+        }
+    });
+}
+
+/// Performs effects; each answers with a message.
+struct Work {
+    app: App,
+    tx: UnboundedSender<Msg>,
+    /// Stops the sign-in in progress.
+    cancel: Option<StopHandle>,
+    /// The validation in progress.
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+fn label_of(key: FieldKey) -> &'static str {
+    FIELDS
+        .iter()
+        .find(|f| f.key == key)
+        .map_or("field", |f| f.label)
+}
+
+impl Work {
+    /// Runs `f` on a blocking thread and sends what it says as `Done`.
+    fn blocking(&self, f: impl FnOnce(&App) -> Result<String, String> + Send + 'static) {
+        let app = self.app.clone();
+        let tx = self.tx.clone();
+        tokio::task::spawn_blocking(move || {
+            let _ = tx.send(Msg::Done(f(&app)));
+        });
+    }
+
+    fn perform(&mut self, effect: Effect) {
+        let err = |e: crate::app::AppError| e.to_string();
+        match effect {
+            Effect::Reload => {
+                let app = self.app.clone();
+                let tx = self.tx.clone();
+                tokio::task::spawn_blocking(move || {
+                    let now = Utc::now();
+                    let r = app
+                        .overview(local_midnight(now), now, 200)
+                        .map(Box::new)
+                        .map_err(|e| e.to_string());
+                    let _ = tx.send(Msg::Overview(r));
+                });
+            }
+            Effect::Restart => self.blocking(move |a| {
+                a.job_restart()
+                    .map(|_| "restarted: Ready, attempts reset, due now".into())
+                    .map_err(err)
+            }),
+            Effect::Hold => self.blocking(move |a| {
+                a.job_hold()
+                    .map(|_| "on hold: it does not run until restarted".into())
+                    .map_err(err)
+            }),
+            Effect::RunNow => self.blocking(move |a| {
+                a.job_run_now()
+                    .map(|_| {
+                        "run requested: the engine holding the mailbox starts it within a second"
+                            .into()
+                    })
+                    .map_err(err)
+            }),
+            Effect::RetryStuck(id) => self.blocking(move |a| {
+                a.retry_stuck(id.as_deref())
+                    .map(|n| format!("{n} stuck message(s) will be tried again by the next run"))
+                    .map_err(err)
+            }),
+            Effect::SaveField { key, text } => {
+                self.blocking(move |a| match change_for(key, &text)? {
+                    None => a
+                        .set_client_secret(&text)
+                        .map(|_| "client secret stored, sealed; sign in again (s)".into())
+                        .map_err(err),
+                    Some(c) => a
+                        .change_setup(&c)
+                        .map(|s| format!("saved: {} = {}", label_of(key), display(&s, key)))
+                        .map_err(err),
+                })
+            }
+            Effect::Enable => self.blocking(move |a| {
+                a.enable(0)
+                    .map(|_| "enabled: the job entry is Ready and runs now".into())
+                    .map_err(err)
+            }),
+            Effect::Disable => self.blocking(move |a| {
+                a.disable()
+                    .map(|_| "disabled: the job entry is removed".into())
+                    .map_err(err)
+            }),
+            Effect::WriteScripts(dir) => self.blocking(move |a| {
+                a.write_setup_scripts(std::path::Path::new(&dir))
+                    .map(|files| {
+                        format!(
+                            "wrote {}",
+                            files
+                                .iter()
+                                .map(|f| f.display().to_string())
+                                .collect::<Vec<_>>()
+                                .join(" and ")
+                        )
+                    })
+                    .map_err(err)
+            }),
+            Effect::ImportSalespeople(path) => self.blocking(move |a| {
+                let file =
+                    std::fs::File::open(&path).map_err(|e| format!("cannot open {path}: {e}"))?;
+                a.import_salespeople(file, false)
+                    .map(|r| format!("imported {} salespeople from {path}", r.imported))
+                    .map_err(err)
+            }),
+            Effect::ImportContacts(path) => self.blocking(move |a| {
+                let file =
+                    std::fs::File::open(&path).map_err(|e| format!("cannot open {path}: {e}"))?;
+                a.import_contacts(file, false)
+                    .map(|r| format!("imported {} contacts from {path}", r.imported))
+                    .map_err(err)
+            }),
+            Effect::Validate => {
+                let app = self.app.clone();
+                let tx = self.tx.clone();
+                self.task = Some(tokio::spawn(async move {
+                    let each = tx.clone();
+                    let r = app
+                        .validate_each(move |c| {
+                            let _ = each.send(Msg::Check(c.clone()));
+                        })
+                        .await;
+                    let _ = tx.send(Msg::ValidateDone(r.map(|_| ()).map_err(|e| e.to_string())));
+                }));
+            }
+            Effect::SignIn(flow) => {
+                let app = self.app.clone();
+                let tx = self.tx.clone();
+                let (handle, stop) = stop_pair();
+                self.cancel = Some(handle);
+                tokio::spawn(async move {
+                    let prompt = tx.clone();
+                    let r = app
+                        .login(
+                            Some(flow),
+                            move |p| {
+                                let _ = prompt.send(Msg::SignInPrompt(p));
+                            },
+                            &stop,
+                        )
+                        .await;
+                    let _ = tx.send(Msg::SignInDone(
+                        r.map(|o| o.account).map_err(|e| e.to_string()),
+                    ));
+                });
+            }
+            Effect::Cancel => {
+                if let Some(h) = self.cancel.take() {
+                    h.stop();
+                }
+                if let Some(t) = self.task.take() {
+                    t.abort();
+                }
+            }
+            Effect::Quit => {}
+        }
+    }
+}

@@ -1,0 +1,1109 @@
+//! The UI's whole state and how an action or a message changes it. Pure:
+//! no I/O here; what needs the database or the network is returned as an
+//! [`Effect`] for the runtime to do, and its answer comes back as a [`Msg`].
+
+use std::collections::VecDeque;
+
+use chrono::{DateTime, FixedOffset, Utc};
+use ratatui::crossterm::event::KeyEvent;
+use tui_input::Input;
+
+use crate::app::login::LoginPrompt;
+use crate::app::overview::{Overview, Role};
+use crate::app::setup_fields::{self, Checked, FIELDS, FieldKey, FieldKind};
+use crate::app::validate::Check;
+use crate::domain::job::JobStatus;
+use crate::domain::setup::AuthFlow;
+use crate::domain::text::one_line;
+use crate::engine::EngineEvent;
+
+use super::action::{Action, Screen};
+use super::keymap::{self, Ctx};
+use super::msg::{Effect, Msg};
+
+/// Lines of engine activity kept for the status screen.
+const RECENT: usize = 200;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Error,
+}
+
+/// The engine as this window sees it.
+#[derive(Debug, Clone, Default)]
+pub struct EngineView {
+    /// This window runs an engine (admin view); `None`: it only watches.
+    pub holder: Option<String>,
+    /// A run of this window's engine is in progress.
+    pub in_run: bool,
+    /// Why the engine is waiting, and whether that is routine.
+    pub waiting: Option<(String, bool)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobsFocus {
+    Runs,
+    Stuck,
+}
+
+/// What a confirmed question goes on to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pending {
+    Save { key: FieldKey, text: String },
+    Disable,
+    Quit,
+}
+
+/// What a one-line prompt is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PromptFor {
+    Filter,
+    ScriptsFolder,
+    Salespeople,
+    Contacts,
+    AppOnlySecret,
+}
+
+#[derive(Debug, Clone)]
+pub enum SignInStage {
+    Starting,
+    Prompt(LoginPrompt),
+    Done(String),
+    Failed(String),
+}
+
+#[derive(Debug, Clone)]
+pub enum Overlay {
+    Help,
+    Palette {
+        input: Input,
+        selected: usize,
+    },
+    Confirm {
+        question: String,
+        pending: Pending,
+    },
+    Edit {
+        key: FieldKey,
+        input: Input,
+        masked: bool,
+        check: Checked,
+    },
+    Prompt {
+        purpose: PromptFor,
+        input: Input,
+        error: Option<String>,
+    },
+    SignIn {
+        flow: AuthFlow,
+        stage: SignInStage,
+    },
+    Validate {
+        checks: Vec<Check>,
+        running: bool,
+        error: Option<String>,
+        scroll: usize,
+    },
+    RunDetail {
+        id: i64,
+    },
+    Wizard {
+        selected: usize,
+    },
+}
+
+/// The steps of the assisted setup, in order.
+pub const WIZARD_STEPS: &[&str] = &[
+    "Shared mailbox and tenant",
+    "App registration and Exchange scripts",
+    "Client id",
+    "Sign in",
+    "Import salespeople and contacts",
+    "Validate",
+    "Enable",
+];
+
+pub struct UiState {
+    pub role: Role,
+    pub screen: Screen,
+    pub now: DateTime<Utc>,
+    /// The time zone times are shown in.
+    pub tz: FixedOffset,
+    pub color: bool,
+    pub size: (u16, u16),
+    pub overview: Option<Overview>,
+    pub load_error: Option<String>,
+    /// A reload asked for and not answered yet, since when.
+    pub loading_since: Option<DateTime<Utc>>,
+    pub reload_again: bool,
+    pub engine: EngineView,
+    /// Engine activity, newest last: (when, line), already sanitised.
+    pub recent: VecDeque<(DateTime<Utc>, String)>,
+    pub setup_sel: usize,
+    pub jobs_focus: JobsFocus,
+    pub run_sel: usize,
+    pub stuck_sel: usize,
+    /// A filter per screen, typed after `/`.
+    pub filter: Option<(Screen, String)>,
+    pub overlay: Option<Overlay>,
+    pub notice: Option<(Level, String)>,
+    /// Work the user started that has not answered yet.
+    pub working: Option<(String, DateTime<Utc>)>,
+    pub quitting: bool,
+    /// What the last validation found (the assisted setup's step).
+    pub validated: Option<bool>,
+}
+
+fn sanitize(s: &str) -> String {
+    one_line(s)
+}
+
+impl UiState {
+    pub fn new(role: Role, now: DateTime<Utc>, tz: FixedOffset) -> Self {
+        Self {
+            role,
+            screen: Screen::Status,
+            now,
+            tz,
+            color: true,
+            size: (80, 24),
+            overview: None,
+            load_error: None,
+            loading_since: None,
+            reload_again: false,
+            engine: EngineView::default(),
+            recent: VecDeque::new(),
+            setup_sel: 0,
+            jobs_focus: JobsFocus::Runs,
+            run_sel: 0,
+            stuck_sel: 0,
+            filter: None,
+            overlay: None,
+            notice: None,
+            working: None,
+            quitting: false,
+            validated: None,
+        }
+    }
+
+    /// Where keys go now.
+    pub fn ctx(&self) -> Ctx {
+        match &self.overlay {
+            None => Ctx::Global,
+            Some(Overlay::Help) => Ctx::Help,
+            Some(Overlay::Palette { .. }) => Ctx::Palette,
+            Some(Overlay::Confirm { .. }) => Ctx::Confirm,
+            Some(Overlay::Edit { .. }) | Some(Overlay::Prompt { .. }) => Ctx::Edit,
+            Some(Overlay::SignIn { .. }) => Ctx::SignIn,
+            Some(Overlay::Validate { .. }) => Ctx::Validate,
+            Some(Overlay::RunDetail { .. }) => Ctx::RunDetail,
+            Some(Overlay::Wizard { .. }) => Ctx::Wizard,
+        }
+    }
+
+    /// Whether keys that resolve to nothing are typed into a text field.
+    pub fn takes_text(&self) -> bool {
+        matches!(
+            self.overlay,
+            Some(Overlay::Edit { .. } | Overlay::Prompt { .. } | Overlay::Palette { .. })
+        )
+    }
+
+    /// A run is going on in this window's engine, or in another process.
+    pub fn run_in_progress(&self) -> bool {
+        self.engine.in_run
+    }
+
+    fn filter_for(&self, screen: Screen) -> Option<String> {
+        self.filter
+            .as_ref()
+            .filter(|(s, _)| *s == screen)
+            .map(|(_, f)| f.to_lowercase())
+    }
+
+    /// The setup fields shown (the filter applied), as indexes into FIELDS.
+    pub fn visible_fields(&self) -> Vec<usize> {
+        let f = self.filter_for(Screen::Setup);
+        (0..FIELDS.len())
+            .filter(|&i| {
+                f.as_ref()
+                    .is_none_or(|f| FIELDS[i].label.to_lowercase().contains(f))
+            })
+            .collect()
+    }
+
+    /// The runs shown (the filter applied), as indexes into the overview's runs.
+    pub fn visible_runs(&self) -> Vec<usize> {
+        let Some(o) = &self.overview else {
+            return Vec::new();
+        };
+        let f = self.filter_for(Screen::Jobs);
+        (0..o.runs.len())
+            .filter(|&i| {
+                let r = &o.runs[i];
+                f.as_ref().is_none_or(|f| {
+                    format!(
+                        "{} {} {}",
+                        r.status,
+                        r.error.as_deref().unwrap_or(""),
+                        r.started_at
+                    )
+                    .to_lowercase()
+                    .contains(f)
+                })
+            })
+            .collect()
+    }
+
+    pub fn selected_field(&self) -> Option<FieldKey> {
+        self.visible_fields()
+            .get(self.setup_sel)
+            .map(|&i| FIELDS[i].key)
+    }
+
+    fn page(&self) -> usize {
+        (self.size.1 as usize).saturating_sub(12).max(1)
+    }
+
+    fn say(&mut self, level: Level, text: impl Into<String>) {
+        self.notice = Some((level, sanitize(&text.into())));
+    }
+
+    fn start(&mut self, label: &str) {
+        self.working = Some((label.to_string(), self.now));
+    }
+
+    /// The one entry point: a message in, effects out.
+    pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
+        match msg {
+            Msg::Action(a) => self.act(a),
+            Msg::Tick(now) => {
+                self.now = now;
+                Vec::new()
+            }
+            Msg::Resize(w, h) => {
+                self.size = (w, h);
+                Vec::new()
+            }
+            Msg::DbChanged => self.reload(),
+            Msg::Overview(r) => {
+                self.loading_since = None;
+                match r {
+                    Ok(o) => {
+                        self.overview = Some(*o);
+                        self.load_error = None;
+                        self.clamp();
+                    }
+                    Err(e) => self.load_error = Some(sanitize(&e)),
+                }
+                if std::mem::take(&mut self.reload_again) {
+                    return self.reload();
+                }
+                Vec::new()
+            }
+            Msg::Done(r) => {
+                self.working = None;
+                match r {
+                    Ok(t) => self.say(Level::Info, t),
+                    Err(e) => self.say(Level::Error, e),
+                }
+                self.reload()
+            }
+            Msg::Engine(e) => {
+                self.engine_event(e);
+                Vec::new()
+            }
+            Msg::Check(c) => {
+                if let Some(Overlay::Validate { checks, .. }) = &mut self.overlay {
+                    checks.push(c);
+                }
+                Vec::new()
+            }
+            Msg::ValidateDone(r) => {
+                if let Some(Overlay::Validate {
+                    checks,
+                    running,
+                    error,
+                    ..
+                }) = &mut self.overlay
+                {
+                    *running = false;
+                    match r {
+                        Ok(()) => self.validated = Some(checks.iter().all(|c| c.passed)),
+                        Err(e) => *error = Some(sanitize(&e)),
+                    }
+                }
+                Vec::new()
+            }
+            Msg::SignInPrompt(p) => {
+                if let Some(Overlay::SignIn { stage, .. }) = &mut self.overlay {
+                    *stage = SignInStage::Prompt(p);
+                }
+                Vec::new()
+            }
+            Msg::SignInDone(r) => {
+                if let Some(Overlay::SignIn { stage, .. }) = &mut self.overlay {
+                    *stage = match r {
+                        Ok(a) => SignInStage::Done(sanitize(&a)),
+                        Err(e) => SignInStage::Failed(sanitize(&e)),
+                    };
+                }
+                self.reload()
+            }
+            Msg::Click(col, row) => self.click(col, row),
+        }
+    }
+
+    pub fn reload(&mut self) -> Vec<Effect> {
+        if self.loading_since.is_some() {
+            self.reload_again = true;
+            return Vec::new();
+        }
+        self.loading_since = Some(self.now);
+        vec![Effect::Reload]
+    }
+
+    /// A text key for the field or prompt being typed into.
+    pub fn type_key(&mut self, ev: &KeyEvent) {
+        let event = ratatui::crossterm::event::Event::Key(*ev);
+        let Some(req) = tui_input::backend::crossterm::to_input_request(&event) else {
+            return;
+        };
+        match &mut self.overlay {
+            Some(Overlay::Edit {
+                key, input, check, ..
+            }) => {
+                input.handle(req);
+                if let Some(o) = &self.overview {
+                    *check = setup_fields::check(&o.setup, *key, input.value());
+                }
+            }
+            Some(Overlay::Prompt { input, error, .. }) => {
+                input.handle(req);
+                *error = None;
+            }
+            Some(Overlay::Palette { input, selected }) => {
+                input.handle(req);
+                *selected = 0;
+            }
+            _ => {}
+        }
+    }
+
+    fn clamp(&mut self) {
+        let fields = self.visible_fields().len();
+        self.setup_sel = self.setup_sel.min(fields.saturating_sub(1));
+        let runs = self.visible_runs().len();
+        self.run_sel = self.run_sel.min(runs.saturating_sub(1));
+        let stuck = self.overview.as_ref().map_or(0, |o| o.stuck.len());
+        self.stuck_sel = self.stuck_sel.min(stuck.saturating_sub(1));
+        if stuck == 0 {
+            self.jobs_focus = JobsFocus::Runs;
+        }
+    }
+
+    fn engine_event(&mut self, e: EngineEvent) {
+        let line = match &e {
+            EngineEvent::RunStarted { .. } => {
+                self.engine.in_run = true;
+                self.engine.waiting = None;
+                None
+            }
+            EngineEvent::Logged {
+                subject,
+                direction,
+                pairs,
+            } => Some(format!(
+                "logged   {} ({direction}; {})",
+                sanitize(subject),
+                pairs
+                    .iter()
+                    .map(|(s, c)| format!("{} ↔ {}", sanitize(s), sanitize(c)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+            EngineEvent::Skipped {
+                subject, reason, ..
+            } => Some(format!(
+                "skipped  {} ({})",
+                sanitize(subject),
+                sanitize(reason)
+            )),
+            EngineEvent::Failed { mailbox_id, error } => Some(format!(
+                "failed   {}: {}",
+                sanitize(mailbox_id),
+                sanitize(error)
+            )),
+            EngineEvent::Page { .. } | EngineEvent::Job { .. } => None,
+            EngineEvent::RunFinished { counts, error } => {
+                self.engine.in_run = false;
+                // A run that found nothing is not news.
+                match error {
+                    None if counts.read == 0 => None,
+                    None => Some(format!(
+                        "run finished: {} logged, {} skipped, {} failed",
+                        counts.logged, counts.skipped, counts.failed
+                    )),
+                    Some(e) => Some(format!("run failed: {}", sanitize(e))),
+                }
+            }
+            EngineEvent::Waiting { reason, routine } => {
+                self.engine.waiting = Some((sanitize(reason), *routine));
+                (!routine).then(|| format!("waiting: {}", sanitize(reason)))
+            }
+        };
+        if let Some(l) = line {
+            self.recent.push_back((self.now, l));
+            while self.recent.len() > RECENT {
+                self.recent.pop_front();
+            }
+        }
+    }
+
+    fn act(&mut self, a: Action) -> Vec<Effect> {
+        if self.quitting {
+            return Vec::new();
+        }
+        // Any new action replaces the last notice.
+        if !matches!(a, Action::Up | Action::Down) {
+            self.notice = None;
+        }
+        match self.overlay.take() {
+            None => self.act_on_screen(a),
+            Some(o) => self.act_in_overlay(o, a),
+        }
+    }
+
+    fn go(&mut self, s: Screen) -> Vec<Effect> {
+        self.screen = s;
+        Vec::new()
+    }
+
+    fn act_on_screen(&mut self, a: Action) -> Vec<Effect> {
+        match a {
+            Action::Quit => {
+                if self.run_in_progress() {
+                    self.overlay = Some(Overlay::Confirm {
+                        question:
+                            "A run is in progress. Quit when it has finished the message in hand?"
+                                .into(),
+                        pending: Pending::Quit,
+                    });
+                    Vec::new()
+                } else {
+                    self.quitting = true;
+                    vec![Effect::Quit]
+                }
+            }
+            Action::Go(s) => self.go(s),
+            Action::NextScreen => self.go(self.screen.next()),
+            Action::PrevScreen => self.go(self.screen.prev()),
+            Action::Help => {
+                self.overlay = Some(Overlay::Help);
+                Vec::new()
+            }
+            Action::Palette => {
+                self.overlay = Some(Overlay::Palette {
+                    input: Input::default(),
+                    selected: 0,
+                });
+                Vec::new()
+            }
+            Action::Search => {
+                if matches!(self.screen, Screen::Setup | Screen::Jobs) {
+                    let current = self.filter_for(self.screen).unwrap_or_default();
+                    self.overlay = Some(Overlay::Prompt {
+                        purpose: PromptFor::Filter,
+                        input: Input::new(current),
+                        error: None,
+                    });
+                } else {
+                    self.say(Level::Info, "nothing to search on this screen");
+                }
+                Vec::new()
+            }
+            Action::Back => {
+                if self.filter.as_ref().is_some_and(|(s, _)| *s == self.screen) {
+                    self.filter = None;
+                    self.clamp();
+                }
+                Vec::new()
+            }
+            Action::Up
+            | Action::Down
+            | Action::Top
+            | Action::Bottom
+            | Action::PageUp
+            | Action::PageDown => {
+                self.move_selection(a);
+                Vec::new()
+            }
+            _ => match self.screen {
+                Screen::Setup => self.act_setup(a),
+                Screen::Jobs => self.act_jobs(a),
+                _ => Vec::new(),
+            },
+        }
+    }
+
+    fn move_selection(&mut self, a: Action) {
+        let page = self.page();
+        let (sel, len) = match (self.screen, self.jobs_focus) {
+            (Screen::Setup, _) => (&mut self.setup_sel, FIELDS.len()),
+            (Screen::Jobs, JobsFocus::Runs) => {
+                let n = self.visible_runs().len();
+                (&mut self.run_sel, n)
+            }
+            (Screen::Jobs, JobsFocus::Stuck) => {
+                let n = self.overview.as_ref().map_or(0, |o| o.stuck.len());
+                (&mut self.stuck_sel, n)
+            }
+            _ => return,
+        };
+        let last = len.saturating_sub(1);
+        *sel = match a {
+            Action::Up => sel.saturating_sub(1),
+            Action::Down => (*sel + 1).min(last),
+            Action::Top => 0,
+            Action::Bottom => last,
+            Action::PageUp => sel.saturating_sub(page),
+            Action::PageDown => (*sel + page).min(last),
+            _ => *sel,
+        };
+        self.clamp();
+    }
+
+    fn act_setup(&mut self, a: Action) -> Vec<Effect> {
+        if self.role != Role::Admin {
+            return Vec::new();
+        }
+        let Some(setup) = self.overview.as_ref().map(|o| o.setup.clone()) else {
+            self.say(Level::Info, "the setup has not been read yet");
+            return Vec::new();
+        };
+        match a {
+            Action::Open => {
+                let Some(key) = self.selected_field() else {
+                    return Vec::new();
+                };
+                let field = FIELDS.iter().find(|f| f.key == key).copied();
+                let Some(field) = field else {
+                    return Vec::new();
+                };
+                match field.kind {
+                    FieldKind::ReadOnly => {
+                        self.say(Level::Info, field.help);
+                        Vec::new()
+                    }
+                    FieldKind::Toggle | FieldKind::Choice(_) => {
+                        let text =
+                            setup_fields::next_value(&setup, key, field.kind).unwrap_or_default();
+                        self.save_or_confirm(&setup, key, text)
+                    }
+                    FieldKind::Text | FieldKind::Secret => {
+                        let text = setup_fields::initial_text(&setup, key);
+                        let check = setup_fields::check(&setup, key, &text);
+                        self.overlay = Some(Overlay::Edit {
+                            key,
+                            input: Input::new(text),
+                            masked: field.kind == FieldKind::Secret,
+                            check,
+                        });
+                        Vec::new()
+                    }
+                }
+            }
+            Action::Enable => {
+                self.start("enabling");
+                vec![Effect::Enable]
+            }
+            Action::Disable => {
+                self.overlay = Some(Overlay::Confirm {
+                    question:
+                        "Disable logging? The job entry is removed until you enable it again."
+                            .into(),
+                    pending: Pending::Disable,
+                });
+                Vec::new()
+            }
+            Action::Validate => self.open_validate(),
+            Action::SignIn => self.open_sign_in(&setup),
+            Action::Wizard => {
+                self.overlay = Some(Overlay::Wizard { selected: 0 });
+                Vec::new()
+            }
+            Action::WriteScripts => {
+                self.prompt(PromptFor::ScriptsFolder, ".");
+                Vec::new()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn prompt(&mut self, purpose: PromptFor, initial: &str) {
+        self.overlay = Some(Overlay::Prompt {
+            purpose,
+            input: Input::new(initial.to_string()),
+            error: None,
+        });
+    }
+
+    fn open_validate(&mut self) -> Vec<Effect> {
+        self.overlay = Some(Overlay::Validate {
+            checks: Vec::new(),
+            running: true,
+            error: None,
+            scroll: 0,
+        });
+        vec![Effect::Validate]
+    }
+
+    fn open_sign_in(&mut self, setup: &crate::domain::setup::Setup) -> Vec<Effect> {
+        let flow = setup.auth_flow;
+        if flow == AuthFlow::ClientCredentials
+            && !setup.has_client_secret
+            && setup.secret_command.is_empty()
+        {
+            self.prompt(PromptFor::AppOnlySecret, "");
+            return Vec::new();
+        }
+        self.overlay = Some(Overlay::SignIn {
+            flow,
+            stage: SignInStage::Starting,
+        });
+        vec![Effect::SignIn(flow)]
+    }
+
+    fn save_or_confirm(
+        &mut self,
+        setup: &crate::domain::setup::Setup,
+        key: FieldKey,
+        text: String,
+    ) -> Vec<Effect> {
+        match setup_fields::check(setup, key, &text) {
+            Checked::Invalid(e) => {
+                self.say(Level::Error, e);
+                Vec::new()
+            }
+            Checked::Valid {
+                clears_consent: true,
+            } => {
+                self.overlay = Some(Overlay::Confirm {
+                    question: "Saving this clears consent and deletes the stored tokens: you will have to sign in again. Save?".into(),
+                    pending: Pending::Save { key, text },
+                });
+                Vec::new()
+            }
+            Checked::Valid {
+                clears_consent: false,
+            } => {
+                self.start("saving");
+                vec![Effect::SaveField { key, text }]
+            }
+        }
+    }
+
+    fn act_jobs(&mut self, a: Action) -> Vec<Effect> {
+        let effect = match a {
+            Action::Restart => Effect::Restart,
+            Action::Hold => Effect::Hold,
+            Action::RunNow => Effect::RunNow,
+            Action::SwitchList => {
+                let stuck = self.overview.as_ref().map_or(0, |o| o.stuck.len());
+                self.jobs_focus = match self.jobs_focus {
+                    JobsFocus::Runs if stuck > 0 => JobsFocus::Stuck,
+                    JobsFocus::Runs => {
+                        self.say(Level::Info, "no message is stuck");
+                        JobsFocus::Runs
+                    }
+                    JobsFocus::Stuck => JobsFocus::Runs,
+                };
+                return Vec::new();
+            }
+            Action::RetryStuck => {
+                let id = self
+                    .overview
+                    .as_ref()
+                    .and_then(|o| o.stuck.get(self.stuck_sel))
+                    .filter(|_| self.jobs_focus == JobsFocus::Stuck)
+                    .map(|m| m.mailbox_id.clone());
+                match id {
+                    Some(id) => Effect::RetryStuck(Some(id)),
+                    None => {
+                        self.say(
+                            Level::Info,
+                            "choose a stuck message first (f switches to them)",
+                        );
+                        return Vec::new();
+                    }
+                }
+            }
+            Action::RetryAllStuck => Effect::RetryStuck(None),
+            Action::Open => {
+                let id = self
+                    .overview
+                    .as_ref()
+                    .and_then(|o| self.visible_runs().get(self.run_sel).map(|&i| o.runs[i].id));
+                if let Some(id) = id {
+                    self.overlay = Some(Overlay::RunDetail { id });
+                }
+                return Vec::new();
+            }
+            _ => return Vec::new(),
+        };
+        self.start("working");
+        vec![effect]
+    }
+
+    fn act_in_overlay(&mut self, overlay: Overlay, a: Action) -> Vec<Effect> {
+        match overlay {
+            Overlay::Help | Overlay::RunDetail { .. } => Vec::new(),
+            Overlay::Confirm { question, pending } => match a {
+                Action::Yes => match pending {
+                    Pending::Save { key, text } => {
+                        self.start("saving");
+                        vec![Effect::SaveField { key, text }]
+                    }
+                    Pending::Disable => {
+                        self.start("disabling");
+                        vec![Effect::Disable]
+                    }
+                    Pending::Quit => {
+                        self.quitting = true;
+                        vec![Effect::Quit]
+                    }
+                },
+                Action::No => Vec::new(),
+                _ => {
+                    self.overlay = Some(Overlay::Confirm { question, pending });
+                    Vec::new()
+                }
+            },
+            Overlay::Edit {
+                key,
+                input,
+                masked,
+                check,
+            } => match a {
+                Action::Open => match &check {
+                    Checked::Invalid(_) => {
+                        self.overlay = Some(Overlay::Edit {
+                            key,
+                            input,
+                            masked,
+                            check,
+                        });
+                        Vec::new()
+                    }
+                    Checked::Valid { .. } => {
+                        let Some(setup) = self.overview.as_ref().map(|o| o.setup.clone()) else {
+                            return Vec::new();
+                        };
+                        self.save_or_confirm(&setup, key, input.value().to_string())
+                    }
+                },
+                Action::Back => Vec::new(),
+                _ => {
+                    self.overlay = Some(Overlay::Edit {
+                        key,
+                        input,
+                        masked,
+                        check,
+                    });
+                    Vec::new()
+                }
+            },
+            Overlay::Prompt {
+                purpose,
+                input,
+                error,
+            } => match a {
+                Action::Back => Vec::new(),
+                Action::Open => self.submit_prompt(purpose, input, error),
+                _ => {
+                    self.overlay = Some(Overlay::Prompt {
+                        purpose,
+                        input,
+                        error,
+                    });
+                    Vec::new()
+                }
+            },
+            Overlay::Palette { input, selected } => {
+                let entries = self.palette_matches(input.value());
+                match a {
+                    Action::Back => Vec::new(),
+                    Action::Up => {
+                        self.overlay = Some(Overlay::Palette {
+                            input,
+                            selected: selected.saturating_sub(1),
+                        });
+                        Vec::new()
+                    }
+                    Action::Down => {
+                        let last = entries.len().saturating_sub(1);
+                        self.overlay = Some(Overlay::Palette {
+                            input,
+                            selected: (selected + 1).min(last),
+                        });
+                        Vec::new()
+                    }
+                    Action::Open => match entries.get(selected) {
+                        Some(action) => self.act_on_screen(*action),
+                        None => {
+                            self.overlay = Some(Overlay::Palette { input, selected });
+                            Vec::new()
+                        }
+                    },
+                    _ => {
+                        self.overlay = Some(Overlay::Palette { input, selected });
+                        Vec::new()
+                    }
+                }
+            }
+            Overlay::SignIn { flow, stage } => match a {
+                Action::Back => {
+                    if matches!(stage, SignInStage::Starting | SignInStage::Prompt(_)) {
+                        self.say(Level::Info, "sign-in cancelled");
+                        vec![Effect::Cancel]
+                    } else {
+                        Vec::new()
+                    }
+                }
+                Action::Open if matches!(stage, SignInStage::Done(_) | SignInStage::Failed(_)) => {
+                    Vec::new()
+                }
+                _ => {
+                    self.overlay = Some(Overlay::SignIn { flow, stage });
+                    Vec::new()
+                }
+            },
+            Overlay::Validate {
+                checks,
+                running,
+                error,
+                scroll,
+            } => match a {
+                Action::Back => {
+                    if running {
+                        vec![Effect::Cancel]
+                    } else {
+                        Vec::new()
+                    }
+                }
+                Action::Down | Action::Up => {
+                    // Counted in lines up from the bottom.
+                    let scroll = if a == Action::Up {
+                        (scroll + 1).min(checks.len() * 2)
+                    } else {
+                        scroll.saturating_sub(1)
+                    };
+                    self.overlay = Some(Overlay::Validate {
+                        checks,
+                        running,
+                        error,
+                        scroll,
+                    });
+                    Vec::new()
+                }
+                _ => {
+                    self.overlay = Some(Overlay::Validate {
+                        checks,
+                        running,
+                        error,
+                        scroll,
+                    });
+                    Vec::new()
+                }
+            },
+            Overlay::Wizard { selected } => match a {
+                Action::Back => Vec::new(),
+                Action::Up => {
+                    self.overlay = Some(Overlay::Wizard {
+                        selected: selected.saturating_sub(1),
+                    });
+                    Vec::new()
+                }
+                Action::Down => {
+                    self.overlay = Some(Overlay::Wizard {
+                        selected: (selected + 1).min(WIZARD_STEPS.len() - 1),
+                    });
+                    Vec::new()
+                }
+                Action::Open => self.wizard_step(selected),
+                _ => {
+                    self.overlay = Some(Overlay::Wizard { selected });
+                    Vec::new()
+                }
+            },
+        }
+    }
+
+    /// The palette's actions matching the typed text.
+    pub fn palette_matches(&self, typed: &str) -> Vec<Action> {
+        let t = typed.to_lowercase();
+        keymap::palette_entries(self.screen, self.role)
+            .into_iter()
+            .filter(|b| b.help.to_lowercase().contains(&t) || b.label.to_lowercase().contains(&t))
+            .map(|b| b.action)
+            .collect()
+    }
+
+    fn submit_prompt(
+        &mut self,
+        purpose: PromptFor,
+        input: Input,
+        error: Option<String>,
+    ) -> Vec<Effect> {
+        let text = input.value().trim().to_string();
+        if text.is_empty() && purpose != PromptFor::Filter {
+            self.overlay = Some(Overlay::Prompt {
+                purpose,
+                input,
+                error: Some("type something first, or Esc".into()),
+            });
+            let _ = error;
+            return Vec::new();
+        }
+        match purpose {
+            PromptFor::Filter => {
+                self.filter = (!text.is_empty()).then_some((self.screen, text));
+                self.setup_sel = 0;
+                self.run_sel = 0;
+                self.clamp();
+                Vec::new()
+            }
+            PromptFor::ScriptsFolder => {
+                self.start("writing the scripts");
+                vec![Effect::WriteScripts(text)]
+            }
+            PromptFor::Salespeople => {
+                self.start("importing salespeople");
+                vec![Effect::ImportSalespeople(text)]
+            }
+            PromptFor::Contacts => {
+                self.start("importing contacts");
+                vec![Effect::ImportContacts(text)]
+            }
+            PromptFor::AppOnlySecret => {
+                self.overlay = Some(Overlay::SignIn {
+                    flow: AuthFlow::ClientCredentials,
+                    stage: SignInStage::Starting,
+                });
+                vec![
+                    Effect::SaveField {
+                        key: FieldKey::ClientSecret,
+                        text,
+                    },
+                    Effect::SignIn(AuthFlow::ClientCredentials),
+                ]
+            }
+        }
+    }
+
+    /// Whether a step of the assisted setup is done, from what is stored.
+    pub fn wizard_done(&self, step: usize) -> bool {
+        let Some(o) = &self.overview else {
+            return false;
+        };
+        let s = &o.setup;
+        match step {
+            0 => !s.mailbox.is_empty() && !s.tenant.is_empty(),
+            1 => false,
+            2 => !s.client_id.is_empty(),
+            3 => s.account.is_some() && s.consent_given,
+            4 => o.salespeople > 0 && o.contacts > 0,
+            5 => self.validated == Some(true),
+            6 => s.enabled && o.job.is_some(),
+            _ => false,
+        }
+    }
+
+    fn wizard_step(&mut self, step: usize) -> Vec<Effect> {
+        let Some(setup) = self.overview.as_ref().map(|o| o.setup.clone()) else {
+            return Vec::new();
+        };
+        let edit = |me: &mut Self, key: FieldKey| {
+            let text = setup_fields::initial_text(&setup, key);
+            let check = setup_fields::check(&setup, key, &text);
+            me.screen = Screen::Setup;
+            if let Some(i) = me
+                .visible_fields()
+                .iter()
+                .position(|&i| FIELDS[i].key == key)
+            {
+                me.setup_sel = i;
+            }
+            me.overlay = Some(Overlay::Edit {
+                key,
+                input: Input::new(text),
+                masked: false,
+                check,
+            });
+            Vec::new()
+        };
+        match step {
+            0 => {
+                let key = if setup.mailbox.is_empty() {
+                    FieldKey::Mailbox
+                } else if setup.tenant.is_empty() {
+                    FieldKey::Tenant
+                } else {
+                    FieldKey::Mailbox
+                };
+                edit(self, key)
+            }
+            1 => {
+                self.prompt(PromptFor::ScriptsFolder, ".");
+                Vec::new()
+            }
+            2 => edit(self, FieldKey::ClientId),
+            3 => self.open_sign_in(&setup),
+            4 => {
+                let salespeople = self.overview.as_ref().is_some_and(|o| o.salespeople > 0);
+                self.prompt(
+                    if salespeople {
+                        PromptFor::Contacts
+                    } else {
+                        PromptFor::Salespeople
+                    },
+                    "",
+                );
+                Vec::new()
+            }
+            5 => self.open_validate(),
+            6 => {
+                self.start("enabling");
+                vec![Effect::Enable]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn click(&mut self, col: u16, row: u16) -> Vec<Effect> {
+        if self.overlay.is_some() {
+            return Vec::new();
+        }
+        if row == 0 {
+            // The tab bar: which title was clicked.
+            let mut x = 0u16;
+            for s in Screen::ALL {
+                let w = super::view::tab_title(s, self.size.0).chars().count() as u16 + 3;
+                if col >= x && col < x + w {
+                    return self.go(s);
+                }
+                x += w;
+            }
+        }
+        Vec::new()
+    }
+
+    /// The job as last read, for the views.
+    pub fn job_status(&self) -> Option<JobStatus> {
+        self.overview
+            .as_ref()
+            .and_then(|o| o.job.as_ref())
+            .map(|j| j.status)
+    }
+}

@@ -1,0 +1,188 @@
+//! Drawing: a pure function of the state onto a ratatui frame. The tab bar
+//! on top, the screen, an overlay if one is open, and at the bottom a status
+//! line and the footer's key hints (from the keymap table).
+
+mod format;
+mod jobs;
+mod overlays;
+mod setup;
+mod status;
+
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use crate::app::overview::Role;
+
+use super::action::Screen;
+use super::keymap;
+use super::state::{Level, UiState};
+use super::theme::Theme;
+
+pub use format::{local_time, relative};
+
+/// Below this the UI shows a notice instead of screens.
+pub const MIN_WIDTH: u16 = 40;
+pub const MIN_HEIGHT: u16 = 10;
+
+/// A screen's name in the tab bar: short when the terminal is narrow.
+pub fn tab_title(s: Screen, width: u16) -> &'static str {
+    if width >= 120 {
+        return s.title();
+    }
+    match s {
+        Screen::Status => "Status",
+        Screen::Setup => "Setup",
+        Screen::Jobs => "Jobs",
+        Screen::Log => "Log",
+        Screen::Opportunities => "Opps",
+        Screen::Skipped => "Skipped",
+        Screen::Contacts => "Contacts",
+    }
+}
+
+pub fn draw(f: &mut Frame, s: &UiState) {
+    let area = f.area();
+    let theme = Theme { color: s.color };
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        let text = format!(
+            "Terminal too small ({}×{}): make it at least {MIN_WIDTH}×{MIN_HEIGHT}",
+            area.width, area.height
+        );
+        f.render_widget(
+            Paragraph::new(text)
+                .alignment(Alignment::Center)
+                .wrap(Wrap { trim: true }),
+            area,
+        );
+        return;
+    }
+    let [tabs, body, status_line, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    draw_tabs(f, s, &theme, tabs);
+    match s.screen {
+        Screen::Status => status::draw(f, s, &theme, body),
+        Screen::Setup => setup::draw(f, s, &theme, body),
+        Screen::Jobs => jobs::draw(f, s, &theme, body),
+        other => {
+            let text = format!(
+                "{} comes with the users' screens (issue 9); 1–3 work now.",
+                other.title()
+            );
+            f.render_widget(
+                Paragraph::new(text)
+                    .style(theme.dim())
+                    .wrap(Wrap { trim: true }),
+                body.inner(ratatui::layout::Margin::new(1, 1)),
+            );
+        }
+    }
+    draw_status_line(f, s, &theme, status_line);
+    draw_footer(f, s, &theme, footer);
+    overlays::draw(f, s, &theme, body);
+}
+
+fn draw_tabs(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
+    let mut spans = Vec::new();
+    for screen in Screen::ALL {
+        let text = format!(" {} {} ", screen.index() + 1, tab_title(screen, area.width));
+        let style = if screen == s.screen {
+            theme.tab_active()
+        } else {
+            Style::new()
+        };
+        spans.push(Span::styled(text, style));
+        spans.push(Span::raw(" "));
+    }
+    let role = match s.role {
+        Role::Admin => "",
+        Role::User => " user view ",
+    };
+    let line = Line::from(spans);
+    f.render_widget(Paragraph::new(line), area);
+    if !role.is_empty() {
+        let w = role.len() as u16;
+        if area.width > w {
+            let r = Rect::new(area.right() - w, area.y, w, 1);
+            f.render_widget(Paragraph::new(role).style(theme.warn()), r);
+        }
+    }
+}
+
+fn draw_status_line(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
+    let line = if s.quitting {
+        Line::styled(
+            "finishing the message in hand, then quitting…",
+            theme.warn(),
+        )
+    } else if let Some((label, since)) = &s.working {
+        let secs = (s.now - *since).num_seconds();
+        if secs >= 2 {
+            Line::styled(
+                format!("{label}… waiting for the database ({secs} s)"),
+                theme.warn(),
+            )
+        } else {
+            Line::styled(format!("{label}…"), theme.dim())
+        }
+    } else if let Some(since) = s.loading_since.filter(|t| (s.now - *t).num_seconds() >= 2) {
+        Line::styled(
+            format!(
+                "waiting for the database ({} s)…",
+                (s.now - since).num_seconds()
+            ),
+            theme.warn(),
+        )
+    } else if let Some((level, text)) = &s.notice {
+        let style = match level {
+            Level::Info => theme.good(),
+            Level::Error => theme.bad(),
+        };
+        Line::styled(text.clone(), style)
+    } else if let Some(e) = &s.load_error {
+        Line::styled(format!("cannot read the database: {e}"), theme.bad())
+    } else if let Some((screen, filter)) = &s.filter {
+        if *screen == s.screen {
+            Line::styled(format!("filter: {filter} (Esc clears)"), theme.dim())
+        } else {
+            Line::raw("")
+        }
+    } else {
+        Line::raw("")
+    };
+    f.render_widget(Paragraph::new(line), area);
+}
+
+fn draw_footer(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
+    let mut spans = Vec::new();
+    let mut width = 0usize;
+    for (key, label) in keymap::footer_hints(s.ctx(), s.screen, s.role) {
+        let w = key.chars().count() + label.chars().count() + 3;
+        if width + w > area.width as usize {
+            break;
+        }
+        width += w;
+        spans.push(Span::styled(key, theme.key()));
+        spans.push(Span::raw(format!(" {label}  ")));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// A rectangle centred in `area`, at most `w`×`h`.
+pub(crate) fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
+}

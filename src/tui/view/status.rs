@@ -1,0 +1,341 @@
+//! The status screen (home): is logging on, as whom, how the job is doing,
+//! what arrived today, the run in progress page by page, and what needs a
+//! person.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Gauge, Paragraph, Sparkline, Wrap};
+
+use crate::app::overview::Overview;
+use crate::domain::job::JobStatus;
+use crate::domain::setup::AuthFlow;
+use crate::domain::text::one_line;
+
+use super::super::state::UiState;
+use super::super::theme::Theme;
+use super::format::{local_time, relative, stored_time};
+
+fn kv<'a>(theme: &Theme, k: &'a str, v: impl Into<Span<'a>>) -> Line<'a> {
+    Line::from(vec![
+        Span::styled(format!("{k:<14}"), theme.label()),
+        v.into(),
+    ])
+}
+
+fn block<'a>(theme: &Theme, title: &'a str) -> Block<'a> {
+    Block::default()
+        .borders(Borders::TOP)
+        .title(Span::styled(title, theme.title()))
+}
+
+pub fn draw(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
+    let Some(o) = &s.overview else {
+        let text = match &s.load_error {
+            Some(e) => format!("cannot read the database: {e}"),
+            None => "reading the database…".into(),
+        };
+        f.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
+        return;
+    };
+    let wide = area.width >= 100;
+    let (left, right) = if wide {
+        let [l, r] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+            .spacing(1)
+            .areas(area);
+        (l, r)
+    } else {
+        (area, area)
+    };
+    let summary = summary_lines(s, o, theme, wide);
+    let today_h = if wide { 2 + 3 } else { 2 + 2 };
+    if wide {
+        let [sum, today] = Layout::vertical([
+            Constraint::Length(summary.len() as u16 + 1),
+            Constraint::Min(today_h),
+        ])
+        .areas(left);
+        f.render_widget(Paragraph::new(summary).block(block(theme, "Logging")), sum);
+        draw_today(f, s, o, theme, today);
+        let [run, attention, recent] = Layout::vertical([
+            Constraint::Length(4),
+            Constraint::Length(attention_height(o)),
+            Constraint::Min(3),
+        ])
+        .areas(right);
+        draw_run(f, s, o, theme, run);
+        draw_attention(f, s, o, theme, attention);
+        draw_recent(f, s, theme, recent);
+    } else {
+        let [sum, today, run, attention, recent] = Layout::vertical([
+            Constraint::Length(summary.len() as u16 + 1),
+            Constraint::Length(today_h),
+            Constraint::Length(3),
+            Constraint::Length(attention_height(o).min(3)),
+            Constraint::Min(0),
+        ])
+        .areas(left);
+        f.render_widget(Paragraph::new(summary).block(block(theme, "Logging")), sum);
+        draw_today(f, s, o, theme, today);
+        draw_run(f, s, o, theme, run);
+        draw_attention(f, s, o, theme, attention);
+        draw_recent(f, s, theme, recent);
+        let _ = right;
+    }
+}
+
+fn summary_lines<'a>(s: &'a UiState, o: &'a Overview, theme: &Theme, wide: bool) -> Vec<Line<'a>> {
+    let setup = &o.setup;
+    let mut lines = Vec::new();
+    lines.push(kv(
+        theme,
+        "Enabled",
+        if setup.enabled {
+            Span::styled("yes", theme.good())
+        } else {
+            Span::styled(
+                "no: enable it on the Setup screen (2, then e)",
+                theme.warn(),
+            )
+        },
+    ));
+    let mailbox = if setup.mailbox.is_empty() {
+        "no mailbox set"
+    } else {
+        &setup.mailbox
+    };
+    lines.push(kv(
+        theme,
+        "Mail source",
+        format!("Microsoft Graph · {mailbox}"),
+    ));
+    let account = match (&setup.account, setup.auth_flow) {
+        (Some(a), AuthFlow::ClientCredentials) => format!("{} (app-only)", one_line(a)),
+        (Some(a), _) => {
+            let exp = o
+                .token_expires
+                .map(|t| format!(", token expires {}", relative(t, s.now)))
+                .unwrap_or_default();
+            format!("{}{exp}", one_line(a))
+        }
+        (None, AuthFlow::ClientCredentials) => "app-only (client credentials)".into(),
+        (None, _) => "not signed in: sign in on the Setup screen (2, then s)".into(),
+    };
+    lines.push(kv(theme, "Signed in", account));
+    lines.push(kv(theme, "Engine", engine_text(s, o)));
+    match &o.job {
+        None => lines.push(kv(
+            theme,
+            "Job",
+            Span::styled("no job entry (not enabled)", theme.dim()),
+        )),
+        Some(j) => {
+            let style = match j.status {
+                JobStatus::Ready | JobStatus::InProcess => theme.good(),
+                JobStatus::Error => theme.bad(),
+                JobStatus::OnHold => theme.warn(),
+            };
+            let last = j
+                .last_run_at
+                .map(|t| format!("{} ({})", local_time(t, s.now, s.tz), relative(t, s.now)))
+                .unwrap_or_else(|| "never".into());
+            let next = match j.status {
+                JobStatus::Ready => format!(
+                    "{} ({})",
+                    local_time(j.next_run_at, s.now, s.tz),
+                    relative(j.next_run_at, s.now)
+                ),
+                JobStatus::InProcess => "running now".into(),
+                JobStatus::Error => "none: restart the job (3, then r)".into(),
+                JobStatus::OnHold => "none: on hold (3, then r)".into(),
+            };
+            if !wide {
+                // One line on a small terminal.
+                lines.push(Line::from(vec![
+                    Span::styled(format!("{:<14}", "Job"), theme.label()),
+                    Span::styled(j.status.as_str(), style),
+                    Span::styled(" · next ", theme.label()),
+                    Span::raw(next),
+                ]));
+                return lines;
+            }
+            lines.push(kv(theme, "Job", Span::styled(j.status.as_str(), style)));
+            lines.push(kv(theme, "Last run", last));
+            lines.push(kv(theme, "Next run", next));
+        }
+    }
+    lines
+}
+
+fn engine_text(s: &UiState, o: &Overview) -> String {
+    let holder = o.lease.as_ref().map(|l| l.holder.as_str());
+    match (&s.engine.holder, holder) {
+        (Some(me), Some(h)) if me == h => {
+            if s.engine.in_run {
+                "this window, running".into()
+            } else {
+                "this window".into()
+            }
+        }
+        (_, Some(h)) => format!("{} (watching its progress)", short_holder(h)),
+        (Some(_), None) => match &s.engine.waiting {
+            Some((why, _)) => format!("this window: {why}"),
+            None => "this window, starting".into(),
+        },
+        (None, None) => "none running (start one with `emaillog run`)".into(),
+    }
+}
+
+/// "host pid 1234" from a holder id `host:boot:pidns:pid:start:nonce`.
+pub fn short_holder(h: &str) -> String {
+    let parts: Vec<&str> = h.split(':').collect();
+    match parts.as_slice() {
+        [host, _, _, pid, ..] => format!("{} pid {}", one_line(host), one_line(pid)),
+        _ => one_line(h),
+    }
+}
+
+fn draw_today(f: &mut Frame, s: &UiState, o: &Overview, theme: &Theme, area: Rect) {
+    let t = &o.today;
+    let b = block(theme, "Today");
+    let inner = b.inner(area);
+    f.render_widget(b, area);
+    if inner.height == 0 {
+        return;
+    }
+    let [counts, spark] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
+    let line = Line::from(vec![
+        Span::styled(format!("{} logged", t.logged), theme.good()),
+        Span::raw(" · "),
+        Span::raw(format!("{} skipped", t.skipped)),
+        Span::raw(" · "),
+        Span::styled(
+            format!("{} failed", t.failed),
+            if t.failed > 0 {
+                theme.bad()
+            } else {
+                theme.dim()
+            },
+        ),
+        Span::styled("   per hour, last 24 h:", theme.dim()),
+    ]);
+    f.render_widget(Paragraph::new(line), counts);
+    let _ = s;
+    f.render_widget(
+        Sparkline::default()
+            .data(&t.logged_per_hour)
+            .style(theme.spark()),
+        spark,
+    );
+}
+
+fn draw_run(f: &mut Frame, s: &UiState, o: &Overview, theme: &Theme, area: Rect) {
+    let b = block(theme, "Run in progress");
+    let inner = b.inner(area);
+    f.render_widget(b, area);
+    let Some(run) = o.current_run() else {
+        let text = match o.last_finished_run() {
+            Some(r) => format!(
+                "none; the last ({}) {}: {} logged, {} skipped, {} failed",
+                stored_time(&r.started_at, s.now, s.tz),
+                r.status.to_lowercase(),
+                r.counts.logged,
+                r.counts.skipped,
+                r.counts.failed
+            ),
+            None => "none yet".into(),
+        };
+        f.render_widget(Paragraph::new(text).style(theme.dim()), inner);
+        return;
+    };
+    let c = &run.counts;
+    let text = format!(
+        "page {} · {} read · {} logged · {} skipped · {} failed",
+        run.pages, c.read, c.logged, c.skipped, c.failed
+    );
+    let [line, gauge] =
+        Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(inner);
+    f.render_widget(Paragraph::new(text), line);
+    if let Some(backlog) = run.backlog.filter(|b| *b > 0) {
+        let done = c.read as f64;
+        let ratio = (done / (done + backlog as f64)).clamp(0.0, 1.0);
+        f.render_widget(
+            Gauge::default()
+                .ratio(ratio)
+                .label(format!(
+                    "{} of {} in the Inbox",
+                    c.read,
+                    c.read as i64 + backlog
+                ))
+                .gauge_style(theme.good()),
+            gauge,
+        );
+    }
+}
+
+fn attention_height(o: &Overview) -> u16 {
+    let error = o.job.as_ref().and_then(|j| j.last_error.as_ref()).is_some();
+    let n = o.stuck.len().min(3) as u16
+        + if o.stuck.is_empty() { 0 } else { 1 }
+        + if error { 3 } else { 0 };
+    1 + n.max(1)
+}
+
+fn draw_attention(f: &mut Frame, s: &UiState, o: &Overview, theme: &Theme, area: Rect) {
+    let b = block(theme, "Needs attention");
+    let inner = b.inner(area);
+    f.render_widget(b, area);
+    let mut lines = Vec::new();
+    if let Some(e) = o.job.as_ref().and_then(|j| j.last_error.as_ref()) {
+        lines.push(Line::styled(
+            format!("last error: {}", one_line(e)),
+            theme.bad(),
+        ));
+    }
+    if !o.stuck.is_empty() {
+        lines.push(Line::styled(
+            format!(
+                "{} message(s) stuck: they could be moved nowhere (3, f, t retries)",
+                o.stuck.len()
+            ),
+            theme.warn(),
+        ));
+        for m in o.stuck.iter().take(3) {
+            lines.push(Line::raw(format!(
+                "  {} — {}",
+                one_line(&m.subject),
+                one_line(&m.last_error)
+            )));
+        }
+    }
+    if lines.is_empty() {
+        lines.push(Line::styled("nothing", theme.dim()));
+    }
+    let _ = s;
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
+
+fn draw_recent(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
+    let b = block(theme, "Recent activity (this window's engine)");
+    let inner = b.inner(area);
+    f.render_widget(b, area);
+    let n = inner.height as usize;
+    let lines: Vec<Line> = if s.recent.is_empty() {
+        vec![Line::styled("nothing yet", theme.dim())]
+    } else {
+        s.recent
+            .iter()
+            .rev()
+            .take(n)
+            .rev()
+            .map(|(t, l)| {
+                Line::from(vec![
+                    Span::styled(format!("{} ", local_time(*t, s.now, s.tz)), theme.dim()),
+                    Span::raw(l.clone()),
+                ])
+            })
+            .collect()
+    };
+    f.render_widget(Paragraph::new(lines), inner);
+}

@@ -1,0 +1,440 @@
+//! The real binary in tmux against the simulator: keys sent, the screen
+//! read back. Waits are for what the screen shows, never for a time; the
+//! deadline only turns a hang into a failure with the last screen printed.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{
+    CONTACTS_CSV, MAILBOX, SALESPEOPLE_CSV, TestSim, emaillog_cmd, message, trusting_client,
+};
+use emaillog::sim::SimConfig;
+use serde_json::json;
+
+const DEADLINE: Duration = Duration::from_secs(60);
+
+/// tmux is needed; without it the test says so and passes, except under CI.
+fn have_tmux() -> bool {
+    let ok = Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(
+            std::env::var("CI").ok().as_deref() != Some("true"),
+            "tmux is missing under CI=true: .ci/run installs it"
+        );
+        eprintln!("SKIPPED: tmux is not installed (apt-get install tmux)");
+    }
+    ok
+}
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn start(name: &str, cmd: &str, w: u16, h: u16) -> Self {
+        let socket = format!("emaillog-test-{name}-{}", std::process::id());
+        let t = Tmux { socket };
+        let out = t
+            .tmux(&[
+                "new-session",
+                "-d",
+                "-s",
+                "ui",
+                "-x",
+                &w.to_string(),
+                "-y",
+                &h.to_string(),
+                cmd,
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "tmux starts: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        t.tmux(&["set-option", "-g", "remain-on-exit", "on"])
+            .output()
+            .unwrap();
+        t
+    }
+
+    fn tmux(&self, args: &[&str]) -> Command {
+        let mut c = Command::new("tmux");
+        c.args(["-L", &self.socket, "-f", "/dev/null"]).args(args);
+        c
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            // One key per call: an Esc followed at once by a key would
+            // arrive as Alt-key.
+            let out = self.tmux(&["send-keys", "-t", "ui", k]).output().unwrap();
+            assert!(out.status.success());
+            std::thread::sleep(Duration::from_millis(150));
+        }
+    }
+
+    fn screen(&self) -> String {
+        let out = self
+            .tmux(&["capture-pane", "-p", "-t", "ui"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn wait_for(&self, what: &str) -> String {
+        self.wait_until(what, |s| s.contains(what))
+    }
+
+    fn wait_until(&self, what: &str, f: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if f(&s) {
+                return s;
+            }
+            if start.elapsed() > DEADLINE {
+                panic!("the screen never showed {what:?}; it shows:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn resize(&self, w: u16, h: u16) {
+        let out = self
+            .tmux(&[
+                "resize-window",
+                "-t",
+                "ui",
+                "-x",
+                &w.to_string(),
+                "-y",
+                &h.to_string(),
+            ])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+    }
+
+    fn pane_dead(&self) -> bool {
+        let out = self
+            .tmux(&["display-message", "-p", "-t", "ui", "#{pane_dead}"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim() == "1"
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.tmux(&["kill-server"]).output();
+    }
+}
+
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn cli(db: &Path, args: &[&str]) {
+    let out = emaillog_cmd()
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "emaillog {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A database set up against the simulator with `flow`, people imported.
+fn set_up(sim: &TestSim, dir: &Path, flow: &str) -> PathBuf {
+    let db = dir.join("emaillog.db");
+    std::fs::write(dir.join("salespeople.csv"), SALESPEOPLE_CSV).unwrap();
+    std::fs::write(dir.join("contacts.csv"), CONTACTS_CSV).unwrap();
+    cli(
+        &db,
+        &[
+            "import",
+            "salespeople",
+            dir.join("salespeople.csv").to_str().unwrap(),
+        ],
+    );
+    cli(
+        &db,
+        &[
+            "import",
+            "contacts",
+            dir.join("contacts.csv").to_str().unwrap(),
+        ],
+    );
+    cli(
+        &db,
+        &[
+            "setup",
+            "set",
+            "--mailbox",
+            MAILBOX,
+            "--tenant",
+            "contoso.example",
+            "--client-id",
+            &sim.config.client_id,
+            "--graph-url",
+            &sim.server.graph_url(),
+            "--authority",
+            &sim.base,
+            "--auth-flow",
+            flow,
+            "--interval",
+            "2",
+        ],
+    );
+    db
+}
+
+/// The command line that starts the UI in tmux.
+fn ui_command(db: &Path, dir: &Path) -> String {
+    let cmd = emaillog_cmd();
+    let ca = cmd
+        .get_envs()
+        .find(|(k, _)| *k == "EMAILLOG_CA_FILE")
+        .and_then(|(_, v)| v)
+        .map(|v| v.to_string_lossy().into_owned())
+        .expect("the simulator's CA bundle");
+    format!(
+        "env EMAILLOG_CA_FILE='{ca}' EMAILLOG_LEASE_SECS=5 {} --db '{}' --log-file '{}'",
+        env!("CARGO_BIN_EXE_emaillog"),
+        db.display(),
+        dir.join("ui.log").display()
+    )
+}
+
+/// The user code as the sign-in dialog shows it (letter-spaced in a box).
+fn user_code(screen: &str) -> String {
+    let line = screen
+        .lines()
+        .find(|l| l.contains('║') && l.chars().any(|c| c.is_ascii_uppercase()))
+        .unwrap_or_else(|| panic!("no code on screen:\n{screen}"));
+    let inside = line.split('║').nth(1).unwrap_or_default();
+    inside.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_sets_up_signs_in_and_sees_mail_logged() {
+    if !have_tmux() {
+        return;
+    }
+    let sim = TestSim::start(SimConfig {
+        device_interval_secs: 1,
+        ..SimConfig::default()
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = set_up(&sim, dir.path(), "device-code");
+    // The shared mailbox exists, with a message nobody matches.
+    sim.add(
+        MAILBOX,
+        "inbox",
+        json!([message(
+            "stranger@elsewhere.example",
+            &["ben@contoso.example"],
+            "Cold pitch"
+        )]),
+    )
+    .await;
+    let ui = Tmux::start("admin", &ui_command(&db, dir.path()), 80, 24);
+    ui.wait_for("1 Status");
+
+    // Every screen, by number and by Tab.
+    for (key, marker) in [
+        ("2", "Shared mailbox"),
+        ("3", "Log email interactions"),
+        ("4", "Interaction log comes"),
+        ("5", "Opportunities comes"),
+        ("6", "Skipped comes"),
+        ("7", "Contacts comes"),
+        ("1", "Mail source"),
+    ] {
+        ui.keys(&[key]);
+        ui.wait_for(marker);
+    }
+    ui.keys(&["Tab"]);
+    ui.wait_for("Shared mailbox");
+    ui.keys(&["BTab"]);
+    ui.wait_for("Mail source");
+    ui.wait_for("not signed in");
+
+    // Sign in with the device code, approved through the control API.
+    ui.keys(&["2", "s"]);
+    let screen = ui.wait_for("enter the code");
+    let code = user_code(&screen);
+    let approved = trusting_client()
+        .post(sim.url("/_sim/device/approve"))
+        .json(&json!({"user_code": code, "account": "admin@contoso.example"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        approved.status().is_success(),
+        "the code on screen ({code}) is the one the service issued"
+    );
+    ui.wait_for("signed in as admin@contoso.example");
+    ui.keys(&["Escape"]);
+
+    // Validate: every check with its mark; the job entry is not there yet.
+    ui.keys(&["v"]);
+    let screen = ui.wait_until("validation finished", |s| {
+        s.contains("checks failed") || s.contains("checks passed")
+    });
+    assert!(screen.contains("✔ token obtainable"), "{screen}");
+    assert!(screen.contains("✘ job entry"), "{screen}");
+    ui.keys(&["Escape"]);
+
+    // Enable, and a message that arrives is logged where the admin sees it.
+    ui.keys(&["e"]);
+    ui.wait_for("enabled");
+    sim.add(
+        MAILBOX,
+        "inbox",
+        json!([message(
+            "alex@fabrikam.example",
+            &["annette@contoso.example"],
+            "Pallet quote for Fabrikam"
+        )]),
+    )
+    .await;
+    ui.keys(&["1"]);
+    ui.wait_for("logged   Pallet quote for Fabrikam");
+
+    // Hold, restart, run now on the job queue.
+    ui.keys(&["3", "h"]);
+    ui.wait_for("On hold");
+    ui.keys(&["r"]);
+    ui.wait_for("restarted");
+    ui.keys(&["n"]);
+    ui.wait_for("run requested");
+
+    // Too small, and back.
+    ui.resize(20, 5);
+    ui.wait_for("too small");
+    ui.resize(80, 24);
+    ui.wait_for("1 Status");
+
+    // Quit (confirming if a run is under way at that moment).
+    ui.keys(&["q"]);
+    let start = Instant::now();
+    while !ui.pane_dead() {
+        if ui.screen().contains("A run is in progress") {
+            ui.keys(&["y"]);
+        }
+        assert!(
+            start.elapsed() < DEADLINE,
+            "the UI did not quit:\n{}",
+            ui.screen()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_ui_shows_a_headless_runner_beside_it() {
+    if !have_tmux() {
+        return;
+    }
+    let sim = TestSim::start(SimConfig::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = set_up(&sim, dir.path(), "client-credentials");
+    let mut secret = emaillog_cmd()
+        .arg("--db")
+        .arg(&db)
+        .args(["setup", "secret", "--stdin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    secret
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(sim.config.client_secret.as_bytes())
+        .unwrap();
+    assert!(secret.wait().unwrap().success());
+    cli(&db, &["enable"]);
+    // The shared mailbox exists with one message before the runner starts.
+    sim.add(
+        MAILBOX,
+        "inbox",
+        json!([message(
+            "chen@northwind.example",
+            &["linda@contoso.example"],
+            "Northwind samples"
+        )]),
+    )
+    .await;
+    let runner = KillOnDrop(
+        emaillog_cmd()
+            .arg("--db")
+            .arg(&db)
+            .arg("run")
+            .env("EMAILLOG_LEASE_SECS", "5")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    // The runner holds the lease before the UI starts: wait for its first run.
+    let app = emaillog::app::App::new(&db);
+    let start = Instant::now();
+    while app.job_log(1).unwrap().is_empty() {
+        assert!(start.elapsed() < DEADLINE, "the headless runner never ran");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let ui = Tmux::start("watch", &ui_command(&db, dir.path()), 100, 30);
+    let screen = ui.wait_for("watching its progress");
+    assert!(
+        screen.contains(&format!("pid {}", runner.0.id())),
+        "names the runner:\n{screen}"
+    );
+    sim.add(
+        MAILBOX,
+        "inbox",
+        json!([message(
+            "maria@northwind.example",
+            &["ben@contoso.example"],
+            "Northwind reorder"
+        )]),
+    )
+    .await;
+    // Its runs appear on the job queue screen as it writes them.
+    ui.keys(&["3"]);
+    ui.wait_until("a run with one logged message", |s| {
+        s.lines()
+            .any(|l| l.contains("Success") && l.split_whitespace().nth(5) == Some("1"))
+    });
+    ui.keys(&["q"]);
+    let start = Instant::now();
+    while !ui.pane_dead() {
+        assert!(
+            start.elapsed() < DEADLINE,
+            "the UI did not quit:\n{}",
+            ui.screen()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    drop(runner);
+}
