@@ -66,12 +66,30 @@ pub async fn sync(app: &App, json: bool) -> anyhow::Result<()> {
     let (events, mut rx) = channel();
     let printer = (!json).then(|| {
         tokio::spawn(async move {
+            let mut bar = super::progress::ProgressLine::new();
             while let Ok(e) = rx.recv().await {
                 // The summary is printed once at the end instead.
                 if matches!(e, EngineEvent::RunFinished { .. }) {
                     continue;
                 }
+                if let EngineEvent::Page {
+                    counts,
+                    backlog: Some(backlog),
+                    ..
+                } = &e
+                {
+                    bar.draw(&format!(
+                        "{} {} of {} read · {} logged · {} skipped",
+                        super::progress::bar(counts.read as u64, *backlog, 30),
+                        counts.read,
+                        backlog,
+                        counts.logged,
+                        counts.skipped
+                    ));
+                    continue;
+                }
                 if let Some(line) = event_line(&e) {
+                    bar.clear();
                     say(&line);
                 }
             }

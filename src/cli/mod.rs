@@ -7,6 +7,7 @@ mod jobs;
 mod login;
 mod output;
 mod people;
+mod progress;
 mod setup;
 mod sim;
 

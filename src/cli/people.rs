@@ -47,7 +47,14 @@ fn report(what: &str, r: &ImportReport) {
 
 pub fn import(app: &App, cmd: ImportCommand) -> anyhow::Result<()> {
     let open = |p: &PathBuf| {
-        std::fs::File::open(p).with_context(|| format!("cannot open {}", p.display()))
+        let file =
+            std::fs::File::open(p).with_context(|| format!("cannot open {}", p.display()))?;
+        let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+        anyhow::Ok(super::progress::ReadProgress::new(
+            file,
+            size,
+            &format!("reading {}", p.display()),
+        ))
     };
     match cmd {
         ImportCommand::Salespeople { file, skip_invalid } => {

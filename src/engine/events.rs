@@ -32,6 +32,8 @@ pub enum EngineEvent {
         started: DateTime<Utc>,
         ended: DateTime<Utc>,
         counts: RunCounts,
+        /// Messages in the Inbox when the run began, when known.
+        backlog: Option<u64>,
     },
     RunFinished {
         counts: RunCounts,

@@ -404,6 +404,7 @@ async fn execute(
         started: committed,
         ended: effects_end,
         counts: progress.counts.clone(),
+        backlog: progress.backlog,
     });
     if let Some(e) = outage {
         return Err(RunError::ServiceDown(e));

@@ -1,0 +1,130 @@
+//! The command line around the UI: completions and man page from the clap
+//! definitions, read-only commands on a missing database, and sharing the
+//! database with a group while the key file stays private.
+
+mod common;
+
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+
+use common::emaillog_cmd;
+
+fn run(args: &[&str]) -> std::process::Output {
+    emaillog_cmd().args(args).output().unwrap()
+}
+
+#[test]
+fn completions_and_the_man_page_come_from_the_command_definitions() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = run(&["completions", shell]);
+        assert!(out.status.success(), "{shell}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        for sub in ["setup", "never-log", "completions", "demo"] {
+            assert!(text.contains(sub), "{shell} completion knows {sub}");
+        }
+    }
+    let out = run(&["completions", "tcsh"]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an unknown shell is a usage error"
+    );
+    let man = run(&["man"]);
+    assert!(man.status.success());
+    let text = String::from_utf8_lossy(&man.stdout);
+    assert!(text.starts_with(".ie") || text.contains(".TH"), "roff");
+    assert!(text.contains("emaillog"));
+}
+
+#[test]
+fn read_only_commands_refuse_a_missing_database_and_create_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("typo").join("emaillog.db");
+    for args in [
+        vec!["setup", "show"],
+        vec!["job", "status"],
+        vec!["job", "log"],
+        vec!["export", "interactions", "--format", "csv"],
+    ] {
+        let out = emaillog_cmd()
+            .arg("--db")
+            .arg(&db)
+            .args(&args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("there is no database at"), "{args:?}: {err}");
+        assert!(err.contains("--db"), "says how to fix it: {err}");
+        assert!(
+            !dir.path().join("typo").exists(),
+            "{args:?} created folders"
+        );
+    }
+}
+
+#[test]
+fn sharing_gives_the_group_the_database_but_not_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let db = data.join("emaillog.db");
+    let set = emaillog_cmd()
+        .arg("--db")
+        .arg(&db)
+        .args(["setup", "set", "--mailbox", "crm-log@contoso.example"])
+        .output()
+        .unwrap();
+    assert!(set.status.success());
+    let mut secret = emaillog_cmd()
+        .arg("--db")
+        .arg(&db)
+        .args(["setup", "secret", "--stdin"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    secret.stdin.take().unwrap().write_all(b"s3cret").unwrap();
+    assert!(secret.wait().unwrap().success());
+    let key = data.join("emaillog.db.key");
+    assert_eq!(
+        std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+
+    // Our own primary group, by number: always there, always ours.
+    let gid = std::fs::metadata(&db).unwrap().gid().to_string();
+    let out = emaillog_cmd()
+        .arg("--db")
+        .arg(&db)
+        .args(["setup", "share", "--group", &gid])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o7777;
+    assert_eq!(mode(&db), 0o660, "the database is group read-write");
+    assert_eq!(
+        mode(&data),
+        0o2770,
+        "the folder lets the group create the WAL files"
+    );
+    assert_eq!(mode(&key), 0o600, "the key file stays the admin's");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("user view"), "{text}");
+
+    let out = emaillog_cmd()
+        .arg("--db")
+        .arg(&db)
+        .args(["setup", "share", "--group", "no-such-group-emaillog"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("there is no group 'no-such-group-emaillog'") && err.contains("groupadd"),
+        "{err}"
+    );
+}
