@@ -352,3 +352,39 @@ fn too_small() {
         }
     }
 }
+
+#[test]
+fn a_slow_database_says_so() {
+    let mut s = state(Role::Admin);
+    act(&mut s, &[Action::Go(Screen::Jobs), Action::Restart]);
+    s.update(Msg::Tick(now() + Duration::seconds(4)));
+    snap("waiting_for_the_database", &mut s);
+    s.update(Msg::Done(Ok(
+        "restarted: Ready, attempts reset, due now".into()
+    )));
+    s.update(Msg::Tick(now() + Duration::seconds(9)));
+    snap("waiting_for_the_database_to_read", &mut s);
+}
+
+#[test]
+fn a_click_picks_the_row_under_it() {
+    let mut s = state(Role::Admin);
+    s.update(Msg::Resize(80, 24));
+    act(&mut s, &[Action::Go(Screen::Jobs)]);
+    // Runs: body from row 1, the entry's 4 rows, the block's title, the header.
+    s.update(Msg::Click(10, 9));
+    assert_eq!(s.run_sel, 2, "the third run");
+    act(&mut s, &[Action::Go(Screen::Setup)]);
+    s.update(Msg::Click(5, 4));
+    assert_eq!(
+        s.selected_field(),
+        Some(emaillog::app::setup_fields::FieldKey::ClientId)
+    );
+    // " 1 Status " is cells 0–9 and a space; " 2 Setup " 11–19 and a space.
+    s.update(Msg::Click(10, 0));
+    assert_eq!(s.screen, Screen::Status, "the first tab");
+    s.update(Msg::Click(11, 0));
+    assert_eq!(s.screen, Screen::Setup, "the second tab");
+    s.update(Msg::Click(21, 0));
+    assert_eq!(s.screen, Screen::Jobs, "the third tab");
+}

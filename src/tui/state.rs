@@ -1089,14 +1089,58 @@ impl UiState {
             // The tab bar: which title was clicked.
             let mut x = 0u16;
             for s in Screen::ALL {
-                let w = super::view::tab_title(s, self.size.0).chars().count() as u16 + 3;
+                // " N Title " and a space, as the tab bar draws it.
+                let w = super::view::tab_title(s, self.size.0).chars().count() as u16 + 5;
                 if col >= x && col < x + w {
                     return self.go(s);
                 }
                 x += w;
             }
+            return Vec::new();
         }
+        self.click_row(row);
         Vec::new()
+    }
+
+    /// Selects the list row under a click, by the layout the views draw
+    /// (a table keeps its selection in view, so its first row is known).
+    fn click_row(&mut self, row: u16) {
+        let body_h = self.size.1.saturating_sub(3) as usize;
+        let row = row as usize;
+        let pick = |top: usize, rows: usize, sel: usize, len: usize| -> Option<usize> {
+            if row < top || row >= top + rows {
+                return None;
+            }
+            let offset = if sel >= rows { sel + 1 - rows } else { 0 };
+            Some(offset + row - top).filter(|i| *i < len)
+        };
+        match self.screen {
+            Screen::Setup => {
+                let len = self.visible_fields().len();
+                if let Some(i) = pick(2, body_h.saturating_sub(3), self.setup_sel, len) {
+                    self.setup_sel = i;
+                }
+            }
+            Screen::Jobs => {
+                let stuck = self.overview.as_ref().map_or(0, |o| o.stuck.len());
+                let stuck_h = if stuck == 0 { 0 } else { (stuck + 2).min(6) };
+                let runs_h = body_h.saturating_sub(4 + stuck_h);
+                let runs = self.visible_runs().len();
+                if let Some(i) = pick(7, runs_h.saturating_sub(2), self.run_sel, runs) {
+                    self.run_sel = i;
+                    self.jobs_focus = JobsFocus::Runs;
+                } else if let Some(i) = pick(
+                    5 + runs_h + 1,
+                    stuck_h.saturating_sub(1),
+                    self.stuck_sel,
+                    stuck,
+                ) {
+                    self.stuck_sel = i;
+                    self.jobs_focus = JobsFocus::Stuck;
+                }
+            }
+            _ => {}
+        }
     }
 
     /// The job as last read, for the views.
