@@ -223,6 +223,11 @@ fn setup_editing() {
     clear_text(&mut s);
     type_text(&mut s, "not-an-address");
     snap("edit_invalid", &mut s);
+    act(&mut s, &[Action::Open]);
+    assert!(
+        matches!(s.overlay, Some(emaillog::tui::state::Overlay::Edit { .. })),
+        "Enter on an invalid value saves nothing and keeps the editor open"
+    );
     clear_text(&mut s);
     type_text(&mut s, "sales-log@contoso.example");
     snap("edit_clears_consent", &mut s);

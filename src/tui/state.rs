@@ -786,23 +786,13 @@ impl UiState {
                 masked,
                 check,
             } => match a {
-                Action::Open => match &check {
-                    Checked::Invalid(_) => {
-                        self.overlay = Some(Overlay::Edit {
-                            key,
-                            input,
-                            masked,
-                            check,
-                        });
-                        Vec::new()
-                    }
-                    Checked::Valid { .. } => {
-                        let Some(setup) = self.overview.as_ref().map(|o| o.setup.clone()) else {
-                            return Vec::new();
-                        };
-                        self.save_or_confirm(&setup, key, input.value().to_string())
-                    }
-                },
+                // Enter saves only what is valid; otherwise the editor stays.
+                Action::Open if !matches!(check, Checked::Invalid(_)) => {
+                    let Some(setup) = self.overview.as_ref().map(|o| o.setup.clone()) else {
+                        return Vec::new();
+                    };
+                    self.save_or_confirm(&setup, key, input.value().to_string())
+                }
                 Action::Back => Vec::new(),
                 _ => {
                     self.overlay = Some(Overlay::Edit {
