@@ -469,9 +469,10 @@ impl UiState {
         if !matches!(a, Action::Up | Action::Down) {
             self.notice = None;
         }
-        match self.overlay.take() {
-            None => self.act_on_screen(a),
-            Some(o) => self.act_in_overlay(o, a),
+        if self.overlay.is_some() {
+            self.act_in_overlay(a)
+        } else {
+            self.act_on_screen(a)
         }
     }
 
@@ -756,177 +757,100 @@ impl UiState {
         vec![effect]
     }
 
-    fn act_in_overlay(&mut self, overlay: Overlay, a: Action) -> Vec<Effect> {
-        match overlay {
-            Overlay::Help | Overlay::RunDetail { .. } => Vec::new(),
-            Overlay::Confirm { question, pending } => match a {
-                Action::Yes => match pending {
-                    Pending::Save { key, text } => {
-                        self.start("saving");
-                        vec![Effect::SaveField { key, text }]
-                    }
-                    Pending::Disable => {
-                        self.start("disabling");
-                        vec![Effect::Disable]
-                    }
-                    Pending::Quit => {
-                        self.quitting = true;
-                        vec![Effect::Quit]
-                    }
-                },
-                Action::No => Vec::new(),
-                _ => {
-                    self.overlay = Some(Overlay::Confirm { question, pending });
-                    Vec::new()
+    /// An action while an overlay is open: moves change it in place; what
+    /// ends it (a choice, a save, Esc) closes it and acts; anything else
+    /// leaves it as it is.
+    fn act_in_overlay(&mut self, a: Action) -> Vec<Effect> {
+        let palette_len = match &self.overlay {
+            Some(Overlay::Palette { input, .. }) => self.palette_matches(input.value()).len(),
+            _ => 0,
+        };
+        let Some(overlay) = self.overlay.as_mut() else {
+            return Vec::new();
+        };
+        let closes = match (&mut *overlay, a) {
+            (Overlay::Palette { selected, .. } | Overlay::Wizard { selected }, Action::Up) => {
+                *selected = selected.saturating_sub(1);
+                false
+            }
+            (Overlay::Palette { selected, .. }, Action::Down) => {
+                *selected = (*selected + 1).min(palette_len.saturating_sub(1));
+                false
+            }
+            (Overlay::Wizard { selected }, Action::Down) => {
+                *selected = (*selected + 1).min(WIZARD_STEPS.len() - 1);
+                false
+            }
+            // Counted in lines up from the bottom.
+            (Overlay::Validate { checks, scroll, .. }, Action::Up) => {
+                *scroll = (*scroll + 1).min(checks.len() * 2);
+                false
+            }
+            (Overlay::Validate { scroll, .. }, Action::Down) => {
+                *scroll = scroll.saturating_sub(1);
+                false
+            }
+            (Overlay::Help | Overlay::RunDetail { .. }, _) => true,
+            (Overlay::Confirm { .. }, a) => matches!(a, Action::Yes | Action::No),
+            // Enter saves only what is valid; otherwise the editor stays.
+            (Overlay::Edit { check, .. }, Action::Open) => !matches!(check, Checked::Invalid(_)),
+            (Overlay::Palette { selected, .. }, Action::Open) => *selected < palette_len,
+            (Overlay::SignIn { stage, .. }, Action::Open) => {
+                matches!(stage, SignInStage::Done(_) | SignInStage::Failed(_))
+            }
+            (Overlay::Prompt { .. } | Overlay::Wizard { .. }, Action::Open) => true,
+            (_, Action::Back) => true,
+            _ => false,
+        };
+        if !closes {
+            return Vec::new();
+        }
+        let Some(overlay) = self.overlay.take() else {
+            return Vec::new();
+        };
+        match (overlay, a) {
+            (Overlay::Confirm { pending, .. }, Action::Yes) => match pending {
+                Pending::Save { key, text } => {
+                    self.start("saving");
+                    vec![Effect::SaveField { key, text }]
+                }
+                Pending::Disable => {
+                    self.start("disabling");
+                    vec![Effect::Disable]
+                }
+                Pending::Quit => {
+                    self.quitting = true;
+                    vec![Effect::Quit]
                 }
             },
-            Overlay::Edit {
-                key,
-                input,
-                masked,
-                check,
-            } => match a {
-                // Enter saves only what is valid; otherwise the editor stays.
-                Action::Open if !matches!(check, Checked::Invalid(_)) => {
-                    let Some(setup) = self.overview.as_ref().map(|o| o.setup.clone()) else {
-                        return Vec::new();
-                    };
-                    self.save_or_confirm(&setup, key, input.value().to_string())
-                }
-                Action::Back => Vec::new(),
-                _ => {
-                    self.overlay = Some(Overlay::Edit {
-                        key,
-                        input,
-                        masked,
-                        check,
-                    });
-                    Vec::new()
-                }
-            },
-            Overlay::Prompt {
-                purpose,
-                input,
-                error,
-            } => match a {
-                Action::Back => Vec::new(),
-                Action::Open => self.submit_prompt(purpose, input, error),
-                _ => {
-                    self.overlay = Some(Overlay::Prompt {
-                        purpose,
-                        input,
-                        error,
-                    });
-                    Vec::new()
-                }
-            },
-            Overlay::Palette { input, selected } => {
-                let entries = self.palette_matches(input.value());
-                match a {
-                    Action::Back => Vec::new(),
-                    Action::Up => {
-                        self.overlay = Some(Overlay::Palette {
-                            input,
-                            selected: selected.saturating_sub(1),
-                        });
-                        Vec::new()
-                    }
-                    Action::Down => {
-                        let last = entries.len().saturating_sub(1);
-                        self.overlay = Some(Overlay::Palette {
-                            input,
-                            selected: (selected + 1).min(last),
-                        });
-                        Vec::new()
-                    }
-                    Action::Open => match entries.get(selected) {
-                        Some(action) => self.act_on_screen(*action),
-                        None => {
-                            self.overlay = Some(Overlay::Palette { input, selected });
-                            Vec::new()
-                        }
-                    },
-                    _ => {
-                        self.overlay = Some(Overlay::Palette { input, selected });
-                        Vec::new()
-                    }
+            (Overlay::Edit { key, input, .. }, Action::Open) => {
+                let Some(setup) = self.overview.as_ref().map(|o| o.setup.clone()) else {
+                    return Vec::new();
+                };
+                self.save_or_confirm(&setup, key, input.value().to_string())
+            }
+            (Overlay::Prompt { purpose, input, .. }, Action::Open) => {
+                self.submit_prompt(purpose, input)
+            }
+            (Overlay::Palette { input, selected }, Action::Open) => {
+                match self.palette_matches(input.value()).get(selected) {
+                    Some(action) => self.act_on_screen(*action),
+                    None => Vec::new(),
                 }
             }
-            Overlay::SignIn { flow, stage } => match a {
-                Action::Back => {
-                    if matches!(stage, SignInStage::Starting | SignInStage::Prompt(_)) {
-                        self.say(Level::Info, "sign-in cancelled");
-                        vec![Effect::Cancel]
-                    } else {
-                        Vec::new()
-                    }
-                }
-                Action::Open if matches!(stage, SignInStage::Done(_) | SignInStage::Failed(_)) => {
-                    Vec::new()
-                }
-                _ => {
-                    self.overlay = Some(Overlay::SignIn { flow, stage });
-                    Vec::new()
-                }
-            },
-            Overlay::Validate {
-                checks,
-                running,
-                error,
-                scroll,
-            } => match a {
-                Action::Back => {
-                    if running {
-                        vec![Effect::Cancel]
-                    } else {
-                        Vec::new()
-                    }
-                }
-                Action::Down | Action::Up => {
-                    // Counted in lines up from the bottom.
-                    let scroll = if a == Action::Up {
-                        (scroll + 1).min(checks.len() * 2)
-                    } else {
-                        scroll.saturating_sub(1)
-                    };
-                    self.overlay = Some(Overlay::Validate {
-                        checks,
-                        running,
-                        error,
-                        scroll,
-                    });
-                    Vec::new()
-                }
-                _ => {
-                    self.overlay = Some(Overlay::Validate {
-                        checks,
-                        running,
-                        error,
-                        scroll,
-                    });
-                    Vec::new()
-                }
-            },
-            Overlay::Wizard { selected } => match a {
-                Action::Back => Vec::new(),
-                Action::Up => {
-                    self.overlay = Some(Overlay::Wizard {
-                        selected: selected.saturating_sub(1),
-                    });
-                    Vec::new()
-                }
-                Action::Down => {
-                    self.overlay = Some(Overlay::Wizard {
-                        selected: (selected + 1).min(WIZARD_STEPS.len() - 1),
-                    });
-                    Vec::new()
-                }
-                Action::Open => self.wizard_step(selected),
-                _ => {
-                    self.overlay = Some(Overlay::Wizard { selected });
-                    Vec::new()
-                }
-            },
+            (Overlay::Wizard { selected }, Action::Open) => self.wizard_step(selected),
+            (
+                Overlay::SignIn {
+                    stage: SignInStage::Starting | SignInStage::Prompt(_),
+                    ..
+                },
+                Action::Back,
+            ) => {
+                self.say(Level::Info, "sign-in cancelled");
+                vec![Effect::Cancel]
+            }
+            (Overlay::Validate { running: true, .. }, Action::Back) => vec![Effect::Cancel],
+            _ => Vec::new(),
         }
     }
 
@@ -940,12 +864,7 @@ impl UiState {
             .collect()
     }
 
-    fn submit_prompt(
-        &mut self,
-        purpose: PromptFor,
-        input: Input,
-        error: Option<String>,
-    ) -> Vec<Effect> {
+    fn submit_prompt(&mut self, purpose: PromptFor, input: Input) -> Vec<Effect> {
         let text = input.value().trim().to_string();
         if text.is_empty() && purpose != PromptFor::Filter {
             self.overlay = Some(Overlay::Prompt {
@@ -953,7 +872,6 @@ impl UiState {
                 input,
                 error: Some("type something first, or Esc".into()),
             });
-            let _ = error;
             return Vec::new();
         }
         match purpose {
@@ -1139,5 +1057,85 @@ impl UiState {
             .as_ref()
             .and_then(|o| o.job.as_ref())
             .map(|j| j.status)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ui() -> UiState {
+        let now: DateTime<Utc> = "2026-11-27T14:30:00Z".parse().unwrap();
+        UiState::new(Role::Admin, now, FixedOffset::east_opt(0).unwrap())
+    }
+
+    #[test]
+    fn overlays_move_in_place_and_close_only_on_what_ends_them() {
+        let mut s = ui();
+        s.update(Msg::Action(Action::Palette));
+        for _ in 0..100 {
+            s.update(Msg::Action(Action::Down));
+        }
+        let n = s.palette_matches("").len();
+        assert!(matches!(s.overlay, Some(Overlay::Palette { selected, .. }) if selected == n - 1));
+        s.update(Msg::Action(Action::Top));
+        assert!(
+            s.overlay.is_some(),
+            "a key the palette does not know keeps it open"
+        );
+
+        let mut s = ui();
+        s.update(Msg::Action(Action::Palette));
+        let first = s.palette_matches("")[0];
+        s.update(Msg::Action(Action::Open));
+        assert_eq!(
+            first,
+            Action::Quit,
+            "the screen's own actions come first, then quit"
+        );
+        assert!(s.quitting, "Enter runs the chosen command");
+
+        let mut s = ui();
+        s.overlay = Some(Overlay::Validate {
+            checks: Vec::new(),
+            running: true,
+            error: None,
+            scroll: 0,
+        });
+        s.update(Msg::Action(Action::Up));
+        assert!(
+            matches!(s.overlay, Some(Overlay::Validate { scroll: 0, .. })),
+            "no checks, nothing to scroll"
+        );
+        assert_eq!(s.update(Msg::Action(Action::Back)), vec![Effect::Cancel]);
+        assert!(s.overlay.is_none());
+
+        let mut s = ui();
+        s.overlay = Some(Overlay::SignIn {
+            flow: AuthFlow::DeviceCode,
+            stage: SignInStage::Starting,
+        });
+        assert!(s.update(Msg::Action(Action::Open)).is_empty());
+        assert!(
+            s.overlay.is_some(),
+            "Enter does not close a sign-in under way"
+        );
+        assert_eq!(s.update(Msg::Action(Action::Back)), vec![Effect::Cancel]);
+        s.overlay = Some(Overlay::SignIn {
+            flow: AuthFlow::DeviceCode,
+            stage: SignInStage::Done("a@b.example".into()),
+        });
+        assert!(s.update(Msg::Action(Action::Open)).is_empty());
+        assert!(s.overlay.is_none(), "Enter closes a finished sign-in");
+
+        let mut s = ui();
+        s.overlay = Some(Overlay::Confirm {
+            question: "?".into(),
+            pending: Pending::Disable,
+        });
+        s.update(Msg::Action(Action::Down));
+        assert!(s.overlay.is_some(), "only yes or no answers a question");
+        assert_eq!(s.update(Msg::Action(Action::Yes)), vec![Effect::Disable]);
+        assert!(s.overlay.is_none());
     }
 }
