@@ -5,7 +5,6 @@ mod common;
 
 use common::*;
 use serde_json::Value;
-use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
 /// Kills a spawned `emaillog` if the test fails before it stops it, so no
@@ -21,16 +20,7 @@ impl Drop for KillOnDrop {
     }
 }
 
-fn emaillog(db: &std::path::Path, args: &[&str]) -> Output {
-    emaillog_cmd()
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .env_remove("EMAILLOG_CLIENT_SECRET")
-        .env_remove("EMAILLOG_CLIENT_ID")
-        .output()
-        .unwrap()
-}
+use common::emaillog_on as emaillog;
 
 fn text(o: &Output) -> String {
     format!(
@@ -111,21 +101,9 @@ fn an_import_with_bad_rows_is_refused_whole_with_line_numbers() {
 fn the_secret_is_stored_sealed_and_never_shown() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("e.db");
-    let mut child = emaillog_cmd()
-        .arg("--db")
-        .arg(&db)
-        .args(["setup", "secret", "--stdin"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"Sup3r-Secret-Value\n")
-        .unwrap();
-    assert!(child.wait().unwrap().success());
+    let stored = common::store_secret(&db, b"Sup3r-Secret-Value\n");
+    assert!(stored.status.success());
+    assert!(!text(&stored).contains("Sup3r-Secret-Value"));
     let show = emaillog(&db, &["setup", "show", "--json"]);
     let v: Value = serde_json::from_slice(&show.stdout).unwrap();
     assert_eq!(v["has_client_secret"], true);

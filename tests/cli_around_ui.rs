@@ -6,7 +6,7 @@ mod common;
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 
-use common::emaillog_cmd;
+use common::{emaillog_cmd, emaillog_ok, emaillog_on, store_secret};
 
 fn run(args: &[&str]) -> std::process::Output {
     emaillog_cmd().args(args).output().unwrap()
@@ -45,12 +45,7 @@ fn read_only_commands_refuse_a_missing_database_and_create_nothing() {
         vec!["job", "log"],
         vec!["export", "interactions", "--format", "csv"],
     ] {
-        let out = emaillog_cmd()
-            .arg("--db")
-            .arg(&db)
-            .args(&args)
-            .output()
-            .unwrap();
+        let out = emaillog_on(&db, &args);
         assert_eq!(out.status.code(), Some(1), "{args:?}");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains("there is no database at"), "{args:?}: {err}");
@@ -67,24 +62,11 @@ fn sharing_gives_the_group_the_database_but_not_the_key() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let db = data.join("emaillog.db");
-    let set = emaillog_cmd()
-        .arg("--db")
-        .arg(&db)
-        .args(["setup", "set", "--mailbox", "crm-log@contoso.example"])
-        .output()
-        .unwrap();
-    assert!(set.status.success());
-    let mut secret = emaillog_cmd()
-        .arg("--db")
-        .arg(&db)
-        .args(["setup", "secret", "--stdin"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    secret.stdin.take().unwrap().write_all(b"s3cret").unwrap();
-    assert!(secret.wait().unwrap().success());
+    emaillog_ok(
+        &db,
+        &["setup", "set", "--mailbox", "crm-log@contoso.example"],
+    );
+    assert!(store_secret(&db, b"s3cret").status.success());
     let key = data.join("emaillog.db.key");
     assert_eq!(
         std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
@@ -93,17 +75,7 @@ fn sharing_gives_the_group_the_database_but_not_the_key() {
 
     // Our own primary group, by number: always there, always ours.
     let gid = std::fs::metadata(&db).unwrap().gid().to_string();
-    let out = emaillog_cmd()
-        .arg("--db")
-        .arg(&db)
-        .args(["setup", "share", "--group", &gid])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = emaillog_ok(&db, &["setup", "share", "--group", &gid]);
     let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o7777;
     assert_eq!(mode(&db), 0o660, "the database is group read-write");
     assert_eq!(
@@ -115,12 +87,10 @@ fn sharing_gives_the_group_the_database_but_not_the_key() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("user view"), "{text}");
 
-    let out = emaillog_cmd()
-        .arg("--db")
-        .arg(&db)
-        .args(["setup", "share", "--group", "no-such-group-emaillog"])
-        .output()
-        .unwrap();
+    let out = emaillog_on(
+        &db,
+        &["setup", "share", "--group", "no-such-group-emaillog"],
+    );
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(

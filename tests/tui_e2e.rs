@@ -9,7 +9,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{
-    CONTACTS_CSV, MAILBOX, SALESPEOPLE_CSV, TestSim, emaillog_cmd, message, trusting_client,
+    CONTACTS_CSV, MAILBOX, SALESPEOPLE_CSV, TestSim, emaillog_cmd, emaillog_ok, message,
+    store_secret, trusting_client,
 };
 use emaillog::sim::SimConfig;
 use serde_json::json;
@@ -147,26 +148,12 @@ impl Drop for KillOnDrop {
     }
 }
 
-fn cli(db: &Path, args: &[&str]) {
-    let out = emaillog_cmd()
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "emaillog {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 /// A database set up against the simulator with `flow`, people imported.
 fn set_up(sim: &TestSim, dir: &Path, flow: &str) -> PathBuf {
     let db = dir.join("emaillog.db");
     std::fs::write(dir.join("salespeople.csv"), SALESPEOPLE_CSV).unwrap();
     std::fs::write(dir.join("contacts.csv"), CONTACTS_CSV).unwrap();
-    cli(
+    emaillog_ok(
         &db,
         &[
             "import",
@@ -174,7 +161,7 @@ fn set_up(sim: &TestSim, dir: &Path, flow: &str) -> PathBuf {
             dir.join("salespeople.csv").to_str().unwrap(),
         ],
     );
-    cli(
+    emaillog_ok(
         &db,
         &[
             "import",
@@ -182,7 +169,7 @@ fn set_up(sim: &TestSim, dir: &Path, flow: &str) -> PathBuf {
             dir.join("contacts.csv").to_str().unwrap(),
         ],
     );
-    cli(
+    emaillog_ok(
         &db,
         &[
             "setup",
@@ -358,23 +345,12 @@ async fn the_ui_shows_a_headless_runner_beside_it() {
     let sim = TestSim::start(SimConfig::default()).await;
     let dir = tempfile::tempdir().unwrap();
     let db = set_up(&sim, dir.path(), "client-credentials");
-    let mut secret = emaillog_cmd()
-        .arg("--db")
-        .arg(&db)
-        .args(["setup", "secret", "--stdin"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    secret
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(sim.config.client_secret.as_bytes())
-        .unwrap();
-    assert!(secret.wait().unwrap().success());
-    cli(&db, &["enable"]);
+    assert!(
+        store_secret(&db, sim.config.client_secret.as_bytes())
+            .status
+            .success()
+    );
+    emaillog_ok(&db, &["enable"]);
     // The shared mailbox exists with one message before the runner starts.
     sim.add(
         MAILBOX,

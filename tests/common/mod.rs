@@ -48,6 +48,46 @@ pub fn emaillog_cmd() -> std::process::Command {
     cmd
 }
 
+/// `emaillog --db DB ARGS...`, with no client id or secret from the
+/// environment, run to its end.
+pub fn emaillog_on(db: &std::path::Path, args: &[&str]) -> std::process::Output {
+    emaillog_cmd()
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .env_remove("EMAILLOG_CLIENT_SECRET")
+        .env_remove("EMAILLOG_CLIENT_ID")
+        .output()
+        .unwrap()
+}
+
+/// Like [`emaillog_on`], and it must succeed.
+pub fn emaillog_ok(db: &std::path::Path, args: &[&str]) -> std::process::Output {
+    let out = emaillog_on(db, args);
+    assert!(
+        out.status.success(),
+        "emaillog {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// `emaillog setup secret --stdin` with `secret` on its standard input.
+pub fn store_secret(db: &std::path::Path, secret: &[u8]) -> std::process::Output {
+    use std::io::Write;
+    let mut child = emaillog_cmd()
+        .arg("--db")
+        .arg(db)
+        .args(["setup", "secret", "--stdin"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(secret).unwrap();
+    child.wait_with_output().unwrap()
+}
+
 pub struct Answer {
     pub status: u16,
     pub headers: HeaderMap,
