@@ -74,6 +74,7 @@ impl App {
     ) -> Result<Overview> {
         let store = self.store()?;
         let setup = store.setup()?;
+        let (salespeople, contacts) = store.people_counts()?;
         let token_expires = store
             .access_token_sealed()?
             .and_then(|(_, exp)| parse_ts(&exp));
@@ -84,8 +85,8 @@ impl App {
             runs: store.job_log(runs)?,
             stuck: store.stuck_messages()?,
             lease: store.lease_holder(&lease_key(&setup), now)?,
-            salespeople: store.salespeople()?.len(),
-            contacts: store.contacts()?.len(),
+            salespeople,
+            contacts,
             setup,
         })
     }

@@ -131,6 +131,19 @@ mod tests {
     }
 
     #[test]
+    fn people_are_counted_without_reading_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("p.db")).unwrap();
+        assert_eq!(store.people_counts().unwrap(), (0, 0));
+        store.conn.execute_batch(
+            "INSERT INTO salespeople (code, name, email) VALUES ('AH', 'Annette', 'a@contoso.example');
+             INSERT INTO contacts (no, name, company, email) VALUES ('C1', 'Alex', 'Fabrikam', 'alex@fabrikam.example'),
+                                                             ('C2', 'Sofia', 'Fabrikam', 'sofia@fabrikam.example');",
+        ).unwrap();
+        assert_eq!(store.people_counts().unwrap(), (1, 2));
+    }
+
+    #[test]
     fn data_version_moves_when_another_connection_commits() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("v.db");

@@ -94,6 +94,15 @@ impl Store {
         Ok(out)
     }
 
+    /// How many salespeople and contacts there are, without reading them.
+    pub fn people_counts(&self) -> Result<(usize, usize)> {
+        Ok(self.conn.query_row(
+            "SELECT (SELECT count(*) FROM salespeople), (SELECT count(*) FROM contacts)",
+            [],
+            |r| Ok((r.get::<_, i64>(0)? as usize, r.get::<_, i64>(1)? as usize)),
+        )?)
+    }
+
     /// Everyone, indexed by address, for one run.
     pub fn directory(&self) -> Result<Directory> {
         Ok(Directory::new(self.salespeople()?, self.contacts()?))

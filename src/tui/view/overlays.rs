@@ -142,7 +142,7 @@ pub fn draw(f: &mut Frame, s: &UiState, theme: &Theme, body: Rect) {
                 f.set_cursor_position((cx, inner.y + 1));
             }
         }
-        Overlay::SignIn { flow, stage } => sign_in(f, s, theme, body, flow.as_str(), stage),
+        Overlay::SignIn { flow, stage } => sign_in(f, theme, body, flow.as_str(), stage),
         Overlay::Validate {
             checks,
             running,
@@ -313,10 +313,9 @@ fn spaced(code: &str) -> String {
         .join(" ")
 }
 
-fn sign_in(f: &mut Frame, s: &UiState, theme: &Theme, body: Rect, flow: &str, stage: &SignInStage) {
+fn sign_in(f: &mut Frame, theme: &Theme, body: Rect, flow: &str, stage: &SignInStage) {
     let area = centered(body, 76, 14);
     let inner = boxed(f, theme, area, &format!("Sign in ({flow})"));
-    let _ = s;
     match stage {
         SignInStage::Starting => {
             f.render_widget(

@@ -39,13 +39,12 @@ pub fn draw(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
         return;
     };
     let wide = area.width >= 100;
-    let (left, right) = if wide {
-        let [l, r] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+    let [left, right] = if wide {
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
             .spacing(1)
-            .areas(area);
-        (l, r)
+            .areas(area)
     } else {
-        (area, area)
+        [area, area]
     };
     let summary = summary_lines(s, o, theme, wide);
     let today_h = if wide { 2 + 3 } else { 2 + 2 };
@@ -56,7 +55,7 @@ pub fn draw(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
         ])
         .areas(left);
         f.render_widget(Paragraph::new(summary).block(block(theme, "Logging")), sum);
-        draw_today(f, s, o, theme, today);
+        draw_today(f, o, theme, today);
         let [run, attention, recent] = Layout::vertical([
             Constraint::Length(4),
             Constraint::Length(attention_height(o)),
@@ -64,7 +63,7 @@ pub fn draw(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
         ])
         .areas(right);
         draw_run(f, s, o, theme, run);
-        draw_attention(f, s, o, theme, attention);
+        draw_attention(f, o, theme, attention);
         draw_recent(f, s, theme, recent);
     } else {
         let [sum, today, run, attention, recent] = Layout::vertical([
@@ -76,11 +75,10 @@ pub fn draw(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
         ])
         .areas(left);
         f.render_widget(Paragraph::new(summary).block(block(theme, "Logging")), sum);
-        draw_today(f, s, o, theme, today);
+        draw_today(f, o, theme, today);
         draw_run(f, s, o, theme, run);
-        draw_attention(f, s, o, theme, attention);
+        draw_attention(f, o, theme, attention);
         draw_recent(f, s, theme, recent);
-        let _ = right;
     }
 }
 
@@ -195,7 +193,7 @@ pub fn short_holder(h: &str) -> String {
     }
 }
 
-fn draw_today(f: &mut Frame, s: &UiState, o: &Overview, theme: &Theme, area: Rect) {
+fn draw_today(f: &mut Frame, o: &Overview, theme: &Theme, area: Rect) {
     let t = &o.today;
     let b = block(theme, "Today");
     let inner = b.inner(area);
@@ -221,7 +219,6 @@ fn draw_today(f: &mut Frame, s: &UiState, o: &Overview, theme: &Theme, area: Rec
         Span::styled("   per hour, last 24 h:", theme.dim()),
     ]);
     f.render_widget(Paragraph::new(line), counts);
-    let _ = s;
     f.render_widget(
         Sparkline::default()
             .data(&t.logged_per_hour)
@@ -282,7 +279,7 @@ fn attention_height(o: &Overview) -> u16 {
     1 + n.max(1)
 }
 
-fn draw_attention(f: &mut Frame, s: &UiState, o: &Overview, theme: &Theme, area: Rect) {
+fn draw_attention(f: &mut Frame, o: &Overview, theme: &Theme, area: Rect) {
     let b = block(theme, "Needs attention");
     let inner = b.inner(area);
     f.render_widget(b, area);
@@ -312,7 +309,6 @@ fn draw_attention(f: &mut Frame, s: &UiState, o: &Overview, theme: &Theme, area:
     if lines.is_empty() {
         lines.push(Line::styled("nothing", theme.dim()));
     }
-    let _ = s;
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
 
