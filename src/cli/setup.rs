@@ -8,7 +8,10 @@ use clap::{Args, Subcommand};
 use crate::app::App;
 use crate::app::setup_edit::SetupChanges;
 use crate::domain::normalize_address;
-use crate::domain::setup::{AuthFlow, Setup, Unmatched, check_endpoint, check_tenant};
+use crate::domain::setup::{
+    AuthFlow, Setup, Unmatched, check_endpoint, check_tenant, parse_auth_flow, parse_rate,
+    parse_unmatched,
+};
 
 use super::output::print_json;
 
@@ -77,33 +80,6 @@ fn parse_tenant(s: &str) -> Result<String, String> {
     check_tenant(s).map(|_| s.to_string())
 }
 
-fn parse_flow(s: &str) -> Result<AuthFlow, String> {
-    AuthFlow::parse(s)
-        .ok_or_else(|| format!("'{s}' is not one of device-code, auth-code, client-credentials"))
-}
-
-fn parse_unmatched(s: &str) -> Result<Unmatched, String> {
-    Unmatched::parse(s).ok_or_else(|| format!("'{s}' is not one of skip-folder, delete, leave"))
-}
-
-fn parse_rate(s: &str) -> Result<(u32, u32), String> {
-    let (n, secs) = s
-        .split_once('/')
-        .ok_or_else(|| format!("'{s}' is not REQUESTS/SECONDS, e.g. 10000/600"))?;
-    let n: u32 = n
-        .trim()
-        .parse()
-        .map_err(|_| format!("'{n}' is not a whole number"))?;
-    let secs: u32 = secs
-        .trim()
-        .parse()
-        .map_err(|_| format!("'{secs}' is not a whole number"))?;
-    if n == 0 || secs == 0 {
-        return Err("both numbers must be at least 1".into());
-    }
-    Ok((n, secs))
-}
-
 #[derive(Debug, Args)]
 pub struct SetArgs {
     /// The shared mailbox the mail flow rules BCC into.
@@ -125,7 +101,7 @@ pub struct SetArgs {
     #[arg(long, value_parser = parse_endpoint)]
     redirect_url: Option<String>,
     /// device-code, auth-code or client-credentials.
-    #[arg(long, value_parser = parse_flow)]
+    #[arg(long, value_parser = parse_auth_flow)]
     auth_flow: Option<AuthFlow>,
     /// Messages per Inbox page (1–1000).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000))]

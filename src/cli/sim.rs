@@ -68,21 +68,7 @@ pub struct ServeArgs {
 }
 
 fn parse_limit(s: &str) -> Result<(usize, u64), String> {
-    let (n, secs) = s
-        .split_once('/')
-        .ok_or_else(|| format!("'{s}' is not REQUESTS/SECONDS, e.g. 10000/600"))?;
-    let n: usize = n
-        .trim()
-        .parse()
-        .map_err(|_| format!("'{n}' is not a whole number of requests"))?;
-    let secs: u64 = secs
-        .trim()
-        .parse()
-        .map_err(|_| format!("'{secs}' is not a whole number of seconds"))?;
-    if n == 0 || secs == 0 {
-        return Err("both numbers in REQUESTS/SECONDS must be at least 1".into());
-    }
-    Ok((n, secs))
+    crate::domain::setup::parse_rate(s).map(|(n, secs)| (n as usize, secs as u64))
 }
 
 impl ServeArgs {

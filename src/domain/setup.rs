@@ -154,6 +154,36 @@ pub fn check_endpoint(name: &str, value: &str) -> Result<(), String> {
     }
 }
 
+/// A rate limit as `REQUESTS/SECONDS` (both at least 1), e.g. `10000/600`.
+pub fn parse_rate(s: &str) -> Result<(u32, u32), String> {
+    let (n, secs) = s
+        .split_once('/')
+        .ok_or_else(|| format!("'{s}' is not REQUESTS/SECONDS, e.g. 10000/600"))?;
+    let n: u32 = n
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{n}' is not a whole number of requests"))?;
+    let secs: u32 = secs
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{secs}' is not a whole number of seconds"))?;
+    if n == 0 || secs == 0 {
+        return Err("both numbers must be at least 1".into());
+    }
+    Ok((n, secs))
+}
+
+/// An auth flow by its name, or why it is none.
+pub fn parse_auth_flow(s: &str) -> Result<AuthFlow, String> {
+    AuthFlow::parse(s)
+        .ok_or_else(|| format!("'{s}' is not one of device-code, auth-code, client-credentials"))
+}
+
+/// What to do with unmatched mail, by its name, or why it is none.
+pub fn parse_unmatched(s: &str) -> Result<Unmatched, String> {
+    Unmatched::parse(s).ok_or_else(|| format!("'{s}' is not one of skip-folder, delete, leave"))
+}
+
 /// A tenant id (GUID), a domain, or `organizations`/`common`.
 pub fn check_tenant(value: &str) -> Result<(), String> {
     let ok = !value.is_empty()
