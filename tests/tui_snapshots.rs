@@ -157,13 +157,19 @@ fn act(s: &mut UiState, actions: &[Action]) {
 
 fn type_text(s: &mut UiState, text: &str) {
     for c in text.chars() {
-        s.type_key(&KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+        s.update(Msg::Typed(KeyEvent::new(
+            KeyCode::Char(c),
+            KeyModifiers::NONE,
+        )));
     }
 }
 
 fn clear_text(s: &mut UiState) {
     for _ in 0..80 {
-        s.type_key(&KeyEvent::new(KeyCode::Backspace, KeyModifiers::NONE));
+        s.update(Msg::Typed(KeyEvent::new(
+            KeyCode::Backspace,
+            KeyModifiers::NONE,
+        )));
     }
 }
 

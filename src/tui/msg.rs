@@ -14,6 +14,8 @@ use super::action::Action;
 #[derive(Debug, Clone)]
 pub enum Msg {
     Action(Action),
+    /// A key typed into the field or prompt that is open.
+    Typed(ratatui::crossterm::event::KeyEvent),
     /// A second passed (clocks on screen may change).
     Tick(DateTime<Utc>),
     Resize(u16, u16),

@@ -146,7 +146,7 @@ pub async fn run(app: App, opts: UiOptions) -> anyhow::Result<()> {
         }
         let msg = tokio::select! {
             ev = input.next() => match ev {
-                Some(Ok(ev)) => translate(&mut state, ev),
+                Some(Ok(ev)) => translate(&state, ev),
                 Some(Err(e)) => break Err(e.into()),
                 None => break Ok(()),
             },
@@ -154,8 +154,8 @@ pub async fn run(app: App, opts: UiOptions) -> anyhow::Result<()> {
             _ = tick.tick() => Some(Msg::Tick(Utc::now())),
         };
         let Some(msg) = msg else {
-            // A key typed into a field changed the state directly.
-            dirty = true;
+            // Nothing asked for: nothing to draw.
+            dirty = false;
             continue;
         };
         let clocky = matches!(msg, Msg::Tick(_));
@@ -182,28 +182,25 @@ pub async fn run(app: App, opts: UiOptions) -> anyhow::Result<()> {
     result
 }
 
-/// Turns a terminal event into a message; `None` when a key was typed
-/// into a text field (the state changed already).
-fn translate(state: &mut UiState, ev: Event) -> Option<Msg> {
+/// Turns a terminal event into a message; `None` when it asks for nothing
+/// (a key bound to nothing, a mouse move).
+fn translate(state: &UiState, ev: Event) -> Option<Msg> {
     match ev {
         Event::Key(k) if k.kind != KeyEventKind::Release => {
             match keymap::resolve(&k, state.ctx(), state.screen, state.role) {
                 Some(a) => Some(Msg::Action(a)),
-                None if state.takes_text() => {
-                    state.type_key(&k);
-                    None
-                }
-                None => Some(Msg::Tick(state.now)),
+                None if state.takes_text() => Some(Msg::Typed(k)),
+                None => None,
             }
         }
         Event::Mouse(m) => match m.kind {
             MouseEventKind::ScrollUp => Some(Msg::Action(super::action::Action::Up)),
             MouseEventKind::ScrollDown => Some(Msg::Action(super::action::Action::Down)),
             MouseEventKind::Down(MouseButton::Left) => Some(Msg::Click(m.column, m.row)),
-            _ => Some(Msg::Tick(state.now)),
+            _ => None,
         },
         Event::Resize(w, h) => Some(Msg::Resize(w, h)),
-        _ => Some(Msg::Tick(state.now)),
+        _ => None,
     }
 }
 

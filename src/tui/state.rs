@@ -278,6 +278,10 @@ impl UiState {
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
         match msg {
             Msg::Action(a) => self.act(a),
+            Msg::Typed(k) => {
+                self.type_key(&k);
+                Vec::new()
+            }
             Msg::Tick(now) => {
                 self.now = now;
                 Vec::new()
@@ -365,7 +369,7 @@ impl UiState {
     }
 
     /// A text key for the field or prompt being typed into.
-    pub fn type_key(&mut self, ev: &KeyEvent) {
+    fn type_key(&mut self, ev: &KeyEvent) {
         let event = ratatui::crossterm::event::Event::Key(*ev);
         let Some(req) = tui_input::backend::crossterm::to_input_request(&event) else {
             return;
