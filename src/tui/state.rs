@@ -12,7 +12,6 @@ use crate::app::login::LoginPrompt;
 use crate::app::overview::{Overview, Role};
 use crate::app::setup_fields::{self, Checked, FIELDS, FieldKey, FieldKind};
 use crate::app::validate::Check;
-use crate::domain::job::JobStatus;
 use crate::domain::setup::AuthFlow;
 use crate::domain::text::one_line;
 use crate::engine::EngineEvent;
@@ -208,11 +207,6 @@ impl UiState {
             self.overlay,
             Some(Overlay::Edit { .. } | Overlay::Prompt { .. } | Overlay::Palette { .. })
         )
-    }
-
-    /// A run is going on in this window's engine, or in another process.
-    pub fn run_in_progress(&self) -> bool {
-        self.engine.in_run
     }
 
     fn filter_for(&self, screen: Screen) -> Option<String> {
@@ -488,7 +482,7 @@ impl UiState {
     fn act_on_screen(&mut self, a: Action) -> Vec<Effect> {
         match a {
             Action::Quit => {
-                if self.run_in_progress() {
+                if self.engine.in_run {
                     self.overlay = Some(Overlay::Confirm {
                         question:
                             "A run is in progress. Quit when it has finished the message in hand?"
@@ -1053,14 +1047,6 @@ impl UiState {
             }
             _ => {}
         }
-    }
-
-    /// The job as last read, for the views.
-    pub fn job_status(&self) -> Option<JobStatus> {
-        self.overview
-            .as_ref()
-            .and_then(|o| o.job.as_ref())
-            .map(|j| j.status)
     }
 }
 

@@ -21,8 +21,6 @@ use super::keymap;
 use super::state::{Level, UiState};
 use super::theme::Theme;
 
-pub use format::{local_time, relative};
-
 /// Below this the UI shows a notice instead of screens.
 pub const MIN_WIDTH: u16 = 40;
 pub const MIN_HEIGHT: u16 = 10;
