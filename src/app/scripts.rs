@@ -130,10 +130,7 @@ impl super::App {
                 "set the shared mailbox first: the Exchange script creates it".into(),
             ));
         }
-        let account = setup
-            .account
-            .clone()
-            .filter(|a| a.contains('@') && setup.auth_flow != AuthFlow::ClientCredentials);
+        let account = setup.logging_account();
         let exchange =
             exchange(&setup.mailbox, account.as_deref(), &[]).map_err(super::AppError::Invalid)?;
         let app = app_registration(

@@ -265,11 +265,7 @@ pub fn run(app: &App, cmd: SetupCommand) -> anyhow::Result<()> {
                             "no shared mailbox: pass --mailbox ADDRESS or set it with `emaillog setup set --mailbox`"
                         );
                     }
-                    let account = account.or_else(|| {
-                        setup.account.clone().filter(|a| {
-                            a.contains('@') && setup.auth_flow != AuthFlow::ClientCredentials
-                        })
-                    });
+                    let account = account.or_else(|| setup.logging_account());
                     crate::app::scripts::exchange(&mailbox, account.as_deref(), &reader)
                 }
                 ScriptCommand::App { name, app_only } => {

@@ -201,6 +201,14 @@ pub fn check_tenant(value: &str) -> Result<(), String> {
 }
 
 impl Setup {
+    /// The account emaillog signs in as, when it is a person's (delegated
+    /// sign-in): the one the Exchange script gives FullAccess.
+    pub fn logging_account(&self) -> Option<String> {
+        self.account
+            .clone()
+            .filter(|a| a.contains('@') && self.auth_flow != AuthFlow::ClientCredentials)
+    }
+
     /// The fields still missing before the job can run, each with how to set it.
     pub fn missing_fields(&self) -> Vec<String> {
         let mut out = Vec::new();
