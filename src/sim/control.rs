@@ -91,6 +91,7 @@ pub fn serve(sim: &Sim, req: &SimRequest) -> SimResponse {
             let stats = sim.throttle.lock().unwrap_or_else(|p| p.into_inner()).stats;
             let mut v = json!(stats);
             v["held"] = json!(sim.held.load(std::sync::atomic::Ordering::SeqCst));
+            v["injected"] = json!(sim.state().injected);
             Ok(SimResponse::json(200, v))
         }
         ["clock", "freeze"] if m == Method::POST => {

@@ -230,14 +230,21 @@ async fn handle(State(sim): State<Arc<Sim>>, req: Request) -> Response {
         }
         let before = f.before(&mut sim.state().rng);
         if let Before::Fail(status) = before {
+            *sim.state().injected.entry(status.to_string()).or_default() += 1;
             // Each service fails in its own shape: Graph's error object, or
             // the identity platform's OAuth2 error.
             return to_response(if first == "v1.0" {
-                graph_error(
+                let resp = graph_error(
                     status,
                     faults::status_code_name(status),
                     "Injected fault: the service is unavailable. Try again.",
-                )
+                );
+                // Graph's 429s always say how long to wait.
+                if status == 429 {
+                    resp.with_header("Retry-After", "1")
+                } else {
+                    resp
+                }
             } else {
                 http::oauth_error(
                     status,
@@ -265,6 +272,14 @@ async fn handle(State(sim): State<Arc<Sim>>, req: Request) -> Response {
     };
     if let Some(f) = &faults {
         let after = f.after(&mut sim.state().rng);
+        let name = match after {
+            After::Deliver => None,
+            After::Reset => Some("reset"),
+            After::Malformed => Some("malformed"),
+        };
+        if let Some(name) = name {
+            *sim.state().injected.entry(name.to_string()).or_default() += 1;
+        }
         match after {
             After::Deliver => {}
             After::Reset => return reset_connection(),

@@ -86,6 +86,9 @@ pub struct SimState {
     pub faults: Option<Faults>,
     pub deltas: HashMap<String, DeltaState>,
     pub rng: StdRng,
+    /// Faults injected so far, by what was done ("503", "reset",
+    /// "malformed"): what a test counts to prove its scenario happened.
+    pub injected: std::collections::BTreeMap<String, u64>,
     /// Pages as the real service gives them: short (and, in delta rounds,
     /// sometimes empty) pages, and listing nextLinks whose `$skip` is not
     /// an offset a client may compute with (`SimConfig::realistic_paging`).
@@ -121,6 +124,7 @@ impl Sim {
                 faults: None,
                 deltas: HashMap::new(),
                 rng: StdRng::seed_from_u64(config.rng_seed),
+                injected: Default::default(),
                 realistic_paging: config.realistic_paging,
             }),
             throttle: Arc::new(Mutex::new(throttle)),
