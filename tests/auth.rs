@@ -104,7 +104,12 @@ async fn device_code_sign_in_then_logging_runs_as_that_account() {
     let rows = app
         .store()
         .unwrap()
-        .entries(&Default::default(), 100, 0)
+        .log_page(
+            &Default::default(),
+            None,
+            &emaillog::store::Seek::Newest,
+            100,
+        )
         .unwrap();
     assert!(
         rows.iter().all(|e| e.account == ADMIN),

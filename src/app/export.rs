@@ -5,6 +5,7 @@ use std::io::Write;
 use crate::domain::text::csv_cell;
 use crate::store::EntryRow;
 
+use super::log::LogView;
 use super::{App, AppError, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -86,5 +87,61 @@ impl App {
             }
         }
         Ok(n)
+    }
+
+    /// Writes the entries a log view shows (its filters and search), newest
+    /// first, as CSV to a new file; `progress` hears the count every 500
+    /// rows. The file is written beside its final name and renamed at the
+    /// end, so a failed export leaves no half file behind.
+    pub fn export_view(
+        &self,
+        view: &LogView,
+        path: &std::path::Path,
+        mut progress: impl FnMut(usize),
+    ) -> Result<usize> {
+        if path.exists() {
+            return Err(AppError::Invalid(format!(
+                "{} already exists; give a new file name",
+                path.display()
+            )));
+        }
+        let f = view.filter();
+        if view.search.is_some() && f.search.is_none() {
+            return Err(AppError::Invalid(
+                "the search has no words to look for; change it or clear it first".into(),
+            ));
+        }
+        let part = path.with_extension("csv.part");
+        let file = crate::private_file::create_new(&part).map_err(|e| {
+            AppError::Invalid(format!(
+                "cannot create {}: {e}; choose a folder you may write to",
+                part.display()
+            ))
+        })?;
+        let store = self.store()?;
+        let mut w = csv::Writer::from_writer(std::io::BufWriter::new(file));
+        let written = (|| -> Result<usize> {
+            w.write_record(COLUMNS)
+                .map_err(|e| AppError::Invalid(e.to_string()))?;
+            let mut done = 0;
+            let n = store.for_each_in_view(&f, |e| {
+                w.write_record(csv_row(&e)).map_err(std::io::Error::other)?;
+                done += 1;
+                if done % 500 == 0 {
+                    progress(done);
+                }
+                Ok(())
+            })?;
+            w.flush()?;
+            Ok(n)
+        })();
+        let counted = written.and_then(|n| {
+            std::fs::rename(&part, path)?;
+            Ok(n)
+        });
+        if counted.is_err() {
+            let _ = std::fs::remove_file(&part);
+        }
+        counted
     }
 }

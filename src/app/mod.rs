@@ -6,6 +6,7 @@ pub mod credentials;
 pub mod export;
 pub mod import;
 pub mod jobs;
+pub mod log;
 pub mod login;
 pub mod overview;
 pub mod scripts;

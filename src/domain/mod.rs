@@ -11,6 +11,7 @@ pub mod message;
 pub mod people;
 pub mod public_domains;
 pub mod rules;
+pub mod search;
 pub mod setup;
 pub mod text;
 

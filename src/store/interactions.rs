@@ -48,6 +48,26 @@ pub struct EntryRow {
     pub account: String,
     pub opportunity_no: Option<String>,
     pub matched_by_domain: bool,
+    /// The contact's and salesperson's names now (empty if since removed).
+    #[serde(skip)]
+    pub contact_name: String,
+    #[serde(skip)]
+    pub salesperson_name: String,
+    /// The stored date text, which sorts as the date (the keyset).
+    #[serde(skip)]
+    pub occurred_at: String,
+    #[serde(skip)]
+    pub logged_message_id: i64,
+}
+
+impl EntryRow {
+    /// Where this entry sits in the log's order.
+    pub fn key(&self) -> super::EntryKey {
+        super::EntryKey {
+            occurred_at: self.occurred_at.clone(),
+            entry_no: self.entry_no,
+        }
+    }
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -65,23 +85,20 @@ pub struct LoggedMessage {
     pub archived: bool,
 }
 
-/// Which entries to read; `None` means any.
-#[derive(Debug, Default, Clone)]
-pub struct EntryFilter {
-    pub contact_no: Option<String>,
-    pub salesperson_code: Option<String>,
-    pub direction: Option<Direction>,
-    pub from: Option<DateTime<Utc>>,
-    pub to: Option<DateTime<Utc>>,
-}
+/// The columns [`entry_row`] reads, for queries over `interaction_log_entries
+/// e`, `logged_messages m`, `contacts c` and `salespeople s` (left joined).
+pub(super) const ENTRY_COLUMNS: &str = "e.entry_no, e.occurred_at, e.direction, e.initiated_by, e.salesperson_code, e.contact_no, e.contact_company,
+    e.subject, m.internet_message_id, m.conversation_id, m.web_link, e.template_code, e.correspondence_type, e.account,
+    e.opportunity_no, e.matched_by_domain, coalesce(c.name, ''), coalesce(s.name, ''), e.logged_message_id";
 
-fn entry_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<EntryRow> {
+pub(super) fn entry_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<EntryRow> {
     let at: String = r.get(1)?;
     Ok(EntryRow {
         entry_no: r.get(0)?,
         datetime: parse_ts(&at)
             .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-            .unwrap_or(at),
+            .unwrap_or_else(|| at.clone()),
+        occurred_at: at,
         direction: r.get(2)?,
         initiated_by: r.get(3)?,
         salesperson_code: r.get(4)?,
@@ -96,6 +113,9 @@ fn entry_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<EntryRow> {
         account: r.get(13)?,
         opportunity_no: r.get(14)?,
         matched_by_domain: r.get(15)?,
+        contact_name: r.get(16)?,
+        salesperson_name: r.get(17)?,
+        logged_message_id: r.get(18)?,
     })
 }
 
@@ -169,46 +189,13 @@ impl Store {
         Ok(n)
     }
 
-    /// Entries newest first, `limit` of them after `offset`. One fixed query:
-    /// a filter left as `None` matches everything.
-    pub fn entries(
-        &self,
-        filter: &EntryFilter,
-        limit: usize,
-        offset: usize,
-    ) -> Result<Vec<EntryRow>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT e.entry_no, e.occurred_at, e.direction, e.initiated_by, e.salesperson_code, e.contact_no, e.contact_company,
-                    e.subject, m.internet_message_id, m.conversation_id, m.web_link, e.template_code, e.correspondence_type, e.account,
-                    e.opportunity_no, e.matched_by_domain
-             FROM interaction_log_entries e JOIN logged_messages m ON m.id = e.logged_message_id
-             WHERE (?1 IS NULL OR e.contact_no = ?1) AND (?2 IS NULL OR e.salesperson_code = ?2)
-               AND (?3 IS NULL OR e.direction = ?3) AND (?4 IS NULL OR e.occurred_at >= ?4) AND (?5 IS NULL OR e.occurred_at < ?5)
-             ORDER BY e.occurred_at DESC, e.entry_no DESC LIMIT ?6 OFFSET ?7",
-        )?;
-        let rows = stmt.query_map(
-            params![
-                filter.contact_no,
-                filter.salesperson_code,
-                filter.direction.map(Direction::as_str),
-                filter.from.map(ts),
-                filter.to.map(ts),
-                limit as i64,
-                offset as i64
-            ],
-            entry_row,
-        )?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
     /// Every entry, oldest first, handed to `f` one at a time (for export).
     pub fn for_each_entry(&self, mut f: impl FnMut(EntryRow) -> std::io::Result<()>) -> Result<()> {
-        let mut stmt = self.conn.prepare(
-            "SELECT e.entry_no, e.occurred_at, e.direction, e.initiated_by, e.salesperson_code, e.contact_no, e.contact_company,
-                    e.subject, m.internet_message_id, m.conversation_id, m.web_link, e.template_code, e.correspondence_type, e.account,
-                    e.opportunity_no, e.matched_by_domain
-             FROM interaction_log_entries e JOIN logged_messages m ON m.id = e.logged_message_id ORDER BY e.entry_no",
-        )?;
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {ENTRY_COLUMNS} FROM interaction_log_entries e JOIN logged_messages m ON m.id = e.logged_message_id
+             LEFT JOIN contacts c ON c.no = e.contact_no LEFT JOIN salespeople s ON s.code = e.salesperson_code
+             ORDER BY e.entry_no"
+        ))?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
             f(entry_row(r)?).map_err(|e| {

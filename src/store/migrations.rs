@@ -243,6 +243,22 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX logged_messages_logged_at ON logged_messages(logged_at);
     CREATE INDEX job_log_started ON job_queue_log_entries(started_at);
     "#,
+    // 7: the interaction log is read a window at a time by keyset (date,
+    // entry number), newest first, on the index that serves each filter;
+    // the message view finds people by address, the opportunities screen
+    // its entries, the review queue its reasons.
+    r#"
+    DROP INDEX entries_by_contact;
+    DROP INDEX entries_by_salesperson;
+    CREATE INDEX entries_by_contact ON interaction_log_entries(contact_no, occurred_at DESC, entry_no DESC);
+    CREATE INDEX entries_by_salesperson ON interaction_log_entries(salesperson_code, occurred_at DESC, entry_no DESC);
+    CREATE INDEX entries_by_company ON interaction_log_entries(contact_company, occurred_at DESC, entry_no DESC);
+    CREATE INDEX entries_by_direction ON interaction_log_entries(direction, occurred_at DESC, entry_no DESC);
+    CREATE INDEX entries_by_opportunity ON interaction_log_entries(opportunity_no) WHERE opportunity_no IS NOT NULL;
+    CREATE INDEX contacts_by_email ON contacts(email COLLATE NOCASE);
+    CREATE INDEX contact_alt_emails_by_email ON contact_alt_emails(email COLLATE NOCASE);
+    CREATE INDEX skipped_by_reason ON skipped_messages(reason, skipped_at DESC);
+    "#,
 ];
 
 /// The schema version this build writes.

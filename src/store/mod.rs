@@ -7,8 +7,11 @@ mod inbox_state;
 mod interactions;
 mod jobs;
 mod lease;
+mod log_query;
+mod message_view;
 mod migrations;
 mod never_log;
+mod opportunities;
 mod people;
 mod setup;
 mod skipped;
@@ -22,10 +25,13 @@ pub use activity::{Activity, LeaseHolder};
 pub use inbox_state::{
     Fence, Known, PageCommit, PageDone, Progress, StuckMessage, Unfinished, Work,
 };
-pub use interactions::{EntryFilter, EntryRow, LoggedMessage, NewLoggedMessage};
+pub use interactions::{EntryRow, LoggedMessage, NewLoggedMessage};
 pub use jobs::{JobLogEntry, RunCounts};
 pub use lease::{LeaseOutcome, holder_id};
+pub use log_query::{EntryKey, LOOKUP_LIMIT, LogFilter, SearchPlan, Seek, page_query};
+pub use message_view::{CONVERSATION_LIMIT, Known as KnownAddress, StoredMessage};
 pub use migrations::SCHEMA_VERSION;
+pub use opportunities::{NewOpportunity, OpportunityRow};
 pub use skipped::{NewSkipped, SkippedRow};
 
 #[derive(Debug, thiserror::Error)]

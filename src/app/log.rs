@@ -1,0 +1,193 @@
+//! The interaction log as the UI reads it: a view (filters and a search),
+//! pages of it by keyset, one message with its people and conversation,
+//! opportunities made from an entry, and the view exported to CSV.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::Direction;
+use crate::domain::search::fts_query;
+use crate::store::{
+    EntryRow, KnownAddress, LogFilter, NewOpportunity, OpportunityRow, SearchPlan, Seek, Store,
+    StoredMessage, ts,
+};
+
+use super::{App, AppError, Result};
+
+/// What the log screen shows: filters that combine, and a search.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct LogView {
+    pub contact_no: Option<String>,
+    pub salesperson_code: Option<String>,
+    pub company: Option<String>,
+    pub direction: Option<Direction>,
+    /// From (inclusive) and to (exclusive).
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    /// As typed; words, each quoted for FTS5.
+    pub search: Option<String>,
+}
+
+impl LogView {
+    pub fn filter(&self) -> LogFilter {
+        LogFilter {
+            contact_no: self.contact_no.clone(),
+            salesperson_code: self.salesperson_code.clone(),
+            company: self.company.clone(),
+            direction: self.direction,
+            from: self.from.map(ts),
+            to: self.to.map(ts),
+            search: self.search.as_deref().and_then(fts_query),
+        }
+    }
+
+    pub fn is_filtered(&self) -> bool {
+        *self != LogView::default()
+    }
+}
+
+/// One address of a message and who it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Participant {
+    /// From, To or Cc.
+    pub role: &'static str,
+    pub name: String,
+    pub address: String,
+    pub known: Option<KnownAddress>,
+}
+
+/// Everything the message view shows.
+#[derive(Debug, Clone)]
+pub struct MessageDetail {
+    pub entry: EntryRow,
+    pub message: StoredMessage,
+    pub participants: Vec<Participant>,
+    /// The conversation's entries, oldest first (this one among them).
+    pub conversation: Vec<EntryRow>,
+}
+
+/// "Name <a@b>" or "a@b" as (name, address).
+fn split_sender(s: &str) -> (String, String) {
+    match (s.rfind('<'), s.rfind('>')) {
+        (Some(a), Some(b)) if a < b => (s[..a].trim().to_string(), s[a + 1..b].trim().to_string()),
+        _ => (String::new(), s.trim().to_string()),
+    }
+}
+
+/// The addresses of a stored message, sender first.
+pub fn participants_of(m: &StoredMessage) -> Vec<(&'static str, String, String)> {
+    let (name, address) = split_sender(&m.sender);
+    let mut out = Vec::new();
+    if !address.is_empty() {
+        out.push(("From", name, address));
+    }
+    let list: Vec<serde_json::Value> = serde_json::from_str(&m.recipients).unwrap_or_default();
+    for r in list {
+        let role = match r["kind"].as_str() {
+            Some("cc") => "Cc",
+            _ => "To",
+        };
+        let address = r["address"].as_str().unwrap_or_default().to_string();
+        if !address.is_empty() {
+            out.push((
+                role,
+                r["name"].as_str().unwrap_or_default().to_string(),
+                address,
+            ));
+        }
+    }
+    out
+}
+
+/// A connection kept open for the log screen: its statements stay prepared
+/// and its page cache warm, and a search's plan is worked out once.
+pub struct LogReader {
+    store: Store,
+    plans: HashMap<String, SearchPlan>,
+}
+
+impl App {
+    pub fn log_reader(&self) -> Result<LogReader> {
+        Ok(LogReader {
+            store: self.store()?,
+            plans: HashMap::new(),
+        })
+    }
+
+    /// Makes an opportunity from an entry; returns its number.
+    pub fn create_opportunity(&self, entry_no: i64, o: &NewOpportunity) -> Result<String> {
+        Ok(self.store()?.create_opportunity(entry_no, o, Utc::now())?)
+    }
+
+    pub fn update_opportunity(&self, no: &str, o: &NewOpportunity) -> Result<()> {
+        Ok(self.store()?.update_opportunity(no, o)?)
+    }
+
+    pub fn opportunities(&self) -> Result<Vec<OpportunityRow>> {
+        Ok(self.store()?.opportunities()?)
+    }
+
+    pub fn opportunity_entries(&self, no: &str) -> Result<Vec<EntryRow>> {
+        Ok(self.store()?.opportunity_entries(no)?)
+    }
+}
+
+impl LogReader {
+    fn plan(&mut self, f: &LogFilter) -> Result<Option<SearchPlan>> {
+        let Some(q) = &f.search else {
+            return Ok(None);
+        };
+        if let Some(p) = self.plans.get(q) {
+            return Ok(Some(*p));
+        }
+        let p = self.store.search_plan(q)?;
+        self.plans.insert(q.clone(), p);
+        Ok(Some(p))
+    }
+
+    /// Up to `limit` entries of the view from where `seek` says, newest first.
+    pub fn page(&mut self, view: &LogView, seek: &Seek, limit: usize) -> Result<Vec<EntryRow>> {
+        let f = view.filter();
+        if view.search.is_some() && f.search.is_none() {
+            return Err(AppError::Invalid(
+                "search for words: letters or digits (a word ending in * matches its beginning)"
+                    .into(),
+            ));
+        }
+        let plan = self.plan(&f)?;
+        Ok(self.store.log_page(&f, plan, seek, limit)?)
+    }
+
+    /// The message of an entry, its people and its conversation.
+    pub fn message(&mut self, entry_no: i64) -> Result<MessageDetail> {
+        let entry = self
+            .store
+            .entry(entry_no)?
+            .ok_or_else(|| AppError::Invalid(format!("entry {entry_no} is no longer there")))?;
+        let message = self
+            .store
+            .stored_message(entry.logged_message_id)?
+            .ok_or_else(|| AppError::Invalid(format!("entry {entry_no} has no message")))?;
+        let mut participants = Vec::new();
+        for (role, name, address) in participants_of(&message) {
+            let known = self.store.who_is(&address)?;
+            participants.push(Participant {
+                role,
+                name,
+                address,
+                known,
+            });
+        }
+        let mut conversation = self.store.conversation(&message.conversation_id)?;
+        if conversation.is_empty() {
+            conversation.push(entry.clone());
+        }
+        Ok(MessageDetail {
+            entry,
+            message,
+            participants,
+            conversation,
+        })
+    }
+}

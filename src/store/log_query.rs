@@ -1,0 +1,300 @@
+//! Reading the interaction log a window at a time, at any size of log.
+//!
+//! Keyset paging: a page starts after the (date, entry number) of the row
+//! where the last one ended, on the index that serves the filter (`INDEXED
+//! BY`, so the plan never depends on the planner's guess), and never with
+//! `OFFSET`, which would read and throw away every row before the page.
+//! Full-text search has two plans: a word found in few messages is looked up
+//! in the FTS index and its entries sorted by date; a word found in many is
+//! checked row by row while walking the date index, which reaches a page of
+//! hits after a few hundred rows. Either way results stay in date order.
+
+use rusqlite::types::Value;
+
+use crate::domain::Direction;
+
+use super::interactions::{ENTRY_COLUMNS, EntryRow, entry_row};
+use super::{Result, Store};
+
+/// Where an entry sits in the log's order: newest first by date, then by
+/// entry number. `occurred_at` is the stored text, which sorts as the date.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct EntryKey {
+    pub occurred_at: String,
+    pub entry_no: i64,
+}
+
+/// Where a page starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Seek {
+    /// The newest entries.
+    Newest,
+    /// The oldest entries (the page is still returned newest first).
+    Oldest,
+    /// The entries just older than this one.
+    OlderThan(EntryKey),
+    /// The entries just newer than this one (returned newest first).
+    NewerThan(EntryKey),
+    /// This entry and those older (to read a window again in place).
+    AtOrOlder(EntryKey),
+}
+
+/// Which entries to read; `None` means any. Filters combine.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct LogFilter {
+    pub contact_no: Option<String>,
+    pub salesperson_code: Option<String>,
+    pub company: Option<String>,
+    pub direction: Option<Direction>,
+    /// Stored timestamps: from (inclusive) and to (exclusive).
+    pub from: Option<String>,
+    pub to: Option<String>,
+    /// An FTS5 query made by [`crate::domain::search::fts_query`].
+    pub search: Option<String>,
+}
+
+impl LogFilter {
+    pub fn is_empty(&self) -> bool {
+        *self == LogFilter::default()
+    }
+}
+
+/// How a search is served (see the module's doc).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SearchPlan {
+    /// Few hits: look them up, sort by date.
+    Lookup,
+    /// Many hits: walk the date order and test each row.
+    Walk,
+}
+
+/// Above this many matching messages a search walks the date index.
+pub const LOOKUP_LIMIT: usize = 20_000;
+
+/// The SQL and parameters for one page. A pure function, so the choice of
+/// index and the keyset conditions are tested without a database.
+pub fn page_query(
+    f: &LogFilter,
+    plan: Option<SearchPlan>,
+    seek: &Seek,
+    limit: usize,
+) -> (String, Vec<Value>) {
+    let index = match (f.search.is_some(), plan) {
+        (true, Some(SearchPlan::Lookup) | None) => "entries_by_message",
+        _ if f.contact_no.is_some() => "entries_by_contact",
+        _ if f.company.is_some() => "entries_by_company",
+        _ if f.salesperson_code.is_some() => "entries_by_salesperson",
+        _ if f.direction.is_some() => "entries_by_direction",
+        _ => "entries_newest",
+    };
+    let mut sql = format!(
+        "SELECT {ENTRY_COLUMNS} FROM interaction_log_entries e INDEXED BY {index}
+         CROSS JOIN logged_messages m ON m.id = e.logged_message_id
+         LEFT JOIN contacts c ON c.no = e.contact_no
+         LEFT JOIN salespeople s ON s.code = e.salesperson_code
+         WHERE 1"
+    );
+    let mut params: Vec<Value> = Vec::new();
+    let mut cond = |sql: &mut String, clause: &str, v: Value| {
+        sql.push_str(clause);
+        params.push(v);
+    };
+    if let Some(c) = &f.contact_no {
+        cond(&mut sql, " AND e.contact_no = ?", c.clone().into());
+    }
+    if let Some(c) = &f.company {
+        cond(&mut sql, " AND e.contact_company = ?", c.clone().into());
+    }
+    if let Some(s) = &f.salesperson_code {
+        cond(&mut sql, " AND e.salesperson_code = ?", s.clone().into());
+    }
+    if let Some(d) = f.direction {
+        cond(
+            &mut sql,
+            " AND e.direction = ?",
+            d.as_str().to_string().into(),
+        );
+    }
+    if let Some(t) = &f.from {
+        cond(&mut sql, " AND e.occurred_at >= ?", t.clone().into());
+    }
+    if let Some(t) = &f.to {
+        cond(&mut sql, " AND e.occurred_at < ?", t.clone().into());
+    }
+    if let Some(q) = &f.search {
+        let clause = match plan {
+            Some(SearchPlan::Walk) => {
+                " AND EXISTS (SELECT 1 FROM logged_messages_fts WHERE logged_messages_fts MATCH ? AND rowid = e.logged_message_id)"
+            }
+            _ => {
+                " AND e.logged_message_id IN (SELECT rowid FROM logged_messages_fts WHERE logged_messages_fts MATCH ?)"
+            }
+        };
+        cond(&mut sql, clause, q.clone().into());
+    }
+    let (keyset, ascending) = match seek {
+        Seek::Newest => (None, false),
+        Seek::Oldest => (None, true),
+        Seek::OlderThan(k) => (
+            Some((" AND (e.occurred_at, e.entry_no) < (?, ?)", k)),
+            false,
+        ),
+        Seek::AtOrOlder(k) => (
+            Some((" AND (e.occurred_at, e.entry_no) <= (?, ?)", k)),
+            false,
+        ),
+        Seek::NewerThan(k) => (Some((" AND (e.occurred_at, e.entry_no) > (?, ?)", k)), true),
+    };
+    if let Some((clause, k)) = keyset {
+        sql.push_str(clause);
+        params.push(k.occurred_at.clone().into());
+        params.push(k.entry_no.into());
+    }
+    let order = if ascending { "ASC" } else { "DESC" };
+    sql.push_str(&format!(
+        " ORDER BY e.occurred_at {order}, e.entry_no {order} LIMIT ?"
+    ));
+    params.push((limit as i64).into());
+    (sql, params)
+}
+
+impl Store {
+    /// One page of entries, newest first, starting where `seek` says.
+    pub fn log_page(
+        &self,
+        f: &LogFilter,
+        plan: Option<SearchPlan>,
+        seek: &Seek,
+        limit: usize,
+    ) -> Result<Vec<EntryRow>> {
+        let (sql, params) = page_query(f, plan, seek, limit);
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(params), entry_row)?;
+        let mut out: Vec<EntryRow> = rows.collect::<rusqlite::Result<_>>()?;
+        if matches!(seek, Seek::Oldest | Seek::NewerThan(_)) {
+            out.reverse();
+        }
+        Ok(out)
+    }
+
+    /// How a search for `fts` is best served: counts its matching messages
+    /// up to [`LOOKUP_LIMIT`] (a read of the FTS index only).
+    pub fn search_plan(&self, fts: &str) -> Result<SearchPlan> {
+        let n: i64 = self.conn.prepare_cached(
+            "SELECT count(*) FROM (SELECT 1 FROM logged_messages_fts WHERE logged_messages_fts MATCH ?1 LIMIT ?2)",
+        )?
+        .query_row(rusqlite::params![fts, LOOKUP_LIMIT as i64 + 1], |r| r.get(0))?;
+        Ok(if n as usize > LOOKUP_LIMIT {
+            SearchPlan::Walk
+        } else {
+            SearchPlan::Lookup
+        })
+    }
+
+    /// Every entry the filter selects, newest first, handed to `f` one at a
+    /// time (to export the view). A walk by keyset pages, so a long export
+    /// holds no read transaction open for its whole length.
+    pub fn for_each_in_view(
+        &self,
+        filter: &LogFilter,
+        mut f: impl FnMut(EntryRow) -> std::io::Result<()>,
+    ) -> Result<usize> {
+        let plan = match &filter.search {
+            Some(q) => Some(self.search_plan(q)?),
+            None => None,
+        };
+        let mut seek = Seek::Newest;
+        let mut n = 0;
+        loop {
+            let page = self.log_page(filter, plan, &seek, 1000)?;
+            let Some(last) = page.last() else {
+                return Ok(n);
+            };
+            seek = Seek::OlderThan(last.key());
+            for row in page {
+                n += 1;
+                f(row).map_err(|e| {
+                    super::StoreError::Invalid(format!("writing the export failed: {e}"))
+                })?;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key() -> EntryKey {
+        EntryKey {
+            occurred_at: "2024-05-01T10:00:00.000Z".into(),
+            entry_no: 7,
+        }
+    }
+
+    #[test]
+    fn each_filter_is_served_by_its_index_and_pages_by_keyset() {
+        let contact = LogFilter {
+            contact_no: Some("CT1".into()),
+            direction: Some(Direction::Inbound),
+            ..Default::default()
+        };
+        let company = LogFilter {
+            company: Some("Fabrikam".into()),
+            ..Default::default()
+        };
+        let search = LogFilter {
+            search: Some("\"budget\"".into()),
+            ..Default::default()
+        };
+        let cases: &[(&LogFilter, Option<SearchPlan>, Seek, &str, &str)] = &[
+            (
+                &LogFilter::default(),
+                None,
+                Seek::Newest,
+                "entries_newest",
+                "ORDER BY e.occurred_at DESC",
+            ),
+            (
+                &LogFilter::default(),
+                None,
+                Seek::OlderThan(key()),
+                "(e.occurred_at, e.entry_no) < (?, ?)",
+                "DESC",
+            ),
+            (
+                &contact,
+                None,
+                Seek::NewerThan(key()),
+                "entries_by_contact",
+                "(e.occurred_at, e.entry_no) > (?, ?)",
+            ),
+            (&company, None, Seek::Oldest, "entries_by_company", "ASC"),
+            (
+                &search,
+                Some(SearchPlan::Lookup),
+                Seek::Newest,
+                "entries_by_message",
+                "IN (SELECT rowid FROM logged_messages_fts",
+            ),
+            (
+                &search,
+                Some(SearchPlan::Walk),
+                Seek::Newest,
+                "entries_newest",
+                "EXISTS (SELECT 1 FROM logged_messages_fts",
+            ),
+        ];
+        for (f, plan, seek, a, b) in cases {
+            let (sql, params) = page_query(f, *plan, seek, 50);
+            assert!(sql.contains(a), "{a} in {sql}");
+            assert!(sql.contains(b), "{b} in {sql}");
+            assert!(!sql.contains("OFFSET"), "{sql}");
+            assert_eq!(
+                params.len(),
+                sql.matches('?').count(),
+                "one parameter per placeholder: {sql}"
+            );
+        }
+    }
+}

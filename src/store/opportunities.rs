@@ -1,0 +1,153 @@
+//! Opportunities: made from an interaction log entry, which then carries
+//! the opportunity's number; listed with the entries they came from.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, params};
+
+use super::interactions::{ENTRY_COLUMNS, EntryRow, entry_row};
+use super::{Result, Store, StoreError, ts};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewOpportunity {
+    pub description: String,
+    pub status: String,
+    pub estimated_value: Option<f64>,
+    /// `YYYY-MM-DD`.
+    pub close_date: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpportunityRow {
+    pub no: String,
+    pub contact_no: String,
+    pub contact_name: String,
+    pub company: String,
+    pub salesperson_code: String,
+    pub salesperson_name: String,
+    pub description: String,
+    pub status: String,
+    pub estimated_value: Option<f64>,
+    pub close_date: Option<String>,
+    pub created_at: String,
+    /// Entries that point at it.
+    pub entries: i64,
+}
+
+/// The number after the highest `OPnnnnn` there is.
+fn next_number(highest: Option<i64>) -> String {
+    format!("OP{:05}", highest.unwrap_or(0).max(0) + 1)
+}
+
+impl Store {
+    /// Creates an opportunity for the entry's contact and salesperson and
+    /// links the entry to it, in one transaction; returns its number. An
+    /// entry that already has one keeps it (the error says which).
+    pub fn create_opportunity(
+        &mut self,
+        entry_no: i64,
+        o: &NewOpportunity,
+        now: DateTime<Utc>,
+    ) -> Result<String> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let entry: Option<(String, String, Option<String>)> = tx
+            .query_row(
+                "SELECT contact_no, salesperson_code, opportunity_no FROM interaction_log_entries WHERE entry_no = ?1",
+                params![entry_no],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        let Some((contact, salesperson, existing)) = entry else {
+            return Err(StoreError::Invalid(format!(
+                "there is no interaction log entry {entry_no}"
+            )));
+        };
+        if let Some(no) = existing {
+            return Err(StoreError::Invalid(format!(
+                "entry {entry_no} already has opportunity {no}"
+            )));
+        }
+        let highest: Option<i64> = tx.query_row(
+            "SELECT max(CAST(substr(no, 3) AS INTEGER)) FROM opportunities WHERE no GLOB 'OP[0-9]*'",
+            [],
+            |r| r.get(0),
+        )?;
+        let no = next_number(highest);
+        tx.execute(
+            "INSERT INTO opportunities (no, contact_no, salesperson_code, description, status, estimated_value, close_date, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![no, contact, salesperson, o.description, o.status, o.estimated_value, o.close_date, ts(now)],
+        )?;
+        tx.execute(
+            "UPDATE interaction_log_entries SET opportunity_no = ?1 WHERE entry_no = ?2",
+            params![no, entry_no],
+        )?;
+        tx.commit()?;
+        Ok(no)
+    }
+
+    /// Changes what may change after creation.
+    pub fn update_opportunity(&self, no: &str, o: &NewOpportunity) -> Result<()> {
+        let n = self.conn.execute(
+            "UPDATE opportunities SET description = ?2, status = ?3, estimated_value = ?4, close_date = ?5 WHERE no = ?1",
+            params![no, o.description, o.status, o.estimated_value, o.close_date],
+        )?;
+        if n == 0 {
+            return Err(StoreError::Invalid(format!("there is no opportunity {no}")));
+        }
+        Ok(())
+    }
+
+    /// Every opportunity, newest first.
+    pub fn opportunities(&self) -> Result<Vec<OpportunityRow>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT o.no, o.contact_no, coalesce(c.name, ''), coalesce(c.company, ''), o.salesperson_code, coalesce(s.name, ''),
+                    o.description, o.status, o.estimated_value, o.close_date, o.created_at,
+                    (SELECT count(*) FROM interaction_log_entries e WHERE e.opportunity_no = o.no)
+             FROM opportunities o LEFT JOIN contacts c ON c.no = o.contact_no LEFT JOIN salespeople s ON s.code = o.salesperson_code
+             ORDER BY o.created_at DESC, o.no DESC",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(OpportunityRow {
+                no: r.get(0)?,
+                contact_no: r.get(1)?,
+                contact_name: r.get(2)?,
+                company: r.get(3)?,
+                salesperson_code: r.get(4)?,
+                salesperson_name: r.get(5)?,
+                description: r.get(6)?,
+                status: r.get(7)?,
+                estimated_value: r.get(8)?,
+                close_date: r.get(9)?,
+                created_at: r.get(10)?,
+                entries: r.get(11)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The entries an opportunity came from, oldest first.
+    pub fn opportunity_entries(&self, no: &str) -> Result<Vec<EntryRow>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {ENTRY_COLUMNS} FROM interaction_log_entries e INDEXED BY entries_by_opportunity
+             JOIN logged_messages m ON m.id = e.logged_message_id
+             LEFT JOIN contacts c ON c.no = e.contact_no LEFT JOIN salespeople s ON s.code = e.salesperson_code
+             WHERE e.opportunity_no = ?1 ORDER BY e.occurred_at, e.entry_no"
+        ))?;
+        let rows = stmt.query_map(params![no], entry_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_follow_the_highest() {
+        assert_eq!(next_number(None), "OP00001");
+        assert_eq!(next_number(Some(41)), "OP00042");
+        assert_eq!(next_number(Some(99_999)), "OP100000");
+    }
+}
