@@ -231,6 +231,13 @@ impl MailSource for MemorySource {
             .and_then(|seq| self.inbox.lock().unwrap().get(seq).cloned());
         Box::pin(async move { found.map(Ok).ok_or_else(|| MailError::Gone(id.to_string())) })
     }
+    /// Moved messages are dropped from memory: only the Inbox is anywhere.
+    fn fetch_anywhere<'a>(
+        &'a self,
+        id: &'a str,
+    ) -> BoxFuture<'a, Result<Result<MailMessage, BadMessage>, MailError>> {
+        self.fetch(id)
+    }
     fn move_to<'a>(&'a self, id: &'a str, _: Folder) -> BoxFuture<'a, Result<Moved, MailError>> {
         self.take(id);
         Box::pin(async move {

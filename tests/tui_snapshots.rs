@@ -343,9 +343,6 @@ fn overlays_and_the_rest() {
     let mut s = state(Role::Admin);
     act(&mut s, &[Action::Quit]);
     snap("confirm_quit", &mut s);
-    let mut s = state(Role::Admin);
-    act(&mut s, &[Action::Go(Screen::Log)]);
-    snap("screen_4_placeholder", &mut s);
 }
 
 #[test]

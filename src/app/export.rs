@@ -123,11 +123,11 @@ impl App {
         let written = (|| -> Result<usize> {
             w.write_record(COLUMNS)
                 .map_err(|e| AppError::Invalid(e.to_string()))?;
-            let mut done = 0;
+            let mut done = 0usize;
             let n = store.for_each_in_view(&f, |e| {
                 w.write_record(csv_row(&e)).map_err(std::io::Error::other)?;
                 done += 1;
-                if done % 500 == 0 {
+                if done.is_multiple_of(500) {
                     progress(done);
                 }
                 Ok(())

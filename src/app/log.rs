@@ -68,7 +68,7 @@ pub struct MessageDetail {
 }
 
 /// "Name <a@b>" or "a@b" as (name, address).
-fn split_sender(s: &str) -> (String, String) {
+pub fn participants_of_sender(s: &str) -> (String, String) {
     match (s.rfind('<'), s.rfind('>')) {
         (Some(a), Some(b)) if a < b => (s[..a].trim().to_string(), s[a + 1..b].trim().to_string()),
         _ => (String::new(), s.trim().to_string()),
@@ -77,7 +77,7 @@ fn split_sender(s: &str) -> (String, String) {
 
 /// The addresses of a stored message, sender first.
 pub fn participants_of(m: &StoredMessage) -> Vec<(&'static str, String, String)> {
-    let (name, address) = split_sender(&m.sender);
+    let (name, address) = participants_of_sender(&m.sender);
     let mut out = Vec::new();
     if !address.is_empty() {
         out.push(("From", name, address));

@@ -9,6 +9,8 @@ pub mod jobs;
 pub mod log;
 pub mod login;
 pub mod overview;
+pub mod people;
+pub mod review;
 pub mod scripts;
 pub mod setup_edit;
 pub mod setup_fields;

@@ -6,6 +6,7 @@
 pub mod events;
 pub mod lease;
 pub mod plan;
+pub mod review;
 pub mod run;
 pub mod runner;
 

@@ -229,7 +229,7 @@ async fn drain(
 }
 
 /// A write refused by the lease fence stops the run as a lost lease.
-fn lease_lost(e: StoreError) -> RunError {
+pub(super) fn lease_lost(e: StoreError) -> RunError {
     match e {
         StoreError::LeaseLost(holder) => RunError::LeaseLost(format!(
             "the mailbox lease is no longer this engine's (held by {holder})"
@@ -238,10 +238,13 @@ fn lease_lost(e: StoreError) -> RunError {
     }
 }
 
-type Item = Result<crate::domain::MailMessage, crate::mail::BadMessage>;
+pub(super) type Item = Result<crate::domain::MailMessage, crate::mail::BadMessage>;
 
 /// Each message with what the store knows of it, read in one go.
-fn with_known(store: &mut Store, messages: Vec<Item>) -> Result<Vec<(Item, Known)>, RunError> {
+pub(super) fn with_known(
+    store: &mut Store,
+    messages: Vec<Item>,
+) -> Result<Vec<(Item, Known)>, RunError> {
     let keys: Vec<(&str, &str)> = messages
         .iter()
         .map(|m| match m {
@@ -253,7 +256,7 @@ fn with_known(store: &mut Store, messages: Vec<Item>) -> Result<Vec<(Item, Known
     Ok(messages.into_iter().zip(known).collect())
 }
 
-fn plan_inputs<'a>(inputs: &'a RunInputs<'_>, account: &'a str) -> PlanInputs<'a> {
+pub(super) fn plan_inputs<'a>(inputs: &'a RunInputs<'_>, account: &'a str) -> PlanInputs<'a> {
     PlanInputs {
         directory: inputs.directory,
         rules: inputs.rules,
@@ -265,7 +268,7 @@ fn plan_inputs<'a>(inputs: &'a RunInputs<'_>, account: &'a str) -> PlanInputs<'a
 
 /// Commits a planned page (with the previous page's move outcomes), moves
 /// its messages, and leaves their outcomes in `pending` for the next commit.
-async fn execute(
+pub(super) async fn execute(
     store: &mut Store,
     inputs: &RunInputs<'_>,
     progress: &mut Progress,

@@ -134,9 +134,80 @@ pub async fn logged_run(
     Ok(report)
 }
 
+/// The mail source for `setup`: the one kept from the last turn while the
+/// setup is the same, else a new one (kept for the next turn).
+fn source_for(
+    store: &Store,
+    factory: &dyn SourceFactory,
+    setup: &Setup,
+    cached: &mut Option<(Setup, Arc<dyn MailSource>)>,
+) -> Result<Arc<dyn MailSource>, SourceError> {
+    if let Some((s, src)) = cached.as_ref()
+        && s == setup
+    {
+        return Ok(Arc::clone(src));
+    }
+    let src = factory.source(setup, store)?;
+    *cached = Some((setup.clone(), Arc::clone(&src)));
+    Ok(src)
+}
+
+/// Does the waiting re-log and delete requests, recorded in the job queue
+/// log like a run; returns how many were done, or why none could be.
+async fn reviewed(
+    store: &mut Store,
+    source: &dyn MailSource,
+    setup: &Setup,
+    lease: &HeldLease,
+    events: &Events,
+    stop: &Stop,
+) -> Result<Result<usize, String>, StoreError> {
+    let started = Utc::now();
+    let log_id = store.start_job_log(started, &source.account(), lease.holder())?;
+    let dir: Directory = store.directory()?;
+    let rules = rules_of(setup, store)?;
+    let settings = settings_of(setup);
+    let key = lease_key(setup);
+    let inputs = RunInputs {
+        source,
+        directory: &dir,
+        rules: &rules,
+        settings: &settings,
+        lease: Some(lease),
+        mailbox_key: &key,
+        log_id,
+        events,
+        stop,
+    };
+    let r = super::review::do_reviews(store, &inputs).await;
+    let _ = store.index_for_search(1000);
+    let (status, error, n, counts) = match r {
+        Ok((n, c)) => ("Success", None, n, c),
+        Err(e) => (
+            "Error",
+            Some(format!("re-log and delete requests: {e}")),
+            0,
+            Default::default(),
+        ),
+    };
+    store.finish_job_log(log_id, Utc::now(), status, &counts, error.as_deref())?;
+    Ok(match error {
+        Some(e) => Err(format!(
+            "{e}; tried again in {} s",
+            REVIEW_BACKOFF.as_secs()
+        )),
+        None => Ok(n),
+    })
+}
+
+/// How long re-log and delete requests wait after they could not be done.
+const REVIEW_BACKOFF: Duration = Duration::from_secs(30);
+
 /// Says why the loop waits, once per new reason.
 struct Waiter {
     last: String,
+    /// Re-log and delete requests are not tried before this.
+    reviews_after: Option<Instant>,
 }
 
 impl Waiter {
@@ -173,6 +244,7 @@ pub async fn run_jobs(
     let mut cached: Option<(Setup, Arc<dyn MailSource>)> = None;
     let mut waiter = Waiter {
         last: String::new(),
+        reviews_after: None,
     };
     let mut trouble = 0u32;
     while !stop.is_stopped() {
@@ -226,6 +298,27 @@ async fn tick(
             return Ok(Duration::from_secs(2));
         }
     };
+    if waiter.reviews_after.is_none_or(|t| Instant::now() >= t) && store.pending_review_count()? > 0
+    {
+        match source_for(store, factory, &setup, cached) {
+            Ok(src) => match reviewed(store, src.as_ref(), &setup, &lease, events, stop).await? {
+                Ok(done) => {
+                    waiter.reviews_after = None;
+                    if done > 0 {
+                        return Ok(Duration::ZERO);
+                    }
+                }
+                Err(e) => {
+                    waiter.reviews_after = Some(Instant::now() + REVIEW_BACKOFF);
+                    waiter.say(events, e);
+                }
+            },
+            Err(e) => {
+                waiter.reviews_after = Some(Instant::now() + REVIEW_BACKOFF);
+                waiter.say(events, format!("re-log and delete requests wait: {e}"));
+            }
+        }
+    }
     let Some(job) = store.job_entry()? else {
         waiter.say(
             events,
@@ -280,23 +373,13 @@ async fn tick(
         next_run_at: job.next_run_at,
         last_error: job.last_error.clone(),
     });
-    if cached.as_ref().is_some_and(|(s, _)| *s != setup) {
-        *cached = None;
-    }
-    let source = match cached {
-        Some((_, src)) => Ok(Arc::clone(src)),
-        None => factory.source(&setup, store),
-    };
-    let outcome: Result<(), (String, bool)> = match source {
+    let outcome: Result<(), (String, bool)> = match source_for(store, factory, &setup, cached) {
         Err(e) => Err((e.message, e.retryable)),
-        Ok(src) => {
-            *cached = Some((setup.clone(), Arc::clone(&src)));
-            match logged_run(store, src.as_ref(), &setup, &lease, events, stop).await {
-                Ok(RunReport { error: None, .. }) => Ok(()),
-                Ok(RunReport { error: Some(e), .. }) => Err((e.to_string(), e.is_retryable())),
-                Err(e) => Err((e.to_string(), e.is_retryable())),
-            }
-        }
+        Ok(src) => match logged_run(store, src.as_ref(), &setup, &lease, events, stop).await {
+            Ok(RunReport { error: None, .. }) => Ok(()),
+            Ok(RunReport { error: Some(e), .. }) => Err((e.to_string(), e.is_retryable())),
+            Err(e) => Err((e.to_string(), e.is_retryable())),
+        },
     };
     // Someone may have held or restarted the job meanwhile: keep their word.
     let after = Utc::now();

@@ -111,6 +111,12 @@ pub trait MailSource: Send + Sync {
         &'a self,
         id: &'a str,
     ) -> BoxFuture<'a, Result<Result<MailMessage, BadMessage>, MailError>>;
+    /// One message by id wherever it is in the mailbox (a skipped message
+    /// being re-logged is in Skipped); `Err(Gone)` when it is nowhere.
+    fn fetch_anywhere<'a>(
+        &'a self,
+        id: &'a str,
+    ) -> BoxFuture<'a, Result<Result<MailMessage, BadMessage>, MailError>>;
     /// Moves a message; tells a gone message from a missing folder, and
     /// creates the Skipped folder when it is missing.
     fn move_to<'a>(

@@ -28,6 +28,14 @@ pub fn conversation_id() -> String {
     format!("AAQkAGI2{}", random_b64(24))
 }
 
+/// The same conversation id for the same thread key: how the demo makes
+/// a topic between one company and us one conversation, as Outlook would.
+pub fn conversation_id_for(thread: &str) -> String {
+    use sha2::Digest;
+    let h = sha2::Sha256::digest(thread.as_bytes());
+    format!("AAQkAGI2{}", URL_SAFE_NO_PAD.encode(&h[..18]))
+}
+
 pub fn opaque_token(bytes: usize) -> String {
     random_b64(bytes)
 }

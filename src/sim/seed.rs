@@ -256,6 +256,10 @@ pub fn message(rng: &mut impl Rng, contacts: &[Contact], at: DateTime<Utc>) -> V
         }
     }
     msg["internetMessageHeaders"] = Value::Array(headers);
+    // A topic between one company and us is one conversation (as Outlook
+    // threads a subject and its replies).
+    let thread = format!("{}|{}", topic, c.company);
+    msg["conversationId"] = json!(crate::sim::ids::conversation_id_for(&thread));
     msg
 }
 

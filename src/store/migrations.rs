@@ -246,7 +246,9 @@ const MIGRATIONS: &[&str] = &[
     // 7: the interaction log is read a window at a time by keyset (date,
     // entry number), newest first, on the index that serves each filter;
     // the message view finds people by address, the opportunities screen
-    // its entries, the review queue its reasons.
+    // its entries, the review queue its reasons. What a person asks of a
+    // skipped message (re-log it, delete it) waits in `review_requests`
+    // for the engine that holds the mailbox lease to do it.
     r#"
     DROP INDEX entries_by_contact;
     DROP INDEX entries_by_salesperson;
@@ -258,6 +260,15 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX contacts_by_email ON contacts(email COLLATE NOCASE);
     CREATE INDEX contact_alt_emails_by_email ON contact_alt_emails(email COLLATE NOCASE);
     CREATE INDEX skipped_by_reason ON skipped_messages(reason, skipped_at DESC);
+    CREATE TABLE review_requests (
+        mailbox_id TEXT PRIMARY KEY,
+        action TEXT NOT NULL CHECK (action IN ('relog', 'delete')),
+        state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'done', 'failed')),
+        result TEXT NOT NULL DEFAULT '',
+        requested_at TEXT NOT NULL,
+        done_at TEXT
+    );
+    CREATE INDEX review_requests_pending ON review_requests(requested_at) WHERE state = 'pending';
     "#,
 ];
 

@@ -13,6 +13,7 @@ mod migrations;
 mod never_log;
 mod opportunities;
 mod people;
+mod review;
 mod setup;
 mod skipped;
 
@@ -32,6 +33,7 @@ pub use log_query::{EntryKey, LOOKUP_LIMIT, LogFilter, SearchPlan, Seek, page_qu
 pub use message_view::{CONVERSATION_LIMIT, Known as KnownAddress, StoredMessage};
 pub use migrations::SCHEMA_VERSION;
 pub use opportunities::{NewOpportunity, OpportunityRow};
+pub use review::{REVIEW_LIMIT, ReviewAction, ReviewRow};
 pub use skipped::{NewSkipped, SkippedRow};
 
 #[derive(Debug, thiserror::Error)]

@@ -108,3 +108,29 @@ impl Store {
         Ok(Directory::new(self.salespeople()?, self.contacts()?))
     }
 }
+
+impl Store {
+    /// The number after the highest `CTnnnn` contact number.
+    pub fn next_contact_no(&self) -> Result<String> {
+        let highest: Option<i64> = self.conn.query_row(
+            "SELECT max(CAST(substr(no, 3) AS INTEGER)) FROM contacts WHERE no GLOB 'CT[0-9]*'",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(format!("CT{:04}", highest.unwrap_or(0).max(0) + 1))
+    }
+
+    pub fn contact_exists(&self, no: &str) -> Result<bool> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT 1 FROM contacts WHERE no = ?1")?
+            .exists(params![no])?)
+    }
+
+    pub fn salesperson_exists(&self, code: &str) -> Result<bool> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT 1 FROM salespeople WHERE code = ?1")?
+            .exists(params![code])?)
+    }
+}

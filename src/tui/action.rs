@@ -85,4 +85,25 @@ pub enum Action {
     /// Dialogs.
     Yes,
     No,
+    /// Interaction log and message.
+    Filters,
+    ByContact,
+    BySalesperson,
+    NewOpportunity,
+    Export,
+    CopyLink,
+    ConversationPrev,
+    ConversationNext,
+    /// Lists: add, edit, mark, delete.
+    Add,
+    Edit,
+    Mark,
+    Delete,
+    /// Skipped review.
+    Relog,
+    ContactFromSender,
+    NeverAddress,
+    NeverDomain,
+    /// Contacts: import a CSV.
+    Import,
 }

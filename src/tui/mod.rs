@@ -6,11 +6,15 @@
 //! message.
 
 pub mod action;
+pub mod form;
 pub mod keymap;
+pub mod lists;
+pub mod log_window;
 pub mod msg;
+pub mod reads;
 pub mod runtime;
 pub mod state;
-mod terminal;
+pub mod terminal;
 pub mod theme;
 pub mod view;
 

@@ -3,13 +3,18 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::app::log::{LogView, MessageDetail};
 use crate::app::login::LoginPrompt;
 use crate::app::overview::Overview;
 use crate::app::setup_fields::FieldKey;
 use crate::app::validate::Check;
 use crate::engine::EngineEvent;
 
+use crate::store::{EntryRow, NewOpportunity};
+
 use super::action::Action;
+use super::lists::{Lists, ListsKind};
+use super::log_window::{LoadKind, PageRequest};
 
 #[derive(Debug, Clone)]
 pub enum Msg {
@@ -31,10 +36,23 @@ pub enum Msg {
     SignInDone(Result<String, String>),
     /// Clicked on the tab bar or a row (column, row of the screen).
     Click(u16, u16),
+    /// A page of the interaction log (its rows, and how many entries are
+    /// newer than the first when it was a refresh).
+    LogPage {
+        generation: u64,
+        kind: LoadKind,
+        result: Result<(Vec<EntryRow>, usize), String>,
+    },
+    /// The message of an entry, for the message view.
+    Message(Result<Box<MessageDetail>, String>),
+    /// The opportunities, skipped messages or people, read for their screen.
+    Lists(Result<Box<Lists>, String>),
+    /// How far a long piece of work has come (rows exported, re-logs done).
+    Progress(String),
 }
 
 /// Work the runtime does for the update function, off the render loop.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     Reload,
     Restart,
@@ -52,7 +70,44 @@ pub enum Effect {
     /// Stops what a dialog started (a sign-in's polling, running checks).
     Cancel,
     WriteScripts(String),
-    ImportSalespeople(String),
-    ImportContacts(String),
     Quit,
+    /// Read a page of the interaction log.
+    Page(PageRequest),
+    /// Read an entry's message, people and conversation.
+    OpenMessage(i64),
+    CreateOpportunity {
+        entry_no: i64,
+        opportunity: NewOpportunity,
+    },
+    UpdateOpportunity {
+        no: String,
+        opportunity: NewOpportunity,
+    },
+    /// Write the view (filters and search) to a CSV file.
+    ExportView {
+        view: LogView,
+        path: String,
+    },
+    /// Put text on the local clipboard (OSC 52: works over SSH).
+    Copy(String),
+    /// Read what a users' screen lists.
+    LoadLists(ListsKind),
+    /// Ask the engine to re-log or delete skipped messages.
+    RequestReview {
+        ids: Vec<String>,
+        action: crate::store::ReviewAction,
+    },
+    NeverLog(String),
+    /// Saves a contact; then asks the engine to re-log the skipped
+    /// message it was made from, if any (in that order).
+    SaveContact {
+        contact: crate::domain::Contact,
+        new: bool,
+        relog: Option<String>,
+    },
+    SaveSalesperson {
+        salesperson: crate::domain::Salesperson,
+        new: bool,
+    },
+    ApplyImport(Box<crate::app::people::ImportPreview>),
 }

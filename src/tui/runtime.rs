@@ -20,6 +20,7 @@ use crate::store::holder_id;
 
 use super::keymap;
 use super::msg::{Effect, Msg};
+use super::reads::{self, Read};
 use super::state::UiState;
 use super::terminal;
 use super::theme::Theme;
@@ -130,6 +131,7 @@ pub async fn run(app: App, opts: UiOptions) -> anyhow::Result<()> {
         tx: tx.clone(),
         cancel: None,
         task: None,
+        reader: None,
     };
     for e in state.reload() {
         work.perform(e);
@@ -240,6 +242,8 @@ struct Work {
     cancel: Option<StopHandle>,
     /// The validation in progress.
     task: Option<tokio::task::JoinHandle<()>>,
+    /// The thread that reads the interaction log on its own connection.
+    reader: Option<std::sync::mpsc::Sender<Read>>,
 }
 
 fn label_of(key: FieldKey) -> &'static str {
@@ -333,20 +337,6 @@ impl Work {
                     })
                     .map_err(err)
             }),
-            Effect::ImportSalespeople(path) => self.blocking(move |a| {
-                let file =
-                    std::fs::File::open(&path).map_err(|e| format!("cannot open {path}: {e}"))?;
-                a.import_salespeople(file, false)
-                    .map(|r| format!("imported {} salespeople from {path}", r.imported))
-                    .map_err(err)
-            }),
-            Effect::ImportContacts(path) => self.blocking(move |a| {
-                let file =
-                    std::fs::File::open(&path).map_err(|e| format!("cannot open {path}: {e}"))?;
-                a.import_contacts(file, false)
-                    .map(|r| format!("imported {} contacts from {path}", r.imported))
-                    .map_err(err)
-            }),
             Effect::Validate => {
                 let app = self.app.clone();
                 let tx = self.tx.clone();
@@ -390,6 +380,100 @@ impl Work {
                 }
             }
             Effect::Quit => {}
+            Effect::Page(req) => self.read(Read::Page(req)),
+            Effect::OpenMessage(n) => self.read(Read::Message(n)),
+            Effect::LoadLists(kind) => {
+                let app = self.app.clone();
+                let tx = self.tx.clone();
+                tokio::task::spawn_blocking(move || {
+                    let r = reads::lists(&app, kind).map(Box::new);
+                    let _ = tx.send(Msg::Lists(r));
+                });
+            }
+            Effect::CreateOpportunity {
+                entry_no,
+                opportunity,
+            } => self.blocking(move |a| {
+                a.create_opportunity(entry_no, &opportunity)
+                    .map(|no| format!("opportunity {no} created from entry {entry_no}"))
+                    .map_err(err)
+            }),
+            Effect::UpdateOpportunity { no, opportunity } => self.blocking(move |a| {
+                a.update_opportunity(&no, &opportunity)
+                    .map(|_| format!("opportunity {no} saved"))
+                    .map_err(err)
+            }),
+            Effect::ExportView { view, path } => {
+                let tx = self.tx.clone();
+                self.blocking(move |a| {
+                    let p = std::path::PathBuf::from(&path);
+                    a.export_view(&view, &p, |n| {
+                        let _ = tx.send(Msg::Progress(format!("exporting: {n} entries written")));
+                    })
+                    .map(|n| format!("exported {n} entries to {path}"))
+                    .map_err(err)
+                })
+            }
+            Effect::Copy(text) => terminal::copy_to_clipboard(&text),
+            Effect::RequestReview { ids, action } => self.blocking(move |a| {
+                a.request_review(&ids, action)
+                    .map(|n| {
+                        format!(
+                            "{} requested for {} message(s); {n} waiting for the engine that holds the mailbox",
+                            action.as_str(),
+                            ids.len()
+                        )
+                    })
+                    .map_err(err)
+            }),
+            Effect::NeverLog(pattern) => self.blocking(move |a| {
+                a.never_log(&pattern)
+                    .map(|(p, added)| {
+                        if added {
+                            format!("{p} is never logged from now on")
+                        } else {
+                            format!("{p} was already on the never-log list")
+                        }
+                    })
+                    .map_err(err)
+            }),
+            Effect::SaveContact {
+                contact,
+                new,
+                relog,
+            } => self.blocking(move |a| {
+                a.save_contact(&contact, new).map_err(err)?;
+                let saved = format!("contact {} saved", contact.no);
+                match relog {
+                    None => Ok(saved),
+                    Some(id) => a
+                        .request_review(&[id], crate::store::ReviewAction::Relog)
+                        .map(|_| format!("{saved}; re-log requested"))
+                        .map_err(err),
+                }
+            }),
+            Effect::SaveSalesperson { salesperson, new } => self.blocking(move |a| {
+                a.save_salesperson(&salesperson, new)
+                    .map(|_| format!("salesperson {} saved", salesperson.code.to_uppercase()))
+                    .map_err(err)
+            }),
+            Effect::ApplyImport(preview) => self.blocking(move |a| {
+                a.apply_import(&preview)
+                    .map(|n| format!("imported: {n} added or changed"))
+                    .map_err(err)
+            }),
+        }
+    }
+
+    /// Sends a read to the reader thread, started on first use.
+    fn read(&mut self, r: Read) {
+        let reader = self
+            .reader
+            .get_or_insert_with(|| reads::spawn(self.app.clone(), self.tx.clone()));
+        if reader.send(r).is_err() {
+            let _ = self.tx.send(Msg::Done(Err(
+                "the database reader stopped; restart emaillog".into(),
+            )));
         }
     }
 }

@@ -18,7 +18,14 @@ use crate::engine::EngineEvent;
 
 use super::action::{Action, Screen};
 use super::keymap::{self, Ctx};
+use super::lists::ListsState;
+use super::log_window::LogWindow;
 use super::msg::{Effect, Msg};
+
+mod lists_screen;
+mod log_screen;
+
+pub use log_screen::{FormFor, MessageView, log_visible, wrap};
 
 /// Lines of engine activity kept for the status screen.
 const RECENT: usize = 200;
@@ -49,9 +56,16 @@ pub enum JobsFocus {
 /// What a confirmed question goes on to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Pending {
-    Save { key: FieldKey, text: String },
+    Save {
+        key: FieldKey,
+        text: String,
+    },
     Disable,
     Quit,
+    /// Ask the engine to delete these skipped messages.
+    DeleteSkipped(Vec<String>),
+    /// Add this address or domain to the never-log list.
+    NeverLog(String),
 }
 
 /// What a one-line prompt is for.
@@ -62,6 +76,10 @@ pub enum PromptFor {
     Salespeople,
     Contacts,
     AppOnlySecret,
+    /// Full-text search of the interaction log.
+    Search,
+    /// Where to export the log's view.
+    ExportPath,
 }
 
 #[derive(Debug, Clone)]
@@ -110,6 +128,22 @@ pub enum Overlay {
     Wizard {
         selected: usize,
     },
+    Message(Box<MessageView>),
+    Form {
+        form: super::form::Form,
+        purpose: FormFor,
+    },
+    /// An opportunity's details: the entries it came from.
+    Opportunity {
+        no: String,
+        entries: Option<Vec<crate::store::EntryRow>>,
+        sel: usize,
+    },
+    ImportPreview {
+        path: String,
+        preview: Box<crate::app::people::ImportPreview>,
+        scroll: usize,
+    },
 }
 
 /// The steps of the assisted setup, in order.
@@ -152,6 +186,12 @@ pub struct UiState {
     pub quitting: bool,
     /// What the last validation found (the assisted setup's step).
     pub validated: Option<bool>,
+    /// The interaction log's window.
+    pub log: LogWindow,
+    /// The opportunities, skipped and contacts screens.
+    pub lists: ListsState,
+    /// The entry whose message opens again when the work in hand is done.
+    pub then_open: Option<i64>,
 }
 
 fn sanitize(s: &str) -> String {
@@ -183,6 +223,9 @@ impl UiState {
             working: None,
             quitting: false,
             validated: None,
+            log: LogWindow::default(),
+            lists: ListsState::default(),
+            then_open: None,
         }
     }
 
@@ -198,6 +241,10 @@ impl UiState {
             Some(Overlay::Validate { .. }) => Ctx::Validate,
             Some(Overlay::RunDetail { .. }) => Ctx::RunDetail,
             Some(Overlay::Wizard { .. }) => Ctx::Wizard,
+            Some(Overlay::Message(_)) => Ctx::Message,
+            Some(Overlay::Form { .. }) => Ctx::Form,
+            Some(Overlay::Opportunity { .. }) => Ctx::Opportunity,
+            Some(Overlay::ImportPreview { .. }) => Ctx::ImportPreview,
         }
     }
 
@@ -205,11 +252,16 @@ impl UiState {
     pub fn takes_text(&self) -> bool {
         matches!(
             self.overlay,
-            Some(Overlay::Edit { .. } | Overlay::Prompt { .. } | Overlay::Palette { .. })
+            Some(
+                Overlay::Edit { .. }
+                    | Overlay::Prompt { .. }
+                    | Overlay::Palette { .. }
+                    | Overlay::Form { .. }
+            )
         )
     }
 
-    fn filter_for(&self, screen: Screen) -> Option<String> {
+    pub fn filter_for(&self, screen: Screen) -> Option<String> {
         self.filter
             .as_ref()
             .filter(|(s, _)| *s == screen)
@@ -282,9 +334,31 @@ impl UiState {
             }
             Msg::Resize(w, h) => {
                 self.size = (w, h);
+                self.rewrap_message();
                 Vec::new()
             }
-            Msg::DbChanged => self.reload(),
+            Msg::DbChanged => {
+                let mut e = self.reload();
+                e.extend(self.refresh_log());
+                e.extend(self.load_lists());
+                e
+            }
+            Msg::LogPage {
+                generation,
+                kind,
+                result,
+            } => self.log_arrived(generation, kind, result),
+            Msg::Message(r) => {
+                self.message_arrived(r);
+                Vec::new()
+            }
+            Msg::Lists(r) => self.lists_arrived(r),
+            Msg::Progress(p) => {
+                if let Some((label, _)) = &mut self.working {
+                    *label = sanitize(&p);
+                }
+                Vec::new()
+            }
             Msg::Overview(r) => {
                 self.loading_since = None;
                 match r {
@@ -302,11 +376,20 @@ impl UiState {
             }
             Msg::Done(r) => {
                 self.working = None;
+                let ok = r.is_ok();
                 match r {
                     Ok(t) => self.say(Level::Info, t),
                     Err(e) => self.say(Level::Error, e),
                 }
-                self.reload()
+                let mut e = self.reload();
+                e.extend(self.refresh_log());
+                e.extend(self.load_lists());
+                if let Some(n) = self.then_open.take()
+                    && ok
+                {
+                    e.extend(self.open_message(n));
+                }
+                e
             }
             Msg::Engine(e) => {
                 self.engine_event(e);
@@ -384,6 +467,14 @@ impl UiState {
             Some(Overlay::Palette { input, selected }) => {
                 input.handle(req);
                 *selected = 0;
+            }
+            Some(Overlay::Form { form, .. }) => {
+                let space = ev.code == ratatui::crossterm::event::KeyCode::Char(' ');
+                if !(space && form.cycle())
+                    && let Some(f) = form.focused()
+                {
+                    f.input.handle(req);
+                }
             }
             _ => {}
         }
@@ -476,7 +567,10 @@ impl UiState {
 
     fn go(&mut self, s: Screen) -> Vec<Effect> {
         self.screen = s;
-        Vec::new()
+        match s {
+            Screen::Log => self.enter_log(),
+            _ => self.load_lists(),
+        }
     }
 
     fn act_on_screen(&mut self, a: Action) -> Vec<Effect> {
@@ -509,8 +603,12 @@ impl UiState {
                 });
                 Vec::new()
             }
+            Action::Search if self.screen == Screen::Log => {
+                self.open_search();
+                Vec::new()
+            }
             Action::Search => {
-                if matches!(self.screen, Screen::Setup | Screen::Jobs) {
+                if self.screen != Screen::Status {
                     let current = self.filter_for(self.screen).unwrap_or_default();
                     self.overlay = Some(Overlay::Prompt {
                         purpose: PromptFor::Filter,
@@ -522,10 +620,12 @@ impl UiState {
                 }
                 Vec::new()
             }
+            Action::Back if self.screen == Screen::Log => self.log_back(),
             Action::Back => {
                 if self.filter.as_ref().is_some_and(|(s, _)| *s == self.screen) {
                     self.filter = None;
                     self.clamp();
+                    self.clamp_lists();
                 }
                 Vec::new()
             }
@@ -535,13 +635,20 @@ impl UiState {
             | Action::Bottom
             | Action::PageUp
             | Action::PageDown => {
+                if self.screen == Screen::Log {
+                    return self.log_move(a);
+                }
                 self.move_selection(a);
                 Vec::new()
             }
             _ => match self.screen {
                 Screen::Setup => self.act_setup(a),
                 Screen::Jobs => self.act_jobs(a),
-                _ => Vec::new(),
+                Screen::Log => self.act_log(a),
+                Screen::Opportunities => self.act_opportunities(a),
+                Screen::Skipped => self.act_skipped(a),
+                Screen::Contacts => self.act_contacts(a),
+                Screen::Status => Vec::new(),
             },
         }
     }
@@ -549,6 +656,12 @@ impl UiState {
     fn move_selection(&mut self, a: Action) {
         let page = self.page();
         let (sel, len) = match (self.screen, self.jobs_focus) {
+            (Screen::Opportunities | Screen::Skipped | Screen::Contacts, _) => {
+                match self.list_selection() {
+                    Some(x) => x,
+                    None => return,
+                }
+            }
             (Screen::Setup, _) => (&mut self.setup_sel, FIELDS.len()),
             (Screen::Jobs, JobsFocus::Runs) => {
                 let n = self.visible_runs().len();
@@ -759,6 +872,13 @@ impl UiState {
     /// ends it (a choice, a save, Esc) closes it and acts; anything else
     /// leaves it as it is.
     fn act_in_overlay(&mut self, a: Action) -> Vec<Effect> {
+        match &self.overlay {
+            Some(Overlay::Message(_)) => return self.act_message(a),
+            Some(Overlay::Form { .. }) => return self.act_form(a),
+            Some(Overlay::Opportunity { .. }) => return self.act_opportunity_detail(a),
+            Some(Overlay::ImportPreview { .. }) => return self.act_import_preview(a),
+            _ => {}
+        }
         let palette_len = match &self.overlay {
             Some(Overlay::Palette { input, .. }) => self.palette_matches(input.value()).len(),
             _ => 0,
@@ -820,6 +940,18 @@ impl UiState {
                     self.quitting = true;
                     vec![Effect::Quit]
                 }
+                Pending::DeleteSkipped(ids) => {
+                    self.lists.marked.clear();
+                    self.start("asking the engine to delete");
+                    vec![Effect::RequestReview {
+                        ids,
+                        action: crate::store::ReviewAction::Delete,
+                    }]
+                }
+                Pending::NeverLog(pattern) => {
+                    self.start("adding to the never-log list");
+                    vec![Effect::NeverLog(pattern)]
+                }
             },
             (Overlay::Edit { key, input, .. }, Action::Open) => {
                 let Some(setup) = self.overview.as_ref().map(|o| o.setup.clone()) else {
@@ -852,6 +984,31 @@ impl UiState {
         }
     }
 
+    /// Keys in a form: move between fields, save when every one is valid.
+    fn act_form(&mut self, a: Action) -> Vec<Effect> {
+        let Some(Overlay::Form { form, .. }) = &mut self.overlay else {
+            return Vec::new();
+        };
+        match a {
+            Action::Down => form.next(),
+            Action::Up => form.prev(),
+            Action::Back => self.overlay = None,
+            Action::Open => {
+                let Some(values) = form.values() else {
+                    let e = form.fields[form.focus].error().unwrap_or_default();
+                    let label = form.fields[form.focus].label;
+                    self.say(Level::Error, format!("{label}: {e}"));
+                    return Vec::new();
+                };
+                if let Some(Overlay::Form { purpose, .. }) = self.overlay.take() {
+                    return self.submit_log_form(purpose, values);
+                }
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
     /// The palette's actions matching the typed text.
     pub fn palette_matches(&self, typed: &str) -> Vec<Action> {
         let t = typed.to_lowercase();
@@ -864,7 +1021,7 @@ impl UiState {
 
     fn submit_prompt(&mut self, purpose: PromptFor, input: Input) -> Vec<Effect> {
         let text = input.value().trim().to_string();
-        if text.is_empty() && purpose != PromptFor::Filter {
+        if text.is_empty() && !matches!(purpose, PromptFor::Filter | PromptFor::Search) {
             self.overlay = Some(Overlay::Prompt {
                 purpose,
                 input,
@@ -877,20 +1034,32 @@ impl UiState {
                 self.filter = (!text.is_empty()).then_some((self.screen, text));
                 self.setup_sel = 0;
                 self.run_sel = 0;
+                self.lists.opp_sel = 0;
+                self.lists.review_sel = 0;
+                self.lists.contact_sel = 0;
+                self.lists.salesperson_sel = 0;
                 self.clamp();
+                self.clamp_lists();
                 Vec::new()
+            }
+            PromptFor::Search => self.submit_search(text),
+            PromptFor::ExportPath => {
+                self.start("exporting");
+                vec![Effect::ExportView {
+                    view: self.log.view.clone(),
+                    path: text,
+                }]
             }
             PromptFor::ScriptsFolder => {
                 self.start("writing the scripts");
                 vec![Effect::WriteScripts(text)]
             }
-            PromptFor::Salespeople => {
-                self.start("importing salespeople");
-                vec![Effect::ImportSalespeople(text)]
-            }
-            PromptFor::Contacts => {
-                self.start("importing contacts");
-                vec![Effect::ImportContacts(text)]
+            PromptFor::Salespeople | PromptFor::Contacts => {
+                self.start("reading the file");
+                vec![Effect::LoadLists(super::lists::ListsKind::ImportPreview {
+                    path: text,
+                    salespeople: purpose == PromptFor::Salespeople,
+                })]
             }
             PromptFor::AppOnlySecret => {
                 self.overlay = Some(Overlay::SignIn {

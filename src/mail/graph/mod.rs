@@ -129,6 +129,34 @@ impl GraphSource {
         }
     }
 
+    /// One message by id with the folder it is in.
+    async fn get_message(
+        &self,
+        id: &str,
+    ) -> Result<(Option<String>, Result<MailMessage, BadMessage>), MailError> {
+        let mut url = self.url(&["messages", id]);
+        url.query_pairs_mut()
+            .append_pair("$select", &format!("{},parentFolderId", model::SELECT))
+            .append_pair("$expand", model::EXPAND_SENSITIVITY);
+        match self
+            .client
+            .request(
+                Method::GET,
+                url.as_str(),
+                None,
+                &[PREFER_IMMUTABLE, PREFER_TEXT],
+            )
+            .await
+        {
+            Ok((_, v)) => Ok((
+                v["parentFolderId"].as_str().map(str::to_string),
+                model::parse_message(&v),
+            )),
+            Err(MailError::NotFound(d)) => Err(MailError::Gone(d)),
+            Err(e) => Err(e),
+        }
+    }
+
     async fn move_once(&self, id: &str, folder: Folder) -> Result<Moved, MailError> {
         let destination = match folder {
             Folder::Archive => "archive".to_string(),
@@ -286,30 +314,22 @@ impl MailSource for GraphSource {
     ) -> BoxFuture<'a, Result<Result<MailMessage, BadMessage>, MailError>> {
         Box::pin(async move {
             let inbox = self.inbox_folder_id().await?;
-            let mut url = self.url(&["messages", id]);
-            url.query_pairs_mut()
-                .append_pair("$select", &format!("{},parentFolderId", model::SELECT))
-                .append_pair("$expand", model::EXPAND_SENSITIVITY);
-            match self
-                .client
-                .request(
-                    Method::GET,
-                    url.as_str(),
-                    None,
-                    &[PREFER_IMMUTABLE, PREFER_TEXT],
-                )
-                .await
-            {
-                // Ids are the mailbox's, not the folder's: one in another
-                // folder is no longer the Inbox's business.
-                Ok((_, v)) if v["parentFolderId"].as_str() != Some(inbox.as_str()) => Err(
-                    MailError::Gone("the message is no longer in the Inbox".into()),
-                ),
-                Ok((_, v)) => Ok(model::parse_message(&v)),
-                Err(MailError::NotFound(d)) => Err(MailError::Gone(d)),
-                Err(e) => Err(e),
+            // Ids are the mailbox's, not the folder's: one in another
+            // folder is no longer the Inbox's business.
+            match self.get_message(id).await? {
+                (Some(folder), _) if folder != inbox => Err(MailError::Gone(
+                    "the message is no longer in the Inbox".into(),
+                )),
+                (_, m) => Ok(m),
             }
         })
+    }
+
+    fn fetch_anywhere<'a>(
+        &'a self,
+        id: &'a str,
+    ) -> BoxFuture<'a, Result<Result<MailMessage, BadMessage>, MailError>> {
+        Box::pin(async move { self.get_message(id).await.map(|(_, m)| m) })
     }
 
     fn move_to<'a>(

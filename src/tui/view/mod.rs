@@ -2,8 +2,12 @@
 //! on top, the screen, an overlay if one is open, and at the bottom a status
 //! line and the footer's key hints (from the keymap table).
 
+mod dialogs;
 mod format;
 mod jobs;
+mod lists;
+mod log;
+mod message;
 mod overlays;
 mod setup;
 mod status;
@@ -69,18 +73,10 @@ pub fn draw(f: &mut Frame, s: &UiState) {
         Screen::Status => status::draw(f, s, &theme, body),
         Screen::Setup => setup::draw(f, s, &theme, body),
         Screen::Jobs => jobs::draw(f, s, &theme, body),
-        other => {
-            let text = format!(
-                "{} comes with the users' screens (issue 9); 1–3 work now.",
-                other.title()
-            );
-            f.render_widget(
-                Paragraph::new(text)
-                    .style(theme.dim())
-                    .wrap(Wrap { trim: true }),
-                body.inner(ratatui::layout::Margin::new(1, 1)),
-            );
-        }
+        Screen::Log => log::draw(f, s, &theme, body),
+        Screen::Opportunities => lists::opportunities(f, s, &theme, body),
+        Screen::Skipped => lists::skipped(f, s, &theme, body),
+        Screen::Contacts => lists::contacts(f, s, &theme, body),
     }
     draw_status_line(f, s, &theme, status_line);
     draw_footer(f, s, &theme, footer);

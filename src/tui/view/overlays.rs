@@ -38,6 +38,16 @@ fn boxed(f: &mut Frame, theme: &Theme, area: Rect, title: &str) -> Rect {
 pub fn draw(f: &mut Frame, s: &UiState, theme: &Theme, body: Rect) {
     let Some(o) = &s.overlay else { return };
     match o {
+        Overlay::Message(m) => super::message::draw(f, s, theme, body, m),
+        Overlay::Form { form, .. } => super::dialogs::form(f, theme, body, form),
+        Overlay::Opportunity { no, entries, sel } => {
+            super::dialogs::opportunity(f, s, theme, body, no, entries.as_ref(), *sel)
+        }
+        Overlay::ImportPreview {
+            path,
+            preview,
+            scroll,
+        } => super::dialogs::import_preview(f, theme, body, path, preview, *scroll),
         Overlay::Help => help(f, s, theme, body),
         Overlay::Palette { input, selected } => {
             palette(f, s, theme, body, input.value(), *selected)
@@ -120,6 +130,14 @@ pub fn draw(f: &mut Frame, s: &UiState, theme: &Theme, body: Rect) {
                 PromptFor::AppOnlySecret => (
                     "Client secret",
                     "The app registration's client secret (sealed, never shown)",
+                ),
+                PromptFor::Search => (
+                    "Search the interaction log",
+                    "Words in subject or body, all of them (word* matches a beginning; empty: no search)",
+                ),
+                PromptFor::ExportPath => (
+                    "Export this view",
+                    "CSV file to write (a new file; filters and search applied)",
                 ),
             };
             let area = centered(body, 70, 6);

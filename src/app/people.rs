@@ -1,0 +1,247 @@
+//! Salespeople and contacts as the contacts screen edits them: one at a
+//! time, checked like an import row, or a CSV file previewed (what it would
+//! add and change, every bad row named) before anything is written.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use crate::domain::address::normalize_address;
+use crate::domain::{Contact, Salesperson};
+
+use super::import::{RowError, parse_contacts, parse_salespeople};
+use super::{App, AppError, Result};
+
+/// What importing a file would do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Preview<T> {
+    pub added: Vec<T>,
+    /// (as it is, as the file has it)
+    pub changed: Vec<(T, T)>,
+    pub unchanged: usize,
+    /// Bad rows: while there are any, nothing is imported.
+    pub errors: Vec<RowError>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImportPreview {
+    Salespeople(Preview<Salesperson>),
+    Contacts(Preview<Contact>),
+}
+
+impl ImportPreview {
+    pub fn errors(&self) -> &[RowError] {
+        match self {
+            ImportPreview::Salespeople(p) => &p.errors,
+            ImportPreview::Contacts(p) => &p.errors,
+        }
+    }
+
+    /// (added, changed, unchanged)
+    pub fn counts(&self) -> (usize, usize, usize) {
+        match self {
+            ImportPreview::Salespeople(p) => (p.added.len(), p.changed.len(), p.unchanged),
+            ImportPreview::Contacts(p) => (p.added.len(), p.changed.len(), p.unchanged),
+        }
+    }
+}
+
+/// Sorts the file's rows against what is stored, by key.
+fn compare<T: Clone + PartialEq>(
+    rows: Vec<T>,
+    errors: Vec<RowError>,
+    existing: Vec<T>,
+    key: impl Fn(&T) -> String,
+) -> Preview<T> {
+    let by_key: HashMap<String, T> = existing.into_iter().map(|t| (key(&t), t)).collect();
+    let mut p = Preview {
+        added: Vec::new(),
+        changed: Vec::new(),
+        unchanged: 0,
+        errors,
+    };
+    for row in rows {
+        match by_key.get(&key(&row)) {
+            None => p.added.push(row),
+            Some(old) if *old == row => p.unchanged += 1,
+            Some(old) => p.changed.push((old.clone(), row)),
+        }
+    }
+    p
+}
+
+fn open(path: &Path) -> Result<std::fs::File> {
+    std::fs::File::open(path).map_err(|e| {
+        AppError::Invalid(format!(
+            "cannot open {}: {e}; give the path of a CSV file",
+            path.display()
+        ))
+    })
+}
+
+fn check_contact(c: &Contact) -> Result<Contact> {
+    let text = |v: &str, name: &str, max: usize| -> Result<String> {
+        let v = v.trim();
+        if v.is_empty() || v.chars().count() > max || v.chars().any(char::is_control) {
+            return Err(AppError::Invalid(format!(
+                "{name} must be 1 to {max} characters, without control characters"
+            )));
+        }
+        Ok(v.to_string())
+    };
+    let email = |v: &str| {
+        normalize_address(v)
+            .ok_or_else(|| AppError::Invalid(format!("'{v}' is not a valid email address")))
+    };
+    Ok(Contact {
+        no: text(&c.no, "the number", 20)?,
+        name: text(&c.name, "the name", 100)?,
+        company: text(&c.company, "the company", 100)?,
+        email: email(&c.email)?,
+        alt_emails: c
+            .alt_emails
+            .iter()
+            .map(|a| email(a))
+            .collect::<Result<Vec<_>>>()?,
+    })
+}
+
+impl App {
+    pub fn people(&self) -> Result<(Vec<Salesperson>, Vec<Contact>)> {
+        let store = self.store()?;
+        Ok((store.salespeople()?, store.contacts()?))
+    }
+
+    /// Adds (`new`) or changes one contact; a new one may not take an
+    /// existing number, a change must name one.
+    pub fn save_contact(&self, c: &Contact, new: bool) -> Result<()> {
+        let c = check_contact(c)?;
+        let mut store = self.store()?;
+        match (new, store.contact_exists(&c.no)?) {
+            (true, true) => Err(AppError::Invalid(format!(
+                "there is a contact {} already; choose another number",
+                c.no
+            ))),
+            (false, false) => Err(AppError::Invalid(format!(
+                "there is no contact {} any more",
+                c.no
+            ))),
+            _ => {
+                store.upsert_contacts(std::slice::from_ref(&c))?;
+                Ok(())
+            }
+        }
+    }
+
+    pub fn save_salesperson(&self, s: &Salesperson, new: bool) -> Result<()> {
+        let code = s.code.trim().to_uppercase();
+        if code.is_empty() || code.chars().count() > 20 {
+            return Err(AppError::Invalid(
+                "the code must be 1 to 20 characters".into(),
+            ));
+        }
+        let name = s.name.trim();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(AppError::Invalid(
+                "the name must be 1 to 100 characters".into(),
+            ));
+        }
+        let email = normalize_address(&s.email).ok_or_else(|| {
+            AppError::Invalid(format!("'{}' is not a valid email address", s.email))
+        })?;
+        let mut store = self.store()?;
+        match (new, store.salesperson_exists(&code)?) {
+            (true, true) => Err(AppError::Invalid(format!(
+                "there is a salesperson {code} already; choose another code"
+            ))),
+            (false, false) => Err(AppError::Invalid(format!(
+                "there is no salesperson {code} any more"
+            ))),
+            _ => {
+                store.upsert_salespeople(&[Salesperson {
+                    code,
+                    name: name.to_string(),
+                    email,
+                }])?;
+                Ok(())
+            }
+        }
+    }
+
+    /// What importing `path` would add and change; writes nothing.
+    pub fn preview_import(&self, path: &Path, salespeople: bool) -> Result<ImportPreview> {
+        let file = open(path)?;
+        let store = self.store()?;
+        Ok(if salespeople {
+            let (rows, errors) = parse_salespeople(file).map_err(AppError::Invalid)?;
+            ImportPreview::Salespeople(compare(rows, errors, store.salespeople()?, |s| {
+                s.code.clone()
+            }))
+        } else {
+            let (mut rows, errors) = parse_contacts(file).map_err(AppError::Invalid)?;
+            // Stored alternatives come back sorted: compare them so.
+            for c in &mut rows {
+                c.alt_emails.sort();
+                c.alt_emails.dedup();
+            }
+            ImportPreview::Contacts(compare(rows, errors, store.contacts()?, |c| c.no.clone()))
+        })
+    }
+
+    /// Writes a previewed import (only one without bad rows); returns how
+    /// many rows were added or changed.
+    pub fn apply_import(&self, p: &ImportPreview) -> Result<usize> {
+        if !p.errors().is_empty() {
+            return Err(AppError::Invalid(format!(
+                "the file has {} bad row(s); fix them and preview again",
+                p.errors().len()
+            )));
+        }
+        let mut store = self.store()?;
+        Ok(match p {
+            ImportPreview::Salespeople(p) => {
+                let rows: Vec<Salesperson> = p
+                    .added
+                    .iter()
+                    .cloned()
+                    .chain(p.changed.iter().map(|(_, n)| n.clone()))
+                    .collect();
+                store.upsert_salespeople(&rows)?
+            }
+            ImportPreview::Contacts(p) => {
+                let rows: Vec<Contact> = p
+                    .added
+                    .iter()
+                    .cloned()
+                    .chain(p.changed.iter().map(|(_, n)| n.clone()))
+                    .collect();
+                store.upsert_contacts(&rows)?
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sp(code: &str, name: &str) -> Salesperson {
+        Salesperson {
+            code: code.into(),
+            name: name.into(),
+            email: format!("{}@contoso.example", code.to_lowercase()),
+        }
+    }
+
+    #[test]
+    fn a_preview_sorts_rows_into_added_changed_and_unchanged() {
+        let p = compare(
+            vec![sp("AH", "Annette"), sp("BD", "Ben Dee"), sp("CX", "New")],
+            vec![],
+            vec![sp("AH", "Annette"), sp("BD", "Ben")],
+            |s| s.code.clone(),
+        );
+        assert_eq!(p.added, vec![sp("CX", "New")]);
+        assert_eq!(p.changed, vec![(sp("BD", "Ben"), sp("BD", "Ben Dee"))]);
+        assert_eq!(p.unchanged, 1);
+    }
+}

@@ -1,0 +1,166 @@
+//! The review queue of skipped messages, and what a person asks of them:
+//! re-log or delete. A request waits here until the engine that holds the
+//! mailbox lease does it, so it is done once, by one engine, under the same
+//! rules as every run.
+
+use chrono::{DateTime, Utc};
+use rusqlite::params;
+
+use super::{Result, Store, ts};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReviewAction {
+    Relog,
+    Delete,
+}
+
+impl ReviewAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReviewAction::Relog => "relog",
+            ReviewAction::Delete => "delete",
+        }
+    }
+
+    fn parse(s: &str) -> Self {
+        if s == "delete" {
+            ReviewAction::Delete
+        } else {
+            ReviewAction::Relog
+        }
+    }
+}
+
+/// A skipped message still waiting for someone, with its last request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewRow {
+    pub mailbox_id: String,
+    pub subject: String,
+    /// "Name <address>" or the address.
+    pub sender: String,
+    /// JSON array of `{"name","address","kind"}`.
+    pub recipients: String,
+    pub received_at: Option<String>,
+    pub reason: String,
+    pub detail: String,
+    pub skipped_at: String,
+    pub disposition: String,
+    /// The last request: (action, state, result).
+    pub request: Option<(String, String, String)>,
+}
+
+/// The queue holds at most this many (the newest of each reason first).
+pub const REVIEW_LIMIT: usize = 5000;
+
+impl Store {
+    /// Skipped messages still in the mailbox (in Skipped or left in the
+    /// Inbox), grouped by reason, newest first in each.
+    pub fn review_queue(&self) -> Result<Vec<ReviewRow>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT s.mailbox_id, s.subject, s.sender, s.recipients, s.received_at, s.reason, s.detail, s.skipped_at, s.disposition,
+                    r.action, r.state, r.result
+             FROM skipped_messages s LEFT JOIN review_requests r ON r.mailbox_id = s.mailbox_id
+             WHERE s.disposition IN ('pending', 'moved', 'left') AND s.reason <> 'already_logged'
+             ORDER BY s.reason, s.skipped_at DESC, s.id DESC LIMIT ?1",
+        )?;
+        let rows = stmt.query_map(params![REVIEW_LIMIT as i64], |r| {
+            let action: Option<String> = r.get(9)?;
+            Ok(ReviewRow {
+                mailbox_id: r.get(0)?,
+                subject: r.get(1)?,
+                sender: r.get(2)?,
+                recipients: r.get(3)?,
+                received_at: r.get(4)?,
+                reason: r.get(5)?,
+                detail: r.get(6)?,
+                skipped_at: r.get(7)?,
+                disposition: r.get(8)?,
+                request: match action {
+                    Some(a) => Some((a, r.get(10)?, r.get(11)?)),
+                    None => None,
+                },
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Asks the engine to do `action` to each message; returns how many
+    /// requests are now waiting. Asking again replaces an earlier request.
+    pub fn request_review(
+        &mut self,
+        ids: &[String],
+        action: ReviewAction,
+        now: DateTime<Utc>,
+    ) -> Result<usize> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO review_requests (mailbox_id, action, state, result, requested_at)
+                 SELECT ?1, ?2, 'pending', '', ?3 WHERE EXISTS (SELECT 1 FROM skipped_messages WHERE mailbox_id = ?1)
+                 ON CONFLICT(mailbox_id) DO UPDATE SET action = excluded.action, state = 'pending', result = '',
+                     requested_at = excluded.requested_at, done_at = NULL",
+            )?;
+            for id in ids {
+                stmt.execute(params![id, action.as_str(), ts(now)])?;
+            }
+        }
+        tx.commit()?;
+        self.pending_review_count()
+    }
+
+    pub fn pending_review_count(&self) -> Result<usize> {
+        let n: i64 = self.conn.query_row(
+            "SELECT count(*) FROM review_requests WHERE state = 'pending'",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(n as usize)
+    }
+
+    /// Requests waiting for the engine, oldest first.
+    pub fn pending_reviews(&self, limit: usize) -> Result<Vec<(String, ReviewAction)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT mailbox_id, action FROM review_requests WHERE state = 'pending' ORDER BY requested_at LIMIT ?1",
+        )?;
+        let rows = stmt.query_map(params![limit as i64], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                ReviewAction::parse(&r.get::<_, String>(1)?),
+            ))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Records what became of a request. `disposition`, when given, is
+    /// where the skipped message now is; `logged` removes it from the queue
+    /// (it has its entries now).
+    pub fn finish_review(
+        &mut self,
+        mailbox_id: &str,
+        failed: bool,
+        result: &str,
+        disposition: Option<&str>,
+        logged: bool,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "UPDATE review_requests SET state = ?2, result = ?3, done_at = ?4 WHERE mailbox_id = ?1",
+            params![mailbox_id, if failed { "failed" } else { "done" }, result, ts(now)],
+        )?;
+        if let Some(d) = disposition {
+            tx.execute(
+                "UPDATE skipped_messages SET disposition = ?2 WHERE mailbox_id = ?1",
+                params![mailbox_id, d],
+            )?;
+        }
+        if logged {
+            tx.execute(
+                "DELETE FROM skipped_messages WHERE mailbox_id = ?1",
+                params![mailbox_id],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+}

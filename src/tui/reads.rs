@@ -1,0 +1,124 @@
+//! The UI's reads of the interaction log, on a thread of their own with one
+//! connection kept open (prepared statements and a warm page cache), so
+//! scrolling a million entries never waits for a connection to open and
+//! never blocks the render loop. The benchmark calls [`answer`] directly.
+
+use std::sync::mpsc;
+
+use tokio::sync::mpsc::UnboundedSender;
+
+use crate::app::App;
+use crate::app::log::LogReader;
+
+use super::lists::{Lists, ListsKind};
+use super::log_window::PageRequest;
+use super::msg::Msg;
+
+/// What the reader thread is asked.
+#[derive(Debug, Clone)]
+pub enum Read {
+    Page(PageRequest),
+    Message(i64),
+}
+
+/// Newer entries than the first held are counted up to this (a refresh).
+const NEWER_COUNTED: usize = 999;
+
+/// The answer to one read, as the message the state takes.
+pub fn answer(reader: &mut LogReader, r: Read) -> Msg {
+    match r {
+        Read::Page(req) => {
+            let rows = reader
+                .page(&req.view, &req.seek, req.limit)
+                .map_err(|e| e.to_string());
+            let result = match (rows, req.kind) {
+                (Ok(rows), super::log_window::LoadKind::Refresh) => {
+                    let newer = match rows.first() {
+                        Some(first) => reader
+                            .page(
+                                &req.view,
+                                &crate::store::Seek::NewerThan(first.key()),
+                                NEWER_COUNTED,
+                            )
+                            .map(|r| r.len())
+                            .unwrap_or(0),
+                        None => 0,
+                    };
+                    Ok((rows, newer))
+                }
+                (Ok(rows), _) => Ok((rows, 0)),
+                (Err(e), _) => Err(e),
+            };
+            Msg::LogPage {
+                generation: req.generation,
+                kind: req.kind,
+                result,
+            }
+        }
+        Read::Message(n) => {
+            Msg::Message(reader.message(n).map(Box::new).map_err(|e| e.to_string()))
+        }
+    }
+}
+
+/// Starts the reader thread; it ends when the UI drops its sender.
+pub fn spawn(app: App, tx: UnboundedSender<Msg>) -> mpsc::Sender<Read> {
+    let (send, recv) = mpsc::channel::<Read>();
+    std::thread::spawn(move || {
+        let mut reader: Option<LogReader> = None;
+        while let Ok(r) = recv.recv() {
+            if reader.is_none() {
+                match app.log_reader() {
+                    Ok(l) => reader = Some(l),
+                    Err(e) => {
+                        let msg = match r {
+                            Read::Page(req) => Msg::LogPage {
+                                generation: req.generation,
+                                kind: req.kind,
+                                result: Err(e.to_string()),
+                            },
+                            Read::Message(_) => Msg::Message(Err(e.to_string())),
+                        };
+                        if tx.send(msg).is_err() {
+                            return;
+                        }
+                        continue;
+                    }
+                }
+            }
+            if let Some(l) = reader.as_mut()
+                && tx.send(answer(l, r)).is_err()
+            {
+                return;
+            }
+        }
+    });
+    send
+}
+
+/// Reads what a users' screen lists (on a blocking thread).
+pub fn lists(app: &App, kind: ListsKind) -> Result<Lists, String> {
+    let e = |e: crate::app::AppError| e.to_string();
+    Ok(match kind {
+        ListsKind::Opportunities => Lists::Opportunities(app.opportunities().map_err(e)?),
+        ListsKind::OpportunityEntries(no) => {
+            let rows = app.opportunity_entries(&no).map_err(e)?;
+            Lists::OpportunityEntries(no, rows)
+        }
+        ListsKind::Review => Lists::Review(app.review_queue().map_err(e)?),
+        ListsKind::People => {
+            let (s, c) = app.people().map_err(e)?;
+            Lists::People(s, c)
+        }
+        ListsKind::SuggestContact(row) => {
+            let c = app.suggest_contact(&row).map_err(e)?;
+            Lists::SuggestedContact(row.mailbox_id.clone(), c)
+        }
+        ListsKind::ImportPreview { path, salespeople } => {
+            let p = app
+                .preview_import(std::path::Path::new(&path), salespeople)
+                .map_err(e)?;
+            Lists::ImportPreview(path, Box::new(p))
+        }
+    })
+}

@@ -1,0 +1,374 @@
+//! The opportunities, skipped (grouped by reason) and contacts screens.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Row, Table, TableState};
+
+use crate::app::log::participants_of;
+use crate::domain::text::one_line;
+use crate::store::{ReviewRow, StoredMessage};
+
+use super::super::action::Screen;
+use super::super::lists::PeopleFocus;
+use super::super::state::UiState;
+use super::super::theme::Theme;
+use super::dialogs::money;
+use super::format::stored_time;
+
+fn waiting(f: &mut Frame, theme: &Theme, area: Rect, what: &str) {
+    f.render_widget(
+        Paragraph::new(Line::styled(format!("reading {what}…"), theme.dim())),
+        area,
+    );
+}
+
+fn empty(f: &mut Frame, theme: &Theme, area: Rect, text: &str) {
+    f.render_widget(Paragraph::new(Line::styled(text, theme.dim())), area);
+}
+
+pub fn opportunities(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
+    if s.lists.opportunities.is_none() {
+        return waiting(f, theme, area, "the opportunities");
+    }
+    let filter = s.filter_for(Screen::Opportunities);
+    let rows = s.lists.visible_opportunities(filter.as_deref());
+    if rows.is_empty() {
+        return empty(
+            f,
+            theme,
+            area,
+            "no opportunities yet: o on an interaction log entry (4) creates one",
+        );
+    }
+    let wide = area.width >= 120;
+    let table_rows: Vec<Row> = rows
+        .iter()
+        .map(|o| {
+            let mut cells = vec![
+                one_line(&o.no),
+                one_line(&o.description),
+                one_line(if o.contact_name.is_empty() {
+                    &o.contact_no
+                } else {
+                    &o.contact_name
+                }),
+            ];
+            if wide {
+                cells.push(one_line(&o.company));
+            }
+            cells.push(one_line(&o.salesperson_code));
+            cells.push(one_line(&o.status));
+            cells.push(o.estimated_value.map(money).unwrap_or_default());
+            cells.push(o.close_date.as_deref().map(one_line).unwrap_or_default());
+            if wide {
+                cells.push(o.entries.to_string());
+            }
+            Row::new(cells)
+        })
+        .collect();
+    let (header, widths) = if wide {
+        (
+            vec![
+                "No.",
+                "Description",
+                "Contact",
+                "Company",
+                "SP",
+                "Status",
+                "Value",
+                "Close",
+                "Entries",
+            ],
+            vec![
+                Constraint::Length(9),
+                Constraint::Min(20),
+                Constraint::Length(18),
+                Constraint::Length(16),
+                Constraint::Length(5),
+                Constraint::Length(11),
+                Constraint::Length(13),
+                Constraint::Length(10),
+                Constraint::Length(7),
+            ],
+        )
+    } else {
+        (
+            vec![
+                "No.",
+                "Description",
+                "Contact",
+                "SP",
+                "Status",
+                "Value",
+                "Close",
+            ],
+            vec![
+                Constraint::Length(8),
+                Constraint::Min(10),
+                Constraint::Length(12),
+                Constraint::Length(4),
+                Constraint::Length(11),
+                Constraint::Length(10),
+                Constraint::Length(10),
+            ],
+        )
+    };
+    let t = Table::new(table_rows, widths)
+        .header(Row::new(header).style(theme.label()))
+        .row_highlight_style(theme.selected());
+    let mut st = TableState::default();
+    st.select(Some(s.lists.opp_sel));
+    f.render_stateful_widget(t, area, &mut st);
+}
+
+/// "to Anna <a@x>, b@y" for a skipped message's recipients.
+fn recipients(r: &ReviewRow) -> String {
+    let m = StoredMessage {
+        sender: r.sender.clone(),
+        recipients: r.recipients.clone(),
+        ..Default::default()
+    };
+    participants_of(&m)
+        .into_iter()
+        .skip_while(|(role, _, _)| *role == "From")
+        .map(|(_, name, addr)| {
+            if name.is_empty() {
+                one_line(&addr)
+            } else {
+                format!("{} <{}>", one_line(&name), one_line(&addr))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub fn skipped(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
+    if s.lists.review.is_none() {
+        return waiting(f, theme, area, "the skipped messages");
+    }
+    let filter = s.filter_for(Screen::Skipped);
+    let rows = s.lists.visible_review(filter.as_deref());
+    let [top, list, detail] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(4),
+    ])
+    .areas(area);
+    let marked = s.lists.marked.len();
+    f.render_widget(
+        Paragraph::new(Line::from(vec![
+            Span::styled(format!("{} messages not logged", rows.len()), theme.title()),
+            Span::styled(
+                if marked > 0 {
+                    format!("  {marked} marked (l re-logs them, d deletes them)")
+                } else {
+                    "  grouped by reason, newest first".into()
+                },
+                theme.dim(),
+            ),
+        ])),
+        top,
+    );
+    if rows.is_empty() {
+        return empty(
+            f,
+            theme,
+            list,
+            "nothing to review: every message was logged",
+        );
+    }
+    // Display lines: a header for each reason, then its messages.
+    let mut lines: Vec<(Option<usize>, Line)> = Vec::new();
+    let mut selected_line = 0;
+    for (i, r) in rows.iter().enumerate() {
+        if i == 0 || rows[i - 1].reason != r.reason {
+            let n = rows.iter().filter(|x| x.reason == r.reason).count();
+            lines.push((
+                None,
+                Line::styled(format!("{} ({n})", one_line(&r.reason)), theme.label()),
+            ));
+        }
+        if i == s.lists.review_sel {
+            selected_line = lines.len();
+        }
+        let mark = if s.lists.marked.contains(&r.mailbox_id) {
+            "●"
+        } else {
+            " "
+        };
+        let when = r
+            .received_at
+            .as_deref()
+            .map(|t| stored_time(t, s.now, s.tz))
+            .unwrap_or_else(|| stored_time(&r.skipped_at, s.now, s.tz));
+        let request = match &r.request {
+            Some((action, state, result)) if state == "pending" => format!("  [{action}: waiting]"),
+            Some((action, state, result)) => format!("  [{action} {state}: {}]", one_line(result)),
+            None => String::new(),
+        };
+        let text = format!(
+            " {mark} {:<16} {:<28} {}{}",
+            when,
+            one_line(&r.sender).chars().take(28).collect::<String>(),
+            one_line(&r.subject),
+            request
+        );
+        let style = if i == s.lists.review_sel {
+            theme.selected()
+        } else {
+            ratatui::style::Style::new()
+        };
+        lines.push((Some(i), Line::styled(text, style)));
+    }
+    let room = list.height as usize;
+    let first = selected_line.saturating_sub(room.saturating_sub(1));
+    let shown: Vec<Line> = lines
+        .into_iter()
+        .skip(first)
+        .take(room)
+        .map(|(_, l)| l)
+        .collect();
+    f.render_widget(Paragraph::new(shown), list);
+    if let Some(r) = rows.get(s.lists.review_sel) {
+        let d = vec![
+            Line::from(vec![
+                Span::styled("From ", theme.label()),
+                Span::raw(one_line(&r.sender)),
+            ]),
+            Line::from(vec![
+                Span::styled("To   ", theme.label()),
+                Span::raw(recipients(r)),
+            ]),
+            Line::from(vec![
+                Span::styled("Why  ", theme.label()),
+                Span::raw(one_line(&r.detail)),
+                Span::styled(format!("  ({})", one_line(&r.disposition)), theme.dim()),
+            ]),
+        ];
+        f.render_widget(Paragraph::new(d), detail);
+    }
+}
+
+pub fn contacts(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
+    let (Some(contacts), Some(salespeople)) = (&s.lists.contacts, &s.lists.salespeople) else {
+        return waiting(f, theme, area, "contacts and salespeople");
+    };
+    let [top, list] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
+    let focus = s.lists.people_focus;
+    let tab = |label: String, on: bool| {
+        Span::styled(
+            label,
+            if on {
+                theme.tab_active()
+            } else {
+                theme.label()
+            },
+        )
+    };
+    f.render_widget(
+        Paragraph::new(Line::from(vec![
+            tab(
+                format!(" Contacts ({}) ", contacts.len()),
+                focus == PeopleFocus::Contacts,
+            ),
+            Span::raw(" "),
+            tab(
+                format!(" Salespeople ({}) ", salespeople.len()),
+                focus == PeopleFocus::Salespeople,
+            ),
+            Span::styled(
+                "  f switches · Enter shows their interaction log",
+                theme.dim(),
+            ),
+        ])),
+        top,
+    );
+    let filter = s.filter_for(Screen::Contacts);
+    let wide = area.width >= 120;
+    match focus {
+        PeopleFocus::Contacts => {
+            let rows = s.lists.visible_contacts(filter.as_deref());
+            if rows.is_empty() {
+                return empty(
+                    f,
+                    theme,
+                    list,
+                    "no contacts: a adds one, i imports a CSV file",
+                );
+            }
+            let t = Table::new(
+                rows.iter().map(|c| {
+                    let mut cells = vec![
+                        one_line(&c.no),
+                        one_line(&c.name),
+                        one_line(&c.company),
+                        one_line(&c.email),
+                    ];
+                    if wide {
+                        cells.push(one_line(&c.alt_emails.join(", ")));
+                    }
+                    Row::new(cells)
+                }),
+                if wide {
+                    vec![
+                        Constraint::Length(8),
+                        Constraint::Length(22),
+                        Constraint::Length(22),
+                        Constraint::Length(32),
+                        Constraint::Min(10),
+                    ]
+                } else {
+                    vec![
+                        Constraint::Length(7),
+                        Constraint::Length(18),
+                        Constraint::Length(16),
+                        Constraint::Min(10),
+                    ]
+                },
+            )
+            .header(
+                Row::new(if wide {
+                    vec!["No.", "Name", "Company", "Email", "Alternative emails"]
+                } else {
+                    vec!["No.", "Name", "Company", "Email"]
+                })
+                .style(theme.label()),
+            )
+            .row_highlight_style(theme.selected());
+            let mut st = TableState::default();
+            st.select(Some(s.lists.contact_sel));
+            f.render_stateful_widget(t, list, &mut st);
+        }
+        PeopleFocus::Salespeople => {
+            let rows = s.lists.visible_salespeople(filter.as_deref());
+            if rows.is_empty() {
+                return empty(
+                    f,
+                    theme,
+                    list,
+                    "no salespeople: a adds one, i imports a CSV file",
+                );
+            }
+            let t = Table::new(
+                rows.iter().map(|p| {
+                    Row::new(vec![
+                        one_line(&p.code),
+                        one_line(&p.name),
+                        one_line(&p.email),
+                    ])
+                }),
+                vec![
+                    Constraint::Length(8),
+                    Constraint::Length(24),
+                    Constraint::Min(10),
+                ],
+            )
+            .header(Row::new(vec!["Code", "Name", "Email"]).style(theme.label()))
+            .row_highlight_style(theme.selected());
+            let mut st = TableState::default();
+            st.select(Some(s.lists.salesperson_sel));
+            f.render_stateful_widget(t, list, &mut st);
+        }
+    }
+}
