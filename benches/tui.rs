@@ -1,0 +1,506 @@
+//! The interaction log screen at a million entries: key → frame through the
+//! real UI state, reads and drawing (ratatui's TestBackend).
+//!
+//! A database of 1,000,000 entries (800,000 messages with plain-text bodies
+//! of realistic length, indexed for search; 5,000 contacts at 1,500
+//! companies; 50 salespeople) is built once and kept under
+//! `target/bench-data/` (delete it to build again). The figures are taken
+//! in a child process of their own, so its peak RSS is the app's alone:
+//!
+//! - first_frame_ms: new process → database opened → log screen drawn
+//! - scroll_line_p50_ms / scroll_line_p99_ms: `j` → frame, 3,000 times
+//! - scroll_page_p99_ms: PgDn → frame, 400 times
+//! - jump_end_ms / jump_start_ms: `G` / `g` → frame (median of 11)
+//! - filter_contact_ms: `c` (only this contact) → first page drawn (median of 11)
+//! - search_rare_ms / search_common_ms: Enter on a search → first page drawn
+//! - open_100kb_ms: Enter on an entry whose body is 100 KB → message drawn
+//! - peak_rss_mib: VmHWM of the child at its end
+//!
+//! Each key's reads are answered on the spot (the real app answers them on
+//! its reader thread while the frame before stays up), so a figure here
+//! includes every read the key caused: the real wait is never longer.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use chrono::{Duration, FixedOffset, TimeZone, Utc};
+use emaillog::app::App;
+use emaillog::app::log::LogReader;
+use emaillog::app::overview::Role;
+use emaillog::tui::action::{Action, Screen};
+use emaillog::tui::msg::{Effect, Msg};
+use emaillog::tui::reads::{Read, answer};
+use emaillog::tui::state::UiState;
+use emaillog::tui::view;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use rusqlite::{Connection, params};
+
+const MESSAGES: usize = 800_000;
+/// Every fourth message has a second entry (a colleague in Cc).
+const ENTRIES: usize = MESSAGES + MESSAGES / 4;
+const CONTACTS: usize = 5_000;
+const COMPANIES: usize = 1_500;
+const SALESPEOPLE: usize = 50;
+/// Found in 24 messages.
+const RARE: &str = "zanzibar";
+/// Found in about half the messages.
+const COMMON: &str = "please";
+/// The one message whose body is 100 KB.
+const BIG: &str = "hundredkilobytes";
+const SIZE: (u16, u16) = (140, 45);
+
+fn data_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
+    target.join("bench-data")
+}
+
+/// A small fast generator (xorshift), so the database is the same each build.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+const WORDS: &[&str] = &[
+    "the",
+    "to",
+    "and",
+    "of",
+    "a",
+    "in",
+    "for",
+    "we",
+    "you",
+    "is",
+    "on",
+    "order",
+    "delivery",
+    "price",
+    "quote",
+    "thanks",
+    "regards",
+    "meeting",
+    "contract",
+    "invoice",
+    "next",
+    "week",
+    "could",
+    "would",
+    "confirm",
+    "details",
+    "attached",
+    "shipment",
+    "warehouse",
+    "discount",
+    "volume",
+    "support",
+    "renewal",
+    "samples",
+    "catalogue",
+    "spring",
+    "specification",
+    "sheet",
+    "terms",
+    "payment",
+    "agreement",
+    "draft",
+    "question",
+    "follow",
+    "up",
+    "trade",
+    "show",
+    "buyer",
+    "introduction",
+    "demo",
+    "recording",
+    "location",
+    "new",
+    "team",
+    "call",
+    "tomorrow",
+    "friday",
+    "monday",
+    "pallets",
+    "units",
+    "chairs",
+    "tables",
+    "lamps",
+    "schedule",
+    "budget",
+    "approval",
+    "signed",
+    "review",
+    "changes",
+    "update",
+    "status",
+    "account",
+    "customer",
+    "service",
+    "product",
+    "range",
+    "stock",
+    "available",
+    "lead",
+    "time",
+    "estimate",
+    "cost",
+];
+
+fn sentence(r: &mut Rng, out: &mut String, words: usize) {
+    for i in 0..words {
+        // Zipf-like: low indexes far more often.
+        let a = r.below(WORDS.len());
+        let b = r.below(WORDS.len());
+        let w = WORDS[a.min(b)];
+        if i == 0 {
+            let mut c = w.chars();
+            if let Some(f) = c.next() {
+                out.extend(f.to_uppercase());
+                out.push_str(c.as_str());
+            }
+        } else {
+            out.push(' ');
+            out.push_str(w);
+        }
+    }
+    out.push_str(". ");
+}
+
+/// A plain-text business email of 200–1,400 characters.
+fn body(r: &mut Rng, n: usize, contact: &str, sp: &str) -> String {
+    let mut s = format!("Hi {contact},\n\n");
+    if r.below(2) == 0 {
+        s.push_str("Could you please confirm the details below. ");
+    }
+    let sentences = 3 + r.below(16);
+    for i in 0..sentences {
+        let n = 6 + r.below(12);
+        sentence(r, &mut s, n);
+        if i % 4 == 3 {
+            s.push_str("\n\n");
+        }
+    }
+    if n % (MESSAGES / 24) == 7 {
+        s.push_str(&format!(" The {RARE} account needs a look. "));
+    }
+    if n == MESSAGES / 3 {
+        s.push_str(&format!("{BIG}\n"));
+        while s.len() < 100 * 1024 {
+            sentence(r, &mut s, 12);
+            s.push('\n');
+        }
+    }
+    s.push_str(&format!("\n\nBest regards,\n{sp}"));
+    s
+}
+
+fn build(path: &Path) -> rusqlite::Result<()> {
+    let t0 = Instant::now();
+    let building = path.with_extension("building");
+    let _ = std::fs::remove_file(&building);
+    for ext in ["building-wal", "building-shm"] {
+        let _ = std::fs::remove_file(path.with_extension(ext));
+    }
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    // Migrated by the app, then filled in bulk.
+    drop(emaillog::store::Store::open(&building).expect("create the database"));
+    let mut c = Connection::open(&building)?;
+    c.pragma_update(None, "journal_mode", "DELETE")?;
+    c.pragma_update(None, "synchronous", "OFF")?;
+    c.pragma_update(None, "cache_size", -200_000)?;
+    let mut r = Rng(0x5eed_cafe_f00d);
+    let tx = c.transaction()?;
+    let companies: Vec<String> = (0..COMPANIES).map(|i| format!("Company {i:04}")).collect();
+    {
+        let mut sp =
+            tx.prepare("INSERT INTO salespeople (code, name, email) VALUES (?1, ?2, ?3)")?;
+        for i in 0..SALESPEOPLE {
+            sp.execute(params![
+                format!("S{i:02}"),
+                format!("Sales Person {i}"),
+                format!("sales{i}@contoso.example")
+            ])?;
+        }
+        let mut ct =
+            tx.prepare("INSERT INTO contacts (no, name, company, email) VALUES (?1, ?2, ?3, ?4)")?;
+        for i in 0..CONTACTS {
+            let co = &companies[i % COMPANIES];
+            ct.execute(params![
+                format!("CT{i:05}"),
+                format!("Contact {i}"),
+                co,
+                format!("contact{i}@company{}.example", i % COMPANIES)
+            ])?;
+        }
+    }
+    {
+        let mut msg = tx.prepare(
+            "INSERT INTO logged_messages (id, internet_message_id, mailbox_id, web_link, conversation_id, subject, sender, recipients, sent_at, received_at, body, logged_at, archived, location)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?9, 1, 'archive')",
+        )?;
+        let mut entry = tx.prepare(
+            "INSERT INTO interaction_log_entries (contact_no, contact_company, salesperson_code, occurred_at, subject, direction, initiated_by, logged_message_id, account)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'crm-log@contoso.example')",
+        )?;
+        let start = Utc.with_ymd_and_hms(2021, 1, 1, 0, 0, 0).unwrap();
+        let span = 5 * 365 * 24 * 3600i64;
+        for n in 0..MESSAGES {
+            let at =
+                start + Duration::seconds(n as i64 * span / MESSAGES as i64 + r.below(120) as i64);
+            let at = emaillog::store::ts(at);
+            let ci = r.below(CONTACTS);
+            let si = r.below(SALESPEOPLE);
+            let contact = format!("Contact {ci}");
+            let sp = format!("Sales Person {si}");
+            let topic = WORDS[10 + r.below(WORDS.len() - 10)];
+            let subject = format!(
+                "{}{} {} for {}",
+                if r.below(3) == 0 { "RE: " } else { "" },
+                topic,
+                WORDS[10 + r.below(WORDS.len() - 10)],
+                companies[ci % COMPANIES]
+            );
+            let inbound = r.below(2) == 0;
+            let b = body(&mut r, n, &contact, &sp);
+            let id = n as i64 + 1;
+            msg.execute(params![
+                id,
+                format!("<{n}@mail.example>"),
+                format!("AAkALg{n:012}"),
+                format!("https://outlook.office365.com/owa/?ItemID=AAkALg{n:012}"),
+                format!("conv-{}-{}", topic, ci % COMPANIES),
+                subject,
+                if inbound {
+                    format!("{contact} <contact{ci}@company{}.example>", ci % COMPANIES)
+                } else {
+                    format!("{sp} <sales{si}@contoso.example>")
+                },
+                "[]",
+                at,
+                b
+            ])?;
+            let dir = if inbound { "inbound" } else { "outbound" };
+            let by = if inbound { "them" } else { "us" };
+            entry.execute(params![
+                format!("CT{ci:05}"),
+                companies[ci % COMPANIES],
+                format!("S{si:02}"),
+                at,
+                subject,
+                dir,
+                by,
+                id
+            ])?;
+            if n % 4 == 0 {
+                let cj = (ci + COMPANIES) % CONTACTS;
+                entry.execute(params![
+                    format!("CT{cj:05}"),
+                    companies[cj % COMPANIES],
+                    format!("S{si:02}"),
+                    at,
+                    subject,
+                    dir,
+                    by,
+                    id
+                ])?;
+            }
+        }
+    }
+    tx.commit()?;
+    eprintln!(
+        "  rows written in {:.0} s; indexing for search…",
+        t0.elapsed().as_secs_f64()
+    );
+    c.execute_batch(
+        "INSERT INTO logged_messages_fts(rowid, subject, body) SELECT id, subject, coalesce(body, '') FROM logged_messages;
+         UPDATE search_index_state SET upto = (SELECT max(id) FROM logged_messages);
+         INSERT INTO logged_messages_fts(logged_messages_fts) VALUES ('optimize');
+         ANALYZE;",
+    )?;
+    c.pragma_update(None, "journal_mode", "WAL")?;
+    drop(c);
+    std::fs::rename(&building, path).unwrap();
+    eprintln!("  built in {:.0} s", t0.elapsed().as_secs_f64());
+    Ok(())
+}
+
+/// The database, built on first use.
+fn database() -> PathBuf {
+    let path = data_dir().join("tui-1m-v1.db");
+    if !path.exists() {
+        eprintln!("building {} (once; later runs reuse it)…", path.display());
+        build(&path).expect("build the benchmark database");
+    }
+    path
+}
+
+struct Ui {
+    state: UiState,
+    reader: LogReader,
+    term: Terminal<TestBackend>,
+}
+
+impl Ui {
+    /// Feeds a message and answers every read it causes, then draws.
+    fn feed(&mut self, msg: Msg) {
+        let mut queue = std::collections::VecDeque::from([msg]);
+        while let Some(m) = queue.pop_front() {
+            for effect in self.state.update(m) {
+                match effect {
+                    Effect::Page(req) => queue.push_back(answer(&mut self.reader, Read::Page(req))),
+                    Effect::OpenMessage(n) => {
+                        queue.push_back(answer(&mut self.reader, Read::Message(n)))
+                    }
+                    _ => {}
+                }
+            }
+        }
+        self.term.draw(|f| view::draw(f, &self.state)).unwrap();
+    }
+
+    /// Milliseconds from the action to its frame.
+    fn key(&mut self, a: Action) -> f64 {
+        let t = Instant::now();
+        self.feed(Msg::Action(a));
+        t.elapsed().as_secs_f64() * 1000.0
+    }
+
+    fn typed(&mut self, text: &str) {
+        for c in text.chars() {
+            self.feed(Msg::Typed(KeyEvent::new(
+                KeyCode::Char(c),
+                KeyModifiers::NONE,
+            )));
+        }
+    }
+
+    fn search(&mut self, word: &str) -> f64 {
+        self.feed(Msg::Action(Action::Back));
+        self.feed(Msg::Action(Action::Search));
+        self.typed(word);
+        self.key(Action::Open)
+    }
+}
+
+fn pct(v: &mut [f64], p: f64) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    let i = ((v.len() as f64 - 1.0) * p).round() as usize;
+    v[i]
+}
+
+fn median(mut f: impl FnMut() -> f64, n: usize) -> f64 {
+    let mut v: Vec<f64> = (0..n).map(|_| f()).collect();
+    pct(&mut v, 0.5)
+}
+
+fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kib| kib / 1024.0)
+}
+
+/// The measurements, in a process of their own.
+fn child(db: &Path) {
+    let t = Instant::now();
+    let app = App::new(db);
+    let reader = app.log_reader().expect("open the log");
+    let now = Utc::now();
+    let mut state = UiState::new(Role::User, now, FixedOffset::east_opt(0).unwrap());
+    state.update(Msg::Resize(SIZE.0, SIZE.1));
+    let mut ui = Ui {
+        state,
+        reader,
+        term: Terminal::new(TestBackend::new(SIZE.0, SIZE.1)).unwrap(),
+    };
+    ui.feed(Msg::Action(Action::Go(Screen::Log)));
+    let first = t.elapsed().as_secs_f64() * 1000.0;
+    assert!(!ui.state.log.rows.is_empty(), "the log has entries");
+    println!("first_frame_ms: {first:.2}");
+
+    let mut line: Vec<f64> = (0..3000).map(|_| ui.key(Action::Down)).collect();
+    println!("scroll_line_p50_ms: {:.3}", pct(&mut line, 0.5));
+    println!("scroll_line_p99_ms: {:.3}", pct(&mut line, 0.99));
+    let mut page: Vec<f64> = (0..400).map(|_| ui.key(Action::PageDown)).collect();
+    println!("scroll_page_p99_ms: {:.3}", pct(&mut page, 0.99));
+    let before = ui.state.log.selected().map(|e| e.entry_no);
+    let (mut end, mut start) = (Vec::new(), Vec::new());
+    for _ in 0..11 {
+        end.push(ui.key(Action::Bottom));
+        start.push(ui.key(Action::Top));
+    }
+    assert_ne!(before, ui.state.log.selected().map(|e| e.entry_no));
+    ui.key(Action::Bottom);
+    let oldest = ui.state.log.selected().map(|e| e.entry_no);
+    assert_eq!(oldest, Some(1), "G reaches the first entry ever written");
+    ui.key(Action::Top);
+    println!("jump_end_ms: {:.3}", pct(&mut end, 0.5));
+    println!("jump_start_ms: {:.3}", pct(&mut start, 0.5));
+
+    // `c` on an entry: only its contact (`c` again: everyone).
+    let filter = median(
+        || {
+            ui.key(Action::Down);
+            let ms = ui.key(Action::ByContact);
+            assert!(ui.state.log.view.contact_no.is_some());
+            ui.key(Action::ByContact);
+            ms
+        },
+        11,
+    );
+    println!("filter_contact_ms: {filter:.3}");
+
+    let rare = ui.search(RARE);
+    let hits = ui.state.log.rows.len();
+    assert!(
+        (10..=40).contains(&hits),
+        "the rare word is in {hits} entries"
+    );
+    println!("search_rare_ms: {rare:.3}");
+    let common = ui.search(COMMON);
+    assert!(
+        ui.state.log.rows.len() >= 100,
+        "the common word fills a page"
+    );
+    println!("search_common_ms: {common:.3}");
+
+    ui.search(BIG);
+    let big = ui.key(Action::Open);
+    let lines = match &ui.state.overlay {
+        Some(emaillog::tui::state::Overlay::Message(m)) => m.lines.len(),
+        _ => 0,
+    };
+    assert!(lines > 500, "the 100 KB body is open ({lines} lines)");
+    println!("open_100kb_ms: {big:.3}");
+    println!("peak_rss_mib: {:.1}", peak_rss_mib());
+}
+
+fn main() {
+    if let Some(db) = std::env::var_os("EMAILLOG_BENCH_TUI_CHILD") {
+        child(Path::new(&db));
+        return;
+    }
+    let db = database();
+    println!("entries: {ENTRIES}");
+    let status = std::process::Command::new(std::env::current_exe().unwrap())
+        .env("EMAILLOG_BENCH_TUI_CHILD", &db)
+        .status()
+        .expect("run the measuring process");
+    assert!(status.success(), "the measuring process failed");
+}
