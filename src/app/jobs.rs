@@ -6,7 +6,7 @@ use chrono::Utc;
 use crate::domain::job::JobEntry;
 use crate::engine::events::Events;
 use crate::engine::run::RunError;
-use crate::engine::runner::{logged_run, run_jobs, take_lease};
+use crate::engine::runner::{logged_run, reviewed, run_jobs, take_lease};
 use crate::engine::{RunReport, Stop};
 use crate::store::{JobLogEntry, StuckMessage, holder_id};
 
@@ -63,7 +63,8 @@ impl App {
         Ok(self.store()?.job_log(limit)?)
     }
 
-    /// One run now, whatever the schedule; refused while another engine holds the mailbox.
+    /// One run now, whatever the schedule, after the re-log and delete
+    /// requests waiting; refused while another engine holds the mailbox.
     pub async fn sync_once(&self, events: &Events, stop: &Stop) -> Result<RunReport> {
         let mut store = self.store()?;
         let setup = store.setup()?;
@@ -74,6 +75,11 @@ impl App {
             Err(RunError::Store(e)) => return Err(e.into()),
             Err(e) => return Err(AppError::Invalid(format!("{e}; try again later"))),
         };
+        if store.pending_review_count()? > 0
+            && let Err(e) = reviewed(&mut store, &source, &setup, &lease, events, stop).await?
+        {
+            tracing::warn!("{e}");
+        }
         let report = logged_run(&mut store, &source, &setup, &lease, events, stop).await;
         drop(lease);
         store.release_lease(&crate::engine::runner::lease_key(&setup), &holder)?;

@@ -154,7 +154,7 @@ fn source_for(
 
 /// Does the waiting re-log and delete requests, recorded in the job queue
 /// log like a run; returns how many were done, or why none could be.
-async fn reviewed(
+pub async fn reviewed(
     store: &mut Store,
     source: &dyn MailSource,
     setup: &Setup,
