@@ -100,7 +100,7 @@ async fn a_re_log_that_still_does_not_match_stays_in_skipped_and_says_why() {
     let sim = TestSim::default().await;
     let dir = tempfile::tempdir().unwrap();
     let (app, row) = skipped_stranger(&sim, dir.path()).await;
-    app.request_review(&[row.mailbox_id.clone()], ReviewAction::Relog)
+    app.request_review(std::slice::from_ref(&row.mailbox_id), ReviewAction::Relog)
         .unwrap();
     sync(&app).await;
     assert_eq!(sim.folder_messages(MAILBOX, "Skipped").await.len(), 1);
