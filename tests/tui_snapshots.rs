@@ -396,3 +396,458 @@ fn a_click_picks_the_row_under_it() {
     s.update(Msg::Click(21, 0));
     assert_eq!(s.screen, Screen::Jobs, "the third tab");
 }
+
+// ---- The users' screens: interaction log, message, opportunities, skipped, contacts.
+
+use emaillog::app::log::{MessageDetail, Participant};
+use emaillog::app::people::{ImportPreview, Preview};
+use emaillog::app::review::SuggestedContact;
+use emaillog::domain::{Contact, Salesperson};
+use emaillog::store::{EntryRow, KnownAddress, OpportunityRow, ReviewRow, StoredMessage};
+use emaillog::tui::lists::Lists;
+use emaillog::tui::log_window::LoadKind;
+use emaillog::tui::msg::Effect;
+
+const COMPANIES: [&str; 4] = [
+    "Fabrikam, Inc.",
+    "Northwind Traders",
+    "Adventure Works",
+    "Woodgrove Bank",
+];
+const TOPICS: [&str; 5] = [
+    "Quote for 40 conference chairs",
+    "RE: Renewal of the support contract",
+    "Budget for the spring catalogue",
+    "Delivery dates for order 10452",
+    "RE: Budget approval \u{1b}[2J\u{1b}]0;owned\u{7}",
+];
+
+fn entry(n: i64) -> EntryRow {
+    let at = now() - Duration::minutes(n * 37);
+    let inbound = n % 3 != 0;
+    EntryRow {
+        entry_no: 1000 - n,
+        datetime: emaillog::store::ts(at),
+        direction: if inbound { "inbound" } else { "outbound" }.into(),
+        initiated_by: if inbound { "them" } else { "us" }.into(),
+        salesperson_code: ["AH", "BD", "PS"][n as usize % 3].into(),
+        salesperson_name: ["Annette Hill", "Benjamin Diaz", "Priya Shah"][n as usize % 3].into(),
+        contact_no: format!("CT{:04}", 10 + n % 7),
+        contact_name: [
+            "Alex Berg",
+            "Maria Walsh",
+            "Ivan Silva",
+            "Zoe Kim",
+            "Tom Rossi",
+            "Mia Meyer",
+            "Kofi Haddad",
+        ][n as usize % 7]
+            .into(),
+        contact_company: COMPANIES[n as usize % 4].into(),
+        subject: TOPICS[n as usize % 5].into(),
+        internet_message_id: format!("<m{n}@x.example>"),
+        conversation_id: format!("conv-{}", n % 5),
+        web_link: "https://outlook.office365.com/owa/?ItemID=AAkALgAAAAAAHYQDEapm&exvsurl=1".into(),
+        template_code: "EMAIL".into(),
+        correspondence_type: "email".into(),
+        account: "crm-log@contoso.example".into(),
+        opportunity_no: (n == 2).then(|| "OP00007".to_string()),
+        matched_by_domain: false,
+        occurred_at: emaillog::store::ts(at),
+        logged_message_id: 5000 - n,
+    }
+}
+
+/// A user on the log screen with its first page in.
+fn log_state(rows: usize) -> UiState {
+    let mut s = state(Role::User);
+    let effects = s.update(Msg::Action(Action::Go(Screen::Log)));
+    answer_page(&mut s, &effects, (0..rows as i64).map(entry).collect());
+    s
+}
+
+/// Answers the page the effects asked for with `rows`.
+fn answer_page(s: &mut UiState, effects: &[Effect], rows: Vec<EntryRow>) {
+    let req = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::Page(r) => Some(r.clone()),
+            _ => None,
+        })
+        .expect("a page is asked for");
+    s.update(Msg::LogPage {
+        generation: req.generation,
+        kind: req.kind,
+        result: Ok((rows, 0)),
+    });
+}
+
+fn detail(n: i64) -> MessageDetail {
+    let e = entry(n);
+    let body = format!(
+        "Hi Maria,\n\nThanks for the budget figures. \u{1b}[31mCould\u{1b}[0m you confirm the delivery dates for the spring catalogue by Friday?\n\n{}\nBest regards,\nAnnette Hill\nContoso Sales",
+        "We would also like to discuss the volume discount for orders above 40 units, and whether the framework agreement covers next year. ".repeat(3)
+    );
+    MessageDetail {
+        message: StoredMessage {
+            id: e.logged_message_id,
+            internet_message_id: e.internet_message_id.clone(),
+            conversation_id: e.conversation_id.clone(),
+            web_link: e.web_link.clone(),
+            subject: e.subject.clone(),
+            sender: "Annette Hill <annette@contoso.example>".into(),
+            recipients: r#"[{"name":"Maria Walsh","address":"maria@northwind.example","kind":"to"},{"name":"","address":"buyer@northwind.example","kind":"cc"}]"#.into(),
+            sent_at: Some(emaillog::store::ts(now() - Duration::minutes(75))),
+            received_at: Some(emaillog::store::ts(now() - Duration::minutes(74))),
+            body: Some(body),
+            location: "archive".into(),
+        },
+        participants: vec![
+            Participant {
+                role: "From",
+                name: "Annette Hill".into(),
+                address: "annette@contoso.example".into(),
+                known: Some(KnownAddress::Salesperson { code: "AH".into(), name: "Annette Hill".into() }),
+            },
+            Participant {
+                role: "To",
+                name: "Maria Walsh".into(),
+                address: "maria@northwind.example".into(),
+                known: Some(KnownAddress::Contact { no: "CT0011".into(), name: "Maria Walsh".into(), company: "Northwind Traders".into() }),
+            },
+            Participant { role: "Cc", name: String::new(), address: "buyer@northwind.example".into(), known: None },
+        ],
+        conversation: vec![entry(7), entry(n), entry(0)],
+        entry: e,
+    }
+}
+
+#[test]
+fn the_interaction_log() {
+    let mut s = log_state(60);
+    act(&mut s, &[Action::Down, Action::Down]);
+    snap("log", &mut s);
+    act(&mut s, &[Action::Help]);
+    snap("help_log", &mut s);
+}
+
+#[test]
+fn the_log_searched_filtered_and_empty() {
+    let mut s = log_state(60);
+    act(&mut s, &[Action::Search]);
+    type_text(&mut s, "budget");
+    snap("log_search_prompt", &mut s);
+    let effects = s.update(Msg::Action(Action::Open));
+    let hits: Vec<EntryRow> = (0..40)
+        .map(entry)
+        .filter(|e| e.subject.to_lowercase().contains("budget"))
+        .collect();
+    answer_page(&mut s, &effects, hits);
+    snap("log_search", &mut s);
+    act(&mut s, &[Action::Filters]);
+    snap("log_filters_form", &mut s);
+    // Down to the direction, Space cycles it; then a date that is not one.
+    act(&mut s, &[Action::Down, Action::Down, Action::Down]);
+    type_text(&mut s, " ");
+    act(&mut s, &[Action::Down]);
+    type_text(&mut s, "2026-13-01");
+    snap("log_filters_invalid", &mut s);
+    clear_text(&mut s);
+    type_text(&mut s, "2026-11-01");
+    let effects = s.update(Msg::Action(Action::Open));
+    assert!(s.overlay.is_none(), "valid filters are applied");
+    answer_page(&mut s, &effects, Vec::new());
+    snap("log_no_match", &mut s);
+}
+
+#[test]
+fn the_message_and_its_conversation() {
+    let mut s = log_state(30);
+    act(&mut s, &[Action::Down, Action::Down]);
+    let effects = s.update(Msg::Action(Action::Open));
+    assert!(effects.contains(&Effect::OpenMessage(998)));
+    snap("message_opening", &mut s);
+    s.update(Msg::Message(Ok(Box::new(detail(2)))));
+    snap("message", &mut s);
+    let effects = s.update(Msg::Action(Action::CopyLink));
+    assert!(matches!(&effects[..], [Effect::Copy(l)] if l.starts_with("https://outlook")));
+    let effects = s.update(Msg::Action(Action::ConversationNext));
+    assert_eq!(
+        effects,
+        vec![Effect::OpenMessage(1000)],
+        "the next entry of the conversation"
+    );
+}
+
+#[test]
+fn a_new_opportunity_from_an_entry() {
+    let mut s = log_state(30);
+    act(&mut s, &[Action::Down, Action::NewOpportunity]);
+    snap("opportunity_form", &mut s);
+    act(&mut s, &[Action::Down]);
+    type_text(&mut s, "twelve");
+    snap("opportunity_form_invalid", &mut s);
+    assert!(
+        s.update(Msg::Action(Action::Open)).is_empty(),
+        "not saved while invalid"
+    );
+    clear_text(&mut s);
+    type_text(&mut s, "12,500");
+    let effects = s.update(Msg::Action(Action::Open));
+    match &effects[..] {
+        [
+            Effect::CreateOpportunity {
+                entry_no,
+                opportunity,
+            },
+        ] => {
+            assert_eq!(*entry_no, 999);
+            assert_eq!(opportunity.estimated_value, Some(12500.0));
+            assert_eq!(opportunity.status, "In progress");
+        }
+        other => panic!("{other:?}"),
+    }
+    // An entry that has one says so instead.
+    act(&mut s, &[Action::Down, Action::NewOpportunity]);
+    assert!(s.overlay.is_none());
+    snap("opportunity_exists", &mut s);
+}
+
+fn opportunity(no: &str, status: &str, value: Option<f64>) -> OpportunityRow {
+    OpportunityRow {
+        no: no.into(),
+        contact_no: "CT0011".into(),
+        contact_name: "Maria Walsh".into(),
+        company: "Northwind Traders".into(),
+        salesperson_code: "AH".into(),
+        salesperson_name: "Annette Hill".into(),
+        description: "Budget for the spring catalogue".into(),
+        status: status.into(),
+        estimated_value: value,
+        close_date: Some("2026-12-27".into()),
+        created_at: at(90),
+        entries: 2,
+    }
+}
+
+#[test]
+fn opportunities() {
+    let mut s = state(Role::User);
+    let effects = s.update(Msg::Action(Action::Go(Screen::Opportunities)));
+    assert!(!effects.is_empty(), "the list is read");
+    s.update(Msg::Lists(Ok(Box::new(Lists::Opportunities(vec![
+        opportunity("OP00009", "Won", Some(48000.0)),
+        opportunity("OP00008", "In progress", Some(12500.5)),
+        opportunity("OP00007", "Not started", None),
+    ])))));
+    act(&mut s, &[Action::Down]);
+    snap("opportunities", &mut s);
+    s.update(Msg::Action(Action::Open));
+    s.update(Msg::Lists(Ok(Box::new(Lists::OpportunityEntries(
+        "OP00008".into(),
+        vec![entry(4), entry(2)],
+    )))));
+    snap("opportunity_detail", &mut s);
+    let effects = s.update(Msg::Action(Action::Open));
+    assert_eq!(
+        effects,
+        vec![Effect::OpenMessage(996)],
+        "back to the entry it came from"
+    );
+    act(&mut s, &[Action::Back, Action::Edit]);
+    snap("opportunity_edit", &mut s);
+}
+
+fn review(n: usize, reason: &str) -> ReviewRow {
+    ReviewRow {
+        mailbox_id: format!("AAkALg{n:04}"),
+        subject: [
+            "Question about your products",
+            "Fabrikam newsletter",
+            "Automatic reply: Samples arrived",
+        ][n % 3]
+            .into(),
+        sender: [
+            "Nadia Okafor <nadia@blue-yonder.example>",
+            "noreply@fabrikam.example",
+            "Tom Rossi <tom\u{1b}[5m@northwind.example>",
+        ][n % 3]
+            .into(),
+        recipients: r#"[{"name":"Annette Hill","address":"annette@contoso.example","kind":"to"}]"#
+            .into(),
+        received_at: Some(at(n as i64 * 13)),
+        reason: reason.into(),
+        detail: "neither side is a known salesperson and contact".into(),
+        skipped_at: at(n as i64 * 13),
+        disposition: "moved".into(),
+        request: match n {
+            1 => Some(("relog".into(), "pending".into(), String::new())),
+            2 => Some((
+                "relog".into(),
+                "done".into(),
+                "still not logged: no contact".into(),
+            )),
+            _ => None,
+        },
+    }
+}
+
+#[test]
+fn the_skipped_review_queue() {
+    let mut s = state(Role::User);
+    s.update(Msg::Action(Action::Go(Screen::Skipped)));
+    s.update(Msg::Lists(Ok(Box::new(Lists::Review(vec![
+        review(0, "auto_generated"),
+        review(1, "no_match"),
+        review(2, "no_match"),
+        review(3, "no_match"),
+    ])))));
+    act(&mut s, &[Action::Down, Action::Mark, Action::Mark]);
+    snap("skipped", &mut s);
+    let effects = s.update(Msg::Action(Action::Relog));
+    match &effects[..] {
+        [Effect::RequestReview { ids, .. }] => assert_eq!(ids.len(), 2, "the marked ones"),
+        other => panic!("{other:?}"),
+    }
+    s.update(Msg::Done(Ok("relog requested".into())));
+    act(&mut s, &[Action::Delete]);
+    snap("skipped_confirm_delete", &mut s);
+    act(&mut s, &[Action::No, Action::ContactFromSender]);
+    s.update(Msg::Lists(Ok(Box::new(Lists::SuggestedContact(
+        "AAkALg0003".into(),
+        SuggestedContact {
+            no: "CT0037".into(),
+            name: "Nadia Okafor".into(),
+            company: "Blue Yonder".into(),
+            email: "nadia@blue-yonder.example".into(),
+        },
+    )))));
+    snap("contact_from_sender", &mut s);
+    let effects = s.update(Msg::Action(Action::Open));
+    assert!(
+        matches!(&effects[..], [Effect::SaveContact { relog: Some(id), new: true, .. }] if id == "AAkALg0003"),
+        "saved, then re-logged: {effects:?}"
+    );
+}
+
+#[test]
+fn contacts_and_salespeople() {
+    let mut s = state(Role::User);
+    s.update(Msg::Action(Action::Go(Screen::Contacts)));
+    s.update(Msg::Lists(Ok(Box::new(Lists::People(
+        vec![
+            Salesperson {
+                code: "AH".into(),
+                name: "Annette Hill".into(),
+                email: "annette@contoso.example".into(),
+            },
+            Salesperson {
+                code: "BD".into(),
+                name: "Benjamin Diaz".into(),
+                email: "ben@contoso.example".into(),
+            },
+        ],
+        (0..12)
+            .map(|i| Contact {
+                no: format!("CT{:04}", i + 1),
+                name: ["Alex Berg", "Maria Walsh", "Ivan Silva", "Zoe Kim"][i % 4].into(),
+                company: COMPANIES[i % 4].into(),
+                email: format!(
+                    "person{i}@{}.example",
+                    ["fabrikam", "northwind", "adventure-works", "woodgrove"][i % 4]
+                ),
+                alt_emails: if i == 0 {
+                    vec!["alex.b@fabrikam-mail.example".into()]
+                } else {
+                    vec![]
+                },
+            })
+            .collect(),
+    )))));
+    snap("contacts", &mut s);
+    act(&mut s, &[Action::Edit]);
+    act(&mut s, &[Action::Down, Action::Down, Action::Down]);
+    clear_text(&mut s);
+    type_text(&mut s, "alex@");
+    snap("contact_edit_invalid", &mut s);
+    act(&mut s, &[Action::Back, Action::SwitchList]);
+    snap("salespeople", &mut s);
+    act(&mut s, &[Action::SwitchList]);
+    let effects = s.update(Msg::Action(Action::Open));
+    assert_eq!(
+        s.screen,
+        Screen::Log,
+        "Enter shows the contact's interaction log"
+    );
+    assert_eq!(s.log.view.contact_no.as_deref(), Some("CT0001"));
+    assert!(effects.iter().any(|e| matches!(e, Effect::Page(_))));
+}
+
+#[test]
+fn an_import_preview_names_every_bad_row() {
+    let mut s = state(Role::User);
+    s.update(Msg::Action(Action::Go(Screen::Contacts)));
+    let c = |no: &str, name: &str| Contact {
+        no: no.into(),
+        name: name.into(),
+        company: "Fabrikam, Inc.".into(),
+        email: format!("{}@fabrikam.example", name.to_lowercase().replace(' ', ".")),
+        alt_emails: vec![],
+    };
+    s.update(Msg::Lists(Ok(Box::new(Lists::ImportPreview(
+        "contacts.csv".into(),
+        Box::new(ImportPreview::Contacts(Preview {
+            added: vec![c("CT0040", "Nadia Okafor"), c("CT0041", "Lars Berg")],
+            changed: vec![(c("CT0001", "Alex Berg"), c("CT0001", "Alexander Berg"))],
+            unchanged: 33,
+            errors: vec![
+                emaillog::app::import::RowError {
+                    line: 7,
+                    reason: "email 'nadia@' is not a valid email address".into(),
+                },
+                emaillog::app::import::RowError {
+                    line: 12,
+                    reason: "'CT0041' appears again (first on line 9)".into(),
+                },
+            ],
+        })),
+    )))));
+    snap("import_preview", &mut s);
+    assert!(
+        s.update(Msg::Action(Action::Open)).is_empty(),
+        "nothing imported while rows are bad"
+    );
+}
+
+#[test]
+fn export_prompt() {
+    let mut s = log_state(10);
+    act(&mut s, &[Action::Export]);
+    snap("export_prompt", &mut s);
+    let effects = s.update(Msg::Action(Action::Open));
+    assert!(matches!(&effects[..], [Effect::ExportView { path, .. }] if path.ends_with(".csv")));
+    s.update(Msg::Progress("exporting: 500 entries written".into()));
+    snap("export_progress", &mut s);
+}
+
+#[test]
+fn a_refresh_keeps_the_view_and_counts_what_arrived() {
+    let mut s = log_state(60);
+    act(&mut s, &[Action::Down, Action::Down, Action::Down]);
+    let effects = s.update(Msg::DbChanged);
+    let req = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::Page(r) => Some(r.clone()),
+            _ => None,
+        })
+        .expect("the window is read again");
+    assert_eq!(req.kind, LoadKind::Refresh);
+    s.update(Msg::LogPage {
+        generation: req.generation,
+        kind: req.kind,
+        result: Ok(((0..60).map(entry).collect(), 4)),
+    });
+    assert_eq!(s.log.selected().map(|e| e.entry_no), Some(997));
+    snap("log_new_arrivals", &mut s);
+}

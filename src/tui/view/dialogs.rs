@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 
 use crate::app::people::ImportPreview;
 use crate::domain::text::one_line;
@@ -31,7 +31,12 @@ fn boxed(f: &mut Frame, theme: &Theme, area: Rect, title: &str) -> Rect {
 const LABEL: usize = 20;
 
 pub fn form(f: &mut Frame, theme: &Theme, body: Rect, form: &Form) {
-    let h = (form.info.len() + form.fields.len() * 2 + 3) as u16;
+    let info = if form.info.is_empty() {
+        0
+    } else {
+        form.info.len() + 1
+    };
+    let h = (info + form.fields.len() * 2 + usize::from(form.error.is_some())) as u16;
     let area = centered(body, 80, h + 2);
     let inner = boxed(f, theme, area, &one_line(&form.title));
     let mut lines: Vec<Line> = form
@@ -268,10 +273,10 @@ pub fn import_preview(
             }
         }
     }
-    let room = (inner.height as usize).saturating_sub(1);
+    let room = (inner.height as usize).saturating_sub(2);
     let start = scroll.min(detail.len().saturating_sub(room));
     lines.extend(detail.into_iter().skip(start).take(room));
-    f.render_widget(Paragraph::new(lines), inner);
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
 
 #[cfg(test)]

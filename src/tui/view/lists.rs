@@ -152,7 +152,7 @@ pub fn skipped(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
     let [top, list, detail] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(3),
-        Constraint::Length(4),
+        Constraint::Length(5),
     ])
     .areas(area);
     let marked = s.lists.marked.len();
@@ -202,17 +202,16 @@ pub fn skipped(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
             .as_deref()
             .map(|t| stored_time(t, s.now, s.tz))
             .unwrap_or_else(|| stored_time(&r.skipped_at, s.now, s.tz));
-        let request = match &r.request {
-            Some((action, state, result)) if state == "pending" => format!("  [{action}: waiting]"),
-            Some((action, state, result)) => format!("  [{action} {state}: {}]", one_line(result)),
-            None => String::new(),
+        // What was asked shows in full below; here only that it waits.
+        let waiting = match &r.request {
+            Some((_, state, _)) if state == "pending" => "⟳ ",
+            _ => "",
         };
         let text = format!(
-            " {mark} {:<16} {:<28} {}{}",
+            " {mark} {:<16} {:<28} {waiting}{}",
             when,
             one_line(&r.sender).chars().take(28).collect::<String>(),
             one_line(&r.subject),
-            request
         );
         let style = if i == s.lists.review_sel {
             theme.selected()
@@ -245,6 +244,21 @@ pub fn skipped(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
                 Span::raw(one_line(&r.detail)),
                 Span::styled(format!("  ({})", one_line(&r.disposition)), theme.dim()),
             ]),
+            match &r.request {
+                Some((action, state, result)) if state == "pending" => Line::styled(
+                    format!("Asked {action}: waiting for the engine that holds the mailbox (⟳)"),
+                    theme.warn(),
+                ),
+                Some((action, state, result)) => Line::styled(
+                    format!("Asked {action}: {state} — {}", one_line(result)),
+                    if state == "failed" {
+                        theme.bad()
+                    } else {
+                        theme.dim()
+                    },
+                ),
+                None => Line::raw(""),
+            },
         ];
         f.render_widget(Paragraph::new(d), detail);
     }
