@@ -250,10 +250,10 @@ async fn an_admin_sets_up_signs_in_and_sees_mail_logged() {
     for (key, marker) in [
         ("2", "Shared mailbox"),
         ("3", "Log email interactions"),
-        ("4", "Interaction log comes"),
-        ("5", "Opportunities comes"),
-        ("6", "Skipped comes"),
-        ("7", "Contacts comes"),
+        ("4", "Newest first"),
+        ("5", "no opportunities yet"),
+        ("6", "messages not logged"),
+        ("7", "Salespeople (3)"),
         ("1", "Mail source"),
     ] {
         ui.keys(&[key]);
@@ -413,4 +413,184 @@ async fn the_ui_shows_a_headless_runner_beside_it() {
         std::thread::sleep(Duration::from_millis(100));
     }
     drop(runner);
+}
+
+/// A message in a conversation, with a plain-text body.
+fn threaded(
+    from: &str,
+    to: &str,
+    subject: &str,
+    body: &str,
+    conversation: &str,
+    mins_ago: i64,
+) -> serde_json::Value {
+    let mut m = message(from, &[to], subject);
+    m["conversationId"] = json!(conversation);
+    m["body"] = json!({"contentType": "text", "content": body});
+    m["receivedDateTime"] = json!(
+        (chrono::Utc::now() - chrono::Duration::minutes(mins_ago))
+            .format("%Y-%m-%dT%H:%M:%SZ")
+            .to_string()
+    );
+    m
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_searches_reads_a_conversation_and_turns_mail_into_an_opportunity_and_a_contact() {
+    if !have_tmux() {
+        return;
+    }
+    let sim = TestSim::start(SimConfig::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = set_up(&sim, dir.path(), "client-credentials");
+    assert!(
+        store_secret(&db, sim.config.client_secret.as_bytes())
+            .status
+            .success()
+    );
+    emaillog_ok(&db, &["enable"]);
+    let mut stranger = message(
+        "nadia.okafor@blue-yonder.example",
+        &["annette@contoso.example"],
+        "Can we talk about pricing?",
+    );
+    stranger["from"] = json!({"emailAddress": {"name": "Nadia Okafor", "address": "nadia.okafor@blue-yonder.example"}});
+    sim.add(
+        MAILBOX,
+        "inbox",
+        json!([
+            threaded(
+                "alex@fabrikam.example",
+                "annette@contoso.example",
+                "Spring pricing",
+                "Could you quote 40 pallets of chairs?",
+                "conv-spring",
+                50
+            ),
+            threaded(
+                "annette@contoso.example",
+                "alex@fabrikam.example",
+                "RE: Spring pricing",
+                "Here is the quote for the pallets.",
+                "conv-spring",
+                40
+            ),
+            threaded(
+                "maria@northwind.example",
+                "ben@contoso.example",
+                "Northwind visit",
+                "See you on Tuesday.",
+                "conv-visit",
+                30
+            ),
+            stranger,
+        ]),
+    )
+    .await;
+    let ui = Tmux::start("user", &ui_command(&db, dir.path()), 120, 40);
+    ui.tmux(&["set-option", "-g", "set-clipboard", "on"])
+        .output()
+        .unwrap();
+    ui.wait_for("1 Status");
+    ui.keys(&["4"]);
+    ui.wait_for("Northwind visit");
+
+    // Search, open, read the conversation.
+    ui.keys(&["/"]);
+    ui.wait_for("Search the interaction log");
+    ui.keys(&["pallets", "Enter"]);
+    let screen = ui.wait_for("search “pallets”");
+    assert!(
+        !screen.contains("Northwind visit"),
+        "only matches:\n{screen}"
+    );
+    ui.keys(&["G", "Enter"]);
+    ui.wait_for("Could you quote 40 pallets");
+    let screen = ui.wait_for("Conversation: 2 entries");
+    assert!(
+        screen.contains("contact Alex Berg (C1), Fabrikam"),
+        "{screen}"
+    );
+    ui.keys(&["]"]);
+    ui.wait_for("Here is the quote for the pallets.");
+    ui.keys(&["y"]);
+    ui.wait_for("web link copied");
+    let buffer = ui.tmux(&["show-buffer"]).output().unwrap();
+    assert!(
+        String::from_utf8_lossy(&buffer.stdout).starts_with("https://"),
+        "OSC 52 put the web link in tmux's buffer: {:?}",
+        String::from_utf8_lossy(&buffer.stdout)
+    );
+
+    // An opportunity from it; the entry shows its number.
+    ui.keys(&["o"]);
+    ui.wait_for("New opportunity from entry");
+    ui.keys(&["Tab", "12500", "Enter"]);
+    ui.wait_for("opportunity OP00001 created");
+    ui.wait_for("Opportunity OP00001");
+    ui.keys(&["Escape"]);
+    ui.wait_until("the entry shows OP00001", |s| {
+        s.lines()
+            .any(|l| l.contains("RE: Spring pricing") && l.contains("OP00001"))
+    });
+    ui.keys(&["5"]);
+    ui.wait_for("12,500.00");
+
+    // Filter by contact, export the view.
+    ui.keys(&["4", "Escape"]);
+    ui.wait_for("Northwind visit");
+    ui.keys(&["g", "c"]);
+    let screen = ui.wait_for("contact C4");
+    assert!(
+        !screen.contains("Spring pricing"),
+        "only Maria's entries:\n{screen}"
+    );
+    ui.keys(&["x"]);
+    ui.wait_for("Export this view");
+    for _ in 0..40 {
+        ui.keys(&["BSpace"]);
+    }
+    let export = dir.path().join("maria.csv");
+    ui.keys(&[export.to_str().unwrap(), "Enter"]);
+    ui.wait_for("exported 1 entries");
+    let csv = std::fs::read_to_string(&export).unwrap();
+    assert_eq!(csv.lines().count(), 2, "header and Maria's entry:\n{csv}");
+    assert!(
+        csv.contains("Northwind visit") && csv.contains(",C4,"),
+        "{csv}"
+    );
+
+    // A contact from a skipped message's sender, then re-logged.
+    ui.keys(&["6"]);
+    ui.wait_for("no_match (1)");
+    ui.keys(&["c"]);
+    ui.wait_for("New contact from the sender");
+    ui.wait_for("Blue Yonder");
+    ui.keys(&["Enter"]);
+    ui.wait_for("re-log requested");
+    ui.wait_for("nothing to review");
+    ui.keys(&["4", "Escape"]);
+    ui.wait_for("Can we talk about pricing?");
+    let archive = sim.folder_messages(MAILBOX, "archive").await;
+    assert!(
+        archive
+            .iter()
+            .any(|m| m["subject"] == "Can we talk about pricing?"),
+        "the re-logged message is in Archive"
+    );
+    assert!(sim.folder_messages(MAILBOX, "Skipped").await.is_empty());
+
+    ui.keys(&["q"]);
+    let start = Instant::now();
+    while !ui.pane_dead() {
+        if ui.screen().contains("A run is in progress") {
+            ui.keys(&["y"]);
+        }
+        assert!(
+            start.elapsed() < DEADLINE,
+            "the UI did not quit:\n{}",
+            ui.screen()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
