@@ -343,8 +343,8 @@ async fn throttling_server_errors_resets_garbled_json_and_expired_tokens_lose_an
         .await;
     let stats = sim.control(reqwest::Method::GET, "/_sim/stats", None).await;
     // The window throttle fires only when requests come fast enough, which a
-    // loaded machine may not do; injected 429s (with Retry-After, as Graph
-    // sends them) come whatever the pace. Count every fault that landed.
+    // loaded machine may not do; injected 429s come whatever the pace.
+    // Count every fault that landed.
     let count = |k: &str| stats.body["injected"][k].as_u64().unwrap_or(0);
     assert!(
         stats.body["throttled_window"].as_u64().unwrap()

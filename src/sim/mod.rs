@@ -234,17 +234,13 @@ async fn handle(State(sim): State<Arc<Sim>>, req: Request) -> Response {
             // Each service fails in its own shape: Graph's error object, or
             // the identity platform's OAuth2 error.
             return to_response(if first == "v1.0" {
-                let resp = graph_error(
+                // No Retry-After: a client must back off by itself (the
+                // window throttle's 429s carry one, as Graph's do).
+                graph_error(
                     status,
                     faults::status_code_name(status),
                     "Injected fault: the service is unavailable. Try again.",
-                );
-                // Graph's 429s always say how long to wait.
-                if status == 429 {
-                    resp.with_header("Retry-After", "1")
-                } else {
-                    resp
-                }
+                )
             } else {
                 http::oauth_error(
                     status,

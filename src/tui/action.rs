@@ -94,6 +94,8 @@ pub enum Action {
     CopyLink,
     ConversationPrev,
     ConversationNext,
+    /// From an entry to the opportunity it carries.
+    ShowOpportunity,
     /// Lists: add, edit, mark, delete.
     Add,
     Edit,

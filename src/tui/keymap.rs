@@ -380,6 +380,14 @@ pub const BINDINGS: &[Binding] = &[
     ),
     b(
         Message,
+        &[k('O')],
+        Action::ShowOpportunity,
+        "its opportunity",
+        "Go to the opportunity this entry carries",
+        false,
+    ),
+    b(
+        Message,
         &[k('o')],
         Action::NewOpportunity,
         "opportunity",

@@ -31,7 +31,16 @@ impl UiState {
         };
         self.lists.error = None;
         match lists {
-            Lists::Opportunities(rows) => self.lists.opportunities = Some(rows),
+            Lists::Opportunities(rows) => {
+                // The one whose details are open stays chosen.
+                if let Some(Overlay::Opportunity { no, .. }) = &self.overlay
+                    && let Some(i) = rows.iter().position(|o| o.no == *no)
+                {
+                    self.filter = None;
+                    self.lists.opp_sel = i;
+                }
+                self.lists.opportunities = Some(rows);
+            }
             Lists::OpportunityEntries(no, rows) => {
                 if let Some(Overlay::Opportunity {
                     no: open, entries, ..
@@ -170,6 +179,29 @@ impl UiState {
             }
             _ => Vec::new(),
         }
+    }
+
+    /// The opportunities screen with `no` chosen and its details open.
+    pub(super) fn show_opportunity(&mut self, no: String) -> Vec<Effect> {
+        self.screen = Screen::Opportunities;
+        self.filter = None;
+        if let Some(i) = self
+            .lists
+            .visible_opportunities(None)
+            .iter()
+            .position(|o| o.no == no)
+        {
+            self.lists.opp_sel = i;
+        }
+        self.overlay = Some(Overlay::Opportunity {
+            no: no.clone(),
+            entries: None,
+            sel: 0,
+        });
+        vec![
+            Effect::LoadLists(ListsKind::Opportunities),
+            Effect::LoadLists(ListsKind::OpportunityEntries(no)),
+        ]
     }
 
     /// Keys in an opportunity's details: its entries, Enter opens one.

@@ -544,6 +544,17 @@ impl UiState {
                 let n = m.entry_no;
                 self.open_opportunity_form(n, true);
             }
+            Action::ShowOpportunity => {
+                let no = m
+                    .detail
+                    .as_ref()
+                    .and_then(|d| d.entry.opportunity_no.clone());
+                let Some(no) = no else {
+                    self.say(Level::Info, "this entry has no opportunity (o creates one)");
+                    return Vec::new();
+                };
+                return self.show_opportunity(no);
+            }
             _ => {}
         }
         Vec::new()

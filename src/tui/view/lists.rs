@@ -156,20 +156,28 @@ pub fn skipped(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
     ])
     .areas(area);
     let marked = s.lists.marked.len();
-    f.render_widget(
-        Paragraph::new(Line::from(vec![
-            Span::styled(format!("{} messages not logged", rows.len()), theme.title()),
-            Span::styled(
-                if marked > 0 {
-                    format!("  {marked} marked (l re-logs them, d deletes them)")
-                } else {
-                    "  grouped by reason, newest first".into()
-                },
-                theme.dim(),
-            ),
-        ])),
-        top,
-    );
+    let waiting = rows
+        .iter()
+        .filter(|r| r.request.as_ref().is_some_and(|(_, st, _)| st == "pending"))
+        .count();
+    let mut head = vec![
+        Span::styled(format!("{} messages not logged", rows.len()), theme.title()),
+        Span::styled(
+            if marked > 0 {
+                format!("  {marked} marked (l re-logs them, d deletes them)")
+            } else {
+                "  grouped by reason, newest first".into()
+            },
+            theme.dim(),
+        ),
+    ];
+    if waiting > 0 {
+        head.push(Span::styled(
+            format!("  ⟳ {waiting} waiting for the engine"),
+            theme.warn(),
+        ));
+    }
+    f.render_widget(Paragraph::new(Line::from(head)), top);
     if rows.is_empty() {
         return empty(
             f,
