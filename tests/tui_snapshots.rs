@@ -851,3 +851,48 @@ fn a_refresh_keeps_the_view_and_counts_what_arrived() {
     assert_eq!(s.log.selected().map(|e| e.entry_no), Some(997));
     snap("log_new_arrivals", &mut s);
 }
+
+#[test]
+fn a_click_picks_a_log_entry_and_a_list_row() {
+    let mut s = log_state(60);
+    s.update(Msg::Resize(80, 24));
+    // Tabs, the summary and the header: the first entry is on row 3.
+    s.update(Msg::Click(30, 7));
+    assert_eq!(s.log.sel, 4, "the fifth entry");
+    // A shorter window keeps the selection on screen.
+    act(&mut s, &[Action::PageDown]);
+    let sel = s.log.sel;
+    s.update(Msg::Resize(80, 12));
+    assert!(s.log.sel >= s.log.top && s.log.sel < s.log.top + s.log_rows());
+    assert_eq!(s.log.sel, sel, "the same entry");
+    s.update(Msg::Resize(80, 24));
+    s.update(Msg::Action(Action::Go(Screen::Opportunities)));
+    s.update(Msg::Lists(Ok(Box::new(Lists::Opportunities(vec![
+        opportunity("OP00009", "Won", Some(48000.0)),
+        opportunity("OP00008", "In progress", Some(12500.5)),
+        opportunity("OP00007", "Not started", None),
+    ])))));
+    s.update(Msg::Click(10, 4));
+    assert_eq!(s.lists.opp_sel, 2, "the third opportunity");
+}
+
+#[test]
+fn a_new_salesperson() {
+    let mut s = state(Role::User);
+    s.update(Msg::Action(Action::Go(Screen::Contacts)));
+    s.update(Msg::Lists(Ok(Box::new(Lists::People(vec![], vec![])))));
+    snap("contacts_empty", &mut s);
+    act(&mut s, &[Action::SwitchList, Action::Add]);
+    type_text(&mut s, "JO");
+    act(&mut s, &[Action::Down]);
+    type_text(&mut s, "Jim Olive");
+    act(&mut s, &[Action::Down]);
+    type_text(&mut s, "jim.olive@contoso");
+    snap("salesperson_new", &mut s);
+    type_text(&mut s, ".example");
+    let effects = s.update(Msg::Action(Action::Open));
+    assert!(
+        matches!(&effects[..], [Effect::SaveSalesperson { salesperson, new: true }] if salesperson.code == "JO"),
+        "{effects:?}"
+    );
+}

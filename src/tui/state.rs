@@ -335,7 +335,9 @@ impl UiState {
             Msg::Resize(w, h) => {
                 self.size = (w, h);
                 self.rewrap_message();
-                Vec::new()
+                // The selected entry stays on screen at the new height.
+                let v = self.log_rows();
+                self.log.step(0, v).map(Effect::Page).into_iter().collect()
             }
             Msg::DbChanged => {
                 let mut e = self.reload();
@@ -1173,13 +1175,12 @@ impl UiState {
             }
             return Vec::new();
         }
-        self.click_row(row);
-        Vec::new()
+        self.click_row(row)
     }
 
     /// Selects the list row under a click, by the layout the views draw
     /// (a table keeps its selection in view, so its first row is known).
-    fn click_row(&mut self, row: u16) {
+    fn click_row(&mut self, row: u16) -> Vec<Effect> {
         let body_h = self.size.1.saturating_sub(3) as usize;
         let row = row as usize;
         let pick = |top: usize, rows: usize, sel: usize, len: usize| -> Option<usize> {
@@ -1214,8 +1215,42 @@ impl UiState {
                     self.jobs_focus = JobsFocus::Stuck;
                 }
             }
+            Screen::Log => {
+                // Tabs, the view's summary and the header come first.
+                if row >= 3 && row < 3 + self.log_rows() {
+                    let i = self.log.top + row - 3;
+                    if i < self.log.rows.len() {
+                        let delta = i as isize - self.log.sel as isize;
+                        let v = self.log_rows();
+                        return self
+                            .log
+                            .step(delta, v)
+                            .map(Effect::Page)
+                            .into_iter()
+                            .collect();
+                    }
+                }
+            }
+            Screen::Opportunities | Screen::Contacts => {
+                // The contacts screen has its list switch above the header.
+                let top = if self.screen == Screen::Contacts {
+                    3
+                } else {
+                    2
+                };
+                let rows = body_h.saturating_sub(top - 1);
+                if let Some((sel, len)) = self.list_selection() {
+                    let current = *sel;
+                    if let Some(i) = pick(top, rows, current, len)
+                        && let Some((sel, _)) = self.list_selection()
+                    {
+                        *sel = i;
+                    }
+                }
+            }
             _ => {}
         }
+        Vec::new()
     }
 }
 
