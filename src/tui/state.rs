@@ -1215,20 +1215,18 @@ impl UiState {
                     self.jobs_focus = JobsFocus::Stuck;
                 }
             }
-            Screen::Log => {
-                // Tabs, the view's summary and the header come first.
-                if row >= 3 && row < 3 + self.log_rows() {
-                    let i = self.log.top + row - 3;
-                    if i < self.log.rows.len() {
-                        let delta = i as isize - self.log.sel as isize;
-                        let v = self.log_rows();
-                        return self
-                            .log
-                            .step(delta, v)
-                            .map(Effect::Page)
-                            .into_iter()
-                            .collect();
-                    }
+            // Tabs, the view's summary and the header come first.
+            Screen::Log if row >= 3 && row < 3 + self.log_rows() => {
+                let i = self.log.top + row - 3;
+                if i < self.log.rows.len() {
+                    let delta = i as isize - self.log.sel as isize;
+                    let v = self.log_rows();
+                    return self
+                        .log
+                        .step(delta, v)
+                        .map(Effect::Page)
+                        .into_iter()
+                        .collect();
                 }
             }
             Screen::Opportunities | Screen::Contacts => {
