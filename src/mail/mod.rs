@@ -7,6 +7,7 @@
 //! and messages left in the Inbox are never read again unless they change.
 
 pub mod graph;
+pub mod imap;
 
 use futures::future::BoxFuture;
 
