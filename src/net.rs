@@ -10,6 +10,8 @@ use std::sync::RwLock;
 use std::time::Duration;
 
 static EXTRA_ROOTS: RwLock<Vec<reqwest::Certificate>> = RwLock::new(Vec::new());
+/// The same certificates, DER, for connections that are not HTTP (IMAP).
+static EXTRA_ROOTS_DER: RwLock<Vec<Vec<u8>>> = RwLock::new(Vec::new());
 
 /// Trusts the certificates of a PEM bundle, for every client built after.
 pub fn trust_ca_pem(pem: &[u8]) -> Result<usize, String> {
@@ -19,6 +21,14 @@ pub fn trust_ca_pem(pem: &[u8]) -> Result<usize, String> {
         return Err("the CA file holds no certificate (-----BEGIN CERTIFICATE-----)".into());
     }
     let n = certs.len();
+    {
+        use rustls_pki_types::CertificateDer;
+        use rustls_pki_types::pem::PemObject;
+        let mut der = EXTRA_ROOTS_DER.write().unwrap_or_else(|e| e.into_inner());
+        for c in CertificateDer::pem_slice_iter(pem).flatten() {
+            der.push(c.to_vec());
+        }
+    }
     EXTRA_ROOTS
         .write()
         .unwrap_or_else(|e| e.into_inner())
@@ -31,6 +41,27 @@ pub fn trust_ca_file(path: &Path) -> Result<usize, String> {
     let pem = std::fs::read(path)
         .map_err(|e| format!("cannot read the CA file {}: {e}", path.display()))?;
     trust_ca_pem(&pem).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// The TLS settings of a connection that is not HTTP (IMAP): Mozilla's
+/// roots, as reqwest uses, and the admin's extra ones.
+pub fn tls_config() -> std::sync::Arc<rustls::ClientConfig> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    for der in EXTRA_ROOTS_DER
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+    {
+        let _ = roots.add(rustls_pki_types::CertificateDer::from(der.clone()));
+    }
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("ring supports TLS 1.2 and 1.3")
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    std::sync::Arc::new(config)
 }
 
 /// An HTTP client that follows no redirects; fails instead of silently

@@ -9,10 +9,11 @@ use std::time::{Duration, Instant};
 use crate::auth::delegated::{DelegatedTokens, TokenVault};
 use crate::auth::oauth::{ClientApp, Endpoints};
 use crate::auth::{AccessToken, AuthError, ClientCredentials, Secret, TokenProvider};
-use crate::domain::setup::{AuthFlow, Setup, check_endpoint};
+use crate::domain::setup::{AuthFlow, ImapAuth, Setup, SourceKind, check_endpoint, check_imap_tls};
 use crate::engine::runner::{SourceError, SourceFactory};
 use crate::mail::MailSource;
 use crate::mail::graph::{GraphSource, Limits};
+use crate::mail::imap::{ImapConfig, ImapCredential, ImapSource};
 use crate::store::Store;
 
 use super::{App, AppError, Result};
@@ -157,18 +158,61 @@ impl App {
     }
 }
 
+impl App {
+    /// The IMAP mail source in `setup`, with its sealed password.
+    pub fn imap_source(&self, setup: &Setup, store: &Store) -> Result<ImapSource> {
+        let missing = setup.missing_fields();
+        if setup.imap_host.is_empty() || setup.imap_user.is_empty() {
+            return Err(AppError::Invalid(format!(
+                "the IMAP setup is not complete:\n  - {}",
+                missing.join("\n  - ")
+            )));
+        }
+        check_imap_tls(&setup.imap_host, setup.imap_tls).map_err(AppError::Invalid)?;
+        let auth = match setup.imap_auth {
+            ImapAuth::Password => {
+                let sealed = store.imap_password_sealed()?.ok_or_else(|| {
+                    AppError::Invalid(
+                        "no IMAP password is stored: emaillog setup secret --imap-password --stdin"
+                            .into(),
+                    )
+                })?;
+                ImapCredential::Password(Secret::new(self.secret_box(false)?.open_sealed(&sealed)?))
+            }
+            ImapAuth::Xoauth2 => {
+                return Err(AppError::Invalid(
+                    "IMAP sign-in with XOAUTH2 is not in this version of emaillog yet; use --imap-auth password, or --source graph for Exchange Online".into(),
+                ));
+            }
+        };
+        Ok(ImapSource::new(ImapConfig {
+            host: setup.imap_host.clone(),
+            port: setup.imap_port,
+            tls: setup.imap_tls,
+            user: setup.imap_user.clone(),
+            auth,
+        }))
+    }
+
+    /// The mail source the setup names.
+    pub fn mail_source(&self, setup: &Setup, store: &Store) -> Result<Arc<dyn MailSource>> {
+        Ok(match setup.source {
+            SourceKind::Graph => Arc::new(self.graph_source(setup, store)?),
+            SourceKind::Imap => Arc::new(self.imap_source(setup, store)?),
+        })
+    }
+}
+
 impl SourceFactory for App {
     fn source(
         &self,
         setup: &Setup,
         store: &Store,
     ) -> std::result::Result<Arc<dyn MailSource>, SourceError> {
-        self.graph_source(setup, store)
-            .map(|s| Arc::new(s) as Arc<dyn MailSource>)
-            .map_err(|e| SourceError {
-                message: e.to_string(),
-                retryable: e.is_retryable(),
-            })
+        self.mail_source(setup, store).map_err(|e| SourceError {
+            message: e.to_string(),
+            retryable: e.is_retryable(),
+        })
     }
 }
 

@@ -68,7 +68,7 @@ impl App {
     pub async fn sync_once(&self, events: &Events, stop: &Stop) -> Result<RunReport> {
         let mut store = self.store()?;
         let setup = store.setup()?;
-        let source = self.graph_source(&setup, &store)?;
+        let source = self.mail_source(&setup, &store)?;
         let holder = holder_id();
         let lease = match take_lease(&mut store, &setup, &holder) {
             Ok(l) => l,
@@ -76,11 +76,12 @@ impl App {
             Err(e) => return Err(AppError::Invalid(format!("{e}; try again later"))),
         };
         if store.pending_review_count()? > 0
-            && let Err(e) = reviewed(&mut store, &source, &setup, &lease, events, stop).await?
+            && let Err(e) =
+                reviewed(&mut store, source.as_ref(), &setup, &lease, events, stop).await?
         {
             tracing::warn!("{e}");
         }
-        let report = logged_run(&mut store, &source, &setup, &lease, events, stop).await;
+        let report = logged_run(&mut store, source.as_ref(), &setup, &lease, events, stop).await;
         drop(lease);
         store.release_lease(&crate::engine::runner::lease_key(&setup), &holder)?;
         Ok(report?)

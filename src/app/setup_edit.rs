@@ -6,7 +6,10 @@ use chrono::Utc;
 
 use crate::domain::job::JobEntry;
 use crate::domain::normalize_address;
-use crate::domain::setup::{AuthFlow, Setup, Unmatched, check_endpoint, check_tenant};
+use crate::domain::setup::{
+    AuthFlow, ImapAuth, ImapTls, Setup, SourceKind, Unmatched, check_endpoint, check_imap_host,
+    check_imap_tls, check_tenant,
+};
 
 use super::{App, AppError, Result};
 
@@ -31,6 +34,12 @@ pub struct SetupChanges {
     pub job_interval_secs: Option<u32>,
     pub max_attempts: Option<u32>,
     pub secret_command: Option<String>,
+    pub source: Option<SourceKind>,
+    pub imap_host: Option<String>,
+    pub imap_port: Option<u16>,
+    pub imap_tls: Option<ImapTls>,
+    pub imap_user: Option<String>,
+    pub imap_auth: Option<ImapAuth>,
 }
 
 /// Checks and applies changes to a setup; returns whether consent must be given again.
@@ -119,6 +128,42 @@ pub fn apply_changes(s: &mut Setup, c: &SetupChanges) -> std::result::Result<boo
         }
         s.secret_command = c.trim().to_string();
     }
+    if let Some(k) = c.source {
+        s.source = k;
+    }
+    if let Some(h) = &c.imap_host {
+        let h = h.trim().to_ascii_lowercase();
+        check_imap_host(&h)?;
+        // An XOAUTH2 token goes only to the server it was asked for.
+        clears_consent |= s.imap_auth == ImapAuth::Xoauth2 && h != s.imap_host;
+        s.imap_host = h;
+    }
+    if let Some(p) = c.imap_port {
+        if p == 0 {
+            return Err(
+                "IMAP port 0 is not a port; use 993 (implicit TLS) or 143 (STARTTLS)".into(),
+            );
+        }
+        s.imap_port = p;
+    }
+    if let Some(t) = c.imap_tls {
+        s.imap_tls = t;
+    }
+    if let Some(u) = &c.imap_user {
+        let u = u.trim();
+        if u.chars().any(char::is_control) {
+            return Err("the IMAP user name has control characters".into());
+        }
+        clears_consent |= s.imap_auth == ImapAuth::Xoauth2 && u != s.imap_user;
+        s.imap_user = u.to_string();
+    }
+    if let Some(a) = c.imap_auth {
+        clears_consent |= a != s.imap_auth && a == ImapAuth::Xoauth2;
+        s.imap_auth = a;
+    }
+    if !s.imap_host.is_empty() {
+        check_imap_tls(&s.imap_host, s.imap_tls)?;
+    }
     if clears_consent {
         s.consent_given = false;
     }
@@ -169,6 +214,17 @@ impl App {
         s.consent_given = false;
         store.save_setup(&s)?;
         store.forget_tokens()?;
+        Ok(())
+    }
+
+    /// Seals and stores the IMAP password.
+    pub fn set_imap_password(&self, password: &str) -> Result<()> {
+        let password = password.trim_end_matches(['\n', '\r']);
+        if password.is_empty() {
+            return Err(AppError::Invalid("the IMAP password is empty; pipe it into `emaillog setup secret --imap-password --stdin`".into()));
+        }
+        let sealed = self.secret_box(true)?.seal(password);
+        self.store()?.set_imap_password_sealed(Some(&sealed))?;
         Ok(())
     }
 

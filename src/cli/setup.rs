@@ -9,8 +9,8 @@ use crate::app::App;
 use crate::app::setup_edit::SetupChanges;
 use crate::domain::normalize_address;
 use crate::domain::setup::{
-    AuthFlow, Setup, Unmatched, check_endpoint, check_tenant, parse_auth_flow, parse_rate,
-    parse_unmatched,
+    AuthFlow, ImapAuth, ImapTls, Setup, SourceKind, Unmatched, check_endpoint, check_tenant,
+    parse_auth_flow, parse_rate, parse_unmatched,
 };
 
 use super::output::print_json;
@@ -23,7 +23,7 @@ pub enum SetupCommand {
         json: bool,
     },
     /// Change setup fields.
-    Set(SetArgs),
+    Set(Box<SetArgs>),
     /// Print a script an admin runs once.
     Script {
         #[command(subcommand)]
@@ -36,11 +36,15 @@ pub enum SetupCommand {
         #[arg(long)]
         group: String,
     },
-    /// Store the client secret, read from standard input, sealed.
+    /// Store the client secret (or, with --imap-password, the IMAP
+    /// password), read from standard input, sealed.
     Secret {
         /// Read the secret from standard input (the only way: it never goes on a command line).
         #[arg(long, required = true)]
         stdin: bool,
+        /// The IMAP password instead of the client secret.
+        #[arg(long)]
+        imap_password: bool,
     },
 }
 
@@ -138,6 +142,36 @@ pub struct SetArgs {
     /// used after EMAILLOG_CLIENT_SECRET and before the stored secret. "" clears it.
     #[arg(long)]
     secret_command: Option<String>,
+    /// Where mail is read: graph or imap.
+    #[arg(long, value_parser = parse_source)]
+    source: Option<SourceKind>,
+    /// The IMAP server's host name.
+    #[arg(long)]
+    imap_host: Option<String>,
+    /// The IMAP server's port (993 implicit TLS, 143 STARTTLS).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    imap_port: Option<u16>,
+    /// implicit, starttls, or none (only to a loopback host).
+    #[arg(long, value_parser = parse_imap_tls)]
+    imap_tls: Option<ImapTls>,
+    /// The user that opens the shared mailbox (for Exchange: DOMAIN\\user\\shared or user@domain).
+    #[arg(long)]
+    imap_user: Option<String>,
+    /// password (LOGIN / AUTHENTICATE PLAIN) or xoauth2 (the sign-in's token).
+    #[arg(long, value_parser = parse_imap_auth)]
+    imap_auth: Option<ImapAuth>,
+}
+
+fn parse_source(s: &str) -> Result<SourceKind, String> {
+    SourceKind::parse(s).ok_or_else(|| format!("'{s}' is not one of {}", SourceKind::names()))
+}
+
+fn parse_imap_tls(s: &str) -> Result<ImapTls, String> {
+    ImapTls::parse(s).ok_or_else(|| format!("'{s}' is not one of {}", ImapTls::names()))
+}
+
+fn parse_imap_auth(s: &str) -> Result<ImapAuth, String> {
+    ImapAuth::parse(s).ok_or_else(|| format!("'{s}' is not one of {}", ImapAuth::names()))
 }
 
 impl SetArgs {
@@ -161,6 +195,12 @@ impl SetArgs {
             job_interval_secs: self.interval,
             max_attempts: self.max_attempts,
             secret_command: self.secret_command,
+            source: self.source,
+            imap_host: self.imap_host,
+            imap_port: self.imap_port,
+            imap_tls: self.imap_tls,
+            imap_user: self.imap_user,
+            imap_auth: self.imap_auth,
         }
     }
 }
@@ -173,6 +213,25 @@ pub fn print_setup(s: &Setup) {
             v.to_string()
         }
     };
+    println!("mail source         {}", s.source.as_str());
+    if s.source == SourceKind::Imap {
+        println!(
+            "IMAP server         {}:{} ({})",
+            or_unset(&s.imap_host),
+            s.imap_port,
+            s.imap_tls.as_str()
+        );
+        println!("IMAP user           {}", or_unset(&s.imap_user));
+        println!("IMAP sign-in        {}", s.imap_auth.as_str());
+        println!(
+            "IMAP password       {}",
+            if s.has_imap_password {
+                "set (sealed)"
+            } else {
+                "not set"
+            }
+        );
+    }
     println!("mailbox             {}", or_unset(&s.mailbox));
     println!("tenant              {}", or_unset(&s.tenant));
     println!("client id           {}", or_unset(&s.client_id));
@@ -275,13 +334,21 @@ pub fn run(app: &App, cmd: SetupCommand) -> anyhow::Result<()> {
             print!("{}", text.map_err(anyhow::Error::msg)?);
             Ok(())
         }
-        SetupCommand::Secret { stdin: _ } => {
+        SetupCommand::Secret {
+            stdin: _,
+            imap_password,
+        } => {
             let mut secret = String::new();
             std::io::stdin()
                 .read_to_string(&mut secret)
                 .context("cannot read the secret from standard input")?;
-            app.set_client_secret(&secret)?;
-            println!("client secret stored, sealed with the key file beside the database");
+            if imap_password {
+                app.set_imap_password(&secret)?;
+                println!("IMAP password stored, sealed with the key file beside the database");
+            } else {
+                app.set_client_secret(&secret)?;
+                println!("client secret stored, sealed with the key file beside the database");
+            }
             Ok(())
         }
     }

@@ -62,6 +62,92 @@ impl Unmatched {
     }
 }
 
+/// Where mail is read: Microsoft Graph, or an IMAP server (Exchange
+/// on-premises, Gmail, any other).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SourceKind {
+    Graph,
+    Imap,
+}
+
+/// How an IMAP connection is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ImapTls {
+    /// TLS from the first byte (port 993).
+    Implicit,
+    /// Plain, then STARTTLS before anything else is said (port 143).
+    Starttls,
+    /// No TLS: only to a loopback address.
+    None,
+}
+
+/// How emaillog signs in to the IMAP server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ImapAuth {
+    /// LOGIN / AUTHENTICATE PLAIN with the sealed password.
+    Password,
+    /// AUTHENTICATE XOAUTH2 with the sign-in's access token.
+    Xoauth2,
+}
+
+/// Names for the three enums above, both ways.
+macro_rules! named {
+    ($t:ty, $($v:path => $n:literal),+) => {
+        impl $t {
+            pub fn as_str(self) -> &'static str {
+                match self { $($v => $n),+ }
+            }
+            pub fn parse(s: &str) -> Option<Self> {
+                match s { $($n => Some($v),)+ _ => None }
+            }
+            /// Every name, for messages that say what is allowed.
+            pub fn names() -> &'static str {
+                concat!($($n, " "),+).trim_ascii_end()
+            }
+        }
+    };
+}
+named!(SourceKind, SourceKind::Graph => "graph", SourceKind::Imap => "imap");
+named!(ImapTls, ImapTls::Implicit => "implicit", ImapTls::Starttls => "starttls", ImapTls::None => "none");
+named!(ImapAuth, ImapAuth::Password => "password", ImapAuth::Xoauth2 => "xoauth2");
+
+/// Whether `host` is a loopback address (plaintext IMAP is allowed only there).
+pub fn is_loopback_host(host: &str) -> bool {
+    let h = host.trim().trim_start_matches('[').trim_end_matches(']');
+    h.eq_ignore_ascii_case("localhost")
+        || h.parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// An IMAP host name or address.
+pub fn check_imap_host(host: &str) -> Result<(), String> {
+    let h = host.trim();
+    let ok = !h.is_empty()
+        && h.len() <= 253
+        && h.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-.:[]".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "IMAP host '{host}' is not a host name or address (like mail.contoso.com)"
+        ))
+    }
+}
+
+/// The TLS mode for a host: `none` only on loopback.
+pub fn check_imap_tls(host: &str, tls: ImapTls) -> Result<(), String> {
+    if tls == ImapTls::None && !is_loopback_host(host) {
+        return Err(format!(
+            "--imap-tls none sends the password in the clear; it is allowed only to a loopback host, not '{host}'; use implicit (993) or starttls (143)"
+        ));
+    }
+    Ok(())
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Setup {
     pub mailbox: String,
@@ -96,6 +182,14 @@ pub struct Setup {
     /// whether one is set.
     #[serde(rename = "secret_command_set", serialize_with = "is_set")]
     pub secret_command: String,
+    pub source: SourceKind,
+    pub imap_host: String,
+    pub imap_port: u16,
+    pub imap_tls: ImapTls,
+    pub imap_user: String,
+    pub imap_auth: ImapAuth,
+    /// Whether an IMAP password is stored (never the password itself).
+    pub has_imap_password: bool,
 }
 
 impl Default for Setup {
@@ -124,6 +218,13 @@ impl Default for Setup {
             max_attempts: 3,
             has_client_secret: false,
             secret_command: String::new(),
+            source: SourceKind::Graph,
+            imap_host: String::new(),
+            imap_port: 993,
+            imap_tls: ImapTls::Implicit,
+            imap_user: String::new(),
+            imap_auth: ImapAuth::Password,
+            has_imap_password: false,
         }
     }
 }
@@ -212,6 +313,20 @@ impl Setup {
     /// The fields still missing before the job can run, each with how to set it.
     pub fn missing_fields(&self) -> Vec<String> {
         let mut out = Vec::new();
+        if self.source == SourceKind::Imap {
+            if self.imap_host.is_empty() {
+                out.push("IMAP server: emaillog setup set --imap-host HOST".into());
+            }
+            if self.imap_user.is_empty() {
+                out.push("IMAP user: emaillog setup set --imap-user USER".into());
+            }
+            if self.imap_auth == ImapAuth::Password && !self.has_imap_password {
+                out.push("IMAP password: emaillog setup secret --imap-password --stdin".into());
+            }
+            if self.imap_auth == ImapAuth::Password {
+                return out;
+            }
+        }
         if self.mailbox.is_empty() {
             out.push("shared mailbox address: emaillog setup set --mailbox ADDRESS".into());
         }

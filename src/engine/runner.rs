@@ -50,6 +50,13 @@ pub trait SourceFactory: Send + Sync {
 
 /// The mailbox key a lease and a read cursor are held under.
 pub fn lease_key(setup: &Setup) -> String {
+    if setup.source == crate::domain::setup::SourceKind::Imap {
+        return format!(
+            "imap:{}@{}",
+            setup.imap_user.to_ascii_lowercase(),
+            setup.imap_host
+        );
+    }
     if setup.mailbox.is_empty() {
         "default".into()
     } else {

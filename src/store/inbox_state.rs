@@ -204,7 +204,8 @@ fn known_in(
 fn apply_done(tx: &Transaction<'_>, done: &PageDone, now: DateTime<Utc>) -> Result<()> {
     {
         let mut archived = tx.prepare_cached(
-            "UPDATE logged_messages SET archived = 1, location = 'archive', mailbox_id = ?2,
+            "UPDATE logged_messages SET archived = 1, location = 'archive',
+                    mailbox_id = CASE WHEN ?2 = '' THEN mailbox_id ELSE ?2 END,
                     web_link = CASE WHEN ?3 = '' THEN web_link ELSE ?3 END
               WHERE mailbox_id = ?1",
         )?;

@@ -270,6 +270,17 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX review_requests_pending ON review_requests(requested_at) WHERE state = 'pending';
     "#,
+    // 8: mail read over IMAP (Exchange on-premises, any IMAP server): where,
+    // how protected, as whom; the password sealed like the client secret.
+    r#"
+    ALTER TABLE setup ADD COLUMN source TEXT NOT NULL DEFAULT 'graph' CHECK (source IN ('graph', 'imap'));
+    ALTER TABLE setup ADD COLUMN imap_host TEXT NOT NULL DEFAULT '';
+    ALTER TABLE setup ADD COLUMN imap_port INTEGER NOT NULL DEFAULT 993 CHECK (imap_port BETWEEN 1 AND 65535);
+    ALTER TABLE setup ADD COLUMN imap_tls TEXT NOT NULL DEFAULT 'implicit' CHECK (imap_tls IN ('implicit', 'starttls', 'none'));
+    ALTER TABLE setup ADD COLUMN imap_user TEXT NOT NULL DEFAULT '';
+    ALTER TABLE setup ADD COLUMN imap_auth TEXT NOT NULL DEFAULT 'password' CHECK (imap_auth IN ('password', 'xoauth2'));
+    ALTER TABLE setup ADD COLUMN imap_password_enc BLOB;
+    "#,
 ];
 
 /// The schema version this build writes.

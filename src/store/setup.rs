@@ -2,7 +2,7 @@
 
 use rusqlite::{OptionalExtension, params};
 
-use crate::domain::setup::{AuthFlow, Setup, Unmatched};
+use crate::domain::setup::{AuthFlow, ImapAuth, ImapTls, Setup, SourceKind, Unmatched};
 
 use super::{Result, Store, StoreError};
 
@@ -13,7 +13,8 @@ impl Store {
                 "SELECT mailbox, tenant, client_id, redirect_url, auth_flow, batch_size, run_limit, graph_url, authority,
                         enabled, consent_given, account, unmatched, store_body, skip_sensitive, skip_auto_generated,
                         domain_matching, rate_limit, rate_window_secs, job_interval_secs, max_attempts,
-                        client_secret_enc IS NOT NULL, secret_command
+                        client_secret_enc IS NOT NULL, secret_command,
+                        source, imap_host, imap_port, imap_tls, imap_user, imap_auth, imap_password_enc IS NOT NULL
                  FROM setup WHERE id = 1",
                 [],
                 |r| {
@@ -43,6 +44,16 @@ impl Store {
                         max_attempts: r.get(20)?,
                         has_client_secret: r.get(21)?,
                         secret_command: r.get(22)?,
+                        source: SourceKind::parse(&r.get::<_, String>(23)?)
+                            .unwrap_or(SourceKind::Graph),
+                        imap_host: r.get(24)?,
+                        imap_port: r.get(25)?,
+                        imap_tls: ImapTls::parse(&r.get::<_, String>(26)?)
+                            .unwrap_or(ImapTls::Implicit),
+                        imap_user: r.get(27)?,
+                        imap_auth: ImapAuth::parse(&r.get::<_, String>(28)?)
+                            .unwrap_or(ImapAuth::Password),
+                        has_imap_password: r.get(29)?,
                     })
                 },
             )
@@ -56,7 +67,8 @@ impl Store {
                     run_limit = ?7, graph_url = ?8, authority = ?9, enabled = ?10, consent_given = ?11, account = ?12,
                     unmatched = ?13, store_body = ?14, skip_sensitive = ?15, skip_auto_generated = ?16, domain_matching = ?17,
                     rate_limit = ?18, rate_window_secs = ?19, job_interval_secs = ?20, max_attempts = ?21,
-                    secret_command = ?22
+                    secret_command = ?22, source = ?23, imap_host = ?24, imap_port = ?25, imap_tls = ?26,
+                    imap_user = ?27, imap_auth = ?28
              WHERE id = 1",
             params![
                 s.mailbox,
@@ -80,7 +92,13 @@ impl Store {
                 s.rate_window_secs,
                 s.job_interval_secs,
                 s.max_attempts,
-                s.secret_command
+                s.secret_command,
+                s.source.as_str(),
+                s.imap_host,
+                s.imap_port,
+                s.imap_tls.as_str(),
+                s.imap_user,
+                s.imap_auth.as_str()
             ],
         )?;
         Ok(())
@@ -102,6 +120,27 @@ impl Store {
     pub fn set_client_secret_sealed(&self, sealed: Option<&[u8]>) -> Result<()> {
         self.conn.execute(
             "UPDATE setup SET client_secret_enc = ?1 WHERE id = 1",
+            params![sealed],
+        )?;
+        Ok(())
+    }
+
+    /// The IMAP password as stored: sealed, never plain.
+    pub fn imap_password_sealed(&self) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT imap_password_enc FROM setup WHERE id = 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?
+            .flatten())
+    }
+
+    pub fn set_imap_password_sealed(&self, sealed: Option<&[u8]>) -> Result<()> {
+        self.conn.execute(
+            "UPDATE setup SET imap_password_enc = ?1 WHERE id = 1",
             params![sealed],
         )?;
         Ok(())

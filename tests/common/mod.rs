@@ -2,6 +2,8 @@
 //! small HTTP client for it.
 #![allow(dead_code)]
 
+pub mod dovecot;
+
 use emaillog::sim::{SimConfig, SimServer};
 use reqwest::header::HeaderMap;
 use serde_json::{Value, json};

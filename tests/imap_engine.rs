@@ -1,0 +1,403 @@
+//! The engine against a real Dovecot over IMAP: real RFC 5322 messages of
+//! many shapes, STARTTLS and implicit TLS, a server without MOVE, a dropped
+//! connection, a kill between a page's commit and its moves. Each loggable
+//! email is logged once, moved to Archive; the rest go to Skipped.
+
+mod common;
+
+use std::process::Stdio;
+
+use common::dovecot::{Dovecot, Options, PASSWORD, USER};
+use common::{CONTACTS_CSV, SALESPEOPLE_CSV, emaillog_cmd};
+use emaillog::app::App;
+use emaillog::app::setup_edit::SetupChanges;
+use emaillog::domain::setup::{ImapTls, SourceKind, Unmatched};
+use emaillog::engine::Stop;
+use emaillog::engine::events::channel;
+
+fn rfc822(from: &str, to: &str, subject: &str, id: Option<&str>) -> String {
+    let mid = id
+        .map(|i| format!("Message-ID: <{i}>\r\n"))
+        .unwrap_or_default();
+    format!(
+        "From: {from}\r\nTo: {to}\r\nSubject: {subject}\r\nDate: Tue, 5 Mar 2024 10:15:00 +0100\r\n{mid}MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nAbout {subject}.\r\n"
+    )
+}
+
+/// Messages of many shapes; returns (raw messages, how many are loggable).
+// One push per shape, each with its comment, reads better than one vec![].
+#[allow(clippy::vec_init_then_push)]
+fn shapes() -> (Vec<Vec<u8>>, usize) {
+    let mut v: Vec<Vec<u8>> = Vec::new();
+    // Plain, inbound and outbound.
+    v.push(
+        rfc822(
+            "Alex Berg <alex@fabrikam.example>",
+            "annette@contoso.example",
+            "Plain inbound",
+            Some("p1@fabrikam.example"),
+        )
+        .into_bytes(),
+    );
+    v.push(
+        rfc822(
+            "ben@contoso.example",
+            "\"Maria Costa\" <maria@northwind.example>",
+            "Plain outbound",
+            Some("p2@contoso.example"),
+        )
+        .into_bytes(),
+    );
+    // Encoded words, folded header, a group of recipients.
+    v.push(
+        concat!(
+            "From: =?UTF-8?Q?Sof=C3=ADa_Ng?= <sofia@fabrikam.example>\r\n",
+            "To: Sales: annette@contoso.example, ben@contoso.example;\r\n",
+            "Subject: =?UTF-8?B?UHLDqWNpb3M=?= for the\r\n spring catalogue\r\n",
+            "Message-ID: <enc@fabrikam.example>\r\n",
+            "Content-Type: text/plain; charset=utf-8\r\n\r\nHola\r\n"
+        )
+        .as_bytes()
+        .to_vec(),
+    );
+    // Multipart alternative with HTML; 8-bit header bytes (raw UTF-8).
+    v.push(
+        concat!(
+            "From: Grace Kim <grace@northwind.example>\r\n",
+            "To: Linda Torres <linda@contoso.example>\r\n",
+            "Subject: Grüße aus Köln\r\n",
+            "Message-ID: <mp@northwind.example>\r\n",
+            "MIME-Version: 1.0\r\n",
+            "Content-Type: multipart/alternative; boundary=\"zz\"\r\n\r\n",
+            "--zz\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nSee the plan.\r\n",
+            "--zz\r\nContent-Type: text/html\r\n\r\n<p>See the <b>plan</b>.</p>\r\n--zz--\r\n"
+        )
+        .as_bytes()
+        .to_vec(),
+    );
+    // No Message-ID at all.
+    v.push(
+        rfc822(
+            "chen@northwind.example",
+            "linda@contoso.example",
+            "No message id",
+            None,
+        )
+        .into_bytes(),
+    );
+    // A 20 MB attachment.
+    let mut big = String::from(concat!(
+        "From: omar@fabrikam.example\r\nTo: annette@contoso.example\r\nSubject: Catalogue scan\r\n",
+        "Message-ID: <big@fabrikam.example>\r\nMIME-Version: 1.0\r\n",
+        "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n",
+        "--b\r\nContent-Type: text/plain\r\n\r\nThe scan is attached.\r\n",
+        "--b\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+    ));
+    let line = "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0\r\n";
+    while big.len() < 20 * 1024 * 1024 {
+        big.push_str(line);
+    }
+    big.push_str("--b--\r\n");
+    v.push(big.into_bytes());
+    let loggable = v.len();
+    // Not loggable: a stranger, an auto-reply, a private one.
+    v.push(
+        rfc822(
+            "stranger@elsewhere.example",
+            "ben@contoso.example",
+            "Cold pitch",
+            Some("cold@elsewhere.example"),
+        )
+        .into_bytes(),
+    );
+    v.push(
+        format!(
+            "Auto-Submitted: auto-replied\r\n{}",
+            rfc822(
+                "alex@fabrikam.example",
+                "ben@contoso.example",
+                "Out of office",
+                Some("ooo@fabrikam.example")
+            )
+        )
+        .into_bytes(),
+    );
+    v.push(
+        format!(
+            "Sensitivity: Private\r\n{}",
+            rfc822(
+                "maria@northwind.example",
+                "ben@contoso.example",
+                "Dinner",
+                Some("dinner@northwind.example")
+            )
+        )
+        .into_bytes(),
+    );
+    (v, loggable)
+}
+
+fn imap_app(dir: &std::path::Path, d: &Dovecot, tls: ImapTls) -> App {
+    let app = App::new(dir.join("emaillog.db"));
+    app.import_salespeople(SALESPEOPLE_CSV.as_bytes(), false)
+        .unwrap();
+    app.import_contacts(CONTACTS_CSV.as_bytes(), false).unwrap();
+    let (host, port) = match tls {
+        ImapTls::Implicit => ("localhost", d.tls_port),
+        ImapTls::Starttls => ("localhost", d.port),
+        ImapTls::None => ("127.0.0.1", d.port),
+    };
+    app.change_setup(&SetupChanges {
+        source: Some(SourceKind::Imap),
+        imap_host: Some(host.into()),
+        imap_port: Some(port),
+        imap_tls: Some(tls),
+        imap_user: Some(USER.into()),
+        unmatched: Some(Unmatched::SkipFolder),
+        batch_size: Some(4),
+        ..Default::default()
+    })
+    .unwrap();
+    app.set_imap_password(PASSWORD).unwrap();
+    emaillog::net::trust_ca_file(&d.ca_file).unwrap();
+    app
+}
+
+async fn sync(app: &App) -> emaillog::engine::RunReport {
+    let (events, _rx) = channel();
+    app.sync_once(&events, &Stop::never()).await.unwrap()
+}
+
+fn assert_exactly_once(d: &Dovecot, app: &App, loggable: usize, skipped: usize) {
+    assert_eq!(d.count("INBOX"), 0, "the INBOX is empty:\n{}", d.log());
+    assert_eq!(d.count("Archive"), loggable, "logged mail in Archive");
+    assert_eq!(d.count("Skipped"), skipped, "the rest in Skipped");
+    let store = app.store().unwrap();
+    let logged = store.logged_messages().unwrap();
+    assert_eq!(logged.len(), loggable, "each email logged once");
+    assert!(logged.iter().all(|m| m.location == "archive"), "{logged:?}");
+}
+
+#[tokio::test]
+async fn many_shapes_of_real_mail_over_starttls_are_logged_once_and_archived() {
+    if !common::dovecot::available() {
+        return;
+    }
+    let d = Dovecot::start(Options::default());
+    let dir = tempfile::tempdir().unwrap();
+    let app = imap_app(dir.path(), &d, ImapTls::Starttls);
+    let (msgs, loggable) = shapes();
+    for m in &msgs {
+        d.deliver("INBOX", m);
+    }
+    let r = sync(&app).await;
+    assert!(r.error.is_none(), "{:?}\n{}", r.error, d.log());
+    assert_eq!(r.counts.logged as usize, loggable, "{:?}", r.counts);
+    assert_exactly_once(&d, &app, loggable, msgs.len() - loggable);
+    let store = app.store().unwrap();
+    let logged = store.logged_messages().unwrap();
+    let by_subject = |s: &str| {
+        logged
+            .iter()
+            .find(|m| m.subject == s)
+            .unwrap_or_else(|| panic!("{s} logged: {logged:?}"))
+    };
+    assert!(
+        by_subject("Grüße aus Köln")
+            .body
+            .as_deref()
+            .unwrap()
+            .contains("See the plan")
+    );
+    assert!(
+        by_subject("Catalogue scan")
+            .body
+            .as_deref()
+            .unwrap()
+            .contains("its body was not read")
+    );
+    assert_eq!(
+        by_subject("Précios for the spring catalogue").internet_message_id,
+        "<enc@fabrikam.example>"
+    );
+    // The group's two salespeople each get an entry with Sofía.
+    assert_eq!(store.count_entries().unwrap() as usize, loggable + 1);
+    // A second run finds nothing new and logs nothing twice.
+    let r = sync(&app).await;
+    assert_eq!((r.counts.read, r.counts.logged), (0, 0));
+    let log = d.log();
+    assert!(log.contains("TLS"), "the connection was TLS:\n{log}");
+    assert!(log.contains("copy from INBOX"), "moved:\n{log}");
+    let expunges: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("expunge: box=INBOX"))
+        .collect();
+    assert!(!expunges.is_empty(), "moved out of the INBOX:\n{log}");
+    assert!(
+        expunges.iter().all(|l| !l.contains("\\Deleted")),
+        "with MOVE, no \\Deleted flag was set:\n{log}"
+    );
+}
+
+#[tokio::test]
+async fn implicit_tls_to_a_server_without_move_copies_and_expunges() {
+    if !common::dovecot::available() {
+        return;
+    }
+    let d = Dovecot::start(Options { no_move: true });
+    let dir = tempfile::tempdir().unwrap();
+    let app = imap_app(dir.path(), &d, ImapTls::Implicit);
+    for i in 0..7 {
+        d.deliver(
+            "INBOX",
+            rfc822(
+                "alex@fabrikam.example",
+                "annette@contoso.example",
+                &format!("Order {i}"),
+                Some(&format!("o{i}@fabrikam.example")),
+            )
+            .as_bytes(),
+        );
+    }
+    d.deliver(
+        "INBOX",
+        rfc822(
+            "x@else.example",
+            "ben@contoso.example",
+            "Unknown",
+            Some("u@else.example"),
+        )
+        .as_bytes(),
+    );
+    let r = sync(&app).await;
+    assert!(r.error.is_none(), "{:?}\n{}", r.error, d.log());
+    assert_exactly_once(&d, &app, 7, 1);
+    // COPY, then \Deleted on the INBOX copy, then UID EXPUNGE.
+    let log = d.log();
+    let expunges: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("expunge: box=INBOX"))
+        .collect();
+    assert_eq!(expunges.len(), 8, "each expunged from the INBOX:\n{log}");
+    assert!(
+        expunges.iter().all(|l| l.contains("\\Deleted")),
+        "COPY, then \\Deleted, then UID EXPUNGE:\n{log}"
+    );
+}
+
+#[tokio::test]
+async fn a_dropped_connection_is_reconnected() {
+    if !common::dovecot::available() {
+        return;
+    }
+    let d = Dovecot::start(Options::default());
+    let dir = tempfile::tempdir().unwrap();
+    let app = imap_app(dir.path(), &d, ImapTls::None);
+    d.deliver(
+        "INBOX",
+        rfc822(
+            "alex@fabrikam.example",
+            "annette@contoso.example",
+            "First",
+            Some("f@fabrikam.example"),
+        )
+        .as_bytes(),
+    );
+    let store = app.store().unwrap();
+    let source = app.mail_source(&store.setup().unwrap(), &store).unwrap();
+    let page = source.read_inbox(None, 10).await.unwrap();
+    assert_eq!(page.messages.len(), 1);
+    let kicked = d.doveadm(&["kick", USER]);
+    assert!(
+        kicked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&kicked.stderr)
+    );
+    // The same source reads on: it reconnects by itself.
+    let again = source.read_inbox(None, 10).await.unwrap();
+    assert_eq!(again.messages.len(), 1);
+    let logins = d.log().matches("Login: user=").count();
+    assert_eq!(logins, 2, "signed in again after the kick:\n{}", d.log());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kill_between_a_pages_commit_and_its_moves_over_imap_doubles_and_loses_nothing() {
+    if !common::dovecot::available() {
+        return;
+    }
+    let d = Dovecot::start(Options::default());
+    let dir = tempfile::tempdir().unwrap();
+    let app = imap_app(dir.path(), &d, ImapTls::Starttls);
+    for i in 0..10 {
+        d.deliver(
+            "INBOX",
+            rfc822(
+                "sofia@fabrikam.example",
+                "ben@contoso.example",
+                &format!("Kill {i}"),
+                Some(&format!("k{i}@fabrikam.example")),
+            )
+            .as_bytes(),
+        );
+    }
+    let log = dir.path().join("crashes");
+    let run = |crash: Option<&str>| {
+        let mut cmd = emaillog_cmd();
+        cmd.arg("--db")
+            .arg(app.db_path())
+            .args(["sync", "--once", "--json"])
+            .env("EMAILLOG_CA_FILE", &d.ca_file)
+            .env("EMAILLOG_CRASH_LOG", &log)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        if let Some(at) = crash {
+            cmd.env("EMAILLOG_CRASH_AT", at);
+        }
+        cmd.status().unwrap().code().is_some()
+    };
+    assert!(!run(Some("after_commit:2")), "killed");
+    assert_eq!(
+        std::fs::read_to_string(&log)
+            .unwrap()
+            .lines()
+            .collect::<Vec<_>>(),
+        ["after_commit"]
+    );
+    let unmoved = app
+        .store()
+        .unwrap()
+        .logged_messages()
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.location == "inbox")
+        .count();
+    assert!(unmoved > 0, "the kill landed between commit and move");
+    assert!(d.count("INBOX") >= unmoved, "they are still in the INBOX");
+    assert!(run(None));
+    assert_exactly_once(&d, &app, 10, 0);
+}
+
+#[test]
+fn plaintext_imap_is_refused_off_loopback() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = emaillog_cmd()
+        .arg("--db")
+        .arg(dir.path().join("e.db"))
+        .args([
+            "setup",
+            "set",
+            "--source",
+            "imap",
+            "--imap-host",
+            "mail.contoso.com",
+            "--imap-tls",
+            "none",
+            "--imap-user",
+            USER,
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("only to a loopback host"), "{err}");
+}
