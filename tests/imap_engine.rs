@@ -401,3 +401,64 @@ fn plaintext_imap_is_refused_off_loopback() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("only to a loopback host"), "{err}");
 }
+
+#[tokio::test]
+async fn validate_checks_the_connection_the_sign_in_the_inbox_and_the_folders() {
+    if !common::dovecot::available() {
+        return;
+    }
+    let d = Dovecot::start(Options::default());
+    let dir = tempfile::tempdir().unwrap();
+    let app = imap_app(dir.path(), &d, ImapTls::Implicit);
+    d.deliver(
+        "INBOX",
+        rfc822(
+            "a@x.example",
+            "ben@contoso.example",
+            "One",
+            Some("one@x.example"),
+        )
+        .as_bytes(),
+    );
+    let checks = app.validate().await.unwrap();
+    let get = |name: &str| {
+        checks
+            .iter()
+            .find(|c| c.name == name)
+            .unwrap_or_else(|| panic!("{name} in {checks:?}"))
+            .clone()
+    };
+    for name in [
+        "IMAP connection",
+        "IMAP sign-in",
+        "INBOX",
+        "Archive folder",
+        "Skipped folder",
+    ] {
+        assert!(get(name).passed, "{:?}", get(name));
+    }
+    assert_eq!(get("INBOX").detail, "1 messages");
+    assert_eq!(d.count("Skipped"), 0, "created, empty");
+    assert!(
+        d.doveadm(&["mailbox", "status", "-u", USER, "messages", "Skipped"])
+            .status
+            .success(),
+        "the Skipped folder exists"
+    );
+    // A wrong password fails the sign-in, with what to do.
+    app.set_imap_password("not-the-password").unwrap();
+    let checks = app.validate().await.unwrap();
+    let signin = checks.iter().find(|c| c.name == "IMAP sign-in").unwrap();
+    assert!(!signin.passed);
+    assert!(
+        signin.fix.as_deref().unwrap().contains("--imap-password"),
+        "{signin:?}"
+    );
+    assert!(
+        checks
+            .iter()
+            .find(|c| c.name == "IMAP connection")
+            .unwrap()
+            .passed
+    );
+}

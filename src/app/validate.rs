@@ -5,8 +5,8 @@
 
 use crate::domain::job::JobStatus;
 use crate::domain::normalize_address;
-use crate::domain::setup::{AuthFlow, check_endpoint};
-use crate::mail::{MailError, MailSource};
+use crate::domain::setup::{AuthFlow, SourceKind, check_endpoint};
+use crate::mail::{Folder, MailError, MailSource};
 
 use super::{App, Result};
 
@@ -69,7 +69,7 @@ impl App {
     /// Every check, each handed to `on_check` as soon as it is made (the
     /// setup screen shows a progress line per check).
     pub async fn validate_each(&self, on_check: impl FnMut(&Check)) -> Result<Vec<Check>> {
-        let store = self.store()?;
+        let mut store = self.store()?;
         let setup = store.setup()?;
         let mut checks = Checks {
             list: Vec::new(),
@@ -96,6 +96,7 @@ impl App {
         });
 
         let sealed = [
+            store.imap_password_sealed()?,
             store.client_secret_sealed()?,
             store.refresh_token_sealed()?,
             store.access_token_sealed()?.map(|(a, _)| a),
@@ -124,69 +125,10 @@ impl App {
             }
         });
 
-        let endpoints: Vec<String> = [
-            ("Graph URL", &setup.graph_url),
-            ("authority", &setup.authority),
-        ]
-        .iter()
-        .filter_map(|(n, v)| check_endpoint(n, v).err())
-        .collect();
-        checks.push(if endpoints.is_empty() { pass("endpoints", format!("{} and {}", setup.graph_url, setup.authority)) } else { fail("endpoints", endpoints.join("; "), "use https URLs (http only for 127.0.0.1/localhost): emaillog setup set --graph-url URL --authority URL") });
-
-        let token = match self.token_provider(&setup, &store) {
-            Err(e) => Err(e.to_string()),
-            Ok(p) => p
-                .token()
-                .await
-                .map(|_| p.account())
-                .map_err(|e| e.to_string()),
-        };
-        let token_ok = token.is_ok();
-        checks.push(match token {
-            Ok(account) => pass("token obtainable", format!("signed in as {account}")),
-            Err(e) => fail("token obtainable", e, match setup.auth_flow {
-                AuthFlow::ClientCredentials => "check the client id, secret and tenant; the app needs a client secret that has not expired",
-                _ => "sign in: emaillog login",
-            }),
-        });
-
-        if token_ok {
-            match self.graph_source(&setup, &store) {
-                Err(e) => checks.push(fail(
-                    "mailbox reachable",
-                    e.to_string(),
-                    "fix the setup fields above",
-                )),
-                Ok(source) => {
-                    checks.push(match source.inbox_count().await {
-                        Ok(n) => pass(
-                            "mailbox reachable",
-                            format!(
-                                "read the Inbox of {} ({} messages)",
-                                setup.mailbox,
-                                n.map_or("?".into(), |n| n.to_string())
-                            ),
-                        ),
-                        Err(e) => fail("mailbox reachable", e.to_string(), mail_fix(&e)),
-                    });
-                    checks.push(match source.check_folder("archive").await {
-                        Ok(()) => pass("Archive folder", "present"),
-                        Err(e) => fail("Archive folder", e.to_string(), "enable the archive mailbox folder of the shared mailbox, or check permissions"),
-                    });
-                    checks.push(match source.skipped_folder_id().await {
-                        Ok(_) => pass("Skipped folder", "present (created if it was missing)"),
-                        Err(e) => fail("Skipped folder", e.to_string(), mail_fix(&e)),
-                    });
-                }
-            }
+        if setup.source == SourceKind::Imap {
+            self.imap_checks(&setup, &mut store, &mut checks).await;
         } else {
-            for name in ["mailbox reachable", "Archive folder", "Skipped folder"] {
-                checks.push(fail(
-                    name,
-                    "not checked: no token",
-                    "fix the token check first",
-                ));
-            }
+            self.graph_checks(&setup, &mut store, &mut checks).await;
         }
 
         checks.push(if store.template_exists("EMAIL")? {
@@ -249,5 +191,156 @@ impl App {
             ),
         });
         Ok(checks.list)
+    }
+
+    async fn graph_checks<F: FnMut(&Check)>(
+        &self,
+        setup: &crate::domain::setup::Setup,
+        store: &mut crate::store::Store,
+        checks: &mut Checks<F>,
+    ) {
+        let setup = setup.clone();
+        let endpoints: Vec<String> = [
+            ("Graph URL", &setup.graph_url),
+            ("authority", &setup.authority),
+        ]
+        .iter()
+        .filter_map(|(n, v)| check_endpoint(n, v).err())
+        .collect();
+        checks.push(if endpoints.is_empty() { pass("endpoints", format!("{} and {}", setup.graph_url, setup.authority)) } else { fail("endpoints", endpoints.join("; "), "use https URLs (http only for 127.0.0.1/localhost): emaillog setup set --graph-url URL --authority URL") });
+
+        let token = match self.token_provider(&setup, store) {
+            Err(e) => Err(e.to_string()),
+            Ok(p) => p
+                .token()
+                .await
+                .map(|_| p.account())
+                .map_err(|e| e.to_string()),
+        };
+        let token_ok = token.is_ok();
+        checks.push(match token {
+            Ok(account) => pass("token obtainable", format!("signed in as {account}")),
+            Err(e) => fail("token obtainable", e, match setup.auth_flow {
+                AuthFlow::ClientCredentials => "check the client id, secret and tenant; the app needs a client secret that has not expired",
+                _ => "sign in: emaillog login",
+            }),
+        });
+
+        if token_ok {
+            match self.graph_source(&setup, store) {
+                Err(e) => checks.push(fail(
+                    "mailbox reachable",
+                    e.to_string(),
+                    "fix the setup fields above",
+                )),
+                Ok(source) => {
+                    checks.push(match source.inbox_count().await {
+                        Ok(n) => pass(
+                            "mailbox reachable",
+                            format!(
+                                "read the Inbox of {} ({} messages)",
+                                setup.mailbox,
+                                n.map_or("?".into(), |n| n.to_string())
+                            ),
+                        ),
+                        Err(e) => fail("mailbox reachable", e.to_string(), mail_fix(&e)),
+                    });
+                    checks.push(match source.check_folder("archive").await {
+                        Ok(()) => pass("Archive folder", "present"),
+                        Err(e) => fail("Archive folder", e.to_string(), "enable the archive mailbox folder of the shared mailbox, or check permissions"),
+                    });
+                    checks.push(match source.skipped_folder_id().await {
+                        Ok(_) => pass("Skipped folder", "present (created if it was missing)"),
+                        Err(e) => fail("Skipped folder", e.to_string(), mail_fix(&e)),
+                    });
+                }
+            }
+        } else {
+            for name in ["mailbox reachable", "Archive folder", "Skipped folder"] {
+                checks.push(fail(
+                    name,
+                    "not checked: no token",
+                    "fix the token check first",
+                ));
+            }
+        }
+    }
+
+    /// The IMAP server: reached (with TLS as set), signed in, the INBOX
+    /// read, the Archive and Skipped folders there (created if missing).
+    async fn imap_checks<F: FnMut(&Check)>(
+        &self,
+        setup: &crate::domain::setup::Setup,
+        store: &mut crate::store::Store,
+        checks: &mut Checks<F>,
+    ) {
+        let names = [
+            "IMAP connection",
+            "IMAP sign-in",
+            "INBOX",
+            "Archive folder",
+            "Skipped folder",
+        ];
+        let source = match self.imap_source(setup, store) {
+            Ok(s) => s,
+            Err(e) => {
+                for name in names {
+                    checks.push(fail(name, format!("not checked: {e}"), "complete the IMAP setup: emaillog setup set --source imap --imap-host HOST --imap-user USER, and emaillog setup secret --imap-password --stdin"));
+                }
+                return;
+            }
+        };
+        let server = format!(
+            "{}:{} ({})",
+            setup.imap_host,
+            setup.imap_port,
+            setup.imap_tls.as_str()
+        );
+        match source.inbox_messages().await {
+            Ok(n) => {
+                checks.push(pass("IMAP connection", server));
+                checks.push(pass(
+                    "IMAP sign-in",
+                    format!("signed in as {}", setup.imap_user),
+                ));
+                checks.push(pass("INBOX", format!("{n} messages")));
+            }
+            Err(MailError::Auth(e)) => {
+                checks.push(pass("IMAP connection", server));
+                checks.push(fail("IMAP sign-in", e, "check the user and the password: emaillog setup set --imap-user USER; emaillog setup secret --imap-password --stdin"));
+                checks.push(fail(
+                    "INBOX",
+                    "not checked: not signed in",
+                    "fix the sign-in first",
+                ));
+            }
+            Err(e) => {
+                checks.push(fail("IMAP connection", format!("{server}: {e}"), "check the host, the port and the TLS mode (993 implicit, 143 starttls); a private CA's certificate goes in --ca-file"));
+                for name in ["IMAP sign-in", "INBOX"] {
+                    checks.push(fail(
+                        name,
+                        "not checked: no connection",
+                        "fix the connection first",
+                    ));
+                }
+            }
+        }
+        for (name, folder) in [
+            ("Archive folder", Folder::Archive),
+            ("Skipped folder", Folder::Skipped),
+        ] {
+            let r = match source.folder_name(folder).await {
+                Ok(f) => source.ensure_folder(&f).await.map(|_| f),
+                Err(e) => Err(e),
+            };
+            checks.push(match r {
+                Ok(f) => pass(name, format!("{f} present (created if it was missing)")),
+                Err(e) => fail(
+                    name,
+                    e.to_string(),
+                    "the IMAP user must be allowed to create folders in the mailbox",
+                ),
+            });
+        }
     }
 }
