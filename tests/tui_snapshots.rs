@@ -224,7 +224,10 @@ fn setup_admin_and_user_view() {
 #[test]
 fn setup_editing() {
     let mut s = state(Role::Admin);
-    act(&mut s, &[Action::Go(Screen::Setup), Action::Open]);
+    act(
+        &mut s,
+        &[Action::Go(Screen::Setup), Action::Down, Action::Open],
+    );
     snap("edit_unchanged", &mut s);
     clear_text(&mut s);
     type_text(&mut s, "not-an-address");
@@ -244,6 +247,7 @@ fn setup_editing() {
         &mut s,
         &[
             Action::Go(Screen::Setup),
+            Action::Down,
             Action::Down,
             Action::Down,
             Action::Down,
@@ -383,7 +387,7 @@ fn a_click_picks_the_row_under_it() {
     s.update(Msg::Click(10, 9));
     assert_eq!(s.run_sel, 2, "the third run");
     act(&mut s, &[Action::Go(Screen::Setup)]);
-    s.update(Msg::Click(5, 4));
+    s.update(Msg::Click(5, 5));
     assert_eq!(
         s.selected_field(),
         Some(emaillog::app::setup_fields::FieldKey::ClientId)

@@ -3,12 +3,15 @@
 //! change — checked by the same rules as `setup set`, so a form can say
 //! what is wrong while it is typed and whether saving clears consent.
 
-use crate::domain::setup::{Setup, parse_auth_flow, parse_rate, parse_unmatched};
+use crate::domain::setup::{
+    ImapAuth, ImapTls, Setup, SourceKind, parse_auth_flow, parse_rate, parse_unmatched,
+};
 
 use super::setup_edit::{SetupChanges, apply_changes};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FieldKey {
+    Source,
     Mailbox,
     Tenant,
     ClientId,
@@ -18,6 +21,12 @@ pub enum FieldKey {
     RedirectUrl,
     GraphUrl,
     Authority,
+    ImapHost,
+    ImapPort,
+    ImapTls,
+    ImapUser,
+    ImapAuth,
+    ImapPassword,
     BatchSize,
     RunLimit,
     Unmatched,
@@ -59,8 +68,17 @@ pub struct Field {
 
 const FLOWS: &[&str] = &["device-code", "auth-code", "client-credentials"];
 const UNMATCHED: &[&str] = &["skip-folder", "delete", "leave"];
+const SOURCES: &[&str] = &["graph", "imap"];
+const TLS_MODES: &[&str] = &["implicit", "starttls", "none"];
+const IMAP_AUTH: &[&str] = &["password", "xoauth2"];
 
 pub const FIELDS: &[Field] = &[
+    Field {
+        key: FieldKey::Source,
+        label: "Mail source",
+        kind: FieldKind::Choice(SOURCES),
+        help: "graph (Exchange Online) or imap (Exchange on-premises, any IMAP server)",
+    },
     Field {
         key: FieldKey::Mailbox,
         label: "Shared mailbox",
@@ -114,6 +132,42 @@ pub const FIELDS: &[Field] = &[
         label: "Authority",
         kind: FieldKind::Text,
         help: "Identity platform authority (https)",
+    },
+    Field {
+        key: FieldKey::ImapHost,
+        label: "IMAP server",
+        kind: FieldKind::Text,
+        help: "Host name of the IMAP server (source imap)",
+    },
+    Field {
+        key: FieldKey::ImapPort,
+        label: "IMAP port",
+        kind: FieldKind::Text,
+        help: "993 for implicit TLS, 143 for STARTTLS",
+    },
+    Field {
+        key: FieldKey::ImapTls,
+        label: "IMAP TLS",
+        kind: FieldKind::Choice(TLS_MODES),
+        help: "implicit, starttls, or none (only to a loopback host)",
+    },
+    Field {
+        key: FieldKey::ImapUser,
+        label: "IMAP user",
+        kind: FieldKind::Text,
+        help: "The user that opens the shared mailbox",
+    },
+    Field {
+        key: FieldKey::ImapAuth,
+        label: "IMAP sign-in",
+        kind: FieldKind::Choice(IMAP_AUTH),
+        help: "password (LOGIN / PLAIN) or xoauth2 (the sign-in's token)",
+    },
+    Field {
+        key: FieldKey::ImapPassword,
+        label: "IMAP password",
+        kind: FieldKind::Secret,
+        help: "Sealed with the key file, never shown",
     },
     Field {
         key: FieldKey::BatchSize,
@@ -206,6 +260,13 @@ fn set_or_not(v: bool) -> String {
 /// The field's value as shown: never a secret, only whether one is set.
 pub fn display(s: &Setup, key: FieldKey) -> String {
     match key {
+        FieldKey::Source => s.source.as_str().into(),
+        FieldKey::ImapHost => s.imap_host.clone(),
+        FieldKey::ImapPort => s.imap_port.to_string(),
+        FieldKey::ImapTls => s.imap_tls.as_str().into(),
+        FieldKey::ImapUser => s.imap_user.clone(),
+        FieldKey::ImapAuth => s.imap_auth.as_str().into(),
+        FieldKey::ImapPassword => set_or_not(s.has_imap_password),
         FieldKey::Mailbox => s.mailbox.clone(),
         FieldKey::Tenant => s.tenant.clone(),
         FieldKey::ClientId => s.client_id.clone(),
@@ -234,7 +295,7 @@ pub fn display(s: &Setup, key: FieldKey) -> String {
 /// The text an editor starts with (empty for secrets: they are typed anew).
 pub fn initial_text(s: &Setup, key: FieldKey) -> String {
     match key {
-        FieldKey::ClientSecret | FieldKey::SecretCommand => String::new(),
+        FieldKey::ClientSecret | FieldKey::SecretCommand | FieldKey::ImapPassword => String::new(),
         _ => display(s, key),
     }
 }
@@ -245,8 +306,8 @@ fn number(text: &str, what: &str) -> Result<u32, String> {
         .map_err(|_| format!("{what} must be a whole number, e.g. 50"))
 }
 
-/// The change typed text makes; the client secret is not a setup change
-/// (it is sealed on its own) and gives `Ok(None)`.
+/// The change typed text makes; the client secret and the IMAP password
+/// are not setup changes (each is sealed on its own) and give `Ok(None)`.
 pub fn change_for(key: FieldKey, text: &str) -> Result<Option<SetupChanges>, String> {
     let t = text.trim().to_string();
     let mut c = SetupChanges::default();
@@ -259,6 +320,41 @@ pub fn change_for(key: FieldKey, text: &str) -> Result<Option<SetupChanges>, Str
                 return Err("the client secret is empty".into());
             }
             return Ok(None);
+        }
+        FieldKey::ImapPassword => {
+            if t.is_empty() {
+                return Err("the IMAP password is empty".into());
+            }
+            return Ok(None);
+        }
+        FieldKey::Source => {
+            c.source = Some(
+                SourceKind::parse(&t)
+                    .ok_or_else(|| format!("'{t}' is not one of {}", SourceKind::names()))?,
+            )
+        }
+        FieldKey::ImapHost => c.imap_host = Some(t),
+        FieldKey::ImapPort => {
+            let n = number(&t, "the port")?;
+            c.imap_port = Some(
+                u16::try_from(n)
+                    .ok()
+                    .filter(|p| *p > 0)
+                    .ok_or("a port is 1–65535 (993 implicit TLS, 143 STARTTLS)")?,
+            )
+        }
+        FieldKey::ImapTls => {
+            c.imap_tls = Some(
+                ImapTls::parse(&t)
+                    .ok_or_else(|| format!("'{t}' is not one of {}", ImapTls::names()))?,
+            )
+        }
+        FieldKey::ImapUser => c.imap_user = Some(t),
+        FieldKey::ImapAuth => {
+            c.imap_auth = Some(
+                ImapAuth::parse(&t)
+                    .ok_or_else(|| format!("'{t}' is not one of {}", ImapAuth::names()))?,
+            )
         }
         FieldKey::SecretCommand => c.secret_command = Some(t),
         FieldKey::AuthFlow => c.auth_flow = Some(parse_auth_flow(&t)?),
@@ -314,9 +410,9 @@ pub enum Checked {
 pub fn check(setup: &Setup, key: FieldKey, text: &str) -> Checked {
     match change_for(key, text) {
         Err(e) => Checked::Invalid(e),
-        // A new secret always clears consent.
+        // A new client secret always clears consent; a password does not.
         Ok(None) => Checked::Valid {
-            clears_consent: true,
+            clears_consent: key == FieldKey::ClientSecret,
         },
         Ok(Some(c)) => match apply_changes(&mut setup.clone(), &c) {
             Ok(clears) => Checked::Valid {
@@ -363,6 +459,10 @@ mod tests {
             (FieldKey::ClientSecret, "s3cret", Checked::Valid { clears_consent: true }),
             (FieldKey::ClientSecret, "  ", Checked::Invalid("the client secret is empty".into())),
             (FieldKey::Enabled, "yes", Checked::Invalid("this field is changed by its own action, not typed".into())),
+            (FieldKey::Source, "pop3", Checked::Invalid("'pop3' is not one of graph imap".into())),
+            (FieldKey::ImapPort, "70000", Checked::Invalid("a port is 1–65535 (993 implicit TLS, 143 STARTTLS)".into())),
+            (FieldKey::ImapPassword, "pw", Checked::Valid { clears_consent: false }),
+            (FieldKey::ImapHost, "mail.contoso.com", Checked::Valid { clears_consent: false }),
         ];
         for (key, text, want) in cases {
             assert_eq!(&check(&s, *key, text), want, "{key:?} {text:?}");

@@ -303,6 +303,10 @@ impl Work {
             }),
             Effect::SaveField { key, text } => {
                 self.blocking(move |a| match change_for(key, &text)? {
+                    None if key == FieldKey::ImapPassword => a
+                        .set_imap_password(&text)
+                        .map(|_| "IMAP password stored, sealed".into())
+                        .map_err(err),
                     None => a
                         .set_client_secret(&text)
                         .map(|_| "client secret stored, sealed; sign in again (s)".into())
