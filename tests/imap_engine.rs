@@ -462,3 +462,112 @@ async fn validate_checks_the_connection_the_sign_in_the_inbox_and_the_folders() 
             .passed
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_waits_with_idle_and_logs_new_mail_at_once() {
+    if !common::dovecot::available() {
+        return;
+    }
+    let d = Dovecot::start(Options::default());
+    let dir = tempfile::tempdir().unwrap();
+    let app = imap_app(dir.path(), &d, ImapTls::None);
+    // Ten minutes between polls: only IDLE can bring new mail in sooner.
+    app.change_setup(&SetupChanges {
+        job_interval_secs: Some(600),
+        ..Default::default()
+    })
+    .unwrap();
+    app.enable(0).unwrap();
+    let out = dir.path().join("run.out");
+    let mut runner = emaillog_cmd()
+        .arg("--db")
+        .arg(app.db_path())
+        .arg("run")
+        .env("EMAILLOG_LOG", "debug")
+        .stdout(std::fs::File::create(&out).unwrap())
+        .stderr(std::fs::File::create(dir.path().join("run.err")).unwrap())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let wait = |what: &str, f: &dyn Fn() -> bool| {
+        while !f() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "never: {what}\n{}\n{}{}",
+                d.log(),
+                std::fs::read_to_string(&out).unwrap_or_default(),
+                std::fs::read_to_string(dir.path().join("run.err")).unwrap_or_default()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    };
+    wait("the first run", &|| !app.job_log(1).unwrap().is_empty());
+    let runs_before = app.job_log(10).unwrap().len();
+    d.deliver(
+        "INBOX",
+        rfc822(
+            "alex@fabrikam.example",
+            "annette@contoso.example",
+            "Landed now",
+            Some("now@fabrikam.example"),
+        )
+        .as_bytes(),
+    );
+    wait("the new message logged", &|| {
+        app.store().unwrap().count_logged_messages().unwrap() == 1
+    });
+    let job = app.job_status().unwrap().unwrap();
+    assert!(
+        job.next_run_at > chrono::Utc::now() + chrono::Duration::minutes(5),
+        "the next poll is still minutes away: it was IDLE that ran it"
+    );
+    assert!(
+        app.job_log(10).unwrap().len() > runs_before,
+        "a run was started by the new mail"
+    );
+    let _ = runner.kill();
+    let _ = runner.wait();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_counts_new_mail() {
+    if !common::dovecot::available() {
+        return;
+    }
+    let d = Dovecot::start(Options::default());
+    let dir = tempfile::tempdir().unwrap();
+    let app = imap_app(dir.path(), &d, ImapTls::None);
+    let store = app.store().unwrap();
+    let source = app.mail_source(&store.setup().unwrap(), &store).unwrap();
+    let empty = source.read_inbox(None, 10).await.unwrap();
+    assert!(empty.messages.is_empty());
+    let mut rx = source.inbox_changes().expect("IMAP can watch");
+    tokio::time::timeout(std::time::Duration::from_secs(30), rx.changed())
+        .await
+        .expect("the watcher is up")
+        .unwrap();
+    let before = *rx.borrow_and_update();
+    d.deliver(
+        "INBOX",
+        rfc822(
+            "a@x.example",
+            "ben@contoso.example",
+            "Idle",
+            Some("idle@x.example"),
+        )
+        .as_bytes(),
+    );
+    tokio::time::timeout(std::time::Duration::from_secs(30), rx.changed())
+        .await
+        .unwrap_or_else(|_| panic!("IDLE told of the new mail\n{}", d.log()))
+        .unwrap();
+    assert!(*rx.borrow() > before);
+    // The connection that read the empty INBOX sees the new message.
+    let page = source.read_inbox(Some(&empty.cursor), 10).await.unwrap();
+    assert_eq!(
+        page.messages.len(),
+        1,
+        "read after it landed (cursor {})",
+        empty.cursor
+    );
+}

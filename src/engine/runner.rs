@@ -215,6 +215,34 @@ struct Waiter {
     last: String,
     /// Re-log and delete requests are not tried before this.
     reviews_after: Option<Instant>,
+    /// The mail source's change counter (IMAP IDLE) and the count last seen.
+    /// Tagged with the source it came from (a new setup, a new source).
+    changes: Option<(usize, tokio::sync::watch::Receiver<u64>, u64)>,
+}
+
+/// Whether the mail source said new mail landed since the last look; starts
+/// watching (IDLE) the first time a source is there to watch.
+fn mail_landed(cached: &Option<(Setup, Arc<dyn MailSource>)>, waiter: &mut Waiter) -> bool {
+    let Some((_, source)) = cached else {
+        waiter.changes = None;
+        return false;
+    };
+    let id = Arc::as_ptr(source) as *const () as usize;
+    if waiter.changes.as_ref().is_none_or(|(of, _, _)| *of != id) {
+        waiter.changes = source.inbox_changes().map(|rx| {
+            let seen = *rx.borrow();
+            (id, rx, seen)
+        });
+    }
+    match &mut waiter.changes {
+        Some((_, rx, seen)) => {
+            let now = *rx.borrow_and_update();
+            let landed = now != *seen;
+            *seen = now;
+            landed
+        }
+        None => false,
+    }
 }
 
 impl Waiter {
@@ -252,6 +280,7 @@ pub async fn run_jobs(
     let mut waiter = Waiter {
         last: String::new(),
         reviews_after: None,
+        changes: None,
     };
     let mut trouble = 0u32;
     while !stop.is_stopped() {
@@ -339,6 +368,15 @@ async fn tick(
         store.update_job(|j| {
             if j.status == JobStatus::InProcess {
                 j.status = JobStatus::Ready;
+                j.next_run_at = now;
+            }
+        })?;
+        return Ok(Duration::ZERO);
+    }
+    if !job.is_due(now) && job.status == JobStatus::Ready && mail_landed(cached, waiter) {
+        // The server said new mail is in: run now instead of at the next poll.
+        store.update_job(|j| {
+            if j.status == JobStatus::Ready {
                 j.next_run_at = now;
             }
         })?;

@@ -134,4 +134,9 @@ pub trait MailSource: Send + Sync {
     fn inbox_count(&self) -> BoxFuture<'_, Result<Option<u64>, MailError>>;
     /// Who the job runs as.
     fn account(&self) -> String;
+    /// A counter that goes up when new mail lands in the Inbox, for a
+    /// source that can be told (IMAP IDLE); `None`: the job polls.
+    fn inbox_changes(&self) -> Option<tokio::sync::watch::Receiver<u64>> {
+        None
+    }
 }

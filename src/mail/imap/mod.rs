@@ -33,6 +33,95 @@ const INBOX: &str = "INBOX";
 pub struct ImapSource {
     config: ImapConfig,
     session: Mutex<Option<Live>>,
+    /// The IDLE watcher's counter, once started.
+    watcher: std::sync::Mutex<Option<tokio::sync::watch::Receiver<u64>>>,
+}
+
+impl Drop for ImapSource {
+    fn drop(&mut self) {
+        // The watcher ends when its counter has no reader left.
+        if let Ok(mut w) = self.watcher.lock() {
+            w.take();
+        }
+    }
+}
+
+/// How long one IDLE lasts before it is renewed (servers drop an IDLE
+/// after 30 minutes, RFC 2177).
+const IDLE_RENEW: std::time::Duration = std::time::Duration::from_secs(25 * 60);
+
+/// Watches the INBOX with IDLE on a connection of its own and counts the
+/// times it changed; stops when no one reads the counter any more, or when
+/// the server cannot IDLE (the job then polls).
+async fn watch_inbox(config: ImapConfig, tx: tokio::sync::watch::Sender<u64>) {
+    let mut backoff = std::time::Duration::from_secs(1);
+    while !tx.is_closed() {
+        let session = match connect(&config).await {
+            Ok(mut s) => match s.capabilities().await {
+                Ok(c) if c.has_str("IDLE") => match s.select(INBOX).await {
+                    Ok(_) => Some(s),
+                    Err(e) => {
+                        tracing::warn!("IMAP IDLE: SELECT INBOX: {e}");
+                        None
+                    }
+                },
+                Ok(_) => {
+                    tracing::info!("the IMAP server has no IDLE: the job polls");
+                    return;
+                }
+                Err(e) => {
+                    tracing::warn!("IMAP IDLE: CAPABILITY: {e}");
+                    None
+                }
+            },
+            Err(MailError::Auth(e)) | Err(MailError::Permanent(e)) => {
+                tracing::warn!("IMAP IDLE stopped: {e}");
+                return;
+            }
+            Err(e) => {
+                tracing::warn!("IMAP IDLE: {e}");
+                None
+            }
+        };
+        let Some(mut session) = session else {
+            tokio::time::sleep(backoff).await;
+            backoff = (backoff * 2).min(std::time::Duration::from_secs(60));
+            continue;
+        };
+        backoff = std::time::Duration::from_secs(1);
+        // Mail may have landed while connecting: tell once.
+        tx.send_modify(|n| *n += 1);
+        loop {
+            let mut idle = session.idle();
+            if let Err(e) = idle.init().await {
+                tracing::warn!("IMAP IDLE: {e}");
+                break;
+            }
+            let (wait, _stop) = idle.wait_with_timeout(IDLE_RENEW);
+            let closed = tx.closed();
+            let r = tokio::select! {
+                r = wait => r,
+                _ = closed => return,
+            };
+            match r {
+                Ok(async_imap::extensions::idle::IdleResponse::NewData(_)) => {
+                    tx.send_modify(|n| *n += 1);
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!("IMAP IDLE: {e}");
+                    break;
+                }
+            }
+            match idle.done().await {
+                Ok(s) => session = s,
+                Err(e) => {
+                    tracing::warn!("IMAP IDLE: DONE: {e}");
+                    break;
+                }
+            }
+        }
+    }
 }
 
 /// What a first, light FETCH says of a message.
@@ -75,6 +164,7 @@ impl ImapSource {
         Self {
             config,
             session: Mutex::new(None),
+            watcher: std::sync::Mutex::new(None),
         }
     }
 
@@ -186,6 +276,10 @@ impl Live {
 
     async fn select(&mut self, name: &str) -> Result<u32, MailError> {
         if self.selected.as_deref() == Some(name) {
+            // The server shows new mail in a selected folder only once it
+            // has told the client of it: NOOP brings the view up to date
+            // (a SEARCH alone would not see what landed since).
+            self.s.noop().await.map_err(|e| io("NOOP", e))?;
             return Ok(self.uidvalidity);
         }
         let m = self
@@ -556,5 +650,16 @@ impl MailSource for ImapSource {
 
     fn account(&self) -> String {
         format!("{}@{}", self.config.user, self.config.host)
+    }
+
+    fn inbox_changes(&self) -> Option<tokio::sync::watch::Receiver<u64>> {
+        let mut w = self.watcher.lock().ok()?;
+        if w.is_none() {
+            tokio::runtime::Handle::try_current().ok()?;
+            let (tx, rx) = tokio::sync::watch::channel(0u64);
+            tokio::spawn(watch_inbox(self.config.clone(), tx));
+            *w = Some(rx);
+        }
+        w.clone()
     }
 }
