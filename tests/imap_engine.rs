@@ -513,8 +513,12 @@ async fn run_waits_with_idle_and_logs_new_mail_at_once() {
         )
         .as_bytes(),
     );
-    wait("the new message logged", &|| {
+    wait("the new message logged and its run finished", &|| {
         app.store().unwrap().count_logged_messages().unwrap() == 1
+            && app
+                .job_status()
+                .unwrap()
+                .is_some_and(|j| j.status == emaillog::domain::job::JobStatus::Ready)
     });
     let job = app.job_status().unwrap().unwrap();
     assert!(

@@ -236,3 +236,31 @@ impl Drop for Dovecot {
         }
     }
 }
+
+impl Dovecot {
+    /// Puts many messages in the INBOX at once, written into its maildir as
+    /// a delivery agent would (one `doveadm save` a message is slow).
+    pub fn deliver_many(&self, raws: &[Vec<u8>]) {
+        // The first message through doveadm makes the maildir.
+        let Some((first, rest)) = raws.split_first() else {
+            return;
+        };
+        self.deliver("INBOX", first);
+        let new = self.dir.path().join("mail").join(USER).join("new");
+        assert!(new.is_dir(), "the INBOX's maildir is at {}", new.display());
+        for (i, raw) in rest.iter().enumerate() {
+            let name = format!(
+                "1700000000.M{i}P{}.bench,S={}",
+                std::process::id(),
+                raw.len()
+            );
+            std::fs::write(new.join(name), raw).unwrap();
+        }
+        let status = Command::new("chown")
+            .args(["-R", "dovecot:dovecot"])
+            .arg(self.dir.path().join("mail"))
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+}

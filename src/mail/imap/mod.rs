@@ -104,8 +104,13 @@ async fn watch_inbox(config: ImapConfig, tx: tokio::sync::watch::Sender<u64>) {
                 _ = closed => return,
             };
             match r {
-                Ok(async_imap::extensions::idle::IdleResponse::NewData(_)) => {
-                    tx.send_modify(|n| *n += 1);
+                Ok(async_imap::extensions::idle::IdleResponse::NewData(d)) => {
+                    // New mail is an EXISTS; EXPUNGEs (this engine's own
+                    // moves among them) are not news.
+                    use async_imap::imap_proto::{MailboxDatum, Response};
+                    if matches!(d.parsed(), Response::MailboxData(MailboxDatum::Exists(_))) {
+                        tx.send_modify(|n| *n += 1);
+                    }
                 }
                 Ok(_) => {}
                 Err(e) => {
@@ -143,6 +148,8 @@ struct Live {
     uidvalidity: u32,
     /// The server's `\Archive` folder, or "Archive".
     archive: String,
+    /// Folders known to exist (a LIST a move would otherwise cost).
+    ensured: Vec<String>,
 }
 
 fn io(what: &str, e: async_imap::error::Error) -> MailError {
@@ -232,6 +239,7 @@ impl ImapSource {
             selected: None,
             uidvalidity: 0,
             archive,
+            ensured: Vec::new(),
         })
     }
 
@@ -276,10 +284,6 @@ impl Live {
 
     async fn select(&mut self, name: &str) -> Result<u32, MailError> {
         if self.selected.as_deref() == Some(name) {
-            // The server shows new mail in a selected folder only once it
-            // has told the client of it: NOOP brings the view up to date
-            // (a SEARCH alone would not see what landed since).
-            self.s.noop().await.map_err(|e| io("NOOP", e))?;
             return Ok(self.uidvalidity);
         }
         let m = self
@@ -292,7 +296,30 @@ impl Live {
         Ok(self.uidvalidity)
     }
 
+    /// Selects `name` and brings the view up to date: the server shows new
+    /// mail in a selected folder only once it has told the client of it, so
+    /// a SEARCH alone would not see what landed since (NOOP does that).
+    async fn select_fresh(&mut self, name: &str) -> Result<u32, MailError> {
+        if self.selected.as_deref() == Some(name) {
+            self.s.noop().await.map_err(|e| io("NOOP", e))?;
+        }
+        self.select(name).await
+    }
+
+    fn drain_unsolicited(&mut self) -> usize {
+        let mut expunged = 0;
+        while let Ok(r) = self.s.unsolicited_responses.try_recv() {
+            if matches!(r, async_imap::types::UnsolicitedResponse::Expunge(_)) {
+                expunged += 1;
+            }
+        }
+        expunged
+    }
+
     async fn ensure(&mut self, name: &str) -> Result<(), MailError> {
+        if self.ensured.iter().any(|f| f.eq_ignore_ascii_case(name)) {
+            return Ok(());
+        }
         let exists = {
             let mut names = self
                 .s
@@ -314,6 +341,7 @@ impl Live {
                 Err(e) => return Err(io(&format!("CREATE {name}"), e)),
             }
         }
+        self.ensured.push(name.to_string());
         Ok(())
     }
 
@@ -333,7 +361,7 @@ impl Live {
     /// Where a message is now: (folder, UID). The INBOX by UID first, then
     /// Skipped and Archive by its Message-ID.
     async fn locate(&mut self, key: &MessageKey) -> Result<(String, u32), MailError> {
-        let validity = self.select(INBOX).await?;
+        let validity = self.select_fresh(INBOX).await?;
         if validity == key.uidvalidity
             && !self.search(&format!("UID {}", key.uid)).await?.is_empty()
         {
@@ -453,15 +481,19 @@ impl Live {
             .collect())
     }
 
-    async fn move_uid(&mut self, from: &str, uid: u32, to: &str) -> Result<(), MailError> {
+    /// Moves one message; returns whether the server moved anything (a UID
+    /// that is no longer there moves nothing, without an error).
+    async fn move_uid(&mut self, from: &str, uid: u32, to: &str) -> Result<bool, MailError> {
         self.select(from).await?;
+        self.drain_unsolicited();
         let set = uid.to_string();
         if self.can_move {
-            return self
-                .s
+            self.s
                 .uid_mv(&set, to)
                 .await
-                .map_err(|e| io(&format!("UID MOVE to {to}"), e));
+                .map_err(|e| io(&format!("UID MOVE to {to}"), e))?;
+            // A moved message is expunged from where it was (RFC 6851).
+            return Ok(self.drain_unsolicited() > 0);
         }
         self.s
             .uid_copy(&set, to)
@@ -476,21 +508,27 @@ impl Live {
             while st.next().await.is_some() {}
         }
         if self.can_uidplus {
-            let ex = self
-                .s
-                .uid_expunge(&set)
-                .await
-                .map_err(|e| io("UID EXPUNGE", e))?;
-            futures::pin_mut!(ex);
-            while ex.next().await.is_some() {}
+            let mut n = 0;
+            {
+                let ex = self
+                    .s
+                    .uid_expunge(&set)
+                    .await
+                    .map_err(|e| io("UID EXPUNGE", e))?;
+                futures::pin_mut!(ex);
+                while let Some(r) = ex.next().await {
+                    n += usize::from(r.is_ok());
+                }
+            }
+            Ok(n > 0 || self.drain_unsolicited() > 0)
         } else {
             // Without UIDPLUS, EXPUNGE would remove every \Deleted message
             // of the folder; leave it marked for the server's own cleanup.
             tracing::warn!(
                 "the IMAP server has neither MOVE nor UIDPLUS: a moved message stays marked \\Deleted in {from}"
             );
+            Ok(true)
         }
-        Ok(())
     }
 }
 
@@ -505,7 +543,7 @@ impl MailSource for ImapSource {
             self.with(move |l| {
                 let cursor = cursor.clone();
                 Box::pin(async move {
-                    let validity = l.select(INBOX).await?;
+                    let validity = l.select_fresh(INBOX).await?;
                     let after = Cursor::parse(cursor.as_deref())
                         .filter(|c| c.uidvalidity == validity)
                         .map_or(0, |c| c.last_uid);
@@ -540,7 +578,7 @@ impl MailSource for ImapSource {
             self.with(move |l| {
                 let key = key.clone();
                 Box::pin(async move {
-                    let validity = l.select(INBOX).await?;
+                    let validity = l.select_fresh(INBOX).await?;
                     if validity != key.uidvalidity
                         || l.search(&format!("UID {}", key.uid)).await?.is_empty()
                     {
@@ -599,19 +637,34 @@ impl MailSource for ImapSource {
                 let key = key.clone();
                 Box::pin(async move {
                     let to = l.folder(folder);
-                    let (from, uid) = l.locate(&key).await?;
                     // The id stays: it finds the message by its Message-ID
                     // wherever it was moved.
                     let moved = Moved {
                         new_id: key.encode(),
                         web_link: String::new(),
                     };
+                    l.ensure(&to).await?;
+                    // Where the run just read it, one round trip: moved if
+                    // the server expunged it from the INBOX.
+                    if l.selected.as_deref() == Some(INBOX)
+                        && l.uidvalidity == key.uidvalidity
+                        && l.move_uid(INBOX, key.uid, &to).await?
+                    {
+                        return Ok(moved);
+                    }
+                    // Moved since, or read before a reconnect: find it.
+                    let (from, uid) = l.locate(&key).await?;
                     if from.eq_ignore_ascii_case(&to) {
                         return Ok(moved);
                     }
-                    l.ensure(&to).await?;
-                    l.move_uid(&from, uid, &to).await?;
-                    Ok(moved)
+                    if l.move_uid(&from, uid, &to).await? {
+                        Ok(moved)
+                    } else {
+                        Err(MailError::Gone(format!(
+                            "message {} went from {from} while it was being moved",
+                            key.display()
+                        )))
+                    }
                 })
             })
             .await
@@ -626,7 +679,7 @@ impl MailSource for ImapSource {
                 Box::pin(async move {
                     let (from, uid) = l.locate(&key).await?;
                     l.ensure("Trash").await?;
-                    l.move_uid(&from, uid, "Trash").await
+                    l.move_uid(&from, uid, "Trash").await.map(|_| ())
                 })
             })
             .await
