@@ -125,6 +125,27 @@ pub trait MailSource: Send + Sync {
         id: &'a str,
         folder: Folder,
     ) -> BoxFuture<'a, Result<Moved, MailError>>;
+    /// Moves several messages to one folder, each with its own outcome (in
+    /// the order given). A source whose moves are cheaper together (IMAP:
+    /// one UID MOVE, one fsync on the server) says so with
+    /// [`MailSource::moves_in_batches`]; the default moves one at a time.
+    fn move_many<'a>(
+        &'a self,
+        ids: &'a [String],
+        folder: Folder,
+    ) -> BoxFuture<'a, Vec<Result<Moved, MailError>>> {
+        Box::pin(async move {
+            let mut out = Vec::with_capacity(ids.len());
+            for id in ids {
+                out.push(self.move_to(id, folder).await);
+            }
+            out
+        })
+    }
+    /// Whether a page's moves should go through [`MailSource::move_many`].
+    fn moves_in_batches(&self) -> bool {
+        false
+    }
     fn delete<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<(), MailError>>;
     /// Whether a message is still in the mailbox (any folder): `Ok` if so,
     /// `Err(Gone)` if not. Also the cheap probe that tells a service outage

@@ -481,6 +481,100 @@ impl Live {
             .collect())
     }
 
+    /// Moves messages to `folder`: those the run read in this INBOX view in
+    /// one command, then checks which are still there and moves or finds
+    /// those one by one. One outcome per key, in order.
+    async fn move_batch(
+        &mut self,
+        keys: &[MessageKey],
+        folder: Folder,
+    ) -> Result<Vec<Result<Moved, MailError>>, MailError> {
+        let to = self.folder(folder);
+        self.ensure(&to).await?;
+        let validity = self.select(INBOX).await?;
+        let here: Vec<u32> = keys
+            .iter()
+            .filter(|k| k.uidvalidity == validity)
+            .map(|k| k.uid)
+            .collect();
+        let mut left: std::collections::HashSet<u32> = Default::default();
+        if !here.is_empty() {
+            let mut sorted = here.clone();
+            sorted.sort_unstable();
+            let set = ids::uid_set(&sorted);
+            self.move_set(INBOX, &set, &to).await?;
+            left = self
+                .search(&format!("UID {set} UNDELETED"))
+                .await?
+                .into_iter()
+                .collect();
+        }
+        let mut out = Vec::with_capacity(keys.len());
+        for k in keys {
+            let moved = Moved {
+                new_id: k.encode(),
+                web_link: String::new(),
+            };
+            if k.uidvalidity == validity && !left.contains(&k.uid) {
+                out.push(Ok(moved));
+                continue;
+            }
+            // Still in the INBOX, or from another view: one by one.
+            let r = match self.locate(k).await {
+                Ok((from, _)) if from.eq_ignore_ascii_case(&to) => Ok(moved),
+                Ok((from, uid)) => match self.move_uid(&from, uid, &to).await {
+                    Ok(true) => Ok(moved),
+                    Ok(false) => Err(MailError::Gone(format!(
+                        "message {} went from {from} while it was being moved",
+                        k.display()
+                    ))),
+                    Err(e) => Err(e),
+                },
+                Err(e) => Err(e),
+            };
+            if matches!(r, Err(MailError::Transient(_))) {
+                return Err(r.err().unwrap_or(MailError::Transient(String::new())));
+            }
+            out.push(r);
+        }
+        Ok(out)
+    }
+
+    /// UID MOVE of a set, or COPY + \Deleted + UID EXPUNGE.
+    async fn move_set(&mut self, from: &str, set: &str, to: &str) -> Result<(), MailError> {
+        self.select(from).await?;
+        if self.can_move {
+            self.s
+                .uid_mv(set, to)
+                .await
+                .map_err(|e| io(&format!("UID MOVE to {to}"), e))?;
+        } else {
+            self.s
+                .uid_copy(set, to)
+                .await
+                .map_err(|e| io(&format!("UID COPY to {to}"), e))?;
+            {
+                let mut st = self
+                    .s
+                    .uid_store(set, "+FLAGS.SILENT (\\Deleted)")
+                    .await
+                    .map_err(|e| io("UID STORE", e))?;
+                while st.next().await.is_some() {}
+            }
+            if self.can_uidplus {
+                let ex = self
+                    .s
+                    .uid_expunge(set)
+                    .await
+                    .map_err(|e| io("UID EXPUNGE", e))?;
+                futures::pin_mut!(ex);
+                while ex.next().await.is_some() {}
+            }
+        }
+        self.drain_unsolicited();
+        Ok(())
+    }
+
     /// Moves one message; returns whether the server moved anything (a UID
     /// that is no longer there moves nothing, without an error).
     async fn move_uid(&mut self, from: &str, uid: u32, to: &str) -> Result<bool, MailError> {
@@ -668,6 +762,46 @@ impl MailSource for ImapSource {
                 })
             })
             .await
+        })
+    }
+
+    fn moves_in_batches(&self) -> bool {
+        true
+    }
+
+    fn move_many<'a>(
+        &'a self,
+        ids: &'a [String],
+        folder: Folder,
+    ) -> BoxFuture<'a, Vec<Result<Moved, MailError>>> {
+        Box::pin(async move {
+            let keys: Vec<Result<MessageKey, MailError>> =
+                ids.iter().map(|id| MessageKey::parse(id)).collect();
+            let good: Vec<MessageKey> = keys
+                .iter()
+                .filter_map(|k| k.as_ref().ok().cloned())
+                .collect();
+            let outcome = self
+                .with(move |l| {
+                    let good = good.clone();
+                    Box::pin(async move { l.move_batch(&good, folder).await })
+                })
+                .await;
+            let mut moved = match outcome {
+                Ok(m) => m.into_iter(),
+                Err(e) => {
+                    return keys.into_iter().map(|k| k.and(Err(e.clone()))).collect();
+                }
+            };
+            keys.into_iter()
+                .map(|k| {
+                    k.and_then(|_| {
+                        moved
+                            .next()
+                            .unwrap_or(Err(MailError::Transient("no outcome".into())))
+                    })
+                })
+                .collect()
         })
     }
 
