@@ -575,3 +575,71 @@ async fn idle_counts_new_mail() {
         empty.cursor
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn runs_killed_at_random_crash_points_lose_and_double_nothing() {
+    if !common::dovecot::available() {
+        return;
+    }
+    let d = Dovecot::start(Options::default());
+    let dir = tempfile::tempdir().unwrap();
+    let app = imap_app(dir.path(), &d, ImapTls::None);
+    let mut loggable = 0;
+    for i in 0..40 {
+        let (from, to) = if i % 5 == 0 {
+            ("stranger@elsewhere.example", "ben@contoso.example")
+        } else {
+            loggable += 1;
+            ("alex@fabrikam.example", "annette@contoso.example")
+        };
+        d.deliver(
+            "INBOX",
+            rfc822(
+                from,
+                to,
+                &format!("Trial {i}"),
+                Some(&format!("t{i}@x.example")),
+            )
+            .as_bytes(),
+        );
+    }
+    let log = dir.path().join("crashes");
+    let mut kills = 0;
+    for trial in 0..40 {
+        let status = emaillog_cmd()
+            .arg("--db")
+            .arg(app.db_path())
+            .args(["sync", "--once", "--json"])
+            .env("EMAILLOG_CRASH_LOG", &log)
+            .env("EMAILLOG_CRASH_AT", format!("random:0.2:{trial}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .unwrap();
+        if status.code().is_none() {
+            kills += 1;
+        } else if d.count("INBOX") == 0 {
+            break;
+        }
+    }
+    // Finish without crashes, then check.
+    assert!(
+        emaillog_cmd()
+            .arg("--db")
+            .arg(app.db_path())
+            .args(["sync", "--once", "--json"])
+            .stdout(Stdio::null())
+            .status()
+            .unwrap()
+            .success()
+    );
+    let landed = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(kills >= 3, "kills landed: {kills} ({landed})");
+    assert!(
+        landed
+            .lines()
+            .any(|l| l == "after_commit" || l == "after_move"),
+        "at least one kill between a commit and its moves' outcome: {landed}"
+    );
+    assert_exactly_once(&d, &app, loggable, 40 - loggable);
+}
