@@ -643,3 +643,96 @@ async fn runs_killed_at_random_crash_points_lose_and_double_nothing() {
     );
     assert_exactly_once(&d, &app, loggable, 40 - loggable);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn xoauth2_signs_in_with_a_token_for_exchange_online_never_graphs() {
+    if !common::dovecot::available() {
+        return;
+    }
+    let sim = common::TestSim::start(emaillog::sim::SimConfig::default()).await;
+    let ca = dir_with_ca(&sim);
+    // Dovecot checks each XOAUTH2 token with the simulator's identity
+    // platform: active only if issued for Exchange Online (not Graph).
+    let d = Dovecot::start_with(
+        Options::default(),
+        Some(common::dovecot::OAuth {
+            url: format!("{}/_sim/tokens/introspect?user={USER}&token=", sim.base),
+            ca_file: ca.path().join("ca.pem"),
+        }),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let app = imap_app(dir.path(), &d, ImapTls::None);
+    app.change_setup(&SetupChanges {
+        imap_auth: Some(emaillog::domain::setup::ImapAuth::Xoauth2),
+        tenant: Some("contoso.example".into()),
+        client_id: Some(sim.config.client_id.clone()),
+        authority: Some(sim.base.clone()),
+        graph_url: Some(sim.server.graph_url()),
+        auth_flow: Some(emaillog::domain::setup::AuthFlow::ClientCredentials),
+        ..Default::default()
+    })
+    .unwrap();
+    app.set_client_secret(&sim.config.client_secret).unwrap();
+    d.deliver(
+        "INBOX",
+        rfc822(
+            "alex@fabrikam.example",
+            "annette@contoso.example",
+            "Over XOAUTH2",
+            Some("x2@fabrikam.example"),
+        )
+        .as_bytes(),
+    );
+    let r = sync(&app).await;
+    assert!(r.error.is_none(), "{:?}\n{}", r.error, d.log());
+    assert_exactly_once(&d, &app, 1, 0);
+    let log = d.log();
+    assert!(
+        log.contains("method=XOAUTH2"),
+        "signed in with XOAUTH2:\n{log}"
+    );
+    // The token was asked for Exchange Online: Graph refuses it.
+    let store = app.store().unwrap();
+    let token = app
+        .token_provider(&store.setup().unwrap(), &store)
+        .unwrap()
+        .token()
+        .await
+        .unwrap();
+    let graph = common::trusting_client()
+        .get(format!(
+            "{}/users/{}/messages",
+            sim.server.graph_url(),
+            common::MAILBOX
+        ))
+        .bearer_auth(token.secret.expose())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        graph.status(),
+        401,
+        "a token for IMAP is not a token for Graph"
+    );
+}
+
+/// The simulator's CA certificate in a file (for Dovecot to trust).
+fn dir_with_ca(sim: &common::TestSim) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("ca.pem"),
+        sim.server.ca_pem.clone().expect("a TLS simulator"),
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        dir.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        dir.path().join("ca.pem"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o644),
+    )
+    .unwrap();
+    dir
+}

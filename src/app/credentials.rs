@@ -66,7 +66,8 @@ impl App {
                 })?;
                 Ok(Arc::new(
                     ClientCredentials::new(&setup.authority, &setup.tenant, &client_id, secret)
-                        .map_err(|e| AppError::Invalid(e.to_string()))?,
+                        .map_err(|e| AppError::Invalid(e.to_string()))?
+                        .with_scope(crate::auth::scopes_for(setup).0),
                 ))
             }
             AuthFlow::DeviceCode | AuthFlow::AuthCode => {
@@ -86,12 +87,15 @@ impl App {
                 };
                 let cached = self.cached_access_token(store)?;
                 let app = self.client_app(setup, store, setup.auth_flow == AuthFlow::AuthCode)?;
-                Ok(Arc::new(DelegatedTokens::new(
-                    app,
-                    account,
-                    Box::new(StoreVault { app: self.clone() }),
-                    cached,
-                )))
+                Ok(Arc::new(
+                    DelegatedTokens::new(
+                        app,
+                        account,
+                        Box::new(StoreVault { app: self.clone() }),
+                        cached,
+                    )
+                    .with_scopes(crate::auth::scopes_for(setup).1),
+                ))
             }
         }
     }
@@ -179,11 +183,9 @@ impl App {
                 })?;
                 ImapCredential::Password(Secret::new(self.secret_box(false)?.open_sealed(&sealed)?))
             }
-            ImapAuth::Xoauth2 => {
-                return Err(AppError::Invalid(
-                    "IMAP sign-in with XOAUTH2 is not in this version of emaillog yet; use --imap-auth password, or --source graph for Exchange Online".into(),
-                ));
-            }
+            // The sign-in's token for Exchange Online's IMAP, fresh for
+            // each connection.
+            ImapAuth::Xoauth2 => ImapCredential::OAuth(self.token_provider(setup, store)?),
         };
         Ok(ImapSource::new(ImapConfig {
             host: setup.imap_host.clone(),

@@ -5,7 +5,7 @@
 use chrono::Utc;
 
 use crate::auth::device_code::DevicePrompt;
-use crate::auth::{DELEGATED_SCOPES, auth_code, device_code};
+use crate::auth::{auth_code, device_code};
 use crate::domain::setup::AuthFlow;
 use crate::engine::Stop;
 
@@ -58,7 +58,7 @@ impl App {
                 let signed = if flow == AuthFlow::DeviceCode {
                     device_code::sign_in(
                         &app,
-                        DELEGATED_SCOPES,
+                        crate::auth::scopes_for(&setup).1,
                         |p| show(LoginPrompt::Device(p.clone())),
                         stop,
                     )
@@ -67,7 +67,7 @@ impl App {
                     auth_code::sign_in(
                         &app,
                         &setup.redirect_url,
-                        DELEGATED_SCOPES,
+                        crate::auth::scopes_for(&setup).1,
                         |u| show(LoginPrompt::OpenUrl(u.to_string())),
                         stop,
                     )

@@ -15,6 +15,8 @@ pub struct ClientCredentials {
     secret: Secret,
     http: reqwest::Client,
     cache: std::sync::Mutex<Option<AccessToken>>,
+    /// The resource's `/.default` (Graph's unless told otherwise).
+    scope: &'static str,
 }
 
 /// `{authority}/{tenant}/oauth2/v2.0/token`.
@@ -45,7 +47,14 @@ impl ClientCredentials {
             secret,
             http: http_client()?,
             cache: std::sync::Mutex::new(None),
+            scope: APP_ONLY_SCOPE,
         })
+    }
+
+    /// Tokens for another resource (Exchange Online's IMAP).
+    pub fn with_scope(mut self, scope: &'static str) -> Self {
+        self.scope = scope;
+        self
     }
 
     async fn fetch(&self) -> Result<AccessToken, AuthError> {
@@ -59,7 +68,7 @@ impl ClientCredentials {
         let started = Instant::now();
         let resp = client
             .exchange_client_credentials()
-            .add_scope(Scope::new(APP_ONLY_SCOPE.to_string()))
+            .add_scope(Scope::new(self.scope.to_string()))
             .request_async(&self.http)
             .await;
         match resp {

@@ -29,6 +29,8 @@ pub struct DelegatedTokens {
     cache: Mutex<Option<AccessToken>>,
     /// Serializes refreshes so a rotated token is never used twice.
     refreshing: tokio::sync::Mutex<()>,
+    /// What a refresh asks for (Graph's unless told otherwise).
+    scopes: &'static [&'static str],
 }
 
 impl DelegatedTokens {
@@ -44,6 +46,7 @@ impl DelegatedTokens {
             vault,
             cache: Mutex::new(cached),
             refreshing: tokio::sync::Mutex::new(()),
+            scopes: DELEGATED_SCOPES,
         }
     }
 
@@ -61,12 +64,27 @@ impl DelegatedTokens {
                 "not signed in: sign in again (Renew token): emaillog login".into(),
             ));
         };
-        refresh_with(&self.app, &rt).await
+        refresh_scoped(&self.app, &rt, self.scopes).await
+    }
+
+    /// Tokens for another resource (Exchange Online's IMAP).
+    pub fn with_scopes(mut self, scopes: &'static [&'static str]) -> Self {
+        self.scopes = scopes;
+        self
     }
 }
 
-/// One refresh-token grant.
+/// One refresh-token grant for Graph's scopes.
 pub async fn refresh_with(app: &ClientApp, refresh_token: &Secret) -> Result<SignedIn, AuthError> {
+    refresh_scoped(app, refresh_token, DELEGATED_SCOPES).await
+}
+
+/// One refresh-token grant for `scopes`.
+pub async fn refresh_scoped(
+    app: &ClientApp,
+    refresh_token: &Secret,
+    scopes: &[&str],
+) -> Result<SignedIn, AuthError> {
     let mut client = BasicClient::new(ClientId::new(app.client_id.clone())).set_token_uri(
         TokenUrl::new(app.endpoints.token.clone())
             .map_err(|e| AuthError::Permanent(format!("the token URL is not valid: {e}")))?,
@@ -80,7 +98,7 @@ pub async fn refresh_with(app: &ClientApp, refresh_token: &Secret) -> Result<Sig
     let rt = RefreshToken::new(refresh_token.expose().to_string());
     let t = client
         .exchange_refresh_token(&rt)
-        .add_scopes(DELEGATED_SCOPES.iter().map(|s| Scope::new(s.to_string())))
+        .add_scopes(scopes.iter().map(|s| Scope::new(s.to_string())))
         .request_async(&super::client_credentials::http_client()?)
         .await
         .map_err(|e| {

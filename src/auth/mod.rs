@@ -23,6 +23,25 @@ pub const DELEGATED_SCOPES: &[&str] = &[
     "https://graph.microsoft.com/Mail.ReadWrite.Shared",
     "offline_access",
 ];
+/// Exchange Online's IMAP with XOAUTH2, app-only.
+pub const IMAP_APP_ONLY_SCOPE: &str = "https://outlook.office365.com/.default";
+/// Exchange Online's IMAP with XOAUTH2, delegated.
+pub const IMAP_DELEGATED_SCOPES: &[&str] = &[
+    "https://outlook.office.com/IMAP.AccessAsUser.All",
+    "offline_access",
+];
+
+/// What a token is asked for: Graph's scopes, or Exchange Online IMAP's
+/// when the job reads over IMAP with XOAUTH2 (a token is only ever sent to
+/// the resource it was issued for).
+pub fn scopes_for(setup: &crate::domain::setup::Setup) -> (&'static str, &'static [&'static str]) {
+    use crate::domain::setup::{ImapAuth, SourceKind};
+    if setup.source == SourceKind::Imap && setup.imap_auth == ImapAuth::Xoauth2 {
+        (IMAP_APP_ONLY_SCOPE, IMAP_DELEGATED_SCOPES)
+    } else {
+        (APP_ONLY_SCOPE, DELEGATED_SCOPES)
+    }
+}
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum AuthError {

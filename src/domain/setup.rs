@@ -327,7 +327,8 @@ impl Setup {
                 return out;
             }
         }
-        if self.mailbox.is_empty() {
+        // Over IMAP the user names the mailbox; the sign-in needs the rest.
+        if self.mailbox.is_empty() && self.source == SourceKind::Graph {
             out.push("shared mailbox address: emaillog setup set --mailbox ADDRESS".into());
         }
         if self.tenant.is_empty() {

@@ -68,6 +68,36 @@ pub fn serve(sim: &Sim, req: &SimRequest) -> SimResponse {
                 )),
             }
         }
+        // Token introspection, as an IMAP server (Dovecot's oauth2 passdb)
+        // checks an XOAUTH2 token: active only for a live token issued for
+        // Exchange Online (audience outlook), for the user the server names.
+        ["tokens", "introspect"] if m == Method::GET => {
+            let param = |name: &str| {
+                req.query
+                    .iter()
+                    .find(|(k, _)| k == name)
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_default()
+            };
+            let (token, user) = (param("token"), param("user"));
+            let st = sim.state();
+            let live = st
+                .tokens
+                .access
+                .get(token.trim())
+                .filter(|t| t.audience == "outlook" && t.expires_at > chrono::Utc::now());
+            Ok(SimResponse::json(
+                200,
+                match live {
+                    Some(t) => json!({
+                        "active": "true",
+                        "username": t.account.clone().unwrap_or(user),
+                        "client_id": t.client_id,
+                    }),
+                    None => json!({"active": "false"}),
+                },
+            ))
+        }
         ["tokens", "expire"] if m == Method::POST => {
             sim.state().tokens.expire_all();
             Ok(ok())

@@ -28,6 +28,9 @@ pub struct AccessToken {
     pub expires_at: DateTime<Utc>,
     /// Graph requests made with it so far (for `expire_after_uses`).
     pub uses: u32,
+    /// Who it is for: `graph`, or `outlook` (Exchange Online's IMAP);
+    /// Graph refuses a token issued for another resource.
+    pub audience: String,
 }
 
 impl AccessToken {

@@ -26,6 +26,14 @@ pub struct Options {
     pub no_move: bool,
 }
 
+/// XOAUTH2 checked by token introspection at `url` (the token is appended),
+/// over https trusting `ca_file`.
+#[derive(Debug, Clone)]
+pub struct OAuth {
+    pub url: String,
+    pub ca_file: PathBuf,
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -49,6 +57,10 @@ pub fn available() -> bool {
 
 impl Dovecot {
     pub fn start(opts: Options) -> Dovecot {
+        Self::start_with(opts, None)
+    }
+
+    pub fn start_with(opts: Options, oauth: Option<OAuth>) -> Dovecot {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
         std::fs::set_permissions(d, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
@@ -72,6 +84,30 @@ impl Dovecot {
         } else {
             ""
         };
+        let oauth_conf = match &oauth {
+            None => String::new(),
+            Some(o) => {
+                std::fs::write(
+                    d.join("oauth2.conf.ext"),
+                    format!(
+                        "introspection_mode = get\nintrospection_url = {}\nusername_attribute = username\nactive_attribute = active\nactive_value = true\ntls_ca_cert_file = {}\n",
+                        o.url,
+                        o.ca_file.display()
+                    ),
+                )
+                .unwrap();
+                format!(
+                    "ssl_client_ca_file = {}\npassdb {{\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n  args = {}/oauth2.conf.ext\n}}\n",
+                    o.ca_file.display(),
+                    d.display()
+                )
+            }
+        };
+        let mechanisms = if oauth.is_some() {
+            "plain login xoauth2 oauthbearer"
+        } else {
+            "plain login"
+        };
         let conf = format!(
             r#"base_dir = {d}/run
 state_dir = {d}/state
@@ -82,7 +118,7 @@ ssl = yes
 ssl_cert = <{d}/cert.pem
 ssl_key = <{d}/key.pem
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = {mechanisms}
 mail_location = maildir:{d}/mail/%u
 default_internal_user = dovecot
 default_internal_group = dovecot
@@ -98,6 +134,7 @@ plugin {{
   driver = passwd-file
   args = scheme=PLAIN username_format=%u {d}/passwd
 }}
+{oauth_conf}
 userdb {{
   driver = static
   args = uid=dovecot gid=dovecot home={d}/mail/%u

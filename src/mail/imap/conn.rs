@@ -40,8 +40,8 @@ impl std::fmt::Debug for ImapConfig {
 #[derive(Clone)]
 pub enum ImapCredential {
     Password(Secret),
-    /// An access token for XOAUTH2.
-    Token(Secret),
+    /// XOAUTH2 with a token from the sign-in, asked for at each connection.
+    OAuth(std::sync::Arc<dyn crate::auth::TokenProvider>),
 }
 
 /// A plain or TLS stream, as async-imap takes it.
@@ -227,22 +227,42 @@ async fn connect_inner(c: &ImapConfig) -> Result<ImapSession, MailError> {
             .login(&c.user, p.expose())
             .await
             .map_err(|(e, _)| login_error(&c.user, e))?,
-        ImapCredential::Token(t) => client
-            .authenticate(
-                "XOAUTH2",
-                XOAuth2 {
-                    user: c.user.clone(),
-                    token: t.expose().to_string(),
-                },
-            )
-            .await
-            .map_err(|(e, _)| login_error(&c.user, e))?,
+        ImapCredential::OAuth(tokens) => {
+            let token = tokens.token().await.map_err(|e| match e {
+                crate::auth::AuthError::Transient(m) => MailError::Transient(m),
+                crate::auth::AuthError::Permanent(m) => MailError::Auth(m),
+            })?;
+            match client
+                .authenticate(
+                    "XOAUTH2",
+                    XOAuth2 {
+                        user: c.user.clone(),
+                        token: token.secret.expose().to_string(),
+                    },
+                )
+                .await
+            {
+                Ok(s) => s,
+                Err((e, _)) => {
+                    // A token the server refused is not used again.
+                    tokens.invalidate();
+                    return Err(login_error(&c.user, e));
+                }
+            }
+        }
     };
     Ok(session)
 }
 
 fn login_error(user: &str, e: async_imap::error::Error) -> MailError {
     match e {
+        // RFC 5530: the server could not check the credentials just now.
+        async_imap::error::Error::No(text) if text.contains("[UNAVAILABLE]") => {
+            MailError::Transient(format!(
+                "the IMAP server could not sign {user} in just now: {}",
+                crate::domain::text::one_line(&text)
+            ))
+        }
         async_imap::error::Error::No(text) | async_imap::error::Error::Bad(text) => {
             MailError::Auth(format!(
                 "the IMAP server refused the sign-in of {user}: {}; check the user and the password (emaillog setup secret --imap-password --stdin)",

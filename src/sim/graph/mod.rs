@@ -82,6 +82,9 @@ pub fn authenticate(state: &mut SimState, req: &SimRequest) -> Result<AccessToke
             "IDX14100: JWT is not well formed, there are no dots (.) or the token was not issued here.",
         ));
     };
+    if token.audience != "graph" {
+        return Err(unauthorized("Invalid audience."));
+    }
     if let Some(n) = limit {
         if token.uses >= n {
             token.expires_at = chrono::Utc::now() - chrono::Duration::seconds(1);

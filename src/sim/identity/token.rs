@@ -39,7 +39,13 @@ pub(super) fn token(sim: &Sim, req: &SimRequest, tenant: &str) -> SimResponse {
                 );
             }
             let scope = form_field(&form, "scope").unwrap_or_default();
-            if scope.trim() != "https://graph.microsoft.com/.default" {
+            let audience = match scope.trim() {
+                "https://graph.microsoft.com/.default" => "graph",
+                // Exchange Online's IMAP and POP, app-only.
+                "https://outlook.office365.com/.default" => "outlook",
+                _ => "",
+            };
+            if audience.is_empty() {
                 return oauth_error(
                     400,
                     "invalid_scope",
@@ -56,6 +62,7 @@ pub(super) fn token(sim: &Sim, req: &SimRequest, tenant: &str) -> SimResponse {
                 roles: vec!["Mail.ReadWrite".into()],
                 expires_at: Utc::now(),
                 uses: 0,
+                audience: audience.into(),
             };
             SimResponse::json(200, state.tokens.issue(t, tenant, ttl(sim), false))
         }
@@ -110,6 +117,7 @@ pub(super) fn token(sim: &Sim, req: &SimRequest, tenant: &str) -> SimResponse {
             let t = AccessToken {
                 client_id: client,
                 account: Some(grant.account),
+                audience: audience_of(&scopes).into(),
                 scopes,
                 roles: vec![],
                 expires_at: Utc::now(),
@@ -198,6 +206,7 @@ fn device_token(
             let t = AccessToken {
                 client_id: client,
                 account: Some(account),
+                audience: audience_of(&scopes).into(),
                 scopes,
                 roles: vec![],
                 expires_at: now,
@@ -268,10 +277,21 @@ fn code_token(
     let t = AccessToken {
         client_id: client,
         account: Some(grant.account),
+        audience: audience_of(&grant.scopes).into(),
         scopes: grant.scopes,
         roles: vec![],
         expires_at: Utc::now(),
         uses: 0,
     };
     SimResponse::json(200, state.tokens.issue(t, tenant, ttl(sim), true))
+}
+
+/// Whom delegated scopes make a token for: Exchange Online's IMAP when
+/// they ask for it, else Graph.
+fn audience_of(scopes: &[String]) -> &'static str {
+    if scopes.iter().any(|s| s.ends_with("IMAP.AccessAsUser.All")) {
+        "outlook"
+    } else {
+        "graph"
+    }
 }
