@@ -736,3 +736,68 @@ fn dir_with_ca(sim: &common::TestSim) -> tempfile::TempDir {
     .unwrap();
     dir
 }
+
+#[tokio::test]
+async fn a_changed_uidvalidity_reads_the_inbox_again_and_logs_nothing_twice() {
+    if !common::dovecot::available() {
+        return;
+    }
+    let d = Dovecot::start(Options::default());
+    let dir = tempfile::tempdir().unwrap();
+    let app = imap_app(dir.path(), &d, ImapTls::None);
+    let logged_mail = |i: usize| {
+        rfc822(
+            "alex@fabrikam.example",
+            "annette@contoso.example",
+            &format!("Before {i}"),
+            Some(&format!("b{i}@fabrikam.example")),
+        )
+    };
+    for i in 0..3 {
+        d.deliver("INBOX", logged_mail(i).as_bytes());
+    }
+    assert!(sync(&app).await.error.is_none());
+    assert_eq!(app.store().unwrap().count_logged_messages().unwrap(), 3);
+    // The server renumbers the INBOX; a copy of a logged email comes back.
+    let out = d.doveadm(&[
+        "mailbox",
+        "update",
+        "-u",
+        USER,
+        "--uid-validity",
+        "4242",
+        "INBOX",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    d.deliver("INBOX", logged_mail(1).as_bytes());
+    d.deliver(
+        "INBOX",
+        rfc822(
+            "sofia@fabrikam.example",
+            "ben@contoso.example",
+            "After",
+            Some("after@fabrikam.example"),
+        )
+        .as_bytes(),
+    );
+    let r = sync(&app).await;
+    assert!(r.error.is_none(), "{:?}", r.error);
+    assert_eq!(r.counts.logged, 1, "only the new email: {:?}", r.counts);
+    assert_eq!(r.counts.read, 2, "the INBOX read from its start");
+    let store = app.store().unwrap();
+    assert_eq!(
+        store.count_logged_messages().unwrap(),
+        4,
+        "nothing logged twice"
+    );
+    assert_eq!(d.count("INBOX"), 0);
+    assert_eq!(
+        d.count("Archive"),
+        5,
+        "the copy is archived beside the original"
+    );
+}
