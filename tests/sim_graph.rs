@@ -804,3 +804,65 @@ async fn answers_carry_request_ids_and_a_move_takes_destination_id_in_any_case()
     let n = sim.get(&token, &format!("{INBOX}?$top=1")).await;
     assert!(n.body.get("@odata.count").is_none());
 }
+
+#[tokio::test]
+async fn messages_carry_graphs_default_properties_and_a_single_one_its_context() {
+    let sim = TestSim::default().await;
+    let m = message(
+        "alex@fabrikam.example",
+        &["annette@contoso.example"],
+        "Defaults",
+    );
+    sim.add(MAILBOX, "inbox", m).await;
+    let token = sim.app_token().await;
+    let list = sim.get(&token, INBOX).await;
+    let msg = &list.body["value"][0];
+    assert!(
+        msg["changeKey"].as_str().is_some_and(|k| !k.is_empty()),
+        "{msg}"
+    );
+    assert_eq!(msg["categories"], json!([]));
+    assert_eq!(msg["flag"]["flagStatus"], "notFlagged");
+    assert_eq!(msg["isDeliveryReceiptRequested"], false);
+    assert_eq!(msg["isReadReceiptRequested"], false);
+    for only_when_asked in ["conversationIndex", "uniqueBody"] {
+        assert!(
+            msg.get(only_when_asked).is_none(),
+            "{only_when_asked} in {msg}"
+        );
+    }
+    assert!(
+        msg.get("@odata.context").is_none(),
+        "a collection's items carry none"
+    );
+    let id = msg["id"].as_str().unwrap().to_string();
+    let one = sim
+        .get(
+            &token,
+            &format!(
+                "/v1.0/users/{MAILBOX}/messages/{id}?$select=subject,conversationIndex,uniqueBody"
+            ),
+        )
+        .await;
+    assert_eq!(one.status, 200, "{}", one.body);
+    assert_eq!(
+        one.body["@odata.context"],
+        format!("https://graph.microsoft.com/v1.0/$metadata#users('{MAILBOX}')/messages/$entity")
+    );
+    assert!(
+        one.body["@odata.etag"]
+            .as_str()
+            .is_some_and(|e| e.starts_with("W/\""))
+    );
+    assert!(
+        one.body["conversationIndex"]
+            .as_str()
+            .is_some_and(|c| !c.is_empty())
+    );
+    assert_eq!(one.body["uniqueBody"]["contentType"], "html");
+    assert!(
+        one.body.get("changeKey").is_none(),
+        "not selected: {}",
+        one.body
+    );
+}

@@ -7,7 +7,7 @@ use crate::sim::mailbox::Mailbox;
 use crate::sim::odata::MessageQuery;
 
 use super::next_link;
-use super::render::{View, message_json};
+use super::render::{View, message_entity, message_json};
 
 fn not_found() -> SimResponse {
     graph_error(
@@ -120,7 +120,10 @@ pub fn get(mb: &Mailbox, req: &SimRequest, id: &str) -> SimResponse {
     };
     let view = View::from_request(req, Some(&q));
     match mb.message_by_id(id) {
-        Some(m) => view.apply(SimResponse::json(200, message_json(m, &view))),
+        Some(m) => view.apply(SimResponse::json(
+            200,
+            message_entity(&mb.address, m, &view),
+        )),
         None => not_found(),
     }
 }
@@ -156,7 +159,10 @@ pub fn move_to(mb: &mut Mailbox, req: &SimRequest, id: &str) -> SimResponse {
     mb.move_message(seq, di);
     let view = View::from_request(req, None);
     match mb.messages.get(&seq) {
-        Some(m) => view.apply(SimResponse::json(201, message_json(m, &view))),
+        Some(m) => view.apply(SimResponse::json(
+            201,
+            message_entity(&mb.address, m, &view),
+        )),
         None => not_found(),
     }
 }

@@ -97,6 +97,53 @@ pub fn message_json(msg: &Message, view: &View) -> Value {
     }
     out.insert("parentFolderId".into(), json!(msg.folder_id));
     out.insert("webLink".into(), json!(web_link(&id)));
+    // Properties Graph gives every message by default.
+    out.insert(
+        "changeKey".into(),
+        json!(format!("CQAAABYAAAA{}", msg.changed_at)),
+    );
+    for (k, v) in [
+        ("categories", json!([])),
+        ("flag", json!({"flagStatus": "notFlagged"})),
+        ("isDeliveryReceiptRequested", json!(false)),
+        ("isReadReceiptRequested", json!(false)),
+    ] {
+        out.entry(k).or_insert(v);
+    }
+    // Given only when asked for by name.
+    out.remove("conversationIndex");
+    out.remove("uniqueBody");
+    let selected = |name: &str| {
+        view.select
+            .as_ref()
+            .is_some_and(|s| s.iter().any(|x| x == name))
+    };
+    if selected("conversationIndex") {
+        let conv = msg
+            .fields
+            .get("conversationId")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        use base64::Engine;
+        let index = base64::engine::general_purpose::STANDARD.encode(
+            format!("\u{1}{conv}")
+                .as_bytes()
+                .iter()
+                .take(22)
+                .copied()
+                .collect::<Vec<u8>>(),
+        );
+        out.insert("conversationIndex".into(), json!(index));
+    }
+    if selected("uniqueBody") {
+        let body = msg.fields.get("body").cloned().unwrap_or(Value::Null);
+        let unique = if view.text_body {
+            body_as_text(&body)
+        } else {
+            body_as_html(&body)
+        };
+        out.insert("uniqueBody".into(), unique);
+    }
     if let Some(select) = &view.select {
         out.retain(|k, _| k == "id" || k == "@odata.etag" || select.iter().any(|s| s == k));
         if select.iter().any(|s| s == "internetMessageHeaders") {
@@ -129,6 +176,24 @@ pub fn message_json(msg: &Message, view: &View) -> Value {
         }
     }
     Value::Object(out)
+}
+
+/// A single message as Graph answers for one entity: with the context of
+/// what it is (a collection's items carry none of their own).
+pub fn message_entity(mailbox: &str, msg: &Message, view: &View) -> Value {
+    let mut v = message_json(msg, view);
+    if let Value::Object(o) = &mut v {
+        let mut out = Map::new();
+        out.insert(
+            "@odata.context".into(),
+            json!(format!(
+                "https://graph.microsoft.com/v1.0/$metadata#users('{mailbox}')/messages/$entity"
+            )),
+        );
+        out.append(o);
+        return Value::Object(out);
+    }
+    v
 }
 
 /// A body's content and whether it is HTML.
