@@ -866,3 +866,62 @@ async fn messages_carry_graphs_default_properties_and_a_single_one_its_context()
         one.body
     );
 }
+
+#[tokio::test]
+async fn a_write_without_a_json_content_type_is_refused() {
+    let sim = TestSim::default().await;
+    sim.add(
+        MAILBOX,
+        "inbox",
+        message(
+            "alex@fabrikam.example",
+            &["annette@contoso.example"],
+            "Move me",
+        ),
+    )
+    .await;
+    let token = sim.app_token().await;
+    let id = sim.get(&token, INBOX).await.body["value"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let url = sim.url(&format!("/v1.0/users/{MAILBOX}/messages/{id}/move"));
+    let none = sim
+        .http
+        .post(&url)
+        .bearer_auth(&token)
+        .body(r#"{"destinationId":"archive"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(none.status(), 400);
+    let body: serde_json::Value = none.json().await.unwrap();
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Content-Type"),
+        "{body}"
+    );
+    let text = sim
+        .http
+        .post(&url)
+        .bearer_auth(&token)
+        .header("Content-Type", "text/plain")
+        .body(r#"{"destinationId":"archive"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(text.status(), 415);
+    // Nothing moved; with JSON it does.
+    assert_eq!(sim.folder_messages(MAILBOX, "inbox").await.len(), 1);
+    let ok = sim
+        .post(
+            &token,
+            &format!("/v1.0/users/{MAILBOX}/messages/{id}/move"),
+            json!({"destinationId": "archive"}),
+            &[],
+        )
+        .await;
+    assert_eq!(ok.status, 201, "{}", ok.body);
+}

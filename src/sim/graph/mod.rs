@@ -21,12 +21,18 @@ use super::tokens::AccessToken;
 pub async fn serve(sim: &Sim, req: SimRequest) -> SimResponse {
     let rest = &req.segments[1..];
     if rest.len() == 1 && rest[0] == "$batch" {
+        if let Some(refused) = not_json_write(&req) {
+            return refused;
+        }
         return batch::serve(sim, req).await;
     }
     let token = match authenticate(&mut sim.state(), &req) {
         Ok(t) => t,
         Err(resp) => return resp,
     };
+    if let Some(refused) = not_json_write(&req) {
+        return refused;
+    }
     let key = throttle_key(&token, rest);
     let _permit = match throttle::acquire(&sim.throttle, key, Instant::now()) {
         Ok(p) => p,
@@ -37,6 +43,35 @@ pub async fn serve(sim: &Sim, req: SimRequest) -> SimResponse {
     }
     wait_at_gate(sim).await;
     route(&mut sim.state(), &req, &token)
+}
+
+/// A write whose body is not declared JSON, refused as Graph refuses it: no
+/// Content-Type is a 400, another media type a 415. (A write without a body
+/// goes on to routing, which may answer 405.)
+fn not_json_write(req: &SimRequest) -> Option<SimResponse> {
+    if !matches!(req.method, Method::POST | Method::PATCH | Method::PUT) || req.body.is_empty() {
+        return None;
+    }
+    match req.header("content-type") {
+        None => Some(graph_error(
+            400,
+            "BadRequest",
+            "Write requests (excluding DELETE) must contain the Content-Type header declaration.",
+        )),
+        Some(ct)
+            if !ct
+                .trim()
+                .to_ascii_lowercase()
+                .starts_with("application/json") =>
+        {
+            Some(graph_error(
+                415,
+                "UnsupportedMediaType",
+                &format!("The content type '{ct}' is not supported; send application/json."),
+            ))
+        }
+        Some(_) => None,
+    }
 }
 
 /// Holds an admitted request while the control API keeps the gate closed.
