@@ -102,6 +102,47 @@ pub fn take_lease(store: &mut Store, setup: &Setup, holder: &str) -> Result<Held
     }
 }
 
+/// What a run (or a turn of review requests) reads from the store and the
+/// setup before it starts.
+struct RunContext {
+    dir: Directory,
+    rules: Rules,
+    settings: RunSettings,
+    key: String,
+}
+
+impl RunContext {
+    fn read(store: &Store, setup: &Setup) -> Result<Self, StoreError> {
+        Ok(Self {
+            dir: store.directory()?,
+            rules: rules_of(setup, store)?,
+            settings: settings_of(setup),
+            key: lease_key(setup),
+        })
+    }
+
+    fn inputs<'a>(
+        &'a self,
+        source: &'a dyn MailSource,
+        lease: &'a HeldLease,
+        log_id: i64,
+        events: &'a Events,
+        stop: &'a Stop,
+    ) -> RunInputs<'a> {
+        RunInputs {
+            source,
+            directory: &self.dir,
+            rules: &self.rules,
+            settings: &self.settings,
+            lease: Some(lease),
+            mailbox_key: &self.key,
+            log_id,
+            events,
+            stop,
+        }
+    }
+}
+
 /// One run with its job queue log entry written around it (and page by
 /// page during it).
 pub async fn logged_run(
@@ -115,21 +156,8 @@ pub async fn logged_run(
     let started = Utc::now();
     let log_id = store.start_job_log(started, &source.account(), lease.holder())?;
     let _ = events.send(EngineEvent::RunStarted { at: started });
-    let dir: Directory = store.directory()?;
-    let rules = rules_of(setup, store)?;
-    let settings = settings_of(setup);
-    let key = lease_key(setup);
-    let inputs = RunInputs {
-        source,
-        directory: &dir,
-        rules: &rules,
-        settings: &settings,
-        lease: Some(lease),
-        mailbox_key: &key,
-        log_id,
-        events,
-        stop,
-    };
+    let ctx = RunContext::read(store, setup)?;
+    let inputs = ctx.inputs(source, lease, log_id, events, stop);
     let report = run_once(store, &inputs).await;
     let error = report.error.as_ref().map(|e| e.to_string());
     let status = if error.is_some() { "Error" } else { "Success" };
@@ -171,21 +199,8 @@ pub async fn reviewed(
 ) -> Result<Result<usize, String>, StoreError> {
     let started = Utc::now();
     let log_id = store.start_job_log(started, &source.account(), lease.holder())?;
-    let dir: Directory = store.directory()?;
-    let rules = rules_of(setup, store)?;
-    let settings = settings_of(setup);
-    let key = lease_key(setup);
-    let inputs = RunInputs {
-        source,
-        directory: &dir,
-        rules: &rules,
-        settings: &settings,
-        lease: Some(lease),
-        mailbox_key: &key,
-        log_id,
-        events,
-        stop,
-    };
+    let ctx = RunContext::read(store, setup)?;
+    let inputs = ctx.inputs(source, lease, log_id, events, stop);
     let r = super::review::do_reviews(store, &inputs).await;
     let _ = store.index_for_search(1000);
     let (status, error, n, counts) = match r {
