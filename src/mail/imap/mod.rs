@@ -540,89 +540,59 @@ impl Live {
         Ok(out)
     }
 
-    /// UID MOVE of a set, or COPY + \Deleted + UID EXPUNGE.
-    async fn move_set(&mut self, from: &str, set: &str, to: &str) -> Result<(), MailError> {
+    /// UID MOVE of a set, or COPY + \Deleted + UID EXPUNGE; returns how
+    /// many messages left `from` (a UID no longer there moves nothing,
+    /// without an error). Without UIDPLUS, EXPUNGE would remove every
+    /// \Deleted message of the folder: the originals stay marked for the
+    /// server's own cleanup, and each range of the set counts as moved.
+    async fn move_set(&mut self, from: &str, set: &str, to: &str) -> Result<usize, MailError> {
         self.select(from).await?;
+        self.drain_unsolicited();
         if self.can_move {
             self.s
                 .uid_mv(set, to)
                 .await
                 .map_err(|e| io(&format!("UID MOVE to {to}"), e))?;
-        } else {
-            self.s
-                .uid_copy(set, to)
-                .await
-                .map_err(|e| io(&format!("UID COPY to {to}"), e))?;
-            {
-                let mut st = self
-                    .s
-                    .uid_store(set, "+FLAGS.SILENT (\\Deleted)")
-                    .await
-                    .map_err(|e| io("UID STORE", e))?;
-                while st.next().await.is_some() {}
-            }
-            if self.can_uidplus {
-                let ex = self
-                    .s
-                    .uid_expunge(set)
-                    .await
-                    .map_err(|e| io("UID EXPUNGE", e))?;
-                futures::pin_mut!(ex);
-                while ex.next().await.is_some() {}
-            }
-        }
-        self.drain_unsolicited();
-        Ok(())
-    }
-
-    /// Moves one message; returns whether the server moved anything (a UID
-    /// that is no longer there moves nothing, without an error).
-    async fn move_uid(&mut self, from: &str, uid: u32, to: &str) -> Result<bool, MailError> {
-        self.select(from).await?;
-        self.drain_unsolicited();
-        let set = uid.to_string();
-        if self.can_move {
-            self.s
-                .uid_mv(&set, to)
-                .await
-                .map_err(|e| io(&format!("UID MOVE to {to}"), e))?;
             // A moved message is expunged from where it was (RFC 6851).
-            return Ok(self.drain_unsolicited() > 0);
+            return Ok(self.drain_unsolicited());
         }
         self.s
-            .uid_copy(&set, to)
+            .uid_copy(set, to)
             .await
             .map_err(|e| io(&format!("UID COPY to {to}"), e))?;
         {
             let mut st = self
                 .s
-                .uid_store(&set, "+FLAGS.SILENT (\\Deleted)")
+                .uid_store(set, "+FLAGS.SILENT (\\Deleted)")
                 .await
                 .map_err(|e| io("UID STORE", e))?;
             while st.next().await.is_some() {}
         }
-        if self.can_uidplus {
-            let mut n = 0;
-            {
-                let ex = self
-                    .s
-                    .uid_expunge(&set)
-                    .await
-                    .map_err(|e| io("UID EXPUNGE", e))?;
-                futures::pin_mut!(ex);
-                while let Some(r) = ex.next().await {
-                    n += usize::from(r.is_ok());
-                }
-            }
-            Ok(n > 0 || self.drain_unsolicited() > 0)
-        } else {
-            // Without UIDPLUS, EXPUNGE would remove every \Deleted message
-            // of the folder; leave it marked for the server's own cleanup.
+        if !self.can_uidplus {
             tracing::warn!(
-                "the IMAP server has neither MOVE nor UIDPLUS: a moved message stays marked \\Deleted in {from}"
+                "the IMAP server has neither MOVE nor UIDPLUS: moved messages stay marked \\Deleted in {from}"
             );
-            Ok(true)
+            self.drain_unsolicited();
+            return Ok(set.split(',').count());
         }
+        let mut n = 0;
+        {
+            let ex = self
+                .s
+                .uid_expunge(set)
+                .await
+                .map_err(|e| io("UID EXPUNGE", e))?;
+            futures::pin_mut!(ex);
+            while let Some(r) = ex.next().await {
+                n += usize::from(r.is_ok());
+            }
+        }
+        Ok(n + self.drain_unsolicited())
+    }
+
+    /// Moves one message; whether the server moved it.
+    async fn move_uid(&mut self, from: &str, uid: u32, to: &str) -> Result<bool, MailError> {
+        Ok(self.move_set(from, &uid.to_string(), to).await? > 0)
     }
 }
 
