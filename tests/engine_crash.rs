@@ -8,7 +8,6 @@
 mod common;
 
 use std::path::Path;
-use std::process::Stdio;
 use std::time::Duration;
 
 use common::*;
@@ -18,17 +17,7 @@ use serde_json::{Value, json};
 /// Runs `sync --once` with a crash point armed; returns whether it exited
 /// by itself (true) or was killed (false).
 fn sync_once(db: &Path, crash_at: Option<&str>, log: &Path) -> bool {
-    let mut cmd = emaillog_cmd();
-    cmd.arg("--db")
-        .arg(db)
-        .args(["sync", "--once", "--json"])
-        .env("EMAILLOG_CRASH_LOG", log)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    if let Some(at) = crash_at {
-        cmd.env("EMAILLOG_CRASH_AT", at);
-    }
-    cmd.status().unwrap().code().is_some()
+    sync_once_crashing(db, crash_at, log, &[])
 }
 
 fn crashes(log: &Path) -> Vec<String> {

@@ -7,7 +7,6 @@
 mod common;
 
 use std::path::Path;
-use std::process::Stdio;
 
 use common::*;
 use emaillog::engine::Stop;
@@ -188,19 +187,7 @@ async fn a_kill_between_a_re_logs_commit_and_its_move_doubles_and_loses_nothing(
     let (app, row) = skipped_stranger(&sim, dir.path()).await;
     add_the_contact(&app, &row).await;
     let log = dir.path().join("crashes");
-    let run = |crash: Option<&str>| {
-        let mut cmd = emaillog_cmd();
-        cmd.arg("--db")
-            .arg(app.db_path())
-            .args(["sync", "--once", "--json"])
-            .env("EMAILLOG_CRASH_LOG", &log)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        if let Some(at) = crash {
-            cmd.env("EMAILLOG_CRASH_AT", at);
-        }
-        cmd.status().unwrap().code().is_some()
-    };
+    let run = |crash: Option<&str>| sync_once_crashing(app.db_path(), crash, &log, &[]);
     assert!(!run(Some("after_commit")), "killed");
     assert_eq!(
         std::fs::read_to_string(&log)

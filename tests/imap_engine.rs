@@ -342,18 +342,12 @@ async fn a_kill_between_a_pages_commit_and_its_moves_over_imap_doubles_and_loses
     }
     let log = dir.path().join("crashes");
     let run = |crash: Option<&str>| {
-        let mut cmd = emaillog_cmd();
-        cmd.arg("--db")
-            .arg(app.db_path())
-            .args(["sync", "--once", "--json"])
-            .env("EMAILLOG_CA_FILE", &d.ca_file)
-            .env("EMAILLOG_CRASH_LOG", &log)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        if let Some(at) = crash {
-            cmd.env("EMAILLOG_CRASH_AT", at);
-        }
-        cmd.status().unwrap().code().is_some()
+        common::sync_once_crashing(
+            app.db_path(),
+            crash,
+            &log,
+            &[("EMAILLOG_CA_FILE", &d.ca_file)],
+        )
     };
     assert!(!run(Some("after_commit:2")), "killed");
     assert_eq!(

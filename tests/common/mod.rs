@@ -456,3 +456,28 @@ pub async fn sync_until_done(
     }
     out
 }
+
+/// Runs `emaillog sync --once` on `db` with a crash point armed (or none);
+/// returns whether it exited by itself (true) or was killed (false). Where
+/// kills land is appended to `log`.
+pub fn sync_once_crashing(
+    db: &std::path::Path,
+    crash_at: Option<&str>,
+    log: &std::path::Path,
+    env: &[(&str, &std::path::Path)],
+) -> bool {
+    let mut cmd = emaillog_cmd();
+    cmd.arg("--db")
+        .arg(db)
+        .args(["sync", "--once", "--json"])
+        .env("EMAILLOG_CRASH_LOG", log)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    if let Some(at) = crash_at {
+        cmd.env("EMAILLOG_CRASH_AT", at);
+    }
+    cmd.status().unwrap().code().is_some()
+}
