@@ -124,6 +124,24 @@ impl Tmux {
         assert!(out.status.success());
     }
 
+    /// `q`, confirming if a run is in progress at that moment, until the
+    /// UI has exited.
+    fn quit(&self) {
+        self.keys(&["q"]);
+        let start = Instant::now();
+        while !self.pane_dead() {
+            if self.screen().contains("A run is in progress") {
+                self.keys(&["y"]);
+            }
+            assert!(
+                start.elapsed() < DEADLINE,
+                "the UI did not quit:\n{}",
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     fn pane_dead(&self) -> bool {
         let out = self
             .tmux(&["display-message", "-p", "-t", "ui", "#{pane_dead}"])
@@ -322,19 +340,7 @@ async fn an_admin_sets_up_signs_in_and_sees_mail_logged() {
     ui.wait_for("1 Status");
 
     // Quit (confirming if a run is under way at that moment).
-    ui.keys(&["q"]);
-    let start = Instant::now();
-    while !ui.pane_dead() {
-        if ui.screen().contains("A run is in progress") {
-            ui.keys(&["y"]);
-        }
-        assert!(
-            start.elapsed() < DEADLINE,
-            "the UI did not quit:\n{}",
-            ui.screen()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    ui.quit();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -402,16 +408,7 @@ async fn the_ui_shows_a_headless_runner_beside_it() {
         s.lines()
             .any(|l| l.contains("Success") && l.split_whitespace().nth(5) == Some("1"))
     });
-    ui.keys(&["q"]);
-    let start = Instant::now();
-    while !ui.pane_dead() {
-        assert!(
-            start.elapsed() < DEADLINE,
-            "the UI did not quit:\n{}",
-            ui.screen()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    ui.quit();
     drop(runner);
 }
 
@@ -580,17 +577,5 @@ async fn a_user_searches_reads_a_conversation_and_turns_mail_into_an_opportunity
     );
     assert!(sim.folder_messages(MAILBOX, "Skipped").await.is_empty());
 
-    ui.keys(&["q"]);
-    let start = Instant::now();
-    while !ui.pane_dead() {
-        if ui.screen().contains("A run is in progress") {
-            ui.keys(&["y"]);
-        }
-        assert!(
-            start.elapsed() < DEADLINE,
-            "the UI did not quit:\n{}",
-            ui.screen()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    ui.quit();
 }
