@@ -925,3 +925,41 @@ async fn a_write_without_a_json_content_type_is_refused() {
         .await;
     assert_eq!(ok.status, 201, "{}", ok.body);
 }
+
+#[tokio::test]
+async fn message_ids_look_like_graphs() {
+    let sim = TestSim::default().await;
+    sim.add(
+        MAILBOX,
+        "inbox",
+        message("alex@fabrikam.example", &["annette@contoso.example"], "Ids"),
+    )
+    .await;
+    let token = sim.app_token().await;
+    let rest = sim.get(&token, INBOX).await.body["value"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let immutable = sim
+        .get_with(&token, INBOX, &[("Prefer", "IdType=\"ImmutableId\"")])
+        .await
+        .body["value"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for id in [&rest, &immutable] {
+        assert!((140..=160).contains(&id.len()), "{} chars: {id}", id.len());
+        assert!(id.ends_with('='), "padded: {id}");
+        assert!(
+            id.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_=".contains(c)),
+            "URL-safe base64: {id}"
+        );
+    }
+    assert!(rest.starts_with("AAMk") && immutable.starts_with("AAkALg"));
+    // Such an id works in a URL when it is encoded as a path segment.
+    let one = sim
+        .get(&token, &format!("/v1.0/users/{MAILBOX}/messages/{rest}"))
+        .await;
+    assert_eq!(one.status, 200, "{}", one.body);
+}

@@ -1,7 +1,7 @@
 //! Identifiers that look like the real service's: opaque, URL-safe, unique.
 
 use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD};
 use rand::RngCore;
 
 fn random_b64(bytes: usize) -> String {
@@ -10,14 +10,23 @@ fn random_b64(bytes: usize) -> String {
     URL_SAFE_NO_PAD.encode(buf)
 }
 
+/// About 150 characters of URL-safe base64 with `=` padding, as Graph's
+/// message ids are: a client that puts one in a URL without encoding it,
+/// or cuts it short, fails here too.
+fn padded_b64(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    rand::rng().fill_bytes(&mut buf);
+    URL_SAFE.encode(buf)
+}
+
 /// A REST message id; Graph's start with `AAMk`.
 pub fn message_id() -> String {
-    format!("AAMkAGI2{}", random_b64(36))
+    format!("AAMkAGI2{}", padded_b64(106))
 }
 
 /// An immutable message id; Graph's start with `AAkALg`.
 pub fn immutable_id() -> String {
-    format!("AAkALgAAAAAAHYQDEapmEc2byACqAC-EWg0A{}", random_b64(24))
+    format!("AAkALgAAAAAAHYQDEapmEc2byACqAC-EWg0A{}", padded_b64(85))
 }
 
 pub fn folder_id() -> String {
