@@ -110,15 +110,7 @@ pub fn message_id_of_header(raw: &[u8]) -> String {
                 .eq_ignore_ascii_case("message-id")
                 .then(|| value.trim().to_string())
         })
-        .map(|v| {
-            let v = v.split_whitespace().next().unwrap_or_default();
-            let v = v.trim_start_matches('<').trim_end_matches('>');
-            if v.is_empty() {
-                String::new()
-            } else {
-                format!("<{v}>")
-            }
-        })
+        .map(|v| super::parse::bracketed(v.split_whitespace().next().unwrap_or_default()))
         .unwrap_or_default()
 }
 

@@ -40,7 +40,7 @@ fn recipients(a: Option<&Address<'_>>) -> Vec<Recipient> {
 }
 
 /// `<a@b>` with its angle brackets, as Graph gives `internetMessageId`.
-fn bracketed(id: &str) -> String {
+pub(super) fn bracketed(id: &str) -> String {
     let id = id.trim().trim_start_matches('<').trim_end_matches('>');
     if id.is_empty() {
         String::new()
