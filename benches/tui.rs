@@ -293,21 +293,12 @@ fn build(path: &Path) -> rusqlite::Result<()> {
             ])?;
             let dir = if inbound { "inbound" } else { "outbound" };
             let by = if inbound { "them" } else { "us" };
-            entry.execute(params![
-                format!("CT{ci:05}"),
-                companies[ci % COMPANIES],
-                format!("S{si:02}"),
-                at,
-                subject,
-                dir,
-                by,
-                id
-            ])?;
-            if n % 4 == 0 {
-                let cj = (ci + COMPANIES) % CONTACTS;
+            // Every fourth message has a colleague of the contact in Cc.
+            let colleague = (n % 4 == 0).then_some((ci + COMPANIES) % CONTACTS);
+            for c in std::iter::once(ci).chain(colleague) {
                 entry.execute(params![
-                    format!("CT{cj:05}"),
-                    companies[cj % COMPANIES],
+                    format!("CT{c:05}"),
+                    companies[c % COMPANIES],
                     format!("S{si:02}"),
                     at,
                     subject,

@@ -211,6 +211,18 @@ fn set_up(sim: &TestSim, dir: &Path, flow: &str) -> PathBuf {
     db
 }
 
+/// A database set up app-only (the secret stored) and enabled.
+fn enabled_app_only(sim: &TestSim, dir: &Path) -> PathBuf {
+    let db = set_up(sim, dir, "client-credentials");
+    assert!(
+        store_secret(&db, sim.config.client_secret.as_bytes())
+            .status
+            .success()
+    );
+    emaillog_ok(&db, &["enable"]);
+    db
+}
+
 /// The command line that starts the UI in tmux.
 fn ui_command(db: &Path, dir: &Path) -> String {
     let cmd = emaillog_cmd();
@@ -350,13 +362,7 @@ async fn the_ui_shows_a_headless_runner_beside_it() {
     }
     let sim = TestSim::start(SimConfig::default()).await;
     let dir = tempfile::tempdir().unwrap();
-    let db = set_up(&sim, dir.path(), "client-credentials");
-    assert!(
-        store_secret(&db, sim.config.client_secret.as_bytes())
-            .status
-            .success()
-    );
-    emaillog_ok(&db, &["enable"]);
+    let db = enabled_app_only(&sim, dir.path());
     // The shared mailbox exists with one message before the runner starts.
     sim.add(
         MAILBOX,
@@ -439,13 +445,7 @@ async fn a_user_searches_reads_a_conversation_and_turns_mail_into_an_opportunity
     }
     let sim = TestSim::start(SimConfig::default()).await;
     let dir = tempfile::tempdir().unwrap();
-    let db = set_up(&sim, dir.path(), "client-credentials");
-    assert!(
-        store_secret(&db, sim.config.client_secret.as_bytes())
-            .status
-            .success()
-    );
-    emaillog_ok(&db, &["enable"]);
+    let db = enabled_app_only(&sim, dir.path());
     let mut stranger = message(
         "nadia.okafor@blue-yonder.example",
         &["annette@contoso.example"],
