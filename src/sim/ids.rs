@@ -76,3 +76,19 @@ pub fn user_code() -> String {
     }
     s
 }
+
+/// A GUID (8-4-4-4-12 hex digits) that is always the same for `seed`:
+/// an account's object id, stable across sign-ins as Entra's is.
+pub fn guid_from(seed: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let h = Sha256::digest(seed.as_bytes());
+    let hex: String = h[..16].iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}

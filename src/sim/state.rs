@@ -11,6 +11,7 @@ use rand::rngs::StdRng;
 
 use super::faults::Faults;
 use super::graph::delta::DeltaState;
+use super::identity::LazyIdTokenKey;
 use super::mailbox::Mailbox;
 use super::throttle::Throttle;
 use super::tokens::TokenStore;
@@ -52,8 +53,12 @@ pub struct SimConfig {
     /// Short pages and nextLinks whose `$skip` is larger than the page, as
     /// Graph's documentation warns (on by default).
     pub realistic_paging: bool,
+    /// The directory's tenant GUID: the `tid` of every token, whatever
+    /// name (domain, `organizations`, `common`) the client used.
+    pub tenant_id: String,
 }
 
+pub const DEFAULT_TENANT_ID: &str = "b4f1d1c7-3e5a-4c2e-9f6d-2a8e51c0d7a3";
 pub const DEFAULT_CLIENT_ID: &str = "5e3ce6c0-2b1f-4285-8d4b-75ee78787346";
 pub const DEFAULT_CLIENT_SECRET: &str = "sim-secret-change-me";
 
@@ -76,6 +81,7 @@ impl Default for SimConfig {
             tls: false,
             ca_file: None,
             realistic_paging: true,
+            tenant_id: DEFAULT_TENANT_ID.to_string(),
         }
     }
 }
@@ -107,6 +113,8 @@ pub struct Sim {
     pub gate: tokio::sync::watch::Sender<bool>,
     /// Requests waiting at the closed gate now.
     pub held: std::sync::atomic::AtomicUsize,
+    /// Signs id_tokens; made on first use.
+    pub id_token_key: LazyIdTokenKey,
 }
 
 impl Sim {
@@ -130,6 +138,7 @@ impl Sim {
             throttle: Arc::new(Mutex::new(throttle)),
             gate: tokio::sync::watch::Sender::new(true),
             held: std::sync::atomic::AtomicUsize::new(0),
+            id_token_key: LazyIdTokenKey::default(),
             config,
             local_addr,
         }

@@ -11,7 +11,9 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
+use sha2::{Digest, Sha256};
 
+use super::identity::LazyIdTokenKey;
 use super::ids;
 
 pub const GRAPH_RESOURCE: &str = "https://graph.microsoft.com";
@@ -157,23 +159,43 @@ fn b64json(v: &serde_json::Value) -> String {
     URL_SAFE_NO_PAD.encode(v.to_string())
 }
 
+/// Who issues a token and what the request asked for besides it.
+pub struct Issuer<'a> {
+    /// The directory's tenant GUID, whatever name the client used for it.
+    pub tenant_id: &'a str,
+    /// Signs id_tokens; made on first use.
+    pub key: &'a LazyIdTokenKey,
+    /// The request had `client_info=1` (MSAL always sends it).
+    pub client_info: bool,
+}
+
+/// The account's object id: a GUID that stays the same for the account.
+pub fn object_id(account: &str) -> String {
+    ids::guid_from(&account.to_ascii_lowercase())
+}
+
 impl TokenStore {
     /// Issues an access token (and, with `offline_access`, a refresh token) and
     /// returns the token endpoint's JSON answer.
     pub fn issue(
         &mut self,
         token: AccessToken,
-        tenant: &str,
+        issuer: &Issuer<'_>,
         ttl: Duration,
         with_refresh: bool,
     ) -> serde_json::Value {
+        let tenant = issuer.tenant_id;
         let now = Utc::now();
         let mut token = token;
         token.expires_at = now + ttl;
         let graph_scopes: Vec<&String> =
             token.scopes.iter().filter(|s| !is_oidc_scope(s)).collect();
+        let audience = match token.audience.as_str() {
+            "outlook" => "https://outlook.office.com",
+            _ => GRAPH_RESOURCE,
+        };
         let claims = json!({
-            "aud": GRAPH_RESOURCE,
+            "aud": audience,
             "iss": format!("https://sts.windows.net/{tenant}/"),
             "iat": now.timestamp(),
             "nbf": now.timestamp(),
@@ -181,6 +203,7 @@ impl TokenStore {
             "appid": token.client_id,
             "tid": tenant,
             "upn": token.account,
+            "oid": token.account.as_deref().map(object_id),
             "preferred_username": token.account,
             "scp": if token.account.is_some() { Some(graph_scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ")) } else { None },
             "roles": if token.account.is_none() { Some(token.roles.clone()) } else { None },
@@ -228,22 +251,31 @@ impl TokenStore {
                 );
                 answer["refresh_token"] = json!(refresh);
             }
+            let oid = object_id(&account);
             if token.scopes.iter().any(|s| s == "openid") {
+                // A v2.0 id_token as Entra issues one; `sub` is pairwise
+                // (per account and app), `oid` the same for every app.
+                let sub = URL_SAFE_NO_PAD
+                    .encode(&Sha256::digest(format!("{oid}|{}", token.client_id))[..32]);
                 let id_claims = json!({
+                    "ver": "2.0",
                     "aud": token.client_id,
                     "iss": format!("https://login.microsoftonline.com/{tenant}/v2.0"),
                     "iat": now.timestamp(),
+                    "nbf": now.timestamp(),
                     "exp": token.expires_at.timestamp(),
                     "preferred_username": account,
                     "name": account,
+                    "oid": oid,
+                    "sub": sub,
                     "tid": tenant,
+                    "uti": ids::opaque_token(16),
                 });
-                answer["id_token"] = json!(format!(
-                    "{}.{}.{}",
-                    b64json(&header),
-                    b64json(&id_claims),
-                    ids::opaque_token(32)
-                ));
+                answer["id_token"] = json!(issuer.key.get().sign(&id_claims));
+            }
+            if issuer.client_info {
+                answer["client_info"] =
+                    json!(URL_SAFE_NO_PAD.encode(json!({"uid": oid, "utid": tenant}).to_string()));
             }
         }
         self.access.insert(access, token);

@@ -7,6 +7,7 @@
 
 mod authorize;
 mod device;
+mod keys;
 mod token;
 
 use axum::http::Method;
@@ -18,6 +19,7 @@ use super::http::{SimRequest, SimResponse, graph_error, oauth_error};
 use super::state::Sim;
 
 pub use device::decide_device;
+pub use keys::{IdTokenKey, LazyIdTokenKey};
 
 const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 
@@ -25,7 +27,8 @@ pub fn serve(sim: &Sim, req: &SimRequest) -> SimResponse {
     let segs: Vec<&str> = req.segments.iter().map(String::as_str).collect();
     match segs.as_slice() {
         ["devicelogin"] => device::device_login_page(sim, req),
-        [tenant, "v2.0", ".well-known", "openid-configuration"] => discovery(req, tenant),
+        [tenant, "v2.0", ".well-known", "openid-configuration"] => discovery(sim, req, tenant),
+        [_, "discovery", "v2.0", "keys"] => SimResponse::json(200, sim.id_token_key.get().jwks()),
         [tenant, "oauth2", "v2.0", endpoint] => {
             if !valid_tenant(tenant) {
                 return oauth_error(
@@ -71,12 +74,27 @@ fn valid_tenant(t: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || "-._".contains(c))
 }
 
-fn discovery(req: &SimRequest, tenant: &str) -> SimResponse {
+/// The OpenID configuration, as Entra's: a tenant's own names its GUID in
+/// `issuer`; the multi-tenant ones carry the `{tenantid}` placeholder.
+fn discovery(sim: &Sim, req: &SimRequest, tenant: &str) -> SimResponse {
     let base = format!("{}/{tenant}", req.origin);
+    let issuer_tenant = if matches!(tenant, "common" | "organizations" | "consumers") {
+        "{tenantid}"
+    } else {
+        sim.config.tenant_id.as_str()
+    };
     SimResponse::json(
         200,
         json!({
-            "issuer": format!("https://login.microsoftonline.com/{tenant}/v2.0"),
+            "issuer": format!("https://login.microsoftonline.com/{issuer_tenant}/v2.0"),
+            "jwks_uri": format!("{base}/discovery/v2.0/keys"),
+            "subject_types_supported": ["pairwise"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "scopes_supported": ["openid", "profile", "email", "offline_access"],
+            "response_modes_supported": ["query", "fragment", "form_post"],
+            "claims_supported": ["sub", "iss", "aud", "exp", "iat", "nbf", "name", "oid", "preferred_username", "tid", "ver"],
+            "tenant_region_scope": "EU",
+            "cloud_instance_name": "microsoftonline.com",
             "authorization_endpoint": format!("{base}/oauth2/v2.0/authorize"),
             "token_endpoint": format!("{base}/oauth2/v2.0/token"),
             "device_authorization_endpoint": format!("{base}/oauth2/v2.0/devicecode"),

@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 use super::{DEVICE_GRANT, check_client, client_credentials, form_field, missing, ttl};
 use crate::sim::http::{SimRequest, SimResponse, oauth_error};
 use crate::sim::state::{Sim, SimState};
-use crate::sim::tokens::{AccessToken, DeviceState, is_oidc_scope, parse_scopes};
+use crate::sim::tokens::{AccessToken, DeviceState, Issuer, is_oidc_scope, parse_scopes};
 
 pub(super) fn token(sim: &Sim, req: &SimRequest, tenant: &str) -> SimResponse {
     let form = req.form();
@@ -64,20 +64,25 @@ pub(super) fn token(sim: &Sim, req: &SimRequest, tenant: &str) -> SimResponse {
                 uses: 0,
                 audience: audience.into(),
             };
-            SimResponse::json(200, state.tokens.issue(t, tenant, ttl(sim), false))
+            SimResponse::json(
+                200,
+                state.tokens.issue(t, &issuer(sim, &form), ttl(sim), false),
+            )
         }
-        DEVICE_GRANT => device_token(sim, &mut state, &form, client, tenant),
-        "authorization_code" => code_token(sim, &mut state, &form, client, tenant),
+        DEVICE_GRANT => device_token(sim, &mut state, &form, client),
+        "authorization_code" => code_token(sim, &mut state, &form, client),
         "refresh_token" => {
             let Some(rt) = form_field(&form, "refresh_token") else {
                 return missing("refresh_token");
             };
-            let Some(grant) = state.tokens.refresh.remove(rt) else {
+            // As Entra: using a refresh token does not revoke it (a new one
+            // comes with the answer); revocation is the control API's job.
+            let Some(grant) = state.tokens.refresh.get(rt).cloned() else {
                 return oauth_error(
                     400,
                     "invalid_grant",
                     70000,
-                    "The provided grant is invalid or malformed: the refresh token was already used, revoked or never issued. Sign in again.",
+                    "The provided grant is invalid or malformed: the refresh token was revoked or never issued. Sign in again.",
                 );
             };
             if grant.client_id != client {
@@ -123,7 +128,10 @@ pub(super) fn token(sim: &Sim, req: &SimRequest, tenant: &str) -> SimResponse {
                 expires_at: Utc::now(),
                 uses: 0,
             };
-            SimResponse::json(200, state.tokens.issue(t, tenant, ttl(sim), true))
+            SimResponse::json(
+                200,
+                state.tokens.issue(t, &issuer(sim, &form), ttl(sim), true),
+            )
         }
         other => oauth_error(
             400,
@@ -139,7 +147,6 @@ fn device_token(
     state: &mut SimState,
     form: &[(String, String)],
     client: String,
-    tenant: &str,
 ) -> SimResponse {
     let Some(code) = form_field(form, "device_code") else {
         return missing("device_code");
@@ -212,7 +219,10 @@ fn device_token(
                 expires_at: now,
                 uses: 0,
             };
-            SimResponse::json(200, state.tokens.issue(t, tenant, ttl(sim), true))
+            SimResponse::json(
+                200,
+                state.tokens.issue(t, &issuer(sim, form), ttl(sim), true),
+            )
         }
     }
 }
@@ -222,7 +232,6 @@ fn code_token(
     state: &mut SimState,
     form: &[(String, String)],
     client: String,
-    tenant: &str,
 ) -> SimResponse {
     let Some(code) = form_field(form, "code") else {
         return missing("code");
@@ -283,7 +292,20 @@ fn code_token(
         expires_at: Utc::now(),
         uses: 0,
     };
-    SimResponse::json(200, state.tokens.issue(t, tenant, ttl(sim), true))
+    SimResponse::json(
+        200,
+        state.tokens.issue(t, &issuer(sim, form), ttl(sim), true),
+    )
+}
+
+/// The issuer of this request's tokens: the simulator's tenant and key,
+/// and whether the client asked for `client_info`.
+fn issuer<'a>(sim: &'a Sim, form: &[(String, String)]) -> Issuer<'a> {
+    Issuer {
+        tenant_id: &sim.config.tenant_id,
+        key: &sim.id_token_key,
+        client_info: form_field(form, "client_info") == Some("1"),
+    }
 }
 
 /// Whom delegated scopes make a token for: Exchange Online's IMAP when
