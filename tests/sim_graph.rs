@@ -135,6 +135,94 @@ async fn filter_on_received_time() {
 }
 
 #[tokio::test]
+async fn filter_by_what_mail_clients_filter_by_with_and_or() {
+    let sim = TestSim::default().await;
+    let mut batch = Vec::new();
+    for (i, (from, read, importance, attach)) in [
+        ("buyer@fabrikam.example", false, "high", true),
+        ("BUYER@fabrikam.example", true, "normal", false),
+        ("other@tailspin.example", false, "low", false),
+        ("other@tailspin.example", true, "high", true),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut m = message(from, &["sam@contoso.example"], &format!("M{i}"));
+        m["isRead"] = json!(read);
+        m["importance"] = json!(importance);
+        m["hasAttachments"] = json!(attach);
+        batch.push(m);
+    }
+    sim.add(MAILBOX, "inbox", Value::Array(batch)).await;
+    let token = sim.app_token().await;
+    let subjects = |a: &common::Answer| {
+        let mut s: Vec<String> = a.body["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["subject"].as_str().unwrap().to_string())
+            .collect();
+        s.sort();
+        s
+    };
+    for (filter, want) in [
+        ("isRead eq false", vec!["M0", "M2"]),
+        (
+            "from/emailAddress/address eq 'buyer@fabrikam.example'",
+            vec!["M0", "M1"],
+        ),
+        (
+            "isRead eq true and importance eq 'high' or hasAttachments eq true and isRead eq false",
+            vec!["M0", "M3"],
+        ),
+        (
+            "not (importance eq 'low') and (isRead eq false or from/emailAddress/address ne 'other@tailspin.example')",
+            vec!["M0", "M1"],
+        ),
+        (
+            "receivedDateTime ge 2000-01-01T00:00:00Z and isDraft eq false",
+            vec!["M0", "M1", "M2", "M3"],
+        ),
+    ] {
+        let url = reqwest::Url::parse_with_params(&sim.url(INBOX), &[("$filter", filter)]).unwrap();
+        let a = sim.get(&token, url.as_str()).await;
+        assert_eq!(a.status, 200, "{filter}: {}", a.body);
+        assert_eq!(subjects(&a), want, "{filter}");
+    }
+    // Delta takes only receivedDateTime ge|gt and receivedDateTime desc.
+    for (q, ok) in [
+        ("$filter=receivedDateTime ge 2000-01-01T00:00:00Z", true),
+        ("$filter=receivedDateTime gt 2000-01-01T00:00:00Z", true),
+        ("$filter=receivedDateTime lt 2100-01-01T00:00:00Z", false),
+        ("$filter=isRead eq false", false),
+        ("$orderby=receivedDateTime desc", true),
+        ("$orderby=receivedDateTime asc", false),
+        ("$orderby=receivedDateTime", false),
+        ("$skip=2", false),
+        ("$count=true", false),
+    ] {
+        let url =
+            reqwest::Url::parse(&format!("{}?{q}", sim.url(&format!("{INBOX}/delta")))).unwrap();
+        let a = sim.get(&token, url.as_str()).await;
+        if ok {
+            assert_eq!(a.status, 200, "{q}: {}", a.body);
+            assert!(
+                a.body["value"].as_array().is_some_and(|v| !v.is_empty())
+                    || a.body["@odata.nextLink"].is_string(),
+                "{q}"
+            );
+        } else {
+            assert_eq!(
+                (a.status, error_code(&a)),
+                (400, "BadRequest"),
+                "{q}: {}",
+                a.body
+            );
+        }
+    }
+}
+
+#[tokio::test]
 async fn bad_query_options_get_graphs_error_shape() {
     let sim = TestSim::default().await;
     sim.add(MAILBOX, "inbox", messages(1)).await;

@@ -7,6 +7,7 @@
 
 pub mod control;
 pub mod faults;
+pub mod filter;
 pub mod graph;
 pub mod http;
 pub mod identity;

@@ -5,6 +5,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::filter::Filter;
 use super::http::{SimRequest, SimResponse, graph_error};
 
 /// The message properties `$select` may name.
@@ -53,7 +54,7 @@ pub enum Cmp {
 }
 
 impl Cmp {
-    fn parse(s: &str) -> Option<Self> {
+    pub fn parse(s: &str) -> Option<Self> {
         Some(match s.to_ascii_lowercase().as_str() {
             "eq" => Cmp::Eq,
             "ne" => Cmp::Ne,
@@ -63,6 +64,17 @@ impl Cmp {
             "le" => Cmp::Le,
             _ => return None,
         })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Cmp::Eq => "eq",
+            Cmp::Ne => "ne",
+            Cmp::Gt => "gt",
+            Cmp::Ge => "ge",
+            Cmp::Lt => "lt",
+            Cmp::Le => "le",
+        }
     }
 
     pub fn holds<T: PartialOrd>(self, left: &T, right: &T) -> bool {
@@ -84,7 +96,7 @@ pub struct MessageQuery {
     pub skip: usize,
     pub select: Option<Vec<String>>,
     pub descending: bool,
-    pub received_filter: Vec<(Cmp, DateTime<Utc>)>,
+    pub filter: Option<Filter>,
     /// `Some(ids)` when `$expand=singleValueExtendedProperties(...)` was asked;
     /// an empty list means every extended property.
     pub expand_props: Option<Vec<String>>,
@@ -148,7 +160,7 @@ pub fn parse_select(req: &SimRequest) -> Result<Option<Vec<String>>, SimResponse
     Ok(Some(out))
 }
 
-fn parse_datetime(v: &str) -> Option<DateTime<Utc>> {
+pub fn parse_datetime(v: &str) -> Option<DateTime<Utc>> {
     let v = v.trim().trim_matches('\'');
     DateTime::parse_from_rfc3339(v)
         .ok()
@@ -159,55 +171,6 @@ fn parse_datetime(v: &str) -> Option<DateTime<Utc>> {
                 .and_then(|d| d.and_hms_opt(0, 0, 0))
                 .map(|d| d.and_utc())
         })
-}
-
-/// `receivedDateTime ge 2024-01-01T00:00:00Z [and receivedDateTime lt ...]`.
-pub fn parse_received_filter(filter: &str) -> Result<Vec<(Cmp, DateTime<Utc>)>, SimResponse> {
-    let mut out = Vec::new();
-    for clause in split_and(filter) {
-        let parts: Vec<&str> = clause.split_whitespace().collect();
-        let [prop, op, value] = parts.as_slice() else {
-            return Err(bad(&format!("Invalid filter clause: '{clause}'.")));
-        };
-        if !prop.eq_ignore_ascii_case("receivedDateTime") {
-            return Err(bad(&format!(
-                "Invalid filter clause: only receivedDateTime can be filtered here, not '{prop}'."
-            )));
-        }
-        let cmp = Cmp::parse(op)
-            .ok_or_else(|| bad(&format!("Invalid filter clause: unknown operator '{op}'.")))?;
-        let at = parse_datetime(value).ok_or_else(|| {
-            bad(&format!(
-                "Invalid filter clause: '{value}' is not a DateTimeOffset."
-            ))
-        })?;
-        out.push((cmp, at));
-    }
-    if out.is_empty() {
-        return Err(bad("Invalid filter clause: empty $filter."));
-    }
-    Ok(out)
-}
-
-/// Splits on the keyword `and` (any case), outside quotes.
-fn split_and(filter: &str) -> Vec<String> {
-    let mut clauses = vec![String::new()];
-    let mut in_quote = false;
-    for word in filter.split(' ') {
-        if word.matches('\'').count() % 2 == 1 {
-            in_quote = !in_quote;
-        }
-        if !in_quote && word.eq_ignore_ascii_case("and") {
-            clauses.push(String::new());
-            continue;
-        }
-        let last = clauses.last_mut().expect("never empty");
-        if !last.is_empty() {
-            last.push(' ');
-        }
-        last.push_str(word);
-    }
-    clauses.into_iter().map(|c| c.trim().to_string()).collect()
 }
 
 /// `displayName eq 'Skipped'` for the folder list.
@@ -329,10 +292,22 @@ impl MessageQuery {
             ..Default::default()
         };
         if let Some(f) = req.query_value("$filter") {
-            q.received_filter = parse_received_filter(f)?;
+            let filter =
+                Filter::parse(f).map_err(|e| bad(&format!("Invalid filter clause: {e}.")))?;
+            if delta && !filter.is_delta_received_since() {
+                return Err(bad(&format!(
+                    "Invalid filter clause for delta: '{f}'. The only filter a message delta query supports is receivedDateTime ge|gt {{value}}."
+                )));
+            }
+            q.filter = Some(filter);
         }
         if let Some(o) = req.query_value("$orderby") {
             q.descending = parse_orderby(o)?;
+            if delta && !q.descending {
+                return Err(bad(&format!(
+                    "Invalid $orderby for delta: '{o}'. The only order a message delta query supports is receivedDateTime desc."
+                )));
+            }
         }
         if let Some(e) = req.query_value("$expand") {
             q.expand_props = Some(parse_expand(e)?);
@@ -340,8 +315,15 @@ impl MessageQuery {
         Ok(q)
     }
 
-    pub fn matches_received(&self, at: &DateTime<Utc>) -> bool {
-        self.received_filter.iter().all(|(cmp, v)| cmp.holds(at, v))
+    /// Whether a message passes the `$filter` (every message, without one).
+    pub fn matches(
+        &self,
+        fields: &serde_json::Map<String, serde_json::Value>,
+        received: &DateTime<Utc>,
+    ) -> bool {
+        self.filter
+            .as_ref()
+            .is_none_or(|f| f.matches(fields, received))
     }
 }
 
@@ -353,17 +335,6 @@ mod tests {
     fn extended_property_ids_normalize() {
         assert_eq!(normalize_prop_id("Integer 0x0036"), "Integer 0x36");
         assert_eq!(normalize_prop_id("integer 0x36"), "Integer 0x36");
-    }
-
-    #[test]
-    fn received_filter_with_and() {
-        let f = parse_received_filter(
-            "receivedDateTime ge 2024-01-01T00:00:00Z and receivedDateTime lt 2024-02-01",
-        )
-        .unwrap();
-        assert_eq!(f.len(), 2);
-        assert_eq!(f[0].0, Cmp::Ge);
-        assert!(parse_received_filter("subject eq 'x'").is_err());
     }
 
     #[test]

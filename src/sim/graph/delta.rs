@@ -223,7 +223,7 @@ fn start_round(
         .folder_seqs(fi)
         .rev()
         .filter_map(|s| mb.messages.get(&s))
-        .filter(|m| m.changed_at > since && query.matches_received(&m.received))
+        .filter(|m| m.changed_at > since && query.matches(&m.fields, &m.received))
         .map(|m| DeltaItem::Message(m.seq))
         .collect();
     if since > 0 {

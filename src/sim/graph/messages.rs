@@ -67,7 +67,7 @@ pub fn list(mb: &Mailbox, req: &SimRequest, folder: Option<&str>, realistic: boo
     let matched: Vec<_> = seqs
         .into_iter()
         .filter_map(|s| mb.messages.get(&s))
-        .filter(|m| q.matches_received(&m.received))
+        .filter(|m| q.matches(&m.fields, &m.received))
         .collect();
     let total = matched.len();
     let mut matching = matched.into_iter();

@@ -98,6 +98,8 @@ fn discovery(sim: &Sim, req: &SimRequest, tenant: &str) -> SimResponse {
             "authorization_endpoint": format!("{base}/oauth2/v2.0/authorize"),
             "token_endpoint": format!("{base}/oauth2/v2.0/token"),
             "device_authorization_endpoint": format!("{base}/oauth2/v2.0/devicecode"),
+            "end_session_endpoint": format!("{base}/oauth2/v2.0/logout"),
+            "msgraph_host": "graph.microsoft.com",
             "response_types_supported": ["code"],
             "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials", DEVICE_GRANT],
             "code_challenge_methods_supported": ["S256", "plain"],
