@@ -121,6 +121,19 @@ impl SimResponse {
         self
     }
 
+    /// Names the answer as Graph does: `request-id` and `client-request-id`
+    /// headers, and the same two ids in an error's `innerError`.
+    pub fn with_request_ids(mut self, request_id: &str, client_request_id: &str) -> Self {
+        if let ResponseBody::Json(body) = &mut self.body
+            && let Some(inner) = body.pointer_mut("/error/innerError")
+        {
+            inner["request-id"] = Value::String(request_id.to_string());
+            inner["client-request-id"] = Value::String(client_request_id.to_string());
+        }
+        self.with_header("request-id", request_id)
+            .with_header("client-request-id", client_request_id)
+    }
+
     pub fn is_success(&self) -> bool {
         (200..300).contains(&self.status)
     }
@@ -128,7 +141,8 @@ impl SimResponse {
 
 /// An error in Microsoft Graph's shape: `{"error":{"code","message","innerError"}}`.
 pub fn graph_error(status: u16, code: &str, message: &str) -> SimResponse {
-    let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S").to_string();
+    // An Edm.DateTimeOffset, as Graph's schema types innerError's date.
+    let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
     SimResponse::json(
         status,
         json!({

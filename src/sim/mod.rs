@@ -212,17 +212,32 @@ async fn handle(State(sim): State<Arc<Sim>>, req: Request) -> Response {
         }
         return to_response(control::serve(&sim, &req));
     }
+    // Graph names every answer, failures included: its own request-id, and
+    // the client's client-request-id echoed (or the request-id when none
+    // was sent).
+    let ids = (first == "v1.0").then(|| {
+        let request_id = ids::uuid_like();
+        let client_request_id = req
+            .header("client-request-id")
+            .map(|c| c.chars().take(100).collect::<String>())
+            .unwrap_or_else(|| request_id.clone());
+        (request_id, client_request_id)
+    });
+    let named = |r: SimResponse| match &ids {
+        Some((request_id, client_request_id)) => r.with_request_ids(request_id, client_request_id),
+        None => r,
+    };
     let fixed = sim
         .state()
         .faults
         .as_ref()
         .and_then(|f| f.fixed_failure(&path));
     if let Some(status) = fixed {
-        return to_response(graph_error(
+        return to_response(named(graph_error(
             status,
             faults::status_code_name(status),
             "Injected fault: this request always fails.",
-        ));
+        )));
     }
     let faults = sim.state().faults.clone().filter(|f| f.applies_to(&path));
     if let Some(f) = &faults {
@@ -234,7 +249,7 @@ async fn handle(State(sim): State<Arc<Sim>>, req: Request) -> Response {
             *sim.state().injected.entry(status.to_string()).or_default() += 1;
             // Each service fails in its own shape: Graph's error object, or
             // the identity platform's OAuth2 error.
-            return to_response(if first == "v1.0" {
+            return to_response(named(if first == "v1.0" {
                 // No Retry-After: a client must back off by itself (the
                 // window throttle's 429s carry one, as Graph's do).
                 graph_error(
@@ -249,21 +264,11 @@ async fn handle(State(sim): State<Arc<Sim>>, req: Request) -> Response {
                     90033,
                     "A transient error has occurred (injected fault). Please try again.",
                 )
-            });
+            }));
         }
     }
     let resp = if first == "v1.0" {
-        // Graph names every answer: its own request-id, and the client's
-        // client-request-id echoed (or the request-id when none was sent).
-        let request_id = ids::uuid_like();
-        let client_request_id = req
-            .header("client-request-id")
-            .map(|c| c.chars().take(100).collect::<String>())
-            .unwrap_or_else(|| request_id.clone());
-        graph::serve(&sim, req)
-            .await
-            .with_header("request-id", request_id)
-            .with_header("client-request-id", client_request_id)
+        named(graph::serve(&sim, req).await)
     } else {
         identity::serve(&sim, &req)
     };
