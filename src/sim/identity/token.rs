@@ -69,7 +69,8 @@ pub(super) fn token(sim: &Sim, req: &SimRequest, tenant: &str) -> SimResponse {
                 state.tokens.issue(t, &issuer(sim, &form), ttl(sim), false),
             )
         }
-        DEVICE_GRANT => device_token(sim, &mut state, &form, client),
+        // msal-node sends the short name, MSAL for Python the URN; Entra takes both.
+        DEVICE_GRANT | "device_code" => device_token(sim, &mut state, &form, client),
         "authorization_code" => code_token(sim, &mut state, &form, client),
         "refresh_token" => {
             let Some(rt) = form_field(&form, "refresh_token") else {
