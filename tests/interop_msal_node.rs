@@ -65,6 +65,7 @@ async fn msal_node_client_credentials_device_code_and_silent_refresh() {
         String::from_utf8_lossy(&out.stderr)
     );
     for step in [
+        "ok: device code: msal-node polled through authorization_pending",
         "ok: device code: token for the account",
         "ok: client_info: home account id is oid.tid",
         "ok: silent refresh: new access token",

@@ -119,6 +119,7 @@ async fn msal_python_client_credentials_device_code_and_silent_refresh() {
     let (out, _sim) = out;
     for step in [
         "ok: client credentials: second call from MSAL's cache",
+        "ok: device code: MSAL polled through authorization_pending",
         "ok: id_token signature verifies with the jwks key",
         "ok: client_info: the cached account's home id is oid.tid",
         "ok: silent refresh 2: new access token from the refresh token",

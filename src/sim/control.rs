@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use super::faults::Faults;
 use super::graph::render::{View, message_json, normalize_new_message};
 use super::http::{SimRequest, SimResponse, graph_error};
-use super::identity::decide_device;
+use super::identity::{decide_device, device_polls};
 use super::state::Sim;
 use super::tokens::{AuthorizeMode, DeviceState};
 
@@ -40,6 +40,17 @@ pub fn serve(sim: &Sim, req: &SimRequest) -> SimResponse {
             list_messages(sim, req, address, folder)
         }
         ["device", "approve"] if m == Method::POST => decide(sim, req, true),
+        ["device", "polls"] if m == Method::GET => {
+            let code = req.query_value("user_code").unwrap_or_default();
+            match device_polls(&sim.state(), code) {
+                Some(n) => Ok(SimResponse::json(200, json!({"polls": n}))),
+                None => Err(graph_error(
+                    404,
+                    "NotFound",
+                    &format!("No device code with user_code '{code}'."),
+                )),
+            }
+        }
         ["device", "decline"] if m == Method::POST => decide(sim, req, false),
         ["authorize", "approve"] if m == Method::POST => string_field(req, "account").map(|a| {
             sim.state().tokens.authorize_mode = AuthorizeMode::Approve(a);

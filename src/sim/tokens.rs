@@ -86,6 +86,9 @@ pub struct DeviceCode {
     pub expires_at: DateTime<Utc>,
     pub interval_secs: u64,
     pub last_poll: Option<DateTime<Utc>>,
+    /// Token requests made with it so far: a test approves after the
+    /// client has been told `authorization_pending`, without sleeping.
+    pub polls: u32,
     pub state: DeviceState,
 }
 

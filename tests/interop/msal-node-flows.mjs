@@ -4,7 +4,6 @@
 // tests/interop_msal_node.rs, which sets the SIM_* variables.
 import * as msal from "@azure/msal-node";
 import https from "node:https";
-import fs from "node:fs";
 
 const { SIM_BASE: base, SIM_TENANT: tenant, SIM_CLIENT_ID: clientId,
   SIM_CLIENT_SECRET: secret, SIM_ACCOUNT: account } = process.env;
@@ -18,6 +17,16 @@ function check(cond, what, detail) {
     process.exit(1);
   }
   console.log(`ok: ${what}`);
+}
+
+function getJson(url) {
+  return new Promise((resolve, reject) => {
+    https.get(url, (res) => {
+      let text = "";
+      res.on("data", (d) => (text += d));
+      res.on("end", () => resolve(JSON.parse(text)));
+    }).on("error", reject);
+  });
 }
 
 function post(url, body) {
@@ -37,16 +46,27 @@ const cca = new msal.ConfidentialClientApplication({
 const app = await cca.acquireTokenByClientCredential({ scopes: ["https://graph.microsoft.com/.default"] });
 check(app?.accessToken, "client credentials: token issued", app);
 
+let approvedAfterPending = false;
 const pca = new msal.PublicClientApplication({
   auth: { clientId, authority, knownAuthorities: [host] },
 });
 const result = await pca.acquireTokenByDeviceCode({
   scopes,
-  deviceCodeCallback: async (r) => {
-    const status = await post(`${base}/_sim/device/approve`, { user_code: r.userCode, account });
-    check(status === 200, "device code: approved through the control API", status);
+  // The person approves once msal-node has polled and been told
+  // authorization_pending (counted by the simulator, not timed).
+  deviceCodeCallback: (r) => {
+    (async () => {
+      const polls = `${base}/_sim/device/polls?user_code=${encodeURIComponent(r.userCode)}`;
+      while ((await getJson(polls)).polls < 1) {
+        await new Promise((done) => setTimeout(done, 100));
+      }
+      approvedAfterPending = true;
+      const status = await post(`${base}/_sim/device/approve`, { user_code: r.userCode, account });
+      check(status === 200, "device code: approved through the control API", status);
+    })();
   },
 });
+check(approvedAfterPending, "device code: msal-node polled through authorization_pending");
 check(result?.accessToken && result.account?.username === account, "device code: token for the account", result?.account);
 check(result.account.homeAccountId === `${result.idTokenClaims.oid}.${result.idTokenClaims.tid}`, "client_info: home account id is oid.tid", result.account);
 const silent = await pca.acquireTokenSilent({ scopes, account: result.account, forceRefresh: true });

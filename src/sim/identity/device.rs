@@ -40,6 +40,7 @@ pub(super) fn device_code(sim: &Sim, req: &SimRequest) -> SimResponse {
             expires_at: issued + ttl,
             interval_secs: sim.config.device_interval_secs,
             last_poll: None,
+            polls: 0,
             state: DeviceState::Pending,
         },
     );
@@ -72,6 +73,17 @@ pub fn decide_device(
         .ok_or_else(|| format!("no pending device code with user_code '{user_code}' (it may have expired or been used)"))?;
     dc.state = decision;
     Ok(())
+}
+
+/// How often a pending device code was polled (`None`: no such code).
+pub fn device_polls(state: &SimState, user_code: &str) -> Option<u32> {
+    let wanted = user_code.trim().to_ascii_uppercase();
+    state
+        .tokens
+        .device
+        .values()
+        .find(|d| d.user_code == wanted)
+        .map(|d| d.polls)
 }
 
 /// The page a person opens from the device-code message (GET shows, POST decides).

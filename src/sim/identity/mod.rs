@@ -18,7 +18,7 @@ use serde_json::json;
 use super::http::{SimRequest, SimResponse, graph_error, oauth_error};
 use super::state::Sim;
 
-pub use device::decide_device;
+pub use device::{decide_device, device_polls};
 pub use keys::{IdTokenKey, LazyIdTokenKey};
 
 const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";

@@ -181,6 +181,7 @@ fn device_token(
         .last_poll
         .is_some_and(|last| now - last < Duration::seconds(dc.interval_secs as i64));
     dc.last_poll = Some(now);
+    dc.polls += 1;
     if too_soon {
         return oauth_error(
             400,

@@ -88,14 +88,27 @@ def device_code_and_silent_refresh():
     )
     flow = app.initiate_device_flow(scopes=GRAPH_SCOPES)
     check("user_code" in flow, "device code: flow started", flow)
-    # The person approves on the device login page; here the control API does.
-    r = requests.post(
-        f"{BASE}/_sim/device/approve",
-        json={"user_code": flow["user_code"], "account": ACCOUNT},
-        timeout=30,
-    )
-    check(r.status_code == 200, "device code: approved through the control API", r.text)
-    result = app.acquire_token_by_device_flow(flow)
+    # The person approves on the device login page; here the control API
+    # does, once MSAL has polled and been told authorization_pending.
+    polls = {"seen": 0}
+
+    def approve_after_first_poll(flow):
+        if polls["seen"] == 0:
+            seen = requests.get(
+                f"{BASE}/_sim/device/polls", params={"user_code": flow["user_code"]}, timeout=30
+            ).json()["polls"]
+            if seen >= 1:
+                polls["seen"] = seen
+                r = requests.post(
+                    f"{BASE}/_sim/device/approve",
+                    json={"user_code": flow["user_code"], "account": ACCOUNT},
+                    timeout=30,
+                )
+                check(r.status_code == 200, "device code: approved through the control API", r.text)
+        return False  # MSAL's exit_condition: keep polling
+
+    result = app.acquire_token_by_device_flow(flow, exit_condition=approve_after_first_poll)
+    check(polls["seen"] >= 1, "device code: MSAL polled through authorization_pending", polls)
     check("access_token" in result, "device code: token issued", result)
     check("refresh_token" in result, "device code: refresh token issued", result)
     claims = verify_id_token(result["id_token"])
