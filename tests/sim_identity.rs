@@ -631,3 +631,156 @@ async fn openid_configuration_names_the_endpoints() {
             .ends_with("/organizations/oauth2/v2.0/devicecode")
     );
 }
+
+#[tokio::test]
+async fn discovery_names_the_tenant_guid_and_keys_and_unknown_tenants_are_not_found() {
+    let sim = TestSim::default().await;
+    let guid = sim.config.tenant_id.clone();
+    for (tenant, issuer) in [
+        (
+            guid.as_str(),
+            format!("https://login.microsoftonline.com/{guid}/v2.0"),
+        ),
+        (
+            "contoso.example",
+            format!("https://login.microsoftonline.com/{guid}/v2.0"),
+        ),
+        (
+            "organizations",
+            "https://login.microsoftonline.com/{tenantid}/v2.0".to_string(),
+        ),
+    ] {
+        let d = sim
+            .control(
+                reqwest::Method::GET,
+                &format!("/{tenant}/v2.0/.well-known/openid-configuration"),
+                None,
+            )
+            .await;
+        assert_eq!(d.status, 200, "{tenant}: {}", d.body);
+        assert_eq!(d.body["issuer"], issuer.as_str(), "{tenant}");
+        assert_eq!(
+            d.body["id_token_signing_alg_values_supported"],
+            json!(["RS256"])
+        );
+        assert_eq!(d.body["subject_types_supported"], json!(["pairwise"]));
+        let keys = sim
+            .http
+            .get(d.body["jwks_uri"].as_str().unwrap())
+            .send()
+            .await
+            .unwrap()
+            .json::<serde_json::Value>()
+            .await
+            .unwrap();
+        assert_eq!(keys["keys"][0]["kty"], "RSA", "{keys}");
+        assert_eq!(keys["keys"][0]["alg"], "RS256");
+    }
+    for tenant in ["00000000-1111-2222-3333-444444444444", "contoso"] {
+        let d = sim
+            .control(
+                reqwest::Method::GET,
+                &format!("/{tenant}/v2.0/.well-known/openid-configuration"),
+                None,
+            )
+            .await;
+        assert_eq!(
+            (d.status, d.body["error"].as_str()),
+            (400, Some("invalid_tenant")),
+            "{tenant}"
+        );
+        let t = sim
+            .token_form(
+                tenant,
+                &[
+                    ("grant_type", "client_credentials"),
+                    ("client_id", &sim.config.client_id),
+                    ("client_secret", &sim.config.client_secret),
+                    ("scope", "https://graph.microsoft.com/.default"),
+                ],
+            )
+            .await;
+        assert_eq!(t.status, 400, "{tenant}: {}", t.body);
+        assert!(
+            t.body["error_description"]
+                .as_str()
+                .unwrap()
+                .starts_with("AADSTS90002"),
+            "{}",
+            t.body
+        );
+    }
+}
+
+#[tokio::test]
+async fn id_tokens_carry_guid_claims_and_client_info_comes_when_asked() {
+    let sim = TestSim::start(fast_device()).await;
+    let dc = device_code(
+        &sim,
+        "openid profile offline_access https://graph.microsoft.com/Mail.Read",
+    )
+    .await;
+    sim.control(
+        reqwest::Method::POST,
+        "/_sim/device/approve",
+        Some(json!({"user_code": dc["user_code"], "account": "admin@contoso.example"})),
+    )
+    .await;
+    let id = sim.config.client_id.clone();
+    let code = dc["device_code"].as_str().unwrap();
+    let t = sim
+        .token_form(
+            "organizations",
+            &[
+                ("grant_type", DEVICE_GRANT),
+                ("client_id", &id),
+                ("device_code", code),
+                ("client_info", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(t.status, 200, "{}", t.body);
+    let claims: serde_json::Value = serde_json::from_slice(
+        &URL_SAFE_NO_PAD
+            .decode(
+                t.body["id_token"]
+                    .as_str()
+                    .unwrap()
+                    .split('.')
+                    .nth(1)
+                    .unwrap(),
+            )
+            .unwrap(),
+    )
+    .unwrap();
+    let guid = sim.config.tenant_id.clone();
+    assert_eq!(claims["tid"], guid.as_str());
+    assert_eq!(claims["ver"], "2.0");
+    assert_eq!(
+        claims["iss"],
+        format!("https://login.microsoftonline.com/{guid}/v2.0")
+    );
+    assert_eq!(claims["aud"], id.as_str());
+    assert_eq!(claims["oid"].as_str().unwrap().len(), 36);
+    assert!(claims["sub"].as_str().is_some_and(|s| !s.is_empty()));
+    let info: serde_json::Value = serde_json::from_slice(
+        &URL_SAFE_NO_PAD
+            .decode(t.body["client_info"].as_str().unwrap())
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(info, json!({"uid": claims["oid"], "utid": guid}));
+    // Without client_info=1, none.
+    let r = sim
+        .token_form(
+            "organizations",
+            &[
+                ("grant_type", "refresh_token"),
+                ("client_id", &id),
+                ("refresh_token", t.body["refresh_token"].as_str().unwrap()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.get("client_info").is_none(), "{}", r.body);
+}

@@ -198,6 +198,7 @@ impl TokenStore {
             _ => GRAPH_RESOURCE,
         };
         let claims = json!({
+            "ver": "1.0",
             "aud": audience,
             "iss": format!("https://sts.windows.net/{tenant}/"),
             "iat": now.timestamp(),

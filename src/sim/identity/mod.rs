@@ -27,18 +27,21 @@ pub fn serve(sim: &Sim, req: &SimRequest) -> SimResponse {
     let segs: Vec<&str> = req.segments.iter().map(String::as_str).collect();
     match segs.as_slice() {
         ["devicelogin"] => device::device_login_page(sim, req),
-        [tenant, "v2.0", ".well-known", "openid-configuration"] => discovery(sim, req, tenant),
-        [_, "discovery", "v2.0", "keys"] => SimResponse::json(200, sim.id_token_key.get().jwks()),
+        [tenant, "v2.0", ".well-known", "openid-configuration"] => {
+            if !known_tenant(sim, tenant) {
+                return tenant_not_found("invalid_tenant", tenant);
+            }
+            discovery(sim, req, tenant)
+        }
+        [tenant, "discovery", "v2.0", "keys"] => {
+            if !known_tenant(sim, tenant) {
+                return tenant_not_found("invalid_tenant", tenant);
+            }
+            SimResponse::json(200, sim.id_token_key.get().jwks())
+        }
         [tenant, "oauth2", "v2.0", endpoint] => {
-            if !valid_tenant(tenant) {
-                return oauth_error(
-                    400,
-                    "invalid_request",
-                    90002,
-                    &format!(
-                        "Tenant '{tenant}' not found. Use a tenant id, a verified domain, 'organizations' or 'common'."
-                    ),
-                );
+            if !known_tenant(sim, tenant) {
+                return tenant_not_found("invalid_request", tenant);
             }
             match (*endpoint, &req.method) {
                 ("token", &Method::POST) => token::token(sim, req, tenant),
@@ -67,11 +70,30 @@ pub fn serve(sim: &Sim, req: &SimRequest) -> SimResponse {
     }
 }
 
-fn valid_tenant(t: &str) -> bool {
-    !t.is_empty()
+/// The names the directory answers to, as Entra's: its own tenant GUID,
+/// any domain (the simulator verifies every domain), and the multi-tenant
+/// `common` / `organizations` / `consumers`. Another GUID or a bare word
+/// is a tenant that does not exist.
+fn known_tenant(sim: &Sim, t: &str) -> bool {
+    let shaped = !t.is_empty()
         && t.len() <= 256
         && t.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-._".contains(c))
+            .all(|c| c.is_ascii_alphanumeric() || "-._".contains(c));
+    shaped
+        && (t.eq_ignore_ascii_case(&sim.config.tenant_id)
+            || matches!(t, "common" | "organizations" | "consumers")
+            || (t.contains('.') && !t.starts_with('.') && !t.ends_with('.')))
+}
+
+fn tenant_not_found(error: &str, tenant: &str) -> SimResponse {
+    oauth_error(
+        400,
+        error,
+        90002,
+        &format!(
+            "Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Use a tenant id, a verified domain, 'organizations' or 'common'."
+        ),
+    )
 }
 
 /// The OpenID configuration, as Entra's: a tenant's own names its GUID in
