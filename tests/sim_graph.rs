@@ -1051,3 +1051,74 @@ async fn message_ids_look_like_graphs() {
         .await;
     assert_eq!(one.status, 200, "{}", one.body);
 }
+
+/// Follows a delta round to its end; returns its items and the deltaLink.
+async fn delta_round(sim: &TestSim, token: &str, first: &str) -> (Vec<Value>, String) {
+    let mut url = first.to_string();
+    let mut items = Vec::new();
+    loop {
+        let a = sim.get(token, &url).await;
+        assert_eq!(a.status, 200, "{url}: {}", a.body);
+        items.extend(a.body["value"].as_array().unwrap().iter().cloned());
+        match a.body["@odata.nextLink"].as_str() {
+            Some(next) => url = next.to_string(),
+            None => {
+                return (
+                    items,
+                    a.body["@odata.deltaLink"].as_str().unwrap().to_string(),
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn delta_change_type_gives_only_arrivals_or_only_departures() {
+    let sim = TestSim::default().await;
+    sim.add(MAILBOX, "inbox", messages(4)).await;
+    let token = sim.app_token().await;
+    let (created0, created_link) =
+        delta_round(&sim, &token, &format!("{INBOX}/delta?changeType=created")).await;
+    let (_, deleted_link) =
+        delta_round(&sim, &token, &format!("{INBOX}/delta?changeType=deleted")).await;
+    let (all0, all_link) = delta_round(&sim, &token, &format!("{INBOX}/delta")).await;
+    assert_eq!((created0.len(), all0.len()), (4, 4));
+    // One message leaves, one arrives.
+    let leaving = created0[0]["id"].as_str().unwrap();
+    let enc: String = url::form_urlencoded::byte_serialize(leaving.as_bytes()).collect();
+    let moved = sim
+        .post(
+            &token,
+            &format!("/v1.0/users/{MAILBOX}/messages/{enc}/move"),
+            json!({"destinationId": "archive"}),
+            &[],
+        )
+        .await;
+    assert_eq!(moved.status, 201, "{}", moved.body);
+    sim.add(
+        MAILBOX,
+        "inbox",
+        json!([message(
+            "new@fabrikam.example",
+            &["sam@contoso.example"],
+            "New"
+        )]),
+    )
+    .await;
+    let (created, _) = delta_round(&sim, &token, &created_link).await;
+    let (deleted, _) = delta_round(&sim, &token, &deleted_link).await;
+    let (all, _) = delta_round(&sim, &token, &all_link).await;
+    let removed = |v: &Vec<Value>| v.iter().filter(|i| i.get("@removed").is_some()).count();
+    assert_eq!((created.len(), removed(&created)), (1, 0), "{created:?}");
+    assert_eq!(created[0]["subject"], "New");
+    assert_eq!((deleted.len(), removed(&deleted)), (1, 1), "{deleted:?}");
+    assert_eq!((all.len(), removed(&all)), (2, 1), "{all:?}");
+    let bad = sim
+        .get(&token, &format!("{INBOX}/delta?changeType=moved"))
+        .await;
+    assert_eq!((bad.status, error_code(&bad)), (400, "BadRequest"));
+    let not_delta = sim
+        .get(&token, &format!("{INBOX}?changeType=created"))
+        .await;
+    assert_eq!(not_delta.status, 400, "{}", not_delta.body);
+}

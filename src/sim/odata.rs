@@ -97,9 +97,19 @@ pub struct MessageQuery {
     pub select: Option<Vec<String>>,
     pub descending: bool,
     pub filter: Option<Filter>,
+    /// Delta's `changeType`: only messages that arrived (`created`), that
+    /// changed in place (`updated`), or that left (`deleted`).
+    pub change_type: Option<ChangeType>,
     /// `Some(ids)` when `$expand=singleValueExtendedProperties(...)` was asked;
     /// an empty list means every extended property.
     pub expand_props: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeType {
+    Created,
+    Updated,
+    Deleted,
 }
 
 fn bad(message: &str) -> SimResponse {
@@ -311,6 +321,19 @@ impl MessageQuery {
         }
         if let Some(e) = req.query_value("$expand") {
             q.expand_props = Some(parse_expand(e)?);
+        }
+        // A custom option of delta; elsewhere, as Graph, ignored.
+        if let Some(c) = req.query_value("changeType").filter(|_| delta) {
+            q.change_type = Some(match c.to_ascii_lowercase().as_str() {
+                "created" => ChangeType::Created,
+                "updated" => ChangeType::Updated,
+                "deleted" => ChangeType::Deleted,
+                _ => {
+                    return Err(bad(&format!(
+                        "Invalid changeType '{c}': use created, updated or deleted."
+                    )));
+                }
+            });
         }
         Ok(q)
     }

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::sim::http::{SimRequest, SimResponse, graph_error};
 use crate::sim::ids;
-use crate::sim::odata::MessageQuery;
+use crate::sim::odata::{ChangeType, MessageQuery};
 use crate::sim::state::SimState;
 
 use super::link;
@@ -219,14 +219,23 @@ fn start_round(
 ) -> Option<DeltaState> {
     let mb = state.mailboxes.get(mailbox)?;
     let fi = mb.folder_index(folder_id)?;
+    // The simulator changes a message only by moving it: an arrival in
+    // this folder is a creation here (as Exchange reports a move), and
+    // nothing is ever updated in place.
+    let (arrivals, departures) = match query.change_type {
+        None => (true, true),
+        Some(ChangeType::Created) => (true, false),
+        Some(ChangeType::Updated) => (false, false),
+        Some(ChangeType::Deleted) => (false, true),
+    };
     let mut items: Vec<DeltaItem> = mb
         .folder_seqs(fi)
         .rev()
         .filter_map(|s| mb.messages.get(&s))
-        .filter(|m| m.changed_at > since && query.matches(&m.fields, &m.received))
+        .filter(|m| arrivals && m.changed_at > since && query.matches(&m.fields, &m.received))
         .map(|m| DeltaItem::Message(m.seq))
         .collect();
-    if since > 0 {
+    if since > 0 && departures {
         let mut seen = std::collections::HashSet::new();
         for (change, imm, rest) in mb.folders[fi].removed.iter().rev() {
             if *change <= since {
