@@ -259,14 +259,7 @@ async fn move_gives_a_new_id_unless_immutable_ids_are_asked_for() {
         .await;
     let token = sim.app_token().await;
     let id = stored[0]["id"].as_str().unwrap();
-    let a = sim
-        .post(
-            &token,
-            &format!("/v1.0/users/{MAILBOX}/messages/{id}/move"),
-            json!({"destinationId": "archive"}),
-            &[],
-        )
-        .await;
+    let a = sim.move_message(&token, id, "archive").await;
     assert_eq!(a.status, 201, "{}", a.body);
     let new_id = a.body["id"].as_str().unwrap();
     assert_ne!(new_id, id, "a plain move changes the id");
@@ -1003,14 +996,7 @@ async fn a_write_without_a_json_content_type_is_refused() {
     assert_eq!(text.status(), 415);
     // Nothing moved; with JSON it does.
     assert_eq!(sim.folder_messages(MAILBOX, "inbox").await.len(), 1);
-    let ok = sim
-        .post(
-            &token,
-            &format!("/v1.0/users/{MAILBOX}/messages/{id}/move"),
-            json!({"destinationId": "archive"}),
-            &[],
-        )
-        .await;
+    let ok = sim.move_message(&token, &id, "archive").await;
     assert_eq!(ok.status, 201, "{}", ok.body);
 }
 
@@ -1052,48 +1038,25 @@ async fn message_ids_look_like_graphs() {
     assert_eq!(one.status, 200, "{}", one.body);
 }
 
-/// Follows a delta round to its end; returns its items and the deltaLink.
-async fn delta_round(sim: &TestSim, token: &str, first: &str) -> (Vec<Value>, String) {
-    let mut url = first.to_string();
-    let mut items = Vec::new();
-    loop {
-        let a = sim.get(token, &url).await;
-        assert_eq!(a.status, 200, "{url}: {}", a.body);
-        items.extend(a.body["value"].as_array().unwrap().iter().cloned());
-        match a.body["@odata.nextLink"].as_str() {
-            Some(next) => url = next.to_string(),
-            None => {
-                return (
-                    items,
-                    a.body["@odata.deltaLink"].as_str().unwrap().to_string(),
-                );
-            }
-        }
-    }
-}
-
 #[tokio::test]
 async fn delta_change_type_gives_only_arrivals_or_only_departures() {
     let sim = TestSim::default().await;
     sim.add(MAILBOX, "inbox", messages(4)).await;
     let token = sim.app_token().await;
-    let (created0, created_link) =
-        delta_round(&sim, &token, &format!("{INBOX}/delta?changeType=created")).await;
-    let (_, deleted_link) =
-        delta_round(&sim, &token, &format!("{INBOX}/delta?changeType=deleted")).await;
-    let (all0, all_link) = delta_round(&sim, &token, &format!("{INBOX}/delta")).await;
+    let round = |url: String| {
+        let (sim, token) = (&sim, &token);
+        async move {
+            let (items, link) = sim.follow(token, &url).await;
+            (items, link.expect("a delta round ends in a deltaLink"))
+        }
+    };
+    let (created0, created_link) = round(format!("{INBOX}/delta?changeType=created")).await;
+    let (_, deleted_link) = round(format!("{INBOX}/delta?changeType=deleted")).await;
+    let (all0, all_link) = round(format!("{INBOX}/delta")).await;
     assert_eq!((created0.len(), all0.len()), (4, 4));
     // One message leaves, one arrives.
     let leaving = created0[0]["id"].as_str().unwrap();
-    let enc: String = url::form_urlencoded::byte_serialize(leaving.as_bytes()).collect();
-    let moved = sim
-        .post(
-            &token,
-            &format!("/v1.0/users/{MAILBOX}/messages/{enc}/move"),
-            json!({"destinationId": "archive"}),
-            &[],
-        )
-        .await;
+    let moved = sim.move_message(&token, leaving, "archive").await;
     assert_eq!(moved.status, 201, "{}", moved.body);
     sim.add(
         MAILBOX,
@@ -1105,9 +1068,9 @@ async fn delta_change_type_gives_only_arrivals_or_only_departures() {
         )]),
     )
     .await;
-    let (created, _) = delta_round(&sim, &token, &created_link).await;
-    let (deleted, _) = delta_round(&sim, &token, &deleted_link).await;
-    let (all, _) = delta_round(&sim, &token, &all_link).await;
+    let (created, _) = round(created_link).await;
+    let (deleted, _) = round(deleted_link).await;
+    let (all, _) = round(all_link).await;
     let removed = |v: &Vec<Value>| v.iter().filter(|i| i.get("@removed").is_some()).count();
     assert_eq!((created.len(), removed(&created)), (1, 0), "{created:?}");
     assert_eq!(created[0]["subject"], "New");

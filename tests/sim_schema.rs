@@ -327,35 +327,16 @@ async fn message_folder_and_error_answers_match_graphs_published_schema() {
         .await;
     assert_eq!(one.status, 200, "{}", one.body);
     schema.check_object("message", &one.body, "GET message", &mut faults);
-    let moved = sim
-        .post(
-            &token,
-            &format!("{USER}/messages/{}/move", enc(&id)),
-            json!({"destinationId": "archive"}),
-            &[],
-        )
-        .await;
+    let moved = sim.move_message(&token, &id, "archive").await;
     assert_eq!(moved.status, 201, "{}", moved.body);
     schema.check_object("message", &moved.body, "move", &mut faults);
     checked += 2;
 
     // A delta round after the move: the removal, then the new state.
-    let mut url = format!("{inbox}/delta");
-    let delta_link = loop {
-        let a = sim.get(&token, &url).await;
-        match a.body["@odata.nextLink"].as_str() {
-            Some(next) => url = next.to_string(),
-            None => break a.body["@odata.deltaLink"].as_str().unwrap().to_string(),
-        }
-    };
+    let (_, delta_link) = sim.follow(&token, &format!("{inbox}/delta")).await;
+    let delta_link = delta_link.expect("a delta round ends in a deltaLink");
     let second = listed.body["value"][1]["id"].as_str().unwrap().to_string();
-    sim.post(
-        &token,
-        &format!("{USER}/messages/{}/move", enc(&second)),
-        json!({"destinationId": "archive"}),
-        &[],
-    )
-    .await;
+    sim.move_message(&token, &second, "archive").await;
     let after = sim.get(&token, &delta_link).await;
     assert!(
         after.body["value"]

@@ -231,6 +231,38 @@ impl TestSim {
         Self::answer(req.send().await.unwrap()).await
     }
 
+    /// `POST /v1.0/users/{MAILBOX}/messages/{id}/move` to `folder`, the id
+    /// percent-encoded as a client must (Graph's ids carry `=` padding).
+    pub async fn move_message(&self, token: &str, id: &str, folder: &str) -> Answer {
+        let id: String = url::form_urlencoded::byte_serialize(id.as_bytes()).collect();
+        self.post(
+            token,
+            &format!("/v1.0/users/{MAILBOX}/messages/{id}/move"),
+            json!({ "destinationId": folder }),
+            &[],
+        )
+        .await
+    }
+
+    /// Follows nextLinks from `first` to the last page: every item, and
+    /// the round's deltaLink (`None` for a listing).
+    pub async fn follow(&self, token: &str, first: &str) -> (Vec<Value>, Option<String>) {
+        let mut url = first.to_string();
+        let mut items = Vec::new();
+        loop {
+            let a = self.get(token, &url).await;
+            assert_eq!(a.status, 200, "{url}: {}", a.body);
+            items.extend(a.body["value"].as_array().unwrap().iter().cloned());
+            match a.body["@odata.nextLink"].as_str() {
+                Some(next) => url = next.to_string(),
+                None => {
+                    let delta = a.body["@odata.deltaLink"].as_str().map(str::to_string);
+                    return (items, delta);
+                }
+            }
+        }
+    }
+
     /// Adds messages to a folder through the control API; returns what was stored.
     pub async fn add(&self, mailbox: &str, folder: &str, messages: Value) -> Value {
         let a = self
