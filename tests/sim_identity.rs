@@ -636,6 +636,11 @@ async fn openid_configuration_names_the_endpoints() {
 async fn discovery_names_the_tenant_guid_and_keys_and_unknown_tenants_are_not_found() {
     let sim = TestSim::default().await;
     let guid = sim.config.tenant_id.clone();
+    let discovery = |tenant: &str| {
+        let path = format!("/{tenant}/v2.0/.well-known/openid-configuration");
+        let sim = &sim;
+        async move { sim.control(reqwest::Method::GET, &path, None).await }
+    };
     for (tenant, issuer) in [
         (
             guid.as_str(),
@@ -650,13 +655,7 @@ async fn discovery_names_the_tenant_guid_and_keys_and_unknown_tenants_are_not_fo
             "https://login.microsoftonline.com/{tenantid}/v2.0".to_string(),
         ),
     ] {
-        let d = sim
-            .control(
-                reqwest::Method::GET,
-                &format!("/{tenant}/v2.0/.well-known/openid-configuration"),
-                None,
-            )
-            .await;
+        let d = discovery(tenant).await;
         assert_eq!(d.status, 200, "{tenant}: {}", d.body);
         assert_eq!(d.body["issuer"], issuer.as_str(), "{tenant}");
         assert_eq!(
@@ -677,13 +676,7 @@ async fn discovery_names_the_tenant_guid_and_keys_and_unknown_tenants_are_not_fo
         assert_eq!(keys["keys"][0]["alg"], "RS256");
     }
     for tenant in ["00000000-1111-2222-3333-444444444444", "contoso"] {
-        let d = sim
-            .control(
-                reqwest::Method::GET,
-                &format!("/{tenant}/v2.0/.well-known/openid-configuration"),
-                None,
-            )
-            .await;
+        let d = discovery(tenant).await;
         assert_eq!(
             (d.status, d.body["error"].as_str()),
             (400, Some("invalid_tenant")),

@@ -137,22 +137,28 @@ impl Parser {
         t
     }
 
-    fn or(&mut self) -> Result<Filter, String> {
-        let mut left = self.and()?;
-        while self.peek_word("or") {
+    /// `operand (word operand)*`, joined left to right: `or` over `and`
+    /// over `unary` gives `and` the tighter binding, as in OData.
+    fn joined(
+        &mut self,
+        word: &str,
+        operand: fn(&mut Self) -> Result<Filter, String>,
+        join: fn(Box<Filter>, Box<Filter>) -> Filter,
+    ) -> Result<Filter, String> {
+        let mut left = operand(self)?;
+        while self.peek_word(word) {
             self.at += 1;
-            left = Filter::Or(Box::new(left), Box::new(self.and()?));
+            left = join(Box::new(left), Box::new(operand(self)?));
         }
         Ok(left)
     }
 
+    fn or(&mut self) -> Result<Filter, String> {
+        self.joined("or", Self::and, Filter::Or)
+    }
+
     fn and(&mut self) -> Result<Filter, String> {
-        let mut left = self.unary()?;
-        while self.peek_word("and") {
-            self.at += 1;
-            left = Filter::And(Box::new(left), Box::new(self.unary()?));
-        }
-        Ok(left)
+        self.joined("and", Self::unary, Filter::And)
     }
 
     fn unary(&mut self) -> Result<Filter, String> {
