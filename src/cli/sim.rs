@@ -117,9 +117,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let _ = writeln!(out, "listening on {}", server.base_url());
     let _ = writeln!(
         out,
-        "graph: {}  authority: {}",
+        "graph: {}  authority: {}  tenant id: {}",
         server.graph_url(),
-        server.base_url()
+        server.base_url(),
+        server.sim.config.tenant_id
     );
     if let Some(ca) = &server.sim.config.ca_file {
         let _ = writeln!(
