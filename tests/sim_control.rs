@@ -269,6 +269,8 @@ fn sim_serve_rejects_bad_flags_with_usage_exit_code() {
         vec!["--limit", "0/5"],
         vec!["--concurrency", "0"],
         vec!["--addr", "nowhere"],
+        vec!["--tenant-id", "contoso.example"],
+        vec!["--tenant-id", "b4f1d1c7-3e5a-4c2e-9f6d-2a8e51c0d7a"],
     ] {
         let out = Command::new(env!("CARGO_BIN_EXE_emaillog"))
             .args(["sim", "serve"])

@@ -65,6 +65,22 @@ pub struct ServeArgs {
     /// trust (default: a file in the temporary folder, named on start).
     #[arg(long, requires = "tls")]
     ca_out: Option<PathBuf>,
+    /// The directory's tenant GUID: `tid` of every token, and the only GUID
+    /// the identity endpoints answer to.
+    #[arg(long, default_value = crate::sim::state::DEFAULT_TENANT_ID, value_parser = parse_guid)]
+    tenant_id: String,
+}
+
+/// A GUID as Entra writes one: 8-4-4-4-12 hex digits, lower case.
+fn parse_guid(s: &str) -> Result<String, String> {
+    let lens: Vec<usize> = s.split('-').map(str::len).collect();
+    if lens == [8, 4, 4, 4, 12] && s.chars().all(|c| c == '-' || c.is_ascii_hexdigit()) {
+        Ok(s.to_ascii_lowercase())
+    } else {
+        Err(format!(
+            "'{s}' is not a GUID such as b4f1d1c7-3e5a-4c2e-9f6d-2a8e51c0d7a3"
+        ))
+    }
 }
 
 fn parse_limit(s: &str) -> Result<(usize, u64), String> {
@@ -91,6 +107,7 @@ impl ServeArgs {
             arrival_every: Duration::from_secs_f64(self.arrival_secs),
             tls: self.tls,
             realistic_paging: !self.simple_paging,
+            tenant_id: self.tenant_id.clone(),
             ca_file: self.tls.then(|| {
                 self.ca_out.clone().unwrap_or_else(|| {
                     std::env::temp_dir().join(format!("emaillog-sim-ca-{}.pem", std::process::id()))
