@@ -444,6 +444,20 @@ async fn message_folder_and_error_answers_match_graphs_published_schema() {
         checked += 1;
     }
 
+    for (what, single) in [
+        ("GET message", &one),
+        ("move", &moved),
+        ("GET mailFolder", &folder),
+        ("new mailFolder", &made),
+    ] {
+        assert!(
+            single.body["@odata.context"]
+                .as_str()
+                .is_some_and(|c| c.ends_with("/$entity")),
+            "{what}: a single entity names its @odata.context: {}",
+            single.body
+        );
+    }
     assert!(checked >= 40, "checked only {checked} answers");
     assert!(
         faults.is_empty(),

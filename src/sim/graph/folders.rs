@@ -7,7 +7,7 @@ use crate::sim::mailbox::Mailbox;
 use crate::sim::odata::{allow_options, parse_display_name_filter, parse_skip, parse_top};
 
 use super::next_link;
-use super::render::folder_json;
+use super::render::{folder_entity, folder_json};
 
 pub fn list(mb: &Mailbox, req: &SimRequest) -> SimResponse {
     if let Err(e) = allow_options(req, &["$top", "$skip", "$filter", "$select", "$count"]) {
@@ -46,7 +46,7 @@ pub fn list(mb: &Mailbox, req: &SimRequest) -> SimResponse {
 
 pub fn get(mb: &Mailbox, folder: &str) -> SimResponse {
     match mb.folder_index(folder) {
-        Some(i) => SimResponse::json(200, folder_json(mb, i)),
+        Some(i) => SimResponse::json(200, folder_entity(mb, i)),
         None => graph_error(
             404,
             "ErrorItemNotFound",
@@ -94,7 +94,7 @@ pub fn create(mb: &mut Mailbox, req: &SimRequest) -> SimResponse {
         );
     };
     match mb.create_folder(name) {
-        Ok(i) => SimResponse::json(201, folder_json(mb, i)),
+        Ok(i) => SimResponse::json(201, folder_entity(mb, i)),
         Err(_) => graph_error(
             409,
             "ErrorFolderExists",

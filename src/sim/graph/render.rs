@@ -295,6 +295,22 @@ pub fn folder_json(mb: &Mailbox, index: usize) -> Value {
     })
 }
 
+/// One folder as a single-entity answer: `@odata.context` first, as Graph.
+pub fn folder_entity(mb: &Mailbox, index: usize) -> Value {
+    let mut out = Map::new();
+    out.insert(
+        "@odata.context".into(),
+        json!(format!(
+            "https://graph.microsoft.com/v1.0/$metadata#users('{}')/mailFolders/$entity",
+            mb.address
+        )),
+    );
+    if let Value::Object(fields) = folder_json(mb, index) {
+        out.extend(fields);
+    }
+    Value::Object(out)
+}
+
 fn recipients_ok(v: &Value) -> bool {
     v.as_array().is_some_and(|a| a.iter().all(recipient_ok))
 }
