@@ -379,6 +379,30 @@ async fn message_folder_and_error_answers_match_graphs_published_schema() {
     schema.check_object("mailFolder", &made.body, "new mailFolder", &mut faults);
     checked += folders.body["value"].as_array().unwrap().len() + 2;
 
+    // $batch: each item's body is a message or an error in the same shapes.
+    let third = listed.body["value"][2]["id"].as_str().unwrap().to_string();
+    let batch = sim
+        .post(
+            &token,
+            "/v1.0/$batch",
+            json!({"requests": [
+                {"id": "1", "method": "GET", "url": format!("/users/{MAILBOX}/messages/{}", enc(&third))},
+                {"id": "2", "method": "GET", "url": format!("/users/{MAILBOX}/messages/AAMkAGI2bm90aGVyZQ==")},
+            ]}),
+            &[],
+        )
+        .await;
+    assert_eq!(batch.status, 200, "{}", batch.body);
+    for item in batch.body["responses"].as_array().unwrap() {
+        let at = format!("$batch item {}", item["id"]);
+        match item["status"].as_u64() {
+            Some(200) => schema.check_object("message", &item["body"], &at, &mut faults),
+            Some(404) => check_error(&schema, &item["body"], &at, &mut faults),
+            other => panic!("{at}: status {other:?}: {item}"),
+        }
+        checked += 1;
+    }
+
     // Errors of every kind a client meets.
     sim.control(
         reqwest::Method::POST,
