@@ -98,3 +98,28 @@ fn sharing_gives_the_group_the_database_but_not_the_key() {
         "{err}"
     );
 }
+
+/// `emaillog completions bash | head` and the like: a reader that goes away
+/// ends a printing command quietly by SIGPIPE, as other Unix tools, never
+/// with a panic. bash's completions are larger than a pipe holds, so the
+/// write meets the closed pipe whatever the timing.
+#[test]
+fn a_printing_command_whose_reader_goes_away_ends_quietly() {
+    use std::os::unix::process::ExitStatusExt;
+    let mut child = emaillog_cmd()
+        .args(["completions", "bash"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.signal(),
+        Some(libc::SIGPIPE),
+        "{:?}: {stderr}",
+        out.status
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

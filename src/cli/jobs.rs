@@ -106,7 +106,7 @@ pub async fn sync(app: &App, json: bool) -> anyhow::Result<()> {
         v["error"] = serde_json::json!(error);
         print_json(&v)?;
     } else if error.is_none() {
-        println!("run finished: {}", summary(&report.counts));
+        say(&format!("run finished: {}", summary(&report.counts)));
     }
     match error {
         Some(e) => anyhow::bail!(

@@ -141,6 +141,9 @@ pub fn main() -> i32 {
             return 1;
         }
     };
+    if cli.command.as_ref().is_some_and(Command::only_prints) {
+        die_quietly_on_closed_pipe();
+    }
     let explicit_db = cli.db.clone();
     let app = App::new(cli.db.unwrap_or_else(crate::app::default_db_path));
     let ui = crate::tui::UiOptions {
@@ -194,6 +197,33 @@ pub fn main() -> i32 {
             eprintln!("error: {}", error_text(&e));
             1
         }
+    }
+}
+
+impl Command {
+    /// Commands that print and end, with nothing half done if their reader
+    /// goes away (`emaillog completions bash | head`): those may die of a
+    /// closed pipe, as other Unix tools do. The UI, the runner, a sync, the
+    /// demo, sign-in and the simulator keep going and handle it themselves.
+    fn only_prints(&self) -> bool {
+        !matches!(
+            self,
+            Command::Login(_)
+                | Command::Sync { .. }
+                | Command::Run
+                | Command::Demo { .. }
+                | Command::Sim { .. }
+        )
+    }
+}
+
+/// Restores the default SIGPIPE action (Rust starts with it ignored, so a
+/// write to a closed pipe would be an error, and `println!` would panic).
+fn die_quietly_on_closed_pipe() {
+    // SAFETY: setting a signal's disposition to SIG_DFL touches no Rust
+    // state and is process-wide; no handler of ours is replaced.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 
