@@ -1,9 +1,11 @@
-//! The identity platform's v2.0 endpoints under `/{tenant}/oauth2/v2.0/`:
-//! `token` (client credentials, device code, authorization code with PKCE,
-//! rotating refresh tokens; in [`token`]), `devicecode` and the
-//! `/devicelogin` page a person uses to approve a device code ([`device`]),
-//! and `authorize` ([`authorize`]). Here: routing and the client checks
-//! every endpoint shares.
+//! The identity platform's v2.0 endpoints under `/{tenant}/`: in
+//! `oauth2/v2.0/`, `token` (client credentials, device code, authorization
+//! code with PKCE, refresh tokens: each answered with a new one, none
+//! revoked by its use; in [`token`]), `devicecode` and the `/devicelogin`
+//! page a person uses to approve a device code ([`device`]), and
+//! `authorize` ([`authorize`]); the discovery document and the key that
+//! signs id_tokens with its JWKS ([`keys`]). Here: routing, the tenants the
+//! directory answers to, and the client checks every endpoint shares.
 
 mod authorize;
 mod device;

@@ -1,5 +1,6 @@
 //! The `token` endpoint's grants: client credentials, device code,
-//! authorization code with PKCE, and rotating refresh tokens.
+//! authorization code with PKCE, and refresh tokens (a new one with each
+//! answer; the one used stays valid until revoked, as Entra's).
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
