@@ -185,7 +185,14 @@ async fn two_engines_never_work_at_once_while_a_third_connection_holds_the_lock_
         let runs_out = Arc::clone(&lease_runs_out);
         let first = first_page_tx.clone();
         tokio::spawn(async move {
-            while let Ok(e) = rx.recv().await {
+            loop {
+                // A listener that fell behind skips what it missed and goes
+                // on (the run's last events are the newest, so they are kept).
+                let e = match rx.recv().await {
+                    Ok(e) => e,
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                };
                 match e {
                     EngineEvent::Page {
                         holder,

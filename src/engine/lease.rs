@@ -11,10 +11,11 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 
-use crate::store::{Fence, LeaseOutcome, Store};
+use crate::store::{Fence, Renewal, Store};
 
 struct Shared {
     valid_until: Mutex<Instant>,
+    /// Why the lease is no longer this run's, once it is not.
     lost: Mutex<Option<String>>,
     /// Set (under its lock, with `wake` notified) when the run is over; the
     /// heartbeat waits on it, so a stop is never missed.
@@ -66,10 +67,8 @@ impl HeldLease {
 
     /// `Err(why)` once the lease is lost or about to run out unrenewed.
     pub fn check(&self) -> Result<(), String> {
-        if let Some(other) = self.lost() {
-            return Err(format!(
-                "another engine ({other}) took over the mailbox lease"
-            ));
+        if let Some(why) = self.lost() {
+            return Err(why);
         }
         if self.remaining().is_zero() {
             return Err("the mailbox lease could not be renewed in time (the database was busy); the run stopped so that no two engines work at once".into());
@@ -140,12 +139,12 @@ fn heartbeat(db: PathBuf, mailbox: &str, holder: &str, ttl: Duration, shared: &S
         }
         let Some(s) = store.as_mut() else { continue };
         let chrono_ttl = chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::seconds(30));
-        match s.acquire_lease(mailbox, holder, chrono_ttl, Utc::now()) {
-            Ok(LeaseOutcome::Acquired) => {
+        match s.renew_lease(mailbox, holder, chrono_ttl, Utc::now()) {
+            Ok(Renewal::Renewed) => {
                 *shared.valid_until.lock().unwrap_or_else(|e| e.into_inner()) = started + ttl;
             }
-            Ok(LeaseOutcome::HeldBy { holder, .. }) => {
-                *shared.lost.lock().unwrap_or_else(|e| e.into_inner()) = Some(holder);
+            Ok(Renewal::Lost(why)) => {
+                *shared.lost.lock().unwrap_or_else(|e| e.into_inner()) = Some(why);
                 return;
             }
             // Busy: try again at the next tick; the lease still runs.

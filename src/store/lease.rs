@@ -74,8 +74,16 @@ pub fn holder_is_dead(holder: &str) -> bool {
     }
 }
 
+/// What renewing a held lease came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Renewal {
+    Renewed,
+    /// It is no longer this holder's, and why.
+    Lost(String),
+}
+
 impl Store {
-    /// Takes or renews the lease for `ttl`.
+    /// Takes the lease for `ttl` (or renews it, for a holder taking it again).
     pub fn acquire_lease(
         &mut self,
         mailbox: &str,
@@ -106,6 +114,43 @@ impl Store {
         )?;
         tx.commit()?;
         Ok(LeaseOutcome::Acquired)
+    }
+
+    /// Renews `holder`'s lease for `ttl`, only while it still holds it and
+    /// it has not run out: a lease that ran out (the database was locked
+    /// past it) is lost even if nobody took it, so the run that held it
+    /// stops, whichever waiter the database lets in first.
+    pub fn renew_lease(
+        &mut self,
+        mailbox: &str,
+        holder: &str,
+        ttl: Duration,
+        now: DateTime<Utc>,
+    ) -> Result<Renewal> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let current: Option<(String, String)> = tx
+            .query_row(
+                "SELECT holder, expires_at FROM engine_lease WHERE mailbox = ?1",
+                params![mailbox],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let lost = match current {
+            Some((h, _)) if h != holder => format!("another engine ({h}) took over the mailbox lease"),
+            Some((_, exp)) if parse_ts(&exp).is_some_and(|until| until > now) => {
+                tx.execute(
+                    "UPDATE engine_lease SET expires_at = ?3 WHERE mailbox = ?1 AND holder = ?2",
+                    params![mailbox, holder, ts(now + ttl)],
+                )?;
+                tx.commit()?;
+                return Ok(Renewal::Renewed);
+            }
+            Some(_) => "the mailbox lease ran out while the database was busy; the run stopped so that no two engines work at once".to_string(),
+            None => "the mailbox lease was released by someone else".to_string(),
+        };
+        Ok(Renewal::Lost(lost))
     }
 
     pub fn release_lease(&self, mailbox: &str, holder: &str) -> Result<()> {
@@ -200,5 +245,43 @@ mod tests {
                 .unwrap(),
             LeaseOutcome::Acquired
         );
+    }
+
+    #[test]
+    fn a_held_lease_is_renewed_only_while_it_runs_and_is_this_holders() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open(&dir.path().join("l.db")).unwrap();
+        let now = Utc::now();
+        let ttl = Duration::seconds(3);
+        let me = holder_id();
+        s.acquire_lease("mb", &me, ttl, now).unwrap();
+        let at = |secs: i64| now + Duration::seconds(secs);
+        assert_eq!(
+            s.renew_lease("mb", &me, ttl, at(2)).unwrap(),
+            Renewal::Renewed
+        );
+        assert_eq!(
+            s.renew_lease("mb", &me, ttl, at(4)).unwrap(),
+            Renewal::Renewed
+        );
+        // The database was locked past the lease: lost, though nobody took it.
+        let ran_out = s.renew_lease("mb", &me, ttl, at(8)).unwrap();
+        assert!(
+            matches!(&ran_out, Renewal::Lost(why) if why.contains("ran out")),
+            "{ran_out:?}"
+        );
+        // Taken by another engine.
+        s.acquire_lease("mb", "elsewhere:1:other", ttl, at(9))
+            .unwrap();
+        let taken = s.renew_lease("mb", &me, ttl, at(10)).unwrap();
+        assert!(
+            matches!(&taken, Renewal::Lost(why) if why.contains("elsewhere:1:other")),
+            "{taken:?}"
+        );
+        s.release_lease("mb", "elsewhere:1:other").unwrap();
+        assert!(matches!(
+            s.renew_lease("mb", &me, ttl, at(11)).unwrap(),
+            Renewal::Lost(_)
+        ));
     }
 }
