@@ -82,6 +82,22 @@ pub enum Renewal {
     Lost(String),
 }
 
+/// The mailbox's lease holder and expiry (`None` if unreadable), read
+/// inside the caller's write transaction.
+fn current_lease(
+    tx: &rusqlite::Transaction<'_>,
+    mailbox: &str,
+) -> Result<Option<(String, Option<DateTime<Utc>>)>> {
+    Ok(tx
+        .query_row(
+            "SELECT holder, expires_at FROM engine_lease WHERE mailbox = ?1",
+            params![mailbox],
+            |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
+        )
+        .optional()?
+        .map(|(h, exp)| (h, parse_ts(&exp))))
+}
+
 impl Store {
     /// Takes the lease for `ttl` (or renews it, for a holder taking it again).
     pub fn acquire_lease(
@@ -94,15 +110,9 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let current: Option<(String, String)> = tx
-            .query_row(
-                "SELECT holder, expires_at FROM engine_lease WHERE mailbox = ?1",
-                params![mailbox],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
-        if let Some((h, exp)) = current {
-            let until = parse_ts(&exp).unwrap_or(now);
+        let current = current_lease(&tx, mailbox)?;
+        if let Some((h, until)) = current {
+            let until = until.unwrap_or(now);
             if h != holder && until > now && !holder_is_dead(&h) {
                 return Ok(LeaseOutcome::HeldBy { holder: h, until });
             }
@@ -130,16 +140,10 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let current: Option<(String, String)> = tx
-            .query_row(
-                "SELECT holder, expires_at FROM engine_lease WHERE mailbox = ?1",
-                params![mailbox],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
+        let current = current_lease(&tx, mailbox)?;
         let lost = match current {
             Some((h, _)) if h != holder => format!("another engine ({h}) took over the mailbox lease"),
-            Some((_, exp)) if parse_ts(&exp).is_some_and(|until| until > now) => {
+            Some((_, until)) if until.is_some_and(|until| until > now) => {
                 tx.execute(
                     "UPDATE engine_lease SET expires_at = ?3 WHERE mailbox = ?1 AND holder = ?2",
                     params![mailbox, holder, ts(now + ttl)],
