@@ -181,19 +181,24 @@ pub fn message_json(msg: &Message, view: &View) -> Value {
 /// A single message as Graph answers for one entity: with the context of
 /// what it is (a collection's items carry none of their own).
 pub fn message_entity(mailbox: &str, msg: &Message, view: &View) -> Value {
-    let mut v = message_json(msg, view);
-    if let Value::Object(o) = &mut v {
-        let mut out = Map::new();
-        out.insert(
-            "@odata.context".into(),
-            json!(format!(
-                "https://graph.microsoft.com/v1.0/$metadata#users('{mailbox}')/messages/$entity"
-            )),
-        );
-        out.append(o);
-        return Value::Object(out);
-    }
-    v
+    with_context(
+        format!("users('{mailbox}')/messages/$entity"),
+        message_json(msg, view),
+    )
+}
+
+/// `@odata.context` (for what follows `$metadata#`) first, then the entity.
+fn with_context(what: String, entity: Value) -> Value {
+    let Value::Object(fields) = entity else {
+        return entity;
+    };
+    let mut out = Map::new();
+    out.insert(
+        "@odata.context".into(),
+        json!(format!("https://graph.microsoft.com/v1.0/$metadata#{what}")),
+    );
+    out.extend(fields);
+    Value::Object(out)
 }
 
 /// A body's content and whether it is HTML.
@@ -297,18 +302,10 @@ pub fn folder_json(mb: &Mailbox, index: usize) -> Value {
 
 /// One folder as a single-entity answer: `@odata.context` first, as Graph.
 pub fn folder_entity(mb: &Mailbox, index: usize) -> Value {
-    let mut out = Map::new();
-    out.insert(
-        "@odata.context".into(),
-        json!(format!(
-            "https://graph.microsoft.com/v1.0/$metadata#users('{}')/mailFolders/$entity",
-            mb.address
-        )),
-    );
-    if let Value::Object(fields) = folder_json(mb, index) {
-        out.extend(fields);
-    }
-    Value::Object(out)
+    with_context(
+        format!("users('{}')/mailFolders/$entity", mb.address),
+        folder_json(mb, index),
+    )
 }
 
 fn recipients_ok(v: &Value) -> bool {
