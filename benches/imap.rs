@@ -9,6 +9,8 @@
 #[path = "../tests/common/dovecot.rs"]
 #[allow(dead_code)]
 mod dovecot;
+#[path = "../tests/common/services.rs"]
+mod services;
 
 use std::time::Instant;
 

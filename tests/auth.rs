@@ -149,14 +149,6 @@ async fn device_code_declined_expired_and_cancelled_say_so() {
     );
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// Signs in with the browser flow; the "browser" follows the authorize URL
 /// and, if `tamper`, changes the state on the way back.
 async fn browser_login(

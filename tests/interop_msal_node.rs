@@ -8,7 +8,6 @@
 
 mod common;
 
-use std::path::PathBuf;
 use std::process::Command;
 
 use common::{MAILBOX, TestSim};
@@ -16,28 +15,13 @@ use emaillog::sim::SimConfig;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn msal_node_client_credentials_device_code_and_silent_refresh() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/interop");
-    let node_ok = Command::new("node")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    let installed = dir
-        .join("node_modules/@azure/msal-node/package.json")
-        .exists();
-    if !node_ok || !installed {
-        let why = if !node_ok {
-            "node is not installed"
-        } else {
-            "tests/interop has no msal-node (run: cd tests/interop && npm ci)"
-        };
-        let ci = std::env::var("CI").is_ok_and(|v| v == "true");
-        assert!(
-            !ci,
-            "CI=true and the msal-node interop test cannot run: {why}"
-        );
-        eprintln!("skipping the msal-node interop test: {why}");
-        return;
-    }
+    let dir = match common::interop_node("@azure/msal-node") {
+        Ok(dir) => dir,
+        Err(why) => {
+            common::skip_without("the msal-node interop test", &why);
+            return;
+        }
+    };
     let sim = TestSim::start(SimConfig {
         device_interval_secs: 1,
         ..SimConfig::default()

@@ -7,7 +7,6 @@
 mod common;
 
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
 use emaillog::app::App;
@@ -32,31 +31,14 @@ impl Drop for Server {
 }
 
 fn start_server() -> Option<Server> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/interop");
-    let ci = std::env::var("CI").is_ok_and(|v| v == "true");
-    let node_ok = Command::new("node")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    let installed = dir.join("node_modules/oidc-provider/package.json").exists();
-    if !node_ok || !installed {
-        let why = if !node_ok {
-            "node is not installed"
-        } else {
-            "tests/interop has no node_modules (run: cd tests/interop && npm ci)"
-        };
-        assert!(
-            !ci,
-            "CI=true and the OIDC interop server cannot start: {why}"
-        );
-        eprintln!("skipping the oidc-provider interop test: {why}");
-        return None;
-    }
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let dir = match common::interop_node("oidc-provider") {
+        Ok(dir) => dir,
+        Err(why) => {
+            common::skip_without("the oidc-provider interop test", &why);
+            return None;
+        }
+    };
+    let port = common::free_port();
     let mut child = Command::new("node")
         .arg("oidc-server.mjs")
         .current_dir(&dir)

@@ -48,12 +48,7 @@ fn venv_python() -> Option<PathBuf> {
     match made {
         Ok(p) => Some(p.clone()),
         Err(why) => {
-            let ci = std::env::var("CI").is_ok_and(|v| v == "true");
-            assert!(
-                !ci,
-                "CI=true and the Python interop tests cannot run: {why}"
-            );
-            eprintln!("skipping the Python interop test: {why}");
+            common::skip_without("the Python interop test", why);
             None
         }
     }

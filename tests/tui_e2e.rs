@@ -24,11 +24,10 @@ fn have_tmux() -> bool {
         .output()
         .is_ok_and(|o| o.status.success());
     if !ok {
-        assert!(
-            std::env::var("CI").ok().as_deref() != Some("true"),
-            "tmux is missing under CI=true: .ci/run installs it"
+        common::skip_without(
+            "the tmux test",
+            "tmux is not installed (apt-get install tmux)",
         );
-        eprintln!("SKIPPED: tmux is not installed (apt-get install tmux)");
     }
     ok
 }

@@ -3,6 +3,11 @@
 #![allow(dead_code)]
 
 pub mod dovecot;
+pub mod services;
+
+// Not every test binary uses both.
+#[allow(unused_imports)]
+pub use services::{free_port, skip_without};
 
 use emaillog::sim::{SimConfig, SimServer};
 use reqwest::header::HeaderMap;
@@ -88,6 +93,30 @@ pub fn store_secret(db: &std::path::Path, secret: &[u8]) -> std::process::Output
         .unwrap();
     child.stdin.take().unwrap().write_all(secret).unwrap();
     child.wait_with_output().unwrap()
+}
+
+/// `tests/interop`, when Node.js and the npm `package` are installed there
+/// (`cd tests/interop && npm ci`); else why not.
+pub fn interop_node(package: &str) -> Result<std::path::PathBuf, String> {
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/interop");
+    let node_ok = std::process::Command::new("node")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !node_ok {
+        return Err("node is not installed".into());
+    }
+    if !dir
+        .join("node_modules")
+        .join(package)
+        .join("package.json")
+        .exists()
+    {
+        return Err(format!(
+            "tests/interop has no {package} (run: cd tests/interop && npm ci)"
+        ));
+    }
+    Ok(dir)
 }
 
 pub struct Answer {
