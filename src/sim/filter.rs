@@ -25,17 +25,30 @@ pub enum Prop {
     FromAddress,
 }
 
+const PATHS: &[(&str, Prop)] = &[
+    ("isRead", Prop::IsRead),
+    ("isDraft", Prop::IsDraft),
+    ("hasAttachments", Prop::HasAttachments),
+    ("importance", Prop::Importance),
+    ("receivedDateTime", Prop::ReceivedDateTime),
+    ("from/emailAddress/address", Prop::FromAddress),
+];
+
 impl Prop {
     fn parse(path: &str) -> Option<Self> {
-        Some(match path {
-            "isRead" => Prop::IsRead,
-            "isDraft" => Prop::IsDraft,
-            "hasAttachments" => Prop::HasAttachments,
-            "importance" => Prop::Importance,
-            "receivedDateTime" => Prop::ReceivedDateTime,
-            "from/emailAddress/address" => Prop::FromAddress,
-            _ => return None,
-        })
+        PATHS
+            .iter()
+            .find(|(p, _)| *p == path)
+            .map(|(_, prop)| *prop)
+    }
+
+    /// The property's path, as a filter names it.
+    fn path(self) -> &'static str {
+        PATHS
+            .iter()
+            .find(|(_, p)| *p == self)
+            .map(|(path, _)| *path)
+            .expect("every property has a path")
     }
 
     fn edm_type(self) -> &'static str {
@@ -184,8 +197,10 @@ impl Parser {
             None => return Err("the expression ends where a property was expected".into()),
         };
         let Some(prop) = Prop::parse(&path) else {
+            let known: Vec<&str> = PATHS.iter().map(|(p, _)| *p).collect();
             return Err(format!(
-                "Could not find a property named '{path}' on type 'microsoft.graph.message' that the simulator filters by (isRead, isDraft, hasAttachments, importance, receivedDateTime, from/emailAddress/address)"
+                "Could not find a property named '{path}' on type 'microsoft.graph.message' that the simulator filters by ({})",
+                known.join(", ")
             ));
         };
         let op = match self.next() {
@@ -280,12 +295,10 @@ impl Filter {
             Filter::Compare(prop, op, lit) => match (prop, lit) {
                 (Prop::ReceivedDateTime, Literal::At(at)) => op.holds(received, at),
                 (Prop::IsRead | Prop::IsDraft | Prop::HasAttachments, Literal::Bool(b)) => {
-                    let name = match prop {
-                        Prop::IsRead => "isRead",
-                        Prop::IsDraft => "isDraft",
-                        _ => "hasAttachments",
-                    };
-                    let v = fields.get(name).and_then(Value::as_bool).unwrap_or(false);
+                    let v = fields
+                        .get(prop.path())
+                        .and_then(Value::as_bool)
+                        .unwrap_or(false);
                     op.holds(&v, b)
                 }
                 (Prop::Importance, Literal::Text(t)) => {
