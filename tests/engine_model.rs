@@ -1,6 +1,7 @@
 //! A model-based randomized test of the engine: generated mailbox histories
 //! (copies on one page and across pages, empty internetMessageIds, mail
-//! arriving during a run, messages whose move always fails, a deleted
+//! arriving during a run, messages whose move always fails, messages whose
+//! every request fails (GET and move alike: a corrupt item), a deleted
 //! Skipped folder, 5xx, 429, resets and garbled answers) run against the
 //! simulator, and the outcome is checked against an oracle: every loggable
 //! email logged exactly once with the right entries, every message out of
@@ -31,6 +32,9 @@ struct Msg {
     own: u8,
     /// Its move always fails.
     stuck: bool,
+    /// Every request that names it fails (a corrupt item in Exchange): it
+    /// must never make the service look down to the engine.
+    poison: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -52,8 +56,14 @@ fn msg() -> impl Strategy<Value = Msg> {
         prop::option::weighted(0.8, 0u8..10),
         any::<u8>(),
         prop::bool::weighted(0.06),
+        prop::bool::weighted(0.04),
     )
-        .prop_map(|(email, own, stuck)| Msg { email, own, stuck })
+        .prop_map(|(email, own, stuck, poison)| Msg {
+            email,
+            own,
+            stuck,
+            poison,
+        })
 }
 
 fn history() -> impl Strategy<Value = History> {
@@ -158,9 +168,9 @@ async fn check(h: History) {
             let (v, key, loggable) = graph_message(m, total);
             total += 1;
             emails.insert(key, loggable);
-            batch.push((v, m.stuck));
+            batch.push((v, (m.stuck, m.poison)));
         }
-        let add = |sim: &TestSim, batch: Vec<(Value, bool)>| {
+        let add = |sim: &TestSim, batch: Vec<(Value, (bool, bool))>| {
             let (control, base) = (sim.http.clone(), sim.base.clone());
             async move {
                 let msgs: Vec<Value> = batch.iter().map(|(v, _)| v.clone()).collect();
@@ -182,8 +192,8 @@ async fn check(h: History) {
                 batch
                     .iter()
                     .zip(stored)
-                    .filter(|((_, stuck), _)| *stuck)
-                    .map(|(_, s)| s["id"].as_str().unwrap().to_string())
+                    .filter(|((_, (stuck, poison)), _)| *stuck || *poison)
+                    .map(|((_, (_, poison)), s)| (s["id"].as_str().unwrap().to_string(), *poison))
                     .collect::<Vec<_>>()
             }
         };
@@ -207,8 +217,14 @@ async fn check(h: History) {
         } else {
             add(&sim, batch).await
         };
-        for id in added {
-            fail_paths.insert(format!("{id}/move"), 500u16);
+        for (id, poison) in added {
+            // A poisoned message fails on every path that names it.
+            let path = if poison {
+                id.clone()
+            } else {
+                format!("{id}/move")
+            };
+            fail_paths.insert(path, 500u16);
             stuck_ids.insert(id);
         }
         sim.control(

@@ -255,7 +255,7 @@ pub fn plan_page(
                 if bad.mailbox_id.is_empty() {
                     // Nothing to record it by; the source will give it again.
                     plan.counts.failed += 1;
-                } else if known.attempts + 1 >= max {
+                } else if bad.permanent || known.attempts + 1 >= max {
                     plan.quarantine(&bad.mailbox_id, &bad.error, known.attempts + 1);
                 } else {
                     plan.counts.failed += 1;
@@ -422,19 +422,24 @@ pub fn after_move(m: &PlannedMove, result: Result<Moved, MailError>) -> Outcome 
         (Moving::Skipped { .. }, Err(MailError::Gone(_))) => {
             Outcome::Disposition(Disposition::Gone)
         }
-        (
-            _,
-            Err(
-                e @ (MailError::Auth(_)
-                | MailError::FolderMissing {
-                    folder: Folder::Archive,
-                    ..
-                }),
-            ),
-        ) => Outcome::StopRun(e),
+        (_, Err(e)) if stops_the_run(&e) => Outcome::StopRun(e),
         (_, Err(e)) if m.quarantine => Outcome::Stuck(e.to_string()),
         (_, Err(e)) => Outcome::Failed(e.to_string()),
     }
+}
+
+/// Errors that are not any message's fault and stop the run: a refused
+/// sign-in, a missing Archive folder. Everything else about one message
+/// counts against that message.
+pub fn stops_the_run(e: &MailError) -> bool {
+    matches!(
+        e,
+        MailError::Auth(_)
+            | MailError::FolderMissing {
+                folder: Folder::Archive,
+                ..
+            }
+    )
 }
 
 /// Whether a page's move failures look like the service being down rather
@@ -668,6 +673,7 @@ mod tests {
                     Err(BadMessage {
                         mailbox_id: "a".into(),
                         error: "bad JSON".into(),
+                        permanent: false,
                     }),
                     Known {
                         attempts: 1,
@@ -678,11 +684,25 @@ mod tests {
                 vec![],
             ),
             (
+                "a message with no header section is quarantined at once, not retried",
+                vec![(
+                    Err(BadMessage {
+                        mailbox_id: "a".into(),
+                        error: "the message has no headers".into(),
+                        permanent: true,
+                    }),
+                    known(),
+                )],
+                Unmatched::SkipFolder,
+                vec![one("a", "skip(Moved)→To(Skipped) quarantine")],
+            ),
+            (
                 "an unreadable message at max attempts is quarantined",
                 vec![(
                     Err(BadMessage {
                         mailbox_id: "a".into(),
                         error: "bad JSON".into(),
+                        permanent: false,
                     }),
                     Known {
                         attempts: 2,

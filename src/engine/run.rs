@@ -41,7 +41,7 @@ pub enum RunError {
     #[error("{0}; this run stopped")]
     LeaseLost(String),
     #[error(
-        "the mail service seems down: every move of a page failed and a check of the Inbox failed too ({0}); the run stopped and will be retried"
+        "the mail service seems down: requests failed and a check of the Inbox folder failed too ({0}); the run stopped and will be retried"
     )]
     ServiceDown(MailError),
 }
@@ -174,6 +174,7 @@ async fn drain(
         .await;
         let mut read_again = Vec::new();
         let mut done_gone = Vec::new();
+        let mut unread = Vec::new();
         for (id, r) in reads {
             match r {
                 Ok(item) => {
@@ -181,8 +182,23 @@ async fn drain(
                     plan::forget(&mut memory, &id);
                 }
                 Err(MailError::Gone(_)) => done_gone.push(id),
-                Err(e) if e.is_retryable() => return Err(RunError::ServiceDown(e)),
-                Err(e) => return Err(e.into()),
+                Err(e) if plan::stops_the_run(&e) => return Err(e.into()),
+                Err(e) => unread.push((id, e)),
+            }
+        }
+        if !unread.is_empty() {
+            // Whether it is the service or these messages is asked of
+            // something they cannot spoil; only then is an attempt counted.
+            if unread.iter().all(|(_, e)| e.is_retryable())
+                && let Err(e) = source.probe().await
+                && e.is_retryable()
+            {
+                return Err(RunError::ServiceDown(e));
+            }
+            for (id, e) in unread {
+                page.counts.read += 1;
+                page.counts.failed += 1;
+                page.commit.failures.push((id, e.to_string()));
             }
         }
         let items = with_known(store, read_again)?;
@@ -347,14 +363,16 @@ pub(super) async fn execute(
         .filter_map(|(m, r, _)| r.map(|r| (m, r)))
         .collect();
 
-    // Every move failed as if the service were down: ask for one of the
-    // messages; if that fails too, it is the service, not the messages.
-    let outage = match results.first() {
-        Some((m, _)) if plan::looks_like_outage(&results) => match source.locate(&m.id).await {
+    // Every move failed as if the service were down: ask the service
+    // something none of these messages can spoil (the Inbox folder); if
+    // that fails too, it is the service, not the messages.
+    let outage = if plan::looks_like_outage(&results) {
+        match source.probe().await {
             Err(e) if e.is_retryable() => Some(e),
             _ => None,
-        },
-        _ => None,
+        }
+    } else {
+        None
     };
     let mut done = PageDone {
         cleared: gone,

@@ -30,6 +30,9 @@ pub struct InboxPage {
 pub struct BadMessage {
     pub mailbox_id: String,
     pub error: String,
+    /// Reading it again cannot help (no header section at all): it is
+    /// quarantined at once instead of retried up to max attempts.
+    pub permanent: bool,
 }
 
 /// Where a moved message now is.
@@ -148,9 +151,15 @@ pub trait MailSource: Send + Sync {
     }
     fn delete<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<(), MailError>>;
     /// Whether a message is still in the mailbox (any folder): `Ok` if so,
-    /// `Err(Gone)` if not. Also the cheap probe that tells a service outage
-    /// from one message's trouble.
+    /// `Err(Gone)` if not.
     fn locate<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<(), MailError>>;
+    /// Whether the service answers at all, asked of something no single
+    /// message can spoil (the Inbox folder): tells an outage from one
+    /// message's trouble. A message whose every request fails must never
+    /// make the service look down, or it would hold back all the others.
+    fn probe(&self) -> BoxFuture<'_, Result<(), MailError>> {
+        Box::pin(async move { self.inbox_count().await.map(|_| ()) })
+    }
     /// How many messages the Inbox holds, when the source can say cheaply.
     fn inbox_count(&self) -> BoxFuture<'_, Result<Option<u64>, MailError>>;
     /// Who the job runs as.

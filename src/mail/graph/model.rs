@@ -86,11 +86,13 @@ pub fn parse_message(item: &Value) -> Result<MailMessage, BadMessage> {
     let m: GraphMessage = serde_json::from_value(item.clone()).map_err(|e| BadMessage {
         mailbox_id: id.clone(),
         error: format!("message JSON not understood: {e}"),
+        permanent: false,
     })?;
     if m.id.is_empty() {
         return Err(BadMessage {
             mailbox_id: id,
             error: "message has no id".into(),
+            permanent: false,
         });
     }
     let sensitivity = m

@@ -466,6 +466,7 @@ impl Live {
                     return Err(BadMessage {
                         mailbox_id: id,
                         error: "the server gave no content for it".into(),
+                        permanent: false,
                     });
                 };
                 let mut m = parse::parse_message(&id, bytes, received)?;

@@ -75,9 +75,11 @@ pub fn parse_message(
     raw: &[u8],
     received: Option<DateTime<Utc>>,
 ) -> Result<MailMessage, BadMessage> {
+    // Bytes that hold no message at all read the same way every time.
     let bad = |e: &str| BadMessage {
         mailbox_id: mailbox_id.to_string(),
         error: e.to_string(),
+        permanent: true,
     };
     let m = MessageParser::default()
         .parse(raw)
@@ -198,7 +200,9 @@ mod tests {
 
     #[test]
     fn what_is_not_a_message_is_bad() {
-        assert!(parse_message("1:9", b"", None).is_err());
+        // No header section at all: reading it again cannot help.
+        let empty = parse_message("1:9", b"", None).unwrap_err();
+        assert!(empty.permanent, "{empty:?}");
         // Garbage is read leniently: no sender, so the classifier skips it.
         if let Ok(m) = parse_message("1:9", b"\x00\x01\x02 garbage without headers", None) {
             assert!(m.sender.is_none());

@@ -1,0 +1,144 @@
+//! A mailbox never stalls: a message whose every request fails (Exchange's
+//! `500 ErrorInternalServerError` for a corrupt item, on GET and move
+//! alike) is counted, quarantined after max attempts, and never keeps the
+//! rest of the mailbox from being logged in the same runs. Driven through
+//! the public CLI (`emaillog sync --once --json`), as an admin would.
+
+mod common;
+
+use common::*;
+use emaillog::app::setup_edit::SetupChanges;
+use serde_json::{Value, json};
+
+/// `emaillog sync --once --json` with fast retries; its summary.
+fn sync_json(db: &std::path::Path) -> Value {
+    let out = emaillog_cmd()
+        .arg("--db")
+        .arg(db)
+        .args(["sync", "--once", "--json"])
+        .env("EMAILLOG_RETRY_BASE_MS", "2")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    serde_json::from_str(text.trim())
+        .unwrap_or_else(|e| panic!("{e}: {text} {}", String::from_utf8_lossy(&out.stderr)))
+}
+
+fn subject_id(list: &[Value], subject: &str) -> String {
+    list.iter()
+        .find(|m| m["subject"] == subject)
+        .and_then(|m| m["id"].as_str())
+        .unwrap_or_else(|| panic!("no message '{subject}'"))
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_whose_every_request_fails_never_holds_back_the_others() {
+    let sim = TestSim::default().await;
+    let dir = tempfile::tempdir().unwrap();
+    let app = engine_app(&sim, dir.path());
+    app.change_setup(&SetupChanges {
+        batch_size: Some(2),
+        max_attempts: Some(3),
+        ..Default::default()
+    })
+    .unwrap();
+    let db = app.db_path().to_path_buf();
+    // One message Exchange cannot serve, one it cannot even list properly
+    // (read again by id later), and one that is fine.
+    let mut unreadable = message(
+        "sofia@fabrikam.example",
+        &["annette@contoso.example"],
+        "unreadable",
+    );
+    unreadable["subject"] = json!({"not": "a string"});
+    unreadable["bodyPreview"] = json!("unreadable");
+    sim.add(
+        MAILBOX,
+        "inbox",
+        json!([
+            message(
+                "alex@fabrikam.example",
+                &["annette@contoso.example"],
+                "corrupt"
+            ),
+            unreadable,
+            message("omar@fabrikam.example", &["ben@contoso.example"], "fine 0"),
+        ]),
+    )
+    .await;
+    let inbox = sim.folder_messages_immutable(MAILBOX, "inbox").await;
+    let corrupt = subject_id(&inbox, "corrupt");
+    let unreadable = inbox
+        .iter()
+        .find(|m| m["bodyPreview"] == "unreadable")
+        .and_then(|m| m["id"].as_str())
+        .unwrap()
+        .to_string();
+    // Every request whose path names either message fails, GET and move alike.
+    sim.control(
+        reqwest::Method::POST,
+        "/_sim/faults",
+        Some(json!({"fail_paths": {corrupt.clone(): 500, unreadable.clone(): 500}})),
+    )
+    .await;
+
+    let mut failed = 0;
+    for run in 0..6 {
+        let s = sync_json(&db);
+        assert!(
+            s["error"].is_null(),
+            "run {run}: one message's trouble never stops the run: {s}"
+        );
+        failed += s["failed"].as_u64().unwrap();
+        // New mail of this run is logged in this run, behind the failing ones.
+        let archive = sim.folder_messages(MAILBOX, "archive").await;
+        assert!(
+            archive
+                .iter()
+                .any(|m| m["subject"] == format!("fine {run}")),
+            "run {run}: new mail was not logged: {s}"
+        );
+        sim.add(
+            MAILBOX,
+            "inbox",
+            json!([message(
+                "maria@northwind.example",
+                &["linda@contoso.example"],
+                &format!("fine {}", run + 1)
+            )]),
+        )
+        .await;
+    }
+    // Both were tried max attempts (3 each) and then could not even be
+    // moved to Skipped: stuck, shown, never read again.
+    assert!(failed >= 6, "each failure was counted: {failed}");
+    let stuck: Vec<String> = app
+        .stuck_messages()
+        .unwrap()
+        .into_iter()
+        .map(|s| s.mailbox_id)
+        .collect();
+    assert!(
+        stuck.contains(&corrupt) && stuck.contains(&unreadable),
+        "both quarantined as stuck: {stuck:?}"
+    );
+    let s = sync_json(&db);
+    assert_eq!(
+        (s["logged"].as_u64(), s["failed"].as_u64()),
+        (Some(1), Some(0)),
+        "a stuck message is never read again: {s}"
+    );
+    let status = emaillog_ok(&db, &["job", "status"]);
+    let text = String::from_utf8_lossy(&status.stdout);
+    assert!(
+        text.contains("need attention") && text.contains(&corrupt),
+        "{text}"
+    );
+    assert_eq!(
+        app.store().unwrap().count_entries().unwrap(),
+        8,
+        "the corrupt one logged once (its entries are committed before its move), seven fine ones"
+    );
+    sim.server.stop().await;
+}
