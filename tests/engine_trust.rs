@@ -142,3 +142,88 @@ async fn a_message_whose_every_request_fails_never_holds_back_the_others() {
     );
     sim.server.stop().await;
 }
+
+/// The mail service and its token endpoint down for longer than max
+/// attempts × the interval, then back: `emaillog run` waits (the job shows
+/// "Waiting", never Error) and logs the mail by itself, with no `job
+/// restart`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_outage_longer_than_max_attempts_never_needs_a_person() {
+    let sim = TestSim::default().await;
+    let dir = tempfile::tempdir().unwrap();
+    let app = engine_app(&sim, dir.path());
+    app.change_setup(&SetupChanges {
+        job_interval_secs: Some(1),
+        max_attempts: Some(2),
+        ..Default::default()
+    })
+    .unwrap();
+    app.enable(0).unwrap();
+    let db = app.db_path().to_path_buf();
+    // Everything answers 503: Graph and the token endpoint alike.
+    sim.control(
+        reqwest::Method::POST,
+        "/_sim/faults",
+        Some(json!({"path_prefix": "/", "status_rates": {"503": 1.0}})),
+    )
+    .await;
+    let mut runner = emaillog_cmd()
+        .arg("--db")
+        .arg(&db)
+        .arg("run")
+        .env("EMAILLOG_RETRY_BASE_MS", "2")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let wait_for = |what: &str, done: &dyn Fn() -> bool| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+        while !done() {
+            assert!(std::time::Instant::now() < deadline, "{what}");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    };
+    // Twice max attempts of failed runs (or the job stopped trying).
+    wait_for("the runs never failed", &|| {
+        let failed = app.job_log(100).unwrap();
+        let failed = failed.iter().filter(|r| r.status == "Error").count();
+        failed >= 4
+            || app.job_status().unwrap().unwrap().status == emaillog::domain::job::JobStatus::Error
+    });
+    let job = app.job_status().unwrap().unwrap();
+    assert_eq!(
+        job.status,
+        emaillog::domain::job::JobStatus::Ready,
+        "failures retrying can fix never put the job in Error: {job:?}"
+    );
+    assert!(job.attempts >= 4 && job.waiting_since.is_some(), "{job:?}");
+    let status = emaillog_ok(&db, &["job", "status"]);
+    let text = String::from_utf8_lossy(&status.stdout);
+    assert!(
+        text.contains("Waiting: the mail service has been unreachable since"),
+        "{text}"
+    );
+    // The service is back; mail arrives.
+    sim.control(reqwest::Method::DELETE, "/_sim/faults", None)
+        .await;
+    let (msgs, loggable) = mixed_messages(6, "after");
+    sim.add(MAILBOX, "inbox", msgs).await;
+    let rt = tokio::runtime::Handle::current();
+    let inbox_empty = || {
+        let inbox =
+            tokio::task::block_in_place(|| rt.block_on(sim.folder_messages(MAILBOX, "inbox")));
+        inbox.is_empty()
+    };
+    wait_for("the mail was never logged after the outage", &inbox_empty);
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &runner.id().to_string()])
+        .status();
+    runner.wait().unwrap();
+    assert_eq!(
+        app.store().unwrap().logged_messages().unwrap().len(),
+        loggable
+    );
+    let job = app.job_status().unwrap().unwrap();
+    assert_eq!((job.attempts, job.waiting_since), (0, None), "{job:?}");
+    sim.server.stop().await;
+}

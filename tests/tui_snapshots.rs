@@ -99,6 +99,7 @@ fn overview() -> Overview {
             ),
             next_run_at: now() + Duration::minutes(10),
             last_run_at: Some(now() - Duration::minutes(1)),
+            waiting_since: None,
         }),
         token_expires: Some(now() + Duration::minutes(42)),
         today: Activity {
@@ -194,6 +195,23 @@ fn snap(name: &str, s: &mut UiState) {
 #[test]
 fn status() {
     snap("status", &mut state(Role::Admin));
+}
+
+/// A job that keeps failing with errors retrying can fix says "Waiting"
+/// and since when, never Error, on both screens that show it.
+#[test]
+fn status_and_job_queue_while_the_service_is_down() {
+    let mut s = state(Role::Admin);
+    let mut o = overview();
+    if let Some(j) = o.job.as_mut() {
+        j.status = JobStatus::Ready;
+        j.attempts = 7;
+        j.waiting_since = Some(now() - Duration::minutes(34));
+    }
+    s.update(Msg::Overview(Ok(Box::new(o))));
+    snap("status_waiting", &mut s);
+    act(&mut s, &[Action::Go(Screen::Jobs)]);
+    snap("jobs_waiting", &mut s);
 }
 
 #[test]

@@ -160,8 +160,17 @@ fn print_job(
         Some(j) => {
             println!("{}", crate::domain::job::JOB_DESCRIPTION);
             println!("status        {}", j.status.as_str());
+            if let Some(w) =
+                j.waiting_text(|t| t.with_timezone(&chrono::Local).format("%H:%M").to_string())
+            {
+                println!("              {w}");
+            }
             println!("interval      {} s", j.interval_secs);
-            println!("attempts      {} of {}", j.attempts, j.max_attempts);
+            if j.waiting_since.is_some() {
+                println!("failed runs   {} in a row", j.attempts);
+            } else {
+                println!("attempts      {} of {}", j.attempts, j.max_attempts);
+            }
             println!("next run      {}", j.next_run_at.to_rfc3339());
             println!(
                 "last run      {}",

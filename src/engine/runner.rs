@@ -408,6 +408,22 @@ async fn tick(
                 ),
             ),
             JobStatus::OnHold => waiter.say(events, "the job is on hold".into()),
+            _ if job.waiting_since.is_some() => {
+                let local = |t: chrono::DateTime<Utc>| {
+                    t.with_timezone(&chrono::Local).format("%H:%M").to_string()
+                };
+                let text = job.waiting_text(local).unwrap_or_default();
+                waiter.say(
+                    events,
+                    format!(
+                        "{text}: {}; next try at {}",
+                        job.last_error.as_deref().unwrap_or_default(),
+                        job.next_run_at
+                            .with_timezone(&chrono::Local)
+                            .format("%H:%M:%S")
+                    ),
+                )
+            }
             _ => waiter.routine(
                 events,
                 format!("next run at {}", job.next_run_at.format("%H:%M:%S")),

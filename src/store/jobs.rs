@@ -58,12 +58,13 @@ pub struct JobLogEntry {
 fn read_job(conn: &rusqlite::Connection) -> Result<Option<JobEntry>> {
     Ok(conn
             .query_row(
-                "SELECT status, interval_secs, max_attempts, attempts, last_error, next_run_at, last_run_at FROM job_queue_entries WHERE id = 1",
+                "SELECT status, interval_secs, max_attempts, attempts, last_error, next_run_at, last_run_at, waiting_since FROM job_queue_entries WHERE id = 1",
                 [],
                 |r| {
                     let status: String = r.get(0)?;
                     let next: String = r.get(5)?;
                     let last: Option<String> = r.get(6)?;
+                    let waiting: Option<String> = r.get(7)?;
                     Ok(JobEntry {
                         status: JobStatus::parse(&status).unwrap_or(JobStatus::Error),
                         interval_secs: r.get(1)?,
@@ -72,6 +73,7 @@ fn read_job(conn: &rusqlite::Connection) -> Result<Option<JobEntry>> {
                         last_error: r.get(4)?,
                         next_run_at: parse_ts(&next).unwrap_or_else(Utc::now),
                         last_run_at: last.as_deref().and_then(parse_ts),
+                        waiting_since: waiting.as_deref().and_then(parse_ts),
                     })
                 },
             )
@@ -80,11 +82,12 @@ fn read_job(conn: &rusqlite::Connection) -> Result<Option<JobEntry>> {
 
 fn write_job(conn: &rusqlite::Connection, j: &JobEntry) -> Result<()> {
     conn.execute(
-            "INSERT INTO job_queue_entries (id, description, status, interval_secs, max_attempts, attempts, last_error, next_run_at, last_run_at)
-             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+            "INSERT INTO job_queue_entries (id, description, status, interval_secs, max_attempts, attempts, last_error, next_run_at, last_run_at, waiting_since)
+             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
              ON CONFLICT(id) DO UPDATE SET status = excluded.status, interval_secs = excluded.interval_secs, max_attempts = excluded.max_attempts,
-                 attempts = excluded.attempts, last_error = excluded.last_error, next_run_at = excluded.next_run_at, last_run_at = excluded.last_run_at",
-            params![JOB_DESCRIPTION, j.status.as_str(), j.interval_secs, j.max_attempts, j.attempts, j.last_error, ts(j.next_run_at), j.last_run_at.map(ts)],
+                 attempts = excluded.attempts, last_error = excluded.last_error, next_run_at = excluded.next_run_at, last_run_at = excluded.last_run_at,
+                 waiting_since = excluded.waiting_since",
+            params![JOB_DESCRIPTION, j.status.as_str(), j.interval_secs, j.max_attempts, j.attempts, j.last_error, ts(j.next_run_at), j.last_run_at.map(ts), j.waiting_since.map(ts)],
         )?;
     Ok(())
 }

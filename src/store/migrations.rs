@@ -281,6 +281,11 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE setup ADD COLUMN imap_auth TEXT NOT NULL DEFAULT 'password' CHECK (imap_auth IN ('password', 'xoauth2'));
     ALTER TABLE setup ADD COLUMN imap_password_enc BLOB;
     "#,
+    // 9: a job whose runs keep failing with errors retrying can fix waits
+    // (and says since when) instead of going to Error.
+    r#"
+    ALTER TABLE job_queue_entries ADD COLUMN waiting_since TEXT;
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -38,20 +38,29 @@ pub fn draw(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
             ),
         ],
         Some(j) => {
-            let status_style = match j.status {
-                JobStatus::Ready | JobStatus::InProcess => theme.good(),
-                JobStatus::Error => theme.bad(),
-                JobStatus::OnHold => theme.warn(),
-            };
+            let waiting = j.waiting_text(|t| local_time(t, s.now, s.tz));
+            let (status, status_style) = job_status_look(theme, j, waiting.is_some());
             vec![
                 Line::styled(JOB_DESCRIPTION, theme.title()),
                 Line::from(vec![
                     Span::styled("Status ", theme.label()),
-                    Span::styled(j.status.as_str(), status_style),
+                    Span::styled(status, status_style),
                     Span::styled("  every ", theme.label()),
                     Span::raw(format!("{} s", j.interval_secs)),
-                    Span::styled("  attempts ", theme.label()),
-                    Span::raw(format!("{} of {}", j.attempts, j.max_attempts)),
+                    // Max attempts do not apply to failures retrying can fix.
+                    Span::styled(
+                        if waiting.is_some() {
+                            "  failed runs "
+                        } else {
+                            "  attempts "
+                        },
+                        theme.label(),
+                    ),
+                    Span::raw(if waiting.is_some() {
+                        j.attempts.to_string()
+                    } else {
+                        format!("{} of {}", j.attempts, j.max_attempts)
+                    }),
                     Span::styled("  next run ", theme.label()),
                     Span::raw(match j.status {
                         JobStatus::Ready => format!(
@@ -64,13 +73,13 @@ pub fn draw(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
                     }),
                 ]),
                 Line::styled(
-                    format!(
-                        "last error: {}",
-                        j.last_error
-                            .as_deref()
-                            .map(one_line)
-                            .unwrap_or_else(|| "none".into())
-                    ),
+                    match (&waiting, j.last_error.as_deref()) {
+                        (Some(w), Some(e)) => format!("{w}: {}", one_line(e)),
+                        (_, e) => format!(
+                            "last error: {}",
+                            e.map(one_line).unwrap_or_else(|| "none".into())
+                        ),
+                    },
                     if j.last_error.is_some() {
                         theme.bad()
                     } else {
@@ -181,5 +190,20 @@ pub fn draw(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
         });
         let mut state = TableState::default().with_selected(Some(s.stuck_sel));
         f.render_stateful_widget(table, stuck, &mut state);
+    }
+}
+
+/// The job's status as both screens show it: "Waiting" (in the warning
+/// colour) while it retries by itself after failures retrying can fix.
+pub(super) fn job_status_look(
+    theme: &Theme,
+    j: &crate::domain::job::JobEntry,
+    waiting: bool,
+) -> (&'static str, ratatui::style::Style) {
+    match j.status {
+        JobStatus::Ready if waiting => ("Waiting", theme.warn()),
+        JobStatus::Ready | JobStatus::InProcess => (j.status.as_str(), theme.good()),
+        JobStatus::Error => (j.status.as_str(), theme.bad()),
+        JobStatus::OnHold => (j.status.as_str(), theme.warn()),
     }
 }

@@ -15,6 +15,7 @@ use crate::domain::text::one_line;
 use super::super::state::UiState;
 use super::super::theme::Theme;
 use super::format::{local_time, relative, stored_time};
+use super::jobs::job_status_look;
 
 fn kv<'a>(theme: &Theme, k: &'a str, v: impl Into<Span<'a>>) -> Line<'a> {
     Line::from(vec![
@@ -128,11 +129,8 @@ fn summary_lines<'a>(s: &'a UiState, o: &'a Overview, theme: &Theme, wide: bool)
             Span::styled("no job entry (not enabled)", theme.dim()),
         )),
         Some(j) => {
-            let style = match j.status {
-                JobStatus::Ready | JobStatus::InProcess => theme.good(),
-                JobStatus::Error => theme.bad(),
-                JobStatus::OnHold => theme.warn(),
-            };
+            let waiting = j.waiting_text(|t| local_time(t, s.now, s.tz));
+            let (status, style) = job_status_look(theme, j, waiting.is_some());
             let last = j
                 .last_run_at
                 .map(|t| format!("{} ({})", local_time(t, s.now, s.tz), relative(t, s.now)))
@@ -151,13 +149,21 @@ fn summary_lines<'a>(s: &'a UiState, o: &'a Overview, theme: &Theme, wide: bool)
                 // One line on a small terminal.
                 lines.push(Line::from(vec![
                     Span::styled(format!("{:<14}", "Job"), theme.label()),
-                    Span::styled(j.status.as_str(), style),
+                    Span::styled(status, style),
                     Span::styled(" · next ", theme.label()),
                     Span::raw(next),
                 ]));
                 return lines;
             }
-            lines.push(kv(theme, "Job", Span::styled(j.status.as_str(), style)));
+            let status = match j.waiting_since.filter(|_| waiting.is_some()) {
+                Some(since) => format!(
+                    "Waiting since {}, retrying every {}",
+                    local_time(since, s.now, s.tz),
+                    crate::domain::job::human_span(j.retry_every())
+                ),
+                None => status.to_string(),
+            };
+            lines.push(kv(theme, "Job", Span::styled(status, style)));
             lines.push(kv(theme, "Last run", last));
             lines.push(kv(theme, "Next run", next));
         }
