@@ -8,6 +8,7 @@ mod common;
 use common::*;
 use emaillog::app::App;
 use emaillog::app::login::LoginPrompt;
+use emaillog::app::sealing::Sealed;
 use emaillog::app::setup_edit::SetupChanges;
 use emaillog::domain::job::JobStatus;
 use emaillog::domain::setup::AuthFlow;
@@ -432,13 +433,16 @@ async fn neither_the_database_nor_any_output_holds_a_secret_or_token() {
         outputs.push(o.stderr);
     }
     let store = app.store().unwrap();
-    let keys = app.secret_box(false).unwrap();
-    let refresh = keys
-        .open_sealed(&store.refresh_token_sealed().unwrap().unwrap())
-        .unwrap();
-    let access = keys
-        .open_sealed(&store.access_token_sealed().unwrap().unwrap().0)
-        .unwrap();
+    let setup = store.setup().unwrap();
+    let open = |kind, sealed: Vec<u8>| app.open_sealed(&store, &setup, kind, &sealed).unwrap();
+    let refresh = open(
+        Sealed::RefreshToken,
+        store.refresh_token_sealed().unwrap().unwrap(),
+    );
+    let access = open(
+        Sealed::AccessToken,
+        store.access_token_sealed().unwrap().unwrap().0,
+    );
     let secrets = [
         sim.config.client_secret.clone(),
         refresh,

@@ -11,6 +11,7 @@ use std::process::{Child, Command, Stdio};
 
 use emaillog::app::App;
 use emaillog::app::login::LoginPrompt;
+use emaillog::app::sealing::Sealed;
 use emaillog::app::setup_edit::SetupChanges;
 use emaillog::auth::delegated::refresh_with;
 use emaillog::auth::oauth::{ClientApp, Endpoints};
@@ -113,12 +114,18 @@ async fn device_code_refresh_rotation_and_client_credentials_against_oidc_provid
         .unwrap();
     approver.await.unwrap();
     assert_eq!(out.flow, AuthFlow::DeviceCode);
-    let store = app.store().unwrap();
-    let keys = app.secret_box(false).unwrap();
-    let first = Secret::new(
-        keys.open_sealed(&store.refresh_token_sealed().unwrap().unwrap())
-            .unwrap(),
-    );
+    let refresh_token = || {
+        let store = app.store().unwrap();
+        let sealed = store.refresh_token_sealed().unwrap().unwrap();
+        app.open_sealed(
+            &store,
+            &store.setup().unwrap(),
+            Sealed::RefreshToken,
+            &sealed,
+        )
+        .unwrap()
+    };
+    let first = Secret::new(refresh_token());
 
     // Refresh: the server rotates the refresh token; the old one stops working.
     let client = ClientApp {
@@ -145,15 +152,7 @@ async fn device_code_refresh_rotation_and_client_credentials_against_oidc_provid
     let provider = app.token_provider(&setup, &app.store().unwrap()).unwrap();
     let token = provider.token().await.unwrap();
     assert_ne!(token.secret.expose(), "stale");
-    let third = keys
-        .open_sealed(
-            &app.store()
-                .unwrap()
-                .refresh_token_sealed()
-                .unwrap()
-                .unwrap(),
-        )
-        .unwrap();
+    let third = refresh_token();
     assert_ne!(
         third,
         second.expose(),

@@ -16,7 +16,9 @@ use crate::mail::graph::{GraphSource, Limits};
 use crate::mail::imap::{ImapConfig, ImapCredential, ImapSource};
 use crate::store::Store;
 
+use super::sealing::Sealed;
 use super::{App, AppError, Result};
+use crate::auth::secrets::SecretError;
 
 pub const ENV_CLIENT_ID: &str = "EMAILLOG_CLIENT_ID";
 pub const ENV_CLIENT_SECRET: &str = "EMAILLOG_CLIENT_SECRET";
@@ -45,9 +47,12 @@ impl App {
         }
         match store.client_secret_sealed()? {
             None => Ok(None),
-            Some(sealed) => Ok(Some(Secret::new(
-                self.secret_box(false)?.open_sealed(&sealed)?,
-            ))),
+            Some(sealed) => Ok(Some(Secret::new(self.open_sealed(
+                store,
+                &setup,
+                Sealed::ClientSecret,
+                &sealed,
+            )?))),
         }
     }
 
@@ -130,7 +135,13 @@ impl App {
             return Ok(None);
         };
         let left = (at - chrono::Utc::now()).to_std().unwrap_or(Duration::ZERO);
-        let secret = self.secret_box(false)?.open_sealed(&sealed)?;
+        // A cached token for other endpoints is not used; the refresh
+        // token's own binding then says what changed.
+        let secret = match self.open_sealed(store, &store.setup()?, Sealed::AccessToken, &sealed) {
+            Ok(s) => s,
+            Err(AppError::Secret(SecretError::Rebound { .. })) => return Ok(None),
+            Err(e) => return Err(e),
+        };
         Ok(Some(AccessToken::new(
             Secret::new(secret),
             Instant::now(),
@@ -181,7 +192,12 @@ impl App {
                             .into(),
                     )
                 })?;
-                ImapCredential::Password(Secret::new(self.secret_box(false)?.open_sealed(&sealed)?))
+                ImapCredential::Password(Secret::new(self.open_sealed(
+                    store,
+                    setup,
+                    Sealed::ImapPassword,
+                    &sealed,
+                )?))
             }
             // The sign-in's token for Exchange Online's IMAP, fresh for
             // each connection.
@@ -308,12 +324,9 @@ impl TokenVault for StoreVault {
         let Some(sealed) = store.refresh_token_sealed().map_err(vault_error)? else {
             return Ok(None);
         };
-        let boxed = self
-            .app
-            .secret_box(false)
-            .map_err(|e| AuthError::Permanent(e.to_string()))?;
-        boxed
-            .open_sealed(&sealed)
+        let setup = store.setup().map_err(vault_error)?;
+        self.app
+            .open_sealed(&store, &setup, Sealed::RefreshToken, &sealed)
             .map(|s| Some(Secret::new(s)))
             .map_err(|e| AuthError::Permanent(e.to_string()))
     }
@@ -330,15 +343,17 @@ impl TokenVault for StoreVault {
 impl App {
     /// Seals and saves an access token and (if rotated) the refresh token in one transaction.
     pub fn save_tokens(&self, access: &AccessToken, refresh: Option<&Secret>) -> Result<()> {
-        let boxed = self.secret_box(true)?;
+        let mut store = self.store()?;
+        let setup = store.setup()?;
         let left = access.expires_at.saturating_duration_since(Instant::now());
         let expires = crate::store::ts(
             chrono::Utc::now() + chrono::Duration::from_std(left).unwrap_or_default(),
         );
-        let access_sealed = boxed.seal(access.secret.expose());
-        let refresh_sealed = refresh.map(|r| boxed.seal(r.expose()));
-        self.store()?
-            .save_tokens(&access_sealed, &expires, refresh_sealed.as_deref())?;
+        let access_sealed = self.seal(&setup, Sealed::AccessToken, access.secret.expose())?;
+        let refresh_sealed = refresh
+            .map(|r| self.seal(&setup, Sealed::RefreshToken, r.expose()))
+            .transpose()?;
+        store.save_tokens(&access_sealed, &expires, refresh_sealed.as_deref())?;
         Ok(())
     }
 }

@@ -12,6 +12,7 @@ pub mod overview;
 pub mod people;
 pub mod review;
 pub mod scripts;
+pub mod sealing;
 pub mod setup_edit;
 pub mod setup_fields;
 pub mod share;

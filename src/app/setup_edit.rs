@@ -11,6 +11,7 @@ use crate::domain::setup::{
     check_imap_tls, check_tenant,
 };
 
+use super::sealing::Sealed;
 use super::{App, AppError, Result};
 
 /// The fields a `setup set` may change; `None` leaves one as it is.
@@ -190,6 +191,17 @@ impl App {
             store.forget_tokens()?;
             store.clear_read_cursors()?;
         }
+        // A secret goes only where it was entered for: a new authority or
+        // IMAP server needs it entered again (it could not be opened for
+        // them anyway: see `sealing`).
+        if s.authority != before.authority {
+            store.set_client_secret_sealed(None)?;
+        }
+        if (&s.imap_host, s.imap_port, &s.imap_user)
+            != (&before.imap_host, before.imap_port, &before.imap_user)
+        {
+            store.set_imap_password_sealed(None)?;
+        }
         if before.unmatched == Unmatched::Leave && s.unmatched != Unmatched::Leave {
             store.requeue_left()?;
         }
@@ -208,9 +220,9 @@ impl App {
             return Err(AppError::Invalid("the client secret is empty; pipe the secret's value into `emaillog setup secret --stdin`".into()));
         }
         let store = self.store()?;
-        let sealed = self.secret_box(true)?.seal(secret);
-        store.set_client_secret_sealed(Some(&sealed))?;
         let mut s = store.setup()?;
+        let sealed = self.seal(&s, Sealed::ClientSecret, secret)?;
+        store.set_client_secret_sealed(Some(&sealed))?;
         s.consent_given = false;
         store.save_setup(&s)?;
         store.forget_tokens()?;
@@ -223,8 +235,9 @@ impl App {
         if password.is_empty() {
             return Err(AppError::Invalid("the IMAP password is empty; pipe it into `emaillog setup secret --imap-password --stdin`".into()));
         }
-        let sealed = self.secret_box(true)?.seal(password);
-        self.store()?.set_imap_password_sealed(Some(&sealed))?;
+        let store = self.store()?;
+        let sealed = self.seal(&store.setup()?, Sealed::ImapPassword, password)?;
+        store.set_imap_password_sealed(Some(&sealed))?;
         Ok(())
     }
 

@@ -105,23 +105,16 @@ impl App {
         checks.push(if stored.is_empty() {
             pass("secrets decryptable", "no sealed secret stored")
         } else {
-            match self.secret_box(false) {
+            match self.open_all_sealed(&store, &setup) {
                 Err(e) => fail(
                     "secrets decryptable",
                     e.to_string(),
-                    "restore the key file the secrets were sealed with, or enter them again",
+                    "restore the key file the secrets were sealed with, or enter them again for the endpoints set now",
                 ),
-                Ok(b) => match stored.iter().find_map(|s| b.open_sealed(s).err()) {
-                    Some(e) => fail(
-                        "secrets decryptable",
-                        e.to_string(),
-                        "restore the right key file, or enter the secrets again",
-                    ),
-                    None => pass(
-                        "secrets decryptable",
-                        format!("{} sealed secret(s) open with the key file", stored.len()),
-                    ),
-                },
+                Ok(n) => pass(
+                    "secrets decryptable",
+                    format!("{n} sealed secret(s) open with the key file, for the endpoints set now"),
+                ),
             }
         });
 

@@ -1,14 +1,63 @@
 //! Secrets at rest: sealed with XChaCha20-Poly1305 under a 32-byte key kept in
 //! a 0600 key file beside the database (or at `EMAILLOG_KEY_FILE`). A wrong or
 //! missing key is a clear error, never garbage: the AEAD tag fails.
+//!
+//! Each secret is sealed with a [`Binding`] — the endpoints it may be sent
+//! to or spent at — as associated data. It is opened only with the binding
+//! computed from the setup *now*, so a changed endpoint (by the CLI, the UI
+//! or a direct write to the database) leaves it unopenable: a secret can
+//! never go anywhere but where it was entered for. The binding is also kept
+//! in clear beside the ciphertext, only to say *which* endpoint changed;
+//! it is never used to open anything.
 
 use std::path::{Path, PathBuf};
 
-use chacha20poly1305::aead::{Aead, KeyInit, OsRng};
+use chacha20poly1305::aead::{Aead, KeyInit, OsRng, Payload};
 use chacha20poly1305::{AeadCore, XChaCha20Poly1305, XNonce};
 
-const MAGIC: &[u8; 4] = b"ELS1";
+/// Sealed before secrets were bound to endpoints (no associated data).
+const MAGIC_UNBOUND: &[u8; 4] = b"ELS1";
+/// Sealed with a binding: magic, u16 length, the binding, nonce, ciphertext.
+const MAGIC: &[u8; 4] = b"ELS2";
 const NONCE_LEN: usize = 24;
+/// A binding longer than this is damaged data.
+const MAX_BINDING: usize = 16 * 1024;
+
+/// The endpoints a secret belongs to, as (name, value) pairs in a fixed
+/// order: e.g. authority, tenant, client id and the Graph URL its tokens
+/// are spent at; or the IMAP host, port and user.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Binding(Vec<(&'static str, String)>);
+
+impl Binding {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn with(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.0.push((name, value.into()));
+        self
+    }
+
+    fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        for (k, v) in &self.0 {
+            // Lengths first: no value can pass for another field.
+            out.extend_from_slice(format!("{}:{}={}:{}\n", k.len(), k, v.len(), v).as_bytes());
+        }
+        out
+    }
+
+    /// The first field whose value differs from `stored` (the encoded
+    /// binding a secret was sealed with), for the error message.
+    fn first_change(&self, stored: &[u8]) -> Option<&'static str> {
+        let stored = String::from_utf8_lossy(stored);
+        self.0.iter().find_map(|(k, v)| {
+            let field = format!("{}:{}={}:{}\n", k.len(), k, v.len(), v);
+            (!stored.contains(&field)).then_some(*k)
+        })
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum SecretError {
@@ -32,6 +81,26 @@ pub enum SecretError {
         "a stored secret cannot be opened with the key file {path}: wrong key or damaged data; restore the key file the secrets were sealed with, or enter the secrets again"
     )]
     WrongKey { path: PathBuf },
+    /// The setup's endpoints are not the ones the secret was entered for:
+    /// nothing is sent anywhere until a person enters it again.
+    #[error(
+        "the {what} changed since the {secret} was entered: enter it again ({fix}); nothing was sent"
+    )]
+    Rebound {
+        what: &'static str,
+        secret: &'static str,
+        fix: &'static str,
+    },
+}
+
+impl SecretError {
+    /// Names the secret and how to enter it again, for a [`SecretError::Rebound`].
+    pub fn for_secret(self, secret: &'static str, fix: &'static str) -> Self {
+        match self {
+            SecretError::Rebound { what, .. } => SecretError::Rebound { what, secret, fix },
+            e => e,
+        }
+    }
 }
 
 /// The key that seals and opens secrets.
@@ -90,25 +159,81 @@ impl SecretBox {
         })
     }
 
-    pub fn seal(&self, plaintext: &str) -> Vec<u8> {
+    /// Seals `plaintext` for the endpoints in `binding`.
+    pub fn seal(&self, plaintext: &str, binding: &Binding) -> Vec<u8> {
         let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
-        let mut out = Vec::with_capacity(4 + NONCE_LEN + plaintext.len() + 16);
+        let aad = binding.encode();
+        let mut out = Vec::with_capacity(6 + aad.len() + NONCE_LEN + plaintext.len() + 16);
         out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&(aad.len().min(u16::MAX as usize) as u16).to_be_bytes());
+        out.extend_from_slice(&aad);
         out.extend_from_slice(&nonce);
         // Encryption with a fresh nonce cannot fail for inputs of this size.
         out.extend(
             self.cipher
-                .encrypt(&nonce, plaintext.as_bytes())
+                .encrypt(
+                    &nonce,
+                    Payload {
+                        msg: plaintext.as_bytes(),
+                        aad: &aad,
+                    },
+                )
                 .unwrap_or_default(),
         );
         out
     }
 
-    pub fn open_sealed(&self, sealed: &[u8]) -> Result<String, SecretError> {
+    /// Opens a secret sealed for exactly the endpoints in `binding` (the
+    /// setup's now). A secret sealed for other endpoints is refused with
+    /// the first one that changed, never opened.
+    pub fn open_sealed(&self, sealed: &[u8], binding: &Binding) -> Result<String, SecretError> {
         let wrong = || SecretError::WrongKey {
             path: self.path.clone(),
         };
-        if sealed.len() < 4 + NONCE_LEN + 16 || &sealed[..4] != MAGIC {
+        if sealed.len() < 6 || &sealed[..4] != MAGIC {
+            return Err(wrong());
+        }
+        let len = u16::from_be_bytes([sealed[4], sealed[5]]) as usize;
+        if len > MAX_BINDING || sealed.len() < 6 + len + NONCE_LEN + 16 {
+            return Err(wrong());
+        }
+        let stored = &sealed[6..6 + len];
+        let aad = binding.encode();
+        if stored != aad.as_slice() {
+            return Err(SecretError::Rebound {
+                what: binding.first_change(stored).unwrap_or("setup"),
+                secret: "secret",
+                fix: "emaillog setup secret --stdin, or emaillog login",
+            });
+        }
+        let rest = &sealed[6 + len..];
+        let nonce = XNonce::from_slice(&rest[..NONCE_LEN]);
+        let plain = self
+            .cipher
+            .decrypt(
+                nonce,
+                Payload {
+                    msg: &rest[NONCE_LEN..],
+                    aad: &aad,
+                },
+            )
+            .map_err(|_| wrong())?;
+        String::from_utf8(plain).map_err(|_| wrong())
+    }
+
+    /// Whether a sealed secret predates endpoint binding.
+    pub fn is_unbound(sealed: &[u8]) -> bool {
+        sealed.starts_with(MAGIC_UNBOUND)
+    }
+
+    /// Opens a secret sealed before secrets were bound to endpoints, only
+    /// to seal it again with a binding (the one-time upgrade of an older
+    /// database, done by the admin).
+    pub fn open_unbound(&self, sealed: &[u8]) -> Result<String, SecretError> {
+        let wrong = || SecretError::WrongKey {
+            path: self.path.clone(),
+        };
+        if sealed.len() < 4 + NONCE_LEN + 16 || &sealed[..4] != MAGIC_UNBOUND {
             return Err(wrong());
         }
         let nonce = XNonce::from_slice(&sealed[4..4 + NONCE_LEN]);
@@ -155,12 +280,13 @@ mod tests {
     fn sealed_secrets_open_only_with_their_key() {
         let dir = tempfile::tempdir().unwrap();
         let k1 = SecretBox::open(&dir.path().join("a.key"), true).unwrap();
-        let sealed = k1.seal("hunter2");
+        let b = Binding::new().with("authority", "https://login.example");
+        let sealed = k1.seal("hunter2", &b);
         assert!(!sealed.windows(7).any(|w| w == b"hunter2"));
-        assert_eq!(k1.open_sealed(&sealed).unwrap(), "hunter2");
+        assert_eq!(k1.open_sealed(&sealed, &b).unwrap(), "hunter2");
         let k2 = SecretBox::open(&dir.path().join("b.key"), true).unwrap();
         assert!(matches!(
-            k2.open_sealed(&sealed),
+            k2.open_sealed(&sealed, &b),
             Err(SecretError::WrongKey { .. })
         ));
         assert!(matches!(
@@ -182,5 +308,54 @@ mod tests {
             Err(SecretError::BadKey { .. })
         ));
         assert_eq!(format!("{:?}", Secret::new("hunter2")), "Secret(***)");
+    }
+
+    #[test]
+    fn a_secret_opens_only_for_the_endpoints_it_was_sealed_for() {
+        let dir = tempfile::tempdir().unwrap();
+        let k = SecretBox::open(&dir.path().join("k.key"), true).unwrap();
+        let bind = |authority: &str, tenant: &str| {
+            Binding::new()
+                .with("authority", authority)
+                .with("tenant", tenant)
+        };
+        let sealed = k.seal("s3cret", &bind("https://login.example", "contoso"));
+        let cases = [
+            ("http://127.0.0.1:9/", "contoso", Some("authority")),
+            ("https://login.example", "fabrikam", Some("tenant")),
+            // A value that would run into the next field if lengths were not encoded.
+            (
+                "https://login.example\n6:tenant=7:contoso",
+                "",
+                Some("authority"),
+            ),
+            ("https://login.example", "contoso", None),
+        ];
+        for (authority, tenant, changed) in cases {
+            let r = k.open_sealed(&sealed, &bind(authority, tenant));
+            match changed {
+                None => assert_eq!(r.unwrap(), "s3cret"),
+                Some(what) => match r {
+                    Err(SecretError::Rebound { what: w, .. }) => assert_eq!(w, what),
+                    other => panic!("{authority} {tenant}: {other:?}"),
+                },
+            }
+        }
+        // The binding kept in clear rewritten to match: the tag still fails.
+        let mut forged = sealed.clone();
+        let at = forged.windows(7).position(|w| w == b"contoso").unwrap();
+        forged[at..at + 7].copy_from_slice(b"evilcor");
+        let evil = bind("https://login.example", "evilcor");
+        assert!(matches!(
+            k.open_sealed(&forged, &evil),
+            Err(SecretError::WrongKey { .. })
+        ));
+        // Truncated and empty blobs are errors, never panics.
+        for n in 0..sealed.len() {
+            assert!(
+                k.open_sealed(&sealed[..n], &bind("https://login.example", "contoso"))
+                    .is_err()
+            );
+        }
     }
 }

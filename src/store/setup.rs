@@ -189,6 +189,15 @@ impl Store {
             .flatten())
     }
 
+    /// Replaces the sealed access token, keeping its expiry (sealed again).
+    pub fn set_access_token_sealed(&self, sealed: &[u8]) -> Result<()> {
+        self.conn.execute(
+            "UPDATE setup SET access_token_enc = ?1 WHERE id = 1",
+            params![sealed],
+        )?;
+        Ok(())
+    }
+
     /// Saves a new access token and, when the service rotated it, the new
     /// refresh token, in one transaction.
     pub fn save_tokens(
