@@ -8,6 +8,7 @@ pub mod cli;
 pub mod crash;
 pub mod domain;
 pub mod engine;
+pub mod file_trust;
 pub mod mail;
 pub mod net;
 pub mod private_file;

@@ -148,8 +148,23 @@ fn the_secret_is_stored_sealed_and_never_shown() {
     );
     assert_eq!(set.status.code(), Some(0), "{}", text(&set));
     // A new authority cleared the secret: it is entered again for it.
-    assert!(common::store_secret(&db, b"Sup3r-Secret-Value\n").status.success());
-    std::fs::write(dir.path().join("other.key"), [7u8; 32]).unwrap();
+    assert!(
+        common::store_secret(&db, b"Sup3r-Secret-Value\n")
+            .status
+            .success()
+    );
+    {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(dir.path().join("other.key"))
+            .unwrap()
+            .write_all(&[7u8; 32])
+            .unwrap();
+    }
     let o = emaillog_cmd()
         .arg("--db")
         .arg(&db)

@@ -80,9 +80,16 @@ fn sharing_gives_the_group_the_database_but_not_the_key() {
     assert_eq!(mode(&db), 0o660, "the database is group read-write");
     assert_eq!(
         mode(&data),
-        0o2770,
-        "the folder lets the group create the WAL files"
+        0o2750,
+        "the group may enter the folder but never write it (it could swap the key file)"
     );
+    for wal in ["emaillog.db-wal", "emaillog.db-shm"] {
+        assert_eq!(
+            mode(&data.join(wal)),
+            0o660,
+            "{wal} is kept, group read-write"
+        );
+    }
     assert_eq!(mode(&key), 0o600, "the key file stays the admin's");
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("user view"), "{text}");

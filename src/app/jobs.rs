@@ -39,6 +39,7 @@ impl App {
 
     /// Lets the next run try stuck messages again (`None`: all of them).
     pub fn retry_stuck(&self, mailbox_id: Option<&str>) -> Result<usize> {
+        self.require_admin()?;
         let n = self.store()?.retry_stuck(mailbox_id)?;
         if n == 0
             && let Some(id) = mailbox_id
@@ -52,10 +53,12 @@ impl App {
 
     /// Back to Ready, attempts reset, due now.
     pub fn job_restart(&self) -> Result<JobEntry> {
+        self.require_admin()?;
         self.with_job(|j| j.restart(Utc::now()))
     }
 
     pub fn job_hold(&self) -> Result<JobEntry> {
+        self.require_admin()?;
         self.with_job(|j| j.hold())
     }
 
@@ -66,6 +69,7 @@ impl App {
     /// One run now, whatever the schedule, after the re-log and delete
     /// requests waiting; refused while another engine holds the mailbox.
     pub async fn sync_once(&self, events: &Events, stop: &Stop) -> Result<RunReport> {
+        self.can_run_engine()?;
         let mut store = self.store()?;
         let setup = store.setup()?;
         let source = self.mail_source(&setup, &store)?;
@@ -89,6 +93,7 @@ impl App {
 
     /// The job runner until `stop` fires.
     pub async fn run_jobs(&self, events: &Events, stop: Stop) -> Result<()> {
+        self.can_run_engine()?;
         let mut store = self.store()?;
         run_jobs(&mut store, self, &holder_id(), events, stop).await;
         Ok(())
@@ -99,6 +104,7 @@ impl App {
     /// The job runner under a holder id the caller knows (the UI shows
     /// whether the lease is its own).
     pub async fn run_jobs_as(&self, events: &Events, stop: Stop, holder: &str) -> Result<()> {
+        self.can_run_engine()?;
         let mut store = self.store()?;
         run_jobs(&mut store, self, holder, events, stop).await;
         Ok(())

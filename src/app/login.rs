@@ -34,6 +34,7 @@ impl App {
         show: impl FnOnce(LoginPrompt),
         stop: &Stop,
     ) -> Result<LoginOutcome> {
+        self.require_admin()?;
         let store = self.store()?;
         let mut setup = store.setup()?;
         let flow = flow.unwrap_or(setup.auth_flow);
@@ -100,6 +101,7 @@ impl App {
 
     /// Forgets the account and its tokens; the job cannot run until the next sign-in.
     pub fn logout(&self) -> Result<Option<String>> {
+        self.require_admin()?;
         let store = self.store()?;
         let was = store.setup()?.account;
         store.clear_sign_in()?;

@@ -98,12 +98,14 @@ impl App {
         })
     }
 
-    /// Admin when the key file can be read, or when there is none yet and
-    /// this account owns the database; otherwise the user view.
+    /// Admin when the key file can be read and is trusted (this user's,
+    /// 0600, in a folder nobody else can write), or when there is none yet
+    /// and this account owns the database; otherwise the user view.
     pub fn role(&self) -> Role {
         let key = crate::auth::secrets::key_path_for(self.db_path());
         match std::fs::File::open(&key) {
-            Ok(_) => Role::Admin,
+            Ok(_) if crate::file_trust::check_key_file(&key).is_ok() => Role::Admin,
+            Ok(_) => Role::User,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 if owns(self.db_path()) {
                     Role::Admin
@@ -115,9 +117,38 @@ impl App {
         }
     }
 
+    /// Refuses what only the admin may do (change the setup, the rules, the
+    /// job or sign-in, share the database) to whoever has the user view,
+    /// in the UI and on the command line alike.
+    pub fn require_admin(&self) -> Result<()> {
+        match self.role() {
+            Role::Admin => Ok(()),
+            Role::User => Err(crate::app::AppError::Invalid(format!(
+                "this needs the admin's key file ({}): you have the user view",
+                crate::auth::secrets::key_path_for(self.db_path()).display()
+            ))),
+        }
+    }
+
+    /// Whether this process may run the engine: the admin, with a key file
+    /// that opens the secrets stored. Checked before the mailbox lease is
+    /// taken, so a process that could not run the job never holds it.
+    pub fn can_run_engine(&self) -> Result<()> {
+        self.require_admin()?;
+        let store = self.store()?;
+        let any_sealed = crate::app::sealing::Sealed::ALL
+            .iter()
+            .any(|k| k.is_stored(&store).unwrap_or(false));
+        if any_sealed {
+            self.secret_box(false)?;
+        }
+        Ok(())
+    }
+
     /// Starts a run at once in whichever process holds the lease: the job
     /// becomes due now (an Error or On hold entry is made Ready first).
     pub fn job_run_now(&self) -> Result<JobEntry> {
+        self.require_admin()?;
         self.with_job(|j| {
             if j.status != crate::domain::job::JobStatus::InProcess {
                 j.status = crate::domain::job::JobStatus::Ready;

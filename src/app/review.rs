@@ -64,6 +64,7 @@ impl App {
     /// Adds an address or a domain to the never-log list; false when it
     /// was there already.
     pub fn never_log(&self, pattern: &str) -> Result<(String, bool)> {
+        self.require_admin()?;
         let p = normalize_never_log(pattern).ok_or_else(|| {
             AppError::Invalid(format!(
                 "'{pattern}' is neither an email address nor a domain"

@@ -49,6 +49,11 @@ impl Sealed {
         }
     }
 
+    /// Whether a secret of this kind is stored.
+    pub fn is_stored(self, store: &Store) -> crate::store::Result<bool> {
+        Ok(self.stored(store)?.is_some())
+    }
+
     fn store(self, store: &Store, sealed: &[u8]) -> crate::store::Result<()> {
         match self {
             Sealed::ClientSecret => store.set_client_secret_sealed(Some(sealed)),

@@ -182,6 +182,7 @@ impl App {
     /// `--unmatched leave` puts the messages left so far back in line for
     /// the new setting.
     pub fn change_setup(&self, changes: &SetupChanges) -> Result<Setup> {
+        self.require_admin()?;
         let store = self.store()?;
         let mut s = store.setup()?;
         let before = s.clone();
@@ -215,6 +216,7 @@ impl App {
 
     /// Seals and stores the client secret; a changed secret clears consent.
     pub fn set_client_secret(&self, secret: &str) -> Result<()> {
+        self.require_admin()?;
         let secret = secret.trim();
         if secret.is_empty() {
             return Err(AppError::Invalid("the client secret is empty; pipe the secret's value into `emaillog setup secret --stdin`".into()));
@@ -231,6 +233,7 @@ impl App {
 
     /// Seals and stores the IMAP password.
     pub fn set_imap_password(&self, password: &str) -> Result<()> {
+        self.require_admin()?;
         let password = password.trim_end_matches(['\n', '\r']);
         if password.is_empty() {
             return Err(AppError::Invalid("the IMAP password is empty; pipe it into `emaillog setup secret --imap-password --stdin`".into()));
@@ -243,6 +246,7 @@ impl App {
 
     /// Enables the setup and creates the job entry (first run after `first_delay_secs`).
     pub fn enable(&self, first_delay_secs: i64) -> Result<()> {
+        self.require_admin()?;
         let store = self.store()?;
         let mut s = store.setup()?;
         let missing = s.missing_fields();
@@ -268,6 +272,7 @@ impl App {
 
     /// Disables the setup and removes the job entry.
     pub fn disable(&self) -> Result<()> {
+        self.require_admin()?;
         let store = self.store()?;
         let mut s = store.setup()?;
         s.enabled = false;

@@ -1,6 +1,10 @@
-//! Giving a sales team the user view: the database, its WAL files and its
-//! folder become readable and writable by one group; the key file stays the
-//! admin's (0600), so the team sees the log but never a secret.
+//! Giving a sales team the user view: the database and its WAL and SHM
+//! files become readable and writable by one group; the key file stays the
+//! admin's (0600). The database's folder is never made group-writable (a
+//! member could then swap the key file, or in a home folder `.bashrc`):
+//! the database must be in a folder of its own, which gets the group with
+//! setgid and read access only, and the WAL and SHM files are kept in
+//! place (persistent WAL) so members never need to create them.
 
 use std::path::{Path, PathBuf};
 
@@ -15,9 +19,34 @@ pub struct Shared {
     pub key_file: PathBuf,
 }
 
+/// The files a shared database's folder may hold besides nothing: the
+/// database, its WAL, SHM and rollback journal, and its key file.
+pub fn foreign_files(db: &Path, key: &Path, names: &[String]) -> Vec<String> {
+    let base = db
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let key_name = (crate::file_trust::folder_of(key) == crate::file_trust::folder_of(db))
+        .then(|| key.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .flatten();
+    let mut out: Vec<String> = names
+        .iter()
+        .filter(|n| {
+            !["", "-wal", "-shm", "-journal"]
+                .iter()
+                .any(|s| **n == format!("{base}{s}"))
+                && Some(n.as_str()) != key_name.as_deref()
+        })
+        .cloned()
+        .collect();
+    out.sort();
+    out
+}
+
 impl App {
     /// Makes the database group-readable and writable for `group`.
     pub fn share_with_group(&self, group: &str) -> Result<Shared> {
+        self.require_admin()?;
         let db = self.db_path().to_path_buf();
         if !db.exists() {
             return Err(AppError::Invalid(format!(
@@ -26,16 +55,35 @@ impl App {
             )));
         }
         let gid = group_id(group)?;
-        let dir = db
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-            .unwrap_or(Path::new("."))
-            .to_path_buf();
+        let dir = crate::file_trust::folder_of(&db).to_path_buf();
+        let key_file = crate::auth::secrets::key_path_for(&db);
+        let names: Vec<String> = std::fs::read_dir(&dir)?
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        let others = foreign_files(&db, &key_file, &names);
+        if !others.is_empty() {
+            let shown: Vec<&str> = others.iter().take(5).map(String::as_str).collect();
+            return Err(AppError::Invalid(format!(
+                "the folder {} holds other files ({}{}): the database must be in a folder of its own before it is shared, so the group can reach nothing else. Move it: mkdir -m 700 /srv/emaillog && mv {} {}* /srv/emaillog/ && emaillog --db /srv/emaillog/{} setup share --group {group}",
+                dir.display(),
+                shown.join(", "),
+                if others.len() > 5 { ", …" } else { "" },
+                key_file.display(),
+                db.display(),
+                db.file_name()
+                    .map(|n| n.to_string_lossy())
+                    .unwrap_or_default(),
+            )));
+        }
+        // The WAL and SHM files exist (and stay: persistent WAL once the
+        // database is group-writable) before they are given to the group.
+        set_group(&db, gid, 0o660)?;
+        self.store()?.keep_wal_files()?;
         let mut paths = Vec::new();
-        // The folder too: SQLite creates the -wal and -shm files beside the
-        // database when the first connection opens it. setgid keeps new
-        // files in the group.
-        set_group(&dir, gid, 0o2770)?;
+        // The folder: the group may enter and read it, never write it;
+        // setgid keeps files SQLite makes there in the group.
+        set_group(&dir, gid, 0o2750)?;
         paths.push(dir.clone());
         for suffix in ["", "-wal", "-shm"] {
             let mut name = db.as_os_str().to_os_string();
@@ -46,7 +94,6 @@ impl App {
                 paths.push(p);
             }
         }
-        let key_file = crate::auth::secrets::key_path_for(&db);
         if key_file.exists() {
             restrict(&key_file)?;
         }
@@ -123,4 +170,39 @@ fn set_group(_: &Path, _: u32, _: u32) -> Result<()> {
 #[cfg(not(unix))]
 fn restrict(_: &Path) -> Result<()> {
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_shared_database_must_have_its_folder_to_itself() {
+        let db = Path::new("/srv/el/emaillog.db");
+        let key = Path::new("/srv/el/emaillog.db.key");
+        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(
+            foreign_files(
+                db,
+                key,
+                &names(&[
+                    "emaillog.db",
+                    "emaillog.db-wal",
+                    "emaillog.db-shm",
+                    "emaillog.db.key"
+                ])
+            )
+            .is_empty()
+        );
+        assert_eq!(
+            foreign_files(db, key, &names(&["emaillog.db", ".bashrc", "notes.txt"])),
+            vec![".bashrc".to_string(), "notes.txt".to_string()]
+        );
+        // A key file kept elsewhere (EMAILLOG_KEY_FILE) does not excuse one here.
+        let elsewhere = Path::new("/root/keys/emaillog.db.key");
+        assert_eq!(
+            foreign_files(db, elsewhere, &names(&["emaillog.db", "emaillog.db.key"])),
+            vec!["emaillog.db.key".to_string()]
+        );
+    }
 }

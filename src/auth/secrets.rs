@@ -68,6 +68,11 @@ pub enum SecretError {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// A key file someone else could have made or swapped: never used.
+    #[error(
+        "the key file {path} is not trusted: {why}; nothing was decrypted or written. The key file must be a regular file of yours, mode 0600, in a folder only you (or root) can write"
+    )]
+    Untrusted { path: PathBuf, why: String },
     #[error("cannot create the key file {path}: {source}")]
     WriteKey {
         path: PathBuf,
@@ -125,9 +130,21 @@ impl SecretBox {
     /// Opens the key file, creating a new random key (0600) when there is none
     /// and `create` is set.
     pub fn open(path: &Path, create: bool) -> Result<Self, SecretError> {
-        let bytes = match std::fs::read(path) {
-            Ok(b) => b,
+        let untrusted = |why: String| SecretError::Untrusted {
+            path: path.to_path_buf(),
+            why,
+        };
+        let bytes = match read_key(path) {
+            Ok(b) => {
+                crate::file_trust::check_key_file(path).map_err(untrusted)?;
+                b
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => {
+                #[cfg(unix)]
+                if let Ok(folder) = crate::file_trust::facts(crate::file_trust::folder_of(path)) {
+                    crate::file_trust::folder_verdict(folder, crate::file_trust::euid())
+                        .map_err(untrusted)?;
+                }
                 let key = XChaCha20Poly1305::generate_key(&mut OsRng);
                 write_private(path, key.as_slice()).map_err(|source| SecretError::WriteKey {
                     path: path.to_path_buf(),
@@ -245,6 +262,29 @@ impl SecretBox {
     }
 }
 
+/// Reads at most a few bytes of the key file, never through a symlink.
+fn read_key(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    let f = match opts.open(path) {
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+            return Err(std::io::Error::other(
+                "it is a symbolic link; give the key file itself",
+            ));
+        }
+        other => other?,
+    };
+    let mut out = Vec::new();
+    f.take(4096).read_to_end(&mut out)?;
+    Ok(out)
+}
+
 fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     let mut f = crate::private_file::create_new(path)?;
@@ -302,12 +342,32 @@ mod tests {
                 .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
-        std::fs::write(dir.path().join("short.key"), b"abc").unwrap();
+        crate::private_file::create_new(&dir.path().join("short.key"))
+            .and_then(|mut f| std::io::Write::write_all(&mut f, b"abc"))
+            .unwrap();
         assert!(matches!(
             SecretBox::open(&dir.path().join("short.key"), false),
             Err(SecretError::BadKey { .. })
         ));
         assert_eq!(format!("{:?}", Secret::new("hunter2")), "Secret(***)");
+        // Another's key file, or one others may read, is never used.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let loose = dir.path().join("loose.key");
+            std::fs::write(&loose, [7u8; 32]).unwrap();
+            std::fs::set_permissions(&loose, std::fs::Permissions::from_mode(0o644)).unwrap();
+            assert!(matches!(
+                SecretBox::open(&loose, false),
+                Err(SecretError::Untrusted { .. })
+            ));
+            let link = dir.path().join("link.key");
+            std::os::unix::fs::symlink(dir.path().join("a.key"), &link).unwrap();
+            assert!(
+                SecretBox::open(&link, false).is_err(),
+                "never through a symlink"
+            );
+        }
     }
 
     #[test]

@@ -74,6 +74,9 @@ pub fn import(app: &App, cmd: ImportCommand) -> anyhow::Result<()> {
 }
 
 pub fn never_log(app: &App, cmd: NeverLogCommand) -> anyhow::Result<()> {
+    if !matches!(cmd, NeverLogCommand::List) {
+        app.require_admin()?;
+    }
     let store = app.store()?;
     let norm = |p: &str| {
         normalize_never_log(p)

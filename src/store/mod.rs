@@ -126,6 +126,40 @@ fn create_private(path: &Path) -> std::io::Result<()> {
     }
 }
 
+/// Refuses an existing database file nobody should adopt (writable by
+/// every user; someone else's empty file); says whether it is shared with a
+/// group (group-writable).
+#[cfg(unix)]
+fn adoptable(path: &Path) -> Result<bool> {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(m) = std::fs::metadata(path) else {
+        return Ok(false);
+    };
+    let facts = crate::file_trust::Facts {
+        kind: if m.is_file() {
+            crate::file_trust::Kind::File
+        } else {
+            crate::file_trust::Kind::Other
+        },
+        uid: m.uid(),
+        mode: m.mode(),
+    };
+    crate::file_trust::database_verdict(facts, crate::file_trust::euid(), m.len() == 0).map_err(
+        |why| {
+            StoreError::Invalid(format!(
+                "the database {} is not safe to use: {why}",
+                path.display()
+            ))
+        },
+    )?;
+    Ok(m.mode() & 0o060 == 0o060)
+}
+
+#[cfg(not(unix))]
+fn adoptable(_: &Path) -> Result<bool> {
+    Ok(false)
+}
+
 impl Store {
     /// Opens (creating 0600 and migrating as needed) the database at `path`.
     pub fn open(path: &Path) -> Result<Self> {
@@ -133,6 +167,7 @@ impl Store {
             path: path.to_path_buf(),
             source,
         })?;
+        let shared = adoptable(path)?;
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -165,8 +200,35 @@ impl Store {
             conn,
             path: path.to_path_buf(),
         };
+        if shared {
+            store.keep_wal_files()?;
+        }
         migrations::migrate(&mut store.conn, path)?;
         Ok(store)
+    }
+
+    /// Keeps the WAL and SHM files when the last connection closes
+    /// (`SQLITE_FCNTL_PERSIST_WAL`): a group member of a shared database
+    /// cannot create them in its folder, which only the admin may write.
+    pub fn keep_wal_files(&self) -> Result<()> {
+        let mut on: std::ffi::c_int = 1;
+        // SAFETY: the handle is this open connection's; PERSIST_WAL reads
+        // and writes one int through the pointer, which outlives the call.
+        let rc = unsafe {
+            rusqlite::ffi::sqlite3_file_control(
+                self.conn.handle(),
+                c"main".as_ptr(),
+                rusqlite::ffi::SQLITE_FCNTL_PERSIST_WAL,
+                (&mut on as *mut std::ffi::c_int).cast(),
+            )
+        };
+        if rc != rusqlite::ffi::SQLITE_OK {
+            return Err(StoreError::Invalid(format!(
+                "cannot keep the WAL files of {} (SQLite code {rc})",
+                self.path.display()
+            )));
+        }
+        Ok(())
     }
 
     /// How long a statement waits for another connection's write lock.

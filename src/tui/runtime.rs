@@ -93,7 +93,8 @@ pub async fn run(app: App, opts: UiOptions) -> anyhow::Result<()> {
     let (events, mut engine_rx) = channel();
     let (engine_stop, stop) = stop_pair();
     let holder = holder_id();
-    let engine = if role == Role::Admin {
+    // Only a process that can run the job takes the mailbox lease.
+    let engine = if role == Role::Admin && app.can_run_engine().is_ok() {
         state.engine.holder = Some(holder.clone());
         let app = app.clone();
         let events = events.clone();
