@@ -227,3 +227,124 @@ async fn an_outage_longer_than_max_attempts_never_needs_a_person() {
     assert_eq!((job.attempts, job.waiting_since), (0, None), "{job:?}");
     sim.server.stop().await;
 }
+
+/// Waits (bounded) until `done` holds.
+fn wait_until(what: &str, done: impl Fn() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !done() {
+        assert!(std::time::Instant::now() < deadline, "{what}");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// A slow mailbox: 200 messages, pages of 10, every Graph request 40 ms.
+async fn slow_mailbox() -> (TestSim, tempfile::TempDir, emaillog::app::App, usize) {
+    let sim = TestSim::default().await;
+    let dir = tempfile::tempdir().unwrap();
+    let app = engine_app(&sim, dir.path());
+    app.change_setup(&SetupChanges {
+        batch_size: Some(10),
+        ..Default::default()
+    })
+    .unwrap();
+    let (msgs, loggable) = mixed_messages(200, "slow");
+    sim.add(MAILBOX, "inbox", msgs).await;
+    sim.control(
+        reqwest::Method::POST,
+        "/_sim/faults",
+        Some(json!({"path_prefix": "/v1.0/", "latency_ms": 40})),
+    )
+    .await;
+    (sim, dir, app, loggable)
+}
+
+/// Ctrl-C during `sync --once`: the page in hand is finished and
+/// committed, the summary printed, exit 130; the run is recorded as it
+/// ended, never "In process"; the next run goes on, nothing twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_on_sync_once_finishes_the_page_prints_its_summary_and_exits_130() {
+    let (sim, _dir, app, loggable) = slow_mailbox().await;
+    let db = app.db_path().to_path_buf();
+    let child = emaillog_cmd()
+        .arg("--db")
+        .arg(&db)
+        .args(["sync", "--once", "--json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Mid-run: a page or more committed, the Inbox not drained.
+    wait_until("the run never committed a page", || {
+        app.job_log(1)
+            .unwrap()
+            .first()
+            .is_some_and(|r| r.pages >= 2)
+    });
+    std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    let summary: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
+    let run = app.job_log(1).unwrap().remove(0);
+    assert_eq!(run.status, "Success", "{run:?}");
+    assert!(run.ended_at.is_some());
+    let logged = summary["logged"].as_u64().unwrap() as usize;
+    assert!(
+        logged > 0 && logged < loggable,
+        "stopped mid-run: {summary}"
+    );
+    assert_eq!(
+        app.store().unwrap().logged_messages().unwrap().len(),
+        logged,
+        "what it printed is what it committed"
+    );
+    // The next runs go on from there: nothing lost, nothing twice.
+    sim.control(reqwest::Method::DELETE, "/_sim/faults", None)
+        .await;
+    sync_until_done(&sim, &app, 5).await;
+    assert_exactly_once(&sim, &app, 200, loggable).await;
+    sim.server.stop().await;
+}
+
+/// A run whose process died (SIGKILL) is "Interrupted" in `job log`, and
+/// the job entry it left In process is Ready again in `job status`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_run_is_shown_interrupted_never_in_process_for_good() {
+    let (sim, _dir, app, _) = slow_mailbox().await;
+    let db = app.db_path().to_path_buf();
+    app.enable(0).unwrap();
+    let mut child = emaillog_cmd()
+        .arg("--db")
+        .arg(&db)
+        .arg("run")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_until("the run never started", || {
+        app.job_log(1)
+            .unwrap()
+            .first()
+            .is_some_and(|r| r.pages >= 1)
+    });
+    assert_eq!(app.job_log(1).unwrap()[0].status, "In process");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let log: Value =
+        serde_json::from_slice(&emaillog_ok(&db, &["job", "log", "--json"]).stdout).unwrap();
+    assert_eq!(log[0]["status"], "Interrupted", "{log}");
+    let status: Value =
+        serde_json::from_slice(&emaillog_ok(&db, &["job", "status", "--json"]).stdout).unwrap();
+    assert_eq!(status["status"], "Ready", "{status}");
+    assert!(
+        status["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("interrupted")),
+        "{status}"
+    );
+    sim.server.stop().await;
+}

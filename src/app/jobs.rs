@@ -14,7 +14,9 @@ use super::{App, AppError, Result};
 
 impl App {
     pub fn job_status(&self) -> Result<Option<JobEntry>> {
-        Ok(self.store()?.job_entry()?)
+        let mut store = self.store()?;
+        store.settle_interrupted_job(chrono::Utc::now())?;
+        Ok(store.job_entry()?)
     }
 
     /// Changes the job entry in one transaction (a run finishing in another

@@ -72,7 +72,8 @@ impl App {
         now: DateTime<Utc>,
         runs: usize,
     ) -> Result<Overview> {
-        let store = self.store()?;
+        let mut store = self.store()?;
+        store.settle_interrupted_job(now)?;
         let setup = store.setup()?;
         let (salespeople, contacts) = store.people_counts()?;
         let token_expires = store

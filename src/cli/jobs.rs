@@ -8,7 +8,7 @@ use crate::app::App;
 use crate::app::export::ExportFormat;
 use crate::domain::text::one_line;
 use crate::engine::events::channel;
-use crate::engine::{EngineEvent, Stop, stop_pair};
+use crate::engine::{EngineEvent, stop_pair};
 
 use super::output::{event_line, print_json, summary};
 
@@ -95,7 +95,25 @@ pub async fn sync(app: &App, json: bool) -> anyhow::Result<()> {
             }
         })
     });
-    let report = app.sync_once(&events, &Stop::never()).await?;
+    // Ctrl-C or SIGTERM: the page in hand is finished and committed, the
+    // summary printed, and the exit code is 130 (interrupted).
+    let (handle, stop) = stop_pair();
+    let interrupted = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let watcher = {
+        let interrupted = interrupted.clone();
+        tokio::spawn(async move {
+            super::wait_for_stop().await;
+            interrupted.store(true, std::sync::atomic::Ordering::SeqCst);
+            handle.stop();
+            let _ = writeln!(
+                std::io::stderr(),
+                "stopping after the page in hand (its entries are committed first)…"
+            );
+        })
+    };
+    let report = app.sync_once(&events, &stop).await;
+    watcher.abort();
+    let report = report?;
     drop(events);
     if let Some(p) = printer {
         let _ = p.await;
@@ -114,6 +132,9 @@ pub async fn sync(app: &App, json: bool) -> anyhow::Result<()> {
             one_line(&e),
             summary(&report.counts)
         ),
+        None if interrupted.load(std::sync::atomic::Ordering::SeqCst) => {
+            Err(super::Interrupted.into())
+        }
         None => Ok(()),
     }
 }

@@ -193,6 +193,10 @@ pub fn main() -> i32 {
     });
     match result {
         Ok(()) => 0,
+        Err(e) if e.downcast_ref::<Interrupted>().is_some() => {
+            eprintln!("{e}");
+            130
+        }
         Err(e) => {
             eprintln!("error: {}", error_text(&e));
             1
@@ -242,6 +246,22 @@ fn error_text(e: &anyhow::Error) -> String {
     }
     crate::domain::text::one_line(&text)
 }
+
+/// A command that stopped early because it was asked to (Ctrl-C,
+/// SIGTERM) after finishing its work in hand: exit code 130, as a shell
+/// gives a process ended by SIGINT.
+#[derive(Debug)]
+pub struct Interrupted;
+
+impl std::fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "interrupted: the run stopped after the page in hand; the next run goes on from there",
+        )
+    }
+}
+
+impl std::error::Error for Interrupted {}
 
 /// Waits for Ctrl-C or SIGTERM.
 pub async fn wait_for_stop() {

@@ -146,8 +146,46 @@ impl Store {
         Ok(())
     }
 
-    /// The newest `limit` runs.
+    /// A job entry left In process by a run whose engine died (SIGKILL,
+    /// power loss: no live lease) goes back to Ready, due now, saying so,
+    /// instead of showing "In process" for good. True when it did.
+    pub fn settle_interrupted_job(&mut self, now: DateTime<Utc>) -> Result<bool> {
+        if self
+            .job_entry()?
+            .is_none_or(|j| j.status != JobStatus::InProcess)
+            || !self.live_holders(now)?.is_empty()
+        {
+            return Ok(false);
+        }
+        Ok(self
+            .update_job(|j| {
+                let settle = j.status == JobStatus::InProcess;
+                if settle {
+                    j.status = JobStatus::Ready;
+                    j.next_run_at = now;
+                    j.last_error = Some(
+                        "the last run was interrupted: its process ended without finishing (killed, or the machine stopped); the next run goes on from what it committed".into(),
+                    );
+                }
+                settle
+            })?
+            .unwrap_or(false))
+    }
+
+    /// The newest `limit` runs; one whose engine died before it finished
+    /// is "Interrupted", never "In process" for good.
     pub fn job_log(&self, limit: usize) -> Result<Vec<JobLogEntry>> {
+        let mut runs = self.job_log_as_stored(limit)?;
+        let now = Utc::now();
+        for r in runs.iter_mut().filter(|r| r.status == "In process") {
+            if !self.holder_is_live(&r.holder, now)? {
+                r.status = "Interrupted".into();
+            }
+        }
+        Ok(runs)
+    }
+
+    fn job_log_as_stored(&self, limit: usize) -> Result<Vec<JobLogEntry>> {
         let mut stmt = self.conn.prepare(
             "SELECT id, started_at, ended_at, status, messages_read, messages_logged, entries_written, messages_archived_only,
                     messages_skipped, messages_failed, skipped_by_reason, error, run_by, pages, backlog, holder, updated_at

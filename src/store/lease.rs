@@ -157,6 +157,27 @@ impl Store {
         Ok(Renewal::Lost(lost))
     }
 
+    /// Whether `holder` still holds a lease that has not run out and is
+    /// not provably dead: a run of its is in progress, not interrupted.
+    pub fn holder_is_live(&self, holder: &str, now: DateTime<Utc>) -> Result<bool> {
+        let held: bool = self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM engine_lease WHERE holder = ?1 AND expires_at > ?2)",
+            params![holder, ts(now)],
+            |r| r.get(0),
+        )?;
+        Ok(held && !holder_is_dead(holder))
+    }
+
+    /// The holders of leases that have not run out, less the provably dead.
+    pub fn live_holders(&self, now: DateTime<Utc>) -> Result<Vec<String>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT holder FROM engine_lease WHERE expires_at > ?1")?;
+        let rows = stmt.query_map(params![ts(now)], |r| r.get::<_, String>(0))?;
+        let all: Vec<String> = rows.collect::<rusqlite::Result<_>>()?;
+        Ok(all.into_iter().filter(|h| !holder_is_dead(h)).collect())
+    }
+
     pub fn release_lease(&self, mailbox: &str, holder: &str) -> Result<()> {
         self.conn.execute(
             "DELETE FROM engine_lease WHERE mailbox = ?1 AND holder = ?2",
