@@ -428,6 +428,52 @@ pub fn after_move(m: &PlannedMove, result: Result<Moved, MailError>) -> Outcome 
     }
 }
 
+/// Whether a failed read means the pass must start again from the Inbox:
+/// the service says the position expired, or — for a position kept from
+/// an earlier run — refuses it (or our own check does: another origin).
+pub fn read_again_from_start(e: &MailError, from_stored_cursor: bool) -> bool {
+    match e {
+        MailError::CursorExpired(_) => true,
+        MailError::Permanent(_) | MailError::NotFound(_) => from_stored_cursor,
+        _ => false,
+    }
+}
+
+/// Bounds the loop over the service's pages: a link that comes back in
+/// the same run, or more pages than the run limit allows (a page holds at
+/// least one message, or the pass would be over), ends the run.
+#[derive(Debug)]
+pub struct LinkGuard {
+    seen: HashSet<String>,
+    max_pages: usize,
+}
+
+impl LinkGuard {
+    pub fn new(run_limit: usize) -> Self {
+        Self {
+            seen: HashSet::new(),
+            max_pages: run_limit.max(1),
+        }
+    }
+
+    /// Takes the next page's link; an error says why the run must stop.
+    pub fn next(&mut self, link: &str) -> Result<(), String> {
+        let shown = link.split('?').next().unwrap_or(link);
+        if !self.seen.insert(link.to_string()) {
+            return Err(format!(
+                "the mail service gave the same next link twice in one run ({shown}); the run stopped instead of looping"
+            ));
+        }
+        if self.seen.len() > self.max_pages {
+            return Err(format!(
+                "the mail service gave more than {} pages in one run (the run limit); the run stopped instead of looping",
+                self.max_pages
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// Errors that are not any message's fault and stop the run: a refused
 /// sign-in, a missing Archive folder. Everything else about one message
 /// counts against that message.
@@ -884,6 +930,38 @@ mod tests {
             let got = format!("{:?}", after_move(&m, r));
             assert!(got.starts_with(want), "{name}: {got}");
         }
+    }
+
+    #[test]
+    fn a_refused_read_position_starts_the_pass_again_only_when_it_was_kept() {
+        let cases = [
+            (MailError::CursorExpired("410".into()), false, true),
+            (MailError::CursorExpired("410".into()), true, true),
+            (MailError::Permanent("400 bad token".into()), true, true),
+            (MailError::NotFound("404".into()), true, true),
+            (MailError::Permanent("400".into()), false, false),
+            (MailError::Transient("503".into()), true, false),
+            (MailError::Auth("401".into()), true, false),
+        ];
+        for (e, stored, want) in cases {
+            assert_eq!(
+                read_again_from_start(&e, stored),
+                want,
+                "{e:?} stored={stored}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_loop_over_pages_is_bounded() {
+        let mut g = LinkGuard::new(3);
+        assert!(g.next("https://g/next?1").is_ok());
+        let again = g.next("https://g/next?1").unwrap_err();
+        assert!(again.contains("same next link twice"), "{again}");
+        let mut g = LinkGuard::new(2);
+        assert!(g.next("https://g/a").is_ok() && g.next("https://g/b").is_ok());
+        let many = g.next("https://g/c").unwrap_err();
+        assert!(many.contains("more than 2 pages"), "{many}");
     }
 
     #[test]

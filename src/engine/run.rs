@@ -213,7 +213,9 @@ async fn drain(
 
     // Then the Inbox, from where the last run stopped reading.
     let mut cursor = store.read_cursor(inputs.mailbox_key)?;
+    let mut stored = cursor.is_some();
     let mut restarted = false;
+    let mut links = plan::LinkGuard::new(inputs.settings.run_limit);
     loop {
         if inputs.stop.is_stopped() || handled >= inputs.settings.run_limit {
             return Ok(());
@@ -222,16 +224,22 @@ async fn drain(
         let top = batch.min(inputs.settings.run_limit - handled).max(1);
         let page = match source.read_inbox(cursor.as_deref(), top).await {
             Ok(p) => p,
-            Err(MailError::CursorExpired(why)) if !restarted => {
+            Err(e) if !restarted && plan::read_again_from_start(&e, stored) => {
                 // Read everything again; what was logged is known and
                 // only moved, never logged twice.
-                tracing::info!("read cursor expired ({why}); reading the Inbox from the start");
+                tracing::info!(
+                    "the read cursor was refused ({e}); reading the Inbox from the start"
+                );
                 restarted = true;
                 cursor = None;
                 continue;
             }
             Err(e) => return Err(e.into()),
         };
+        stored = false;
+        if page.more {
+            links.next(&page.cursor).map_err(MailError::Transient)?;
+        }
         handled += page.messages.len();
         let items = with_known(store, page.messages)?;
         let mut plan = plan::plan_page(items, &plan_inputs(inputs, &account), &mut memory);

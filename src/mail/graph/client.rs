@@ -93,7 +93,7 @@ impl GraphClient {
     }
 
     /// Refuses a URL of another origin than the configured Graph service.
-    fn check_origin(&self, url: &str) -> Result<(), MailError> {
+    pub fn check_origin(&self, url: &str) -> Result<(), MailError> {
         let parsed = url::Url::parse(url)
             .map_err(|e| MailError::Permanent(format!("'{}' is not a URL: {e}", redact(url))))?;
         if parsed.origin() != self.origin {

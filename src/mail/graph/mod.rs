@@ -291,7 +291,14 @@ impl MailSource for GraphSource {
     ) -> BoxFuture<'a, Result<InboxPage, MailError>> {
         Box::pin(async move {
             let url = match cursor {
-                Some(c) => c.to_string(),
+                Some(c) => {
+                    // A kept link of another origin is never followed: the
+                    // pass starts again from the Inbox (nothing logs twice).
+                    if let Err(e) = self.client.check_origin(c) {
+                        return Err(MailError::CursorExpired(e.to_string()));
+                    }
+                    c.to_string()
+                }
                 None => self.delta_start().to_string(),
             };
             let page_size = format!("odata.maxpagesize={}", top.clamp(1, 1000));
@@ -304,7 +311,12 @@ impl MailSource for GraphSource {
                     &[PREFER_IMMUTABLE, PREFER_TEXT, &page_size],
                 )
                 .await?;
-            page_of(&v)
+            let page = page_of(&v)?;
+            // Checked before the engine keeps it as the read cursor.
+            self.client
+                .check_origin(&page.cursor)
+                .map_err(|e| MailError::Permanent(format!("{e}; the link was not kept")))?;
+            Ok(page)
         })
     }
 
