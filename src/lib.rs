@@ -4,6 +4,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod bounded;
 pub mod cli;
 pub mod crash;
 pub mod domain;

@@ -38,8 +38,14 @@ pub fn trust_ca_pem(pem: &[u8]) -> Result<usize, String> {
 
 /// Trusts the certificates in a PEM file; the error says what is wrong.
 pub fn trust_ca_file(path: &Path) -> Result<usize, String> {
-    let pem = std::fs::read(path)
-        .map_err(|e| format!("cannot read the CA file {}: {e}", path.display()))?;
+    use std::io::Read;
+    let mut pem = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| crate::bounded::Bounded::new(f, 4 << 20, 64 << 10).read_to_end(&mut pem))
+        .map_err(|e| match crate::bounded::too_large(&e) {
+            Some(t) => format!("the CA file {} is refused: {t}", path.display()),
+            None => format!("cannot read the CA file {}: {e}", path.display()),
+        })?;
     trust_ca_pem(&pem).map_err(|e| format!("{}: {e}", path.display()))
 }
 

@@ -534,7 +534,8 @@ async fn exports_and_printed_lines_are_safe_to_open_and_to_show() {
     let sim = TestSim::default().await;
     let dir = tempfile::tempdir().unwrap();
     let app = engine_app(&sim, dir.path());
-    let evil = "=HYPERLINK(\"http://evil.example\",\"open\")\u{1b}]0;owned\u{7}\u{1b}[2J";
+    // ESC, BEL, C1 CSI and OSC, DEL, a bidi override, a zero-width space.
+    let evil = "=HYPERLINK(\"http://evil.example\",\"open\")\u{1b}]0;owned\u{7}\u{1b}[2J\u{9b}31m\u{9d}x\u{7f}\u{202e}\u{200b}";
     sim.add(
         MAILBOX,
         "inbox",
@@ -562,6 +563,15 @@ async fn exports_and_printed_lines_are_safe_to_open_and_to_show() {
         &["export", "interactions", "--format", "json"],
     );
     assert!(!o.stdout.contains(&0x1b), "JSON escapes control characters");
+    let json = String::from_utf8(o.stdout.clone()).unwrap();
+    for c in ['\u{9b}', '\u{9d}', '\u{7f}', '\u{202e}', '\u{200b}'] {
+        assert!(!json.contains(c), "{c:?} written raw in JSON: {json}");
+    }
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert!(
+        v[0]["subject"].as_str().unwrap().contains('\u{202e}'),
+        "escaped, not lost: the JSON value is the stored subject"
+    );
 }
 
 #[test]

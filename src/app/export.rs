@@ -81,7 +81,8 @@ impl App {
                     }
                     n += 1;
                     out.write_all(b"\n  ")?;
-                    serde_json::to_writer(&mut *out, &e).map_err(std::io::Error::other)
+                    let json = serde_json::to_string(&e).map_err(std::io::Error::other)?;
+                    out.write_all(crate::domain::text::json_safe(&json).as_bytes())
                 })?;
                 out.write_all(if n > 0 { b"\n]\n" } else { b"]\n" })?;
             }

@@ -21,20 +21,40 @@ pub struct ImportReport {
     pub skipped: Vec<RowError>,
 }
 
+/// The largest CSV file an import reads.
+pub const MAX_CSV_BYTES: u64 = 64 << 20;
+/// The longest line of a CSV file an import reads.
+pub const MAX_CSV_LINE: u64 = 64 << 10;
+
 fn reader(input: impl Read) -> csv::Reader<impl Read> {
     csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .flexible(true)
-        .from_reader(input)
+        .from_reader(crate::bounded::Bounded::new(
+            input,
+            MAX_CSV_BYTES,
+            MAX_CSV_LINE,
+        ))
+}
+
+/// A CSV error that is the file being too large or a line too long: the
+/// whole file is refused, saying which cap it met.
+fn too_large(e: &csv::Error) -> Option<String> {
+    match e.kind() {
+        csv::ErrorKind::Io(io) => crate::bounded::too_large(io).map(|t| {
+            format!("the file is refused: {t}; is it the right file (a CSV exported from a spreadsheet)?")
+        }),
+        _ => None,
+    }
 }
 
 fn check_header(
     rdr: &mut csv::Reader<impl Read>,
     want: &[&str],
 ) -> std::result::Result<(), String> {
-    let header = rdr
-        .headers()
-        .map_err(|e| format!("cannot read the header line: {e}"))?;
+    let header = rdr.headers().map_err(|e| {
+        too_large(&e).unwrap_or_else(|| format!("cannot read the header line: {e}"))
+    })?;
     let got: Vec<String> = header
         .iter()
         .map(|h| h.trim().trim_start_matches('\u{feff}').to_ascii_lowercase())
@@ -59,7 +79,14 @@ fn text_field(
     name: &str,
     max: usize,
 ) -> std::result::Result<String, String> {
-    let v = field(rec, i);
+    use crate::domain::text::{is_bidi_control, is_zero_width};
+    // Invisible characters are dropped; ones that reorder or control text
+    // are refused, with the row's line.
+    let v: String = field(rec, i)
+        .chars()
+        .filter(|c| !is_zero_width(*c))
+        .collect();
+    let v = v.trim();
     if v.is_empty() {
         return Err(format!("{name} is empty"));
     }
@@ -69,10 +96,22 @@ fn text_field(
     if v.chars().any(char::is_control) {
         return Err(format!("{name} contains control characters"));
     }
+    if v.chars().any(is_bidi_control) {
+        return Err(format!(
+            "{name} contains a bidirectional control character (it can make text read differently than it is)"
+        ));
+    }
     Ok(v.to_string())
 }
 
 fn email_field(v: &str, name: &str) -> std::result::Result<String, String> {
+    if v.chars()
+        .any(|c| c.is_control() || crate::domain::text::is_bidi_control(c))
+    {
+        return Err(format!(
+            "{name} contains a control or bidirectional character"
+        ));
+    }
     normalize_address(v).ok_or_else(|| format!("{name} '{v}' is not a valid email address"))
 }
 
@@ -92,6 +131,9 @@ fn parse_rows<T>(
         let rec = match rec {
             Ok(r) => r,
             Err(e) => {
+                if let Some(why) = too_large(&e) {
+                    return Err(why);
+                }
                 let line = e.position().map(|p| p.line()).unwrap_or(0);
                 errors.push(RowError {
                     line,
@@ -229,6 +271,21 @@ mod tests {
         assert_eq!(lines, vec![3, 4, 5, 6]);
         assert!(errors[1].reason.contains("not a valid email"));
         assert!(errors[2].reason.contains("first on line 2"));
+    }
+
+    #[test]
+    fn codes_and_addresses_with_bidi_or_control_characters_are_refused_by_line() {
+        let csv = "code,name,email\nA\u{202e}H,Annette,annette@contoso.example\nBD,Ben,ben\u{202e}@contoso.example\nLT,Lin\u{200b}da,linda@contoso.example\u{200b}\n";
+        let (rows, errors) = parse_salespeople(csv.as_bytes()).unwrap();
+        let lines: Vec<u64> = errors.iter().map(|e| e.line).collect();
+        assert_eq!(lines, vec![2, 3], "{errors:?}");
+        assert!(errors[0].reason.contains("bidirectional"), "{errors:?}");
+        assert_eq!(rows.len(), 1);
+        assert_eq!(
+            (rows[0].name.as_str(), rows[0].email.as_str()),
+            ("Linda", "linda@contoso.example"),
+            "zero-width characters dropped"
+        );
     }
 
     #[test]

@@ -5,7 +5,10 @@ use crate::engine::EngineEvent;
 use crate::store::RunCounts;
 
 pub fn print_json<T: serde::Serialize>(v: &T) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string_pretty(v)?);
+    println!(
+        "{}",
+        crate::domain::text::json_safe(&serde_json::to_string_pretty(v)?)
+    );
     Ok(())
 }
 

@@ -2,7 +2,6 @@
 
 use std::io::Read;
 
-use anyhow::Context;
 use clap::{Args, Subcommand};
 
 use crate::app::App;
@@ -338,10 +337,14 @@ pub fn run(app: &App, cmd: SetupCommand) -> anyhow::Result<()> {
             stdin: _,
             imap_password,
         } => {
+            // A secret is short: an endless or binary stream is refused at once.
             let mut secret = String::new();
-            std::io::stdin()
+            crate::bounded::Bounded::new(std::io::stdin(), 64 << 10, 16 << 10)
                 .read_to_string(&mut secret)
-                .context("cannot read the secret from standard input")?;
+                .map_err(|e| match crate::bounded::too_large(&e) {
+                    Some(t) => anyhow::anyhow!("the secret on standard input is refused: {t}"),
+                    None => anyhow::anyhow!("cannot read the secret from standard input: {e}"),
+                })?;
             if imap_password {
                 app.set_imap_password(&secret)?;
                 println!("IMAP password stored, sealed with the key file beside the database");

@@ -7,21 +7,55 @@
 ///
 /// Accepts `jane@x.org`, ` Jane@X.org `, `"Jane" <jane@x.org>`, `<jane@x.org>`.
 pub fn normalize_address(raw: &str) -> Option<String> {
+    // Zero-width characters are invisible: an address with one is the
+    // address without it, for matching and display alike.
+    let cleaned: String;
+    let raw = if raw.chars().any(crate::domain::text::is_zero_width) {
+        cleaned = raw
+            .chars()
+            .filter(|c| !crate::domain::text::is_zero_width(*c))
+            .collect();
+        cleaned.as_str()
+    } else {
+        raw
+    };
     let mut s = raw.trim();
     if let (Some(open), Some(close)) = (s.rfind('<'), s.rfind('>'))
         && open < close
     {
         s = s[open + 1..close].trim();
     }
-    let s = s.trim_matches(|c| c == '"' || c == '\'').trim();
+    // Quotes around the whole address go; a quoted local part stays for below.
+    let s = if s.starts_with('"') && s.contains("\"@") {
+        s
+    } else {
+        s.trim_matches(|c| c == '"' || c == '\'').trim()
+    };
     let (local, domain) = s.rsplit_once('@')?;
+    // A quoted local part that needs no quoting ("alex"@x.org) is the
+    // same mailbox as the bare one.
+    let local = match local.strip_prefix('"').and_then(|l| l.strip_suffix('"')) {
+        Some(inner)
+            if !inner.is_empty()
+                && inner
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c)) =>
+        {
+            inner
+        }
+        _ => local,
+    };
     if local.is_empty() || local.len() > 64 || local.contains('@') {
         return None;
     }
-    if local
-        .chars()
-        .any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>' || c == ',')
-    {
+    if local.chars().any(|c| {
+        c.is_whitespace()
+            || c.is_control()
+            || crate::domain::text::is_bidi_control(c)
+            || c == '<'
+            || c == '>'
+            || c == ','
+    }) {
         return None;
     }
     let domain = normalize_domain(domain)?;
@@ -30,13 +64,18 @@ pub fn normalize_address(raw: &str) -> Option<String> {
 
 /// A domain in lower-case ASCII (IDN labels as punycode), or `None` if invalid.
 pub fn normalize_domain(domain: &str) -> Option<String> {
-    let d = domain.trim().trim_end_matches('.');
+    // Ideographic and full-width full stops are dots in IDNA (RFC 3490 §3.1).
+    let dotted = domain.replace(['\u{3002}', '\u{ff0e}', '\u{ff61}'], ".");
+    let d = dotted.trim().trim_end_matches('.');
     if d.is_empty() || d.starts_with('.') || d.contains("..") || !d.contains('.') {
         return None;
     }
-    if d.chars()
-        .any(|c| c.is_whitespace() || c.is_control() || "<>()[]\\,;:@\"/".contains(c))
-    {
+    if d.chars().any(|c| {
+        c.is_whitespace()
+            || c.is_control()
+            || crate::domain::text::is_bidi_control(c)
+            || "<>()[]\\,;:@\"/".contains(c)
+    }) {
         return None;
     }
     let url = url::Url::parse(&format!("http://{d}/")).ok()?;
@@ -82,6 +121,30 @@ mod tests {
             ("ja ne@x.org", None),
             ("jane@x..org", None),
             ("jane@x.org>", None),
+            // Zero-width characters are invisible: removed, not matched around.
+            (
+                "annette@contoso.example\u{200b}",
+                Some("annette@contoso.example"),
+            ),
+            (
+                "an\u{feff}nette@contoso.example",
+                Some("annette@contoso.example"),
+            ),
+            // A quoted local part that needs no quotes.
+            ("\"alex\"@fabrikam.example", Some("alex@fabrikam.example")),
+            ("\"a b\"@fabrikam.example", None),
+            // Ideographic and full-width full stops are dots.
+            (
+                "alex@fabrikam\u{3002}example",
+                Some("alex@fabrikam.example"),
+            ),
+            (
+                "alex@fabrikam\u{ff0e}example",
+                Some("alex@fabrikam.example"),
+            ),
+            // A bidi override is refused, never matched.
+            ("al\u{202e}ex@fabrikam.example", None),
+            ("alex@fabri\u{202e}kam.example", None),
         ];
         for (raw, want) in cases {
             assert_eq!(normalize_address(raw).as_deref(), *want, "{raw:?}");

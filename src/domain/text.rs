@@ -46,9 +46,43 @@ pub fn strip_control(s: &str) -> String {
             }
             '\n' | '\t' => out.push(c),
             c if c.is_control() => {}
-            // Bidirectional overrides can make text read differently than it is.
-            '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => {}
+            // Bidirectional overrides can make text read differently than it
+            // is; zero-width characters make two names look the same.
+            c if is_bidi_control(c) || is_zero_width(c) => {}
             c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Bidirectional controls: embeddings, overrides, isolates and marks.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Characters that take no room: zero-width space, joiners, word joiner,
+/// byte order mark.
+pub fn is_zero_width(c: char) -> bool {
+    matches!(c, '\u{200b}'..='\u{200d}' | '\u{2060}' | '\u{feff}')
+}
+
+/// Serialized JSON made safe to print to a terminal or hand to a tool that
+/// shows it: DEL, C1 controls, bidi controls, zero-width characters and
+/// line/paragraph separators become `\uXXXX` escapes. They can only be
+/// inside strings (JSON's own syntax is ASCII), so the value is unchanged.
+pub fn json_safe(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        if c == '\u{7f}'
+            || ('\u{80}'..='\u{9f}').contains(&c)
+            || is_bidi_control(c)
+            || is_zero_width(c)
+            || c == '\u{2028}'
+            || c == '\u{2029}'
+        {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
         }
     }
     out
@@ -96,6 +130,20 @@ mod tests {
         for (raw, want) in cases {
             assert_eq!(csv_cell(raw), want, "{raw:?}");
         }
+    }
+
+    #[test]
+    fn json_output_escapes_what_a_terminal_would_act_on_and_keeps_the_value() {
+        let value = "a\u{7f}b\u{9b}31mc\u{202e}d\u{200b}e\u{2028}f Æ Ø Å 🙂";
+        let json = serde_json::to_string(&value).unwrap();
+        let safe = json_safe(&json);
+        for c in ['\u{7f}', '\u{9b}', '\u{202e}', '\u{200b}', '\u{2028}'] {
+            assert!(!safe.contains(c), "{c:?} in {safe}");
+        }
+        assert!(safe.contains("Æ Ø Å 🙂"), "other text stays as it is");
+        let back: String = serde_json::from_str(&safe).unwrap();
+        assert_eq!(back, value, "the same value");
+        assert_eq!(strip_control("Ann\u{200b}ette\u{2066}"), "Annette");
     }
 
     #[test]

@@ -1,0 +1,127 @@
+//! Every read of outside input is bounded: a reader that refuses a line
+//! longer than its cap, or more bytes in all than its cap, so a CSV of
+//! `/dev/zero` or a secret piped from an endless stream fails at once
+//! with what the cap is, instead of eating memory.
+
+use std::io::{self, Read};
+
+/// Which cap a read ran into.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TooLarge {
+    #[error("line {line} is longer than {max} bytes (the most a line may have)")]
+    Line { line: u64, max: u64 },
+    #[error("it is larger than {} (the most it may be)", human_bytes(*max))]
+    Total { max: u64 },
+}
+
+fn human_bytes(n: u64) -> String {
+    if n >= 1 << 20 && n % (1 << 20) == 0 {
+        format!("{} MiB", n >> 20)
+    } else if n >= 1 << 10 && n % (1 << 10) == 0 {
+        format!("{} KiB", n >> 10)
+    } else {
+        format!("{n} bytes")
+    }
+}
+
+/// What a read error means when a [`Bounded`] reader refused the input.
+pub fn too_large(e: &io::Error) -> Option<&TooLarge> {
+    e.get_ref()
+        .and_then(|inner| inner.downcast_ref::<TooLarge>())
+}
+
+/// Reads `inner` up to `max_total` bytes in all and `max_line` bytes a line.
+pub struct Bounded<R> {
+    inner: R,
+    total: u64,
+    line_len: u64,
+    line: u64,
+    max_total: u64,
+    max_line: u64,
+}
+
+impl<R: Read> Bounded<R> {
+    pub fn new(inner: R, max_total: u64, max_line: u64) -> Self {
+        Self {
+            inner,
+            total: 0,
+            line_len: 0,
+            line: 1,
+            max_total,
+            max_line,
+        }
+    }
+}
+
+impl<R: Read> Read for Bounded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        // Never more than one byte past a cap, so the cap is what is read.
+        let room = (self.max_total + 1 - self.total.min(self.max_total + 1)) as usize;
+        let want = buf.len().min(room.max(1));
+        let n = self.inner.read(&mut buf[..want])?;
+        for &b in &buf[..n] {
+            self.total += 1;
+            if self.total > self.max_total {
+                return Err(io::Error::other(TooLarge::Total {
+                    max: self.max_total,
+                }));
+            }
+            if b == b'\n' {
+                self.line += 1;
+                self.line_len = 0;
+            } else {
+                self.line_len += 1;
+                if self.line_len > self.max_line {
+                    return Err(io::Error::other(TooLarge::Line {
+                        line: self.line,
+                        max: self.max_line,
+                    }));
+                }
+            }
+        }
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read_all(input: &[u8], total: u64, line: u64) -> Result<Vec<u8>, Option<TooLarge>> {
+        let mut out = Vec::new();
+        Bounded::new(input, total, line)
+            .read_to_end(&mut out)
+            .map(|_| out)
+            .map_err(|e| too_large(&e).cloned())
+    }
+
+    #[test]
+    fn a_read_stops_at_the_first_cap_it_meets() {
+        assert_eq!(read_all(b"ab\ncd\n", 100, 10).unwrap(), b"ab\ncd\n");
+        assert_eq!(
+            read_all(b"ab\ncdefg\n", 100, 3),
+            Err(Some(TooLarge::Line { line: 2, max: 3 }))
+        );
+        assert_eq!(
+            read_all(b"a\nb\nc\nd\n", 5, 10),
+            Err(Some(TooLarge::Total { max: 5 }))
+        );
+        assert_eq!(read_all(b"abcde", 5, 10).unwrap(), b"abcde");
+    }
+
+    #[test]
+    fn an_endless_stream_fails_after_reading_no_more_than_the_cap() {
+        let mut zero = Bounded::new(std::io::repeat(0), 1 << 30, 64 * 1024);
+        let mut sink = Vec::new();
+        let e = zero.read_to_end(&mut sink).unwrap_err();
+        assert!(matches!(
+            too_large(&e),
+            Some(TooLarge::Line { line: 1, .. })
+        ));
+        assert!(sink.len() <= 64 * 1024 + 8192, "{}", sink.len());
+        assert_eq!(
+            TooLarge::Total { max: 64 << 20 }.to_string(),
+            "it is larger than 64 MiB (the most it may be)"
+        );
+    }
+}
