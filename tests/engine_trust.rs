@@ -348,3 +348,84 @@ async fn a_killed_run_is_shown_interrupted_never_in_process_for_good() {
     );
     sim.server.stop().await;
 }
+
+/// A small tmpfs mounted for a test, unmounted when it ends.
+struct Tmpfs(std::path::PathBuf);
+
+impl Tmpfs {
+    fn mount(dir: &std::path::Path, size: &str) -> Option<Self> {
+        let ok = std::process::Command::new("mount")
+            .args([
+                "-t",
+                "tmpfs",
+                "-o",
+                &format!("size={size},mode=0700"),
+                "tmpfs",
+            ])
+            .arg(dir)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            skip_without(
+                "the full-disk test",
+                "it mounts a small tmpfs, which needs root (or CAP_SYS_ADMIN)",
+            );
+            return None;
+        }
+        Some(Self(dir.to_path_buf()))
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+    }
+}
+
+/// "database or disk is full" mid-run: what the job log counts is what
+/// was committed (a rolled-back page is not counted), and nothing is lost
+/// once there is room again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_counts_only_committed_pages() {
+    let outer = tempfile::tempdir().unwrap();
+    let disk = outer.path().join("small");
+    std::fs::create_dir(&disk).unwrap();
+    let Some(_mounted) = Tmpfs::mount(&disk, "2m") else {
+        return;
+    };
+    let sim = TestSim::default().await;
+    let app = engine_app(&sim, &disk);
+    let (mut msgs, loggable) = mixed_messages(1500, "full");
+    for m in msgs.as_array_mut().unwrap() {
+        m["body"]["content"] = json!("quarterly pricing and volumes ".repeat(60));
+    }
+    sim.add(MAILBOX, "inbox", msgs).await;
+    let report = app
+        .sync_once(
+            &emaillog::engine::events::channel().0,
+            &emaillog::engine::Stop::never(),
+        )
+        .await
+        .unwrap();
+    let error = report.error.map(|e| e.to_string()).unwrap_or_default();
+    assert!(
+        error.contains("full"),
+        "the disk never filled, so the test proves nothing: {error:?} {:?}",
+        report.counts
+    );
+    let store = app.store().unwrap();
+    let stored = store.logged_messages().unwrap().len();
+    assert!(stored > 0 && stored < loggable, "{stored} of {loggable}");
+    assert_eq!(
+        report.counts.logged as usize, stored,
+        "the run reports only what it committed"
+    );
+    let log = app.job_log(10).unwrap();
+    let counted: u32 = log.iter().map(|r| r.counts.logged).sum();
+    assert_eq!(
+        counted as usize, stored,
+        "the job log counts what exists: {log:?}"
+    );
+    sim.server.stop().await;
+}

@@ -301,11 +301,14 @@ pub(super) async fn execute(
     gone: Vec<String>,
 ) -> Result<(), RunError> {
     let fence = inputs.lease.map(HeldLease::fence);
-    progress.counts.add(&plan.counts);
-    progress.pages += 1;
+    // The run's progress with this page, kept only once the page is
+    // committed: a page rolled back (a full disk) is never counted.
+    let mut next = progress.clone();
+    next.counts.add(&plan.counts);
+    next.pages += 1;
     crash::point(crash::BEFORE_COMMIT);
-    if progress.counts.logged / SEARCH_INDEX_BATCH as u32
-        != (progress.counts.logged - plan.counts.logged) / SEARCH_INDEX_BATCH as u32
+    if next.counts.logged / SEARCH_INDEX_BATCH as u32
+        != progress.counts.logged / SEARCH_INDEX_BATCH as u32
     {
         // A long run keeps its logged mail searchable as it goes.
         store.index_for_search(SEARCH_INDEX_BATCH * 2)?;
@@ -315,11 +318,12 @@ pub(super) async fn execute(
         .commit_page(
             &plan.commit,
             before.as_ref(),
-            progress,
+            &next,
             fence.as_ref(),
             Utc::now(),
         )
         .map_err(lease_lost)?;
+    *progress = next;
     if before.is_some() {
         crash::point(crash::AFTER_FINISH);
     }
