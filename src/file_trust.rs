@@ -89,6 +89,27 @@ pub fn database_verdict(file: Facts, euid: u32, empty: bool) -> Result<(), Strin
     Ok(())
 }
 
+/// A log file we append to: a regular file of this user that nobody else
+/// may write (one planted in a shared folder, or a link to another file,
+/// is refused).
+pub fn log_file_verdict(file: Facts, euid: u32) -> Result<(), String> {
+    match file.kind {
+        Kind::File => {}
+        Kind::Symlink => return Err("it is a symbolic link, not a file".into()),
+        _ => return Err("it is not a regular file".into()),
+    }
+    if file.uid != euid {
+        return Err(format!("it belongs to user {} (you are {euid})", file.uid));
+    }
+    if file.mode & 0o022 != 0 {
+        return Err(format!(
+            "others may write it (mode {:04o}; chmod go-w it)",
+            file.mode & 0o7777
+        ));
+    }
+    Ok(())
+}
+
 /// The facts of `path` itself (a symlink is reported as one).
 #[cfg(unix)]
 pub fn facts(path: &Path) -> std::io::Result<Facts> {
@@ -218,6 +239,23 @@ mod tests {
                     "{name}: {got:?}"
                 ),
             }
+        }
+    }
+
+    #[test]
+    fn a_log_file_is_appended_to_only_when_it_is_ours_alone() {
+        assert_eq!(log_file_verdict(f(Kind::File, ME, 0o100600), ME), Ok(()));
+        assert_eq!(log_file_verdict(f(Kind::File, ME, 0o100644), ME), Ok(()));
+        for (name, file, want) in [
+            ("a symlink", f(Kind::Symlink, ME, 0o120777), "symbolic link"),
+            ("root's", f(Kind::File, 0, 0o100644), "belongs to user 0"),
+            ("world-writable", f(Kind::File, ME, 0o100666), "mode 0666"),
+        ] {
+            let got = log_file_verdict(file, ME);
+            assert!(
+                got.as_ref().is_err_and(|e| e.contains(want)),
+                "{name}: {got:?}"
+            );
         }
     }
 

@@ -37,6 +37,28 @@ pub fn trust_ca_pem(pem: &[u8]) -> Result<usize, String> {
 }
 
 /// Trusts the certificates in a PEM file; the error says what is wrong.
+/// What to tell a person whose connection failed on the server's
+/// certificate, found anywhere in the error's chain of causes; `None`
+/// when it failed for another reason. Retrying cannot help.
+pub fn untrusted_certificate(e: &(dyn std::error::Error + 'static)) -> Option<String> {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cause {
+        if let Some(rustls::Error::InvalidCertificate(why)) = c.downcast_ref::<rustls::Error>() {
+            return Some(format!(
+                "the server's certificate is not trusted ({why:?}): pass its CA with --ca-file or EMAILLOG_CA_FILE"
+            ));
+        }
+        cause = match c.downcast_ref::<std::io::Error>() {
+            Some(io) => io
+                .get_ref()
+                .map(|inner| inner as &(dyn std::error::Error + 'static))
+                .or_else(|| c.source()),
+            None => c.source(),
+        };
+    }
+    None
+}
+
 pub fn trust_ca_file(path: &Path) -> Result<usize, String> {
     use std::io::Read;
     let mut pem = Vec::new();

@@ -563,6 +563,7 @@ fn setup_scripts_print_the_rules_and_refuse_injection() {
             .output()
             .unwrap()
     };
+    assert!(run(&["init"]).status.success());
     let o = run(&[
         "setup",
         "script",

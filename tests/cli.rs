@@ -62,6 +62,7 @@ fn an_import_with_bad_rows_is_refused_whole_with_line_numbers() {
     let db = dir.path().join("e.db");
     let csv = dir.path().join("c.csv");
     std::fs::write(&csv, "no,name,company,email,alt_emails\nC1,Alex,Fabrikam,alex@fabrikam.example,\nC2,Sofia,Fabrikam,not-an-email,\nC3,,Fabrikam,c3@fabrikam.example,\n").unwrap();
+    assert!(emaillog(&db, &["init"]).status.success());
     let o = emaillog(&db, &["import", "contacts", csv.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
     let t = text(&o);
@@ -101,6 +102,7 @@ fn an_import_with_bad_rows_is_refused_whole_with_line_numbers() {
 fn the_secret_is_stored_sealed_and_never_shown() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("e.db");
+    assert!(emaillog(&db, &["init"]).status.success());
     let stored = common::store_secret(&db, b"Sup3r-Secret-Value\n");
     assert!(stored.status.success());
     assert!(!text(&stored).contains("Sup3r-Secret-Value"));
@@ -184,6 +186,7 @@ fn the_secret_is_stored_sealed_and_never_shown() {
 fn enabling_an_incomplete_setup_says_what_is_missing() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("e.db");
+    assert!(emaillog(&db, &["init"]).status.success());
     let o = emaillog(&db, &["enable"]);
     assert_eq!(o.status.code(), Some(1));
     let t = text(&o);
@@ -202,6 +205,7 @@ fn enabling_an_incomplete_setup_says_what_is_missing() {
 fn never_log_add_list_remove() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("e.db");
+    assert!(emaillog(&db, &["init"]).status.success());
     assert_eq!(
         emaillog(&db, &["never-log", "add", "Private@Fabrikam.example"])
             .status

@@ -36,14 +36,23 @@ fn completions_and_the_man_page_come_from_the_command_definitions() {
 }
 
 #[test]
-fn read_only_commands_refuse_a_missing_database_and_create_nothing() {
+fn commands_refuse_a_missing_database_and_create_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("typo").join("emaillog.db");
+    // Only `init`, `setup set` and `demo` create a database.
     for args in [
         vec!["setup", "show"],
         vec!["job", "status"],
         vec!["job", "log"],
         vec!["export", "interactions", "--format", "csv"],
+        vec!["import", "contacts", "/dev/null"],
+        vec!["never-log", "add", "x.example"],
+        vec!["enable"],
+        vec!["validate"],
+        vec!["sync", "--once"],
+        vec!["setup", "secret", "--stdin"],
+        vec!["setup", "script", "app"],
+        vec!["logout"],
     ] {
         let out = emaillog_on(&db, &args);
         assert_eq!(out.status.code(), Some(1), "{args:?}");
@@ -55,6 +64,15 @@ fn read_only_commands_refuse_a_missing_database_and_create_nothing() {
             "{args:?} created folders"
         );
     }
+    let out = emaillog_on(&db, &["init"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(db.exists());
+    let again = emaillog_on(&db, &["init"]);
+    assert_eq!(again.status.code(), Some(1), "init never overwrites");
 }
 
 #[test]
@@ -129,4 +147,38 @@ fn a_printing_command_whose_reader_goes_away_ends_quietly() {
         out.status
     );
     assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+/// `--log-file` is never followed through a symlink planted in a shared
+/// folder, never appended to when it is another's or others may write it,
+/// and is created 0600.
+#[test]
+fn the_log_file_is_ours_alone_or_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("e.db");
+    emaillog_ok(&db, &["init"]);
+    let target = dir.path().join("victim.txt");
+    std::fs::write(&target, "untouched").unwrap();
+    let link = dir.path().join("link.log");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let loose = dir.path().join("loose.log");
+    std::fs::write(&loose, "").unwrap();
+    std::fs::set_permissions(&loose, std::fs::Permissions::from_mode(0o666)).unwrap();
+    for (log, why) in [(&link, "symbolic link"), (&loose, "others may write it")] {
+        let out = emaillog_on(&db, &["--log-file", log.to_str().unwrap()]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(
+            err.contains("cannot open the log file") && err.contains(why),
+            "{err}"
+        );
+    }
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "untouched");
+    // A new one is made 0600 (the UI then stops: there is no terminal here).
+    let fresh = dir.path().join("fresh.log");
+    let _ = emaillog_on(&db, &["--log-file", fresh.to_str().unwrap()]);
+    assert_eq!(
+        std::fs::metadata(&fresh).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
 }

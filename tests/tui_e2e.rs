@@ -168,6 +168,7 @@ impl Drop for KillOnDrop {
 /// A database set up against the simulator with `flow`, people imported.
 fn set_up(sim: &TestSim, dir: &Path, flow: &str) -> PathBuf {
     let db = dir.join("emaillog.db");
+    emaillog_ok(&db, &["init"]);
     std::fs::write(dir.join("salespeople.csv"), SALESPEOPLE_CSV).unwrap();
     std::fs::write(dir.join("contacts.csv"), CONTACTS_CSV).unwrap();
     emaillog_ok(

@@ -90,7 +90,7 @@ impl App {
             Ok(())
         } else {
             Err(AppError::Invalid(format!(
-                "there is no database at {}; give the right one with --db (or EMAILLOG_DB), or create it by setting emaillog up: emaillog setup set --mailbox ADDRESS --tenant TENANT --client-id APP_ID",
+                "there is no database at {}; give the right one with --db (or EMAILLOG_DB), or create it: emaillog init (or emaillog setup set --mailbox ADDRESS --tenant TENANT --client-id APP_ID)",
                 self.db_path.display()
             )))
         }

@@ -89,9 +89,12 @@ impl ClientCredentials {
                         .unwrap_or_default(),
                 ))
             }
-            Err(RequestTokenError::Request(e)) => Err(AuthError::Transient(format!(
-                "cannot reach the token endpoint: {e}"
-            ))),
+            Err(RequestTokenError::Request(e)) => {
+                Err(match crate::net::untrusted_certificate(&e) {
+                    Some(why) => AuthError::Permanent(format!("the token endpoint: {why}")),
+                    None => AuthError::Transient(format!("cannot reach the token endpoint: {e}")),
+                })
+            }
             Err(RequestTokenError::Parse(e, _)) => Err(AuthError::Transient(format!(
                 "the token endpoint's answer was not understood: {e}"
             ))),

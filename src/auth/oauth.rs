@@ -73,9 +73,10 @@ where
                 .map(String::as_str)
                 .unwrap_or_default(),
         ),
-        RequestTokenError::Request(e) => {
-            AuthError::Transient(format!("cannot reach the token endpoint: {e}"))
-        }
+        RequestTokenError::Request(e) => match crate::net::untrusted_certificate(&e) {
+            Some(why) => AuthError::Permanent(format!("the token endpoint: {why}")),
+            None => AuthError::Transient(format!("cannot reach the token endpoint: {e}")),
+        },
         RequestTokenError::Parse(e, _) => AuthError::Transient(format!(
             "the token endpoint's answer was not understood: {e}"
         )),

@@ -41,6 +41,9 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Create a new, empty database (0600) at --db; `setup set` and `demo`
+    /// also create one. Every other command needs one that exists.
+    Init,
     /// Show or change the setup.
     Setup {
         #[command(subcommand)]
@@ -150,10 +153,28 @@ pub fn main() -> i32 {
         log_file: cli.log_file.clone(),
     };
     let result = runtime.block_on(async {
+        // A mistyped --db never becomes a new empty database (or folder).
+        if cli.command.as_ref().is_none_or(Command::needs_database) {
+            app.require_existing()?;
+        }
         let Some(command) = cli.command else {
             return crate::tui::run(app, ui).await;
         };
         match command {
+            Command::Init => {
+                if app.db_path().exists() {
+                    anyhow::bail!(
+                        "there is a database at {} already; nothing was changed",
+                        app.db_path().display()
+                    );
+                }
+                app.store()?;
+                println!(
+                    "created the database {} (readable by you only); next: emaillog setup set --mailbox ADDRESS --tenant TENANT --client-id APP_ID",
+                    app.db_path().display()
+                );
+                Ok(())
+            }
             Command::Setup { command } => setup::run(&app, command),
             Command::Import { command } => people::import(&app, command),
             Command::NeverLog { command } => people::never_log(&app, command),
@@ -205,6 +226,23 @@ pub fn main() -> i32 {
 }
 
 impl Command {
+    /// Commands that work on a database that must exist: all but the ones
+    /// that create it (`init`, `setup set`, `demo`) and the ones that need
+    /// none.
+    fn needs_database(&self) -> bool {
+        !matches!(
+            self,
+            Command::Init
+                | Command::Setup {
+                    command: setup::SetupCommand::Set(_)
+                }
+                | Command::Demo { .. }
+                | Command::Completions { .. }
+                | Command::Man
+                | Command::Sim { .. }
+        )
+    }
+
     /// Commands that print and end, with nothing half done if their reader
     /// goes away (`emaillog completions bash | head`): those may die of a
     /// closed pipe, as other Unix tools do. The UI, the runner, a sync, the

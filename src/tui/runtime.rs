@@ -42,19 +42,13 @@ pub fn default_log_file() -> PathBuf {
     base.join("emaillog").join("emaillog.log")
 }
 
-fn init_tracing(path: &std::path::Path) -> anyhow::Result<()> {
-    if !path.exists() {
-        let _ = crate::private_file::create_new(path);
-    }
-    let file = std::fs::OpenOptions::new()
-        .append(true)
-        .open(path)
-        .map_err(|e| {
-            anyhow::anyhow!(
-                "cannot open the log file {}: {e}; give another with --log-file",
-                path.display()
-            )
-        })?;
+pub fn init_tracing(path: &std::path::Path) -> anyhow::Result<()> {
+    let file = crate::private_file::open_log(path).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot open the log file {}: {e}; give another with --log-file",
+            path.display()
+        )
+    })?;
     let _ = tracing_subscriber::fmt()
         .with_writer(std::sync::Mutex::new(file))
         .with_ansi(false)

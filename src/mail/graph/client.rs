@@ -147,6 +147,12 @@ impl GraphClient {
                 Ok(r) => r,
                 Err(e) => {
                     drop(permit);
+                    if let Some(why) = crate::net::untrusted_certificate(&e) {
+                        return Err(MailError::Permanent(format!(
+                            "{method} {}: {why}",
+                            redact(url)
+                        )));
+                    }
                     last = format!("{method} {}: {}", redact(url), e.without_url());
                     tokio::time::sleep(backoff(attempt)).await;
                     continue;
