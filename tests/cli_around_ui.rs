@@ -6,7 +6,10 @@ mod common;
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 
-use common::{emaillog_cmd, emaillog_ok, emaillog_on, store_secret};
+use common::{
+    MAILBOX, TestSim, emaillog_cmd, emaillog_ok, emaillog_on, engine_app, mixed_messages,
+    store_secret,
+};
 
 fn run(args: &[&str]) -> std::process::Output {
     emaillog_cmd().args(args).output().unwrap()
@@ -181,4 +184,43 @@ fn the_log_file_is_ours_alone_or_refused() {
         std::fs::metadata(&fresh).unwrap().permissions().mode() & 0o777,
         0o600
     );
+}
+
+/// A damaged database file (junk over one of its pages) is said to be
+/// damaged, the same way by each command that meets it; an export finds
+/// it before writing a byte, never half a JSON array.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_damaged_database_is_said_to_be_damaged_and_no_half_export_is_written() {
+    let sim = TestSim::default().await;
+    let dir = tempfile::tempdir().unwrap();
+    let app = engine_app(&sim, dir.path());
+    sim.add(MAILBOX, "inbox", mixed_messages(60, "dmg").0).await;
+    emaillog_ok(app.db_path(), &["sync", "--once"]);
+    // Everything in the main file, then junk over pages 3 to 6.
+    {
+        let c = rusqlite::Connection::open(app.db_path()).unwrap();
+        c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+            .unwrap();
+    }
+    let mut bytes = std::fs::read(app.db_path()).unwrap();
+    assert!(bytes.len() > 6 * 4096, "{}", bytes.len());
+    for b in &mut bytes[2 * 4096..6 * 4096] {
+        *b = 0x5a;
+    }
+    std::fs::write(app.db_path(), &bytes).unwrap();
+    for format in ["json", "csv"] {
+        let out = emaillog_on(
+            app.db_path(),
+            &["export", "interactions", "--format", format],
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{format}: {err}");
+        assert!(
+            out.stdout.is_empty(),
+            "{format}: half an export was written"
+        );
+        assert!(err.contains("the database is damaged"), "{format}: {err}");
+        assert!(err.contains("restore it from a backup"), "{err}");
+    }
+    sim.server.stop().await;
 }

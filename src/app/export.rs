@@ -61,6 +61,8 @@ impl App {
     /// Writes every entry, oldest first.
     pub fn export_interactions(&self, format: ExportFormat, out: &mut dyn Write) -> Result<usize> {
         let store = self.store()?;
+        // Never half an array: a damaged file is found before the first byte.
+        store.check_integrity()?;
         let mut n = 0usize;
         match format {
             ExportFormat::Csv => {

@@ -59,7 +59,12 @@ pub enum StoreError {
         known: i64,
     },
     #[error("database: {0}")]
-    Sql(#[from] rusqlite::Error),
+    Sql(rusqlite::Error),
+    /// SQLite found the file damaged: said the same way by every command.
+    #[error(
+        "the database is damaged ({0}): restore it from a backup; emaillog never writes to a damaged database (`sqlite3 DB .recover` may save what is left)"
+    )]
+    Damaged(String),
     #[error("{0}")]
     Invalid(String),
     /// Another engine holds the mailbox lease; nothing was written.
@@ -80,6 +85,17 @@ impl StoreError {
             ),
             StoreError::LeaseLost(_) => true,
             _ => false,
+        }
+    }
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase) => {
+                StoreError::Damaged(e.to_string())
+            }
+            _ => StoreError::Sql(e),
         }
     }
 }
@@ -238,6 +254,20 @@ impl Store {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// SQLite's quick integrity check of the whole file: `Damaged` with
+    /// its first finding, before a command that reads everything (an
+    /// export) has written a byte.
+    pub fn check_integrity(&self) -> Result<()> {
+        let first: String = self
+            .conn
+            .query_row("PRAGMA quick_check(1)", [], |r| r.get(0))?;
+        if first == "ok" {
+            Ok(())
+        } else {
+            Err(StoreError::Damaged(first))
+        }
     }
 
     pub fn schema_version(&self) -> Result<i64> {
