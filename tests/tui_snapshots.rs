@@ -333,6 +333,35 @@ fn setup_dialogs() {
     snap("confirm_disable", &mut s);
 }
 
+/// Run-now on a held job asks first and keeps the hold unless confirmed.
+#[test]
+fn run_now_on_a_held_job_asks_first() {
+    let mut s = state(Role::Admin);
+    let mut o = overview();
+    if let Some(j) = o.job.as_mut() {
+        j.status = JobStatus::OnHold;
+    }
+    s.update(Msg::Overview(Ok(Box::new(o))));
+    act(&mut s, &[Action::Go(Screen::Jobs)]);
+    let effects = s.update(Msg::Action(Action::RunNow));
+    assert!(
+        effects.is_empty(),
+        "nothing runs before the answer: {effects:?}"
+    );
+    snap("jobs_run_held", &mut s);
+    let effects = s.update(Msg::Action(Action::No));
+    assert!(
+        effects.is_empty() && s.overlay.is_none(),
+        "No keeps the hold"
+    );
+    s.update(Msg::Action(Action::RunNow));
+    let effects = s.update(Msg::Action(Action::Yes));
+    assert!(
+        matches!(effects.as_slice(), [emaillog::tui::msg::Effect::RunNow]),
+        "{effects:?}"
+    );
+}
+
 #[test]
 fn job_queue() {
     let mut s = state(Role::Admin);

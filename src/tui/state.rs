@@ -66,6 +66,8 @@ pub enum Pending {
     DeleteSkipped(Vec<String>),
     /// Add this address or domain to the never-log list.
     NeverLog(String),
+    /// Run a job that is on hold now (which releases the hold).
+    RunHeld,
 }
 
 /// What a one-line prompt is for.
@@ -822,7 +824,22 @@ impl UiState {
         let effect = match a {
             Action::Restart => Effect::Restart,
             Action::Hold => Effect::Hold,
-            Action::RunNow => Effect::RunNow,
+            Action::RunNow => {
+                let held = self
+                    .overview
+                    .as_ref()
+                    .and_then(|o| o.job.as_ref())
+                    .is_some_and(|j| j.status == crate::domain::job::JobStatus::OnHold);
+                if held {
+                    // A hold is someone's decision: lifted only when asked.
+                    self.overlay = Some(Overlay::Confirm {
+                        question: "The job is on hold. Run it now? That releases the hold: it then runs on its schedule again.".into(),
+                        pending: Pending::RunHeld,
+                    });
+                    return Vec::new();
+                }
+                Effect::RunNow
+            }
             Action::SwitchList => {
                 let stuck = self.overview.as_ref().map_or(0, |o| o.stuck.len());
                 self.jobs_focus = match self.jobs_focus {
@@ -954,6 +971,7 @@ impl UiState {
                     self.start("adding to the never-log list");
                     vec![Effect::NeverLog(pattern)]
                 }
+                Pending::RunHeld => vec![Effect::RunNow],
             },
             (Overlay::Edit { key, input, .. }, Action::Open) => {
                 let Some(setup) = self.overview.as_ref().map(|o| o.setup.clone()) else {
