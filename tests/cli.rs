@@ -332,9 +332,12 @@ async fn run_stops_on_sigterm_mid_run_after_the_page_in_hand() {
     app.enable(0).unwrap();
     let (msgs, loggable) = mixed_messages(60, "run");
     sim.add(MAILBOX, "inbox", msgs).await;
+    let log_file = dir.path().join("run.log");
     let child = emaillog_cmd()
         .arg("--db")
         .arg(app.db_path())
+        .arg("--log-file")
+        .arg(&log_file)
         .arg("run")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -361,7 +364,11 @@ async fn run_stops_on_sigterm_mid_run_after_the_page_in_hand() {
     Command::new("kill").args(["-TERM", &pid]).status().unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success(), "{}", text(&out));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("run finished"));
+    // One line per run on standard error, and the same in the log file.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("run finished"), "{stderr}");
+    let logged = std::fs::read_to_string(&log_file).unwrap();
+    assert!(logged.contains("run finished"), "{logged}");
     // It stopped mid-run, with the page in hand finished: nothing committed
     // is left unmoved, and the run's counts are what it did.
     let run = app.job_log(1).unwrap().remove(0);

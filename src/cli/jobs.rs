@@ -139,7 +139,58 @@ pub async fn sync(app: &App, json: bool) -> anyhow::Result<()> {
     }
 }
 
-/// The job runner until SIGINT/SIGTERM, printing what it does (also the demo's loop).
+/// `emaillog run`: the job runner until SIGINT/SIGTERM. One line per run
+/// (even one that found nothing) and each wait, on standard error (where
+/// systemd's journal takes it) and in the log file alike.
+pub async fn run_service(app: &App, log_file: Option<std::path::PathBuf>) -> anyhow::Result<()> {
+    let log = log_file.unwrap_or_else(crate::tui::default_log_file);
+    crate::tui::init_tracing(&log)?;
+    let (events, mut rx) = channel();
+    let (handle, stop) = stop_pair();
+    tokio::spawn(async move {
+        super::wait_for_stop().await;
+        handle.stop();
+        let _ = writeln!(std::io::stderr(), "stopping after the work in hand…");
+        tracing::info!("stopping after the work in hand");
+    });
+    let printer = tokio::spawn(async move {
+        loop {
+            let e = match rx.recv().await {
+                Ok(e) => e,
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                    tracing::warn!("{n} engine events were not shown (the printer fell behind)");
+                    continue;
+                }
+                Err(_) => break,
+            };
+            if let Some(line) = service_line(&e) {
+                let _ = writeln!(std::io::stderr(), "{line}");
+                tracing::info!("{line}");
+            }
+        }
+    });
+    let result = app.run_jobs(&events, stop).await;
+    drop(events);
+    let _ = printer.await;
+    Ok(result?)
+}
+
+/// What `emaillog run` says of an event: every run's end, even a quiet one.
+fn service_line(e: &EngineEvent) -> Option<String> {
+    match e {
+        EngineEvent::RunFinished {
+            counts,
+            error: None,
+        } if counts.read == 0 => Some(format!(
+            "{} run finished: nothing new",
+            chrono::Local::now().format("%H:%M:%S")
+        )),
+        e => event_line(e),
+    }
+}
+
+/// The demo's headless loop: the job runner until SIGINT/SIGTERM, printing
+/// what it does on standard output.
 pub async fn run(app: &App) -> anyhow::Result<()> {
     let (events, mut rx) = channel();
     let (handle, stop) = stop_pair();

@@ -192,7 +192,7 @@ pub fn main() -> i32 {
             Command::Logout => login::logout(&app),
             Command::Validate { json } => setup::validate(&app, json).await,
             Command::Sync { once: _, json } => jobs::sync(&app, json).await,
-            Command::Run => jobs::run(&app).await,
+            Command::Run => jobs::run_service(&app, cli.log_file.clone()).await,
             Command::Job { command } => jobs::job(&app, command),
             Command::Export { command } => jobs::export(&app, command),
             Command::Demo {

@@ -18,4 +18,4 @@ pub mod terminal;
 pub mod theme;
 pub mod view;
 
-pub use runtime::{UiOptions, run};
+pub use runtime::{UiOptions, default_log_file, init_tracing, run};
