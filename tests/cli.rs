@@ -432,20 +432,22 @@ async fn the_runner_survives_a_failing_secret_command_a_token_endpoint_down_and_
     let mut child = emaillog_cmd()
         .arg("--db")
         .arg(app.db_path())
+        .arg("--log-file")
+        .arg(dir.path().join("run.log"))
         .arg("run")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let _guard = KillOnDrop(child.id());
-    // What the runner prints, line by line, as it prints it.
+    // What the runner prints on stderr, line by line, as it prints it.
     let printed = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
     let reader = {
         let printed = std::sync::Arc::clone(&printed);
-        let stdout = child.stdout.take().unwrap();
+        let stderr = child.stderr.take().unwrap();
         std::thread::spawn(move || {
             use std::io::BufRead;
-            for line in std::io::BufReader::new(stdout)
+            for line in std::io::BufReader::new(stderr)
                 .lines()
                 .map_while(Result::ok)
             {
