@@ -169,6 +169,17 @@ mod tests {
         Facts { kind, uid, mode }
     }
 
+    /// A verdict is Ok when `want` is None, else an error naming `want`.
+    fn check(name: &str, got: Result<(), String>, want: Option<&str>) {
+        match want {
+            None => assert_eq!(got, Ok(()), "{name}"),
+            Some(w) => assert!(
+                got.as_ref().is_err_and(|e| e.contains(w)),
+                "{name}: {got:?}"
+            ),
+        }
+    }
+
     #[test]
     fn the_key_file_is_trusted_only_when_nobody_else_could_have_made_it() {
         let file = f(Kind::File, ME, 0o100600);
@@ -231,14 +242,7 @@ mod tests {
             ),
         ];
         for (name, file, folder, want) in cases {
-            let got = key_file_verdict(file, folder, ME);
-            match want {
-                None => assert_eq!(got, Ok(()), "{name}"),
-                Some(w) => assert!(
-                    got.as_ref().is_err_and(|e| e.contains(w)),
-                    "{name}: {got:?}"
-                ),
-            }
+            check(name, key_file_verdict(file, folder, ME), want);
         }
     }
 
@@ -289,14 +293,7 @@ mod tests {
             ),
         ];
         for (name, file, empty, want) in cases {
-            let got = database_verdict(file, ME, empty);
-            match want {
-                None => assert_eq!(got, Ok(()), "{name}"),
-                Some(w) => assert!(
-                    got.as_ref().is_err_and(|e| e.contains(w)),
-                    "{name}: {got:?}"
-                ),
-            }
+            check(name, database_verdict(file, ME, empty), want);
         }
     }
 }

@@ -145,10 +145,23 @@ pub async fn sync(app: &App, json: bool) -> anyhow::Result<()> {
 pub async fn run_service(app: &App, log_file: Option<std::path::PathBuf>) -> anyhow::Result<()> {
     let log = log_file.unwrap_or_else(crate::tui::default_log_file);
     crate::tui::init_tracing(&log)?;
+    run_printing(app, true).await
+}
+
+/// The demo's headless loop: the job runner until SIGINT/SIGTERM, printing
+/// what it does on standard output.
+pub async fn run(app: &App) -> anyhow::Result<()> {
+    run_printing(app, false).await
+}
+
+/// The job runner until SIGINT/SIGTERM, finishing the work in hand; what it
+/// does goes to stderr and the log (`service`) or to stdout (the demo).
+async fn run_printing(app: &App, service: bool) -> anyhow::Result<()> {
     let (events, mut rx) = channel();
     let (handle, stop) = stop_pair();
     tokio::spawn(async move {
         super::wait_for_stop().await;
+        // Stop first: whatever happens to the terminal, the stop is not lost.
         handle.stop();
         let _ = writeln!(std::io::stderr(), "stopping after the work in hand…");
         tracing::info!("stopping after the work in hand");
@@ -163,9 +176,17 @@ pub async fn run_service(app: &App, log_file: Option<std::path::PathBuf>) -> any
                 }
                 Err(_) => break,
             };
-            if let Some(line) = service_line(&e) {
-                let _ = writeln!(std::io::stderr(), "{line}");
-                tracing::info!("{line}");
+            match (service, service_line(&e)) {
+                (true, Some(line)) => {
+                    let _ = writeln!(std::io::stderr(), "{line}");
+                    tracing::info!("{line}");
+                }
+                (false, _) => {
+                    if let Some(line) = event_line(&e) {
+                        say(&line);
+                    }
+                }
+                (true, None) => {}
             }
         }
     });
@@ -187,30 +208,6 @@ fn service_line(e: &EngineEvent) -> Option<String> {
         )),
         e => event_line(e),
     }
-}
-
-/// The demo's headless loop: the job runner until SIGINT/SIGTERM, printing
-/// what it does on standard output.
-pub async fn run(app: &App) -> anyhow::Result<()> {
-    let (events, mut rx) = channel();
-    let (handle, stop) = stop_pair();
-    tokio::spawn(async move {
-        super::wait_for_stop().await;
-        // Stop first: whatever happens to the terminal, the stop is not lost.
-        handle.stop();
-        let _ = writeln!(std::io::stderr(), "stopping after the work in hand…");
-    });
-    let printer = tokio::spawn(async move {
-        while let Ok(e) = rx.recv().await {
-            if let Some(line) = event_line(&e) {
-                say(&line);
-            }
-        }
-    });
-    let result = app.run_jobs(&events, stop).await;
-    drop(events);
-    let _ = printer.await;
-    Ok(result?)
 }
 
 fn print_job(
