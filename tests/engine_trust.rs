@@ -429,3 +429,39 @@ async fn a_full_disk_counts_only_committed_pages() {
     );
     sim.server.stop().await;
 }
+
+/// While Graph throttles (429), `sync` says so and what is left, instead
+/// of going silent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_throttled_sync_says_graph_asked_it_to_wait() {
+    let sim = TestSim::default().await;
+    let dir = tempfile::tempdir().unwrap();
+    let app = engine_app(&sim, dir.path());
+    let (msgs, loggable) = mixed_messages(40, "thr");
+    sim.add(MAILBOX, "inbox", msgs).await;
+    sim.control(
+        reqwest::Method::POST,
+        "/_sim/faults",
+        Some(json!({"path_prefix": "/v1.0/", "status_rates": {"429": 0.3}})),
+    )
+    .await;
+    let out = emaillog_cmd()
+        .arg("--db")
+        .arg(app.db_path())
+        .args(["sync", "--once"])
+        .env("EMAILLOG_RETRY_BASE_MS", "2")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stats = sim.control(reqwest::Method::GET, "/_sim/stats", None).await;
+    let injected = stats.body["injected"]["429"].as_u64().unwrap_or(0);
+    assert!(injected > 0, "no 429 was injected: {}", stats.body);
+    let said = stdout.matches("Graph asked us to wait").count();
+    assert!(said > 0, "{injected} × 429 and not a word: {stdout}");
+    sync_until_done(&sim, &app, 5).await;
+    assert_eq!(
+        app.store().unwrap().logged_messages().unwrap().len(),
+        loggable
+    );
+    sim.server.stop().await;
+}

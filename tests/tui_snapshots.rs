@@ -214,6 +214,18 @@ fn status_and_job_queue_while_the_service_is_down() {
     snap("jobs_waiting", &mut s);
 }
 
+/// Throttled mid-run: the Status screen says Graph asked to wait and
+/// what is left, instead of going silent.
+#[test]
+fn status_while_graph_throttles() {
+    let mut s = state(Role::Admin);
+    s.update(Msg::Engine(EngineEvent::Throttled {
+        wait_ms: 30_000,
+        left: Some(4812),
+    }));
+    snap("status_throttled", &mut s);
+}
+
 #[test]
 fn status_before_the_database_answers() {
     let mut s = UiState::new(Role::Admin, now(), FixedOffset::east_opt(0).unwrap());

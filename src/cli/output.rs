@@ -90,6 +90,12 @@ pub fn event_line(e: &EngineEvent) -> Option<String> {
             ),
         },
         EngineEvent::Waiting { reason, .. } => format!("waiting: {}", one_line(reason)),
+        EngineEvent::Throttled { wait_ms, left } => {
+            format!(
+                "  waiting  {}",
+                crate::engine::events::throttled_text(*wait_ms, *left)
+            )
+        }
     })
 }
 

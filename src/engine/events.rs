@@ -49,6 +49,47 @@ pub enum EngineEvent {
         /// Nothing is wrong (the next run is simply not due yet).
         routine: bool,
     },
+    /// The mail service asked us to wait (429) in the middle of a run.
+    Throttled {
+        wait_ms: u64,
+        /// Messages still to read, when known.
+        left: Option<u64>,
+    },
+}
+
+/// "Graph asked us to wait 30 s (429); 4,812 left": what a throttled run
+/// says instead of going silent.
+pub fn throttled_text(wait_ms: u64, left: Option<u64>) -> String {
+    let secs = wait_ms.div_ceil(1000).max(1);
+    let left = left
+        .map(|n| format!("; {} left", grouped(n)))
+        .unwrap_or_default();
+    format!("Graph asked us to wait {secs} s (429){left}")
+}
+
+/// 4812 → "4,812".
+fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+#[test]
+fn a_throttled_run_says_how_long_and_how_much_is_left() {
+    assert_eq!(
+        throttled_text(30_000, Some(4812)),
+        "Graph asked us to wait 30 s (429); 4,812 left"
+    );
+    assert_eq!(throttled_text(1, None), "Graph asked us to wait 1 s (429)");
+    assert_eq!(grouped(1_234_567), "1,234,567");
+    assert_eq!(grouped(999), "999");
 }
 
 /// Where events go; sending never blocks and never fails the run.

@@ -86,9 +86,29 @@ pub async fn run_once(store: &mut Store, inputs: &RunInputs<'_>) -> RunReport {
         ..Default::default()
     };
     let mut pending = None;
+    // The service's waits (429) are told as they happen, with what is left.
+    let left = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(u64::MAX));
+    let notes = inputs.source.throttle_notes().map(|mut rx| {
+        let (events, left) = (inputs.events.clone(), left.clone());
+        tokio::spawn(async move {
+            rx.borrow_and_update();
+            while rx.changed().await.is_ok() {
+                let (wait_ms, _) = *rx.borrow_and_update();
+                let n = left.load(std::sync::atomic::Ordering::Relaxed);
+                let _ = events.send(EngineEvent::Throttled {
+                    wait_ms,
+                    left: (n != u64::MAX).then_some(n),
+                });
+            }
+        })
+    });
+    progress.left = Some(left);
     let mut error = drain(store, inputs, &mut progress, &mut pending)
         .await
         .err();
+    if let Some(task) = notes {
+        task.abort();
+    }
     // The last page's move outcomes, which no next commit carried.
     if let Some(done) = pending {
         let fence = inputs.lease.map(HeldLease::fence);
@@ -307,6 +327,12 @@ pub(super) async fn execute(
     next.counts.add(&plan.counts);
     next.pages += 1;
     crash::point(crash::BEFORE_COMMIT);
+    if let (Some(left), Some(backlog)) = (&next.left, next.backlog) {
+        left.store(
+            backlog.saturating_sub(next.counts.read as u64),
+            std::sync::atomic::Ordering::Relaxed,
+        );
+    }
     if next.counts.logged / SEARCH_INDEX_BATCH as u32
         != progress.counts.logged / SEARCH_INDEX_BATCH as u32
     {

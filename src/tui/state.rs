@@ -45,6 +45,8 @@ pub struct EngineView {
     pub in_run: bool,
     /// Why the engine is waiting, and whether that is routine.
     pub waiting: Option<(String, bool)>,
+    /// The service's last "wait" (429): until when, and what it says.
+    pub throttled: Option<(DateTime<Utc>, String)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -544,6 +546,14 @@ impl UiState {
             EngineEvent::Waiting { reason, routine } => {
                 self.engine.waiting = Some((sanitize(reason), *routine));
                 (!routine).then(|| format!("waiting: {}", sanitize(reason)))
+            }
+            EngineEvent::Throttled { wait_ms, left } => {
+                let text = crate::engine::events::throttled_text(*wait_ms, *left);
+                self.engine.throttled = Some((
+                    self.now + chrono::Duration::milliseconds(*wait_ms as i64),
+                    text.clone(),
+                ));
+                Some(format!("waiting  {text}"))
             }
         };
         if let Some(l) = line {

@@ -399,6 +399,10 @@ impl MailSource for GraphSource {
     fn account(&self) -> String {
         self.client.account()
     }
+
+    fn throttle_notes(&self) -> Option<tokio::sync::watch::Receiver<(u64, u64)>> {
+        Some(self.client.notes.subscribe())
+    }
 }
 
 #[cfg(test)]

@@ -253,10 +253,16 @@ fn draw_run(f: &mut Frame, s: &UiState, o: &Overview, theme: &Theme, area: Rect)
         return;
     };
     let c = &run.counts;
-    let text = format!(
+    let mut text = format!(
         "page {} · {} read · {} logged · {} skipped · {} failed",
         run.pages, c.read, c.logged, c.skipped, c.failed
     );
+    // Throttled: said instead of going silent, while the wait lasts.
+    if let Some((until, why)) = &s.engine.throttled
+        && *until > s.now
+    {
+        text = format!("{why} · {text}");
+    }
     let [line, gauge] =
         Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(inner);
     f.render_widget(Paragraph::new(text), line);
