@@ -118,7 +118,8 @@ impl JobEntry {
     /// `None` otherwise. `since` is how the caller shows a time.
     pub fn waiting_text(&self, since: impl Fn(DateTime<Utc>) -> String) -> Option<String> {
         let at = self.waiting_since?;
-        (self.status == JobStatus::Ready).then(|| {
+        // Ready between tries, In process during one: waiting either way.
+        matches!(self.status, JobStatus::Ready | JobStatus::InProcess).then(|| {
             format!(
                 "Waiting: the mail service has been unreachable since {} (retrying every {})",
                 since(at),
