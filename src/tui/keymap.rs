@@ -596,22 +596,22 @@ pub const BINDINGS: &[Binding] = &[
         "Create a contact from the sender, then re-log the message",
         true,
     ),
-    b(
+    admin(b(
         Screen(Screen::Skipped),
         &[k('n')],
         Action::NeverAddress,
         "never address",
         "Never log this sender's address",
         false,
-    ),
-    b(
+    )),
+    admin(b(
         Screen(Screen::Skipped),
         &[k('N')],
         Action::NeverDomain,
         "never domain",
         "Never log this sender's domain",
         false,
-    ),
+    )),
     b(
         Screen(Screen::Skipped),
         &[k('d')],
@@ -660,30 +660,30 @@ pub const BINDINGS: &[Binding] = &[
         "Import a CSV file: preview first, nothing written until Enter",
         true,
     ),
-    b(
+    admin(b(
         Screen(Screen::Jobs),
         &[k('r')],
         Action::Restart,
         "restart",
         "Restart: back to Ready, attempts reset, due now",
         true,
-    ),
-    b(
+    )),
+    admin(b(
         Screen(Screen::Jobs),
         &[k('h')],
         Action::Hold,
         "hold",
         "Set on hold: it does not run until restarted",
         true,
-    ),
-    b(
+    )),
+    admin(b(
         Screen(Screen::Jobs),
         &[k('n')],
         Action::RunNow,
         "run now",
         "Run now, in whichever process holds the mailbox",
         true,
-    ),
+    )),
     b(
         Screen(Screen::Jobs),
         &[k('f')],
@@ -692,22 +692,22 @@ pub const BINDINGS: &[Binding] = &[
         "Switch between the runs and the stuck messages",
         true,
     ),
-    b(
+    admin(b(
         Screen(Screen::Jobs),
         &[k('t')],
         Action::RetryStuck,
         "retry",
         "Let the next run try the chosen stuck message again",
         true,
-    ),
-    b(
+    )),
+    admin(b(
         Screen(Screen::Jobs),
         &[k('T')],
         Action::RetryAllStuck,
         "retry all",
         "Let the next run try every stuck message again",
         false,
-    ),
+    )),
     b(
         Screen(Screen::Jobs),
         &[code(KeyCode::Enter)],
@@ -1014,8 +1014,18 @@ mod tests {
     fn a_key_resolves_by_context_and_role() {
         let r = |c, ctx, screen, role| resolve(&key(c, KeyModifiers::NONE), ctx, screen, role);
         assert_eq!(
-            r(KeyCode::Char('r'), Ctx::Global, Screen::Jobs, Role::User),
+            r(KeyCode::Char('r'), Ctx::Global, Screen::Jobs, Role::Admin),
             Some(Action::Restart)
+        );
+        assert_eq!(
+            r(KeyCode::Char('r'), Ctx::Global, Screen::Jobs, Role::User),
+            None,
+            "the job is the admin's: the user view cannot restart it"
+        );
+        assert_eq!(
+            r(KeyCode::Char('n'), Ctx::Global, Screen::Skipped, Role::User),
+            None,
+            "nor change the never-log rules"
         );
         assert_eq!(
             r(KeyCode::Char('r'), Ctx::Global, Screen::Status, Role::Admin),
