@@ -86,23 +86,7 @@ pub async fn run_once(store: &mut Store, inputs: &RunInputs<'_>) -> RunReport {
         ..Default::default()
     };
     let mut pending = None;
-    // The service's waits (429) are told as they happen, with what is left.
-    let left = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(u64::MAX));
-    let notes = inputs.source.throttle_notes().map(|mut rx| {
-        let (events, left) = (inputs.events.clone(), left.clone());
-        tokio::spawn(async move {
-            rx.borrow_and_update();
-            while rx.changed().await.is_ok() {
-                let (wait_ms, _) = *rx.borrow_and_update();
-                let n = left.load(std::sync::atomic::Ordering::Relaxed);
-                let _ = events.send(EngineEvent::Throttled {
-                    wait_ms,
-                    left: (n != u64::MAX).then_some(n),
-                });
-            }
-        })
-    });
-    progress.left = Some(left);
+    let notes = tell_throttling(inputs);
     let mut error = drain(store, inputs, &mut progress, &mut pending)
         .await
         .err();
@@ -135,6 +119,37 @@ pub async fn run_once(store: &mut Store, inputs: &RunInputs<'_>) -> RunReport {
         counts: progress.counts,
         error,
     }
+}
+
+/// Tells the service's waits (429) as they happen, with what is left to
+/// read — taken from the run's own page events — until aborted.
+fn tell_throttling(inputs: &RunInputs<'_>) -> Option<tokio::task::JoinHandle<()>> {
+    let mut waits = inputs.source.throttle_notes()?;
+    let mut pages = inputs.events.subscribe();
+    let events = inputs.events.clone();
+    Some(tokio::spawn(async move {
+        use tokio::sync::broadcast::error::RecvError;
+        waits.borrow_and_update();
+        let mut left = None;
+        loop {
+            tokio::select! {
+                changed = waits.changed() => {
+                    if changed.is_err() {
+                        return;
+                    }
+                    let wait_ms = *waits.borrow_and_update();
+                    let _ = events.send(EngineEvent::Throttled { wait_ms, left });
+                }
+                page = pages.recv() => match page {
+                    Ok(EngineEvent::Page { counts, backlog, .. }) => {
+                        left = backlog.map(|b| b.saturating_sub(counts.read as u64));
+                    }
+                    Ok(_) | Err(RecvError::Lagged(_)) => {}
+                    Err(RecvError::Closed) => return,
+                },
+            }
+        }
+    }))
 }
 
 /// Logged messages indexed for search in one transaction.
@@ -327,12 +342,6 @@ pub(super) async fn execute(
     next.counts.add(&plan.counts);
     next.pages += 1;
     crash::point(crash::BEFORE_COMMIT);
-    if let (Some(left), Some(backlog)) = (&next.left, next.backlog) {
-        left.store(
-            backlog.saturating_sub(next.counts.read as u64),
-            std::sync::atomic::Ordering::Relaxed,
-        );
-    }
     if next.counts.logged / SEARCH_INDEX_BATCH as u32
         != progress.counts.logged / SEARCH_INDEX_BATCH as u32
     {

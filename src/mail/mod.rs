@@ -164,9 +164,9 @@ pub trait MailSource: Send + Sync {
     fn inbox_count(&self) -> BoxFuture<'_, Result<Option<u64>, MailError>>;
     /// Who the job runs as.
     fn account(&self) -> String;
-    /// The service's latest "wait" (429) as it happens: (how long, how many
-    /// so far); `None` for a source that is never throttled.
-    fn throttle_notes(&self) -> Option<tokio::sync::watch::Receiver<(u64, u64)>> {
+    /// The service's latest "wait" (429), in ms, as it happens (every 429
+    /// is a change); `None` for a source that is never throttled.
+    fn throttle_notes(&self) -> Option<tokio::sync::watch::Receiver<u64>> {
         None
     }
     /// A counter that goes up when new mail lands in the Inbox, for a

@@ -73,8 +73,6 @@ pub struct Progress {
     pub pages: u32,
     /// Messages still in the Inbox, when the source can tell.
     pub backlog: Option<u64>,
-    /// What is left to read, shared with whoever tells of the run's waits.
-    pub left: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
 }
 
 /// Everything of a page that is committed before any of it is moved.

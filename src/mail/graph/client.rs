@@ -27,9 +27,9 @@ pub struct GraphClient {
     pacer: Pacer,
     /// 429s met, for the benchmark and the run log.
     pub throttled: AtomicU64,
-    /// The latest wait asked for (ms) and the 429s so far, for whoever
-    /// shows a run's progress.
-    pub notes: tokio::sync::watch::Sender<(u64, u64)>,
+    /// The latest wait asked for (ms), for whoever shows a run's progress;
+    /// `send_replace` marks every 429 as a change, even an equal wait.
+    pub notes: tokio::sync::watch::Sender<u64>,
 }
 
 /// Graph's error body: `{"error":{"code","message"}}`.
@@ -92,7 +92,7 @@ impl GraphClient {
             tokens,
             pacer,
             throttled: AtomicU64::new(0),
-            notes: tokio::sync::watch::Sender::new((0, 0)),
+            notes: tokio::sync::watch::Sender::new(0),
         })
     }
 
@@ -203,9 +203,9 @@ impl GraphClient {
                     return Err(MailError::Auth(format!("{code}: {msg}")));
                 }
                 429 => {
-                    let n = self.throttled.fetch_add(1, Ordering::Relaxed) + 1;
+                    self.throttled.fetch_add(1, Ordering::Relaxed);
                     let w = wait.unwrap_or_else(|| backoff(attempt));
-                    self.notes.send_replace((w.as_millis() as u64, n));
+                    self.notes.send_replace(w.as_millis() as u64);
                     self.pacer.pause_for(w);
                     last = format!("throttled (429), asked to wait {} s", w.as_secs_f64());
                 }

@@ -400,7 +400,7 @@ impl MailSource for GraphSource {
         self.client.account()
     }
 
-    fn throttle_notes(&self) -> Option<tokio::sync::watch::Receiver<(u64, u64)>> {
+    fn throttle_notes(&self) -> Option<tokio::sync::watch::Receiver<u64>> {
         Some(self.client.notes.subscribe())
     }
 }
