@@ -5,9 +5,9 @@ use std::time::{Duration, Instant};
 
 use futures::future::BoxFuture;
 use oauth2::basic::BasicClient;
-use oauth2::{AuthType, ClientId, ClientSecret, RequestTokenError, Scope, TokenResponse, TokenUrl};
+use oauth2::{AuthType, ClientId, ClientSecret, Scope, TokenResponse, TokenUrl};
 
-use super::{APP_ONLY_SCOPE, AccessToken, AuthError, Secret, TokenProvider, explain_oauth_error};
+use super::{APP_ONLY_SCOPE, AccessToken, AuthError, Secret, TokenProvider};
 
 pub struct ClientCredentials {
     token_url: String,
@@ -80,27 +80,7 @@ impl ClientCredentials {
                     lifetime,
                 ))
             }
-            Err(RequestTokenError::ServerResponse(e)) => {
-                let code = e.error().as_ref().to_string();
-                Err(explain_oauth_error(
-                    &code,
-                    e.error_description()
-                        .map(String::as_str)
-                        .unwrap_or_default(),
-                ))
-            }
-            Err(RequestTokenError::Request(e)) => {
-                Err(match crate::net::untrusted_certificate(&e) {
-                    Some(why) => AuthError::Permanent(format!("the token endpoint: {why}")),
-                    None => AuthError::Transient(format!("cannot reach the token endpoint: {e}")),
-                })
-            }
-            Err(RequestTokenError::Parse(e, _)) => Err(AuthError::Transient(format!(
-                "the token endpoint's answer was not understood: {e}"
-            ))),
-            Err(RequestTokenError::Other(e)) => {
-                Err(AuthError::Transient(format!("token request failed: {e}")))
-            }
+            Err(e) => Err(super::oauth::token_error(e)),
         }
     }
 }

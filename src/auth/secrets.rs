@@ -39,23 +39,27 @@ impl Binding {
         self
     }
 
+    /// One field as it is sealed: lengths first, so no value can pass for
+    /// another field.
+    fn field(name: &str, value: &str) -> String {
+        format!("{}:{}={}:{}\n", name.len(), name, value.len(), value)
+    }
+
     fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::new();
-        for (k, v) in &self.0 {
-            // Lengths first: no value can pass for another field.
-            out.extend_from_slice(format!("{}:{}={}:{}\n", k.len(), k, v.len(), v).as_bytes());
-        }
-        out
+        self.0
+            .iter()
+            .map(|(k, v)| Self::field(k, v))
+            .collect::<String>()
+            .into_bytes()
     }
 
     /// The first field whose value differs from `stored` (the encoded
     /// binding a secret was sealed with), for the error message.
     fn first_change(&self, stored: &[u8]) -> Option<&'static str> {
         let stored = String::from_utf8_lossy(stored);
-        self.0.iter().find_map(|(k, v)| {
-            let field = format!("{}:{}={}:{}\n", k.len(), k, v.len(), v);
-            (!stored.contains(&field)).then_some(*k)
-        })
+        self.0
+            .iter()
+            .find_map(|(k, v)| (!stored.contains(&Self::field(k, v))).then_some(*k))
     }
 }
 
