@@ -8,7 +8,7 @@ use crate::app::App;
 use crate::app::export::ExportFormat;
 use crate::domain::text::one_line;
 use crate::engine::events::channel;
-use crate::engine::{EngineEvent, stop_pair};
+use crate::engine::{EngineEvent, Stop, stop_pair};
 
 use super::output::{event_line, print_json, summary};
 
@@ -97,20 +97,8 @@ pub async fn sync(app: &App, json: bool) -> anyhow::Result<()> {
     });
     // Ctrl-C or SIGTERM: the page in hand is finished and committed, the
     // summary printed, and the exit code is 130 (interrupted).
-    let (handle, stop) = stop_pair();
-    let interrupted = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let watcher = {
-        let interrupted = interrupted.clone();
-        tokio::spawn(async move {
-            super::wait_for_stop().await;
-            interrupted.store(true, std::sync::atomic::Ordering::SeqCst);
-            handle.stop();
-            let _ = writeln!(
-                std::io::stderr(),
-                "stopping after the page in hand (its entries are committed first)…"
-            );
-        })
-    };
+    let (stop, watcher) =
+        stop_on_signal("stopping after the page in hand (its entries are committed first)…");
     let report = app.sync_once(&events, &stop).await;
     watcher.abort();
     let report = report?;
@@ -132,9 +120,7 @@ pub async fn sync(app: &App, json: bool) -> anyhow::Result<()> {
             one_line(&e),
             summary(&report.counts)
         ),
-        None if interrupted.load(std::sync::atomic::Ordering::SeqCst) => {
-            Err(super::Interrupted.into())
-        }
+        None if stop.is_stopped() => Err(super::Interrupted.into()),
         None => Ok(()),
     }
 }
@@ -158,14 +144,7 @@ pub async fn run(app: &App) -> anyhow::Result<()> {
 /// does goes to stderr and the log (`service`) or to stdout (the demo).
 async fn run_printing(app: &App, service: bool) -> anyhow::Result<()> {
     let (events, mut rx) = channel();
-    let (handle, stop) = stop_pair();
-    tokio::spawn(async move {
-        super::wait_for_stop().await;
-        // Stop first: whatever happens to the terminal, the stop is not lost.
-        handle.stop();
-        let _ = writeln!(std::io::stderr(), "stopping after the work in hand…");
-        tracing::info!("stopping after the work in hand");
-    });
+    let (stop, _watcher) = stop_on_signal("stopping after the work in hand…");
     let printer = tokio::spawn(async move {
         loop {
             let e = match rx.recv().await {
@@ -194,6 +173,20 @@ async fn run_printing(app: &App, service: bool) -> anyhow::Result<()> {
     drop(events);
     let _ = printer.await;
     Ok(result?)
+}
+
+/// A stop that fires on Ctrl-C or SIGTERM, saying `why` on stderr and in
+/// the log; the task that waits for the signal, to abort when done.
+fn stop_on_signal(why: &'static str) -> (Stop, tokio::task::JoinHandle<()>) {
+    let (handle, stop) = stop_pair();
+    let watcher = tokio::spawn(async move {
+        super::wait_for_stop().await;
+        // Stop first: whatever happens to the terminal, the stop is not lost.
+        handle.stop();
+        let _ = writeln!(std::io::stderr(), "{why}");
+        tracing::info!("{why}");
+    });
+    (stop, watcher)
 }
 
 /// What `emaillog run` says of an event: every run's end, even a quiet one.
