@@ -113,8 +113,14 @@ pub fn log_file_verdict(file: Facts, euid: u32) -> Result<(), String> {
 /// The facts of `path` itself (a symlink is reported as one).
 #[cfg(unix)]
 pub fn facts(path: &Path) -> std::io::Result<Facts> {
+    Ok(facts_of(&std::fs::symlink_metadata(path)?))
+}
+
+/// The facts in metadata already read (followed through a symlink or not,
+/// as the caller read it).
+#[cfg(unix)]
+pub fn facts_of(m: &std::fs::Metadata) -> Facts {
     use std::os::unix::fs::MetadataExt;
-    let m = std::fs::symlink_metadata(path)?;
     let t = m.file_type();
     let kind = if t.is_symlink() {
         Kind::Symlink
@@ -125,11 +131,11 @@ pub fn facts(path: &Path) -> std::io::Result<Facts> {
     } else {
         Kind::Other
     };
-    Ok(Facts {
+    Facts {
         kind,
         uid: m.uid(),
         mode: m.mode(),
-    })
+    }
 }
 
 /// The folder a path is in ("." for a bare name).

@@ -76,16 +76,17 @@ impl App {
                     .unwrap_or_default(),
             )));
         }
-        // The WAL and SHM files exist (and stay: persistent WAL once the
-        // database is group-writable) before they are given to the group.
+        // Group-writable first: opening it then makes the WAL and SHM files
+        // and keeps them (persistent WAL), before they are given to the group.
         set_group(&db, gid, 0o660)?;
-        self.store()?.keep_wal_files()?;
+        self.store()?;
         let mut paths = Vec::new();
         // The folder: the group may enter and read it, never write it;
         // setgid keeps files SQLite makes there in the group.
         set_group(&dir, gid, 0o2750)?;
         paths.push(dir.clone());
-        for suffix in ["", "-wal", "-shm"] {
+        paths.push(db.clone());
+        for suffix in ["-wal", "-shm"] {
             let mut name = db.as_os_str().to_os_string();
             name.push(suffix);
             let p = PathBuf::from(name);

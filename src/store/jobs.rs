@@ -176,9 +176,12 @@ impl Store {
     /// is "Interrupted", never "In process" for good.
     pub fn job_log(&self, limit: usize) -> Result<Vec<JobLogEntry>> {
         let mut runs = self.job_log_as_stored(limit)?;
-        let now = Utc::now();
-        for r in runs.iter_mut().filter(|r| r.status == "In process") {
-            if !self.holder_is_live(&r.holder, now)? {
+        if runs.iter().any(|r| r.status == "In process") {
+            let live = self.live_holders(Utc::now())?;
+            for r in runs
+                .iter_mut()
+                .filter(|r| r.status == "In process" && !live.contains(&r.holder))
+            {
                 r.status = "Interrupted".into();
             }
         }

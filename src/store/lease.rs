@@ -157,17 +157,6 @@ impl Store {
         Ok(Renewal::Lost(lost))
     }
 
-    /// Whether `holder` still holds a lease that has not run out and is
-    /// not provably dead: a run of its is in progress, not interrupted.
-    pub fn holder_is_live(&self, holder: &str, now: DateTime<Utc>) -> Result<bool> {
-        let held: bool = self.conn.query_row(
-            "SELECT EXISTS (SELECT 1 FROM engine_lease WHERE holder = ?1 AND expires_at > ?2)",
-            params![holder, ts(now)],
-            |r| r.get(0),
-        )?;
-        Ok(held && !holder_is_dead(holder))
-    }
-
     /// The holders of leases that have not run out, less the provably dead.
     pub fn live_holders(&self, now: DateTime<Utc>) -> Result<Vec<String>> {
         let mut stmt = self

@@ -147,19 +147,10 @@ fn create_private(path: &Path) -> std::io::Result<()> {
 /// group (group-writable).
 #[cfg(unix)]
 fn adoptable(path: &Path) -> Result<bool> {
-    use std::os::unix::fs::MetadataExt;
     let Ok(m) = std::fs::metadata(path) else {
         return Ok(false);
     };
-    let facts = crate::file_trust::Facts {
-        kind: if m.is_file() {
-            crate::file_trust::Kind::File
-        } else {
-            crate::file_trust::Kind::Other
-        },
-        uid: m.uid(),
-        mode: m.mode(),
-    };
+    let facts = crate::file_trust::facts_of(&m);
     crate::file_trust::database_verdict(facts, crate::file_trust::euid(), m.len() == 0).map_err(
         |why| {
             StoreError::Invalid(format!(
@@ -168,7 +159,7 @@ fn adoptable(path: &Path) -> Result<bool> {
             ))
         },
     )?;
-    Ok(m.mode() & 0o060 == 0o060)
+    Ok(facts.mode & 0o060 == 0o060)
 }
 
 #[cfg(not(unix))]
@@ -226,7 +217,7 @@ impl Store {
     /// Keeps the WAL and SHM files when the last connection closes
     /// (`SQLITE_FCNTL_PERSIST_WAL`): a group member of a shared database
     /// cannot create them in its folder, which only the admin may write.
-    pub fn keep_wal_files(&self) -> Result<()> {
+    fn keep_wal_files(&self) -> Result<()> {
         let mut on: std::ffi::c_int = 1;
         // SAFETY: the handle is this open connection's; PERSIST_WAL reads
         // and writes one int through the pointer, which outlives the call.
