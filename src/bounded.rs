@@ -24,6 +24,38 @@ fn human_bytes(n: u64) -> String {
     }
 }
 
+/// A read given up because the person asked (Esc on an import's preview).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the read was cancelled")]
+pub struct Cancelled;
+
+/// Whether a read error is a [`Stoppable`] reader's stop.
+pub fn cancelled(e: &io::Error) -> bool {
+    e.get_ref().is_some_and(|inner| inner.is::<Cancelled>())
+}
+
+/// Reads `inner` until `stop` fires; then every read fails with
+/// [`Cancelled`], so a long file can be given up between two reads.
+pub struct Stoppable<R> {
+    inner: R,
+    stop: crate::stop::Stop,
+}
+
+impl<R: Read> Stoppable<R> {
+    pub fn new(inner: R, stop: crate::stop::Stop) -> Self {
+        Self { inner, stop }
+    }
+}
+
+impl<R: Read> Read for Stoppable<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.stop.is_stopped() {
+            return Err(io::Error::other(Cancelled));
+        }
+        self.inner.read(buf)
+    }
+}
+
 /// What a read error means when a [`Bounded`] reader refused the input.
 pub fn too_large(e: &io::Error) -> Option<&TooLarge> {
     e.get_ref()
@@ -107,6 +139,20 @@ mod tests {
             Err(Some(TooLarge::Total { max: 5 }))
         );
         assert_eq!(read_all(b"abcde", 5, 10).unwrap(), b"abcde");
+    }
+
+    #[test]
+    fn a_stopped_read_fails_at_its_next_read_and_every_one_after() {
+        let (handle, stop) = crate::stop::stop_pair();
+        let mut r = Stoppable::new(std::io::repeat(b'a'), stop);
+        let mut buf = [0u8; 16];
+        assert_eq!(r.read(&mut buf).unwrap(), 16);
+        handle.stop();
+        for _ in 0..2 {
+            let e = r.read(&mut buf).unwrap_err();
+            assert!(cancelled(&e));
+            assert!(too_large(&e).is_none());
+        }
     }
 
     #[test]

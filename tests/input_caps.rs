@@ -57,9 +57,72 @@ fn dev_zero_as_a_csv_a_secret_or_a_ca_file_is_refused_at_its_cap() {
     // The UI's import preview reads through the same caps.
     let app = emaillog::app::App::new(&db);
     let e = app
-        .preview_import(std::path::Path::new("/dev/zero"), false)
+        .preview_import(
+            std::path::Path::new("/dev/zero"),
+            false,
+            &emaillog::stop::Stop::never(),
+        )
         .err()
         .unwrap()
         .to_string();
     assert!(e.contains("longer than 65536 bytes"), "{e}");
+}
+
+/// Esc in the UI gives up an import's read between two reads of the file:
+/// a FIFO fed valid rows without end (far below the caps for a long while)
+/// is read until the stop, then the preview is `Cancelled`, not a preview
+/// and not the size cap.
+#[test]
+fn an_imports_read_stops_when_asked() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("stop.db");
+    emaillog_ok(&db, &["setup", "set", "--mailbox", MAILBOX]);
+    let fifo = dir.path().join("contacts.csv");
+    let c = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
+    // SAFETY: mkfifo reads the NUL-terminated path it is given.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let (rows_tx, rows_rx) = std::sync::mpsc::channel::<u64>();
+    let writer_path = fifo.clone();
+    let writer = std::thread::spawn(move || {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&writer_path)
+            .unwrap();
+        f.write_all(b"no,name,company,email,alt_emails\n").unwrap();
+        let mut n = 0u64;
+        // Until the reader closes its end (EPIPE: SIGPIPE is ignored by
+        // Rust's runtime); counts what it wrote.
+        while writeln!(f, "C{n},Name {n},Company,c{n}@example.com,").is_ok() {
+            n += 1;
+            if n.is_multiple_of(1000) {
+                let _ = rows_tx.send(n);
+            }
+        }
+        n
+    });
+    let (handle, stop) = emaillog::stop::stop_pair();
+    let app = emaillog::app::App::new(&db);
+    let check = app.clone();
+    let reader = std::thread::spawn(move || {
+        app.preview_import(&fifo, false, &stop)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    });
+    // Stop once the read is well under way (it has taken 2,000 rows).
+    while rows_rx.recv().unwrap() < 2000 {}
+    handle.stop();
+    let got = reader.join().unwrap();
+    assert_eq!(
+        got,
+        Err(emaillog::app::AppError::Cancelled.to_string()),
+        "the read ends at the stop"
+    );
+    let written = writer.join().unwrap();
+    // It ended at the stop, not at the 64 MiB cap (1.4 million such rows):
+    // after the stop the reader takes one more read at most, and the pipe
+    // holds at most 1 MiB.
+    assert!((2000..100_000).contains(&written), "{written}");
+    // Nothing was imported.
+    assert!(check.people().unwrap().1.is_empty());
 }

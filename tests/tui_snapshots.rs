@@ -857,6 +857,8 @@ fn an_import_preview_names_every_bad_row() {
         email: format!("{}@fabrikam.example", name.to_lowercase().replace(' ', ".")),
         alt_emails: vec![],
     };
+    // A file was asked for and is being read (what Enter on the prompt does).
+    s.lists.importing = true;
     s.update(Msg::Lists(Ok(Box::new(Lists::ImportPreview(
         "contacts.csv".into(),
         Box::new(ImportPreview::Contacts(Preview {

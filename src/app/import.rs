@@ -37,10 +37,16 @@ fn reader(input: impl Read) -> csv::Reader<impl Read> {
         ))
 }
 
-/// A CSV error that is the file being too large or a line too long: the
-/// whole file is refused, saying which cap it met.
+/// What a read given up by its [`crate::bounded::Stoppable`] reader ends with.
+pub(super) const CANCELLED: &str = "the import was cancelled; nothing was written";
+
+/// A CSV error that ends the whole read: the file being too large or a
+/// line too long (saying which cap it met), or the read cancelled.
 fn too_large(e: &csv::Error) -> Option<String> {
     match e.kind() {
+        csv::ErrorKind::Io(io) if crate::bounded::cancelled(io) => {
+            Some(CANCELLED.into())
+        }
         csv::ErrorKind::Io(io) => crate::bounded::too_large(io).map(|t| {
             format!("the file is refused: {t}; is it the right file (a CSV exported from a spreadsheet)?")
         }),

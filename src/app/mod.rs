@@ -38,6 +38,9 @@ pub enum AppError {
     /// timed out, a busy database).
     #[error("{0}")]
     Unavailable(String),
+    /// Work given up because the person asked (Esc); nothing was written.
+    #[error("cancelled; nothing was written")]
+    Cancelled,
 }
 
 impl AppError {

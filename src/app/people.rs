@@ -168,16 +168,31 @@ impl App {
     }
 
     /// What importing `path` would add and change; writes nothing.
-    pub fn preview_import(&self, path: &Path, salespeople: bool) -> Result<ImportPreview> {
-        let file = open(path)?;
+    ///
+    /// `stop` gives the read up between two reads of the file (Esc in the
+    /// UI): then it is [`AppError::Cancelled`] and nothing was read in.
+    pub fn preview_import(
+        &self,
+        path: &Path,
+        salespeople: bool,
+        stop: &crate::stop::Stop,
+    ) -> Result<ImportPreview> {
+        let file = crate::bounded::Stoppable::new(open(path)?, stop.clone());
+        let refused = |why: String| {
+            if why == super::import::CANCELLED {
+                AppError::Cancelled
+            } else {
+                AppError::Invalid(why)
+            }
+        };
         let store = self.store()?;
         Ok(if salespeople {
-            let (rows, errors) = parse_salespeople(file).map_err(AppError::Invalid)?;
+            let (rows, errors) = parse_salespeople(file).map_err(refused)?;
             ImportPreview::Salespeople(compare(rows, errors, store.salespeople()?, |s| {
                 s.code.clone()
             }))
         } else {
-            let (mut rows, errors) = parse_contacts(file).map_err(AppError::Invalid)?;
+            let (mut rows, errors) = parse_contacts(file).map_err(refused)?;
             // Stored alternatives come back sorted: compare them so.
             for c in &mut rows {
                 c.alt_emails.sort();

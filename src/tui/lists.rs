@@ -57,6 +57,8 @@ pub struct ListsState {
     pub contact_sel: usize,
     pub salesperson_sel: usize,
     pub error: Option<String>,
+    /// A file is being read for an import's preview (Esc gives it up).
+    pub importing: bool,
 }
 
 /// Whether a row's text has `filter` (lower case) in it.

@@ -97,7 +97,8 @@ pub fn spawn(app: App, tx: UnboundedSender<Msg>) -> mpsc::Sender<Read> {
 }
 
 /// Reads what a users' screen lists (on a blocking thread).
-pub fn lists(app: &App, kind: ListsKind) -> Result<Lists, String> {
+/// `stop` gives up an import's read of its file (Esc).
+pub fn lists(app: &App, kind: ListsKind, stop: &crate::stop::Stop) -> Result<Lists, String> {
     let e = |e: crate::app::AppError| e.to_string();
     Ok(match kind {
         ListsKind::Opportunities => Lists::Opportunities(app.opportunities().map_err(e)?),
@@ -116,7 +117,7 @@ pub fn lists(app: &App, kind: ListsKind) -> Result<Lists, String> {
         }
         ListsKind::ImportPreview { path, salespeople } => {
             let p = app
-                .preview_import(std::path::Path::new(&path), salespeople)
+                .preview_import(std::path::Path::new(&path), salespeople, stop)
                 .map_err(e)?;
             Lists::ImportPreview(path, Box::new(p))
         }

@@ -384,8 +384,13 @@ impl Work {
             Effect::LoadLists(kind) => {
                 let app = self.app.clone();
                 let tx = self.tx.clone();
+                // Reading a file for an import can be long: Esc stops it.
+                let (handle, stop) = stop_pair();
+                if matches!(kind, super::lists::ListsKind::ImportPreview { .. }) {
+                    self.cancel = Some(handle);
+                }
                 tokio::task::spawn_blocking(move || {
-                    let r = reads::lists(&app, kind).map(Box::new);
+                    let r = reads::lists(&app, kind, &stop).map(Box::new);
                     let _ = tx.send(Msg::Lists(r));
                 });
             }

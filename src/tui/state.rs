@@ -572,6 +572,13 @@ impl UiState {
         if !matches!(a, Action::Up | Action::Down) {
             self.notice = None;
         }
+        if self.lists.importing && a == Action::Back {
+            // Gives up reading the file; what it read is dropped.
+            self.lists.importing = false;
+            self.working = None;
+            self.say(Level::Info, "import cancelled: nothing was imported");
+            return vec![Effect::Cancel];
+        }
         if self.overlay.is_some() {
             self.act_in_overlay(a)
         } else {
@@ -1085,7 +1092,8 @@ impl UiState {
                 vec![Effect::WriteScripts(text)]
             }
             PromptFor::Salespeople | PromptFor::Contacts => {
-                self.start("reading the file");
+                self.start("reading the file (Esc cancels)");
+                self.lists.importing = true;
                 vec![Effect::LoadLists(super::lists::ListsKind::ImportPreview {
                     path: text,
                     salespeople: purpose == PromptFor::Salespeople,
@@ -1287,6 +1295,55 @@ mod tests {
     fn ui() -> UiState {
         let now: DateTime<Utc> = "2026-11-27T14:30:00Z".parse().unwrap();
         UiState::new(Role::Admin, now, FixedOffset::east_opt(0).unwrap())
+    }
+
+    #[test]
+    fn esc_gives_up_an_imports_read_and_whatever_it_found() {
+        use super::super::lists::{Lists, ListsKind};
+        let import = |s: &mut UiState| {
+            s.prompt(PromptFor::Contacts, "/tmp/contacts.csv");
+            s.update(Msg::Action(Action::Open))
+        };
+        let mut s = ui();
+        let effects = import(&mut s);
+        assert!(matches!(
+            effects.as_slice(),
+            [Effect::LoadLists(ListsKind::ImportPreview {
+                salespeople: false,
+                ..
+            })]
+        ));
+        assert!(s.working.is_some());
+        assert_eq!(s.update(Msg::Action(Action::Back)), vec![Effect::Cancel]);
+        assert!(s.working.is_none(), "the spinner stops with the read");
+        assert!(format!("{:?}", s.notice).contains("import cancelled"));
+        // The read's answer comes after Esc: dropped, no dialog, no error.
+        let preview = crate::app::people::ImportPreview::Contacts(crate::app::people::Preview {
+            added: Vec::new(),
+            changed: Vec::new(),
+            unchanged: 0,
+            errors: Vec::new(),
+        });
+        s.update(Msg::Lists(Ok(Box::new(Lists::ImportPreview(
+            "/tmp/contacts.csv".into(),
+            Box::new(preview.clone()),
+        )))));
+        assert!(s.overlay.is_none(), "a cancelled import opens no preview");
+        s.update(Msg::Lists(Err(crate::app::AppError::Cancelled.to_string())));
+        assert!(s.lists.error.is_none());
+        assert!(format!("{:?}", s.notice).contains("import cancelled"));
+
+        // Not cancelled: its answer opens the preview, and Esc is the
+        // preview's own again.
+        let mut s = ui();
+        import(&mut s);
+        s.update(Msg::Lists(Ok(Box::new(Lists::ImportPreview(
+            "/tmp/contacts.csv".into(),
+            Box::new(preview),
+        )))));
+        assert!(matches!(s.overlay, Some(Overlay::ImportPreview { .. })));
+        assert!(s.update(Msg::Action(Action::Back)).is_empty());
+        assert!(s.overlay.is_none());
     }
 
     #[test]

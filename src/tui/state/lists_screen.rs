@@ -20,6 +20,15 @@ impl UiState {
     }
 
     pub(super) fn lists_arrived(&mut self, r: Result<Box<Lists>, String>) -> Vec<Effect> {
+        // An import's answer ends its read; one that Esc gave up is dropped,
+        // whatever it found.
+        let cancelled = crate::app::AppError::Cancelled.to_string();
+        let import_answer = matches!(&r, Ok(l) if matches!(**l, Lists::ImportPreview(..)))
+            || r.as_ref()
+                .is_err_and(|e| *e == cancelled || self.lists.importing);
+        if import_answer && !std::mem::take(&mut self.lists.importing) {
+            return Vec::new();
+        }
         let lists = match r {
             Ok(l) => *l,
             Err(e) => {
