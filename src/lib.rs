@@ -10,6 +10,7 @@ pub mod crash;
 pub mod domain;
 pub mod engine;
 pub mod file_trust;
+pub mod fuzzing;
 pub mod mail;
 pub mod net;
 pub mod private_file;

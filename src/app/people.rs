@@ -11,6 +11,39 @@ use crate::domain::{Contact, Salesperson};
 use super::import::{RowError, parse_contacts, parse_salespeople};
 use super::{App, AppError, Result};
 
+/// What a preview compares a file with: the rows stored now.
+pub enum Existing {
+    Salespeople(Vec<Salesperson>),
+    Contacts(Vec<Contact>),
+}
+
+/// What importing `input` would change against `existing` (a pure function
+/// of the two: the UI's preview, and the fuzzer's target).
+pub fn preview_from(input: impl std::io::Read, existing: Existing) -> Result<ImportPreview> {
+    let refused = |why: String| {
+        if why == super::import::CANCELLED {
+            AppError::Cancelled
+        } else {
+            AppError::Invalid(why)
+        }
+    };
+    Ok(match existing {
+        Existing::Salespeople(stored) => {
+            let (rows, errors) = parse_salespeople(input).map_err(refused)?;
+            ImportPreview::Salespeople(compare(rows, errors, stored, |s| s.code.clone()))
+        }
+        Existing::Contacts(stored) => {
+            let (mut rows, errors) = parse_contacts(input).map_err(refused)?;
+            // Stored alternatives come back sorted: compare them so.
+            for c in &mut rows {
+                c.alt_emails.sort();
+                c.alt_emails.dedup();
+            }
+            ImportPreview::Contacts(compare(rows, errors, stored, |c| c.no.clone()))
+        }
+    })
+}
+
 /// What importing a file would do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Preview<T> {
@@ -178,59 +211,53 @@ impl App {
         stop: &crate::stop::Stop,
     ) -> Result<ImportPreview> {
         let file = crate::bounded::Stoppable::new(open(path)?, stop.clone());
-        let refused = |why: String| {
-            if why == super::import::CANCELLED {
-                AppError::Cancelled
-            } else {
-                AppError::Invalid(why)
-            }
-        };
         let store = self.store()?;
-        Ok(if salespeople {
-            let (rows, errors) = parse_salespeople(file).map_err(refused)?;
-            ImportPreview::Salespeople(compare(rows, errors, store.salespeople()?, |s| {
-                s.code.clone()
-            }))
+        let existing = if salespeople {
+            Existing::Salespeople(store.salespeople()?)
         } else {
-            let (mut rows, errors) = parse_contacts(file).map_err(refused)?;
-            // Stored alternatives come back sorted: compare them so.
-            for c in &mut rows {
-                c.alt_emails.sort();
-                c.alt_emails.dedup();
-            }
-            ImportPreview::Contacts(compare(rows, errors, store.contacts()?, |c| c.no.clone()))
-        })
+            Existing::Contacts(store.contacts()?)
+        };
+        preview_from(file, existing)
     }
-
     /// Writes a previewed import (only one without bad rows); returns how
     /// many rows were added or changed.
     pub fn apply_import(&self, p: &ImportPreview) -> Result<usize> {
-        if !p.errors().is_empty() {
+        let rows = p.writes()?;
+        let mut store = self.store()?;
+        Ok(match rows {
+            ImportRows::Salespeople(rows) => store.upsert_salespeople(&rows)?,
+            ImportRows::Contacts(rows) => store.upsert_contacts(&rows)?,
+        })
+    }
+}
+
+/// The rows an import writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImportRows {
+    Salespeople(Vec<Salesperson>),
+    Contacts(Vec<Contact>),
+}
+
+impl ImportPreview {
+    /// What applying the preview writes: the added and changed rows, or
+    /// nothing at all while the file has a bad row.
+    pub fn writes(&self) -> Result<ImportRows> {
+        if !self.errors().is_empty() {
             return Err(AppError::Invalid(format!(
                 "the file has {} bad row(s); fix them and preview again",
-                p.errors().len()
+                self.errors().len()
             )));
         }
-        let mut store = self.store()?;
-        Ok(match p {
-            ImportPreview::Salespeople(p) => {
-                let rows: Vec<Salesperson> = p
-                    .added
-                    .iter()
-                    .cloned()
-                    .chain(p.changed.iter().map(|(_, n)| n.clone()))
-                    .collect();
-                store.upsert_salespeople(&rows)?
-            }
-            ImportPreview::Contacts(p) => {
-                let rows: Vec<Contact> = p
-                    .added
-                    .iter()
-                    .cloned()
-                    .chain(p.changed.iter().map(|(_, n)| n.clone()))
-                    .collect();
-                store.upsert_contacts(&rows)?
-            }
+        fn rows<T: Clone>(p: &Preview<T>) -> Vec<T> {
+            p.added
+                .iter()
+                .cloned()
+                .chain(p.changed.iter().map(|(_, n)| n.clone()))
+                .collect()
+        }
+        Ok(match self {
+            ImportPreview::Salespeople(p) => ImportRows::Salespeople(rows(p)),
+            ImportPreview::Contacts(p) => ImportRows::Contacts(rows(p)),
         })
     }
 }

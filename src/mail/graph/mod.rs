@@ -255,7 +255,7 @@ impl GraphSource {
 
 /// Delta answers carry `@removed` entries for messages that left the
 /// folder (the ones this engine moved, mostly): nothing to do for those.
-fn page_of(v: &Value) -> Result<InboxPage, MailError> {
+pub(crate) fn page_of(v: &Value) -> Result<InboxPage, MailError> {
     let Some(items) = v.get("value").and_then(Value::as_array) else {
         return Err(MailError::Transient(
             "the Inbox listing had no 'value' array".into(),
