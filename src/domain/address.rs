@@ -74,13 +74,17 @@ pub fn normalize_domain(domain: &str) -> Option<String> {
         c.is_whitespace()
             || c.is_control()
             || crate::domain::text::is_bidi_control(c)
-            || "<>()[]\\,;:@\"/".contains(c)
+            // `?`, `#` and `%` would end or decode the host in the URL
+            // below (a@x?.org read as a@x): found by fuzzing.
+            || "<>()[]\\,;:@\"/?#%".contains(c)
     }) {
         return None;
     }
     let url = url::Url::parse(&format!("http://{d}/")).ok()?;
     match url.host() {
-        Some(url::Host::Domain(h)) if h.split('.').all(|l| !l.is_empty() && l.len() <= 63) => {
+        Some(url::Host::Domain(h))
+            if h.contains('.') && h.split('.').all(|l| !l.is_empty() && l.len() <= 63) =>
+        {
             Some(h.to_ascii_lowercase())
         }
         _ => None,
@@ -145,6 +149,12 @@ mod tests {
             // A bidi override is refused, never matched.
             ("al\u{202e}ex@fabrikam.example", None),
             ("alex@fabri\u{202e}kam.example", None),
+            // What a URL would cut off or decode is no part of a domain
+            // (found by fuzzing: a@x?.example was a@x).
+            ("a@x?.example", None),
+            ("a@x#y.example", None),
+            ("a@x%2eexample", None),
+            ("a@x.example?", None),
         ];
         for (raw, want) in cases {
             assert_eq!(normalize_address(raw).as_deref(), *want, "{raw:?}");
