@@ -29,7 +29,9 @@ pub fn normalize_address(raw: &str) -> Option<String> {
     let s = if s.starts_with('"') && s.contains("\"@") {
         s
     } else {
-        s.trim_matches(|c| c == '"' || c == '\'').trim()
+        // Quotes and space together, till none is left at either end
+        // (`"  "a@x.org` is a@x.org; found by fuzzing).
+        s.trim_matches(|c: char| c == '"' || c == '\'' || c.is_whitespace())
     };
     let (local, domain) = s.rsplit_once('@')?;
     // A quoted local part that needs no quoting ("alex"@x.org) is the
@@ -55,6 +57,8 @@ pub fn normalize_address(raw: &str) -> Option<String> {
             || c == '<'
             || c == '>'
             || c == ','
+            // A quote belongs only around the whole local part (above).
+            || c == '"'
     }) {
         return None;
     }
@@ -166,6 +170,12 @@ mod tests {
             ("a@x\u{3002}example.'.", None),
             ("a@x.exa=mple", None),
             ("a@under_score.example", Some("a@under_score.example")),
+            // Quotes and space at the ends go together; a stray quote
+            // inside the local part is no address.
+            ("\"   \"N@m2Mp.example", Some("n@m2mp.example")),
+            ("' 'a@x.example", Some("a@x.example")),
+            ("a\"b@x.example", None),
+            ("o'brien@x.example", Some("o'brien@x.example")),
         ];
         for (raw, want) in cases {
             assert_eq!(normalize_address(raw).as_deref(), *want, "{raw:?}");
