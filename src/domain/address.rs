@@ -94,7 +94,8 @@ pub fn normalize_domain(domain: &str) -> Option<String> {
                 && h.split('.').all(|l| {
                     !l.is_empty()
                         && l.len() <= 63
-                        && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                        && l.bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
                 }) =>
         {
             Some(h.to_ascii_lowercase())
