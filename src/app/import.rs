@@ -26,15 +26,79 @@ pub const MAX_CSV_BYTES: u64 = 64 << 20;
 /// The longest line of a CSV file an import reads.
 pub const MAX_CSV_LINE: u64 = 64 << 10;
 
-fn reader(input: impl Read) -> csv::Reader<impl Read> {
-    csv::ReaderBuilder::new()
+/// Where a file's line breaks are, for naming a row by its physical line:
+/// the CSV reader's own line count skips blank lines and counts a CRLF
+/// file's rows one short. Only the breaks not yet passed are kept (the
+/// reader reads a buffer ahead of the row), so memory stays small.
+#[derive(Default)]
+struct Breaks {
+    /// Offsets of CR and LF bytes, and whether each is an LF.
+    ahead: std::collections::VecDeque<(u64, bool)>,
+    passed: u64,
+}
+
+impl Breaks {
+    /// The line (from 1) of the row whose record starts at byte `at`
+    /// (`at` never goes back). The CSV reader starts a record right after
+    /// the previous one's terminator, so the CR/LF run there (a CRLF's LF,
+    /// blank lines) comes before the row's line.
+    fn line_at(&mut self, at: u64) -> u64 {
+        let mut pos = at;
+        while let Some(&(offset, lf)) = self.ahead.front() {
+            if offset > pos {
+                break;
+            }
+            if offset == pos {
+                pos += 1;
+            }
+            self.ahead.pop_front();
+            self.passed += u64::from(lf);
+        }
+        self.passed + 1
+    }
+}
+
+type SharedBreaks = std::rc::Rc<std::cell::RefCell<Breaks>>;
+
+/// Notes the offset of every line break read through it.
+struct NoteBreaks<R> {
+    inner: R,
+    offset: u64,
+    breaks: SharedBreaks,
+}
+
+impl<R: Read> Read for NoteBreaks<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut breaks = self.breaks.borrow_mut();
+        for (i, b) in buf[..n].iter().enumerate() {
+            if *b == b'\n' || *b == b'\r' {
+                breaks
+                    .ahead
+                    .push_back((self.offset + i as u64, *b == b'\n'));
+            }
+        }
+        self.offset += n as u64;
+        Ok(n)
+    }
+}
+
+fn reader(input: impl Read) -> (csv::Reader<impl Read>, SharedBreaks) {
+    let breaks = SharedBreaks::default();
+    let noted = NoteBreaks {
+        inner: input,
+        offset: 0,
+        breaks: breaks.clone(),
+    };
+    let rdr = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .flexible(true)
         .from_reader(crate::bounded::Bounded::new(
-            input,
+            noted,
             MAX_CSV_BYTES,
             MAX_CSV_LINE,
-        ))
+        ));
+    (rdr, breaks)
 }
 
 /// What a read given up by its [`crate::bounded::Stoppable`] reader ends with.
@@ -128,7 +192,9 @@ fn parse_rows<T>(
     key: impl Fn(&T) -> String,
     parse_row: impl Fn(&csv::StringRecord) -> std::result::Result<T, String>,
 ) -> std::result::Result<(Vec<T>, Vec<RowError>), String> {
-    let mut rdr = reader(input);
+    let (mut rdr, breaks) = reader(input);
+    let line_at =
+        |p: Option<&csv::Position>| p.map_or(0, |p| breaks.borrow_mut().line_at(p.byte()));
     check_header(&mut rdr, header)?;
     let mut rows: Vec<T> = Vec::new();
     let mut errors = Vec::new();
@@ -140,7 +206,7 @@ fn parse_rows<T>(
                 if let Some(why) = too_large(&e) {
                     return Err(why);
                 }
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                let line = line_at(e.position());
                 errors.push(RowError {
                     line,
                     reason: format!("not readable as CSV: {e}"),
@@ -148,7 +214,7 @@ fn parse_rows<T>(
                 continue;
             }
         };
-        let line = rec.position().map(|p| p.line()).unwrap_or(0);
+        let line = line_at(rec.position());
         if rec.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
@@ -267,6 +333,36 @@ impl App {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The line a person sees in their editor: CRLF (Excel's default),
+    /// blank lines, a field over two lines and bytes that are not UTF-8.
+    #[test]
+    fn a_bad_row_is_named_by_its_physical_line() {
+        let cases: &[(&[u8], &[u64])] = &[
+            (
+                b"code,name,email\r\nAH,A,a@contoso.example\r\nBK,B,bad@\r\n",
+                &[3],
+            ),
+            (
+                b"code,name,email\n\nAH,A,a@contoso.example\n\n\nBK,B,bad@\n",
+                &[6],
+            ),
+            (b"code,name,email\r\n\r\nBK,B,bad@\r\nCD,C,bad@", &[3, 4]),
+            (
+                b"code,name,email\nAH,\"two\nlines\",a@contoso.example\nBK,B,bad@\n",
+                &[2, 4],
+            ),
+            (
+                b"code,name,email\r\nAH,\xe6,a@contoso.example\r\nBK,B,bad@\r\n",
+                &[2, 3],
+            ),
+        ];
+        for (csv, want) in cases {
+            let (_, errors) = parse_salespeople(*csv).unwrap();
+            let lines: Vec<u64> = errors.iter().map(|e| e.line).collect();
+            assert_eq!(lines, *want, "{:?}", String::from_utf8_lossy(csv));
+        }
+    }
 
     #[test]
     fn bad_rows_are_named_by_line() {
