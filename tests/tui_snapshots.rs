@@ -226,6 +226,24 @@ fn status_while_graph_throttles() {
     snap("status_throttled", &mut s);
 }
 
+/// An IMAP setup says IMAP, its server and its user, never Graph.
+#[test]
+fn status_for_an_imap_setup() {
+    use emaillog::domain::setup::{ImapAuth, ImapTls, SourceKind};
+    let mut s = state(Role::Admin);
+    let mut o = overview();
+    o.setup.source = SourceKind::Imap;
+    o.setup.imap_host = "mail.contoso.example".into();
+    o.setup.imap_port = 993;
+    o.setup.imap_tls = ImapTls::Implicit;
+    o.setup.imap_user = "crm-log@contoso.example".into();
+    o.setup.imap_auth = ImapAuth::Password;
+    o.setup.has_imap_password = true;
+    o.setup.account = None;
+    s.update(Msg::Overview(Ok(Box::new(o))));
+    snap("status_imap", &mut s);
+}
+
 #[test]
 fn status_before_the_database_answers() {
     let mut s = UiState::new(Role::Admin, now(), FixedOffset::east_opt(0).unwrap());

@@ -2,6 +2,7 @@
 //! what arrived today, the run in progress page by page, and what needs a
 //! person.
 
+use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -98,28 +99,8 @@ fn summary_lines<'a>(s: &'a UiState, o: &'a Overview, theme: &Theme, wide: bool)
             )
         },
     ));
-    let mailbox = if setup.mailbox.is_empty() {
-        "no mailbox set"
-    } else {
-        &setup.mailbox
-    };
-    lines.push(kv(
-        theme,
-        "Mail source",
-        format!("Microsoft Graph · {mailbox}"),
-    ));
-    let account = match (&setup.account, setup.auth_flow) {
-        (Some(a), AuthFlow::ClientCredentials) => format!("{} (app-only)", one_line(a)),
-        (Some(a), _) => {
-            let exp = o
-                .token_expires
-                .map(|t| format!(", token expires {}", relative(t, s.now)))
-                .unwrap_or_default();
-            format!("{}{exp}", one_line(a))
-        }
-        (None, AuthFlow::ClientCredentials) => "app-only (client credentials)".into(),
-        (None, _) => "not signed in: sign in on the Setup screen (2, then s)".into(),
-    };
+    let (source, account) = source_and_account(setup, o.token_expires, s.now);
+    lines.push(kv(theme, "Mail source", source));
     lines.push(kv(theme, "Signed in", account));
     lines.push(kv(theme, "Engine", engine_text(s, o)));
     match &o.job {
@@ -346,4 +327,70 @@ fn draw_recent(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
             .collect()
     };
     f.render_widget(Paragraph::new(lines), inner);
+}
+
+/// What the Status screen says the mail comes from and who reads it, for
+/// Graph or IMAP as the setup has it.
+fn source_and_account(
+    setup: &crate::domain::setup::Setup,
+    token_expires: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> (String, String) {
+    use crate::domain::setup::{ImapAuth, ImapTls, SourceKind};
+    let signed_in = |a: &str| {
+        let exp = token_expires
+            .map(|t| format!(", token expires {}", relative(t, now)))
+            .unwrap_or_default();
+        format!("{}{exp}", one_line(a))
+    };
+    let not_signed_in = "not signed in: sign in on the Setup screen (2, then s)";
+    match setup.source {
+        SourceKind::Graph => {
+            let mailbox = if setup.mailbox.is_empty() {
+                "no mailbox set"
+            } else {
+                &setup.mailbox
+            };
+            let account = match (&setup.account, setup.auth_flow) {
+                (Some(a), AuthFlow::ClientCredentials) => format!("{} (app-only)", one_line(a)),
+                (Some(a), _) => signed_in(a),
+                (None, AuthFlow::ClientCredentials) => "app-only (client credentials)".into(),
+                (None, _) => not_signed_in.into(),
+            };
+            (format!("Microsoft Graph · {}", one_line(mailbox)), account)
+        }
+        SourceKind::Imap => {
+            let host = if setup.imap_host.is_empty() {
+                "no host set".to_string()
+            } else {
+                format!(
+                    "{}:{} ({})",
+                    one_line(&setup.imap_host),
+                    setup.imap_port,
+                    match setup.imap_tls {
+                        ImapTls::Implicit => "TLS",
+                        ImapTls::Starttls => "STARTTLS",
+                        ImapTls::None => "no TLS",
+                    }
+                )
+            };
+            let user = one_line(&setup.imap_user);
+            let account = match setup.imap_auth {
+                ImapAuth::Password if user.is_empty() => {
+                    "no IMAP user: set it on the Setup screen (2)".into()
+                }
+                ImapAuth::Password if setup.has_imap_password => {
+                    format!("{user} (password stored)")
+                }
+                ImapAuth::Password => {
+                    format!("{user}: no password: enter it on the Setup screen (2)")
+                }
+                ImapAuth::Xoauth2 => match &setup.account {
+                    Some(a) => format!("{} (XOAUTH2)", signed_in(a)),
+                    None => not_signed_in.into(),
+                },
+            };
+            (format!("IMAP · {host}"), account)
+        }
+    }
 }
