@@ -101,40 +101,36 @@ fn reader(input: impl Read) -> (csv::Reader<impl Read>, SharedBreaks) {
     (rdr, breaks)
 }
 
-/// What a read given up by its [`crate::bounded::Stoppable`] reader ends with.
-pub(super) const CANCELLED: &str = "the import was cancelled; nothing was written";
-
-/// A CSV error that ends the whole read: the file being too large or a
-/// line too long (saying which cap it met), or the read cancelled.
-fn too_large(e: &csv::Error) -> Option<String> {
+/// A CSV error that ends the whole read: the read cancelled (by a
+/// [`crate::bounded::Stoppable`] reader), or the file too large or a line
+/// too long (saying which cap it met).
+fn whole_file_refused(e: &csv::Error) -> Option<AppError> {
     match e.kind() {
-        csv::ErrorKind::Io(io) if crate::bounded::cancelled(io) => {
-            Some(CANCELLED.into())
-        }
+        csv::ErrorKind::Io(io) if crate::bounded::cancelled(io) => Some(AppError::Cancelled),
         csv::ErrorKind::Io(io) => crate::bounded::too_large(io).map(|t| {
-            format!("the file is refused: {t}; is it the right file (a CSV exported from a spreadsheet)?")
+            AppError::Invalid(format!(
+                "the file is refused: {t}; is it the right file (a CSV exported from a spreadsheet)?"
+            ))
         }),
         _ => None,
     }
 }
 
-fn check_header(
-    rdr: &mut csv::Reader<impl Read>,
-    want: &[&str],
-) -> std::result::Result<(), String> {
+fn check_header(rdr: &mut csv::Reader<impl Read>, want: &[&str]) -> Result<()> {
     let header = rdr.headers().map_err(|e| {
-        too_large(&e).unwrap_or_else(|| format!("cannot read the header line: {e}"))
+        whole_file_refused(&e)
+            .unwrap_or_else(|| AppError::Invalid(format!("cannot read the header line: {e}")))
     })?;
     let got: Vec<String> = header
         .iter()
         .map(|h| h.trim().trim_start_matches('\u{feff}').to_ascii_lowercase())
         .collect();
     if got.iter().map(String::as_str).ne(want.iter().copied()) {
-        return Err(format!(
+        return Err(AppError::Invalid(format!(
             "the header line must be exactly `{}`, not `{}`",
             want.join(","),
             got.join(",")
-        ));
+        )));
     }
     Ok(())
 }
@@ -191,7 +187,7 @@ fn parse_rows<T>(
     header: &[&str],
     key: impl Fn(&T) -> String,
     parse_row: impl Fn(&csv::StringRecord) -> std::result::Result<T, String>,
-) -> std::result::Result<(Vec<T>, Vec<RowError>), String> {
+) -> Result<(Vec<T>, Vec<RowError>)> {
     let (mut rdr, breaks) = reader(input);
     let line_at =
         |p: Option<&csv::Position>| p.map_or(0, |p| breaks.borrow_mut().line_at(p.byte()));
@@ -203,8 +199,8 @@ fn parse_rows<T>(
         let rec = match rec {
             Ok(r) => r,
             Err(e) => {
-                if let Some(why) = too_large(&e) {
-                    return Err(why);
+                if let Some(refused) = whole_file_refused(&e) {
+                    return Err(refused);
                 }
                 let line = line_at(e.position());
                 errors.push(RowError {
@@ -248,9 +244,7 @@ fn parse_rows<T>(
     Ok((rows, errors))
 }
 
-pub fn parse_salespeople(
-    input: impl Read,
-) -> std::result::Result<(Vec<Salesperson>, Vec<RowError>), String> {
+pub fn parse_salespeople(input: impl Read) -> Result<(Vec<Salesperson>, Vec<RowError>)> {
     parse_rows(
         input,
         &["code", "name", "email"],
@@ -265,9 +259,7 @@ pub fn parse_salespeople(
     )
 }
 
-pub fn parse_contacts(
-    input: impl Read,
-) -> std::result::Result<(Vec<Contact>, Vec<RowError>), String> {
+pub fn parse_contacts(input: impl Read) -> Result<(Vec<Contact>, Vec<RowError>)> {
     parse_rows(
         input,
         &["no", "name", "company", "email", "alt_emails"],
@@ -306,7 +298,7 @@ fn refuse(errors: &[RowError]) -> AppError {
 
 impl App {
     pub fn import_salespeople(&self, input: impl Read, skip_invalid: bool) -> Result<ImportReport> {
-        let (rows, errors) = parse_salespeople(input).map_err(AppError::Invalid)?;
+        let (rows, errors) = parse_salespeople(input)?;
         if !errors.is_empty() && !skip_invalid {
             return Err(refuse(&errors));
         }
@@ -318,7 +310,7 @@ impl App {
     }
 
     pub fn import_contacts(&self, input: impl Read, skip_invalid: bool) -> Result<ImportReport> {
-        let (rows, errors) = parse_contacts(input).map_err(AppError::Invalid)?;
+        let (rows, errors) = parse_contacts(input)?;
         if !errors.is_empty() && !skip_invalid {
             return Err(refuse(&errors));
         }
@@ -405,6 +397,7 @@ mod tests {
         assert!(
             parse_contacts("number,name\n".as_bytes())
                 .unwrap_err()
+                .to_string()
                 .contains("header line must be exactly")
         );
     }

@@ -20,20 +20,13 @@ pub enum Existing {
 /// What importing `input` would change against `existing` (a pure function
 /// of the two: the UI's preview, and the fuzzer's target).
 pub fn preview_from(input: impl std::io::Read, existing: Existing) -> Result<ImportPreview> {
-    let refused = |why: String| {
-        if why == super::import::CANCELLED {
-            AppError::Cancelled
-        } else {
-            AppError::Invalid(why)
-        }
-    };
     Ok(match existing {
         Existing::Salespeople(stored) => {
-            let (rows, errors) = parse_salespeople(input).map_err(refused)?;
+            let (rows, errors) = parse_salespeople(input)?;
             ImportPreview::Salespeople(compare(rows, errors, stored, |s| s.code.clone()))
         }
         Existing::Contacts(stored) => {
-            let (mut rows, errors) = parse_contacts(input).map_err(refused)?;
+            let (mut rows, errors) = parse_contacts(input)?;
             // Stored alternatives come back sorted: compare them so.
             for c in &mut rows {
                 c.alt_emails.sort();
@@ -219,6 +212,7 @@ impl App {
         };
         preview_from(file, existing)
     }
+
     /// Writes a previewed import (only one without bad rows); returns how
     /// many rows were added or changed.
     pub fn apply_import(&self, p: &ImportPreview) -> Result<usize> {
