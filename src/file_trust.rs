@@ -24,19 +24,30 @@ pub enum Kind {
 
 const STICKY: u32 = 0o1000;
 
+/// A regular file, not a link to one (which could point anywhere).
+fn regular_file(file: Facts) -> Result<(), String> {
+    match file.kind {
+        Kind::File => Ok(()),
+        Kind::Symlink => Err("it is a symbolic link, not a file".into()),
+        _ => Err("it is not a regular file".into()),
+    }
+}
+
+/// A file of this user.
+fn owned_by(file: Facts, euid: u32) -> Result<(), String> {
+    if file.uid != euid {
+        return Err(format!("it belongs to user {} (you are {euid})", file.uid));
+    }
+    Ok(())
+}
+
 /// The key file is trusted only when it is a regular file of this user,
 /// readable and writable by nobody else, in a folder nobody else can
 /// rename it in (owned by this user or root, and not writable by group or
 /// others unless the sticky bit keeps them to their own files).
 pub fn key_file_verdict(file: Facts, folder: Facts, euid: u32) -> Result<(), String> {
-    match file.kind {
-        Kind::File => {}
-        Kind::Symlink => return Err("it is a symbolic link, not a file".into()),
-        _ => return Err("it is not a regular file".into()),
-    }
-    if file.uid != euid {
-        return Err(format!("it belongs to user {} (you are {euid})", file.uid));
-    }
+    regular_file(file)?;
+    owned_by(file, euid)?;
     if file.mode & 0o077 != 0 {
         return Err(format!(
             "others may read or write it (mode {:04o}; chmod 600 it)",
@@ -69,11 +80,7 @@ pub fn folder_verdict(folder: Facts, euid: u32) -> Result<(), String> {
 /// An existing database file is adopted only when it is this user's and
 /// not writable by every user (an empty 0666 file someone left there).
 pub fn database_verdict(file: Facts, euid: u32, empty: bool) -> Result<(), String> {
-    match file.kind {
-        Kind::File => {}
-        Kind::Symlink => return Err("it is a symbolic link, not a file".into()),
-        _ => return Err("it is not a regular file".into()),
-    }
+    regular_file(file)?;
     if file.mode & 0o002 != 0 {
         return Err(format!(
             "every user may write it (mode {:04o}; chmod o-w it)",
@@ -93,14 +100,8 @@ pub fn database_verdict(file: Facts, euid: u32, empty: bool) -> Result<(), Strin
 /// may write (one planted in a shared folder, or a link to another file,
 /// is refused).
 pub fn log_file_verdict(file: Facts, euid: u32) -> Result<(), String> {
-    match file.kind {
-        Kind::File => {}
-        Kind::Symlink => return Err("it is a symbolic link, not a file".into()),
-        _ => return Err("it is not a regular file".into()),
-    }
-    if file.uid != euid {
-        return Err(format!("it belongs to user {} (you are {euid})", file.uid));
-    }
+    regular_file(file)?;
+    owned_by(file, euid)?;
     if file.mode & 0o022 != 0 {
         return Err(format!(
             "others may write it (mode {:04o}; chmod go-w it)",
