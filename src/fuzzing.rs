@@ -194,18 +194,14 @@ pub fn sim_request(data: &[u8]) {
         return;
     };
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
-    let segments = crate::sim::split_path(path);
-    let req = SimRequest {
+    let req = SimRequest::new(
         method,
-        segments,
-        path: path.to_string(),
-        query: url::form_urlencoded::parse(query.as_bytes())
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect(),
-        headers: Default::default(),
-        body: body.as_bytes().to_vec(),
-        origin: "http://127.0.0.1:1".into(),
-    };
+        path,
+        query,
+        Default::default(),
+        body.as_bytes().to_vec(),
+        "http://127.0.0.1:1".into(),
+    );
     let sim = fuzz_sim();
     let resp = match req.segments.first().map(String::as_str) {
         Some("_sim") => {

@@ -24,6 +24,30 @@ pub struct SimRequest {
 }
 
 impl SimRequest {
+    /// A request from its parts as they come off the wire: the path split
+    /// into decoded segments and the raw query string into decoded pairs,
+    /// the same for the server, `$batch` items and the fuzzer.
+    pub fn new(
+        method: Method,
+        path: &str,
+        query: &str,
+        headers: HeaderMap,
+        body: Vec<u8>,
+        origin: String,
+    ) -> Self {
+        Self {
+            method,
+            segments: super::split_path(path),
+            path: path.to_string(),
+            query: url::form_urlencoded::parse(query.as_bytes())
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect(),
+            headers,
+            body,
+            origin,
+        }
+    }
+
     pub fn query_value(&self, name: &str) -> Option<&str> {
         self.query
             .iter()

@@ -189,18 +189,14 @@ async fn handle(State(sim): State<Arc<Sim>>, req: Request) -> Response {
         .map(|h| format!("{}://{h}", sim.scheme()))
         .unwrap_or_else(|| format!("{}://{}", sim.scheme(), sim.local_addr));
     let path = parts.uri.path().to_string();
-    let query = url::form_urlencoded::parse(parts.uri.query().unwrap_or_default().as_bytes())
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
-    let req = SimRequest {
-        method: parts.method,
-        segments: split_path(&path),
-        path: path.clone(),
-        query,
-        headers: parts.headers,
+    let req = SimRequest::new(
+        parts.method,
+        &path,
+        parts.uri.query().unwrap_or_default(),
+        parts.headers,
         body,
         origin,
-    };
+    );
     let first = req.segments.first().map(String::as_str).unwrap_or_default();
     if first == "_sim" {
         if !sim.local_addr.ip().is_loopback() {

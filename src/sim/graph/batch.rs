@@ -123,15 +123,11 @@ fn item_request(envelope: &SimRequest, item: &Item) -> SimRequest {
         .as_ref()
         .map(|u| u.path().to_string())
         .unwrap_or_else(|| format!("/v1.0{rel}"));
-    let segments = super::super::split_path(&path);
     let query = parsed
         .as_ref()
-        .map(|u| {
-            u.query_pairs()
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect()
-        })
-        .unwrap_or_default();
+        .and_then(|u| u.query())
+        .unwrap_or_default()
+        .to_string();
     let mut headers = HeaderMap::new();
     if let Some(auth) = envelope.headers.get("authorization") {
         headers.insert("authorization", auth.clone());
@@ -149,15 +145,14 @@ fn item_request(envelope: &SimRequest, item: &Item) -> SimRequest {
         .as_ref()
         .map(|b| b.to_string().into_bytes())
         .unwrap_or_default();
-    SimRequest {
-        method: item.method.clone(),
-        segments,
-        path,
-        query,
+    SimRequest::new(
+        item.method.clone(),
+        &path,
+        &query,
         headers,
         body,
-        origin: envelope.origin.clone(),
-    }
+        envelope.origin.clone(),
+    )
 }
 
 fn item_json(id: &str, resp: SimResponse) -> Value {
