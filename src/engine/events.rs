@@ -80,6 +80,39 @@ fn grouped(n: u64) -> String {
     out
 }
 
+/// Tells the service's waits (429) as they happen, with what is left to
+/// read — taken from the run's own page events — until aborted.
+pub(super) fn tell_throttling(
+    inputs: &super::run::RunInputs<'_>,
+) -> Option<tokio::task::JoinHandle<()>> {
+    let mut waits = inputs.source.throttle_notes()?;
+    let mut pages = inputs.events.subscribe();
+    let events = inputs.events.clone();
+    Some(tokio::spawn(async move {
+        use tokio::sync::broadcast::error::RecvError;
+        waits.borrow_and_update();
+        let mut left = None;
+        loop {
+            tokio::select! {
+                changed = waits.changed() => {
+                    if changed.is_err() {
+                        return;
+                    }
+                    let wait_ms = *waits.borrow_and_update();
+                    let _ = events.send(EngineEvent::Throttled { wait_ms, left });
+                }
+                page = pages.recv() => match page {
+                    Ok(EngineEvent::Page { counts, backlog, .. }) => {
+                        left = backlog.map(|b| b.saturating_sub(counts.read as u64));
+                    }
+                    Ok(_) | Err(RecvError::Lagged(_)) => {}
+                    Err(RecvError::Closed) => return,
+                },
+            }
+        }
+    }))
+}
+
 #[cfg(test)]
 #[test]
 fn a_throttled_run_says_how_long_and_how_much_is_left() {

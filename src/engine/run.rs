@@ -86,7 +86,7 @@ pub async fn run_once(store: &mut Store, inputs: &RunInputs<'_>) -> RunReport {
         ..Default::default()
     };
     let mut pending = None;
-    let notes = tell_throttling(inputs);
+    let notes = super::events::tell_throttling(inputs);
     let mut error = drain(store, inputs, &mut progress, &mut pending)
         .await
         .err();
@@ -119,37 +119,6 @@ pub async fn run_once(store: &mut Store, inputs: &RunInputs<'_>) -> RunReport {
         counts: progress.counts,
         error,
     }
-}
-
-/// Tells the service's waits (429) as they happen, with what is left to
-/// read — taken from the run's own page events — until aborted.
-fn tell_throttling(inputs: &RunInputs<'_>) -> Option<tokio::task::JoinHandle<()>> {
-    let mut waits = inputs.source.throttle_notes()?;
-    let mut pages = inputs.events.subscribe();
-    let events = inputs.events.clone();
-    Some(tokio::spawn(async move {
-        use tokio::sync::broadcast::error::RecvError;
-        waits.borrow_and_update();
-        let mut left = None;
-        loop {
-            tokio::select! {
-                changed = waits.changed() => {
-                    if changed.is_err() {
-                        return;
-                    }
-                    let wait_ms = *waits.borrow_and_update();
-                    let _ = events.send(EngineEvent::Throttled { wait_ms, left });
-                }
-                page = pages.recv() => match page {
-                    Ok(EngineEvent::Page { counts, backlog, .. }) => {
-                        left = backlog.map(|b| b.saturating_sub(counts.read as u64));
-                    }
-                    Ok(_) | Err(RecvError::Lagged(_)) => {}
-                    Err(RecvError::Closed) => return,
-                },
-            }
-        }
-    }))
 }
 
 /// Logged messages indexed for search in one transaction.
