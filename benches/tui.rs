@@ -350,7 +350,9 @@ impl Ui {
         while let Some(m) = queue.pop_front() {
             for effect in self.state.update(m) {
                 match effect {
-                    Effect::Page(req) => queue.push_back(answer(&mut self.reader, Read::Page(req))),
+                    Effect::Page(req) => {
+                        queue.push_back(answer(&mut self.reader, Read::Page(Box::new(req))))
+                    }
                     Effect::OpenMessage(n) => {
                         queue.push_back(answer(&mut self.reader, Read::Message(n)))
                     }

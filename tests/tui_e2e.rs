@@ -579,3 +579,85 @@ async fn a_user_searches_reads_a_conversation_and_turns_mail_into_an_opportunity
 
     ui.quit();
 }
+
+/// The table rows of the Interaction log as the screen shows them (the
+/// lines under its header).
+fn log_rows(screen: &str) -> Vec<String> {
+    screen
+        .lines()
+        .skip_while(|l| !(l.contains("Date") && l.contains("Subject")))
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_log_follows_new_entries_at_the_top_and_counts_them_when_scrolled_away() {
+    if !have_tmux() {
+        return;
+    }
+    let sim = TestSim::start(SimConfig::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = enabled_app_only(&sim, dir.path());
+    let older: Vec<_> = (1..=40)
+        .map(|i| {
+            threaded(
+                "chen@northwind.example",
+                "linda@contoso.example",
+                &format!("Older {i:02}"),
+                "earlier mail",
+                &format!("conv-{i}"),
+                200 - i,
+            )
+        })
+        .collect();
+    sim.add(MAILBOX, "inbox", json!(older)).await;
+    let ui = Tmux::start("live", &ui_command(&db, dir.path()), 120, 30);
+    ui.wait_for("Status");
+    ui.keys(&["4"]);
+    ui.wait_until("the older mail logged, newest first", |s| {
+        log_rows(s).first().is_some_and(|r| r.contains("Older 40"))
+    });
+    // The UI's own engine logs a new message while the log sits at its top:
+    // it appears there, without a key.
+    let new = |subject: &str| {
+        threaded(
+            "maria@northwind.example",
+            "ben@contoso.example",
+            subject,
+            "new mail",
+            subject,
+            0,
+        )
+    };
+    sim.add(MAILBOX, "inbox", json!([new("Live one")])).await;
+    let screen = ui.wait_until("the new entry at the top", |s| {
+        log_rows(s).first().is_some_and(|r| r.contains("Live one"))
+    });
+    assert!(
+        log_rows(&screen)[1].contains("Older 40"),
+        "the rest moved down by one:\n{screen}"
+    );
+    // Scrolled away, the rows on screen stay as they are and the new
+    // entries are counted.
+    ui.keys(&["PageDown", "PageDown"]);
+    let before = ui.wait_until("scrolled away from the top", |s| {
+        log_rows(s).first().is_some_and(|r| !r.contains("Live one"))
+    });
+    sim.add(
+        MAILBOX,
+        "inbox",
+        json!([new("Live two"), new("Live three")]),
+    )
+    .await;
+    let after = ui.wait_for("↑ 2 new (g)");
+    assert_eq!(log_rows(&after), log_rows(&before), "the view stayed still");
+    // `g` goes to them.
+    ui.keys(&["g"]);
+    let top = ui.wait_until("the newest at the top", |s| {
+        log_rows(s).first().is_some_and(|r| r.contains("Live t"))
+    });
+    assert!(!top.contains("new (g)"), "nothing is left unseen:\n{top}");
+    ui.quit();
+}

@@ -913,26 +913,53 @@ fn export_prompt() {
     snap("export_progress", &mut s);
 }
 
-#[test]
-fn a_refresh_keeps_the_view_and_counts_what_arrived() {
-    let mut s = log_state(60);
-    act(&mut s, &[Action::Down, Action::Down, Action::Down]);
-    let effects = s.update(Msg::DbChanged);
-    let req = effects
+/// The page a database change asks the log for.
+fn refresh_request(s: &mut UiState) -> emaillog::tui::log_window::PageRequest {
+    s.update(Msg::DbChanged)
         .iter()
         .find_map(|e| match e {
             Effect::Page(r) => Some(r.clone()),
             _ => None,
         })
-        .expect("the window is read again");
+        .expect("the window is read again")
+}
+
+#[test]
+fn a_refresh_keeps_the_view_and_counts_what_arrived() {
+    let mut s = log_state(60);
+    act(&mut s, &[Action::PageDown, Action::PageDown]);
+    let (sel, top) = (s.log.selected().map(|e| e.entry_no), s.log.top);
+    assert!(top > 0, "scrolled away from the top");
+    let req = refresh_request(&mut s);
     assert_eq!(req.kind, LoadKind::Refresh);
+    assert!(matches!(req.seek, emaillog::store::Seek::AtOrOlder(_)));
     s.update(Msg::LogPage {
         generation: req.generation,
         kind: req.kind,
         result: Ok(((0..60).map(entry).collect(), 4)),
     });
-    assert_eq!(s.log.selected().map(|e| e.entry_no), Some(997));
+    assert_eq!(
+        (s.log.selected().map(|e| e.entry_no), s.log.top),
+        (sel, top)
+    );
     snap("log_new_arrivals", &mut s);
+}
+
+#[test]
+fn at_the_top_the_log_shows_what_arrived() {
+    let mut s = log_state(60);
+    act(&mut s, &[Action::Down, Action::Down, Action::Down]);
+    let req = refresh_request(&mut s);
+    assert_eq!(req.seek, emaillog::store::Seek::Newest);
+    // Two entries were logged since: the newest page starts with them.
+    s.update(Msg::LogPage {
+        generation: req.generation,
+        kind: req.kind,
+        result: Ok(((-2..60).map(entry).collect(), 0)),
+    });
+    assert_eq!(s.log.selected().map(|e| e.entry_no), Some(997));
+    assert_eq!(s.log.top, 0);
+    snap("log_follows_new_entries", &mut s);
 }
 
 #[test]

@@ -18,7 +18,8 @@ use super::{Result, Store};
 
 /// Where an entry sits in the log's order: newest first by date, then by
 /// entry number. `occurred_at` is the stored text, which sorts as the date.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// Ordered as the log is: a greater key is a newer entry.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct EntryKey {
     pub occurred_at: String,
     pub entry_no: i64,

@@ -6,7 +6,7 @@
 //! reads do not move what they are looking at.
 
 use crate::app::log::LogView;
-use crate::store::{EntryRow, Seek};
+use crate::store::{EntryKey, EntryRow, Seek};
 
 /// Rows fetched per page.
 pub const FETCH: usize = 100;
@@ -36,12 +36,19 @@ pub struct PageRequest {
     pub view: LogView,
     pub seek: Seek,
     pub limit: usize,
+    /// A refresh also counts the view's entries newer than this (and than
+    /// the page's first row).
+    pub count_newer_than: Option<EntryKey>,
 }
 
 /// Where the selection goes once the page is in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Then {
+    /// The same entries stay on screen (scrolled away from the top).
     Stay,
+    /// The top of the log stays on screen, new entries appear above the
+    /// selected one (at the top, following the log).
+    Follow,
     First,
     Last,
 }
@@ -58,9 +65,12 @@ pub struct LogWindow {
     pub at_newest: bool,
     /// The last row is the oldest entry of the view.
     pub at_oldest: bool,
-    /// Entries newer than the first held one that arrived since (shown, not
-    /// scrolled to).
+    /// Entries newer than both the first held one and [`Self::seen`], not
+    /// held (counted by a refresh).
     pub newer: usize,
+    /// The newest entry that was on screen at the top of the log: what
+    /// arrives after it is new to the reader until it scrolls into view.
+    seen: Option<EntryKey>,
     pub loading: Option<LoadKind>,
     then: Option<Then>,
     /// Bumped when the view changes; pages for an older view are dropped.
@@ -81,6 +91,7 @@ impl LogWindow {
             view: self.view.clone(),
             seek,
             limit,
+            count_newer_than: None,
         })
     }
 
@@ -142,16 +153,56 @@ impl LogWindow {
         self.request(LoadKind::Oldest, Seek::Oldest, FETCH)
     }
 
-    /// The database changed: read the held rows again where they are, and
-    /// count what arrived above them.
+    /// The database changed. At the top of the log the window follows it:
+    /// the newest entries are read again and what arrived shows above the
+    /// selected entry. Scrolled away, the held rows are read again where
+    /// they are (nothing on screen moves) and what arrived above is counted.
     pub fn refresh(&mut self) -> Option<PageRequest> {
         let Some(first) = self.rows.first() else {
             return self.reload_newest();
         };
-        let seek = Seek::AtOrOlder(first.key());
         let limit = self.rows.len().max(FETCH);
-        self.then = Some(Then::Stay);
-        self.request(LoadKind::Refresh, seek, limit)
+        let (seek, then) = if self.following() {
+            (Seek::Newest, Then::Follow)
+        } else {
+            (Seek::AtOrOlder(first.key()), Then::Stay)
+        };
+        let count_from = match &self.seen {
+            Some(seen) if *seen > first.key() => seen.clone(),
+            _ => first.key(),
+        };
+        let mut req = self.request(LoadKind::Refresh, seek, limit)?;
+        self.then = Some(then);
+        req.count_newer_than = Some(count_from);
+        Some(req)
+    }
+
+    /// The top of the log is on screen.
+    pub fn following(&self) -> bool {
+        self.top == 0 && self.at_newest
+    }
+
+    /// Entries that arrived since the reader last saw the top of the log
+    /// and are not on screen: held above it, or not held at all.
+    pub fn unseen(&self) -> usize {
+        let above = match &self.seen {
+            Some(seen) => self.rows[..self.top.min(self.rows.len())]
+                .iter()
+                .take_while(|r| r.key() > *seen)
+                .count(),
+            None => 0,
+        };
+        above + self.newer
+    }
+
+    /// What is on screen at the top has been seen.
+    fn mark_seen(&mut self) {
+        if self.top == 0
+            && let Some(first) = self.rows.first()
+            && self.seen.as_ref().is_none_or(|s| first.key() > *s)
+        {
+            self.seen = Some(first.key());
+        }
     }
 
     fn scroll_into_view(&mut self, visible: usize) {
@@ -162,6 +213,7 @@ impl LogWindow {
             self.top = self.sel + 1 - visible;
         }
         self.top = self.top.min(self.rows.len().saturating_sub(1));
+        self.mark_seen();
     }
 
     fn prefetch(&mut self, visible: usize) -> Option<PageRequest> {
@@ -234,6 +286,12 @@ impl LogWindow {
             LoadKind::Newer => {
                 self.at_newest = !full;
                 let added = page.len();
+                // What was counted as not held is held now.
+                let counted = match &self.seen {
+                    Some(seen) => page.iter().filter(|r| r.key() > *seen).count(),
+                    None => 0,
+                };
+                self.newer = self.newer.saturating_sub(counted);
                 self.rows.splice(0..0, page);
                 self.sel += added;
                 self.top += added;
@@ -258,8 +316,14 @@ impl LogWindow {
                     self.sel = i;
                     self.top = (self.top as isize + shift).max(0) as usize;
                 }
-                self.newer = newer;
-                self.at_newest = newer == 0 && self.at_newest;
+                if self.then == Some(Then::Follow) {
+                    self.top = 0;
+                    self.at_newest = true;
+                    self.newer = 0;
+                } else {
+                    self.newer = newer;
+                    self.at_newest = newer == 0 && self.at_newest;
+                }
             }
         }
         match self.then.take() {
@@ -379,10 +443,13 @@ mod tests {
             Ok((page(500, FETCH), 0)),
             20,
         );
-        w.step(5, 20);
-        let looking_at = w.selected().unwrap().entry_no;
+        // Scrolled away from the top.
+        w.step(30, 20);
+        let (looking_at, top) = (w.selected().unwrap().entry_no, w.top);
+        assert!(top > 0);
         let r = w.refresh().unwrap();
         assert_eq!(r.seek, Seek::AtOrOlder(row(500).key()));
+        assert_eq!(r.count_newer_than, Some(row(500).key()));
         // Three entries arrived above: counted, not shown, nothing moves.
         w.arrived(
             r.generation,
@@ -391,7 +458,8 @@ mod tests {
             20,
         );
         assert_eq!(w.selected().unwrap().entry_no, looking_at);
-        assert_eq!((w.newer, w.at_newest), (3, false));
+        assert_eq!(w.top, top, "the same rows stay on screen");
+        assert_eq!((w.unseen(), w.at_newest), (3, false));
         // A page for a view since replaced is ignored.
         let old = w.generation;
         let r = w.set_view(LogView {
@@ -404,6 +472,70 @@ mod tests {
                 .is_none()
         );
         assert_eq!(w.rows.len(), FETCH, "stale page not spliced in");
+    }
+
+    /// Loads `n` entries up to `newest` and selects the `sel`th.
+    fn loaded(newest: i64, n: usize, sel: isize) -> LogWindow {
+        let mut w = LogWindow::default();
+        let r = w.reload_newest().unwrap();
+        w.arrived(r.generation, LoadKind::Newest, Ok((page(newest, n), 0)), 20);
+        w.step(sel, 20);
+        w
+    }
+
+    #[test]
+    fn at_the_top_new_entries_appear_above_the_selected_one() {
+        let mut w = loaded(500, FETCH, 3);
+        assert!(w.following());
+        let r = w.refresh().expect("a refresh");
+        assert_eq!((r.kind, &r.seek), (LoadKind::Refresh, &Seek::Newest));
+        // Two entries were logged: the newest page now starts with them.
+        w.arrived(r.generation, r.kind, Ok((page(502, FETCH), 0)), 20);
+        let shown: Vec<i64> = w.rows[w.top..w.top + 3]
+            .iter()
+            .map(|r| r.entry_no)
+            .collect();
+        assert_eq!(shown, vec![502, 501, 500], "on screen at once");
+        assert_eq!(
+            w.selected().unwrap().entry_no,
+            497,
+            "the same entry stays selected"
+        );
+        assert_eq!(w.unseen(), 0, "nothing new is off screen");
+        assert!(w.following(), "and the window goes on following");
+        // `g` then selects the newest without a fetch.
+        assert!(w.first(20).is_none());
+        assert_eq!(w.selected().unwrap().entry_no, 502);
+    }
+
+    #[test]
+    fn scrolled_away_new_entries_are_counted_until_scrolled_into_view() {
+        let mut w = loaded(500, FETCH, 40);
+        let (top, sel) = (w.top, w.selected().unwrap().entry_no);
+        assert!(!w.following());
+        let r = w.refresh().unwrap();
+        assert_eq!(r.seek, Seek::AtOrOlder(row(500).key()));
+        w.arrived(r.generation, r.kind, Ok((page(500, FETCH), 4)), 20);
+        assert_eq!((w.top, w.selected().unwrap().entry_no), (top, sel));
+        assert_eq!(w.unseen(), 4);
+        // Back up the list: the four are fetched and held above the screen,
+        // still counted until they are on it.
+        let mut fetched = false;
+        while w.selected().unwrap().entry_no != 500 {
+            if let Some(r) = w.step(-1, 20) {
+                assert_eq!(r.kind, LoadKind::Newer);
+                w.arrived(r.generation, r.kind, Ok((page(504, 4), 0)), 20);
+                fetched = true;
+            }
+            if w.top > 4 {
+                assert_eq!(w.unseen(), 4, "not seen yet at top {}", w.top);
+            }
+        }
+        assert!(fetched);
+        assert_eq!(w.unseen(), w.top, "one per row still above the screen");
+        w.step(-10, 20);
+        assert_eq!((w.top, w.unseen()), (0, 0), "all seen at the top");
+        assert!(w.following());
     }
 
     #[test]

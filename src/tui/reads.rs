@@ -17,7 +17,7 @@ use super::msg::Msg;
 /// What the reader thread is asked.
 #[derive(Debug, Clone)]
 pub enum Read {
-    Page(PageRequest),
+    Page(Box<PageRequest>),
     Message(i64),
 }
 
@@ -33,11 +33,17 @@ pub fn answer(reader: &mut LogReader, r: Read) -> Msg {
                 .map_err(|e| e.to_string());
             let result = match (rows, req.kind) {
                 (Ok(rows), super::log_window::LoadKind::Refresh) => {
-                    let newer = match rows.first() {
-                        Some(first) => reader
+                    // Entries newer than the page's first row and than
+                    // what the reader has seen: not held, counted.
+                    let from = match (rows.first().map(|r| r.key()), req.count_newer_than) {
+                        (Some(first), Some(seen)) => Some(first.max(seen)),
+                        (first, seen) => first.or(seen),
+                    };
+                    let newer = match from {
+                        Some(from) => reader
                             .page(
                                 &req.view,
-                                &crate::store::Seek::NewerThan(first.key()),
+                                &crate::store::Seek::NewerThan(from),
                                 NEWER_COUNTED,
                             )
                             .map(|r| r.len())

@@ -379,7 +379,7 @@ impl Work {
                 }
             }
             Effect::Quit => {}
-            Effect::Page(req) => self.read(Read::Page(req)),
+            Effect::Page(req) => self.read(Read::Page(Box::new(req))),
             Effect::OpenMessage(n) => self.read(Read::Message(n)),
             Effect::LoadLists(kind) => {
                 let app = self.app.clone();

@@ -79,12 +79,13 @@ pub fn draw(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
         spans.push(Span::styled(described, theme.warn()));
         spans.push(Span::styled("  (Esc clears)", theme.dim()));
     }
-    if w.newer > 0 {
+    let unseen = w.unseen();
+    if unseen > 0 {
         spans.push(Span::styled(
             format!(
                 "  ↑ {}{} new (g)",
-                w.newer.min(999),
-                if w.newer >= 999 { "+" } else { "" }
+                unseen.min(999),
+                if unseen >= 999 { "+" } else { "" }
             ),
             theme.good(),
         ));
