@@ -483,7 +483,7 @@ fn a_click_picks_the_row_under_it() {
 use emaillog::app::log::{MessageDetail, Participant};
 use emaillog::app::people::{ImportPreview, Preview};
 use emaillog::app::review::SuggestedContact;
-use emaillog::domain::{Contact, Salesperson};
+use emaillog::domain::{Contact, Money, Salesperson};
 use emaillog::store::{EntryRow, KnownAddress, OpportunityRow, ReviewRow, StoredMessage};
 use emaillog::tui::lists::Lists;
 use emaillog::tui::log_window::LoadKind;
@@ -672,6 +672,14 @@ fn a_new_opportunity_from_an_entry() {
         s.update(Msg::Action(Action::Open)).is_empty(),
         "not saved while invalid"
     );
+    // An amount too large to keep is refused as typed, not rounded.
+    clear_text(&mut s);
+    type_text(&mut s, "99999999999999999999999");
+    snap("opportunity_form_too_large", &mut s);
+    assert!(
+        s.update(Msg::Action(Action::Open)).is_empty(),
+        "not saved while too large"
+    );
     clear_text(&mut s);
     type_text(&mut s, "12,500");
     let effects = s.update(Msg::Action(Action::Open));
@@ -683,7 +691,10 @@ fn a_new_opportunity_from_an_entry() {
             },
         ] => {
             assert_eq!(*entry_no, 999);
-            assert_eq!(opportunity.estimated_value, Some(12500.0));
+            assert_eq!(
+                opportunity.estimated_value.map(Money::minor),
+                Some(1_250_000)
+            );
             assert_eq!(opportunity.status, "In progress");
         }
         other => panic!("{other:?}"),
@@ -694,7 +705,7 @@ fn a_new_opportunity_from_an_entry() {
     snap("opportunity_exists", &mut s);
 }
 
-fn opportunity(no: &str, status: &str, value: Option<f64>) -> OpportunityRow {
+fn opportunity(no: &str, status: &str, minor: Option<i64>) -> OpportunityRow {
     OpportunityRow {
         no: no.into(),
         contact_no: "CT0011".into(),
@@ -704,7 +715,7 @@ fn opportunity(no: &str, status: &str, value: Option<f64>) -> OpportunityRow {
         salesperson_name: "Annette Hill".into(),
         description: "Budget for the spring catalogue".into(),
         status: status.into(),
-        estimated_value: value,
+        estimated_value: minor.and_then(Money::from_minor),
         close_date: Some("2026-12-27".into()),
         created_at: at(90),
         entries: 2,
@@ -717,8 +728,8 @@ fn opportunities() {
     let effects = s.update(Msg::Action(Action::Go(Screen::Opportunities)));
     assert!(!effects.is_empty(), "the list is read");
     s.update(Msg::Lists(Ok(Box::new(Lists::Opportunities(vec![
-        opportunity("OP00009", "Won", Some(48000.0)),
-        opportunity("OP00008", "In progress", Some(12500.5)),
+        opportunity("OP00009", "Won", Some(4_800_000)),
+        opportunity("OP00008", "In progress", Some(1_250_050)),
         opportunity("OP00007", "Not started", None),
     ])))));
     act(&mut s, &[Action::Down]);
@@ -978,8 +989,8 @@ fn a_click_picks_a_log_entry_and_a_list_row() {
     s.update(Msg::Resize(80, 24));
     s.update(Msg::Action(Action::Go(Screen::Opportunities)));
     s.update(Msg::Lists(Ok(Box::new(Lists::Opportunities(vec![
-        opportunity("OP00009", "Won", Some(48000.0)),
-        opportunity("OP00008", "In progress", Some(12500.5)),
+        opportunity("OP00009", "Won", Some(4_800_000)),
+        opportunity("OP00008", "In progress", Some(1_250_050)),
         opportunity("OP00007", "Not started", None),
     ])))));
     s.update(Msg::Click(10, 4));

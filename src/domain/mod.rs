@@ -8,6 +8,7 @@ pub mod classify;
 pub mod disposition;
 pub mod job;
 pub mod message;
+pub mod money;
 pub mod people;
 pub mod public_domains;
 pub mod rules;
@@ -21,5 +22,6 @@ pub use classify::{
 };
 pub use disposition::{Disposition, Location};
 pub use message::{MailMessage, Recipient};
+pub use money::Money;
 pub use people::{Contact, Directory, Salesperson};
 pub use rules::Rules;

@@ -286,6 +286,16 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE job_queue_entries ADD COLUMN waiting_since TEXT;
     "#,
+    // 10: money is kept in whole minor units (cents, øre) with a stated
+    // maximum, never as a float: 99999999999999999999999 was kept as 1e23
+    // and shown as 92,233,720,368,547,758.07. A value outside 0 to
+    // 999,999,999,999.99 was never one anyone typed and is not carried over.
+    r#"
+    ALTER TABLE opportunities ADD COLUMN estimated_minor INTEGER CHECK (estimated_minor BETWEEN 0 AND 99999999999999);
+    UPDATE opportunities SET estimated_minor = CAST(round(estimated_value * 100) AS INTEGER)
+     WHERE estimated_value BETWEEN 0 AND 999999999999.99;
+    ALTER TABLE opportunities DROP COLUMN estimated_value;
+    "#,
 ];
 
 /// The schema version this build writes.
@@ -392,6 +402,60 @@ mod tests {
                 [],
             )
             .unwrap();
+    }
+
+    #[test]
+    fn money_kept_as_a_float_becomes_minor_units_and_a_value_never_typed_is_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("money.db");
+        let mut conn = Connection::open(&path).unwrap();
+        migrate_to(&mut conn, &path, 9).unwrap();
+        conn.execute_batch(
+            "INSERT INTO salespeople (code, name, email) VALUES ('AH', 'Annette', 'a@x.example');
+             INSERT INTO contacts (no, name, company, email) VALUES ('C1', 'Chen', 'Northwind', 'c@n.example');",
+        )
+        .unwrap();
+        for (no, v) in [
+            ("OP00001", Some(12500.5)),
+            ("OP00002", Some(1e23)),
+            ("OP00003", None),
+            ("OP00004", Some(0.07)),
+        ] {
+            conn.execute(
+                "INSERT INTO opportunities (no, contact_no, salesperson_code, description, estimated_value, created_at)
+                 VALUES (?1, 'C1', 'AH', 'Renewal', ?2, '2026-01-01T00:00:00.000Z')",
+                rusqlite::params![no, v],
+            )
+            .unwrap();
+        }
+        drop(conn);
+        let store = super::super::Store::open(&path).unwrap();
+        let mut values: Vec<_> = store
+            .opportunities()
+            .unwrap()
+            .into_iter()
+            .map(|o| (o.no, o.estimated_value.map(|m| m.to_string())))
+            .collect();
+        values.sort();
+        let s = |v: &str| Some(v.to_string());
+        assert_eq!(
+            values,
+            vec![
+                ("OP00001".into(), s("12,500.50")),
+                ("OP00002".into(), None),
+                ("OP00003".into(), None),
+                ("OP00004".into(), s("0.07")),
+            ]
+        );
+        // The column refuses what does not fit, whoever writes it.
+        let err = store
+            .conn
+            .execute(
+                "UPDATE opportunities SET estimated_minor = 100000000000000 WHERE no = 'OP00001'",
+                [],
+            )
+            .unwrap_err();
+        assert!(err.to_string().contains("CHECK"), "{err}");
     }
 
     #[test]

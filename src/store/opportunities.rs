@@ -4,6 +4,8 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 
+use crate::domain::Money;
+
 use super::interactions::{ENTRY_COLUMNS, EntryRow, entry_row};
 use super::{Result, Store, StoreError, ts};
 
@@ -11,7 +13,7 @@ use super::{Result, Store, StoreError, ts};
 pub struct NewOpportunity {
     pub description: String,
     pub status: String,
-    pub estimated_value: Option<f64>,
+    pub estimated_value: Option<Money>,
     /// `YYYY-MM-DD`.
     pub close_date: Option<String>,
 }
@@ -26,7 +28,7 @@ pub struct OpportunityRow {
     pub salesperson_name: String,
     pub description: String,
     pub status: String,
-    pub estimated_value: Option<f64>,
+    pub estimated_value: Option<Money>,
     pub close_date: Option<String>,
     pub created_at: String,
     /// Entries that point at it.
@@ -75,9 +77,9 @@ impl Store {
         )?;
         let no = next_number(highest);
         tx.execute(
-            "INSERT INTO opportunities (no, contact_no, salesperson_code, description, status, estimated_value, close_date, created_at)
+            "INSERT INTO opportunities (no, contact_no, salesperson_code, description, status, estimated_minor, close_date, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![no, contact, salesperson, o.description, o.status, o.estimated_value, o.close_date, ts(now)],
+            params![no, contact, salesperson, o.description, o.status, o.estimated_value.map(Money::minor), o.close_date, ts(now)],
         )?;
         tx.execute(
             "UPDATE interaction_log_entries SET opportunity_no = ?1 WHERE entry_no = ?2",
@@ -90,8 +92,8 @@ impl Store {
     /// Changes what may change after creation.
     pub fn update_opportunity(&self, no: &str, o: &NewOpportunity) -> Result<()> {
         let n = self.conn.execute(
-            "UPDATE opportunities SET description = ?2, status = ?3, estimated_value = ?4, close_date = ?5 WHERE no = ?1",
-            params![no, o.description, o.status, o.estimated_value, o.close_date],
+            "UPDATE opportunities SET description = ?2, status = ?3, estimated_minor = ?4, close_date = ?5 WHERE no = ?1",
+            params![no, o.description, o.status, o.estimated_value.map(Money::minor), o.close_date],
         )?;
         if n == 0 {
             return Err(StoreError::Invalid(format!("there is no opportunity {no}")));
@@ -103,7 +105,7 @@ impl Store {
     pub fn opportunities(&self) -> Result<Vec<OpportunityRow>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT o.no, o.contact_no, coalesce(c.name, ''), coalesce(c.company, ''), o.salesperson_code, coalesce(s.name, ''),
-                    o.description, o.status, o.estimated_value, o.close_date, o.created_at,
+                    o.description, o.status, o.estimated_minor, o.close_date, o.created_at,
                     (SELECT count(*) FROM interaction_log_entries e WHERE e.opportunity_no = o.no)
              FROM opportunities o LEFT JOIN contacts c ON c.no = o.contact_no LEFT JOIN salespeople s ON s.code = o.salesperson_code
              ORDER BY o.created_at DESC, o.no DESC",
@@ -118,7 +120,7 @@ impl Store {
                 salesperson_name: r.get(5)?,
                 description: r.get(6)?,
                 status: r.get(7)?,
-                estimated_value: r.get(8)?,
+                estimated_value: r.get::<_, Option<i64>>(8)?.and_then(Money::from_minor),
                 close_date: r.get(9)?,
                 created_at: r.get(10)?,
                 entries: r.get(11)?,

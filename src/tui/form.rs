@@ -61,11 +61,7 @@ pub fn check(rule: Rule, text: &str) -> Result<(), String> {
             if t.is_empty() {
                 return Ok(());
             }
-            match parse_money(t) {
-                Some(v) if v >= 0.0 => Ok(()),
-                Some(_) => Err("the value cannot be negative".into()),
-                None => Err(format!("'{t}' is not an amount (like 12500 or 12,500.50)")),
-            }
+            crate::domain::Money::parse(t).map(|_| ())
         }
         Rule::Date => {
             if t.is_empty() {
@@ -92,10 +88,9 @@ pub fn check(rule: Rule, text: &str) -> Result<(), String> {
     }
 }
 
-/// "12,500.50" → 12500.5; thousands separators allowed, one decimal point.
-pub fn parse_money(t: &str) -> Option<f64> {
-    let cleaned: String = t.chars().filter(|c| *c != ',' && *c != '_').collect();
-    cleaned.parse::<f64>().ok().filter(|v| v.is_finite())
+/// An amount typed in a form (empty: none); see [`crate::domain::money`].
+pub fn parse_money(t: &str) -> Option<crate::domain::Money> {
+    crate::domain::Money::parse(t).ok()
 }
 
 pub fn split_emails(t: &str) -> impl Iterator<Item = &str> {
@@ -214,6 +209,9 @@ mod tests {
             (Rule::Money, "-3", false),
             (Rule::Money, "ten", false),
             (Rule::Money, "NaN", false),
+            (Rule::Money, "99999999999999999999999", false),
+            (Rule::Money, "1e9", true),
+            (Rule::Money, "12 500,50", true),
             (Rule::Date, "2026-12-31", true),
             (Rule::Date, "2026-02-30", false),
             (Rule::Date, "31.12.2026", false),
@@ -228,7 +226,11 @@ mod tests {
                 assert!(!e.is_empty());
             }
         }
-        assert_eq!(parse_money("12,500.50"), Some(12500.5));
+        assert_eq!(
+            parse_money("12,500.50").map(crate::domain::Money::minor),
+            Some(1_250_050)
+        );
+        assert_eq!(parse_money("1e23"), None, "too large: refused, not rounded");
     }
 
     #[test]

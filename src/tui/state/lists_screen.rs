@@ -152,10 +152,7 @@ impl UiState {
                 vec![Effect::LoadLists(ListsKind::OpportunityEntries(o.no))]
             }
             Action::Edit => {
-                let value = o
-                    .estimated_value
-                    .map(|v| format!("{v:.2}"))
-                    .unwrap_or_default();
+                let value = o.estimated_value.map(|v| v.to_string()).unwrap_or_default();
                 self.overlay = Some(Overlay::Form {
                     form: Form::new(
                         format!("Opportunity {}", o.no),

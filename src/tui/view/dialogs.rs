@@ -116,7 +116,11 @@ pub fn opportunity(
             Span::styled("Status ", theme.label()),
             Span::raw(one_line(&o.status)),
             Span::styled("  Value ", theme.label()),
-            Span::raw(o.estimated_value.map(money).unwrap_or_else(|| "—".into())),
+            Span::raw(
+                o.estimated_value
+                    .map(|m| m.to_string())
+                    .unwrap_or_else(|| "—".into()),
+            ),
             Span::styled("  Close date ", theme.label()),
             Span::raw(
                 o.close_date
@@ -174,19 +178,6 @@ pub fn opportunity(
 }
 
 /// 12500.5 → "12,500.50".
-pub fn money(v: f64) -> String {
-    let cents = (v * 100.0).round() as i64;
-    let whole = (cents / 100).to_string();
-    let mut out = String::new();
-    for (i, c) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    format!("{out}.{:02}", cents % 100)
-}
-
 pub fn import_preview(
     f: &mut Frame,
     theme: &Theme,
@@ -277,14 +268,4 @@ pub fn import_preview(
     let start = scroll.min(detail.len().saturating_sub(room));
     lines.extend(detail.into_iter().skip(start).take(room));
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn money_has_separators() {
-        assert_eq!(super::money(12500.5), "12,500.50");
-        assert_eq!(super::money(999.0), "999.00");
-        assert_eq!(super::money(1_000_000.0), "1,000,000.00");
-    }
 }

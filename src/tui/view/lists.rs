@@ -13,7 +13,6 @@ use super::super::action::Screen;
 use super::super::lists::PeopleFocus;
 use super::super::state::UiState;
 use super::super::theme::Theme;
-use super::dialogs::money;
 use super::format::stored_time;
 
 fn waiting(f: &mut Frame, theme: &Theme, area: Rect, what: &str) {
@@ -59,7 +58,7 @@ pub fn opportunities(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
             }
             cells.push(one_line(&o.salesperson_code));
             cells.push(one_line(&o.status));
-            cells.push(o.estimated_value.map(money).unwrap_or_default());
+            cells.push(o.estimated_value.map(|m| m.to_string()).unwrap_or_default());
             cells.push(o.close_date.as_deref().map(one_line).unwrap_or_default());
             if wide {
                 cells.push(o.entries.to_string());
