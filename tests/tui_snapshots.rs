@@ -1017,3 +1017,49 @@ fn a_new_salesperson() {
         "{effects:?}"
     );
 }
+
+/// The status line's text, if any.
+fn notice(s: &UiState) -> Option<String> {
+    s.notice.as_ref().map(|n| n.text.clone())
+}
+
+#[test]
+fn a_forms_complaint_goes_once_the_form_is_typed_into() {
+    let mut s = log_state(30);
+    act(&mut s, &[Action::NewOpportunity]);
+    clear_text(&mut s);
+    assert!(s.update(Msg::Action(Action::Open)).is_empty());
+    assert_eq!(
+        notice(&s).as_deref(),
+        Some("Description: required (up to 100 characters)")
+    );
+    // Moving between fields keeps it; typing into the form ends it.
+    act(&mut s, &[Action::Down, Action::Up]);
+    assert!(notice(&s).is_some());
+    type_text(&mut s, "R");
+    assert_eq!(notice(&s), None, "the field's own check speaks now");
+}
+
+#[test]
+fn a_request_notice_goes_when_the_engine_has_done_it() {
+    let mut s = state(Role::User);
+    s.update(Msg::Action(Action::Go(Screen::Skipped)));
+    let rows = |pending: bool| {
+        let mut r = review(3, "no_match");
+        r.request = pending.then(|| ("relog".into(), "pending".into(), String::new()));
+        Msg::Lists(Ok(Box::new(Lists::Review(vec![r]))))
+    };
+    s.update(rows(false));
+    assert!(!s.update(Msg::Action(Action::Relog)).is_empty());
+    s.update(Msg::Done(Ok(
+        "relog requested for 1 message; 1 waiting for the engine".into(),
+    )));
+    s.update(rows(true));
+    assert!(notice(&s).is_some(), "still waiting: still said");
+    s.update(rows(false));
+    assert_eq!(notice(&s), None, "done: the notice went with the request");
+    // Any other answer stays until the next action.
+    s.update(Msg::Done(Ok("exported 3 entries".into())));
+    s.update(rows(false));
+    assert!(notice(&s).is_some());
+}

@@ -290,8 +290,8 @@ fn refuse(errors: &[RowError]) -> AppError {
         .map(|e| format!("  line {}: {}", e.line, e.reason))
         .collect();
     AppError::Invalid(format!(
-        "the file has {} bad row(s); nothing was imported (fix them, or pass --skip-invalid to import the good rows):\n{}",
-        errors.len(),
+        "the file has {}; nothing was imported (fix them, or pass --skip-invalid to import the good rows):\n{}",
+        crate::domain::text::count(errors.len(), "bad row", "bad rows"),
         lines.join("\n")
     ))
 }

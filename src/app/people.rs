@@ -238,8 +238,8 @@ impl ImportPreview {
     pub fn writes(&self) -> Result<ImportRows> {
         if !self.errors().is_empty() {
             return Err(AppError::Invalid(format!(
-                "the file has {} bad row(s); fix them and preview again",
-                self.errors().len()
+                "the file has {}; fix them and preview again",
+                crate::domain::text::count(self.errors().len(), "bad row", "bad rows")
             )));
         }
         fn rows<T: Clone>(p: &Preview<T>) -> Vec<T> {

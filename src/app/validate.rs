@@ -113,7 +113,7 @@ impl App {
                 ),
                 Ok(n) => pass(
                     "secrets decryptable",
-                    format!("{n} sealed secret(s) open with the key file, for the endpoints set now"),
+                    format!("{} open with the key file, for the endpoints set now", crate::domain::text::count(n, "sealed secret", "sealed secrets")),
                 ),
             }
         });

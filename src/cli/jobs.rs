@@ -247,8 +247,8 @@ fn print_job(
     }
     if !stuck.is_empty() {
         println!(
-            "\n{} message(s) need attention: they could be moved nowhere and are not read again.",
-            stuck.len()
+            "\n{} need attention: they could be moved nowhere and are not read again.",
+            crate::domain::text::count(stuck.len(), "stuck message", "stuck messages")
         );
         for m in &stuck {
             println!(
@@ -275,7 +275,10 @@ pub fn job(app: &App, cmd: JobCommand) -> anyhow::Result<()> {
         JobCommand::Hold { json } => print_job(app, Some(app.job_hold()?), json),
         JobCommand::Retry { id, all } => {
             let n = app.retry_stuck(if all { None } else { id.as_deref() })?;
-            println!("{n} stuck message(s) will be tried again by the next run");
+            println!(
+                "{} will be tried again by the next run",
+                crate::domain::text::count(n, "stuck message", "stuck messages")
+            );
             Ok(())
         }
         JobCommand::Log { json, limit } => {

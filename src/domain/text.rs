@@ -107,9 +107,43 @@ pub fn csv_cell(s: &str) -> String {
     }
 }
 
+/// A count as people say it: "no messages", "1 message", "12,500 messages".
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    match n {
+        0 => format!("no {many}"),
+        1 => format!("1 {one}"),
+        _ => format!("{} {many}", grouped(n)),
+    }
+}
+
+/// 12500 → "12,500".
+pub fn grouped(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_read_as_people_say_them() {
+        assert_eq!(
+            count(0, "stuck message", "stuck messages"),
+            "no stuck messages"
+        );
+        assert_eq!(count(1, "entry", "entries"), "1 entry");
+        assert_eq!(count(12_500, "entry", "entries"), "12,500 entries");
+        assert_eq!(grouped(999), "999");
+        assert_eq!(grouped(1_000_000), "1,000,000");
+    }
 
     #[test]
     fn csv_cells_never_run_as_formulas() {

@@ -14,6 +14,7 @@ use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 use crate::app::App;
 use crate::app::overview::Role;
 use crate::app::setup_fields::{FIELDS, FieldKey, change_for, display};
+use crate::domain::text::count;
 use crate::engine::events::channel;
 use crate::engine::{StopHandle, stop_pair};
 use crate::store::holder_id;
@@ -293,7 +294,12 @@ impl Work {
             }),
             Effect::RetryStuck(id) => self.blocking(move |a| {
                 a.retry_stuck(id.as_deref())
-                    .map(|n| format!("{n} stuck message(s) will be tried again by the next run"))
+                    .map(|n| {
+                        format!(
+                            "{} will be tried again by the next run",
+                            count(n, "stuck message", "stuck messages")
+                        )
+                    })
                     .map_err(err)
             }),
             Effect::SaveField { key, text } => {
@@ -423,9 +429,10 @@ impl Work {
                 a.request_review(&ids, action)
                     .map(|n| {
                         format!(
-                            "{} requested for {} message(s); {n} waiting for the engine that holds the mailbox",
+                            "{} asked for {}; {} for the engine that holds the mailbox",
                             action.as_str(),
-                            ids.len()
+                            count(ids.len(), "message", "messages"),
+                            count(n, "request waiting", "requests waiting")
                         )
                     })
                     .map_err(err)

@@ -36,6 +36,28 @@ pub enum Level {
     Error,
 }
 
+/// What a status-line message is about, which says when it goes: a
+/// message belongs to the state that caused it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum About {
+    /// The last action: the next one replaces it.
+    #[default]
+    Action,
+    /// The form being filled: it goes as soon as the form is typed into
+    /// (the field's own check then says how it stands).
+    Form,
+    /// Requests left for the engine: it goes when none is waiting.
+    Requests,
+}
+
+/// A status-line message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub level: Level,
+    pub text: String,
+    pub about: About,
+}
+
 /// The engine as this window sees it.
 #[derive(Debug, Clone, Default)]
 pub struct EngineView {
@@ -184,9 +206,11 @@ pub struct UiState {
     /// A filter per screen, typed after `/`.
     pub filter: Option<(Screen, String)>,
     pub overlay: Option<Overlay>,
-    pub notice: Option<(Level, String)>,
+    pub notice: Option<Notice>,
     /// Work the user started that has not answered yet.
     pub working: Option<(String, DateTime<Utc>)>,
+    /// What the answer of that work will be about.
+    pub working_about: About,
     pub quitting: bool,
     /// What the last validation found (the assisted setup's step).
     pub validated: Option<bool>,
@@ -225,6 +249,7 @@ impl UiState {
             overlay: None,
             notice: None,
             working: None,
+            working_about: About::Action,
             quitting: false,
             validated: None,
             log: LogWindow::default(),
@@ -317,11 +342,32 @@ impl UiState {
     }
 
     fn say(&mut self, level: Level, text: impl Into<String>) {
-        self.notice = Some((level, sanitize(&text.into())));
+        self.say_about(level, text, About::Action);
+    }
+
+    fn say_about(&mut self, level: Level, text: impl Into<String>, about: About) {
+        self.notice = Some(Notice {
+            level,
+            text: sanitize(&text.into()),
+            about,
+        });
+    }
+
+    /// Drops the notice if it is about `about`.
+    fn unsay(&mut self, about: About) {
+        if self.notice.as_ref().is_some_and(|n| n.about == about) {
+            self.notice = None;
+        }
     }
 
     fn start(&mut self, label: &str) {
+        self.start_about(label, About::Action);
+    }
+
+    /// Work whose answer is about `about` (and goes with it).
+    fn start_about(&mut self, label: &str, about: About) {
         self.working = Some((label.to_string(), self.now));
+        self.working_about = about;
     }
 
     /// The one entry point: a message in, effects out.
@@ -382,9 +428,10 @@ impl UiState {
             }
             Msg::Done(r) => {
                 self.working = None;
+                let about = std::mem::take(&mut self.working_about);
                 let ok = r.is_ok();
                 match r {
-                    Ok(t) => self.say(Level::Info, t),
+                    Ok(t) => self.say_about(Level::Info, t, about),
                     Err(e) => self.say(Level::Error, e),
                 }
                 let mut e = self.reload();
@@ -475,6 +522,9 @@ impl UiState {
                 *selected = 0;
             }
             Some(Overlay::Form { form, .. }) => {
+                if self.notice.as_ref().is_some_and(|n| n.about == About::Form) {
+                    self.notice = None;
+                }
                 let space = ev.code == ratatui::crossterm::event::KeyCode::Char(' ');
                 if !(space && form.cycle())
                     && let Some(f) = form.focused()
@@ -978,7 +1028,7 @@ impl UiState {
                 }
                 Pending::DeleteSkipped(ids) => {
                     self.lists.marked.clear();
-                    self.start("asking the engine to delete");
+                    self.start_about("asking the engine to delete", About::Requests);
                     vec![Effect::RequestReview {
                         ids,
                         action: crate::store::ReviewAction::Delete,
@@ -1034,7 +1084,7 @@ impl UiState {
                 let Some(values) = form.values() else {
                     let e = form.fields[form.focus].error().unwrap_or_default();
                     let label = form.fields[form.focus].label;
-                    self.say(Level::Error, format!("{label}: {e}"));
+                    self.say_about(Level::Error, format!("{label}: {e}"), About::Form);
                     return Vec::new();
                 };
                 if let Some(Overlay::Form { purpose, .. }) = self.overlay.take() {

@@ -63,6 +63,12 @@ impl UiState {
                 let ids: std::collections::BTreeSet<&String> =
                     rows.iter().map(|r| &r.mailbox_id).collect();
                 self.lists.marked.retain(|m| ids.contains(m));
+                let waiting = rows
+                    .iter()
+                    .any(|r| r.request.as_ref().is_some_and(|(_, st, _)| st == "pending"));
+                if !waiting {
+                    self.unsay(super::About::Requests);
+                }
                 self.lists.review = Some(rows);
             }
             Lists::People(s, c) => {
@@ -269,7 +275,10 @@ impl UiState {
                     return Vec::new();
                 }
                 self.lists.marked.clear();
-                self.start(&format!("asking the engine to re-log {}", ids.len()));
+                self.start_about(
+                    &format!("asking the engine to re-log {}", ids.len()),
+                    super::About::Requests,
+                );
                 vec![Effect::RequestReview {
                     ids,
                     action: ReviewAction::Relog,
@@ -282,8 +291,8 @@ impl UiState {
                 }
                 self.overlay = Some(Overlay::Confirm {
                     question: format!(
-                        "Delete {} message(s) from the shared mailbox (to Deleted Items)?",
-                        ids.len()
+                        "Delete {} from the shared mailbox (to Deleted Items)?",
+                        crate::domain::text::count(ids.len(), "message", "messages")
                     ),
                     pending: Pending::DeleteSkipped(ids),
                 });

@@ -199,8 +199,8 @@ pub fn import_preview(
         } else {
             Span::styled(
                 format!(
-                    "  — {} bad row(s): nothing can be imported until they are fixed",
-                    p.errors().len()
+                    "  — {}: nothing can be imported until they are fixed",
+                    crate::domain::text::count(p.errors().len(), "bad row", "bad rows")
                 ),
                 theme.bad(),
             )

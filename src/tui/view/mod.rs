@@ -134,12 +134,12 @@ fn draw_status_line(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
             ),
             theme.warn(),
         )
-    } else if let Some((level, text)) = &s.notice {
-        let style = match level {
+    } else if let Some(n) = &s.notice {
+        let style = match n.level {
             Level::Info => theme.good(),
             Level::Error => theme.bad(),
         };
-        Line::styled(text.clone(), style)
+        Line::styled(n.text.clone(), style)
     } else if let Some(e) = &s.load_error {
         Line::styled(format!("cannot read the database: {e}"), theme.bad())
     } else if let Some((screen, filter)) = &s.filter {

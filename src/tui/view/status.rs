@@ -286,8 +286,8 @@ fn draw_attention(f: &mut Frame, o: &Overview, theme: &Theme, area: Rect) {
     if !o.stuck.is_empty() {
         lines.push(Line::styled(
             format!(
-                "{} message(s) stuck: they could be moved nowhere (3, f, t retries)",
-                o.stuck.len()
+                "{} stuck: they could be moved nowhere (3, f, t retries)",
+                crate::domain::text::count(o.stuck.len(), "message", "messages")
             ),
             theme.warn(),
         ));
