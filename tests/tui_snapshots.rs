@@ -858,11 +858,31 @@ fn contacts_and_salespeople() {
     )))));
     snap("contacts", &mut s);
     act(&mut s, &[Action::Edit]);
-    act(&mut s, &[Action::Down, Action::Down, Action::Down]);
+    // The number is the contact's key: shown, not a field (a changed
+    // number was once saved as "contact CT0001 saved" and dropped).
+    match &s.overlay {
+        Some(emaillog::tui::state::Overlay::Form { form, .. }) => {
+            assert!(form.fields.iter().all(|f| f.label != "No."));
+            assert!(form.info[0].contains("CT0001 (cannot be changed"));
+        }
+        other => panic!("{other:?}"),
+    }
+    act(&mut s, &[Action::Down, Action::Down]);
     clear_text(&mut s);
     type_text(&mut s, "alex@");
     snap("contact_edit_invalid", &mut s);
-    act(&mut s, &[Action::Back, Action::SwitchList]);
+    type_text(&mut s, "fabrikam.example");
+    let effects = s.update(Msg::Action(Action::Open));
+    match &effects[..] {
+        [Effect::SaveContact { contact, new, .. }] => {
+            assert_eq!((contact.no.as_str(), *new), ("CT0001", false));
+            assert_eq!(contact.email, "alex@fabrikam.example");
+            assert_eq!(contact.name, "Alex Berg");
+        }
+        other => panic!("{other:?}"),
+    }
+    s.update(Msg::Done(Ok("contact CT0001 saved".into())));
+    act(&mut s, &[Action::SwitchList]);
     snap("salespeople", &mut s);
     act(&mut s, &[Action::SwitchList]);
     let effects = s.update(Msg::Action(Action::Open));

@@ -81,7 +81,7 @@ impl UiState {
                     form: Form::new(
                         "New contact from the sender",
                         vec!["Prefilled from the message; correct what is wrong.".into()],
-                        contact_fields(&c.no, &c.name, &c.company, &c.email, ""),
+                        contact_fields(Some(&c.no), &c.name, &c.company, &c.email, ""),
                     ),
                     purpose: FormFor::ContactFromSender { mailbox_id },
                 });
@@ -353,12 +353,16 @@ impl UiState {
                         form: Form::new(
                             "New contact",
                             vec![],
-                            contact_fields(&next, "", "", "", ""),
+                            contact_fields(Some(&next), "", "", "", ""),
                         ),
                         purpose: FormFor::Contact { no: None },
                     },
                     PeopleFocus::Salespeople => Overlay::Form {
-                        form: Form::new("New salesperson", vec![], salesperson_fields("", "", "")),
+                        form: Form::new(
+                            "New salesperson",
+                            vec![],
+                            salesperson_fields(Some(""), "", ""),
+                        ),
                         purpose: FormFor::Salesperson { code: None },
                     },
                 });
@@ -375,9 +379,9 @@ impl UiState {
                             self.overlay = Some(Overlay::Form {
                                 form: Form::new(
                                     format!("Contact {}", c.no),
-                                    vec![],
+                                    vec![key_info("No.", &c.no)],
                                     contact_fields(
-                                        &c.no,
+                                        None,
                                         &c.name,
                                         &c.company,
                                         &c.email,
@@ -399,8 +403,8 @@ impl UiState {
                             self.overlay = Some(Overlay::Form {
                                 form: Form::new(
                                     format!("Salesperson {}", s.code),
-                                    vec![],
-                                    salesperson_fields(&s.code, &s.name, &s.email),
+                                    vec![key_info("Code", &s.code)],
+                                    salesperson_fields(None, &s.name, &s.email),
                                 ),
                                 purpose: FormFor::Salesperson {
                                     code: Some(s.code.clone()),
@@ -488,13 +492,8 @@ impl UiState {
         match purpose {
             FormFor::Contact { no } => {
                 self.start("saving the contact");
-                let mut contact = contact_of(&v);
-                // A contact's number is its key: editing keeps it.
-                if let Some(no) = &no {
-                    contact.no = no.clone();
-                }
                 vec![Effect::SaveContact {
-                    contact,
+                    contact: contact_of(no.as_deref(), &v),
                     new: no.is_none(),
                     relog: None,
                 }]
@@ -502,7 +501,7 @@ impl UiState {
             FormFor::ContactFromSender { mailbox_id } => {
                 self.start("saving the contact and asking for a re-log");
                 vec![Effect::SaveContact {
-                    contact: contact_of(&v),
+                    contact: contact_of(None, &v),
                     new: true,
                     relog: Some(mailbox_id),
                 }]
@@ -510,11 +509,7 @@ impl UiState {
             FormFor::Salesperson { code } => {
                 self.start("saving the salesperson");
                 vec![Effect::SaveSalesperson {
-                    salesperson: Salesperson {
-                        code: code.clone().unwrap_or_else(|| v[0].clone()),
-                        name: v[1].clone(),
-                        email: v[2].clone(),
-                    },
+                    salesperson: salesperson_of(code.as_deref(), &v),
                     new: code.is_none(),
                 }]
             }
@@ -523,9 +518,27 @@ impl UiState {
     }
 }
 
-fn contact_fields(no: &str, name: &str, company: &str, email: &str, alts: &str) -> Vec<Field> {
-    vec![
-        Field::new("No.", Rule::Required(20), no, "the contact's number"),
+/// The line that shows an existing record's key in its form: the key is
+/// how entries and opportunities point at the record, so it is not edited
+/// (a changed key would leave them pointing at nothing).
+fn key_info(label: &str, key: &str) -> String {
+    format!("{label} {key} (cannot be changed: entries and opportunities point at it)")
+}
+
+/// A contact's fields. `no`: `Some` for a new contact (its number is typed,
+/// prefilled with this), `None` for an existing one (shown by [`key_info`]).
+fn contact_fields(
+    no: Option<&str>,
+    name: &str,
+    company: &str,
+    email: &str,
+    alts: &str,
+) -> Vec<Field> {
+    let mut fields: Vec<Field> = no
+        .map(|no| Field::new("No.", Rule::Required(20), no, "the contact's number"))
+        .into_iter()
+        .collect();
+    fields.extend([
         Field::new("Name", Rule::Required(100), name, ""),
         Field::new("Company", Rule::Required(100), company, ""),
         Field::new("Email", Rule::Email, email, ""),
@@ -535,23 +548,47 @@ fn contact_fields(no: &str, name: &str, company: &str, email: &str, alts: &str) 
             alts,
             "separated by commas",
         ),
-    ]
+    ]);
+    fields
 }
 
-fn salesperson_fields(code: &str, name: &str, email: &str) -> Vec<Field> {
-    vec![
-        Field::new("Code", Rule::Required(20), code, "like AH"),
+/// A salesperson's fields; `code` as `no` in [`contact_fields`].
+fn salesperson_fields(code: Option<&str>, name: &str, email: &str) -> Vec<Field> {
+    let mut fields: Vec<Field> = code
+        .map(|c| Field::new("Code", Rule::Required(20), c, "like AH"))
+        .into_iter()
+        .collect();
+    fields.extend([
         Field::new("Name", Rule::Required(100), name, ""),
         Field::new("Email", Rule::Email, email, "their mailbox address"),
-    ]
+    ]);
+    fields
 }
 
-fn contact_of(v: &[String]) -> Contact {
+/// The contact a form's values make: `no` is the existing contact's (its
+/// form has no number field), else the first value.
+fn contact_of(no: Option<&str>, v: &[String]) -> Contact {
+    let (no, v) = match no {
+        Some(no) => (no.to_string(), v),
+        None => (v[0].clone(), &v[1..]),
+    };
     Contact {
-        no: v[0].clone(),
-        name: v[1].clone(),
-        company: v[2].clone(),
-        email: v[3].clone(),
-        alt_emails: split_emails(&v[4]).map(str::to_string).collect(),
+        no,
+        name: v[0].clone(),
+        company: v[1].clone(),
+        email: v[2].clone(),
+        alt_emails: split_emails(&v[3]).map(str::to_string).collect(),
+    }
+}
+
+fn salesperson_of(code: Option<&str>, v: &[String]) -> Salesperson {
+    let (code, v) = match code {
+        Some(c) => (c.to_string(), v),
+        None => (v[0].clone(), &v[1..]),
+    };
+    Salesperson {
+        code,
+        name: v[0].clone(),
+        email: v[1].clone(),
     }
 }
