@@ -296,6 +296,12 @@ const MIGRATIONS: &[&str] = &[
      WHERE estimated_value BETWEEN 0 AND 999999999999.99;
     ALTER TABLE opportunities DROP COLUMN estimated_value;
     "#,
+    // 11: the review queue lists each reason's messages by the date it
+    // shows (received), not by when they were last skipped, so a message
+    // skipped again by a re-log keeps its place.
+    r#"
+    CREATE INDEX skipped_by_reason_received ON skipped_messages(reason, coalesce(received_at, skipped_at) DESC, id DESC);
+    "#,
 ];
 
 /// The schema version this build writes.

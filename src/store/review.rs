@@ -54,14 +54,15 @@ pub const REVIEW_LIMIT: usize = 5000;
 
 impl Store {
     /// Skipped messages still in the mailbox (in Skipped or left in the
-    /// Inbox), grouped by reason, newest first in each.
+    /// Inbox), grouped by reason, newest received first in each (the date
+    /// the queue shows; one skipped again keeps its place).
     pub fn review_queue(&self) -> Result<Vec<ReviewRow>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT s.mailbox_id, s.subject, s.sender, s.recipients, s.received_at, s.reason, s.detail, s.skipped_at, s.disposition,
                     r.action, r.state, r.result
              FROM skipped_messages s LEFT JOIN review_requests r ON r.mailbox_id = s.mailbox_id
              WHERE s.disposition IN ('pending', 'moved', 'left') AND s.reason <> 'already_logged'
-             ORDER BY s.reason, s.skipped_at DESC, s.id DESC LIMIT ?1",
+             ORDER BY s.reason, coalesce(s.received_at, s.skipped_at) DESC, s.id DESC LIMIT ?1",
         )?;
         let rows = stmt.query_map(params![REVIEW_LIMIT as i64], |r| {
             let action: Option<String> = r.get(9)?;
@@ -162,5 +163,52 @@ impl Store {
         }
         tx.commit()?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{DateTime, Utc};
+
+    use super::super::Store;
+    use super::super::skipped::{NewSkipped, insert_skipped};
+
+    fn at(t: &str) -> DateTime<Utc> {
+        format!("2026-11-29T{t}:00Z").parse().unwrap()
+    }
+
+    #[test]
+    fn each_reason_lists_newest_received_first_and_a_skip_again_keeps_its_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("r.db")).unwrap();
+        let skip = |store: &mut Store, id: &str, received: Option<&str>, now: &str| {
+            let tx = store.conn.transaction().unwrap();
+            let s = NewSkipped {
+                mailbox_id: id.into(),
+                internet_message_id: format!("<{id}@x.example>"),
+                subject: id.into(),
+                sender: "someone@x.example".into(),
+                recipients: "[]".into(),
+                received_at: received.map(at),
+                reason: "no_match".into(),
+                detail: String::new(),
+            };
+            insert_skipped(&tx, &s, at(now)).unwrap();
+            tx.commit().unwrap();
+        };
+        skip(&mut store, "ten", Some("10:00"), "12:30");
+        skip(&mut store, "noon", Some("12:00"), "12:30");
+        skip(&mut store, "eleven", Some("11:00"), "12:30");
+        // Unknown received date: the skip's own date stands in for it.
+        skip(&mut store, "undated", None, "11:30");
+        // A re-log that still does not match skips "ten" again, later.
+        skip(&mut store, "ten", Some("10:00"), "13:00");
+        let order: Vec<String> = store
+            .review_queue()
+            .unwrap()
+            .into_iter()
+            .map(|r| r.subject)
+            .collect();
+        assert_eq!(order, ["noon", "undated", "eleven", "ten"]);
     }
 }

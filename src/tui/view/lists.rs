@@ -165,7 +165,7 @@ pub fn skipped(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
             if marked > 0 {
                 format!("  {marked} marked (l re-logs them, d deletes them)")
             } else {
-                "  grouped by reason, newest first".into()
+                "  grouped by reason, newest received first".into()
             },
             theme.dim(),
         ),
@@ -209,13 +209,10 @@ pub fn skipped(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
             .as_deref()
             .map(|t| stored_time(t, s.now, s.tz))
             .unwrap_or_else(|| stored_time(&r.skipped_at, s.now, s.tz));
-        // What was asked shows in full below; here only that it waits.
-        let waiting = match &r.request {
-            Some((_, state, _)) if state == "pending" => "⟳ ",
-            _ => "",
-        };
+        // What was asked and how it went; in full below.
+        let asked = request_mark(r.request.as_ref());
         let text = format!(
-            " {mark} {:<16} {:<28} {waiting}{}",
+            " {mark} {:<16} {:<28} {asked}{}",
             when,
             one_line(&r.sender).chars().take(28).collect::<String>(),
             one_line(&r.subject),
@@ -268,6 +265,24 @@ pub fn skipped(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
             },
         ];
         f.render_widget(Paragraph::new(d), detail);
+    }
+}
+
+/// A request's outcome as the row shows it: "⟳ re-log asked " while the
+/// engine has not done it, "↻ re-log tried " when it did and the message is
+/// still skipped (a re-logged message leaves the queue), "✘ delete failed ".
+fn request_mark(request: Option<&(String, String, String)>) -> String {
+    let Some((action, state, _)) = request else {
+        return String::new();
+    };
+    let action = match action.as_str() {
+        "relog" => "re-log",
+        other => other,
+    };
+    match state.as_str() {
+        "pending" => format!("⟳ {action} asked "),
+        "failed" => format!("✘ {action} failed "),
+        _ => format!("↻ {action} tried "),
     }
 }
 
