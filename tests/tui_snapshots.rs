@@ -20,7 +20,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-const SIZES: [(u16, u16); 2] = [(80, 24), (140, 45)];
+const SIZES: [(u16, u16); 3] = [(80, 24), (140, 45), (60, 20)];
 const ME: &str = "crm-host:3f2a:4026531836:4242:987654:0badf00d";
 
 fn now() -> DateTime<Utc> {
@@ -469,13 +469,18 @@ fn a_click_picks_the_row_under_it() {
         s.selected_field(),
         Some(emaillog::app::setup_fields::FieldKey::ClientId)
     );
-    // " 1 Status " is cells 0–9 and a space; " 2 Setup " 11–19 and a space.
-    s.update(Msg::Click(10, 0));
+    // " 1 Status " is cells 0–9, " 2 Setup " 10–18, " 3 Jobs " 19–26.
+    s.update(Msg::Click(9, 0));
     assert_eq!(s.screen, Screen::Status, "the first tab");
-    s.update(Msg::Click(11, 0));
+    s.update(Msg::Click(10, 0));
     assert_eq!(s.screen, Screen::Setup, "the second tab");
-    s.update(Msg::Click(21, 0));
+    s.update(Msg::Click(19, 0));
     assert_eq!(s.screen, Screen::Jobs, "the third tab");
+    // At 60 columns the tabs are numbers, the current one named: " 1 " is
+    // cells 0–2, " 2 " 3–5, " 3 Jobs " 6–13, " 4 " 14–16.
+    s.update(Msg::Resize(60, 20));
+    s.update(Msg::Click(15, 0));
+    assert_eq!(s.screen, Screen::Log, "the fourth tab");
 }
 
 // ---- The users' screens: interaction log, message, opportunities, skipped, contacts.

@@ -1251,9 +1251,10 @@ impl UiState {
         if row == 0 {
             // The tab bar: which title was clicked.
             let mut x = 0u16;
-            for s in Screen::ALL {
-                // " N Title " and a space, as the tab bar draws it.
-                let w = super::view::tab_title(s, self.size.0).chars().count() as u16 + 5;
+            let (labels, _) = super::view::tab_labels(self.screen, self.size.0, self.role);
+            for (s, label) in Screen::ALL.into_iter().zip(labels) {
+                // The label, as the tab bar draws it.
+                let w = label.chars().count() as u16;
                 if col >= x && col < x + w {
                     return self.go(s);
                 }

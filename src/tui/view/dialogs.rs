@@ -158,7 +158,7 @@ pub fn opportunity(
                 let text = format!(
                     "{:>7}  {}  {:<3}  {}",
                     e.entry_no,
-                    entry_time(e, s.tz),
+                    entry_time(e, s.now, s.tz),
                     if e.direction == "inbound" {
                         "in"
                     } else {

@@ -1,11 +1,12 @@
 //! The interaction log screen: what the view is (filters, search), then
 //! the held window's visible rows only, the search's words highlighted.
 
+use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
+use ratatui::widgets::Paragraph;
 
 use crate::app::log::LogView;
 use crate::domain::Direction;
@@ -15,11 +16,28 @@ use crate::store::EntryRow;
 
 use super::super::state::UiState;
 use super::super::theme::Theme;
+use super::format::{local_day, local_time};
+use super::table::{Cell, Column, DataTable};
 
-/// "2024-05-01 14:03" in the viewer's zone.
-pub fn entry_time(e: &EntryRow, tz: chrono::FixedOffset) -> String {
+/// The log's columns, in the order they give way on a narrow terminal:
+/// who initiated it first, then the company, the salesperson (after showing
+/// codes for names), the opportunity, the contact last; the subject keeps
+/// its room and the date shortens to the day.
+pub const COLUMNS: &[Column] = &[
+    Column::flex("Date", 12, 10, 0),
+    Column::fixed("Dir", 3),
+    Column::flex("By", 4, 4, 5),
+    Column::flex("Salesperson", 16, 6, 3).short("SP"),
+    Column::flex("Contact", 18, 10, 1),
+    Column::flex("Company", 16, 8, 4),
+    Column::grow("Subject", 24),
+    Column::flex("Opp.", 8, 8, 2),
+];
+
+/// When an entry happened, in the list style (see [`local_time`]).
+pub fn entry_time(e: &EntryRow, now: DateTime<Utc>, tz: chrono::FixedOffset) -> String {
     crate::store::parse_ts(&e.occurred_at)
-        .map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string())
+        .map(|t| local_time(t, now, tz))
         .unwrap_or_else(|| one_line(&e.datetime))
 }
 
@@ -116,91 +134,51 @@ pub fn draw(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
         f.render_widget(Paragraph::new(Line::styled(text, theme.dim())), table);
         return;
     }
-    let wide = area.width >= 120;
     let search_terms = w.view.search.as_deref().map(terms).unwrap_or_default();
     let visible = table.height.saturating_sub(1) as usize;
     let end = (w.top + visible).min(w.rows.len());
     let hit = theme.key();
-    let rows: Vec<Row> = w.rows[w.top.min(end)..end]
-        .iter()
-        .map(|e| {
-            let dir = if e.direction == "inbound" {
-                "in"
-            } else {
-                "out"
-            };
-            let sp = if wide && !e.salesperson_name.is_empty() {
-                one_line(&e.salesperson_name)
-            } else {
-                one_line(&e.salesperson_code)
-            };
-            let contact = if e.contact_name.is_empty() {
-                one_line(&e.contact_no)
-            } else {
-                one_line(&e.contact_name)
-            };
-            let subject = one_line(&e.subject);
-            let subject_line = Line::from(
-                highlight(&subject, &search_terms)
-                    .into_iter()
-                    .map(|(t, h)| Span::styled(t.to_string(), if h { hit } else { Style::new() }))
-                    .collect::<Vec<_>>(),
-            );
-            let opp = e.opportunity_no.clone().unwrap_or_default();
-            let mut cells = vec![Cell::from(entry_time(e, s.tz)), Cell::from(dir)];
-            if wide {
-                cells.push(Cell::from(e.initiated_by.clone()));
-            }
-            cells.push(Cell::from(sp));
-            cells.push(Cell::from(contact));
-            if wide {
-                cells.push(Cell::from(one_line(&e.contact_company)));
-            }
-            cells.push(Cell::from(subject_line));
-            cells.push(Cell::from(Span::styled(opp, theme.good())));
-            Row::new(cells)
-        })
-        .collect();
-    let (header, widths): (Vec<&str>, Vec<Constraint>) = if wide {
-        (
-            vec![
-                "Date",
-                "Dir",
-                "By",
-                "Salesperson",
-                "Contact",
-                "Company",
-                "Subject",
-                "Opp.",
-            ],
-            vec![
-                Constraint::Length(16),
-                Constraint::Length(3),
-                Constraint::Length(4),
-                Constraint::Length(16),
-                Constraint::Length(18),
-                Constraint::Length(16),
-                Constraint::Min(10),
-                Constraint::Length(8),
-            ],
-        )
-    } else {
-        (
-            vec!["Date", "Dir", "SP", "Contact", "Subject", "Opp."],
-            vec![
-                Constraint::Length(16),
-                Constraint::Length(3),
-                Constraint::Length(6),
-                Constraint::Length(14),
-                Constraint::Min(10),
-                Constraint::Length(7),
-            ],
-        )
-    };
-    let t = Table::new(rows, widths)
-        .header(Row::new(header).style(theme.label()))
-        .row_highlight_style(theme.selected());
-    let mut state = TableState::default();
-    state.select(Some(w.sel.saturating_sub(w.top)));
-    f.render_stateful_widget(t, table, &mut state);
+    let mut t = DataTable::new(COLUMNS, theme.label(), theme.selected());
+    for e in &w.rows[w.top.min(end)..end] {
+        let dir = if e.direction == "inbound" {
+            "in"
+        } else {
+            "out"
+        };
+        let at = crate::store::parse_ts(&e.occurred_at);
+        let date = match at {
+            Some(at) => Cell::new(local_time(at, s.now, s.tz)).or_short(local_day(at, s.now, s.tz)),
+            None => Cell::new(one_line(&e.datetime)),
+        };
+        let sp = Cell::new(one_line(if e.salesperson_name.is_empty() {
+            &e.salesperson_code
+        } else {
+            &e.salesperson_name
+        }))
+        .or_short(one_line(&e.salesperson_code));
+        let contact = if e.contact_name.is_empty() {
+            Cell::new(one_line(&e.contact_no))
+        } else {
+            Cell::new(one_line(&e.contact_name)).or_short(one_line(&e.contact_no))
+        };
+        let subject = one_line(&e.subject);
+        let subject_line = Line::from(
+            highlight(&subject, &search_terms)
+                .into_iter()
+                .map(|(t, h)| Span::styled(t.to_string(), if h { hit } else { Style::new() }))
+                .collect::<Vec<_>>(),
+        );
+        let opp = e.opportunity_no.clone().unwrap_or_default();
+        t.row(vec![
+            date,
+            Cell::new(dir),
+            Cell::new(one_line(&e.initiated_by)),
+            sp,
+            contact,
+            Cell::new(one_line(&e.contact_company)),
+            Cell::new(subject_line),
+            Cell::new(Span::styled(opp, theme.good())),
+        ]);
+    }
+    t.select(Some(w.sel.saturating_sub(w.top))).render(f, table);
 }

@@ -14,7 +14,7 @@ use crate::store::KnownAddress;
 
 use super::super::state::{MessageView, UiState};
 use super::super::theme::Theme;
-use super::format::stored_time;
+use super::format::stored_full_time;
 use super::log::{entry_time, marked};
 
 /// Conversation entries shown at most.
@@ -77,13 +77,13 @@ pub fn draw(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect, m: &MessageVi
         .message
         .sent_at
         .as_deref()
-        .map(|t| stored_time(t, s.now, s.tz))
+        .map(|t| stored_full_time(t, s.tz))
         .unwrap_or_else(|| "—".into());
     let received = d
         .message
         .received_at
         .as_deref()
-        .map(|t| stored_time(t, s.now, s.tz))
+        .map(|t| stored_full_time(t, s.tz))
         .unwrap_or_else(|| "—".into());
     head.push(Line::from(vec![
         Span::styled("Sent ", theme.label()),
@@ -198,7 +198,7 @@ pub fn draw(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect, m: &MessageVi
             let text = format!(
                 "{} {}  {:<3} {:<6} {:<14} {}",
                 if i == at { "▶" } else { " " },
-                entry_time(c, s.tz),
+                entry_time(c, s.now, s.tz),
                 if c.direction == "inbound" {
                     "in"
                 } else {

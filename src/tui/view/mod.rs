@@ -11,6 +11,7 @@ mod message;
 mod overlays;
 mod setup;
 mod status;
+pub mod table;
 
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
@@ -30,10 +31,7 @@ pub const MIN_WIDTH: u16 = 40;
 pub const MIN_HEIGHT: u16 = 10;
 
 /// A screen's name in the tab bar: short when the terminal is narrow.
-pub fn tab_title(s: Screen, width: u16) -> &'static str {
-    if width >= 120 {
-        return s.title();
-    }
+fn short_title(s: Screen) -> &'static str {
     match s {
         Screen::Status => "Status",
         Screen::Setup => "Setup",
@@ -42,6 +40,53 @@ pub fn tab_title(s: Screen, width: u16) -> &'static str {
         Screen::Opportunities => "Opps",
         Screen::Skipped => "Skipped",
         Screen::Contacts => "Contacts",
+    }
+}
+
+/// The tab bar's labels in `width` cells, and the role's label beside
+/// them, every tab reachable: the full titles if they fit, else short ones,
+/// else the numbers with the current tab's title (the role's label
+/// shortened if need be), else the numbers alone.
+pub fn tab_labels(current: Screen, width: u16, role: Role) -> (Vec<String>, &'static str) {
+    let label = |s: Screen, title: &str| {
+        if title.is_empty() {
+            format!(" {} ", s.index() + 1)
+        } else {
+            format!(" {} {title} ", s.index() + 1)
+        }
+    };
+    type Style<'a> = (&'a dyn Fn(Screen) -> String, bool);
+    let styles: [Style; 5] = [
+        (&|s| label(s, s.title()), false),
+        (&|s| label(s, short_title(s)), false),
+        (
+            &|s| label(s, if s == current { short_title(s) } else { "" }),
+            false,
+        ),
+        (
+            &|s| label(s, if s == current { short_title(s) } else { "" }),
+            true,
+        ),
+        (&|s| label(s, ""), true),
+    ];
+    let mut last = (Vec::new(), "");
+    for (style, compact) in styles {
+        let labels = Screen::ALL.iter().map(|s| style(*s)).collect::<Vec<_>>();
+        let role = role_label(role, compact);
+        let w: usize = labels.iter().map(|l| l.chars().count()).sum();
+        last = (labels, role);
+        if w + role.chars().count() <= width as usize {
+            break;
+        }
+    }
+    last
+}
+
+fn role_label(role: Role, compact: bool) -> &'static str {
+    match (role, compact) {
+        (Role::Admin, _) => "",
+        (Role::User, false) => " user view ",
+        (Role::User, true) => " user ",
     }
 }
 
@@ -85,20 +130,15 @@ pub fn draw(f: &mut Frame, s: &UiState) {
 
 fn draw_tabs(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
     let mut spans = Vec::new();
-    for screen in Screen::ALL {
-        let text = format!(" {} {} ", screen.index() + 1, tab_title(screen, area.width));
+    let (labels, role) = tab_labels(s.screen, area.width, s.role);
+    for (screen, text) in Screen::ALL.into_iter().zip(labels) {
         let style = if screen == s.screen {
             theme.tab_active()
         } else {
             Style::new()
         };
         spans.push(Span::styled(text, style));
-        spans.push(Span::raw(" "));
     }
-    let role = match s.role {
-        Role::Admin => "",
-        Role::User => " user view ",
-    };
     let line = Line::from(spans);
     f.render_widget(Paragraph::new(line), area);
     if !role.is_empty() {
@@ -179,4 +219,37 @@ pub(crate) fn centered(area: Rect, w: u16, h: u16) -> Rect {
         w,
         h,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_tab_stays_reachable_at_every_width() {
+        for role in [Role::Admin, Role::User] {
+            for width in MIN_WIDTH..=160 {
+                for current in Screen::ALL {
+                    let (labels, said) = tab_labels(current, width, role);
+                    let used: usize = labels.iter().map(|l| l.chars().count()).sum();
+                    assert!(
+                        used + said.len() <= width as usize,
+                        "{width} {role:?}: {labels:?}"
+                    );
+                    assert_eq!(said.is_empty(), role == Role::Admin, "the view is named");
+                    for (s, l) in Screen::ALL.iter().zip(&labels) {
+                        assert!(l.contains(&(s.index() + 1).to_string()), "{l}");
+                    }
+                    let at = current.index();
+                    if width >= 45 {
+                        assert!(labels[at].len() > 4, "the current tab is named: {labels:?}");
+                    }
+                }
+            }
+        }
+        let at = |w| tab_labels(Screen::Log, w, Role::User).0.concat();
+        assert!(at(140).contains("Interaction log"));
+        assert!(at(80).contains(" 7 Contacts "));
+        assert_eq!(at(60).trim(), "1  2  3  4 Log  5  6  7");
+    }
 }

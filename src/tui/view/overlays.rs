@@ -17,7 +17,7 @@ use super::super::keymap;
 use super::super::state::{Overlay, PromptFor, SignInStage, UiState, WIZARD_STEPS};
 use super::super::theme::Theme;
 use super::centered;
-use super::format::stored_time;
+use super::format::stored_full_time;
 
 fn frame<'a>(theme: &Theme, title: &'a str) -> Block<'a> {
     Block::default()
@@ -447,13 +447,13 @@ fn run_detail(f: &mut Frame, s: &UiState, theme: &Theme, body: Rect, id: i64) {
         Line::raw(format!("status     {}", r.status)),
         Line::raw(format!(
             "started    {}",
-            stored_time(&r.started_at, s.now, s.tz)
+            stored_full_time(&r.started_at, s.tz)
         )),
         Line::raw(format!(
             "ended      {}",
             r.ended_at
                 .as_deref()
-                .map_or("still running".into(), |e| stored_time(e, s.now, s.tz))
+                .map_or("still running".into(), |e| stored_full_time(e, s.tz))
         )),
         Line::raw(format!("run by     {}", one_line(&r.run_by))),
         Line::raw(format!(
