@@ -16,7 +16,7 @@ pub fn summary(c: &RunCounts) -> String {
     let reasons: Vec<String> = c
         .skipped_by_reason
         .iter()
-        .map(|(k, v)| format!("{k} {v}"))
+        .map(|(k, v)| format!("{} {v}", crate::domain::SkipReason::words(k)))
         .collect();
     let by = if reasons.is_empty() {
         String::new()

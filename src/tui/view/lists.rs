@@ -3,7 +3,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Row, Table, TableState};
+use ratatui::widgets::Paragraph;
 
 use crate::app::log::participants_of;
 use crate::domain::text::one_line;
@@ -14,6 +14,7 @@ use super::super::lists::PeopleFocus;
 use super::super::state::UiState;
 use super::super::theme::Theme;
 use super::format::stored_time;
+use super::table::{Cell, Column, DataTable, draw_line, fit, fit_line};
 
 fn waiting(f: &mut Frame, theme: &Theme, area: Rect, what: &str) {
     f.render_widget(
@@ -40,86 +41,57 @@ pub fn opportunities(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
             "no opportunities yet: o on an interaction log entry (4) creates one",
         );
     }
-    let wide = area.width >= 120;
-    let table_rows: Vec<Row> = rows
-        .iter()
-        .map(|o| {
-            let mut cells = vec![
-                one_line(&o.no),
-                one_line(&o.description),
-                one_line(if o.contact_name.is_empty() {
-                    &o.contact_no
-                } else {
-                    &o.contact_name
-                }),
-            ];
-            if wide {
-                cells.push(one_line(&o.company));
-            }
-            cells.push(one_line(&o.salesperson_code));
-            cells.push(one_line(&o.status));
-            cells.push(o.estimated_value.map(|m| m.to_string()).unwrap_or_default());
-            cells.push(o.close_date.as_deref().map(one_line).unwrap_or_default());
-            if wide {
-                cells.push(o.entries.to_string());
-            }
-            Row::new(cells)
-        })
-        .collect();
-    let (header, widths) = if wide {
-        (
-            vec![
-                "No.",
-                "Description",
-                "Contact",
-                "Company",
-                "SP",
-                "Status",
-                "Value",
-                "Close",
-                "Entries",
-            ],
-            vec![
-                Constraint::Length(9),
-                Constraint::Min(20),
-                Constraint::Length(18),
-                Constraint::Length(16),
-                Constraint::Length(5),
-                Constraint::Length(11),
-                Constraint::Length(13),
-                Constraint::Length(10),
-                Constraint::Length(7),
-            ],
-        )
-    } else {
-        (
-            vec![
-                "No.",
-                "Description",
-                "Contact",
-                "SP",
-                "Status",
-                "Value",
-                "Close",
-            ],
-            vec![
-                Constraint::Length(8),
-                Constraint::Min(10),
-                Constraint::Length(12),
-                Constraint::Length(4),
-                Constraint::Length(11),
-                Constraint::Length(10),
-                Constraint::Length(10),
-            ],
-        )
-    };
-    let t = Table::new(table_rows, widths)
-        .header(Row::new(header).style(theme.label()))
-        .row_highlight_style(theme.selected());
-    let mut st = TableState::default();
-    st.select(Some(s.lists.opp_sel));
-    f.render_stateful_widget(t, area, &mut st);
+    let mut t = DataTable::new(OPPORTUNITY_COLUMNS, theme.label(), theme.selected());
+    for o in &rows {
+        let contact = Cell::new(one_line(if o.contact_name.is_empty() {
+            &o.contact_no
+        } else {
+            &o.contact_name
+        }));
+        t.row(vec![
+            Cell::new(one_line(&o.no)),
+            Cell::new(one_line(&o.description)),
+            contact,
+            Cell::new(one_line(&o.company)),
+            Cell::new(one_line(&o.salesperson_code)),
+            Cell::new(one_line(&o.status)),
+            Cell::new(o.estimated_value.map(|m| m.to_string()).unwrap_or_default()),
+            Cell::new(o.close_date.as_deref().map(one_line).unwrap_or_default()),
+            Cell::new(o.entries.to_string()),
+        ]);
+    }
+    t.select(Some(s.lists.opp_sel)).render(f, area);
 }
+
+/// The opportunities' columns, in the order they give way: how many
+/// entries, the company, the close date, the status, the contact.
+const OPPORTUNITY_COLUMNS: &[Column] = &[
+    Column::fixed("No.", 8),
+    Column::grow("Description", 16),
+    Column::flex("Contact", 18, 8, 1),
+    Column::flex("Company", 16, 8, 5),
+    Column::fixed("SP", 4),
+    Column::flex("Status", 11, 11, 3),
+    Column::fixed("Value", 14),
+    Column::flex("Close", 10, 10, 4),
+    Column::flex("Entries", 7, 7, 6),
+];
+
+/// The contacts' columns: alternative addresses give way first, then the
+/// company.
+const CONTACT_COLUMNS: &[Column] = &[
+    Column::fixed("No.", 8),
+    Column::flex("Name", 22, 12, 0),
+    Column::flex("Company", 22, 10, 2),
+    Column::grow("Email", 20),
+    Column::flex("Alternative emails", 30, 16, 3),
+];
+
+const SALESPERSON_COLUMNS: &[Column] = &[
+    Column::fixed("Code", 8),
+    Column::flex("Name", 24, 12, 0),
+    Column::grow("Email", 20),
+];
 
 /// "to Anna <a@x>, b@y" for a skipped message's recipients.
 fn recipients(r: &ReviewRow) -> String {
@@ -176,7 +148,7 @@ pub fn skipped(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
             theme.warn(),
         ));
     }
-    f.render_widget(Paragraph::new(Line::from(head)), top);
+    draw_line(f, Line::from(head), top);
     if rows.is_empty() {
         return empty(
             f,
@@ -193,7 +165,13 @@ pub fn skipped(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
             let n = rows.iter().filter(|x| x.reason == r.reason).count();
             lines.push((
                 None,
-                Line::styled(format!("{} ({n})", one_line(&r.reason)), theme.label()),
+                Line::styled(
+                    format!(
+                        "{} ({n})",
+                        one_line(crate::domain::SkipReason::words(&r.reason))
+                    ),
+                    theme.label(),
+                ),
             ));
         }
         if i == s.lists.review_sel {
@@ -212,9 +190,9 @@ pub fn skipped(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
         // What was asked and how it went; in full below.
         let asked = request_mark(r.request.as_ref());
         let text = format!(
-            " {mark} {:<16} {:<28} {asked}{}",
+            " {mark} {:<12} {:<28} {asked}{}",
             when,
-            one_line(&r.sender).chars().take(28).collect::<String>(),
+            fit(&one_line(&r.sender), 28),
             one_line(&r.subject),
         );
         let style = if i == s.lists.review_sel {
@@ -222,7 +200,10 @@ pub fn skipped(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
         } else {
             ratatui::style::Style::new()
         };
-        lines.push((Some(i), Line::styled(text, style)));
+        lines.push((
+            Some(i),
+            fit_line(Line::styled(text, style), list.width as usize),
+        ));
     }
     let room = list.height as usize;
     let first = selected_line.saturating_sub(room.saturating_sub(1));
@@ -302,8 +283,9 @@ pub fn contacts(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
             },
         )
     };
-    f.render_widget(
-        Paragraph::new(Line::from(vec![
+    draw_line(
+        f,
+        Line::from(vec![
             tab(
                 format!(" Contacts ({}) ", contacts.len()),
                 focus == PeopleFocus::Contacts,
@@ -317,11 +299,10 @@ pub fn contacts(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
                 "  f switches · Enter shows their interaction log",
                 theme.dim(),
             ),
-        ])),
+        ]),
         top,
     );
     let filter = s.filter_for(Screen::Contacts);
-    let wide = area.width >= 120;
     match focus {
         PeopleFocus::Contacts => {
             let rows = s.lists.visible_contacts(filter.as_deref());
@@ -333,48 +314,17 @@ pub fn contacts(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
                     "no contacts: a adds one, i imports a CSV file",
                 );
             }
-            let t = Table::new(
-                rows.iter().map(|c| {
-                    let mut cells = vec![
-                        one_line(&c.no),
-                        one_line(&c.name),
-                        one_line(&c.company),
-                        one_line(&c.email),
-                    ];
-                    if wide {
-                        cells.push(one_line(&c.alt_emails.join(", ")));
-                    }
-                    Row::new(cells)
-                }),
-                if wide {
-                    vec![
-                        Constraint::Length(8),
-                        Constraint::Length(22),
-                        Constraint::Length(22),
-                        Constraint::Length(32),
-                        Constraint::Min(10),
-                    ]
-                } else {
-                    vec![
-                        Constraint::Length(7),
-                        Constraint::Length(18),
-                        Constraint::Length(16),
-                        Constraint::Min(10),
-                    ]
-                },
-            )
-            .header(
-                Row::new(if wide {
-                    vec!["No.", "Name", "Company", "Email", "Alternative emails"]
-                } else {
-                    vec!["No.", "Name", "Company", "Email"]
-                })
-                .style(theme.label()),
-            )
-            .row_highlight_style(theme.selected());
-            let mut st = TableState::default();
-            st.select(Some(s.lists.contact_sel));
-            f.render_stateful_widget(t, list, &mut st);
+            let mut t = DataTable::new(CONTACT_COLUMNS, theme.label(), theme.selected());
+            for c in &rows {
+                t.row(vec![
+                    Cell::new(one_line(&c.no)),
+                    Cell::new(one_line(&c.name)),
+                    Cell::new(one_line(&c.company)),
+                    Cell::new(one_line(&c.email)),
+                    Cell::new(one_line(&c.alt_emails.join(", "))),
+                ]);
+            }
+            t.select(Some(s.lists.contact_sel)).render(f, list);
         }
         PeopleFocus::Salespeople => {
             let rows = s.lists.visible_salespeople(filter.as_deref());
@@ -386,25 +336,15 @@ pub fn contacts(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
                     "no salespeople: a adds one, i imports a CSV file",
                 );
             }
-            let t = Table::new(
-                rows.iter().map(|p| {
-                    Row::new(vec![
-                        one_line(&p.code),
-                        one_line(&p.name),
-                        one_line(&p.email),
-                    ])
-                }),
-                vec![
-                    Constraint::Length(8),
-                    Constraint::Length(24),
-                    Constraint::Min(10),
-                ],
-            )
-            .header(Row::new(vec!["Code", "Name", "Email"]).style(theme.label()))
-            .row_highlight_style(theme.selected());
-            let mut st = TableState::default();
-            st.select(Some(s.lists.salesperson_sel));
-            f.render_stateful_widget(t, list, &mut st);
+            let mut t = DataTable::new(SALESPERSON_COLUMNS, theme.label(), theme.selected());
+            for p in &rows {
+                t.row(vec![
+                    Cell::new(one_line(&p.code)),
+                    Cell::new(one_line(&p.name)),
+                    Cell::new(one_line(&p.email)),
+                ]);
+            }
+            t.select(Some(s.lists.salesperson_sel)).render(f, list);
         }
     }
 }

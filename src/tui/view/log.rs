@@ -17,7 +17,7 @@ use crate::store::EntryRow;
 use super::super::state::UiState;
 use super::super::theme::Theme;
 use super::format::{local_day, local_time};
-use super::table::{Cell, Column, DataTable};
+use super::table::{Cell, Column, DataTable, draw_line};
 
 /// The log's columns, in the order they give way on a narrow terminal:
 /// who initiated it first, then the company, the salesperson (after showing
@@ -111,7 +111,7 @@ pub fn draw(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
     if w.loading.is_some() {
         spans.push(Span::styled("  reading…", theme.dim()));
     }
-    f.render_widget(Paragraph::new(Line::from(spans)), summary);
+    draw_line(f, Line::from(spans), summary);
 
     if let Some(e) = &w.error {
         f.render_widget(
@@ -156,11 +156,11 @@ pub fn draw(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
             &e.salesperson_name
         }))
         .or_short(one_line(&e.salesperson_code));
-        let contact = if e.contact_name.is_empty() {
-            Cell::new(one_line(&e.contact_no))
+        let contact = Cell::new(one_line(if e.contact_name.is_empty() {
+            &e.contact_no
         } else {
-            Cell::new(one_line(&e.contact_name)).or_short(one_line(&e.contact_no))
-        };
+            &e.contact_name
+        }));
         let subject = one_line(&e.subject);
         let subject_line = Line::from(
             highlight(&subject, &search_terms)

@@ -191,7 +191,7 @@ fn draw_status_line(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
     } else {
         Line::raw("")
     };
-    f.render_widget(Paragraph::new(line), area);
+    table::draw_line(f, line, area);
 }
 
 fn draw_footer(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {

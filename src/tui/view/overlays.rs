@@ -473,7 +473,10 @@ fn run_detail(f: &mut Frame, s: &UiState, theme: &Theme, body: Rect, id: i64) {
         )),
     ];
     for (reason, n) in &c.skipped_by_reason {
-        lines.push(Line::raw(format!("  skipped  {n} × {}", one_line(reason))));
+        lines.push(Line::raw(format!(
+            "  skipped  {n} × {}",
+            one_line(crate::domain::SkipReason::words(reason))
+        )));
     }
     if let Some(e) = &r.error {
         lines.push(Line::styled(

@@ -194,6 +194,14 @@ pub fn fit_line(line: Line<'_>, max: usize) -> Line<'static> {
     Line::from(spans).style(style)
 }
 
+/// Draws one line in a one-row area, cut with `…` if it is too long.
+pub fn draw_line(f: &mut Frame, line: Line<'_>, area: Rect) {
+    f.render_widget(
+        ratatui::widgets::Paragraph::new(fit_line(line, area.width as usize)),
+        area,
+    );
+}
+
 /// One cell: what it shows, and a shorter form for a narrow column (a
 /// code for a name, a time for a date) used when the full one does not fit.
 #[derive(Debug, Clone, Default)]
