@@ -1088,3 +1088,56 @@ fn a_request_notice_goes_when_the_engine_has_done_it() {
     s.update(rows(false));
     assert!(notice(&s).is_some());
 }
+
+/// The screen's text, whitespace collapsed so that a wrapped sentence reads
+/// as one; `boxed`: only what is inside a dialog's borders.
+fn screen_words(s: &mut UiState, w: u16, h: u16, boxed: bool) -> String {
+    s.update(Msg::Resize(w, h));
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| view::draw(f, s)).unwrap();
+    let text = format!("{}", t.backend());
+    text.lines()
+        .map(|l| l.trim_matches('"'))
+        .filter_map(|l| match (l.find('│'), l.rfind('│')) {
+            (Some(a), Some(b)) if boxed && a < b => Some(l[a + '│'.len_utf8()..b].to_string()),
+            _ if boxed => None,
+            _ => Some(l.to_string()),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[test]
+fn long_texts_wrap_in_dialogs_and_cells_say_they_were_cut() {
+    let mut s = state(Role::Admin);
+    act(&mut s, &[Action::Go(Screen::Setup), Action::Validate]);
+    let detail =
+        "cannot read /var/lib/emaillog/contacts.csv: No such file or directory (os error 2)";
+    s.update(Msg::Check(Check {
+        name: "people imported",
+        passed: false,
+        detail: detail.into(),
+        fix: Some("import the contacts again with emaillog import contacts FILE".into()),
+    }));
+    s.update(Msg::ValidateDone(Ok(())));
+    for (w, h) in SIZES {
+        let words = screen_words(&mut s, w, h, true);
+        assert!(
+            words.contains("No such file or directory (os error 2)"),
+            "{w}x{h}: {words}"
+        );
+        assert!(
+            words.contains("emaillog import contacts FILE"),
+            "{w}x{h}: {words}"
+        );
+    }
+    // A cell too narrow for its text ends with an ellipsis, never mid-word
+    // without a sign.
+    let mut s = log_state(10);
+    let words = screen_words(&mut s, 80, 24, false);
+    assert!(words.contains("Quote for 40 conference…"), "{words}");
+    assert!(!words.contains("conference chair "), "{words}");
+}

@@ -14,6 +14,7 @@ use super::super::form::{Form, Rule};
 use super::super::state::UiState;
 use super::super::theme::Theme;
 use super::centered;
+use super::fit::{wrap_line, wrap_lines};
 use super::log::entry_time;
 
 fn boxed(f: &mut Frame, theme: &Theme, area: Rect, title: &str) -> Rect {
@@ -31,23 +32,22 @@ fn boxed(f: &mut Frame, theme: &Theme, area: Rect, title: &str) -> Rect {
 const LABEL: usize = 20;
 
 pub fn form(f: &mut Frame, theme: &Theme, body: Rect, form: &Form) {
-    let info = if form.info.is_empty() {
-        0
-    } else {
-        form.info.len() + 1
-    };
-    let h = (info + form.fields.len() * 2 + usize::from(form.error.is_some())) as u16;
-    let area = centered(body, 80, h + 2);
-    let inner = boxed(f, theme, area, &one_line(&form.title));
-    let mut lines: Vec<Line> = form
-        .info
-        .iter()
-        .map(|l| Line::styled(one_line(l), theme.dim()))
-        .collect();
+    // Laid out first: a long note wraps, and the box grows to hold it.
+    let width = 80.min(body.width).saturating_sub(2) as usize;
+    let mut lines: Vec<Line> = wrap_lines(
+        form.info
+            .iter()
+            .map(|l| Line::styled(one_line(l), theme.dim()))
+            .collect(),
+        width,
+        "",
+    );
     if !lines.is_empty() {
         lines.push(Line::raw(""));
     }
-    let value_w = (inner.width as usize).saturating_sub(LABEL + 2).max(1);
+    let value_w = width.saturating_sub(LABEL + 2).max(1);
+    let under = " ".repeat(LABEL + 4);
+    // The cursor's column and line inside the box.
     let mut cursor = None;
     for (i, field) in form.fields.iter().enumerate() {
         let focused = i == form.focus;
@@ -67,11 +67,8 @@ pub fn form(f: &mut Frame, theme: &Theme, body: Rect, form: &Form) {
         ]));
         if focused {
             cursor = Some((
-                inner.x
-                    + LABEL as u16
-                    + 2
-                    + (field.input.visual_cursor().saturating_sub(scroll)) as u16,
-                inner.y + lines.len() as u16 - 1,
+                LABEL as u16 + 2 + (field.input.visual_cursor().saturating_sub(scroll)) as u16,
+                lines.len() as u16 - 1,
             ));
         }
         let note = match field.error() {
@@ -83,11 +80,14 @@ pub fn form(f: &mut Frame, theme: &Theme, body: Rect, form: &Form) {
             }
             _ => Line::raw(""),
         };
-        lines.push(note);
+        lines.extend(wrap_line(note, width, &under));
     }
     if let Some(e) = &form.error {
-        lines.push(Line::styled(one_line(e), theme.bad()));
+        lines.extend(wrap_line(Line::styled(one_line(e), theme.bad()), width, ""));
     }
+    let area = centered(body, 80, lines.len() as u16 + 2);
+    let inner = boxed(f, theme, area, &one_line(&form.title));
+    let cursor = cursor.map(|(x, y)| (inner.x + x, inner.y + y));
     f.render_widget(Paragraph::new(lines), inner);
     if let Some((x, y)) = cursor
         && x < inner.right()

@@ -89,7 +89,7 @@ pub fn draw(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
             ]
         }
     };
-    f.render_widget(Paragraph::new(lines), entry);
+    super::fit::draw_lines(f, lines, entry);
 
     let visible = s.visible_runs();
     let header = Row::new([

@@ -13,8 +13,9 @@ use super::super::action::Screen;
 use super::super::lists::PeopleFocus;
 use super::super::state::UiState;
 use super::super::theme::Theme;
+use super::fit::{draw_line, fit, fit_line};
 use super::format::stored_time;
-use super::table::{Cell, Column, DataTable, draw_line, fit, fit_line};
+use super::table::{Cell, Column, DataTable};
 
 fn waiting(f: &mut Frame, theme: &Theme, area: Rect, what: &str) {
     f.render_widget(

@@ -16,8 +16,9 @@ use crate::store::EntryRow;
 
 use super::super::state::UiState;
 use super::super::theme::Theme;
+use super::fit::draw_line;
 use super::format::{local_day, local_time};
-use super::table::{Cell, Column, DataTable, draw_line};
+use super::table::{Cell, Column, DataTable};
 
 /// The log's columns, in the order they give way on a narrow terminal:
 /// who initiated it first, then the company, the salesperson (after showing

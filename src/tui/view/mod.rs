@@ -3,6 +3,7 @@
 //! line and the footer's key hints (from the keymap table).
 
 mod dialogs;
+pub mod fit;
 mod format;
 mod jobs;
 mod lists;
@@ -191,7 +192,7 @@ fn draw_status_line(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
     } else {
         Line::raw("")
     };
-    table::draw_line(f, line, area);
+    fit::draw_line(f, line, area);
 }
 
 fn draw_footer(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {

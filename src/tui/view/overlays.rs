@@ -17,6 +17,7 @@ use super::super::keymap;
 use super::super::state::{Overlay, PromptFor, SignInStage, UiState, WIZARD_STEPS};
 use super::super::theme::Theme;
 use super::centered;
+use super::fit::{fit_line, wrap_line, wrap_lines};
 use super::format::stored_full_time;
 
 fn frame<'a>(theme: &Theme, title: &'a str) -> Block<'a> {
@@ -75,16 +76,15 @@ pub fn draw(f: &mut Frame, s: &UiState, theme: &Theme, body: Rect) {
         } => {
             let field = FIELDS.iter().find(|f| f.key == *key);
             let title = field.map_or("Edit", |f| f.label);
-            let area = centered(body, 70, 7);
-            let inner = boxed(f, theme, area, title);
+            let width = 70.min(body.width).saturating_sub(2) as usize;
             let shown = if *masked {
                 "•".repeat(input.value().chars().count())
             } else {
                 input.value().to_string()
             };
-            let width = inner.width.saturating_sub(2) as usize;
-            let scroll = input.visual_scroll(width);
-            let visible: String = shown.chars().skip(scroll).take(width).collect();
+            let input_w = width.saturating_sub(2);
+            let scroll = input.visual_scroll(input_w);
+            let visible: String = shown.chars().skip(scroll).take(input_w).collect();
             let status = match check {
                 Checked::Invalid(e) => Line::styled(format!("✘ {}", one_line(e)), theme.bad()),
                 Checked::Valid {
@@ -97,16 +97,25 @@ pub fn draw(f: &mut Frame, s: &UiState, theme: &Theme, body: Rect) {
                     clears_consent: false,
                 } => Line::styled("✔ valid", theme.good()),
             };
-            let lines = vec![
+            // Help and check wrap; the box grows to hold them.
+            let mut lines = wrap_line(
                 Line::styled(field.map_or("", |f| f.help), theme.dim()),
-                Line::from(vec![Span::raw("> "), Span::raw(visible)]),
-                status,
-                Line::styled("Enter saves · Esc leaves it as it was", theme.dim()),
-            ];
+                width,
+                "",
+            );
+            let input_row = lines.len() as u16;
+            lines.push(Line::from(vec![Span::raw("> "), Span::raw(visible)]));
+            lines.extend(wrap_line(status, width, "  "));
+            lines.push(Line::styled(
+                "Enter saves · Esc leaves it as it was",
+                theme.dim(),
+            ));
+            let area = centered(body, 70, lines.len() as u16 + 2);
+            let inner = boxed(f, theme, area, title);
             f.render_widget(Paragraph::new(lines), inner);
             let cx = inner.x + 2 + (input.visual_cursor().saturating_sub(scroll)) as u16;
-            if cx < inner.right() && inner.height > 1 {
-                f.set_cursor_position((cx, inner.y + 1));
+            if cx < inner.right() && inner.height > input_row {
+                f.set_cursor_position((cx, inner.y + input_row));
             }
         }
         Overlay::Prompt {
@@ -140,24 +149,27 @@ pub fn draw(f: &mut Frame, s: &UiState, theme: &Theme, body: Rect) {
                     "CSV file to write (a new file; filters and search applied)",
                 ),
             };
-            let area = centered(body, 70, 6);
-            let inner = boxed(f, theme, area, title);
+            let width = 70.min(body.width).saturating_sub(2) as usize;
             let value = if *purpose == PromptFor::AppOnlySecret {
                 "•".repeat(input.value().chars().count())
             } else {
                 input.value().to_string()
             };
-            let mut lines = vec![
-                Line::styled(help, theme.dim()),
-                Line::raw(format!("> {value}")),
-            ];
+            let input_w = width.saturating_sub(2);
+            let scroll = input.visual_scroll(input_w);
+            let visible: String = value.chars().skip(scroll).take(input_w).collect();
+            let mut lines = wrap_line(Line::styled(help, theme.dim()), width, "");
+            let input_row = lines.len() as u16;
+            lines.push(Line::raw(format!("> {visible}")));
             if let Some(e) = error {
-                lines.push(Line::styled(one_line(e), theme.bad()));
+                lines.extend(wrap_line(Line::styled(one_line(e), theme.bad()), width, ""));
             }
+            let area = centered(body, 70, lines.len() as u16 + 3);
+            let inner = boxed(f, theme, area, title);
             f.render_widget(Paragraph::new(lines), inner);
-            let cx = inner.x + 2 + input.visual_cursor() as u16;
-            if cx < inner.right() && inner.height > 1 {
-                f.set_cursor_position((cx, inner.y + 1));
+            let cx = inner.x + 2 + input.visual_cursor().saturating_sub(scroll) as u16;
+            if cx < inner.right() && inner.height > input_row {
+                f.set_cursor_position((cx, inner.y + input_row));
             }
         }
         Overlay::SignIn { flow, stage } => sign_in(f, theme, body, flow.as_str(), stage),
@@ -207,6 +219,7 @@ pub fn draw(f: &mut Frame, s: &UiState, theme: &Theme, body: Rect) {
                     )
                 });
             }
+            let lines = wrap_lines(lines, inner.width as usize, &" ".repeat(24));
             // The newest lines stay in view; k scrolls back.
             let overflow = (lines.len() as u16).saturating_sub(inner.height);
             let top = overflow.saturating_sub(*scroll as u16);
@@ -284,10 +297,13 @@ fn help(f: &mut Frame, s: &UiState, theme: &Theme, body: Rect) {
         let lines: Vec<Line> = chunk
             .iter()
             .map(|b| {
-                Line::from(vec![
-                    Span::styled(format!("{:<10}", keymap::keys_label(b)), theme.key()),
-                    Span::raw(b.help),
-                ])
+                fit_line(
+                    Line::from(vec![
+                        Span::styled(format!("{:<10}", keymap::keys_label(b)), theme.key()),
+                        Span::raw(b.help),
+                    ]),
+                    area.width as usize,
+                )
             })
             .collect();
         f.render_widget(Paragraph::new(lines), *area);

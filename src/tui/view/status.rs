@@ -205,7 +205,7 @@ fn draw_today(f: &mut Frame, o: &Overview, theme: &Theme, area: Rect) {
         ),
         Span::styled("   per hour, last 24 h:", theme.dim()),
     ]);
-    f.render_widget(Paragraph::new(line), counts);
+    super::fit::draw_line(f, line, counts);
     f.render_widget(
         Sparkline::default()
             .data(&t.logged_per_hour)
@@ -246,7 +246,7 @@ fn draw_run(f: &mut Frame, s: &UiState, o: &Overview, theme: &Theme, area: Rect)
     }
     let [line, gauge] =
         Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(inner);
-    f.render_widget(Paragraph::new(text), line);
+    super::fit::draw_line(f, Line::raw(text), line);
     if let Some(backlog) = run.backlog.filter(|b| *b > 0) {
         let done = c.read as f64;
         let ratio = (done / (done + backlog as f64)).clamp(0.0, 1.0);
@@ -326,7 +326,7 @@ fn draw_recent(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
             })
             .collect()
     };
-    f.render_widget(Paragraph::new(lines), inner);
+    super::fit::draw_lines(f, lines, inner);
 }
 
 /// What the Status screen says the mail comes from and who reads it, for

@@ -8,9 +8,10 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
-use ratatui::text::{Line, Span};
+use ratatui::text::Line;
 use ratatui::widgets::{Row, Table, TableState};
-use unicode_width::UnicodeWidthChar;
+
+use super::fit::{fit, fit_line};
 
 /// Space between two columns.
 const SPACING: u16 = 1;
@@ -132,74 +133,6 @@ fn span(shown: &[bool], width: impl Fn(usize) -> u16) -> u32 {
         .map(|i| width(i) as u32)
         .collect();
     cols.iter().sum::<u32>() + (cols.len() as u32).saturating_sub(1) * SPACING as u32
-}
-
-/// The width of `s` in terminal cells.
-pub fn width(s: &str) -> usize {
-    s.chars().map(|c| c.width().unwrap_or(0)).sum()
-}
-
-/// `s` in at most `max` cells: whole if it fits, else cut with `…`.
-pub fn fit(s: &str, max: usize) -> String {
-    if width(s) <= max {
-        return s.to_string();
-    }
-    if max == 0 {
-        return String::new();
-    }
-    let mut out = String::new();
-    let mut used = 0;
-    for c in s.chars() {
-        let w = c.width().unwrap_or(0);
-        if used + w > max - 1 {
-            break;
-        }
-        out.push(c);
-        used += w;
-    }
-    out.push('…');
-    out
-}
-
-/// A line in at most `max` cells, its spans' styles kept, cut with `…`.
-pub fn fit_line(line: Line<'_>, max: usize) -> Line<'static> {
-    let style = line.style;
-    let total: usize = line.spans.iter().map(|s| width(&s.content)).sum();
-    let mut spans = Vec::new();
-    if total <= max {
-        for s in line.spans {
-            spans.push(Span::styled(s.content.into_owned(), s.style));
-        }
-        return Line::from(spans).style(style);
-    }
-    let mut left = max.saturating_sub(1);
-    for s in line.spans {
-        if left == 0 {
-            break;
-        }
-        let w = width(&s.content);
-        if w <= left {
-            left -= w;
-            spans.push(Span::styled(s.content.into_owned(), s.style));
-        } else {
-            let cut = fit(&s.content, left + 1);
-            let cut = cut.trim_end_matches('…').to_string();
-            left = 0;
-            spans.push(Span::styled(cut, s.style));
-        }
-    }
-    if max > 0 {
-        spans.push(Span::raw("…"));
-    }
-    Line::from(spans).style(style)
-}
-
-/// Draws one line in a one-row area, cut with `…` if it is too long.
-pub fn draw_line(f: &mut Frame, line: Line<'_>, area: Rect) {
-    f.render_widget(
-        ratatui::widgets::Paragraph::new(fit_line(line, area.width as usize)),
-        area,
-    );
 }
 
 /// One cell: what it shows, and a shorter form for a narrow column (a
@@ -413,27 +346,6 @@ mod tests {
         assert_eq!(shown(80)[2], ("Salesperson", 10));
         // Narrower than the columns that stay: the date gives up its time.
         assert_eq!(shown(40)[0], ("Date", 11));
-    }
-
-    #[test]
-    fn what_does_not_fit_ends_with_an_ellipsis() {
-        assert_eq!(fit("Northwind Traders", 17), "Northwind Traders");
-        assert_eq!(fit("Northwind Traders", 16), "Northwind Trade…");
-        assert_eq!(
-            fit("ivan.silva@adventure-works.example", 20),
-            "ivan.silva@adventur…"
-        );
-        // Wide characters count as two cells.
-        assert_eq!(fit("日本語のテキスト", 7), "日本語…");
-        assert_eq!(fit("Ærlig Øvre Ås", 5), "Ærli…");
-        assert_eq!(fit("abc", 0), "");
-        let line = Line::from(vec![
-            Span::raw("RE: "),
-            Span::styled("Budget", Style::new().bold()),
-        ]);
-        let cut = fit_line(line, 7);
-        assert_eq!(cut.to_string(), "RE: Bu…");
-        assert_eq!(cut.spans[1].style, Style::new().bold(), "styles kept");
     }
 
     #[test]
