@@ -155,3 +155,96 @@ async fn graph_python_sdk_lists_pages_gets_moves_and_reads_delta() {
     assert_eq!(sim.folder_messages(MAILBOX, "archive").await.len(), 1);
     assert_eq!(sim.folder_messages(MAILBOX, "inbox").await.len(), n - 1);
 }
+
+/// Norwegian Excel both ways: contacts saved by Excel as `;`-separated
+/// Windows-1252 with Æ Ø Å (columns in its own order, one extra) are
+/// imported through the command line; their mail is logged; the export with
+/// `;` and a contact filter by name is read back by Python's own `csv`
+/// module as Excel would read it (UTF-8 with BOM).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_norwegian_excel_file_goes_in_and_the_export_reads_back_in_python() {
+    let Some(python) = venv_python() else { return };
+    let sim = TestSim::default().await;
+    let dir = tempfile::tempdir().unwrap();
+    let app = common::engine_app(&sim, dir.path());
+    let db = app.db_path().to_path_buf();
+    let csv = dir.path().join("kontakter.csv");
+    std::fs::write(
+        &csv,
+        b"Firma;Navn;E-post;Nr;Telefon\r\n\
+Fj\xf8rd AS;\xc6sa \xd8deg\xe5rd;asa@fjord.example;K1;+47 22 00 00 00\r\n\
+Bl\xe5b\xe6r AS;\xc5se Berg;ase@blabaer.example;K2;\r\n",
+    )
+    .unwrap();
+    let o = common::emaillog_ok(&db, &["import", "contacts", csv.to_str().unwrap()]);
+    let said = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        said.contains(
+            "imported 2 contacts (read as Windows-1252, ';'-separated; ignored columns: Telefon)"
+        ),
+        "{said}"
+    );
+    sim.add(
+        MAILBOX,
+        "inbox",
+        serde_json::json!([
+            message(
+                "asa@fjord.example",
+                &["annette@contoso.example"],
+                "Tilbud på 40 stoler"
+            ),
+            message("ben@contoso.example", &["ase@blabaer.example"], "Prøver"),
+        ]),
+    )
+    .await;
+    common::emaillog_ok(&db, &["sync", "--once"]);
+    let out = common::emaillog_ok(
+        &db,
+        &[
+            "export",
+            "interactions",
+            "--delimiter",
+            ";",
+            "--contact",
+            "ødegård",
+        ],
+    );
+    assert!(
+        out.stdout.starts_with(b"\xef\xbb\xbf"),
+        "a UTF-8 BOM for Excel"
+    );
+    let read = Command::new(&python)
+        .args([
+            "-c",
+            "import csv, io, json, sys\n\
+rows = list(csv.DictReader(io.TextIOWrapper(sys.stdin.buffer, encoding='utf-8-sig', newline=''), delimiter=';'))\n\
+print(json.dumps(rows))",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child.stdin.take().unwrap().write_all(&out.stdout)?;
+            child.wait_with_output()
+        })
+        .unwrap();
+    assert!(
+        read.status.success(),
+        "{}",
+        String::from_utf8_lossy(&read.stderr)
+    );
+    let rows: Vec<Value> = serde_json::from_slice(&read.stdout).unwrap();
+    assert_eq!(rows.len(), 1, "only Æsa's entry: {rows:?}");
+    let r = &rows[0];
+    assert_eq!(r["contact_name"], "Æsa Ødegård");
+    assert_eq!(r["contact_company"], "Fjørd AS");
+    assert_eq!(r["contact_no"], "K1");
+    assert_eq!(r["salesperson_name"], "Annette Hill");
+    assert_eq!(r["subject"], "Tilbud på 40 stoler");
+    assert!(
+        chrono::DateTime::parse_from_rfc3339(r["datetime"].as_str().unwrap()).is_ok(),
+        "ISO 8601 with offset: {}",
+        r["datetime"]
+    );
+}

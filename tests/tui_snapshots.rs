@@ -929,6 +929,11 @@ fn an_import_preview_names_every_bad_row() {
                     reason: "'CT0041' appears again (first on line 9)".into(),
                 },
             ],
+            format: emaillog::app::csv_in::CsvFormat {
+                encoding: "Windows-1252",
+                delimiter: ';',
+                ignored: vec!["Telefon".into()],
+            },
         })),
     )))));
     snap("import_preview", &mut s);
@@ -943,8 +948,15 @@ fn export_prompt() {
     let mut s = log_state(10);
     act(&mut s, &[Action::Export]);
     snap("export_prompt", &mut s);
+    // Space on the separator picks `;` for a Norwegian Excel.
+    act(&mut s, &[Action::Down]);
+    type_text(&mut s, " ");
     let effects = s.update(Msg::Action(Action::Open));
-    assert!(matches!(&effects[..], [Effect::ExportView { path, .. }] if path.ends_with(".csv")));
+    assert!(
+        matches!(&effects[..], [Effect::ExportView { path, delimiter, .. }]
+            if path.ends_with(".csv") && *delimiter == emaillog::app::export::Delimiter::Semicolon),
+        "{effects:?}"
+    );
     s.update(Msg::Progress("exporting: 500 entries written".into()));
     snap("export_progress", &mut s);
 }

@@ -1,4 +1,8 @@
-//! Exporting the interaction log as CSV or JSON, streamed row by row.
+//! Exporting the interaction log as CSV or JSON, streamed row by row. CSV
+//! starts with a UTF-8 byte order mark (so Excel reads Æ Ø Å right) and
+//! takes `;` as its separator where Excel expects it (a Norwegian Excel
+//! opens a `;` file in columns); rows carry names beside codes; times are
+//! ISO 8601 with their offset.
 
 use std::io::Write;
 
@@ -14,13 +18,62 @@ pub enum ExportFormat {
     Json,
 }
 
+/// The CSV separators on offer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Delimiter {
+    #[default]
+    #[value(name = ",")]
+    Comma,
+    #[value(name = ";")]
+    Semicolon,
+    #[value(name = "tab")]
+    Tab,
+}
+
+impl Delimiter {
+    pub fn byte(self) -> u8 {
+        match self {
+            Delimiter::Comma => b',',
+            Delimiter::Semicolon => b';',
+            Delimiter::Tab => b'\t',
+        }
+    }
+
+    /// As the UI's export form names it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Delimiter::Comma => ",",
+            Delimiter::Semicolon => ";",
+            Delimiter::Tab => "tab",
+        }
+    }
+
+    pub fn from_label(s: &str) -> Option<Delimiter> {
+        [Delimiter::Comma, Delimiter::Semicolon, Delimiter::Tab]
+            .into_iter()
+            .find(|d| d.label() == s.trim())
+    }
+}
+
+/// A UTF-8 byte order mark: without it Excel reads UTF-8 as its ANSI code page.
+const BOM: &[u8] = b"\xef\xbb\xbf";
+
+fn csv_writer<W: Write>(mut out: W, d: Delimiter) -> std::io::Result<csv::Writer<W>> {
+    out.write_all(BOM)?;
+    Ok(csv::WriterBuilder::new()
+        .delimiter(d.byte())
+        .from_writer(out))
+}
+
 pub const COLUMNS: &[&str] = &[
     "entry_no",
     "datetime",
     "direction",
     "initiated_by",
     "salesperson_code",
+    "salesperson_name",
     "contact_no",
+    "contact_name",
     "contact_company",
     "subject",
     "internet_message_id",
@@ -41,7 +94,9 @@ fn csv_row(e: &EntryRow) -> Vec<String> {
         &e.direction,
         &e.initiated_by,
         &e.salesperson_code,
+        &e.salesperson_name,
         &e.contact_no,
+        &e.contact_name,
         &e.contact_company,
         &e.subject,
         &e.internet_message_id,
@@ -58,18 +113,41 @@ fn csv_row(e: &EntryRow) -> Vec<String> {
 }
 
 impl App {
-    /// Writes every entry, oldest first.
-    pub fn export_interactions(&self, format: ExportFormat, out: &mut dyn Write) -> Result<usize> {
+    /// Writes the entries of `view` (the whole log when it has no filter:
+    /// in entry order; a filtered view newest first, as the screen shows
+    /// it) as CSV or JSON.
+    pub fn export_interactions(
+        &self,
+        view: &LogView,
+        format: ExportFormat,
+        delimiter: Delimiter,
+        out: &mut dyn Write,
+    ) -> Result<usize> {
         let store = self.store()?;
         // Never half an array: a damaged file is found before the first byte.
         store.check_integrity()?;
+        let filter = view.filter();
+        if view.search.is_some() && filter.search.is_none() {
+            return Err(AppError::Invalid(
+                "--search has no words to look for (letters or digits; word* matches a beginning)"
+                    .into(),
+            ));
+        }
+        let each = |f: &mut dyn FnMut(EntryRow) -> std::io::Result<()>| -> Result<usize> {
+            if view.is_filtered() {
+                Ok(store.for_each_in_view(&filter, f)?)
+            } else {
+                store.for_each_entry(f)?;
+                Ok(0)
+            }
+        };
         let mut n = 0usize;
         match format {
             ExportFormat::Csv => {
-                let mut w = csv::Writer::from_writer(out);
+                let mut w = csv_writer(out, delimiter)?;
                 w.write_record(COLUMNS)
                     .map_err(|e| AppError::Invalid(e.to_string()))?;
-                store.for_each_entry(|e| {
+                each(&mut |e| {
                     n += 1;
                     w.write_record(csv_row(&e)).map_err(std::io::Error::other)
                 })?;
@@ -77,7 +155,7 @@ impl App {
             }
             ExportFormat::Json => {
                 out.write_all(b"[")?;
-                store.for_each_entry(|e| {
+                each(&mut |e| {
                     if n > 0 {
                         out.write_all(b",")?;
                     }
@@ -100,6 +178,7 @@ impl App {
         &self,
         view: &LogView,
         path: &std::path::Path,
+        delimiter: Delimiter,
         mut progress: impl FnMut(usize),
     ) -> Result<usize> {
         if path.exists() {
@@ -122,8 +201,8 @@ impl App {
             ))
         })?;
         let store = self.store()?;
-        let mut w = csv::Writer::from_writer(std::io::BufWriter::new(file));
         let written = (|| -> Result<usize> {
+            let mut w = csv_writer(std::io::BufWriter::new(file), delimiter)?;
             w.write_record(COLUMNS)
                 .map_err(|e| AppError::Invalid(e.to_string()))?;
             let mut done = 0usize;

@@ -6,6 +6,7 @@ use std::io::Read;
 
 use crate::domain::{Contact, Salesperson, normalize_address};
 
+use super::csv_in::{self, Columns, CsvFormat, Wanted};
 use super::{App, AppError, Result};
 
 /// One bad row: its line in the file and what is wrong.
@@ -15,140 +16,102 @@ pub struct RowError {
     pub reason: String,
 }
 
-#[derive(Debug, Clone, Default, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct ImportReport {
     pub imported: usize,
     pub skipped: Vec<RowError>,
+    pub format: CsvFormat,
 }
 
-/// The largest CSV file an import reads.
-pub const MAX_CSV_BYTES: u64 = 64 << 20;
-/// The longest line of a CSV file an import reads.
-pub const MAX_CSV_LINE: u64 = 64 << 10;
-
-/// Where a file's line breaks are, for naming a row by its physical line:
-/// the CSV reader's own line count skips blank lines and counts a CRLF
-/// file's rows one short. Only the breaks not yet passed are kept (the
-/// reader reads a buffer ahead of the row), so memory stays small.
-#[derive(Default)]
-struct Breaks {
-    /// Offsets of CR and LF bytes, and whether each is an LF.
-    ahead: std::collections::VecDeque<(u64, bool)>,
-    passed: u64,
+/// What a file held: its good rows, its bad rows, and how it was read.
+#[derive(Debug, Clone)]
+pub struct Parsed<T> {
+    pub rows: Vec<T>,
+    pub errors: Vec<RowError>,
+    pub format: CsvFormat,
 }
 
-impl Breaks {
-    /// The line (from 1) of the row whose record starts at byte `at`
-    /// (`at` never goes back). The CSV reader starts a record right after
-    /// the previous one's terminator, so the CR/LF run there (a CRLF's LF,
-    /// blank lines) comes before the row's line.
-    fn line_at(&mut self, at: u64) -> u64 {
-        let mut pos = at;
-        while let Some(&(offset, lf)) = self.ahead.front() {
-            if offset > pos {
-                break;
-            }
-            if offset == pos {
-                pos += 1;
-            }
-            self.ahead.pop_front();
-            self.passed += u64::from(lf);
-        }
-        self.passed + 1
-    }
+const NAME: Wanted = Wanted {
+    name: "name",
+    aliases: &["name", "navn", "fullname", "fulltnavn"],
+    required: true,
+};
+const EMAIL: Wanted = Wanted {
+    name: "email",
+    aliases: &["email", "epost", "mail", "emailaddress", "epostadresse"],
+    required: true,
+};
+/// A salesperson file's columns (any order; English or Norwegian names).
+pub const SALESPERSON_COLUMNS: &[Wanted] = &[
+    Wanted {
+        name: "code",
+        aliases: &[
+            "code",
+            "kode",
+            "salespersoncode",
+            "selgerkode",
+            "initials",
+            "initialer",
+        ],
+        required: true,
+    },
+    NAME,
+    EMAIL,
+];
+/// A contact file's columns (any order; English or Norwegian names).
+pub const CONTACT_COLUMNS: &[Wanted] = &[
+    Wanted {
+        name: "no",
+        aliases: &[
+            "no",
+            "nr",
+            "number",
+            "nummer",
+            "contactno",
+            "kontaktnr",
+            "kontaktnummer",
+        ],
+        required: true,
+    },
+    NAME,
+    Wanted {
+        name: "company",
+        aliases: &[
+            "company",
+            "companyname",
+            "firma",
+            "firmanavn",
+            "selskap",
+            "bedrift",
+        ],
+        required: true,
+    },
+    EMAIL,
+    Wanted {
+        name: "alt_emails",
+        aliases: &[
+            "altemails",
+            "alternativeemails",
+            "otheremails",
+            "andreeposter",
+            "andreepostadresser",
+        ],
+        required: false,
+    },
+];
+
+/// A row's field under a wanted column.
+type Row<'a> = (&'a Columns, &'a csv::StringRecord);
+
+fn field<'a>(row: Row<'a>, name: &str) -> &'a str {
+    row.0.get(row.1, name)
 }
 
-type SharedBreaks = std::rc::Rc<std::cell::RefCell<Breaks>>;
-
-/// Notes the offset of every line break read through it.
-struct NoteBreaks<R> {
-    inner: R,
-    offset: u64,
-    breaks: SharedBreaks,
-}
-
-impl<R: Read> Read for NoteBreaks<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        let mut breaks = self.breaks.borrow_mut();
-        for (i, b) in buf[..n].iter().enumerate() {
-            if *b == b'\n' || *b == b'\r' {
-                breaks
-                    .ahead
-                    .push_back((self.offset + i as u64, *b == b'\n'));
-            }
-        }
-        self.offset += n as u64;
-        Ok(n)
-    }
-}
-
-fn reader(input: impl Read) -> (csv::Reader<impl Read>, SharedBreaks) {
-    let breaks = SharedBreaks::default();
-    let noted = NoteBreaks {
-        inner: input,
-        offset: 0,
-        breaks: breaks.clone(),
-    };
-    let rdr = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .flexible(true)
-        .from_reader(crate::bounded::Bounded::new(
-            noted,
-            MAX_CSV_BYTES,
-            MAX_CSV_LINE,
-        ));
-    (rdr, breaks)
-}
-
-/// A CSV error that ends the whole read: the read cancelled (by a
-/// [`crate::bounded::Stoppable`] reader), or the file too large or a line
-/// too long (saying which cap it met).
-fn whole_file_refused(e: &csv::Error) -> Option<AppError> {
-    match e.kind() {
-        csv::ErrorKind::Io(io) if crate::bounded::cancelled(io) => Some(AppError::Cancelled),
-        csv::ErrorKind::Io(io) => crate::bounded::too_large(io).map(|t| {
-            AppError::Invalid(format!(
-                "the file is refused: {t}; is it the right file (a CSV exported from a spreadsheet)?"
-            ))
-        }),
-        _ => None,
-    }
-}
-
-fn check_header(rdr: &mut csv::Reader<impl Read>, want: &[&str]) -> Result<()> {
-    let header = rdr.headers().map_err(|e| {
-        whole_file_refused(&e)
-            .unwrap_or_else(|| AppError::Invalid(format!("cannot read the header line: {e}")))
-    })?;
-    let got: Vec<String> = header
-        .iter()
-        .map(|h| h.trim().trim_start_matches('\u{feff}').to_ascii_lowercase())
-        .collect();
-    if got.iter().map(String::as_str).ne(want.iter().copied()) {
-        return Err(AppError::Invalid(format!(
-            "the header line must be exactly `{}`, not `{}`",
-            want.join(","),
-            got.join(",")
-        )));
-    }
-    Ok(())
-}
-
-fn field(rec: &csv::StringRecord, i: usize) -> &str {
-    rec.get(i).unwrap_or_default().trim()
-}
-
-fn text_field(
-    rec: &csv::StringRecord,
-    i: usize,
-    name: &str,
-    max: usize,
-) -> std::result::Result<String, String> {
+fn text_field(row: Row<'_>, name: &str, max: usize) -> std::result::Result<String, String> {
     use crate::domain::text::{is_bidi_control, is_zero_width};
     // Invisible characters are dropped; ones that reorder or control text
     // are refused, with the row's line.
-    let v: String = field(rec, i)
+    let v: String = field(row, name)
         .chars()
         .filter(|c| !is_zero_width(*c))
         .collect();
@@ -161,6 +124,11 @@ fn text_field(
     }
     if v.chars().any(char::is_control) {
         return Err(format!("{name} contains control characters"));
+    }
+    if v.contains(char::REPLACEMENT_CHARACTER) {
+        return Err(format!(
+            "{name} has characters that could not be read: save the file as UTF-8 (\"CSV UTF-8\" in Excel)"
+        ));
     }
     if v.chars().any(is_bidi_control) {
         return Err(format!(
@@ -184,25 +152,24 @@ fn email_field(v: &str, name: &str) -> std::result::Result<String, String> {
 /// Parses rows with `parse_row`, collecting each bad row's line and reason.
 fn parse_rows<T>(
     input: impl Read,
-    header: &[&str],
+    wanted: &[Wanted],
     key: impl Fn(&T) -> String,
-    parse_row: impl Fn(&csv::StringRecord) -> std::result::Result<T, String>,
-) -> Result<(Vec<T>, Vec<RowError>)> {
-    let (mut rdr, breaks) = reader(input);
-    let line_at =
-        |p: Option<&csv::Position>| p.map_or(0, |p| breaks.borrow_mut().line_at(p.byte()));
-    check_header(&mut rdr, header)?;
+    parse_row: impl Fn(Row<'_>) -> std::result::Result<T, String>,
+) -> Result<Parsed<T>> {
+    let csv_in::CsvIn {
+        mut reader,
+        columns,
+        format,
+        lines,
+    } = csv_in::open(input, wanted)?;
     let mut rows: Vec<T> = Vec::new();
     let mut errors = Vec::new();
     let mut seen = std::collections::HashMap::new();
-    for rec in rdr.records() {
+    for rec in reader.records() {
         let rec = match rec {
             Ok(r) => r,
             Err(e) => {
-                if let Some(refused) = whole_file_refused(&e) {
-                    return Err(refused);
-                }
-                let line = line_at(e.position());
+                let line = lines.at(e.position());
                 errors.push(RowError {
                     line,
                     reason: format!("not readable as CSV: {e}"),
@@ -210,23 +177,28 @@ fn parse_rows<T>(
                 continue;
             }
         };
-        let line = line_at(rec.position());
+        let line = lines.at(rec.position());
         if rec.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
-        if rec.len() != header.len() {
+        // Spreadsheets add empty cells at the end of a row; those are fine.
+        let used = (0..rec.len())
+            .rev()
+            .find(|i| !rec[*i].trim().is_empty())
+            .map_or(0, |i| i + 1);
+        if rec.len() < columns.len || used > columns.len {
             errors.push(RowError {
                 line,
                 reason: format!(
-                    "has {} fields; expected {} ({})",
+                    "has {} fields; the header has {} (a missing or extra '{}'?)",
                     rec.len(),
-                    header.len(),
-                    header.join(",")
+                    columns.len,
+                    format.delimiter
                 ),
             });
             continue;
         }
-        match parse_row(&rec) {
+        match parse_row((&columns, &rec)) {
             Ok(row) => {
                 let k = key(&row);
                 if let Some(first) = seen.insert(k.clone(), line) {
@@ -241,83 +213,90 @@ fn parse_rows<T>(
             Err(reason) => errors.push(RowError { line, reason }),
         }
     }
-    Ok((rows, errors))
+    Ok(Parsed {
+        rows,
+        errors,
+        format,
+    })
 }
 
-pub fn parse_salespeople(input: impl Read) -> Result<(Vec<Salesperson>, Vec<RowError>)> {
+pub fn parse_salespeople(input: impl Read) -> Result<Parsed<Salesperson>> {
     parse_rows(
         input,
-        &["code", "name", "email"],
+        SALESPERSON_COLUMNS,
         |s: &Salesperson| s.code.clone(),
-        |rec| {
+        |row| {
             Ok(Salesperson {
-                code: text_field(rec, 0, "code", 20)?.to_uppercase(),
-                name: text_field(rec, 1, "name", 100)?,
-                email: email_field(field(rec, 2), "email")?,
+                code: text_field(row, "code", 20)?.to_uppercase(),
+                name: text_field(row, "name", 100)?,
+                email: email_field(field(row, "email"), "email")?,
             })
         },
     )
 }
 
-pub fn parse_contacts(input: impl Read) -> Result<(Vec<Contact>, Vec<RowError>)> {
+pub fn parse_contacts(input: impl Read) -> Result<Parsed<Contact>> {
     parse_rows(
         input,
-        &["no", "name", "company", "email", "alt_emails"],
+        CONTACT_COLUMNS,
         |c: &Contact| c.no.clone(),
-        |rec| {
+        |row| {
             let mut alt = Vec::new();
-            for a in field(rec, 4)
-                .split(';')
-                .map(str::trim)
+            // Separated by `;` (a `,` file), `,` (a `;` file) or spaces.
+            for a in field(row, "alt_emails")
+                .split(|c: char| c == ';' || c == ',' || c.is_whitespace())
                 .filter(|a| !a.is_empty())
             {
                 alt.push(email_field(a, "alternative email")?);
             }
             Ok(Contact {
-                no: text_field(rec, 0, "no", 20)?,
-                name: text_field(rec, 1, "name", 100)?,
-                company: text_field(rec, 2, "company", 100)?,
-                email: email_field(field(rec, 3), "email")?,
+                no: text_field(row, "no", 20)?,
+                name: text_field(row, "name", 100)?,
+                company: text_field(row, "company", 100)?,
+                email: email_field(field(row, "email"), "email")?,
                 alt_emails: alt,
             })
         },
     )
 }
 
-fn refuse(errors: &[RowError]) -> AppError {
+fn refuse(errors: &[RowError], format: &CsvFormat) -> AppError {
     let lines: Vec<String> = errors
         .iter()
         .map(|e| format!("  line {}: {}", e.line, e.reason))
         .collect();
     AppError::Invalid(format!(
-        "the file has {}; nothing was imported (fix them, or pass --skip-invalid to import the good rows):\n{}",
+        "the file has {}; nothing was imported (fix them, or pass --skip-invalid to import the good rows; it was {}):\n{}",
         crate::domain::text::count(errors.len(), "bad row", "bad rows"),
+        format.describe(),
         lines.join("\n")
     ))
 }
 
 impl App {
     pub fn import_salespeople(&self, input: impl Read, skip_invalid: bool) -> Result<ImportReport> {
-        let (rows, errors) = parse_salespeople(input)?;
-        if !errors.is_empty() && !skip_invalid {
-            return Err(refuse(&errors));
+        let p = parse_salespeople(input)?;
+        if !p.errors.is_empty() && !skip_invalid {
+            return Err(refuse(&p.errors, &p.format));
         }
-        let imported = self.store()?.upsert_salespeople(&rows)?;
+        let imported = self.store()?.upsert_salespeople(&p.rows)?;
         Ok(ImportReport {
             imported,
-            skipped: errors,
+            skipped: p.errors,
+            format: p.format,
         })
     }
 
     pub fn import_contacts(&self, input: impl Read, skip_invalid: bool) -> Result<ImportReport> {
-        let (rows, errors) = parse_contacts(input)?;
-        if !errors.is_empty() && !skip_invalid {
-            return Err(refuse(&errors));
+        let p = parse_contacts(input)?;
+        if !p.errors.is_empty() && !skip_invalid {
+            return Err(refuse(&p.errors, &p.format));
         }
-        let imported = self.store()?.upsert_contacts(&rows)?;
+        let imported = self.store()?.upsert_contacts(&p.rows)?;
         Ok(ImportReport {
             imported,
-            skipped: errors,
+            skipped: p.errors,
+            format: p.format,
         })
     }
 }
@@ -344,14 +323,15 @@ mod tests {
                 b"code,name,email\nAH,\"two\nlines\",a@contoso.example\nBK,B,bad@\n",
                 &[2, 4],
             ),
+            // Not UTF-8: read as Windows-1252, the row is good.
             (
                 b"code,name,email\r\nAH,\xe6,a@contoso.example\r\nBK,B,bad@\r\n",
-                &[2, 3],
+                &[3],
             ),
         ];
         for (csv, want) in cases {
-            let (_, errors) = parse_salespeople(*csv).unwrap();
-            let lines: Vec<u64> = errors.iter().map(|e| e.line).collect();
+            let p = parse_salespeople(*csv).unwrap();
+            let lines: Vec<u64> = p.errors.iter().map(|e| e.line).collect();
             assert_eq!(lines, *want, "{:?}", String::from_utf8_lossy(csv));
         }
     }
@@ -359,7 +339,7 @@ mod tests {
     #[test]
     fn bad_rows_are_named_by_line() {
         let csv = "code,name,email\nAH,Annette,annette@contoso.example\n,No Code,x@y.example\nBD,Ben,not-an-email\nAH,Again,a@contoso.example\nCD,Short\n";
-        let (rows, errors) = parse_salespeople(csv.as_bytes()).unwrap();
+        let Parsed { rows, errors, .. } = parse_salespeople(csv.as_bytes()).unwrap();
         assert_eq!(rows.len(), 1);
         let lines: Vec<u64> = errors.iter().map(|e| e.line).collect();
         assert_eq!(lines, vec![3, 4, 5, 6]);
@@ -370,7 +350,7 @@ mod tests {
     #[test]
     fn codes_and_addresses_with_bidi_or_control_characters_are_refused_by_line() {
         let csv = "code,name,email\nA\u{202e}H,Annette,annette@contoso.example\nBD,Ben,ben\u{202e}@contoso.example\nLT,Lin\u{200b}da,linda@contoso.example\u{200b}\n";
-        let (rows, errors) = parse_salespeople(csv.as_bytes()).unwrap();
+        let Parsed { rows, errors, .. } = parse_salespeople(csv.as_bytes()).unwrap();
         let lines: Vec<u64> = errors.iter().map(|e| e.line).collect();
         assert_eq!(lines, vec![2, 3], "{errors:?}");
         assert!(errors[0].reason.contains("bidirectional"), "{errors:?}");
@@ -385,7 +365,7 @@ mod tests {
     #[test]
     fn contacts_with_quoted_company_and_alternatives() {
         let csv = "no,name,company,email,alt_emails\nCT1,Alex,\"Fabrikam, Inc.\",Alex@Fabrikam.example,a@x.example; b@y.example\n";
-        let (rows, errors) = parse_contacts(csv.as_bytes()).unwrap();
+        let Parsed { rows, errors, .. } = parse_contacts(csv.as_bytes()).unwrap();
         assert!(errors.is_empty(), "{errors:?}");
         assert_eq!(rows[0].company, "Fabrikam, Inc.");
         assert_eq!(rows[0].email, "alex@fabrikam.example");
@@ -393,12 +373,40 @@ mod tests {
     }
 
     #[test]
-    fn a_wrong_header_is_refused() {
+    fn a_header_without_a_needed_column_is_refused_naming_it() {
+        let e = parse_contacts("number,name\n".as_bytes())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("no `company` column"), "{e}");
         assert!(
-            parse_contacts("number,name\n".as_bytes())
-                .unwrap_err()
-                .to_string()
-                .contains("header line must be exactly")
+            e.contains("no, name, company, email and optionally alt_emails, in any order"),
+            "{e}"
         );
+    }
+
+    /// Excel on a Norwegian Windows: `;`, Windows-1252, CRLF, Norwegian
+    /// column names in its own order, a column we do not use.
+    #[test]
+    fn a_norwegian_excel_file_is_read_as_it_is() {
+        let csv: &[u8] = b"Firma;Navn;E-post;Nr;Telefon\r\n\
+Fj\xf8rd AS;\xc6sa \xd8deg\xe5rd;asa@fjord.example;K1;+47 22 00 00 00\r\n\
+\"Bl\xe5b\xe6r; Co\";\xc5se Berg;ase@blabaer.example;K2;\r\n\
+Feil AS;Per;per-at-feil.example;K3;\r\n";
+        let p = parse_contacts(csv).unwrap();
+        assert_eq!(p.format.encoding, "Windows-1252");
+        assert_eq!(p.format.delimiter, ';');
+        assert_eq!(p.format.ignored, vec!["Telefon"]);
+        let names: Vec<(&str, &str)> = p
+            .rows
+            .iter()
+            .map(|c| (c.name.as_str(), c.company.as_str()))
+            .collect();
+        assert_eq!(
+            names,
+            vec![("Æsa Ødegård", "Fjørd AS"), ("Åse Berg", "Blåbær; Co")]
+        );
+        assert_eq!(p.errors.len(), 1);
+        assert_eq!(p.errors[0].line, 4, "the CRLF file's physical line");
+        assert!(p.errors[0].reason.contains("not a valid email"));
     }
 }

@@ -3,7 +3,9 @@
 //! and runs the engine; callers never touch SQL, HTTP or OAuth2 themselves.
 
 pub mod credentials;
+pub mod csv_in;
 pub mod export;
+pub mod filters;
 pub mod import;
 pub mod jobs;
 pub mod log;

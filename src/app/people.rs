@@ -8,7 +8,8 @@ use std::path::Path;
 use crate::domain::address::normalize_address;
 use crate::domain::{Contact, Salesperson};
 
-use super::import::{RowError, parse_contacts, parse_salespeople};
+use super::csv_in::CsvFormat;
+use super::import::{Parsed, RowError, parse_contacts, parse_salespeople};
 use super::{App, AppError, Result};
 
 /// What a preview compares a file with: the rows stored now.
@@ -22,17 +23,17 @@ pub enum Existing {
 pub fn preview_from(input: impl std::io::Read, existing: Existing) -> Result<ImportPreview> {
     Ok(match existing {
         Existing::Salespeople(stored) => {
-            let (rows, errors) = parse_salespeople(input)?;
-            ImportPreview::Salespeople(compare(rows, errors, stored, |s| s.code.clone()))
+            let p = parse_salespeople(input)?;
+            ImportPreview::Salespeople(compare(p, stored, |s| s.code.clone()))
         }
         Existing::Contacts(stored) => {
-            let (mut rows, errors) = parse_contacts(input)?;
+            let mut p = parse_contacts(input)?;
             // Stored alternatives come back sorted: compare them so.
-            for c in &mut rows {
+            for c in &mut p.rows {
                 c.alt_emails.sort();
                 c.alt_emails.dedup();
             }
-            ImportPreview::Contacts(compare(rows, errors, stored, |c| c.no.clone()))
+            ImportPreview::Contacts(compare(p, stored, |c| c.no.clone()))
         }
     })
 }
@@ -46,6 +47,8 @@ pub struct Preview<T> {
     pub unchanged: usize,
     /// Bad rows: while there are any, nothing is imported.
     pub errors: Vec<RowError>,
+    /// How the file was read (encoding, separator, ignored columns).
+    pub format: CsvFormat,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,6 +65,13 @@ impl ImportPreview {
         }
     }
 
+    pub fn format(&self) -> &CsvFormat {
+        match self {
+            ImportPreview::Salespeople(p) => &p.format,
+            ImportPreview::Contacts(p) => &p.format,
+        }
+    }
+
     /// (added, changed, unchanged)
     pub fn counts(&self) -> (usize, usize, usize) {
         match self {
@@ -73,8 +83,7 @@ impl ImportPreview {
 
 /// Sorts the file's rows against what is stored, by key.
 fn compare<T: Clone + PartialEq>(
-    rows: Vec<T>,
-    errors: Vec<RowError>,
+    parsed: Parsed<T>,
     existing: Vec<T>,
     key: impl Fn(&T) -> String,
 ) -> Preview<T> {
@@ -83,9 +92,10 @@ fn compare<T: Clone + PartialEq>(
         added: Vec::new(),
         changed: Vec::new(),
         unchanged: 0,
-        errors,
+        errors: parsed.errors,
+        format: parsed.format,
     };
-    for row in rows {
+    for row in parsed.rows {
         match by_key.get(&key(&row)) {
             None => p.added.push(row),
             Some(old) if *old == row => p.unchanged += 1,
@@ -271,8 +281,11 @@ mod tests {
     #[test]
     fn a_preview_sorts_rows_into_added_changed_and_unchanged() {
         let p = compare(
-            vec![sp("AH", "Annette"), sp("BD", "Ben Dee"), sp("CX", "New")],
-            vec![],
+            Parsed {
+                rows: vec![sp("AH", "Annette"), sp("BD", "Ben Dee"), sp("CX", "New")],
+                errors: vec![],
+                format: CsvFormat::default(),
+            },
             vec![sp("AH", "Annette"), sp("BD", "Ben")],
             |s| s.code.clone(),
         );

@@ -5,7 +5,9 @@ use std::io::Write;
 use clap::Subcommand;
 
 use crate::app::App;
-use crate::app::export::ExportFormat;
+use crate::app::export::{Delimiter, ExportFormat};
+use crate::app::filters::TypedView;
+use crate::domain::Direction;
 use crate::domain::text::one_line;
 use crate::engine::events::channel;
 use crate::engine::{EngineEvent, Stop, stop_pair};
@@ -49,11 +51,46 @@ pub enum JobCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum ExportCommand {
-    /// Every interaction log entry.
+    /// Interaction log entries: all of them in entry order, or those the
+    /// filters select newest first (as the Interaction log screen shows
+    /// them). CSV starts with a UTF-8 byte order mark and carries names
+    /// beside codes; times are ISO 8601 with their offset.
     Interactions {
-        #[arg(long, value_enum)]
+        /// csv or json.
+        #[arg(long, value_enum, default_value = "csv")]
         format: ExportFormat,
+        /// The CSV separator: `;` for a Norwegian (or German, French…) Excel.
+        #[arg(long, value_enum, default_value = ",")]
+        delimiter: Delimiter,
+        /// Only this contact's entries: a contact number or name.
+        #[arg(long)]
+        contact: Option<String>,
+        /// Only this salesperson's entries: a code or name.
+        #[arg(long)]
+        salesperson: Option<String>,
+        /// Only entries with contacts of this company (its name, or part of it).
+        #[arg(long)]
+        company: Option<String>,
+        /// From this day on (YYYY-MM-DD, local time).
+        #[arg(long)]
+        since: Option<String>,
+        /// Up to and including this day (YYYY-MM-DD, local time).
+        #[arg(long)]
+        until: Option<String>,
+        /// Only inbound or only outbound mail.
+        #[arg(long, value_enum)]
+        direction: Option<DirectionArg>,
+        /// Only entries whose subject or body has all these words (word* matches a beginning).
+        #[arg(long)]
+        search: Option<String>,
     },
+}
+
+/// `--direction`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DirectionArg {
+    Inbound,
+    Outbound,
 }
 
 /// Prints a line of the running log; a closed stdout (`| head`) is not an
@@ -307,10 +344,34 @@ pub fn job(app: &App, cmd: JobCommand) -> anyhow::Result<()> {
 pub fn export(app: &App, cmd: ExportCommand) -> anyhow::Result<()> {
     app.require_existing()?;
     match cmd {
-        ExportCommand::Interactions { format } => {
+        ExportCommand::Interactions {
+            format,
+            delimiter,
+            contact,
+            salesperson,
+            company,
+            since,
+            until,
+            direction,
+            search,
+        } => {
+            let typed = TypedView {
+                contact,
+                salesperson,
+                company,
+                since,
+                until,
+                direction: direction.map(|d| match d {
+                    DirectionArg::Inbound => Direction::Inbound,
+                    DirectionArg::Outbound => Direction::Outbound,
+                }),
+                search,
+            };
+            let tz = *chrono::Local::now().offset();
+            let view = app.resolve_view(&typed, tz)?;
             let stdout = std::io::stdout();
             let mut lock = stdout.lock();
-            app.export_interactions(format, &mut lock)?;
+            app.export_interactions(&view, format, delimiter, &mut lock)?;
             Ok(())
         }
     }

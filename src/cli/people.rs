@@ -11,16 +11,24 @@ use crate::domain::rules::normalize_never_log;
 
 #[derive(Debug, Subcommand)]
 pub enum ImportCommand {
-    /// CSV with header `code,name,email`.
+    /// A CSV file with the columns code, name and email, in any order
+    /// (kode, navn, e-post too); `;` or `,` separated, UTF-8 or Windows-1252
+    /// (as Excel saves it), extra columns ignored.
     Salespeople {
+        /// The CSV file.
         file: PathBuf,
         /// Import the good rows and report the bad ones instead of refusing the file.
         #[arg(long)]
         skip_invalid: bool,
     },
-    /// CSV with header `no,name,company,email,alt_emails` (alternatives separated by `;`).
+    /// A CSV file with the columns no, name, company, email and optionally
+    /// alt_emails (alternative addresses, separated by spaces, `,` or `;`),
+    /// in any order (nr, navn, firma, e-post too); `;` or `,` separated,
+    /// UTF-8 or Windows-1252, extra columns ignored.
     Contacts {
+        /// The CSV file.
         file: PathBuf,
+        /// Import the good rows and report the bad ones instead of refusing the file.
         #[arg(long)]
         skip_invalid: bool,
     },
@@ -38,8 +46,12 @@ pub enum NeverLogCommand {
     List,
 }
 
-fn report(what: &str, r: &ImportReport) {
-    println!("imported {} {what}", r.imported);
+fn report(what: (&str, &str), r: &ImportReport) {
+    println!(
+        "imported {} ({})",
+        crate::domain::text::count(r.imported, what.0, what.1),
+        r.format.describe()
+    );
     for e in &r.skipped {
         eprintln!("skipped line {}: {}", e.line, e.reason);
     }
@@ -61,13 +73,13 @@ pub fn import(app: &App, cmd: ImportCommand) -> anyhow::Result<()> {
             let r = app
                 .import_salespeople(open(&file)?, skip_invalid)
                 .with_context(|| format!("{} not imported", file.display()))?;
-            report("salespeople", &r);
+            report(("salesperson", "salespeople"), &r);
         }
         ImportCommand::Contacts { file, skip_invalid } => {
             let r = app
                 .import_contacts(open(&file)?, skip_invalid)
                 .with_context(|| format!("{} not imported", file.display()))?;
-            report("contacts", &r);
+            report(("contact", "contacts"), &r);
         }
     }
     Ok(())

@@ -87,6 +87,7 @@ pub enum Effect {
     ExportView {
         view: LogView,
         path: String,
+        delimiter: crate::app::export::Delimiter,
     },
     /// Put text on the local clipboard (OSC 52: works over SSH).
     Copy(String),

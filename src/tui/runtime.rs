@@ -413,11 +413,15 @@ impl Work {
                     .map(|_| format!("opportunity {no} saved"))
                     .map_err(err)
             }),
-            Effect::ExportView { view, path } => {
+            Effect::ExportView {
+                view,
+                path,
+                delimiter,
+            } => {
                 let tx = self.tx.clone();
                 self.blocking(move |a| {
                     let p = std::path::PathBuf::from(&path);
-                    a.export_view(&view, &p, |n| {
+                    a.export_view(&view, &p, delimiter, |n| {
                         let _ = tx.send(Msg::Progress(format!("exporting: {n} entries written")));
                     })
                     .map(|n| format!("exported {n} entries to {path}"))

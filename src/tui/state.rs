@@ -104,8 +104,6 @@ pub enum PromptFor {
     AppOnlySecret,
     /// Full-text search of the interaction log.
     Search,
-    /// Where to export the log's view.
-    ExportPath,
 }
 
 #[derive(Debug, Clone)]
@@ -1130,13 +1128,6 @@ impl UiState {
                 Vec::new()
             }
             PromptFor::Search => self.submit_search(text),
-            PromptFor::ExportPath => {
-                self.start("exporting");
-                vec![Effect::ExportView {
-                    view: self.log.view.clone(),
-                    path: text,
-                }]
-            }
             PromptFor::ScriptsFolder => {
                 self.start("writing the scripts");
                 vec![Effect::WriteScripts(text)]
@@ -1374,6 +1365,7 @@ mod tests {
             changed: Vec::new(),
             unchanged: 0,
             errors: Vec::new(),
+            format: Default::default(),
         });
         s.update(Msg::Lists(Ok(Box::new(Lists::ImportPreview(
             "/tmp/contacts.csv".into(),

@@ -12,6 +12,10 @@ use crate::domain::text::strip_control;
 use crate::store::NewOpportunity;
 
 use super::super::form::{DIRECTIONS, Field, Form, Rule, STATUSES, parse_money};
+use crate::app::export::Delimiter;
+
+/// The export form's separators (as [`Delimiter::label`] names them).
+const SEPARATORS: &[&str] = &[",", ";", "tab"];
 use super::super::log_window::{LoadKind, PageRequest};
 use super::{Action, Effect, Level, Overlay, PromptFor, Screen, UiState};
 
@@ -24,6 +28,8 @@ pub fn log_visible(size: (u16, u16)) -> usize {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FormFor {
     LogFilters,
+    /// Where to export the log's view, and with which separator.
+    Export,
     /// A new opportunity from this entry; the message view opens again after.
     Opportunity {
         entry_no: i64,
@@ -212,7 +218,25 @@ impl UiState {
             },
             Action::Export => {
                 let name = format!("emaillog-{}.csv", self.now.format("%Y%m%d-%H%M%S"));
-                self.prompt(PromptFor::ExportPath, &name);
+                self.overlay = Some(Overlay::Form {
+                    form: Form::new(
+                        "Export this view",
+                        vec![
+                            "A new CSV file (UTF-8 for Excel), the filters and search applied."
+                                .into(),
+                        ],
+                        vec![
+                            Field::new("File", Rule::Required(400), &name, "a new file's path"),
+                            Field::new(
+                                "Separator",
+                                Rule::Choice(SEPARATORS),
+                                ",",
+                                "Space: , or ; (Excel in Norway, Germany…) or tab",
+                            ),
+                        ],
+                    ),
+                    purpose: FormFor::Export,
+                });
                 Vec::new()
             }
             _ => Vec::new(),
@@ -383,6 +407,14 @@ impl UiState {
     /// A form with every field valid was saved.
     pub(super) fn submit_log_form(&mut self, purpose: FormFor, values: Vec<String>) -> Vec<Effect> {
         match purpose {
+            FormFor::Export => {
+                self.start("exporting");
+                vec![Effect::ExportView {
+                    view: self.log.view.clone(),
+                    path: values[0].clone(),
+                    delimiter: Delimiter::from_label(&values[1]).unwrap_or_default(),
+                }]
+            }
             FormFor::LogFilters => {
                 let date = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
                 let view = LogView {

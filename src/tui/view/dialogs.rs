@@ -206,6 +206,8 @@ pub fn import_preview(
             )
         },
     ])];
+    // What was assumed of the file, so a wrong guess shows.
+    lines.push(Line::styled(one_line(&p.format().describe()), theme.dim()));
     let mut detail: Vec<Line> = Vec::new();
     for e in p.errors() {
         detail.push(Line::styled(

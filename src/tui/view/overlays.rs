@@ -144,10 +144,6 @@ pub fn draw(f: &mut Frame, s: &UiState, theme: &Theme, body: Rect) {
                     "Search the interaction log",
                     "Words in subject or body, all of them (word* matches a beginning; empty: no search)",
                 ),
-                PromptFor::ExportPath => (
-                    "Export this view",
-                    "CSV file to write (a new file; filters and search applied)",
-                ),
             };
             let width = 70.min(body.width).saturating_sub(2) as usize;
             let value = if *purpose == PromptFor::AppOnlySecret {
