@@ -462,7 +462,7 @@ fn a_click_picks_the_row_under_it() {
     act(&mut s, &[Action::Go(Screen::Jobs)]);
     // Runs: body from row 1, the entry's 4 rows, the block's title, the header.
     s.update(Msg::Click(10, 9));
-    assert_eq!(s.run_sel, 2, "the third run");
+    assert_eq!(s.jobs.run_sel, 2, "the third run");
     act(&mut s, &[Action::Go(Screen::Setup)]);
     s.update(Msg::Click(5, 5));
     assert_eq!(

@@ -197,11 +197,7 @@ mod tests {
             ("  ", Err("type a salesperson name or code")),
         ];
         for (typed, want) in cases {
-            assert_eq!(
-                p(typed),
-                want.map_err(str::to_string),
-                "{typed:?}"
-            );
+            assert_eq!(p(typed), want.map_err(str::to_string), "{typed:?}");
         }
     }
 

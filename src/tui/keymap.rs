@@ -39,21 +39,21 @@ pub struct Key {
     pub mods: KeyModifiers,
 }
 
-const fn k(c: char) -> Key {
+pub(crate) const fn k(c: char) -> Key {
     Key {
         code: KeyCode::Char(c),
         mods: KeyModifiers::NONE,
     }
 }
 
-const fn code(code: KeyCode) -> Key {
+pub(crate) const fn code(code: KeyCode) -> Key {
     Key {
         code,
         mods: KeyModifiers::NONE,
     }
 }
 
-const fn ctrl(c: char) -> Key {
+pub(crate) const fn ctrl(c: char) -> Key {
     Key {
         code: KeyCode::Char(c),
         mods: KeyModifiers::CONTROL,
@@ -115,7 +115,7 @@ pub struct Binding {
     pub need: Need,
 }
 
-const fn b(
+pub(crate) const fn b(
     ctx: Ctx,
     keys: &'static [Key],
     action: Action,
@@ -134,15 +134,15 @@ const fn b(
     }
 }
 
-const fn admin(mut binding: Binding) -> Binding {
+pub(crate) const fn admin(mut binding: Binding) -> Binding {
     binding.need = Need::Admin;
     binding
 }
 
 use Ctx::*;
 
-/// The table. Earlier rows win when two match.
-pub const BINDINGS: &[Binding] = &[
+/// The dialogs' and overlays' keys: they take the keys while open.
+pub const OVERLAY_KEYS: &[Binding] = &[
     // Dialogs and overlays first: they take the keys while open.
     b(
         Help,
@@ -296,104 +296,6 @@ pub const BINDINGS: &[Binding] = &[
         "Do the chosen step",
         true,
     ),
-    // Screens.
-    // The message view.
-    b(
-        Message,
-        &[code(KeyCode::Esc), k('q')],
-        Action::Back,
-        "close",
-        "Close the message",
-        true,
-    ),
-    b(
-        Message,
-        &[k('j'), code(KeyCode::Down)],
-        Action::Down,
-        "scroll",
-        "Scroll the body down",
-        false,
-    ),
-    b(
-        Message,
-        &[k('k'), code(KeyCode::Up)],
-        Action::Up,
-        "scroll up",
-        "Scroll the body up",
-        false,
-    ),
-    b(
-        Message,
-        &[code(KeyCode::PageDown), code(KeyCode::Char(' '))],
-        Action::PageDown,
-        "page",
-        "Page down",
-        false,
-    ),
-    b(
-        Message,
-        &[code(KeyCode::PageUp)],
-        Action::PageUp,
-        "page up",
-        "Page up",
-        false,
-    ),
-    b(
-        Message,
-        &[k('g'), code(KeyCode::Home)],
-        Action::Top,
-        "top",
-        "Top of the body",
-        false,
-    ),
-    b(
-        Message,
-        &[k('G'), code(KeyCode::End)],
-        Action::Bottom,
-        "end",
-        "End of the body",
-        false,
-    ),
-    b(
-        Message,
-        &[k(']'), k('n')],
-        Action::ConversationNext,
-        "next in thread",
-        "The next entry of the conversation",
-        true,
-    ),
-    b(
-        Message,
-        &[k('['), k('p')],
-        Action::ConversationPrev,
-        "prev in thread",
-        "The previous entry of the conversation",
-        true,
-    ),
-    b(
-        Message,
-        &[k('y')],
-        Action::CopyLink,
-        "copy link",
-        "Copy the web link to your clipboard (OSC 52, works over SSH)",
-        true,
-    ),
-    b(
-        Message,
-        &[k('O')],
-        Action::ShowOpportunity,
-        "its opportunity",
-        "Go to the opportunity this entry carries",
-        false,
-    ),
-    b(
-        Message,
-        &[k('o')],
-        Action::NewOpportunity,
-        "opportunity",
-        "Create an opportunity from this entry",
-        true,
-    ),
     // Forms.
     b(
         Form,
@@ -427,351 +329,10 @@ pub const BINDINGS: &[Binding] = &[
         "Previous field",
         false,
     ),
-    b(
-        Opportunity,
-        &[code(KeyCode::Esc), k('q')],
-        Action::Back,
-        "close",
-        "Close the details",
-        true,
-    ),
-    b(
-        Opportunity,
-        &[k('j'), code(KeyCode::Down)],
-        Action::Down,
-        "down",
-        "Next entry",
-        false,
-    ),
-    b(
-        Opportunity,
-        &[k('k'), code(KeyCode::Up)],
-        Action::Up,
-        "up",
-        "Previous entry",
-        false,
-    ),
-    b(
-        Opportunity,
-        &[code(KeyCode::Enter)],
-        Action::Open,
-        "open",
-        "Open the chosen entry's message",
-        true,
-    ),
-    b(
-        ImportPreview,
-        &[code(KeyCode::Enter)],
-        Action::Open,
-        "import",
-        "Import: add and change what is listed",
-        true,
-    ),
-    b(
-        ImportPreview,
-        &[code(KeyCode::Esc)],
-        Action::Back,
-        "cancel",
-        "Close without importing",
-        true,
-    ),
-    b(
-        ImportPreview,
-        &[k('j'), code(KeyCode::Down)],
-        Action::Down,
-        "down",
-        "Scroll down",
-        false,
-    ),
-    b(
-        ImportPreview,
-        &[k('k'), code(KeyCode::Up)],
-        Action::Up,
-        "up",
-        "Scroll up",
-        false,
-    ),
-    // Screens.
-    b(
-        Screen(Screen::Log),
-        &[code(KeyCode::Enter)],
-        Action::Open,
-        "open",
-        "Open the entry's message and conversation",
-        true,
-    ),
-    b(
-        Screen(Screen::Log),
-        &[k('f')],
-        Action::Filters,
-        "filters",
-        "Filter by contact, salesperson, company, direction, dates",
-        true,
-    ),
-    b(
-        Screen(Screen::Log),
-        &[k('c')],
-        Action::ByContact,
-        "this contact",
-        "Only this entry's contact (again: any contact)",
-        true,
-    ),
-    b(
-        Screen(Screen::Log),
-        &[k('s')],
-        Action::BySalesperson,
-        "this salesperson",
-        "Only this entry's salesperson (again: any)",
-        false,
-    ),
-    b(
-        Screen(Screen::Log),
-        &[k('o')],
-        Action::NewOpportunity,
-        "opportunity",
-        "Create an opportunity from the entry",
-        true,
-    ),
-    b(
-        Screen(Screen::Log),
-        &[k('x')],
-        Action::Export,
-        "export",
-        "Export this view (filters and search) to a CSV file",
-        true,
-    ),
-    b(
-        Screen(Screen::Log),
-        &[k('/')],
-        Action::Search,
-        "search",
-        "Search subject and body (word* matches a beginning)",
-        true,
-    ),
-    b(
-        Screen(Screen::Log),
-        &[code(KeyCode::Esc)],
-        Action::Back,
-        "clear",
-        "Clear the search, then the filters",
-        false,
-    ),
-    b(
-        Screen(Screen::Opportunities),
-        &[code(KeyCode::Enter)],
-        Action::Open,
-        "details",
-        "The entries the opportunity came from",
-        true,
-    ),
-    b(
-        Screen(Screen::Opportunities),
-        &[k('e')],
-        Action::Edit,
-        "edit",
-        "Edit status, value, close date, description",
-        true,
-    ),
-    b(
-        Screen(Screen::Skipped),
-        &[code(KeyCode::Char(' '))],
-        Action::Mark,
-        "mark",
-        "Mark or unmark for re-log or delete",
-        true,
-    ),
-    b(
-        Screen(Screen::Skipped),
-        &[k('l')],
-        Action::Relog,
-        "re-log",
-        "Re-log the marked (or chosen) messages: classify again, log and archive what matches",
-        true,
-    ),
-    b(
-        Screen(Screen::Skipped),
-        &[k('c')],
-        Action::ContactFromSender,
-        "contact from sender",
-        "Create a contact from the sender, then re-log the message",
-        true,
-    ),
-    admin(b(
-        Screen(Screen::Skipped),
-        &[k('n')],
-        Action::NeverAddress,
-        "never address",
-        "Never log this sender's address",
-        false,
-    )),
-    admin(b(
-        Screen(Screen::Skipped),
-        &[k('N')],
-        Action::NeverDomain,
-        "never domain",
-        "Never log this sender's domain",
-        false,
-    )),
-    b(
-        Screen(Screen::Skipped),
-        &[k('d')],
-        Action::Delete,
-        "delete",
-        "Delete the marked (or chosen) messages from the mailbox",
-        true,
-    ),
-    b(
-        Screen(Screen::Contacts),
-        &[code(KeyCode::Enter)],
-        Action::Open,
-        "interaction log",
-        "The chosen person's interaction log entries",
-        true,
-    ),
-    b(
-        Screen(Screen::Contacts),
-        &[k('f')],
-        Action::SwitchList,
-        "contacts/salespeople",
-        "Switch between contacts and salespeople",
-        true,
-    ),
-    b(
-        Screen(Screen::Contacts),
-        &[k('a')],
-        Action::Add,
-        "add",
-        "Add a contact or salesperson",
-        true,
-    ),
-    b(
-        Screen(Screen::Contacts),
-        &[k('e')],
-        Action::Edit,
-        "edit",
-        "Edit the chosen one",
-        true,
-    ),
-    b(
-        Screen(Screen::Contacts),
-        &[k('i')],
-        Action::Import,
-        "import",
-        "Import a CSV file: preview first, nothing written until Enter",
-        true,
-    ),
-    admin(b(
-        Screen(Screen::Jobs),
-        &[k('r')],
-        Action::Restart,
-        "restart",
-        "Restart: back to Ready, attempts reset, due now",
-        true,
-    )),
-    admin(b(
-        Screen(Screen::Jobs),
-        &[k('h')],
-        Action::Hold,
-        "hold",
-        "Set on hold: it does not run until restarted",
-        true,
-    )),
-    admin(b(
-        Screen(Screen::Jobs),
-        &[k('n')],
-        Action::RunNow,
-        "run now",
-        "Run now, in whichever process holds the mailbox",
-        true,
-    )),
-    b(
-        Screen(Screen::Jobs),
-        &[k('f')],
-        Action::SwitchList,
-        "runs/stuck",
-        "Switch between the runs and the stuck messages",
-        true,
-    ),
-    admin(b(
-        Screen(Screen::Jobs),
-        &[k('t')],
-        Action::RetryStuck,
-        "retry",
-        "Let the next run try the chosen stuck message again",
-        true,
-    )),
-    admin(b(
-        Screen(Screen::Jobs),
-        &[k('T')],
-        Action::RetryAllStuck,
-        "retry all",
-        "Let the next run try every stuck message again",
-        false,
-    )),
-    b(
-        Screen(Screen::Jobs),
-        &[code(KeyCode::Enter)],
-        Action::Open,
-        "details",
-        "Show the chosen run's details",
-        true,
-    ),
-    admin(b(
-        Screen(Screen::Setup),
-        &[code(KeyCode::Enter)],
-        Action::Open,
-        "edit",
-        "Edit the chosen field (Enter flips a toggle or a choice)",
-        true,
-    )),
-    admin(b(
-        Screen(Screen::Setup),
-        &[k('e')],
-        Action::Enable,
-        "enable",
-        "Enable: creates the job entry",
-        true,
-    )),
-    admin(b(
-        Screen(Screen::Setup),
-        &[k('x')],
-        Action::Disable,
-        "disable",
-        "Disable: removes the job entry",
-        false,
-    )),
-    admin(b(
-        Screen(Screen::Setup),
-        &[k('v')],
-        Action::Validate,
-        "validate",
-        "Validate: run every check, each with its fix",
-        true,
-    )),
-    admin(b(
-        Screen(Screen::Setup),
-        &[k('s')],
-        Action::SignIn,
-        "sign in",
-        "Sign in / renew token with the auth flow set",
-        true,
-    )),
-    admin(b(
-        Screen(Screen::Setup),
-        &[k('a')],
-        Action::Wizard,
-        "assisted",
-        "Assisted setup: every step in order",
-        true,
-    )),
-    admin(b(
-        Screen(Screen::Setup),
-        &[k('w')],
-        Action::WriteScripts,
-        "scripts",
-        "Write the PowerShell and az scripts to files",
-        false,
-    )),
+];
+
+/// Keys on every screen (a screen's own keys shadow these).
+pub const GLOBAL_KEYS: &[Binding] = &[
     // Everywhere.
     b(
         Global,
@@ -936,6 +497,26 @@ pub const BINDINGS: &[Binding] = &[
     ),
 ];
 
+/// Every binding: the overlays', each screen's (in its own file), the
+/// global ones. Within a context, earlier rows win when two match.
+pub fn bindings() -> impl Iterator<Item = &'static Binding> {
+    [
+        OVERLAY_KEYS,
+        super::screens::message::KEYS,
+        super::screens::opportunities::DETAIL_KEYS,
+        super::screens::contacts::PREVIEW_KEYS,
+        super::screens::log::KEYS,
+        super::screens::opportunities::KEYS,
+        super::screens::skipped::KEYS,
+        super::screens::contacts::KEYS,
+        super::screens::jobs::KEYS,
+        super::screens::setup::KEYS,
+        GLOBAL_KEYS,
+    ]
+    .into_iter()
+    .flatten()
+}
+
 fn allowed(b: &Binding, role: Role) -> bool {
     b.need == Need::Anyone || role == Role::Admin
 }
@@ -951,8 +532,7 @@ pub fn lookup_order(ctx: Ctx, screen: Screen) -> Vec<Ctx> {
 /// The action a key asks for, if any.
 pub fn resolve(ev: &KeyEvent, ctx: Ctx, screen: Screen, role: Role) -> Option<Action> {
     for c in lookup_order(ctx, screen) {
-        if let Some(b) = BINDINGS
-            .iter()
+        if let Some(b) = bindings()
             .filter(|b| b.ctx == c && allowed(b, role))
             .find(|b| b.keys.iter().any(|k| k.matches(ev)))
         {
@@ -966,7 +546,7 @@ pub fn resolve(ev: &KeyEvent, ctx: Ctx, screen: Screen, role: Role) -> Option<Ac
 pub fn active(ctx: Ctx, screen: Screen, role: Role) -> Vec<&'static Binding> {
     let mut out: Vec<&'static Binding> = Vec::new();
     for c in lookup_order(ctx, screen) {
-        for b in BINDINGS.iter().filter(|b| b.ctx == c && allowed(b, role)) {
+        for b in bindings().filter(|b| b.ctx == c && allowed(b, role)) {
             // A screen's own key shadows the global one (Enter, Esc).
             let shadowed = out
                 .iter()
@@ -1096,8 +676,9 @@ mod tests {
 
     #[test]
     fn no_key_is_bound_twice_in_one_context() {
-        for (i, a) in BINDINGS.iter().enumerate() {
-            for b in &BINDINGS[i + 1..] {
+        let all: Vec<&Binding> = bindings().collect();
+        for (i, a) in all.iter().enumerate() {
+            for b in &all[i + 1..] {
                 if a.ctx == b.ctx {
                     for key in a.keys {
                         assert!(

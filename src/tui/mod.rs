@@ -13,6 +13,7 @@ pub mod log_window;
 pub mod msg;
 pub mod reads;
 pub mod runtime;
+pub mod screens;
 pub mod state;
 pub mod terminal;
 pub mod theme;

@@ -21,6 +21,7 @@ use super::keymap::{self, Ctx};
 use super::lists::ListsState;
 use super::log_window::LogWindow;
 use super::msg::{Effect, Msg};
+use super::screens::jobs::Jobs;
 
 mod lists_screen;
 mod log_screen;
@@ -69,12 +70,6 @@ pub struct EngineView {
     pub waiting: Option<(String, bool)>,
     /// The service's last "wait" (429): until when, and what it says.
     pub throttled: Option<(DateTime<Utc>, String)>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum JobsFocus {
-    Runs,
-    Stuck,
 }
 
 /// What a confirmed question goes on to do.
@@ -198,9 +193,8 @@ pub struct UiState {
     /// Engine activity, newest last: (when, line), already sanitised.
     pub recent: VecDeque<(DateTime<Utc>, String)>,
     pub setup_sel: usize,
-    pub jobs_focus: JobsFocus,
-    pub run_sel: usize,
-    pub stuck_sel: usize,
+    /// The job queue screen.
+    pub jobs: Jobs,
     /// A filter per screen, typed after `/`.
     pub filter: Option<(Screen, String)>,
     pub overlay: Option<Overlay>,
@@ -240,9 +234,7 @@ impl UiState {
             engine: EngineView::default(),
             recent: VecDeque::new(),
             setup_sel: 0,
-            jobs_focus: JobsFocus::Runs,
-            run_sel: 0,
-            stuck_sel: 0,
+            jobs: Jobs::default(),
             filter: None,
             overlay: None,
             notice: None,
@@ -306,44 +298,21 @@ impl UiState {
             .collect()
     }
 
-    /// The runs shown (the filter applied), as indexes into the overview's runs.
-    pub fn visible_runs(&self) -> Vec<usize> {
-        let Some(o) = &self.overview else {
-            return Vec::new();
-        };
-        let f = self.filter_for(Screen::Jobs);
-        (0..o.runs.len())
-            .filter(|&i| {
-                let r = &o.runs[i];
-                f.as_ref().is_none_or(|f| {
-                    format!(
-                        "{} {} {}",
-                        r.status,
-                        r.error.as_deref().unwrap_or(""),
-                        r.started_at
-                    )
-                    .to_lowercase()
-                    .contains(f)
-                })
-            })
-            .collect()
-    }
-
     pub fn selected_field(&self) -> Option<FieldKey> {
         self.visible_fields()
             .get(self.setup_sel)
             .map(|&i| FIELDS[i].key)
     }
 
-    fn page(&self) -> usize {
+    pub(crate) fn page(&self) -> usize {
         (self.size.1 as usize).saturating_sub(12).max(1)
     }
 
-    fn say(&mut self, level: Level, text: impl Into<String>) {
+    pub(crate) fn say(&mut self, level: Level, text: impl Into<String>) {
         self.say_about(level, text, About::Action);
     }
 
-    fn say_about(&mut self, level: Level, text: impl Into<String>, about: About) {
+    pub(crate) fn say_about(&mut self, level: Level, text: impl Into<String>, about: About) {
         self.notice = Some(Notice {
             level,
             text: sanitize(&text.into()),
@@ -352,18 +321,18 @@ impl UiState {
     }
 
     /// Drops the notice if it is about `about`.
-    fn unsay(&mut self, about: About) {
+    pub(crate) fn unsay(&mut self, about: About) {
         if self.notice.as_ref().is_some_and(|n| n.about == about) {
             self.notice = None;
         }
     }
 
-    fn start(&mut self, label: &str) {
+    pub(crate) fn start(&mut self, label: &str) {
         self.start_about(label, About::Action);
     }
 
     /// Work whose answer is about `about` (and goes with it).
-    fn start_about(&mut self, label: &str, about: About) {
+    pub(crate) fn start_about(&mut self, label: &str, about: About) {
         self.working = Some((label.to_string(), self.now));
         self.working_about = about;
     }
@@ -497,7 +466,7 @@ impl UiState {
     }
 
     /// A text key for the field or prompt being typed into.
-    fn type_key(&mut self, ev: &KeyEvent) {
+    pub(crate) fn type_key(&mut self, ev: &KeyEvent) {
         let event = ratatui::crossterm::event::Event::Key(*ev);
         let Some(req) = tui_input::backend::crossterm::to_input_request(&event) else {
             return;
@@ -534,19 +503,13 @@ impl UiState {
         }
     }
 
-    fn clamp(&mut self) {
+    pub(crate) fn clamp(&mut self) {
         let fields = self.visible_fields().len();
         self.setup_sel = self.setup_sel.min(fields.saturating_sub(1));
-        let runs = self.visible_runs().len();
-        self.run_sel = self.run_sel.min(runs.saturating_sub(1));
-        let stuck = self.overview.as_ref().map_or(0, |o| o.stuck.len());
-        self.stuck_sel = self.stuck_sel.min(stuck.saturating_sub(1));
-        if stuck == 0 {
-            self.jobs_focus = JobsFocus::Runs;
-        }
+        self.clamp_jobs();
     }
 
-    fn engine_event(&mut self, e: EngineEvent) {
+    pub(crate) fn engine_event(&mut self, e: EngineEvent) {
         let line = match &e {
             EngineEvent::RunStarted { .. } => {
                 self.engine.in_run = true;
@@ -612,7 +575,7 @@ impl UiState {
         }
     }
 
-    fn act(&mut self, a: Action) -> Vec<Effect> {
+    pub(crate) fn act(&mut self, a: Action) -> Vec<Effect> {
         if self.quitting {
             return Vec::new();
         }
@@ -634,7 +597,7 @@ impl UiState {
         }
     }
 
-    fn go(&mut self, s: Screen) -> Vec<Effect> {
+    pub(crate) fn go(&mut self, s: Screen) -> Vec<Effect> {
         self.screen = s;
         match s {
             Screen::Log => self.enter_log(),
@@ -642,7 +605,7 @@ impl UiState {
         }
     }
 
-    fn act_on_screen(&mut self, a: Action) -> Vec<Effect> {
+    pub(crate) fn act_on_screen(&mut self, a: Action) -> Vec<Effect> {
         match a {
             Action::Quit => {
                 if self.engine.in_run {
@@ -722,25 +685,16 @@ impl UiState {
         }
     }
 
-    fn move_selection(&mut self, a: Action) {
+    pub(crate) fn move_selection(&mut self, a: Action) {
         let page = self.page();
-        let (sel, len) = match (self.screen, self.jobs_focus) {
-            (Screen::Opportunities | Screen::Skipped | Screen::Contacts, _) => {
-                match self.list_selection() {
-                    Some(x) => x,
-                    None => return,
-                }
-            }
-            (Screen::Setup, _) => (&mut self.setup_sel, FIELDS.len()),
-            (Screen::Jobs, JobsFocus::Runs) => {
-                let n = self.visible_runs().len();
-                (&mut self.run_sel, n)
-            }
-            (Screen::Jobs, JobsFocus::Stuck) => {
-                let n = self.overview.as_ref().map_or(0, |o| o.stuck.len());
-                (&mut self.stuck_sel, n)
-            }
-            _ => return,
+        let selection = match self.screen {
+            Screen::Opportunities | Screen::Skipped | Screen::Contacts => self.list_selection(),
+            Screen::Setup => Some((&mut self.setup_sel, FIELDS.len())),
+            Screen::Jobs => Some(self.jobs_selection()),
+            _ => None,
+        };
+        let Some((sel, len)) = selection else {
+            return;
         };
         let last = len.saturating_sub(1);
         *sel = match a {
@@ -755,7 +709,7 @@ impl UiState {
         self.clamp();
     }
 
-    fn act_setup(&mut self, a: Action) -> Vec<Effect> {
+    pub(crate) fn act_setup(&mut self, a: Action) -> Vec<Effect> {
         if self.role != Role::Admin {
             return Vec::new();
         }
@@ -822,7 +776,7 @@ impl UiState {
         }
     }
 
-    fn prompt(&mut self, purpose: PromptFor, initial: &str) {
+    pub(crate) fn prompt(&mut self, purpose: PromptFor, initial: &str) {
         self.overlay = Some(Overlay::Prompt {
             purpose,
             input: Input::new(initial.to_string()),
@@ -830,7 +784,7 @@ impl UiState {
         });
     }
 
-    fn open_validate(&mut self) -> Vec<Effect> {
+    pub(crate) fn open_validate(&mut self) -> Vec<Effect> {
         self.overlay = Some(Overlay::Validate {
             checks: Vec::new(),
             running: true,
@@ -840,7 +794,7 @@ impl UiState {
         vec![Effect::Validate]
     }
 
-    fn open_sign_in(&mut self, setup: &crate::domain::setup::Setup) -> Vec<Effect> {
+    pub(crate) fn open_sign_in(&mut self, setup: &crate::domain::setup::Setup) -> Vec<Effect> {
         let flow = setup.auth_flow;
         if flow == AuthFlow::ClientCredentials
             && !setup.has_client_secret
@@ -856,7 +810,7 @@ impl UiState {
         vec![Effect::SignIn(flow)]
     }
 
-    fn save_or_confirm(
+    pub(crate) fn save_or_confirm(
         &mut self,
         setup: &crate::domain::setup::Setup,
         key: FieldKey,
@@ -885,77 +839,10 @@ impl UiState {
         }
     }
 
-    fn act_jobs(&mut self, a: Action) -> Vec<Effect> {
-        let effect = match a {
-            Action::Restart => Effect::Restart,
-            Action::Hold => Effect::Hold,
-            Action::RunNow => {
-                let held = self
-                    .overview
-                    .as_ref()
-                    .and_then(|o| o.job.as_ref())
-                    .is_some_and(|j| j.status == crate::domain::job::JobStatus::OnHold);
-                if held {
-                    // A hold is someone's decision: lifted only when asked.
-                    self.overlay = Some(Overlay::Confirm {
-                        question: "The job is on hold. Run it now? That releases the hold: it then runs on its schedule again.".into(),
-                        pending: Pending::RunHeld,
-                    });
-                    return Vec::new();
-                }
-                Effect::RunNow
-            }
-            Action::SwitchList => {
-                let stuck = self.overview.as_ref().map_or(0, |o| o.stuck.len());
-                self.jobs_focus = match self.jobs_focus {
-                    JobsFocus::Runs if stuck > 0 => JobsFocus::Stuck,
-                    JobsFocus::Runs => {
-                        self.say(Level::Info, "no message is stuck");
-                        JobsFocus::Runs
-                    }
-                    JobsFocus::Stuck => JobsFocus::Runs,
-                };
-                return Vec::new();
-            }
-            Action::RetryStuck => {
-                let id = self
-                    .overview
-                    .as_ref()
-                    .and_then(|o| o.stuck.get(self.stuck_sel))
-                    .filter(|_| self.jobs_focus == JobsFocus::Stuck)
-                    .map(|m| m.mailbox_id.clone());
-                match id {
-                    Some(id) => Effect::RetryStuck(Some(id)),
-                    None => {
-                        self.say(
-                            Level::Info,
-                            "choose a stuck message first (f switches to them)",
-                        );
-                        return Vec::new();
-                    }
-                }
-            }
-            Action::RetryAllStuck => Effect::RetryStuck(None),
-            Action::Open => {
-                let id = self
-                    .overview
-                    .as_ref()
-                    .and_then(|o| self.visible_runs().get(self.run_sel).map(|&i| o.runs[i].id));
-                if let Some(id) = id {
-                    self.overlay = Some(Overlay::RunDetail { id });
-                }
-                return Vec::new();
-            }
-            _ => return Vec::new(),
-        };
-        self.start("working");
-        vec![effect]
-    }
-
     /// An action while an overlay is open: moves change it in place; what
     /// ends it (a choice, a save, Esc) closes it and acts; anything else
     /// leaves it as it is.
-    fn act_in_overlay(&mut self, a: Action) -> Vec<Effect> {
+    pub(crate) fn act_in_overlay(&mut self, a: Action) -> Vec<Effect> {
         match &self.overlay {
             Some(Overlay::Message(_)) => return self.act_message(a),
             Some(Overlay::Form { .. }) => return self.act_form(a),
@@ -1070,7 +957,7 @@ impl UiState {
     }
 
     /// Keys in a form: move between fields, save when every one is valid.
-    fn act_form(&mut self, a: Action) -> Vec<Effect> {
+    pub(crate) fn act_form(&mut self, a: Action) -> Vec<Effect> {
         let Some(Overlay::Form { form, .. }) = &mut self.overlay else {
             return Vec::new();
         };
@@ -1104,7 +991,7 @@ impl UiState {
             .collect()
     }
 
-    fn submit_prompt(&mut self, purpose: PromptFor, input: Input) -> Vec<Effect> {
+    pub(crate) fn submit_prompt(&mut self, purpose: PromptFor, input: Input) -> Vec<Effect> {
         let text = input.value().trim().to_string();
         if text.is_empty() && !matches!(purpose, PromptFor::Filter | PromptFor::Search) {
             self.overlay = Some(Overlay::Prompt {
@@ -1118,7 +1005,7 @@ impl UiState {
             PromptFor::Filter => {
                 self.filter = (!text.is_empty()).then_some((self.screen, text));
                 self.setup_sel = 0;
-                self.run_sel = 0;
+                self.jobs.run_sel = 0;
                 self.lists.opp_sel = 0;
                 self.lists.review_sel = 0;
                 self.lists.contact_sel = 0;
@@ -1174,7 +1061,7 @@ impl UiState {
         }
     }
 
-    fn wizard_step(&mut self, step: usize) -> Vec<Effect> {
+    pub(crate) fn wizard_step(&mut self, step: usize) -> Vec<Effect> {
         let Some(setup) = self.overview.as_ref().map(|o| o.setup.clone()) else {
             return Vec::new();
         };
@@ -1235,7 +1122,7 @@ impl UiState {
         }
     }
 
-    fn click(&mut self, col: u16, row: u16) -> Vec<Effect> {
+    pub(crate) fn click(&mut self, col: u16, row: u16) -> Vec<Effect> {
         if self.overlay.is_some() {
             return Vec::new();
         }
@@ -1258,7 +1145,7 @@ impl UiState {
 
     /// Selects the list row under a click, by the layout the views draw
     /// (a table keeps its selection in view, so its first row is known).
-    fn click_row(&mut self, row: u16) -> Vec<Effect> {
+    pub(crate) fn click_row(&mut self, row: u16) -> Vec<Effect> {
         let body_h = self.size.1.saturating_sub(3) as usize;
         let row = row as usize;
         let pick = |top: usize, rows: usize, sel: usize, len: usize| -> Option<usize> {
@@ -1275,24 +1162,7 @@ impl UiState {
                     self.setup_sel = i;
                 }
             }
-            Screen::Jobs => {
-                let stuck = self.overview.as_ref().map_or(0, |o| o.stuck.len());
-                let stuck_h = if stuck == 0 { 0 } else { (stuck + 2).min(6) };
-                let runs_h = body_h.saturating_sub(4 + stuck_h);
-                let runs = self.visible_runs().len();
-                if let Some(i) = pick(7, runs_h.saturating_sub(2), self.run_sel, runs) {
-                    self.run_sel = i;
-                    self.jobs_focus = JobsFocus::Runs;
-                } else if let Some(i) = pick(
-                    5 + runs_h + 1,
-                    stuck_h.saturating_sub(1),
-                    self.stuck_sel,
-                    stuck,
-                ) {
-                    self.stuck_sel = i;
-                    self.jobs_focus = JobsFocus::Stuck;
-                }
-            }
+            Screen::Jobs => self.click_jobs(body_h, &pick),
             // Tabs, the view's summary and the header come first.
             Screen::Log if row >= 3 && row < 3 + self.log_rows() => {
                 let i = self.log.top + row - 3;

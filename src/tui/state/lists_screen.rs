@@ -10,7 +10,7 @@ use super::{Action, Effect, Level, Overlay, Pending, PromptFor, Screen, UiState}
 
 impl UiState {
     /// Reads the list of a users' screen when it comes on show.
-    pub(super) fn load_lists(&self) -> Vec<Effect> {
+    pub(crate) fn load_lists(&self) -> Vec<Effect> {
         match self.screen {
             Screen::Opportunities => vec![Effect::LoadLists(ListsKind::Opportunities)],
             Screen::Skipped => vec![Effect::LoadLists(ListsKind::Review)],
@@ -19,7 +19,7 @@ impl UiState {
         }
     }
 
-    pub(super) fn lists_arrived(&mut self, r: Result<Box<Lists>, String>) -> Vec<Effect> {
+    pub(crate) fn lists_arrived(&mut self, r: Result<Box<Lists>, String>) -> Vec<Effect> {
         // An import's answer ends its read; one that Esc gave up is dropped,
         // whatever it found.
         let cancelled = crate::app::AppError::Cancelled.to_string();
@@ -99,7 +99,7 @@ impl UiState {
         Vec::new()
     }
 
-    pub(super) fn clamp_lists(&mut self) {
+    pub(crate) fn clamp_lists(&mut self) {
         let f = self.filter_for(self.screen);
         let f = f.as_deref();
         let n = self.lists.visible_opportunities(f).len();
@@ -113,7 +113,7 @@ impl UiState {
     }
 
     /// The selection of the list on show and its length.
-    pub(super) fn list_selection(&mut self) -> Option<(&mut usize, usize)> {
+    pub(crate) fn list_selection(&mut self) -> Option<(&mut usize, usize)> {
         let f = self.filter_for(self.screen);
         let f = f.as_deref();
         let l = &mut self.lists;
@@ -138,7 +138,7 @@ impl UiState {
         })
     }
 
-    pub(super) fn act_opportunities(&mut self, a: Action) -> Vec<Effect> {
+    pub(crate) fn act_opportunities(&mut self, a: Action) -> Vec<Effect> {
         let f = self.filter_for(Screen::Opportunities);
         let Some(o) = self
             .lists
@@ -194,7 +194,7 @@ impl UiState {
     }
 
     /// The opportunities screen with `no` chosen and its details open.
-    pub(super) fn show_opportunity(&mut self, no: String) -> Vec<Effect> {
+    pub(crate) fn show_opportunity(&mut self, no: String) -> Vec<Effect> {
         self.screen = Screen::Opportunities;
         self.filter = None;
         if let Some(i) = self
@@ -217,7 +217,7 @@ impl UiState {
     }
 
     /// Keys in an opportunity's details: its entries, Enter opens one.
-    pub(super) fn act_opportunity_detail(&mut self, a: Action) -> Vec<Effect> {
+    pub(crate) fn act_opportunity_detail(&mut self, a: Action) -> Vec<Effect> {
         let Some(Overlay::Opportunity { entries, sel, .. }) = &mut self.overlay else {
             return Vec::new();
         };
@@ -239,7 +239,7 @@ impl UiState {
 
     /// The skipped messages an action applies to: the marked ones, else the
     /// selected one.
-    fn review_targets(&self) -> Vec<String> {
+    pub(crate) fn review_targets(&self) -> Vec<String> {
         if !self.lists.marked.is_empty() {
             return self.lists.marked.iter().cloned().collect();
         }
@@ -251,7 +251,7 @@ impl UiState {
             .unwrap_or_default()
     }
 
-    pub(super) fn act_skipped(&mut self, a: Action) -> Vec<Effect> {
+    pub(crate) fn act_skipped(&mut self, a: Action) -> Vec<Effect> {
         let f = self.filter_for(Screen::Skipped);
         let selected = self
             .lists
@@ -328,7 +328,7 @@ impl UiState {
         }
     }
 
-    pub(super) fn act_contacts(&mut self, a: Action) -> Vec<Effect> {
+    pub(crate) fn act_contacts(&mut self, a: Action) -> Vec<Effect> {
         let f = self.filter_for(Screen::Contacts);
         let focus = self.lists.people_focus;
         match a {
@@ -459,7 +459,7 @@ impl UiState {
     }
 
     /// Keys in an import's preview: Enter imports, Esc does not.
-    pub(super) fn act_import_preview(&mut self, a: Action) -> Vec<Effect> {
+    pub(crate) fn act_import_preview(&mut self, a: Action) -> Vec<Effect> {
         let Some(Overlay::ImportPreview {
             preview, scroll, ..
         }) = &mut self.overlay
@@ -488,7 +488,7 @@ impl UiState {
         Vec::new()
     }
 
-    pub(super) fn submit_people_form(&mut self, purpose: FormFor, v: Vec<String>) -> Vec<Effect> {
+    pub(crate) fn submit_people_form(&mut self, purpose: FormFor, v: Vec<String>) -> Vec<Effect> {
         match purpose {
             FormFor::Contact { no } => {
                 self.start("saving the contact");

@@ -130,32 +130,32 @@ impl UiState {
         log_visible(self.size)
     }
 
-    fn page_effect(r: Option<PageRequest>) -> Vec<Effect> {
+    pub(crate) fn page_effect(r: Option<PageRequest>) -> Vec<Effect> {
         r.map(Effect::Page).into_iter().collect()
     }
 
     /// Coming to the log screen: its first page, once.
-    pub(super) fn enter_log(&mut self) -> Vec<Effect> {
+    pub(crate) fn enter_log(&mut self) -> Vec<Effect> {
         if self.log.loaded_once || self.log.loading.is_some() {
             return Vec::new();
         }
         Self::page_effect(self.log.reload_newest())
     }
 
-    pub(super) fn set_log_view(&mut self, view: LogView) -> Vec<Effect> {
+    pub(crate) fn set_log_view(&mut self, view: LogView) -> Vec<Effect> {
         self.screen = Screen::Log;
         Self::page_effect(self.log.set_view(view))
     }
 
     /// The database changed: the log reads its held rows again in place.
-    pub(super) fn refresh_log(&mut self) -> Vec<Effect> {
+    pub(crate) fn refresh_log(&mut self) -> Vec<Effect> {
         if !self.log.loaded_once {
             return Vec::new();
         }
         Self::page_effect(self.log.refresh())
     }
 
-    pub(super) fn log_arrived(
+    pub(crate) fn log_arrived(
         &mut self,
         generation: u64,
         kind: LoadKind,
@@ -166,7 +166,7 @@ impl UiState {
         Self::page_effect(self.log.arrived(generation, kind, result, visible))
     }
 
-    pub(super) fn log_move(&mut self, a: Action) -> Vec<Effect> {
+    pub(crate) fn log_move(&mut self, a: Action) -> Vec<Effect> {
         let v = self.log_rows();
         let r = match a {
             Action::Up => self.log.step(-1, v),
@@ -180,7 +180,7 @@ impl UiState {
         Self::page_effect(r)
     }
 
-    pub(super) fn act_log(&mut self, a: Action) -> Vec<Effect> {
+    pub(crate) fn act_log(&mut self, a: Action) -> Vec<Effect> {
         let selected = self.log.selected().cloned();
         match a {
             Action::Open => match selected {
@@ -244,12 +244,12 @@ impl UiState {
     }
 
     /// `/` on the log: search subject and body.
-    pub(super) fn open_search(&mut self) {
+    pub(crate) fn open_search(&mut self) {
         let current = self.log.view.search.clone().unwrap_or_default();
         self.prompt(PromptFor::Search, &current);
     }
 
-    pub(super) fn submit_search(&mut self, text: String) -> Vec<Effect> {
+    pub(crate) fn submit_search(&mut self, text: String) -> Vec<Effect> {
         if !text.is_empty() && terms(&text).is_empty() {
             self.overlay = Some(Overlay::Prompt {
                 purpose: PromptFor::Search,
@@ -264,7 +264,7 @@ impl UiState {
     }
 
     /// Esc on the log: the search goes first, then the filters.
-    pub(super) fn log_back(&mut self) -> Vec<Effect> {
+    pub(crate) fn log_back(&mut self) -> Vec<Effect> {
         let mut view = self.log.view.clone();
         if view.search.is_some() {
             view.search = None;
@@ -276,7 +276,7 @@ impl UiState {
         self.set_log_view(view)
     }
 
-    fn open_filters(&mut self) {
+    pub(crate) fn open_filters(&mut self) {
         let v = &self.log.view;
         let direction = v.direction.map(Direction::as_str).unwrap_or("");
         self.overlay = Some(Overlay::Form {
@@ -326,7 +326,7 @@ impl UiState {
         });
     }
 
-    pub(super) fn open_opportunity_form(&mut self, entry_no: i64, reopen: bool) {
+    pub(crate) fn open_opportunity_form(&mut self, entry_no: i64, reopen: bool) {
         let entry = self
             .log
             .rows
@@ -390,7 +390,7 @@ impl UiState {
     }
 
     /// The four opportunity fields, as the store takes them.
-    pub(super) fn opportunity_of(values: &[String]) -> NewOpportunity {
+    pub(crate) fn opportunity_of(values: &[String]) -> NewOpportunity {
         let status = STATUSES
             .iter()
             .find(|s| s.eq_ignore_ascii_case(&values[3]))
@@ -405,7 +405,7 @@ impl UiState {
     }
 
     /// A form with every field valid was saved.
-    pub(super) fn submit_log_form(&mut self, purpose: FormFor, values: Vec<String>) -> Vec<Effect> {
+    pub(crate) fn submit_log_form(&mut self, purpose: FormFor, values: Vec<String>) -> Vec<Effect> {
         match purpose {
             FormFor::Export => {
                 self.start("exporting");
@@ -461,7 +461,7 @@ impl UiState {
         }
     }
 
-    pub(super) fn open_message(&mut self, entry_no: i64) -> Vec<Effect> {
+    pub(crate) fn open_message(&mut self, entry_no: i64) -> Vec<Effect> {
         let terms = self
             .log
             .view
@@ -482,11 +482,11 @@ impl UiState {
     }
 
     /// The message view's width for its body.
-    fn body_width(&self) -> u16 {
+    pub(crate) fn body_width(&self) -> u16 {
         self.size.0.saturating_sub(4)
     }
 
-    pub(super) fn message_arrived(&mut self, r: Result<Box<MessageDetail>, String>) {
+    pub(crate) fn message_arrived(&mut self, r: Result<Box<MessageDetail>, String>) {
         let width = self.body_width();
         let Some(Overlay::Message(m)) = &mut self.overlay else {
             return;
@@ -509,7 +509,7 @@ impl UiState {
     }
 
     /// A new width: the body is wrapped again.
-    pub(super) fn rewrap_message(&mut self) {
+    pub(crate) fn rewrap_message(&mut self) {
         let width = self.body_width();
         if let Some(Overlay::Message(m)) = &mut self.overlay
             && m.width != width
@@ -523,7 +523,7 @@ impl UiState {
     }
 
     /// Keys while the message view is open.
-    pub(super) fn act_message(&mut self, a: Action) -> Vec<Effect> {
+    pub(crate) fn act_message(&mut self, a: Action) -> Vec<Effect> {
         let page = self.size.1.saturating_sub(14).max(1) as usize;
         let Some(Overlay::Message(m)) = &mut self.overlay else {
             return Vec::new();

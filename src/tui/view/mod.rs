@@ -4,8 +4,7 @@
 
 mod dialogs;
 pub mod fit;
-mod format;
-mod jobs;
+pub(crate) mod format;
 mod lists;
 mod log;
 mod message;
@@ -118,7 +117,7 @@ pub fn draw(f: &mut Frame, s: &UiState) {
     match s.screen {
         Screen::Status => status::draw(f, s, &theme, body),
         Screen::Setup => setup::draw(f, s, &theme, body),
-        Screen::Jobs => jobs::draw(f, s, &theme, body),
+        Screen::Jobs => super::screens::jobs::draw(f, s, &theme, body),
         Screen::Log => log::draw(f, s, &theme, body),
         Screen::Opportunities => lists::opportunities(f, s, &theme, body),
         Screen::Skipped => lists::skipped(f, s, &theme, body),

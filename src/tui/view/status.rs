@@ -16,7 +16,7 @@ use crate::domain::text::one_line;
 use super::super::state::UiState;
 use super::super::theme::Theme;
 use super::format::{local_time, relative, stored_time};
-use super::jobs::job_status_look;
+use crate::tui::screens::jobs::job_status_look;
 
 fn kv<'a>(theme: &Theme, k: &'a str, v: impl Into<Span<'a>>) -> Line<'a> {
     Line::from(vec![

@@ -1,0 +1,12 @@
+//! Each screen as a component of its own: its state, how an action
+//! changes it (its update, returning effects for the runtime), how it is
+//! drawn, and its rows of the keymap table. `UiState` composes them and
+//! routes actions and messages to the screen in front.
+
+pub mod contacts;
+pub mod jobs;
+pub mod log;
+pub mod message;
+pub mod opportunities;
+pub mod setup;
+pub mod skipped;
