@@ -10,7 +10,7 @@ use tui_input::Input;
 
 use crate::app::login::LoginPrompt;
 use crate::app::overview::{Overview, Role};
-use crate::app::setup_fields::{self, Checked, FIELDS, FieldKey, FieldKind};
+use crate::app::setup_fields::{self, Checked, FIELDS, FieldKey};
 use crate::app::validate::Check;
 use crate::domain::setup::AuthFlow;
 use crate::domain::text::one_line;
@@ -22,6 +22,7 @@ use super::lists::ListsState;
 use super::log_window::LogWindow;
 use super::msg::{Effect, Msg};
 use super::screens::jobs::Jobs;
+use super::screens::setup::Setup;
 
 mod lists_screen;
 mod log_screen;
@@ -192,7 +193,8 @@ pub struct UiState {
     pub engine: EngineView,
     /// Engine activity, newest last: (when, line), already sanitised.
     pub recent: VecDeque<(DateTime<Utc>, String)>,
-    pub setup_sel: usize,
+    /// The setup screen.
+    pub setup: Setup,
     /// The job queue screen.
     pub jobs: Jobs,
     /// A filter per screen, typed after `/`.
@@ -233,7 +235,7 @@ impl UiState {
             reload_again: false,
             engine: EngineView::default(),
             recent: VecDeque::new(),
-            setup_sel: 0,
+            setup: Setup::default(),
             jobs: Jobs::default(),
             filter: None,
             overlay: None,
@@ -285,23 +287,6 @@ impl UiState {
             .as_ref()
             .filter(|(s, _)| *s == screen)
             .map(|(_, f)| f.to_lowercase())
-    }
-
-    /// The setup fields shown (the filter applied), as indexes into FIELDS.
-    pub fn visible_fields(&self) -> Vec<usize> {
-        let f = self.filter_for(Screen::Setup);
-        (0..FIELDS.len())
-            .filter(|&i| {
-                f.as_ref()
-                    .is_none_or(|f| FIELDS[i].label.to_lowercase().contains(f))
-            })
-            .collect()
-    }
-
-    pub fn selected_field(&self) -> Option<FieldKey> {
-        self.visible_fields()
-            .get(self.setup_sel)
-            .map(|&i| FIELDS[i].key)
     }
 
     pub(crate) fn page(&self) -> usize {
@@ -505,7 +490,7 @@ impl UiState {
 
     pub(crate) fn clamp(&mut self) {
         let fields = self.visible_fields().len();
-        self.setup_sel = self.setup_sel.min(fields.saturating_sub(1));
+        self.setup.sel = self.setup.sel.min(fields.saturating_sub(1));
         self.clamp_jobs();
     }
 
@@ -689,7 +674,7 @@ impl UiState {
         let page = self.page();
         let selection = match self.screen {
             Screen::Opportunities | Screen::Skipped | Screen::Contacts => self.list_selection(),
-            Screen::Setup => Some((&mut self.setup_sel, FIELDS.len())),
+            Screen::Setup => Some((&mut self.setup.sel, FIELDS.len())),
             Screen::Jobs => Some(self.jobs_selection()),
             _ => None,
         };
@@ -709,134 +694,12 @@ impl UiState {
         self.clamp();
     }
 
-    pub(crate) fn act_setup(&mut self, a: Action) -> Vec<Effect> {
-        if self.role != Role::Admin {
-            return Vec::new();
-        }
-        let Some(setup) = self.overview.as_ref().map(|o| o.setup.clone()) else {
-            self.say(Level::Info, "the setup has not been read yet");
-            return Vec::new();
-        };
-        match a {
-            Action::Open => {
-                let Some(key) = self.selected_field() else {
-                    return Vec::new();
-                };
-                let field = FIELDS.iter().find(|f| f.key == key).copied();
-                let Some(field) = field else {
-                    return Vec::new();
-                };
-                match field.kind {
-                    FieldKind::ReadOnly => {
-                        self.say(Level::Info, field.help);
-                        Vec::new()
-                    }
-                    FieldKind::Toggle | FieldKind::Choice(_) => {
-                        let text =
-                            setup_fields::next_value(&setup, key, field.kind).unwrap_or_default();
-                        self.save_or_confirm(&setup, key, text)
-                    }
-                    FieldKind::Text | FieldKind::Secret => {
-                        let text = setup_fields::initial_text(&setup, key);
-                        let check = setup_fields::check(&setup, key, &text);
-                        self.overlay = Some(Overlay::Edit {
-                            key,
-                            input: Input::new(text),
-                            masked: field.kind == FieldKind::Secret,
-                            check,
-                        });
-                        Vec::new()
-                    }
-                }
-            }
-            Action::Enable => {
-                self.start("enabling");
-                vec![Effect::Enable]
-            }
-            Action::Disable => {
-                self.overlay = Some(Overlay::Confirm {
-                    question:
-                        "Disable logging? The job entry is removed until you enable it again."
-                            .into(),
-                    pending: Pending::Disable,
-                });
-                Vec::new()
-            }
-            Action::Validate => self.open_validate(),
-            Action::SignIn => self.open_sign_in(&setup),
-            Action::Wizard => {
-                self.overlay = Some(Overlay::Wizard { selected: 0 });
-                Vec::new()
-            }
-            Action::WriteScripts => {
-                self.prompt(PromptFor::ScriptsFolder, ".");
-                Vec::new()
-            }
-            _ => Vec::new(),
-        }
-    }
-
     pub(crate) fn prompt(&mut self, purpose: PromptFor, initial: &str) {
         self.overlay = Some(Overlay::Prompt {
             purpose,
             input: Input::new(initial.to_string()),
             error: None,
         });
-    }
-
-    pub(crate) fn open_validate(&mut self) -> Vec<Effect> {
-        self.overlay = Some(Overlay::Validate {
-            checks: Vec::new(),
-            running: true,
-            error: None,
-            scroll: 0,
-        });
-        vec![Effect::Validate]
-    }
-
-    pub(crate) fn open_sign_in(&mut self, setup: &crate::domain::setup::Setup) -> Vec<Effect> {
-        let flow = setup.auth_flow;
-        if flow == AuthFlow::ClientCredentials
-            && !setup.has_client_secret
-            && setup.secret_command.is_empty()
-        {
-            self.prompt(PromptFor::AppOnlySecret, "");
-            return Vec::new();
-        }
-        self.overlay = Some(Overlay::SignIn {
-            flow,
-            stage: SignInStage::Starting,
-        });
-        vec![Effect::SignIn(flow)]
-    }
-
-    pub(crate) fn save_or_confirm(
-        &mut self,
-        setup: &crate::domain::setup::Setup,
-        key: FieldKey,
-        text: String,
-    ) -> Vec<Effect> {
-        match setup_fields::check(setup, key, &text) {
-            Checked::Invalid(e) => {
-                self.say(Level::Error, e);
-                Vec::new()
-            }
-            Checked::Valid {
-                clears_consent: true,
-            } => {
-                self.overlay = Some(Overlay::Confirm {
-                    question: "Saving this clears consent and deletes the stored tokens: you will have to sign in again. Save?".into(),
-                    pending: Pending::Save { key, text },
-                });
-                Vec::new()
-            }
-            Checked::Valid {
-                clears_consent: false,
-            } => {
-                self.start("saving");
-                vec![Effect::SaveField { key, text }]
-            }
-        }
     }
 
     /// An action while an overlay is open: moves change it in place; what
@@ -1004,7 +867,7 @@ impl UiState {
         match purpose {
             PromptFor::Filter => {
                 self.filter = (!text.is_empty()).then_some((self.screen, text));
-                self.setup_sel = 0;
+                self.setup.sel = 0;
                 self.jobs.run_sel = 0;
                 self.lists.opp_sel = 0;
                 self.lists.review_sel = 0;
@@ -1040,85 +903,6 @@ impl UiState {
                     Effect::SignIn(AuthFlow::ClientCredentials),
                 ]
             }
-        }
-    }
-
-    /// Whether a step of the assisted setup is done, from what is stored.
-    pub fn wizard_done(&self, step: usize) -> bool {
-        let Some(o) = &self.overview else {
-            return false;
-        };
-        let s = &o.setup;
-        match step {
-            0 => !s.mailbox.is_empty() && !s.tenant.is_empty(),
-            1 => false,
-            2 => !s.client_id.is_empty(),
-            3 => s.account.is_some() && s.consent_given,
-            4 => o.salespeople > 0 && o.contacts > 0,
-            5 => self.validated == Some(true),
-            6 => s.enabled && o.job.is_some(),
-            _ => false,
-        }
-    }
-
-    pub(crate) fn wizard_step(&mut self, step: usize) -> Vec<Effect> {
-        let Some(setup) = self.overview.as_ref().map(|o| o.setup.clone()) else {
-            return Vec::new();
-        };
-        let edit = |me: &mut Self, key: FieldKey| {
-            let text = setup_fields::initial_text(&setup, key);
-            let check = setup_fields::check(&setup, key, &text);
-            me.screen = Screen::Setup;
-            if let Some(i) = me
-                .visible_fields()
-                .iter()
-                .position(|&i| FIELDS[i].key == key)
-            {
-                me.setup_sel = i;
-            }
-            me.overlay = Some(Overlay::Edit {
-                key,
-                input: Input::new(text),
-                masked: false,
-                check,
-            });
-            Vec::new()
-        };
-        match step {
-            0 => {
-                let key = if setup.mailbox.is_empty() {
-                    FieldKey::Mailbox
-                } else if setup.tenant.is_empty() {
-                    FieldKey::Tenant
-                } else {
-                    FieldKey::Mailbox
-                };
-                edit(self, key)
-            }
-            1 => {
-                self.prompt(PromptFor::ScriptsFolder, ".");
-                Vec::new()
-            }
-            2 => edit(self, FieldKey::ClientId),
-            3 => self.open_sign_in(&setup),
-            4 => {
-                let salespeople = self.overview.as_ref().is_some_and(|o| o.salespeople > 0);
-                self.prompt(
-                    if salespeople {
-                        PromptFor::Contacts
-                    } else {
-                        PromptFor::Salespeople
-                    },
-                    "",
-                );
-                Vec::new()
-            }
-            5 => self.open_validate(),
-            6 => {
-                self.start("enabling");
-                vec![Effect::Enable]
-            }
-            _ => Vec::new(),
         }
     }
 
@@ -1158,8 +942,8 @@ impl UiState {
         match self.screen {
             Screen::Setup => {
                 let len = self.visible_fields().len();
-                if let Some(i) = pick(2, body_h.saturating_sub(3), self.setup_sel, len) {
-                    self.setup_sel = i;
+                if let Some(i) = pick(2, body_h.saturating_sub(3), self.setup.sel, len) {
+                    self.setup.sel = i;
                 }
             }
             Screen::Jobs => self.click_jobs(body_h, &pick),

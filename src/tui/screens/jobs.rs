@@ -11,15 +11,13 @@ use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, TableState};
 
 use crate::domain::job::{JOB_DESCRIPTION, JobStatus};
 use crate::domain::text::one_line;
-
+use crate::tui::action::{Action, Screen};
+use crate::tui::keymap::Ctx::*;
 use crate::tui::keymap::{Binding, admin, b, code, k};
 use crate::tui::msg::Effect;
 use crate::tui::state::{Level, Overlay, Pending, UiState};
 use crate::tui::theme::Theme;
 use crate::tui::view::format::{local_time, relative, stored_time};
-
-use crate::tui::action::{Action, Screen};
-use crate::tui::keymap::Ctx::*;
 
 /// Which of the screen's lists the keys move in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

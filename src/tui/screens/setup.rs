@@ -1,10 +1,325 @@
-//! The setup screen.
+//! The setup screen: every field with its value (secrets only as set / not
+//! set), the chosen field's help, and what the admin can do from here —
+//! edit a field, enable, disable, validate, sign in, the assisted setup
+//! (its checklist), write the scripts. Its state, update, draw and keys.
 
+use ratatui::Frame;
 use ratatui::crossterm::event::KeyCode;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Row, Table, TableState, Wrap};
+use tui_input::Input;
 
+use crate::app::overview::Role;
+use crate::app::setup_fields::{self, Checked, FieldKey};
+use crate::app::setup_fields::{FIELDS, FieldKind, display};
+use crate::domain::setup::AuthFlow;
+use crate::domain::text::one_line;
 use crate::tui::action::{Action, Screen};
 use crate::tui::keymap::Ctx::*;
 use crate::tui::keymap::{Binding, admin, b, code, k};
+use crate::tui::msg::Effect;
+use crate::tui::state::UiState;
+use crate::tui::state::{Level, Overlay, Pending, PromptFor, SignInStage};
+use crate::tui::theme::Theme;
+
+/// The screen's state.
+#[derive(Debug, Clone, Default)]
+pub struct Setup {
+    /// The selected field, among those the filter shows.
+    pub sel: usize,
+}
+
+impl UiState {
+    /// The setup fields shown (the filter applied), as indexes into FIELDS.
+    pub fn visible_fields(&self) -> Vec<usize> {
+        let f = self.filter_for(Screen::Setup);
+        (0..FIELDS.len())
+            .filter(|&i| {
+                f.as_ref()
+                    .is_none_or(|f| FIELDS[i].label.to_lowercase().contains(f))
+            })
+            .collect()
+    }
+
+    pub fn selected_field(&self) -> Option<FieldKey> {
+        self.visible_fields()
+            .get(self.setup.sel)
+            .map(|&i| FIELDS[i].key)
+    }
+
+    pub(crate) fn act_setup(&mut self, a: Action) -> Vec<Effect> {
+        if self.role != Role::Admin {
+            return Vec::new();
+        }
+        let Some(setup) = self.overview.as_ref().map(|o| o.setup.clone()) else {
+            self.say(Level::Info, "the setup has not been read yet");
+            return Vec::new();
+        };
+        match a {
+            Action::Open => {
+                let Some(key) = self.selected_field() else {
+                    return Vec::new();
+                };
+                let field = FIELDS.iter().find(|f| f.key == key).copied();
+                let Some(field) = field else {
+                    return Vec::new();
+                };
+                match field.kind {
+                    FieldKind::ReadOnly => {
+                        self.say(Level::Info, field.help);
+                        Vec::new()
+                    }
+                    FieldKind::Toggle | FieldKind::Choice(_) => {
+                        let text =
+                            setup_fields::next_value(&setup, key, field.kind).unwrap_or_default();
+                        self.save_or_confirm(&setup, key, text)
+                    }
+                    FieldKind::Text | FieldKind::Secret => {
+                        let text = setup_fields::initial_text(&setup, key);
+                        let check = setup_fields::check(&setup, key, &text);
+                        self.overlay = Some(Overlay::Edit {
+                            key,
+                            input: Input::new(text),
+                            masked: field.kind == FieldKind::Secret,
+                            check,
+                        });
+                        Vec::new()
+                    }
+                }
+            }
+            Action::Enable => {
+                self.start("enabling");
+                vec![Effect::Enable]
+            }
+            Action::Disable => {
+                self.overlay = Some(Overlay::Confirm {
+                    question:
+                        "Disable logging? The job entry is removed until you enable it again."
+                            .into(),
+                    pending: Pending::Disable,
+                });
+                Vec::new()
+            }
+            Action::Validate => self.open_validate(),
+            Action::SignIn => self.open_sign_in(&setup),
+            Action::Wizard => {
+                self.overlay = Some(Overlay::Wizard { selected: 0 });
+                Vec::new()
+            }
+            Action::WriteScripts => {
+                self.prompt(PromptFor::ScriptsFolder, ".");
+                Vec::new()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    pub(crate) fn save_or_confirm(
+        &mut self,
+        setup: &crate::domain::setup::Setup,
+        key: FieldKey,
+        text: String,
+    ) -> Vec<Effect> {
+        match setup_fields::check(setup, key, &text) {
+            Checked::Invalid(e) => {
+                self.say(Level::Error, e);
+                Vec::new()
+            }
+            Checked::Valid {
+                clears_consent: true,
+            } => {
+                self.overlay = Some(Overlay::Confirm {
+                    question: "Saving this clears consent and deletes the stored tokens: you will have to sign in again. Save?".into(),
+                    pending: Pending::Save { key, text },
+                });
+                Vec::new()
+            }
+            Checked::Valid {
+                clears_consent: false,
+            } => {
+                self.start("saving");
+                vec![Effect::SaveField { key, text }]
+            }
+        }
+    }
+
+    pub(crate) fn open_validate(&mut self) -> Vec<Effect> {
+        self.overlay = Some(Overlay::Validate {
+            checks: Vec::new(),
+            running: true,
+            error: None,
+            scroll: 0,
+        });
+        vec![Effect::Validate]
+    }
+
+    pub(crate) fn open_sign_in(&mut self, setup: &crate::domain::setup::Setup) -> Vec<Effect> {
+        let flow = setup.auth_flow;
+        if flow == AuthFlow::ClientCredentials
+            && !setup.has_client_secret
+            && setup.secret_command.is_empty()
+        {
+            self.prompt(PromptFor::AppOnlySecret, "");
+            return Vec::new();
+        }
+        self.overlay = Some(Overlay::SignIn {
+            flow,
+            stage: SignInStage::Starting,
+        });
+        vec![Effect::SignIn(flow)]
+    }
+
+    /// Whether a step of the assisted setup is done, from what is stored.
+    pub fn wizard_done(&self, step: usize) -> bool {
+        let Some(o) = &self.overview else {
+            return false;
+        };
+        let s = &o.setup;
+        match step {
+            0 => !s.mailbox.is_empty() && !s.tenant.is_empty(),
+            1 => false,
+            2 => !s.client_id.is_empty(),
+            3 => s.account.is_some() && s.consent_given,
+            4 => o.salespeople > 0 && o.contacts > 0,
+            5 => self.validated == Some(true),
+            6 => s.enabled && o.job.is_some(),
+            _ => false,
+        }
+    }
+
+    pub(crate) fn wizard_step(&mut self, step: usize) -> Vec<Effect> {
+        let Some(setup) = self.overview.as_ref().map(|o| o.setup.clone()) else {
+            return Vec::new();
+        };
+        let edit = |me: &mut Self, key: FieldKey| {
+            let text = setup_fields::initial_text(&setup, key);
+            let check = setup_fields::check(&setup, key, &text);
+            me.screen = Screen::Setup;
+            if let Some(i) = me
+                .visible_fields()
+                .iter()
+                .position(|&i| FIELDS[i].key == key)
+            {
+                me.setup.sel = i;
+            }
+            me.overlay = Some(Overlay::Edit {
+                key,
+                input: Input::new(text),
+                masked: false,
+                check,
+            });
+            Vec::new()
+        };
+        match step {
+            0 => {
+                let key = if setup.mailbox.is_empty() {
+                    FieldKey::Mailbox
+                } else if setup.tenant.is_empty() {
+                    FieldKey::Tenant
+                } else {
+                    FieldKey::Mailbox
+                };
+                edit(self, key)
+            }
+            1 => {
+                self.prompt(PromptFor::ScriptsFolder, ".");
+                Vec::new()
+            }
+            2 => edit(self, FieldKey::ClientId),
+            3 => self.open_sign_in(&setup),
+            4 => {
+                let salespeople = self.overview.as_ref().is_some_and(|o| o.salespeople > 0);
+                self.prompt(
+                    if salespeople {
+                        PromptFor::Contacts
+                    } else {
+                        PromptFor::Salespeople
+                    },
+                    "",
+                );
+                Vec::new()
+            }
+            5 => self.open_validate(),
+            6 => {
+                self.start("enabling");
+                vec![Effect::Enable]
+            }
+            _ => Vec::new(),
+        }
+    }
+}
+
+pub fn draw(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
+    let Some(o) = &s.overview else {
+        f.render_widget(Paragraph::new("reading the setup…"), area);
+        return;
+    };
+    let [head, table_area, help] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(2),
+    ])
+    .areas(area);
+    let head_text = match s.role {
+        Role::Admin => Line::from(vec![
+            Span::styled("Setup", theme.title()),
+            Span::styled(
+                "  Enter edits · s signs in · v validates · a walks every step",
+                theme.dim(),
+            ),
+        ]),
+        Role::User => Line::from(vec![
+            Span::styled("Setup (read-only)", theme.title()),
+            Span::styled(
+                "  the key file is the admin's: no secrets, no sign-in here",
+                theme.warn(),
+            ),
+        ]),
+    };
+    f.render_widget(Paragraph::new(head_text), head);
+    let visible = s.visible_fields();
+    let rows: Vec<Row> = visible
+        .iter()
+        .map(|&i| {
+            let field = &FIELDS[i];
+            let value = one_line(&display(&o.setup, field.key));
+            let value_style = match field.kind {
+                FieldKind::Secret => theme.dim(),
+                FieldKind::ReadOnly => theme.label(),
+                _ => ratatui::style::Style::new(),
+            };
+            Row::new(vec![
+                Span::styled(field.label, theme.label()),
+                Span::styled(value, value_style),
+            ])
+        })
+        .collect();
+    let table = Table::new(rows, [Constraint::Length(20), Constraint::Min(10)])
+        .row_highlight_style(theme.selected());
+    let mut state = TableState::default().with_selected(Some(s.setup.sel));
+    f.render_stateful_widget(table, table_area, &mut state);
+    let help_text = visible
+        .get(s.setup.sel)
+        .map(|&i| FIELDS[i].help)
+        .unwrap_or("no field matches the filter");
+    let missing = o.setup.missing_fields();
+    let mut lines = vec![Line::styled(help_text, theme.dim())];
+    if !missing.is_empty() {
+        lines.push(Line::styled(
+            format!(
+                "still missing: {}",
+                missing
+                    .iter()
+                    .map(|m| m.split(':').next().unwrap_or(""))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            theme.warn(),
+        ));
+    }
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), help);
+}
 
 /// The screen's keys.
 pub const KEYS: &[Binding] = &[

@@ -9,7 +9,6 @@ mod lists;
 mod log;
 mod message;
 mod overlays;
-mod setup;
 mod status;
 pub mod table;
 
@@ -116,7 +115,7 @@ pub fn draw(f: &mut Frame, s: &UiState) {
     draw_tabs(f, s, &theme, tabs);
     match s.screen {
         Screen::Status => status::draw(f, s, &theme, body),
-        Screen::Setup => setup::draw(f, s, &theme, body),
+        Screen::Setup => super::screens::setup::draw(f, s, &theme, body),
         Screen::Jobs => super::screens::jobs::draw(f, s, &theme, body),
         Screen::Log => log::draw(f, s, &theme, body),
         Screen::Opportunities => lists::opportunities(f, s, &theme, body),
