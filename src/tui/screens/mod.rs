@@ -10,3 +10,4 @@ pub mod message;
 pub mod opportunities;
 pub mod setup;
 pub mod skipped;
+pub mod status;

@@ -9,7 +9,7 @@ mod lists;
 mod log;
 mod message;
 mod overlays;
-mod status;
+
 pub mod table;
 
 use ratatui::Frame;
@@ -114,7 +114,7 @@ pub fn draw(f: &mut Frame, s: &UiState) {
     .areas(area);
     draw_tabs(f, s, &theme, tabs);
     match s.screen {
-        Screen::Status => status::draw(f, s, &theme, body),
+        Screen::Status => super::screens::status::draw(f, s, &theme, body),
         Screen::Setup => super::screens::setup::draw(f, s, &theme, body),
         Screen::Jobs => super::screens::jobs::draw(f, s, &theme, body),
         Screen::Log => log::draw(f, s, &theme, body),

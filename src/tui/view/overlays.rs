@@ -470,7 +470,7 @@ fn run_detail(f: &mut Frame, s: &UiState, theme: &Theme, body: Rect, id: i64) {
         Line::raw(format!("run by     {}", one_line(&r.run_by))),
         Line::raw(format!(
             "engine     {}",
-            super::status::short_holder(&r.holder)
+            crate::tui::screens::status::short_holder(&r.holder)
         )),
         Line::raw(format!(
             "pages      {}{}",

@@ -1,6 +1,7 @@
 //! The status screen (home): is logging on, as whom, how the job is doing,
 //! what arrived today, the run in progress page by page, and what needs a
-//! person.
+//! person. A component with no state of its own and no keys beyond the
+//! global ones: it draws the overview the UI keeps.
 
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
@@ -13,10 +14,10 @@ use crate::domain::job::JobStatus;
 use crate::domain::setup::AuthFlow;
 use crate::domain::text::one_line;
 
-use super::super::state::UiState;
-use super::super::theme::Theme;
-use super::format::{local_time, relative, stored_time};
 use crate::tui::screens::jobs::job_status_look;
+use crate::tui::state::UiState;
+use crate::tui::theme::Theme;
+use crate::tui::view::format::{local_time, relative, stored_time};
 
 fn kv<'a>(theme: &Theme, k: &'a str, v: impl Into<Span<'a>>) -> Line<'a> {
     Line::from(vec![
@@ -205,7 +206,7 @@ fn draw_today(f: &mut Frame, o: &Overview, theme: &Theme, area: Rect) {
         ),
         Span::styled("   per hour, last 24 h:", theme.dim()),
     ]);
-    super::fit::draw_line(f, line, counts);
+    crate::tui::view::fit::draw_line(f, line, counts);
     f.render_widget(
         Sparkline::default()
             .data(&t.logged_per_hour)
@@ -246,7 +247,7 @@ fn draw_run(f: &mut Frame, s: &UiState, o: &Overview, theme: &Theme, area: Rect)
     }
     let [line, gauge] =
         Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(inner);
-    super::fit::draw_line(f, Line::raw(text), line);
+    crate::tui::view::fit::draw_line(f, Line::raw(text), line);
     if let Some(backlog) = run.backlog.filter(|b| *b > 0) {
         let done = c.read as f64;
         let ratio = (done / (done + backlog as f64)).clamp(0.0, 1.0);
@@ -326,7 +327,7 @@ fn draw_recent(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
             })
             .collect()
     };
-    super::fit::draw_lines(f, lines, inner);
+    crate::tui::view::fit::draw_lines(f, lines, inner);
 }
 
 /// What the Status screen says the mail comes from and who reads it, for
