@@ -559,7 +559,7 @@ async fn a_user_searches_reads_a_conversation_and_turns_mail_into_an_opportunity
 
     // A contact from a skipped message's sender, then re-logged.
     ui.keys(&["6"]);
-    ui.wait_for("no_match (1)");
+    ui.wait_for("no matching contact (1)");
     ui.keys(&["c"]);
     ui.wait_for("New contact from the sender");
     ui.wait_for("Blue Yonder");

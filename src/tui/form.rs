@@ -98,6 +98,33 @@ pub fn split_emails(t: &str) -> impl Iterator<Item = &str> {
         .filter(|a| !a.is_empty())
 }
 
+/// What a form is for, and where its values go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FormFor {
+    LogFilters,
+    /// Where to export the log's view, and with which separator.
+    Export,
+    /// A new opportunity from this entry; the message view opens again after.
+    Opportunity {
+        entry_no: i64,
+        reopen: bool,
+    },
+    EditOpportunity {
+        no: String,
+    },
+    /// A new contact, or the one with this number.
+    Contact {
+        no: Option<String>,
+    },
+    Salesperson {
+        code: Option<String>,
+    },
+    /// A contact made from a skipped message's sender.
+    ContactFromSender {
+        mailbox_id: String,
+    },
+}
+
 #[derive(Debug, Clone)]
 pub struct Field {
     pub label: &'static str,

@@ -25,9 +25,10 @@ use super::screens::jobs::Jobs;
 use super::screens::setup::Setup;
 
 mod lists_screen;
-mod log_screen;
 
-pub use log_screen::{FormFor, MessageView, log_visible, wrap};
+pub use super::form::FormFor;
+pub use super::screens::log::log_visible;
+pub use super::screens::message::{MessageView, wrap};
 
 /// Lines of engine activity kept for the status screen.
 const RECENT: usize = 200;
@@ -216,7 +217,7 @@ pub struct UiState {
     pub then_open: Option<i64>,
 }
 
-fn sanitize(s: &str) -> String {
+pub(crate) fn sanitize(s: &str) -> String {
     one_line(s)
 }
 

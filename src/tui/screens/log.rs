@@ -1,10 +1,483 @@
-//! The interaction log screen.
+//! The interaction log screen as a component: its state (the window of
+//! entries held, in log_window.rs), how actions change it (moving, filters,
+//! search, the dialogs opened from it: filters, search, export), how it is
+//! drawn (what the view is, then the held window's visible rows only, the
+//! search's words highlighted) and its keys. Pure, like the rest of the
+//! state: reads and writes go out as effects.
 
+use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Utc};
+use ratatui::Frame;
 use ratatui::crossterm::event::KeyCode;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use tui_input::Input;
 
+use crate::app::export::Delimiter;
+use crate::app::filters::day_start;
+use crate::app::log::LogView;
+use crate::domain::Direction;
+use crate::domain::search::{Term, highlight, terms};
+use crate::domain::text::one_line;
+use crate::store::EntryRow;
 use crate::tui::action::{Action, Screen};
+use crate::tui::form::{DIRECTIONS, Field, Form, FormFor, Rule};
 use crate::tui::keymap::Ctx::*;
 use crate::tui::keymap::{Binding, b, code, k};
+use crate::tui::log_window::{LoadKind, PageRequest};
+use crate::tui::msg::Effect;
+use crate::tui::state::{Level, Overlay, PromptFor, UiState};
+use crate::tui::theme::Theme;
+use crate::tui::view::fit::draw_line;
+use crate::tui::view::format::{local_day, local_time};
+use crate::tui::view::table::{Cell, Column, DataTable};
+
+/// The export form's separators (as [`Delimiter::label`] names them).
+const SEPARATORS: &[&str] = &[",", ";", "tab"];
+
+/// Rows of the log on screen: the body less its summary line and header.
+pub fn log_visible(size: (u16, u16)) -> usize {
+    (size.1 as usize).saturating_sub(5).max(1)
+}
+
+/// The local date a stored bound stands for (`to` is exclusive).
+fn local_date(t: Option<DateTime<Utc>>, tz: FixedOffset, exclusive: bool) -> String {
+    t.map(|t| {
+        let t = if exclusive { t - Duration::days(1) } else { t };
+        t.with_timezone(&tz).format("%Y-%m-%d").to_string()
+    })
+    .unwrap_or_default()
+}
+
+/// A form value, `None` when empty.
+pub(crate) fn non_empty(s: &str) -> Option<String> {
+    (!s.is_empty()).then(|| s.to_string())
+}
+
+impl UiState {
+    /// Rows of the log on screen now.
+    pub fn log_rows(&self) -> usize {
+        log_visible(self.size)
+    }
+
+    pub(crate) fn page_effect(r: Option<PageRequest>) -> Vec<Effect> {
+        r.map(Effect::Page).into_iter().collect()
+    }
+
+    /// Coming to the log screen: its first page, once.
+    pub(crate) fn enter_log(&mut self) -> Vec<Effect> {
+        if self.log.loaded_once || self.log.loading.is_some() {
+            return Vec::new();
+        }
+        Self::page_effect(self.log.reload_newest())
+    }
+
+    pub(crate) fn set_log_view(&mut self, view: LogView) -> Vec<Effect> {
+        self.screen = Screen::Log;
+        Self::page_effect(self.log.set_view(view))
+    }
+
+    /// The database changed: the log reads its held rows again in place.
+    pub(crate) fn refresh_log(&mut self) -> Vec<Effect> {
+        if !self.log.loaded_once {
+            return Vec::new();
+        }
+        Self::page_effect(self.log.refresh())
+    }
+
+    pub(crate) fn log_arrived(
+        &mut self,
+        generation: u64,
+        kind: LoadKind,
+        result: Result<(Vec<crate::store::EntryRow>, usize), String>,
+    ) -> Vec<Effect> {
+        let visible = self.log_rows();
+        let result = result.map_err(|e| crate::tui::state::sanitize(&e));
+        Self::page_effect(self.log.arrived(generation, kind, result, visible))
+    }
+
+    pub(crate) fn log_move(&mut self, a: Action) -> Vec<Effect> {
+        let v = self.log_rows();
+        let r = match a {
+            Action::Up => self.log.step(-1, v),
+            Action::Down => self.log.step(1, v),
+            Action::PageUp => self.log.step(-(v as isize), v),
+            Action::PageDown => self.log.step(v as isize, v),
+            Action::Top => self.log.first(v),
+            Action::Bottom => self.log.last(v),
+            _ => None,
+        };
+        Self::page_effect(r)
+    }
+
+    pub(crate) fn act_log(&mut self, a: Action) -> Vec<Effect> {
+        let selected = self.log.selected().cloned();
+        match a {
+            Action::Open => match selected {
+                Some(e) => self.open_message(e.entry_no),
+                None => Vec::new(),
+            },
+            Action::Filters => {
+                self.open_filters();
+                Vec::new()
+            }
+            Action::ByContact | Action::BySalesperson => {
+                let Some(e) = selected else {
+                    return Vec::new();
+                };
+                let mut view = self.log.view.clone();
+                if a == Action::ByContact {
+                    view.contact_no = match view.contact_no {
+                        Some(_) => None,
+                        None => Some(e.contact_no),
+                    };
+                } else {
+                    view.salesperson_code = match view.salesperson_code {
+                        Some(_) => None,
+                        None => Some(e.salesperson_code),
+                    };
+                }
+                self.set_log_view(view)
+            }
+            Action::NewOpportunity => match selected {
+                Some(e) => {
+                    self.open_opportunity_form(e.entry_no, false);
+                    Vec::new()
+                }
+                None => Vec::new(),
+            },
+            Action::Export => {
+                let name = format!("emaillog-{}.csv", self.now.format("%Y%m%d-%H%M%S"));
+                self.overlay = Some(Overlay::Form {
+                    form: Form::new(
+                        "Export this view",
+                        vec![
+                            "A new CSV file (UTF-8 for Excel), the filters and search applied."
+                                .into(),
+                        ],
+                        vec![
+                            Field::new("File", Rule::Required(400), &name, "a new file's path"),
+                            Field::new(
+                                "Separator",
+                                Rule::Choice(SEPARATORS),
+                                ",",
+                                "Space: , or ; (Excel in Norway, Germany…) or tab",
+                            ),
+                        ],
+                    ),
+                    purpose: FormFor::Export,
+                });
+                Vec::new()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// `/` on the log: search subject and body.
+    pub(crate) fn open_search(&mut self) {
+        let current = self.log.view.search.clone().unwrap_or_default();
+        self.prompt(PromptFor::Search, &current);
+    }
+
+    pub(crate) fn submit_search(&mut self, text: String) -> Vec<Effect> {
+        if !text.is_empty() && terms(&text).is_empty() {
+            self.overlay = Some(Overlay::Prompt {
+                purpose: PromptFor::Search,
+                input: Input::new(text),
+                error: Some("search for words: letters or digits".into()),
+            });
+            return Vec::new();
+        }
+        let mut view = self.log.view.clone();
+        view.search = non_empty(&text);
+        self.set_log_view(view)
+    }
+
+    /// Esc on the log: the search goes first, then the filters.
+    pub(crate) fn log_back(&mut self) -> Vec<Effect> {
+        let mut view = self.log.view.clone();
+        if view.search.is_some() {
+            view.search = None;
+        } else if view.is_filtered() {
+            view = LogView::default();
+        } else {
+            return Vec::new();
+        }
+        self.set_log_view(view)
+    }
+
+    pub(crate) fn open_filters(&mut self) {
+        let v = &self.log.view;
+        let direction = v.direction.map(Direction::as_str).unwrap_or("");
+        self.overlay = Some(Overlay::Form {
+            form: Form::new(
+                "Filter the interaction log",
+                vec!["Filters combine; leave a field empty for any.".into()],
+                vec![
+                    Field::new(
+                        "Contact no.",
+                        Rule::Optional(20),
+                        v.contact_no.as_deref().unwrap_or(""),
+                        "c on an entry: only its contact",
+                    ),
+                    Field::new(
+                        "Salesperson code",
+                        Rule::Optional(20),
+                        v.salesperson_code.as_deref().unwrap_or(""),
+                        "s on an entry: only its salesperson",
+                    ),
+                    Field::new(
+                        "Company",
+                        Rule::Optional(100),
+                        v.company.as_deref().unwrap_or(""),
+                        "exactly as on the contact",
+                    ),
+                    Field::new(
+                        "Direction",
+                        Rule::Choice(DIRECTIONS),
+                        direction,
+                        "Space: inbound, outbound or either",
+                    ),
+                    Field::new(
+                        "From date",
+                        Rule::Date,
+                        &local_date(v.from, self.tz, false),
+                        "YYYY-MM-DD, the first day shown",
+                    ),
+                    Field::new(
+                        "To date",
+                        Rule::Date,
+                        &local_date(v.to, self.tz, true),
+                        "YYYY-MM-DD, the last day shown",
+                    ),
+                ],
+            ),
+            purpose: FormFor::LogFilters,
+        });
+    }
+
+    /// A form with every field valid was saved.
+    pub(crate) fn submit_log_form(&mut self, purpose: FormFor, values: Vec<String>) -> Vec<Effect> {
+        match purpose {
+            FormFor::Export => {
+                self.start("exporting");
+                vec![Effect::ExportView {
+                    view: self.log.view.clone(),
+                    path: values[0].clone(),
+                    delimiter: Delimiter::from_label(&values[1]).unwrap_or_default(),
+                }]
+            }
+            FormFor::LogFilters => {
+                let date = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+                let view = LogView {
+                    contact_no: non_empty(&values[0]),
+                    salesperson_code: non_empty(&values[1]),
+                    company: non_empty(&values[2]),
+                    direction: match values[3].to_ascii_lowercase().as_str() {
+                        "inbound" => Some(Direction::Inbound),
+                        "outbound" => Some(Direction::Outbound),
+                        _ => None,
+                    },
+                    from: date(&values[4]).and_then(|d| day_start(d, self.tz)),
+                    to: date(&values[5])
+                        .and_then(|d| d.succ_opt())
+                        .and_then(|d| day_start(d, self.tz)),
+                    search: self.log.view.search.clone(),
+                };
+                if let (Some(f), Some(t)) = (view.from, view.to)
+                    && f >= t
+                {
+                    self.say(Level::Error, "the from date is after the to date");
+                    return Vec::new();
+                }
+                self.set_log_view(view)
+            }
+            FormFor::Opportunity { entry_no, reopen } => {
+                self.start("creating the opportunity");
+                if reopen {
+                    self.then_open = Some(entry_no);
+                }
+                vec![Effect::CreateOpportunity {
+                    entry_no,
+                    opportunity: Self::opportunity_of(&values),
+                }]
+            }
+            FormFor::EditOpportunity { no } => {
+                self.start("saving the opportunity");
+                vec![Effect::UpdateOpportunity {
+                    no,
+                    opportunity: Self::opportunity_of(&values),
+                }]
+            }
+            other => self.submit_people_form(other, values),
+        }
+    }
+}
+
+/// The log's columns, in the order they give way on a narrow terminal:
+/// who initiated it first, then the company, the salesperson (after showing
+/// codes for names), the opportunity, the contact last; the subject keeps
+/// its room and the date shortens to the day.
+pub const COLUMNS: &[Column] = &[
+    Column::flex("Date", 12, 10, 0),
+    Column::fixed("Dir", 3),
+    Column::flex("By", 4, 4, 5),
+    Column::flex("Salesperson", 16, 6, 3).short("SP"),
+    Column::flex("Contact", 18, 10, 1),
+    Column::flex("Company", 16, 8, 4),
+    Column::grow("Subject", 24),
+    Column::flex("Opp.", 8, 8, 2),
+];
+
+/// When an entry happened, in the list style (see [`local_time`]).
+pub fn entry_time(e: &EntryRow, now: DateTime<Utc>, tz: chrono::FixedOffset) -> String {
+    crate::store::parse_ts(&e.occurred_at)
+        .map(|t| local_time(t, now, tz))
+        .unwrap_or_else(|| one_line(&e.datetime))
+}
+
+/// Text with the search's words in the highlight style.
+pub fn marked<'a>(text: &'a str, terms: &[Term], base: Style, hit: Style) -> Line<'a> {
+    Line::from(
+        highlight(text, terms)
+            .into_iter()
+            .map(|(t, h)| Span::styled(t, if h { hit } else { base }))
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// "contact CT0001 · inbound · from 2024-05-01 · search “budget”".
+pub fn describe(v: &LogView, tz: chrono::FixedOffset) -> String {
+    let mut parts = Vec::new();
+    if let Some(c) = &v.contact_no {
+        parts.push(format!("contact {}", one_line(c)));
+    }
+    if let Some(s) = &v.salesperson_code {
+        parts.push(format!("salesperson {}", one_line(s)));
+    }
+    if let Some(c) = &v.company {
+        parts.push(format!("company {}", one_line(c)));
+    }
+    if let Some(d) = v.direction {
+        parts.push(
+            match d {
+                Direction::Inbound => "inbound",
+                Direction::Outbound => "outbound",
+            }
+            .to_string(),
+        );
+    }
+    let day =
+        |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&tz).format("%Y-%m-%d").to_string();
+    if let Some(f) = v.from {
+        parts.push(format!("from {}", day(f)));
+    }
+    if let Some(t) = v.to {
+        parts.push(format!("to {}", day(t - chrono::Duration::days(1))));
+    }
+    if let Some(q) = &v.search {
+        parts.push(format!("search “{}”", one_line(q)));
+    }
+    parts.join(" · ")
+}
+
+pub fn draw(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
+    let [summary, table] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
+    let w = &s.log;
+    let mut spans = vec![Span::styled("Newest first", theme.title())];
+    let described = describe(&w.view, s.tz);
+    if !described.is_empty() {
+        spans.push(Span::raw(" · "));
+        spans.push(Span::styled(described, theme.warn()));
+        spans.push(Span::styled("  (Esc clears)", theme.dim()));
+    }
+    let unseen = w.unseen();
+    if unseen > 0 {
+        spans.push(Span::styled(
+            format!(
+                "  ↑ {}{} new (g)",
+                unseen.min(999),
+                if unseen >= 999 { "+" } else { "" }
+            ),
+            theme.good(),
+        ));
+    }
+    if w.loading.is_some() {
+        spans.push(Span::styled("  reading…", theme.dim()));
+    }
+    draw_line(f, Line::from(spans), summary);
+
+    if let Some(e) = &w.error {
+        f.render_widget(
+            Paragraph::new(Line::styled(
+                format!("cannot read the log: {e}"),
+                theme.bad(),
+            )),
+            table,
+        );
+        return;
+    }
+    if w.rows.is_empty() {
+        let text = if !w.loaded_once {
+            "reading the interaction log…"
+        } else if w.view.is_filtered() {
+            "no entries match: change the filters (f) or the search (/), or Esc to clear them"
+        } else {
+            "no entries yet: the job logs email as it arrives (job queue: 3)"
+        };
+        f.render_widget(Paragraph::new(Line::styled(text, theme.dim())), table);
+        return;
+    }
+    let search_terms = w.view.search.as_deref().map(terms).unwrap_or_default();
+    let visible = table.height.saturating_sub(1) as usize;
+    let end = (w.top + visible).min(w.rows.len());
+    let hit = theme.key();
+    let mut t = DataTable::new(COLUMNS, theme.label(), theme.selected());
+    for e in &w.rows[w.top.min(end)..end] {
+        let dir = if e.direction == "inbound" {
+            "in"
+        } else {
+            "out"
+        };
+        let at = crate::store::parse_ts(&e.occurred_at);
+        let date = match at {
+            Some(at) => Cell::new(local_time(at, s.now, s.tz)).or_short(local_day(at, s.now, s.tz)),
+            None => Cell::new(one_line(&e.datetime)),
+        };
+        let sp = Cell::new(one_line(if e.salesperson_name.is_empty() {
+            &e.salesperson_code
+        } else {
+            &e.salesperson_name
+        }))
+        .or_short(one_line(&e.salesperson_code));
+        let contact = Cell::new(one_line(if e.contact_name.is_empty() {
+            &e.contact_no
+        } else {
+            &e.contact_name
+        }));
+        let subject = one_line(&e.subject);
+        let subject_line = Line::from(
+            highlight(&subject, &search_terms)
+                .into_iter()
+                .map(|(t, h)| Span::styled(t.to_string(), if h { hit } else { Style::new() }))
+                .collect::<Vec<_>>(),
+        );
+        let opp = e.opportunity_no.clone().unwrap_or_default();
+        t.row(vec![
+            date,
+            Cell::new(dir),
+            Cell::new(one_line(&e.initiated_by)),
+            sp,
+            contact,
+            Cell::new(one_line(&e.contact_company)),
+            Cell::new(subject_line),
+            Cell::new(Span::styled(opp, theme.good())),
+        ]);
+    }
+    t.select(Some(w.sel.saturating_sub(w.top))).render(f, table);
+}
 
 /// The screen's keys.
 pub const KEYS: &[Binding] = &[

@@ -5,8 +5,8 @@ use crate::store::ReviewAction;
 
 use super::super::form::{Field, Form, Rule, STATUSES, split_emails};
 use super::super::lists::{Lists, ListsKind, PeopleFocus};
-use super::log_screen::FormFor;
 use super::{Action, Effect, Level, Overlay, Pending, PromptFor, Screen, UiState};
+use crate::tui::form::FormFor;
 
 impl UiState {
     /// Reads the list of a users' screen when it comes on show.

@@ -15,7 +15,7 @@ use super::super::state::UiState;
 use super::super::theme::Theme;
 use super::centered;
 use super::fit::{wrap_line, wrap_lines};
-use super::log::entry_time;
+use crate::tui::screens::log::entry_time;
 
 fn boxed(f: &mut Frame, theme: &Theme, area: Rect, title: &str) -> Rect {
     f.render_widget(Clear, area);

@@ -133,7 +133,13 @@ pub fn skipped(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
         .filter(|r| r.request.as_ref().is_some_and(|(_, st, _)| st == "pending"))
         .count();
     let mut head = vec![
-        Span::styled(format!("{} messages not logged", rows.len()), theme.title()),
+        Span::styled(
+            format!(
+                "{} not logged",
+                crate::domain::text::count(rows.len(), "message", "messages")
+            ),
+            theme.title(),
+        ),
         Span::styled(
             if marked > 0 {
                 format!("  {marked} marked (l re-logs them, d deletes them)")

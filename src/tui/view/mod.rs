@@ -6,8 +6,6 @@ mod dialogs;
 pub mod fit;
 pub(crate) mod format;
 mod lists;
-mod log;
-mod message;
 mod overlays;
 
 pub mod table;
@@ -117,7 +115,7 @@ pub fn draw(f: &mut Frame, s: &UiState) {
         Screen::Status => super::screens::status::draw(f, s, &theme, body),
         Screen::Setup => super::screens::setup::draw(f, s, &theme, body),
         Screen::Jobs => super::screens::jobs::draw(f, s, &theme, body),
-        Screen::Log => log::draw(f, s, &theme, body),
+        Screen::Log => super::screens::log::draw(f, s, &theme, body),
         Screen::Opportunities => lists::opportunities(f, s, &theme, body),
         Screen::Skipped => lists::skipped(f, s, &theme, body),
         Screen::Contacts => lists::contacts(f, s, &theme, body),

@@ -39,7 +39,7 @@ fn boxed(f: &mut Frame, theme: &Theme, area: Rect, title: &str) -> Rect {
 pub fn draw(f: &mut Frame, s: &UiState, theme: &Theme, body: Rect) {
     let Some(o) = &s.overlay else { return };
     match o {
-        Overlay::Message(m) => super::message::draw(f, s, theme, body, m),
+        Overlay::Message(m) => crate::tui::screens::message::draw(f, s, theme, body, m),
         Overlay::Form { form, .. } => super::dialogs::form(f, theme, body, form),
         Overlay::Opportunity { no, entries, sel } => {
             super::dialogs::opportunity(f, s, theme, body, no, entries.as_ref(), *sel)

@@ -278,7 +278,7 @@ impl<'a> DataTable<'a> {
 mod tests {
     use super::*;
 
-    const LOG: &[Column] = super::super::log::COLUMNS;
+    const LOG: &[Column] = crate::tui::screens::log::COLUMNS;
 
     fn shown(total: u16) -> Vec<(&'static str, u16)> {
         layout(LOG, total)
