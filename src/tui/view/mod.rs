@@ -5,7 +5,7 @@
 mod dialogs;
 pub mod fit;
 pub(crate) mod format;
-mod lists;
+pub(crate) mod lists;
 mod overlays;
 
 pub mod table;
@@ -116,9 +116,9 @@ pub fn draw(f: &mut Frame, s: &UiState) {
         Screen::Setup => super::screens::setup::draw(f, s, &theme, body),
         Screen::Jobs => super::screens::jobs::draw(f, s, &theme, body),
         Screen::Log => super::screens::log::draw(f, s, &theme, body),
-        Screen::Opportunities => lists::opportunities(f, s, &theme, body),
-        Screen::Skipped => lists::skipped(f, s, &theme, body),
-        Screen::Contacts => lists::contacts(f, s, &theme, body),
+        Screen::Opportunities => super::screens::opportunities::draw(f, s, &theme, body),
+        Screen::Skipped => super::screens::skipped::draw(f, s, &theme, body),
+        Screen::Contacts => super::screens::contacts::draw(f, s, &theme, body),
     }
     draw_status_line(f, s, &theme, status_line);
     draw_footer(f, s, &theme, footer);
