@@ -8,7 +8,6 @@ use ratatui::crossterm::event::KeyCode;
 use ratatui::layout::Rect;
 
 use crate::domain::text::one_line;
-
 use crate::store::NewOpportunity;
 use crate::tui::action::{Action, Screen};
 use crate::tui::form::{Field, Form, FormFor, Rule, STATUSES, parse_money};
@@ -19,7 +18,6 @@ use crate::tui::msg::Effect;
 use crate::tui::screens::log::non_empty;
 use crate::tui::state::{Level, Overlay, UiState};
 use crate::tui::theme::Theme;
-
 use crate::tui::view::lists::{empty, waiting};
 use crate::tui::view::table::{Cell, Column, DataTable};
 

@@ -11,15 +11,12 @@ use ratatui::widgets::Paragraph;
 
 use crate::app::log::participants_of;
 use crate::domain::text::one_line;
-
 use crate::store::{ReviewAction, ReviewRow, StoredMessage};
 use crate::tui::action::{Action, Screen};
-
 use crate::tui::keymap::Ctx::*;
 use crate::tui::keymap::{Binding, admin, b, code, k};
 use crate::tui::lists::ListsKind;
 use crate::tui::msg::Effect;
-
 use crate::tui::state::{Overlay, Pending, UiState};
 use crate::tui::theme::Theme;
 use crate::tui::view::fit::{draw_line, fit, fit_line};

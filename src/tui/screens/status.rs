@@ -13,7 +13,6 @@ use crate::app::overview::Overview;
 use crate::domain::job::JobStatus;
 use crate::domain::setup::AuthFlow;
 use crate::domain::text::one_line;
-
 use crate::tui::screens::jobs::job_status_look;
 use crate::tui::state::UiState;
 use crate::tui::theme::Theme;
