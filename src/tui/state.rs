@@ -5,30 +5,32 @@
 use std::collections::VecDeque;
 
 use chrono::{DateTime, FixedOffset, Utc};
-use ratatui::crossterm::event::KeyEvent;
 use tui_input::Input;
 
 use crate::app::login::LoginPrompt;
 use crate::app::overview::{Overview, Role};
-use crate::app::setup_fields::{self, Checked, FIELDS, FieldKey};
+use crate::app::setup_fields::{Checked, FIELDS, FieldKey};
 use crate::app::validate::Check;
 use crate::domain::setup::AuthFlow;
 use crate::domain::text::one_line;
-use crate::engine::EngineEvent;
 
 use super::action::{Action, Screen};
-use super::keymap::{self, Ctx};
+use super::keymap::Ctx;
 use super::lists::ListsState;
 use super::log_window::LogWindow;
 use super::msg::{Effect, Msg};
 use super::screens::jobs::Jobs;
 use super::screens::setup::Setup;
 
+mod click;
+mod engine;
 mod lists_screen;
+mod overlays;
 
 pub use super::form::FormFor;
 pub use super::screens::log::log_visible;
 pub use super::screens::message::{MessageView, wrap};
+pub use engine::EngineView;
 
 /// Lines of engine activity kept for the status screen.
 const RECENT: usize = 200;
@@ -59,19 +61,6 @@ pub struct Notice {
     pub level: Level,
     pub text: String,
     pub about: About,
-}
-
-/// The engine as this window sees it.
-#[derive(Debug, Clone, Default)]
-pub struct EngineView {
-    /// This window runs an engine (admin view); `None`: it only watches.
-    pub holder: Option<String>,
-    /// A run of this window's engine is in progress.
-    pub in_run: bool,
-    /// Why the engine is waiting, and whether that is routine.
-    pub waiting: Option<(String, bool)>,
-    /// The service's last "wait" (429): until when, and what it says.
-    pub throttled: Option<(DateTime<Utc>, String)>,
 }
 
 /// What a confirmed question goes on to do.
@@ -451,114 +440,10 @@ impl UiState {
         vec![Effect::Reload]
     }
 
-    /// A text key for the field or prompt being typed into.
-    pub(crate) fn type_key(&mut self, ev: &KeyEvent) {
-        let event = ratatui::crossterm::event::Event::Key(*ev);
-        let Some(req) = tui_input::backend::crossterm::to_input_request(&event) else {
-            return;
-        };
-        match &mut self.overlay {
-            Some(Overlay::Edit {
-                key, input, check, ..
-            }) => {
-                input.handle(req);
-                if let Some(o) = &self.overview {
-                    *check = setup_fields::check(&o.setup, *key, input.value());
-                }
-            }
-            Some(Overlay::Prompt { input, error, .. }) => {
-                input.handle(req);
-                *error = None;
-            }
-            Some(Overlay::Palette { input, selected }) => {
-                input.handle(req);
-                *selected = 0;
-            }
-            Some(Overlay::Form { form, .. }) => {
-                if self.notice.as_ref().is_some_and(|n| n.about == About::Form) {
-                    self.notice = None;
-                }
-                let space = ev.code == ratatui::crossterm::event::KeyCode::Char(' ');
-                if !(space && form.cycle())
-                    && let Some(f) = form.focused()
-                {
-                    f.input.handle(req);
-                }
-            }
-            _ => {}
-        }
-    }
-
     pub(crate) fn clamp(&mut self) {
         let fields = self.visible_fields().len();
         self.setup.sel = self.setup.sel.min(fields.saturating_sub(1));
         self.clamp_jobs();
-    }
-
-    pub(crate) fn engine_event(&mut self, e: EngineEvent) {
-        let line = match &e {
-            EngineEvent::RunStarted { .. } => {
-                self.engine.in_run = true;
-                self.engine.waiting = None;
-                None
-            }
-            EngineEvent::Logged {
-                subject,
-                direction,
-                pairs,
-            } => Some(format!(
-                "logged   {} ({direction}; {})",
-                sanitize(subject),
-                pairs
-                    .iter()
-                    .map(|(s, c)| format!("{} ↔ {}", sanitize(s), sanitize(c)))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )),
-            EngineEvent::Skipped {
-                subject, reason, ..
-            } => Some(format!(
-                "skipped  {} ({})",
-                sanitize(subject),
-                sanitize(reason)
-            )),
-            EngineEvent::Failed { mailbox_id, error } => Some(format!(
-                "failed   {}: {}",
-                sanitize(mailbox_id),
-                sanitize(error)
-            )),
-            EngineEvent::Page { .. } | EngineEvent::Job { .. } => None,
-            EngineEvent::RunFinished { counts, error } => {
-                self.engine.in_run = false;
-                // A run that found nothing is not news.
-                match error {
-                    None if counts.read == 0 => None,
-                    None => Some(format!(
-                        "run finished: {} logged, {} skipped, {} failed",
-                        counts.logged, counts.skipped, counts.failed
-                    )),
-                    Some(e) => Some(format!("run failed: {}", sanitize(e))),
-                }
-            }
-            EngineEvent::Waiting { reason, routine } => {
-                self.engine.waiting = Some((sanitize(reason), *routine));
-                (!routine).then(|| format!("waiting: {}", sanitize(reason)))
-            }
-            EngineEvent::Throttled { wait_ms, left } => {
-                let text = crate::engine::events::throttled_text(*wait_ms, *left);
-                self.engine.throttled = Some((
-                    self.now + chrono::Duration::milliseconds(*wait_ms as i64),
-                    text.clone(),
-                ));
-                Some(format!("waiting  {text}"))
-            }
-        };
-        if let Some(l) = line {
-            self.recent.push_back((self.now, l));
-            while self.recent.len() > RECENT {
-                self.recent.pop_front();
-            }
-        }
     }
 
     pub(crate) fn act(&mut self, a: Action) -> Vec<Effect> {
@@ -693,295 +578,6 @@ impl UiState {
             _ => *sel,
         };
         self.clamp();
-    }
-
-    pub(crate) fn prompt(&mut self, purpose: PromptFor, initial: &str) {
-        self.overlay = Some(Overlay::Prompt {
-            purpose,
-            input: Input::new(initial.to_string()),
-            error: None,
-        });
-    }
-
-    /// An action while an overlay is open: moves change it in place; what
-    /// ends it (a choice, a save, Esc) closes it and acts; anything else
-    /// leaves it as it is.
-    pub(crate) fn act_in_overlay(&mut self, a: Action) -> Vec<Effect> {
-        match &self.overlay {
-            Some(Overlay::Message(_)) => return self.act_message(a),
-            Some(Overlay::Form { .. }) => return self.act_form(a),
-            Some(Overlay::Opportunity { .. }) => return self.act_opportunity_detail(a),
-            Some(Overlay::ImportPreview { .. }) => return self.act_import_preview(a),
-            _ => {}
-        }
-        let palette_len = match &self.overlay {
-            Some(Overlay::Palette { input, .. }) => self.palette_matches(input.value()).len(),
-            _ => 0,
-        };
-        let Some(overlay) = self.overlay.as_mut() else {
-            return Vec::new();
-        };
-        let closes = match (&mut *overlay, a) {
-            (Overlay::Palette { selected, .. } | Overlay::Wizard { selected }, Action::Up) => {
-                *selected = selected.saturating_sub(1);
-                false
-            }
-            (Overlay::Palette { selected, .. }, Action::Down) => {
-                *selected = (*selected + 1).min(palette_len.saturating_sub(1));
-                false
-            }
-            (Overlay::Wizard { selected }, Action::Down) => {
-                *selected = (*selected + 1).min(WIZARD_STEPS.len() - 1);
-                false
-            }
-            // Counted in lines up from the bottom.
-            (Overlay::Validate { checks, scroll, .. }, Action::Up) => {
-                *scroll = (*scroll + 1).min(checks.len() * 2);
-                false
-            }
-            (Overlay::Validate { scroll, .. }, Action::Down) => {
-                *scroll = scroll.saturating_sub(1);
-                false
-            }
-            (Overlay::Help | Overlay::RunDetail { .. }, _) => true,
-            (Overlay::Confirm { .. }, a) => matches!(a, Action::Yes | Action::No),
-            // Enter saves only what is valid; otherwise the editor stays.
-            (Overlay::Edit { check, .. }, Action::Open) => !matches!(check, Checked::Invalid(_)),
-            (Overlay::Palette { selected, .. }, Action::Open) => *selected < palette_len,
-            (Overlay::SignIn { stage, .. }, Action::Open) => {
-                matches!(stage, SignInStage::Done(_) | SignInStage::Failed(_))
-            }
-            (Overlay::Prompt { .. } | Overlay::Wizard { .. }, Action::Open) => true,
-            (_, Action::Back) => true,
-            _ => false,
-        };
-        if !closes {
-            return Vec::new();
-        }
-        let Some(overlay) = self.overlay.take() else {
-            return Vec::new();
-        };
-        match (overlay, a) {
-            (Overlay::Confirm { pending, .. }, Action::Yes) => match pending {
-                Pending::Save { key, text } => {
-                    self.start("saving");
-                    vec![Effect::SaveField { key, text }]
-                }
-                Pending::Disable => {
-                    self.start("disabling");
-                    vec![Effect::Disable]
-                }
-                Pending::Quit => {
-                    self.quitting = true;
-                    vec![Effect::Quit]
-                }
-                Pending::DeleteSkipped(ids) => {
-                    self.lists.marked.clear();
-                    self.start_about("asking the engine to delete", About::Requests);
-                    vec![Effect::RequestReview {
-                        ids,
-                        action: crate::store::ReviewAction::Delete,
-                    }]
-                }
-                Pending::NeverLog(pattern) => {
-                    self.start("adding to the never-log list");
-                    vec![Effect::NeverLog(pattern)]
-                }
-                Pending::RunHeld => vec![Effect::RunNow],
-            },
-            (Overlay::Edit { key, input, .. }, Action::Open) => {
-                let Some(setup) = self.overview.as_ref().map(|o| o.setup.clone()) else {
-                    return Vec::new();
-                };
-                self.save_or_confirm(&setup, key, input.value().to_string())
-            }
-            (Overlay::Prompt { purpose, input, .. }, Action::Open) => {
-                self.submit_prompt(purpose, input)
-            }
-            (Overlay::Palette { input, selected }, Action::Open) => {
-                match self.palette_matches(input.value()).get(selected) {
-                    Some(action) => self.act_on_screen(*action),
-                    None => Vec::new(),
-                }
-            }
-            (Overlay::Wizard { selected }, Action::Open) => self.wizard_step(selected),
-            (
-                Overlay::SignIn {
-                    stage: SignInStage::Starting | SignInStage::Prompt(_),
-                    ..
-                },
-                Action::Back,
-            ) => {
-                self.say(Level::Info, "sign-in cancelled");
-                vec![Effect::Cancel]
-            }
-            (Overlay::Validate { running: true, .. }, Action::Back) => vec![Effect::Cancel],
-            _ => Vec::new(),
-        }
-    }
-
-    /// Keys in a form: move between fields, save when every one is valid.
-    pub(crate) fn act_form(&mut self, a: Action) -> Vec<Effect> {
-        let Some(Overlay::Form { form, .. }) = &mut self.overlay else {
-            return Vec::new();
-        };
-        match a {
-            Action::Down => form.next(),
-            Action::Up => form.prev(),
-            Action::Back => self.overlay = None,
-            Action::Open => {
-                let Some(values) = form.values() else {
-                    let e = form.fields[form.focus].error().unwrap_or_default();
-                    let label = form.fields[form.focus].label;
-                    self.say_about(Level::Error, format!("{label}: {e}"), About::Form);
-                    return Vec::new();
-                };
-                if let Some(Overlay::Form { purpose, .. }) = self.overlay.take() {
-                    return self.submit_log_form(purpose, values);
-                }
-            }
-            _ => {}
-        }
-        Vec::new()
-    }
-
-    /// The palette's actions matching the typed text.
-    pub fn palette_matches(&self, typed: &str) -> Vec<Action> {
-        let t = typed.to_lowercase();
-        keymap::palette_entries(self.screen, self.role)
-            .into_iter()
-            .filter(|b| b.help.to_lowercase().contains(&t) || b.label.to_lowercase().contains(&t))
-            .map(|b| b.action)
-            .collect()
-    }
-
-    pub(crate) fn submit_prompt(&mut self, purpose: PromptFor, input: Input) -> Vec<Effect> {
-        let text = input.value().trim().to_string();
-        if text.is_empty() && !matches!(purpose, PromptFor::Filter | PromptFor::Search) {
-            self.overlay = Some(Overlay::Prompt {
-                purpose,
-                input,
-                error: Some("type something first, or Esc".into()),
-            });
-            return Vec::new();
-        }
-        match purpose {
-            PromptFor::Filter => {
-                self.filter = (!text.is_empty()).then_some((self.screen, text));
-                self.setup.sel = 0;
-                self.jobs.run_sel = 0;
-                self.lists.opp_sel = 0;
-                self.lists.review_sel = 0;
-                self.lists.contact_sel = 0;
-                self.lists.salesperson_sel = 0;
-                self.clamp();
-                self.clamp_lists();
-                Vec::new()
-            }
-            PromptFor::Search => self.submit_search(text),
-            PromptFor::ScriptsFolder => {
-                self.start("writing the scripts");
-                vec![Effect::WriteScripts(text)]
-            }
-            PromptFor::Salespeople | PromptFor::Contacts => {
-                self.start("reading the file (Esc cancels)");
-                self.lists.importing = true;
-                vec![Effect::LoadLists(super::lists::ListsKind::ImportPreview {
-                    path: text,
-                    salespeople: purpose == PromptFor::Salespeople,
-                })]
-            }
-            PromptFor::AppOnlySecret => {
-                self.overlay = Some(Overlay::SignIn {
-                    flow: AuthFlow::ClientCredentials,
-                    stage: SignInStage::Starting,
-                });
-                vec![
-                    Effect::SaveField {
-                        key: FieldKey::ClientSecret,
-                        text,
-                    },
-                    Effect::SignIn(AuthFlow::ClientCredentials),
-                ]
-            }
-        }
-    }
-
-    pub(crate) fn click(&mut self, col: u16, row: u16) -> Vec<Effect> {
-        if self.overlay.is_some() {
-            return Vec::new();
-        }
-        if row == 0 {
-            // The tab bar: which title was clicked.
-            let mut x = 0u16;
-            let (labels, _) = super::view::tab_labels(self.screen, self.size.0, self.role);
-            for (s, label) in Screen::ALL.into_iter().zip(labels) {
-                // The label, as the tab bar draws it.
-                let w = label.chars().count() as u16;
-                if col >= x && col < x + w {
-                    return self.go(s);
-                }
-                x += w;
-            }
-            return Vec::new();
-        }
-        self.click_row(row)
-    }
-
-    /// Selects the list row under a click, by the layout the views draw
-    /// (a table keeps its selection in view, so its first row is known).
-    pub(crate) fn click_row(&mut self, row: u16) -> Vec<Effect> {
-        let body_h = self.size.1.saturating_sub(3) as usize;
-        let row = row as usize;
-        let pick = |top: usize, rows: usize, sel: usize, len: usize| -> Option<usize> {
-            if row < top || row >= top + rows {
-                return None;
-            }
-            let offset = if sel >= rows { sel + 1 - rows } else { 0 };
-            Some(offset + row - top).filter(|i| *i < len)
-        };
-        match self.screen {
-            Screen::Setup => {
-                let len = self.visible_fields().len();
-                if let Some(i) = pick(2, body_h.saturating_sub(3), self.setup.sel, len) {
-                    self.setup.sel = i;
-                }
-            }
-            Screen::Jobs => self.click_jobs(body_h, &pick),
-            // Tabs, the view's summary and the header come first.
-            Screen::Log if row >= 3 && row < 3 + self.log_rows() => {
-                let i = self.log.top + row - 3;
-                if i < self.log.rows.len() {
-                    let delta = i as isize - self.log.sel as isize;
-                    let v = self.log_rows();
-                    return self
-                        .log
-                        .step(delta, v)
-                        .map(Effect::Page)
-                        .into_iter()
-                        .collect();
-                }
-            }
-            Screen::Opportunities | Screen::Contacts => {
-                // The contacts screen has its list switch above the header.
-                let top = if self.screen == Screen::Contacts {
-                    3
-                } else {
-                    2
-                };
-                let rows = body_h.saturating_sub(top - 1);
-                if let Some((sel, len)) = self.list_selection() {
-                    let current = *sel;
-                    if let Some(i) = pick(top, rows, current, len)
-                        && let Some((sel, _)) = self.list_selection()
-                    {
-                        *sel = i;
-                    }
-                }
-            }
-            _ => {}
-        }
-        Vec::new()
     }
 }
 

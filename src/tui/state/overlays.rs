@@ -1,0 +1,268 @@
+//! What actions and typed keys do while a dialog or overlay is open: the
+//! confirm question, the field editor, a one-line prompt, the palette, the
+//! sign-in and validation dialogs, a form.
+
+use ratatui::crossterm::event::KeyEvent;
+use tui_input::Input;
+
+use crate::app::setup_fields::{self, Checked, FieldKey};
+use crate::domain::setup::AuthFlow;
+
+use super::super::keymap;
+use super::{
+    About, Action, Effect, Level, Overlay, Pending, PromptFor, SignInStage, UiState, WIZARD_STEPS,
+};
+
+impl UiState {
+    /// An action while an overlay is open: moves change it in place; what
+    /// ends it (a choice, a save, Esc) closes it and acts; anything else
+    /// leaves it as it is.
+    pub(crate) fn act_in_overlay(&mut self, a: Action) -> Vec<Effect> {
+        match &self.overlay {
+            Some(Overlay::Message(_)) => return self.act_message(a),
+            Some(Overlay::Form { .. }) => return self.act_form(a),
+            Some(Overlay::Opportunity { .. }) => return self.act_opportunity_detail(a),
+            Some(Overlay::ImportPreview { .. }) => return self.act_import_preview(a),
+            _ => {}
+        }
+        let palette_len = match &self.overlay {
+            Some(Overlay::Palette { input, .. }) => self.palette_matches(input.value()).len(),
+            _ => 0,
+        };
+        let Some(overlay) = self.overlay.as_mut() else {
+            return Vec::new();
+        };
+        let closes = match (&mut *overlay, a) {
+            (Overlay::Palette { selected, .. } | Overlay::Wizard { selected }, Action::Up) => {
+                *selected = selected.saturating_sub(1);
+                false
+            }
+            (Overlay::Palette { selected, .. }, Action::Down) => {
+                *selected = (*selected + 1).min(palette_len.saturating_sub(1));
+                false
+            }
+            (Overlay::Wizard { selected }, Action::Down) => {
+                *selected = (*selected + 1).min(WIZARD_STEPS.len() - 1);
+                false
+            }
+            // Counted in lines up from the bottom.
+            (Overlay::Validate { checks, scroll, .. }, Action::Up) => {
+                *scroll = (*scroll + 1).min(checks.len() * 2);
+                false
+            }
+            (Overlay::Validate { scroll, .. }, Action::Down) => {
+                *scroll = scroll.saturating_sub(1);
+                false
+            }
+            (Overlay::Help | Overlay::RunDetail { .. }, _) => true,
+            (Overlay::Confirm { .. }, a) => matches!(a, Action::Yes | Action::No),
+            // Enter saves only what is valid; otherwise the editor stays.
+            (Overlay::Edit { check, .. }, Action::Open) => !matches!(check, Checked::Invalid(_)),
+            (Overlay::Palette { selected, .. }, Action::Open) => *selected < palette_len,
+            (Overlay::SignIn { stage, .. }, Action::Open) => {
+                matches!(stage, SignInStage::Done(_) | SignInStage::Failed(_))
+            }
+            (Overlay::Prompt { .. } | Overlay::Wizard { .. }, Action::Open) => true,
+            (_, Action::Back) => true,
+            _ => false,
+        };
+        if !closes {
+            return Vec::new();
+        }
+        let Some(overlay) = self.overlay.take() else {
+            return Vec::new();
+        };
+        match (overlay, a) {
+            (Overlay::Confirm { pending, .. }, Action::Yes) => match pending {
+                Pending::Save { key, text } => {
+                    self.start("saving");
+                    vec![Effect::SaveField { key, text }]
+                }
+                Pending::Disable => {
+                    self.start("disabling");
+                    vec![Effect::Disable]
+                }
+                Pending::Quit => {
+                    self.quitting = true;
+                    vec![Effect::Quit]
+                }
+                Pending::DeleteSkipped(ids) => {
+                    self.lists.marked.clear();
+                    self.start_about("asking the engine to delete", About::Requests);
+                    vec![Effect::RequestReview {
+                        ids,
+                        action: crate::store::ReviewAction::Delete,
+                    }]
+                }
+                Pending::NeverLog(pattern) => {
+                    self.start("adding to the never-log list");
+                    vec![Effect::NeverLog(pattern)]
+                }
+                Pending::RunHeld => vec![Effect::RunNow],
+            },
+            (Overlay::Edit { key, input, .. }, Action::Open) => {
+                let Some(setup) = self.overview.as_ref().map(|o| o.setup.clone()) else {
+                    return Vec::new();
+                };
+                self.save_or_confirm(&setup, key, input.value().to_string())
+            }
+            (Overlay::Prompt { purpose, input, .. }, Action::Open) => {
+                self.submit_prompt(purpose, input)
+            }
+            (Overlay::Palette { input, selected }, Action::Open) => {
+                match self.palette_matches(input.value()).get(selected) {
+                    Some(action) => self.act_on_screen(*action),
+                    None => Vec::new(),
+                }
+            }
+            (Overlay::Wizard { selected }, Action::Open) => self.wizard_step(selected),
+            (
+                Overlay::SignIn {
+                    stage: SignInStage::Starting | SignInStage::Prompt(_),
+                    ..
+                },
+                Action::Back,
+            ) => {
+                self.say(Level::Info, "sign-in cancelled");
+                vec![Effect::Cancel]
+            }
+            (Overlay::Validate { running: true, .. }, Action::Back) => vec![Effect::Cancel],
+            _ => Vec::new(),
+        }
+    }
+
+    /// Keys in a form: move between fields, save when every one is valid.
+    pub(crate) fn act_form(&mut self, a: Action) -> Vec<Effect> {
+        let Some(Overlay::Form { form, .. }) = &mut self.overlay else {
+            return Vec::new();
+        };
+        match a {
+            Action::Down => form.next(),
+            Action::Up => form.prev(),
+            Action::Back => self.overlay = None,
+            Action::Open => {
+                let Some(values) = form.values() else {
+                    let e = form.fields[form.focus].error().unwrap_or_default();
+                    let label = form.fields[form.focus].label;
+                    self.say_about(Level::Error, format!("{label}: {e}"), About::Form);
+                    return Vec::new();
+                };
+                if let Some(Overlay::Form { purpose, .. }) = self.overlay.take() {
+                    return self.submit_log_form(purpose, values);
+                }
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// The palette's actions matching the typed text.
+    pub fn palette_matches(&self, typed: &str) -> Vec<Action> {
+        let t = typed.to_lowercase();
+        keymap::palette_entries(self.screen, self.role)
+            .into_iter()
+            .filter(|b| b.help.to_lowercase().contains(&t) || b.label.to_lowercase().contains(&t))
+            .map(|b| b.action)
+            .collect()
+    }
+
+    pub(crate) fn submit_prompt(&mut self, purpose: PromptFor, input: Input) -> Vec<Effect> {
+        let text = input.value().trim().to_string();
+        if text.is_empty() && !matches!(purpose, PromptFor::Filter | PromptFor::Search) {
+            self.overlay = Some(Overlay::Prompt {
+                purpose,
+                input,
+                error: Some("type something first, or Esc".into()),
+            });
+            return Vec::new();
+        }
+        match purpose {
+            PromptFor::Filter => {
+                self.filter = (!text.is_empty()).then_some((self.screen, text));
+                self.setup.sel = 0;
+                self.jobs.run_sel = 0;
+                self.lists.opp_sel = 0;
+                self.lists.review_sel = 0;
+                self.lists.contact_sel = 0;
+                self.lists.salesperson_sel = 0;
+                self.clamp();
+                self.clamp_lists();
+                Vec::new()
+            }
+            PromptFor::Search => self.submit_search(text),
+            PromptFor::ScriptsFolder => {
+                self.start("writing the scripts");
+                vec![Effect::WriteScripts(text)]
+            }
+            PromptFor::Salespeople | PromptFor::Contacts => {
+                self.start("reading the file (Esc cancels)");
+                self.lists.importing = true;
+                vec![Effect::LoadLists(
+                    crate::tui::lists::ListsKind::ImportPreview {
+                        path: text,
+                        salespeople: purpose == PromptFor::Salespeople,
+                    },
+                )]
+            }
+            PromptFor::AppOnlySecret => {
+                self.overlay = Some(Overlay::SignIn {
+                    flow: AuthFlow::ClientCredentials,
+                    stage: SignInStage::Starting,
+                });
+                vec![
+                    Effect::SaveField {
+                        key: FieldKey::ClientSecret,
+                        text,
+                    },
+                    Effect::SignIn(AuthFlow::ClientCredentials),
+                ]
+            }
+        }
+    }
+
+    pub(crate) fn prompt(&mut self, purpose: PromptFor, initial: &str) {
+        self.overlay = Some(Overlay::Prompt {
+            purpose,
+            input: Input::new(initial.to_string()),
+            error: None,
+        });
+    }
+
+    /// A text key for the field or prompt being typed into.
+    pub(crate) fn type_key(&mut self, ev: &KeyEvent) {
+        let event = ratatui::crossterm::event::Event::Key(*ev);
+        let Some(req) = tui_input::backend::crossterm::to_input_request(&event) else {
+            return;
+        };
+        match &mut self.overlay {
+            Some(Overlay::Edit {
+                key, input, check, ..
+            }) => {
+                input.handle(req);
+                if let Some(o) = &self.overview {
+                    *check = setup_fields::check(&o.setup, *key, input.value());
+                }
+            }
+            Some(Overlay::Prompt { input, error, .. }) => {
+                input.handle(req);
+                *error = None;
+            }
+            Some(Overlay::Palette { input, selected }) => {
+                input.handle(req);
+                *selected = 0;
+            }
+            Some(Overlay::Form { form, .. }) => {
+                if self.notice.as_ref().is_some_and(|n| n.about == About::Form) {
+                    self.notice = None;
+                }
+                let space = ev.code == ratatui::crossterm::event::KeyCode::Char(' ');
+                if !(space && form.cycle())
+                    && let Some(f) = form.focused()
+                {
+                    f.input.handle(req);
+                }
+            }
+            _ => {}
+        }
+    }
+}
