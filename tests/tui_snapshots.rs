@@ -1153,3 +1153,70 @@ fn long_texts_wrap_in_dialogs_and_cells_say_they_were_cut() {
     assert!(words.contains("Quote for 40 conference…"), "{words}");
     assert!(!words.contains("conference chair "), "{words}");
 }
+
+/// The resolved action of a key in the state's current context.
+fn key_action(s: &UiState, c: char) -> Option<Action> {
+    emaillog::tui::keymap::resolve(
+        &KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE),
+        s.ctx(),
+        s.screen,
+        s.role,
+    )
+}
+
+#[test]
+fn help_and_commands_open_over_the_message_and_close_back_to_it() {
+    let mut s = log_state(30);
+    act(&mut s, &[Action::Down, Action::Down, Action::Open]);
+    s.update(Msg::Message(Ok(Box::new(detail(2)))));
+    // `?` and `:` are keys of the message view.
+    assert_eq!(key_action(&s, '?'), Some(Action::Help));
+    assert_eq!(key_action(&s, ':'), Some(Action::Palette));
+    act(&mut s, &[Action::Help]);
+    snap("message_help", &mut s);
+    act(&mut s, &[Action::Back]);
+    assert!(
+        matches!(s.overlay, Some(emaillog::tui::state::Overlay::Message(_))),
+        "Esc goes back to the message"
+    );
+    act(&mut s, &[Action::Palette]);
+    type_text(&mut s, "copy");
+    snap("message_palette", &mut s);
+    let effects = s.update(Msg::Action(Action::Open));
+    assert!(
+        matches!(&effects[..], [Effect::Copy(l)] if l.starts_with("https://outlook")),
+        "{effects:?}"
+    );
+    assert!(
+        matches!(s.overlay, Some(emaillog::tui::state::Overlay::Message(_))),
+        "the command ran on the message, which stays open"
+    );
+}
+
+#[test]
+fn the_palette_runs_any_screens_command_and_says_when_nothing_matches() {
+    let mut s = state(Role::Admin);
+    act(&mut s, &[Action::Palette]);
+    snap("palette_all", &mut s);
+    // The interaction log's export, from the status screen.
+    type_text(&mut s, "export");
+    let listed = s.palette_matches("export");
+    assert!(
+        listed
+            .iter()
+            .any(|c| c.on == emaillog::tui::keymap::RunsOn::Screen(Screen::Log)),
+        "{:?}",
+        listed.iter().map(|c| c.binding.help).collect::<Vec<_>>()
+    );
+    s.update(Msg::Action(Action::Open));
+    assert_eq!(s.screen, Screen::Log, "running it switches to its screen");
+    assert!(
+        matches!(s.overlay, Some(emaillog::tui::state::Overlay::Form { .. })),
+        "and runs it there"
+    );
+    let mut s = state(Role::Admin);
+    act(&mut s, &[Action::Palette]);
+    type_text(&mut s, "zzzz");
+    assert!(s.palette_matches("zzzz").is_empty());
+    snap("palette_no_match", &mut s);
+}

@@ -578,8 +578,75 @@ pub fn footer_hints(ctx: Ctx, screen: Screen, role: Role) -> Vec<(String, &'stat
 pub fn palette_entries(screen: Screen, role: Role) -> Vec<&'static Binding> {
     active(Ctx::Global, screen, role)
         .into_iter()
-        .filter(|b| !matches!(b.action, Action::Palette | Action::Back | Action::Open))
+        .filter(|b| in_palette(b.action))
         .collect()
+}
+
+/// Actions the palette offers: not the ones that only make sense as a key
+/// (opening what is selected, moving, going back).
+fn in_palette(a: Action) -> bool {
+    !matches!(
+        a,
+        Action::Palette
+            | Action::Help
+            | Action::Back
+            | Action::Open
+            | Action::Up
+            | Action::Down
+            | Action::Top
+            | Action::Bottom
+            | Action::PageUp
+            | Action::PageDown
+    )
+}
+
+/// Where a command of the palette runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunsOn {
+    /// The message that is open.
+    Message,
+    Screen(Screen),
+}
+
+/// One command of the palette.
+#[derive(Debug, Clone, Copy)]
+pub struct Command {
+    pub on: RunsOn,
+    pub binding: &'static Binding,
+}
+
+/// Every command the palette offers, grouped by where it runs: the open
+/// message's first (if one is open), then this screen's and the global
+/// ones, then each other screen's own (running one switches to it).
+pub fn commands(message_open: bool, screen: Screen, role: Role) -> Vec<Command> {
+    let mut out = Vec::new();
+    if message_open {
+        for b in bindings().filter(|b| b.ctx == Ctx::Message && allowed(b, role)) {
+            if in_palette(b.action) {
+                out.push(Command {
+                    on: RunsOn::Message,
+                    binding: b,
+                });
+            }
+        }
+    }
+    for b in palette_entries(screen, role) {
+        out.push(Command {
+            on: RunsOn::Screen(screen),
+            binding: b,
+        });
+    }
+    for other in Screen::ALL.into_iter().filter(|s| *s != screen) {
+        for b in bindings().filter(|b| b.ctx == Ctx::Screen(other) && allowed(b, role)) {
+            if in_palette(b.action) {
+                out.push(Command {
+                    on: RunsOn::Screen(other),
+                    binding: b,
+                });
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -190,6 +190,9 @@ pub struct UiState {
     /// A filter per screen, typed after `/`.
     pub filter: Option<(Screen, String)>,
     pub overlay: Option<Overlay>,
+    /// The overlay the help or the palette was opened over (the message
+    /// view): it comes back when they close.
+    pub under: Option<Box<Overlay>>,
     pub notice: Option<Notice>,
     /// Work the user started that has not answered yet.
     pub working: Option<(String, DateTime<Utc>)>,
@@ -229,6 +232,7 @@ impl UiState {
             jobs: Jobs::default(),
             filter: None,
             overlay: None,
+            under: None,
             notice: None,
             working: None,
             working_about: About::Action,
@@ -657,7 +661,7 @@ mod tests {
 
         let mut s = ui();
         s.update(Msg::Action(Action::Palette));
-        let first = s.palette_matches("")[0];
+        let first = s.palette_matches("")[0].binding.action;
         s.update(Msg::Action(Action::Open));
         assert_eq!(
             first,

@@ -158,6 +158,11 @@ impl UiState {
             Action::Top => m.scroll = 0,
             Action::Bottom => m.scroll = last.saturating_sub(page.saturating_sub(1)),
             Action::Back => self.overlay = None,
+            Action::Help => self.open_over(Overlay::Help),
+            Action::Palette => self.open_over(Overlay::Palette {
+                input: tui_input::Input::default(),
+                selected: 0,
+            }),
             Action::ConversationPrev | Action::ConversationNext => {
                 let Some(d) = &m.detail else {
                     return Vec::new();
@@ -437,8 +442,22 @@ impl ToOwnedLine for Line<'_> {
 
 /// Keys while a message is open.
 pub const KEYS: &[Binding] = &[
-    // Screens.
-    // The message view.
+    b(
+        Message,
+        &[k('?')],
+        Action::Help,
+        "help",
+        "Every key of the message view",
+        true,
+    ),
+    b(
+        Message,
+        &[k(':')],
+        Action::Palette,
+        "commands",
+        "Every command, of every screen",
+        true,
+    ),
     b(
         Message,
         &[code(KeyCode::Esc), k('q')],
@@ -453,7 +472,7 @@ pub const KEYS: &[Binding] = &[
         Action::Down,
         "scroll",
         "Scroll the body down",
-        false,
+        true,
     ),
     b(
         Message,
@@ -469,7 +488,7 @@ pub const KEYS: &[Binding] = &[
         Action::PageDown,
         "page",
         "Page down",
-        false,
+        true,
     ),
     b(
         Message,

@@ -46,7 +46,7 @@ impl UiState {
             } => Some(format!(
                 "skipped  {} ({})",
                 sanitize(subject),
-                sanitize(reason)
+                sanitize(crate::domain::SkipReason::words(reason))
             )),
             EngineEvent::Failed { mailbox_id, error } => Some(format!(
                 "failed   {}: {}",

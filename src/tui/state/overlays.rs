@@ -111,9 +111,14 @@ impl UiState {
             }
             (Overlay::Palette { input, selected }, Action::Open) => {
                 match self.palette_matches(input.value()).get(selected) {
-                    Some(action) => self.act_on_screen(*action),
+                    Some(c) => self.run_command(*c),
                     None => Vec::new(),
                 }
+            }
+            (Overlay::Help | Overlay::Palette { .. }, _) => {
+                // Back to the overlay they were opened over.
+                self.overlay = self.under.take().map(|b| *b);
+                Vec::new()
             }
             (Overlay::Wizard { selected }, Action::Open) => self.wizard_step(selected),
             (
@@ -157,13 +162,43 @@ impl UiState {
     }
 
     /// The palette's actions matching the typed text.
-    pub fn palette_matches(&self, typed: &str) -> Vec<Action> {
+    pub fn palette_matches(&self, typed: &str) -> Vec<keymap::Command> {
         let t = typed.to_lowercase();
-        keymap::palette_entries(self.screen, self.role)
+        let message_open = matches!(self.under.as_deref(), Some(Overlay::Message(_)));
+        keymap::commands(message_open, self.screen, self.role)
             .into_iter()
-            .filter(|b| b.help.to_lowercase().contains(&t) || b.label.to_lowercase().contains(&t))
-            .map(|b| b.action)
+            .filter(|c| {
+                let b = c.binding;
+                b.help.to_lowercase().contains(&t) || b.label.to_lowercase().contains(&t)
+            })
             .collect()
+    }
+
+    /// Opens the help or the palette over the overlay that is open (the
+    /// message view), which comes back when they close.
+    pub(crate) fn open_over(&mut self, top: Overlay) {
+        self.under = self.overlay.take().map(Box::new);
+        self.overlay = Some(top);
+    }
+
+    /// Runs a command the palette chose: on the message it was opened over,
+    /// or on its screen (switching to it).
+    fn run_command(&mut self, c: keymap::Command) -> Vec<Effect> {
+        let under = self.under.take();
+        match c.on {
+            keymap::RunsOn::Message => {
+                self.overlay = under.map(|b| *b);
+                self.act_message(c.binding.action)
+            }
+            keymap::RunsOn::Screen(s) => {
+                let mut effects = Vec::new();
+                if s != self.screen {
+                    effects.extend(self.go(s));
+                }
+                effects.extend(self.act_on_screen(c.binding.action));
+                effects
+            }
+        }
     }
 
     pub(crate) fn submit_prompt(&mut self, purpose: PromptFor, input: Input) -> Vec<Effect> {

@@ -17,7 +17,7 @@ use super::super::keymap;
 use super::super::state::{Overlay, PromptFor, SignInStage, UiState, WIZARD_STEPS};
 use super::super::theme::Theme;
 use super::centered;
-use super::fit::{fit_line, wrap_line, wrap_lines};
+use super::fit::{fit, fit_line, wrap_line, wrap_lines};
 use super::format::stored_full_time;
 
 fn frame<'a>(theme: &Theme, title: &'a str) -> Block<'a> {
@@ -269,7 +269,13 @@ pub fn draw(f: &mut Frame, s: &UiState, theme: &Theme, body: Rect) {
 }
 
 fn help(f: &mut Frame, s: &UiState, theme: &Theme, body: Rect) {
-    let bindings = keymap::active(keymap::Ctx::Global, s.screen, s.role);
+    let over_message = matches!(s.under.as_deref(), Some(Overlay::Message(_)));
+    let ctx = if over_message {
+        keymap::Ctx::Message
+    } else {
+        keymap::Ctx::Global
+    };
+    let bindings = keymap::active(ctx, s.screen, s.role);
     // As many columns as it takes to show every key at this height.
     let rows = body.height.saturating_sub(2).max(1) as usize;
     let columns = bindings.len().div_ceil(rows).max(1);
@@ -280,7 +286,11 @@ fn help(f: &mut Frame, s: &UiState, theme: &Theme, body: Rect) {
         (body.width.saturating_sub(2) / columns as u16).max(20)
     };
     let area = centered(body, col_w * columns as u16 + 2, per_column as u16 + 2);
-    let title = format!("Keys: {}", s.screen.title());
+    let title = if over_message {
+        "Keys: the message".to_string()
+    } else {
+        format!("Keys: {}", s.screen.title())
+    };
     let inner = boxed(f, theme, area, &title);
     // The screen's own keys (first) have the longer texts.
     let widths = if columns == 2 {
@@ -308,22 +318,44 @@ fn help(f: &mut Frame, s: &UiState, theme: &Theme, body: Rect) {
 
 fn palette(f: &mut Frame, s: &UiState, theme: &Theme, body: Rect, typed: &str, selected: usize) {
     let matches = s.palette_matches(typed);
-    let entries = keymap::palette_entries(s.screen, s.role);
-    let area = centered(body, 64, 16);
-    let inner = boxed(f, theme, area, "Commands");
+    let area = centered(body, 72, body.height.saturating_sub(2).min(24));
+    let inner = boxed(f, theme, area, "Commands (Enter runs, Esc closes)");
     let [input, list] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(inner);
     f.render_widget(Paragraph::new(format!(": {typed}")), input);
-    let items: Vec<ListItem> = matches
-        .iter()
-        .filter_map(|a| entries.iter().find(|b| b.action == *a))
-        .map(|b| {
-            ListItem::new(Line::from(vec![
-                Span::raw(format!("{:<48}", b.help)),
-                Span::styled(keymap::keys_label(b), theme.key()),
-            ]))
-        })
-        .collect();
-    let mut state = ListState::default().with_selected((!items.is_empty()).then_some(selected));
+    // Each group under its screen's name; the selection counts commands only.
+    let mut items: Vec<ListItem> = Vec::new();
+    let mut selected_item = None;
+    let mut group = None;
+    let keys_w = 12;
+    let help_w = (list.width as usize).saturating_sub(keys_w + 1);
+    for (i, c) in matches.iter().enumerate() {
+        if group != Some(c.on) {
+            group = Some(c.on);
+            let title = match c.on {
+                keymap::RunsOn::Message => "The open message".to_string(),
+                keymap::RunsOn::Screen(sc) if sc == s.screen => format!("{} (here)", sc.title()),
+                keymap::RunsOn::Screen(sc) => sc.title().to_string(),
+            };
+            items.push(ListItem::new(Line::styled(title, theme.label())));
+        }
+        if i == selected {
+            selected_item = Some(items.len());
+        }
+        items.push(ListItem::new(Line::from(vec![
+            Span::raw(format!(
+                "  {:<help_w$}",
+                fit(c.binding.help, help_w.saturating_sub(2))
+            )),
+            Span::styled(fit(&keymap::keys_label(c.binding), keys_w), theme.key()),
+        ])));
+    }
+    if matches.is_empty() {
+        items.push(ListItem::new(Line::styled(
+            "no match: type fewer letters, or Esc",
+            theme.dim(),
+        )));
+    }
+    let mut state = ListState::default().with_selected(selected_item);
     f.render_stateful_widget(
         List::new(items).highlight_style(theme.selected()),
         list,
