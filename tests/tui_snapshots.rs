@@ -749,7 +749,14 @@ fn opportunities() {
     assert_eq!(
         effects,
         vec![Effect::OpenMessage(996)],
-        "back to the entry it came from"
+        "the entry's message"
+    );
+    // Esc goes back to the opportunity the message was opened from.
+    act(&mut s, &[Action::Back]);
+    assert!(
+        matches!(&s.overlay, Some(emaillog::tui::state::Overlay::Opportunity { no, .. }) if no == "OP00008"),
+        "{:?}",
+        s.ctx()
     );
     act(&mut s, &[Action::Back, Action::Edit]);
     snap("opportunity_edit", &mut s);
@@ -1219,4 +1226,45 @@ fn the_palette_runs_any_screens_command_and_says_when_nothing_matches() {
     type_text(&mut s, "zzzz");
     assert!(s.palette_matches("zzzz").is_empty());
     snap("palette_no_match", &mut s);
+}
+
+#[test]
+fn a_conversation_is_walked_by_message_and_esc_leaves_the_log_on_the_last_read() {
+    use emaillog::tui::screens::message::next_message;
+    // Entries 1 and 2 are one email to two contacts.
+    let mut conv: Vec<EntryRow> = (0..4).map(entry).collect();
+    for (e, msg) in conv.iter_mut().zip([7, 7, 8, 9]) {
+        e.logged_message_id = msg;
+    }
+    let no = |i: usize| conv[i].entry_no;
+    let cases = [
+        (0, true, Some(no(2))),
+        (1, true, Some(no(2))),
+        (2, false, Some(no(0))),
+        (2, true, Some(no(3))),
+        (3, true, None),
+        (0, false, None),
+    ];
+    for (at, forward, want) in cases {
+        assert_eq!(
+            next_message(&conv, no(at), forward),
+            want,
+            "from {at} forward {forward}"
+        );
+    }
+    // Read the second entry's message, walk to the next message, Esc: the
+    // log's selection is on the entry last read.
+    let mut s = log_state(30);
+    act(&mut s, &[Action::Down, Action::Open]);
+    let mut d = detail(1);
+    d.conversation = vec![entry(1), entry(3)];
+    s.update(Msg::Message(Ok(Box::new(d))));
+    let effects = s.update(Msg::Action(Action::ConversationNext));
+    assert_eq!(effects, vec![Effect::OpenMessage(entry(3).entry_no)]);
+    act(&mut s, &[Action::Back]);
+    assert!(s.overlay.is_none());
+    assert_eq!(
+        s.log.selected().map(|e| e.entry_no),
+        Some(entry(3).entry_no)
+    );
 }

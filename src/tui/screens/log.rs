@@ -97,6 +97,17 @@ impl UiState {
         Self::page_effect(self.log.arrived(generation, kind, result, visible))
     }
 
+    /// Selects this entry if the log holds it (after reading its message,
+    /// the log shows where the reader got to).
+    pub(crate) fn select_entry(&mut self, entry_no: i64) -> Vec<Effect> {
+        let Some(i) = self.log.rows.iter().position(|r| r.entry_no == entry_no) else {
+            return Vec::new();
+        };
+        let delta = i as isize - self.log.sel as isize;
+        let v = self.log_rows();
+        Self::page_effect(self.log.step(delta, v))
+    }
+
     pub(crate) fn log_move(&mut self, a: Action) -> Vec<Effect> {
         let v = self.log_rows();
         let r = match a {

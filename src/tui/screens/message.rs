@@ -40,6 +40,9 @@ pub struct MessageView {
     pub scroll: usize,
     /// The search's words, to highlight.
     pub terms: Vec<Term>,
+    /// What Esc goes back to (the opportunity it was opened from); none:
+    /// the log, with the entry last read selected.
+    pub from: Option<Box<Overlay>>,
 }
 
 /// Wraps text at `width` columns on spaces (a longer word is cut), keeping
@@ -81,6 +84,33 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
     out
 }
 
+/// The entry to open for the next (or previous) message of a conversation
+/// from the entry `at`: one email with two contacts is one stop, not two
+/// (its first entry stands for it).
+pub fn next_message(
+    conversation: &[crate::store::EntryRow],
+    at: i64,
+    forward: bool,
+) -> Option<i64> {
+    let i = conversation.iter().position(|e| e.entry_no == at)?;
+    let here = conversation[i].logged_message_id;
+    let other = if forward {
+        conversation[i + 1..]
+            .iter()
+            .find(|e| e.logged_message_id != here)?
+    } else {
+        conversation[..i]
+            .iter()
+            .rev()
+            .find(|e| e.logged_message_id != here)?
+    };
+    // That message's first entry.
+    conversation
+        .iter()
+        .find(|e| e.logged_message_id == other.logged_message_id)
+        .map(|e| e.entry_no)
+}
+
 impl UiState {
     pub(crate) fn open_message(&mut self, entry_no: i64) -> Vec<Effect> {
         let terms = self
@@ -90,6 +120,12 @@ impl UiState {
             .as_deref()
             .map(terms)
             .unwrap_or_default();
+        // Moving along a conversation keeps where the first one came from.
+        let from = match self.overlay.take() {
+            Some(Overlay::Message(m)) => m.from,
+            Some(o @ Overlay::Opportunity { .. }) => Some(Box::new(o)),
+            _ => None,
+        };
         self.overlay = Some(Overlay::Message(Box::new(MessageView {
             entry_no,
             detail: None,
@@ -98,6 +134,7 @@ impl UiState {
             width: 0,
             scroll: 0,
             terms,
+            from,
         })));
         vec![Effect::OpenMessage(entry_no)]
     }
@@ -157,7 +194,13 @@ impl UiState {
             Action::PageDown => m.scroll = (m.scroll + page).min(last),
             Action::Top => m.scroll = 0,
             Action::Bottom => m.scroll = last.saturating_sub(page.saturating_sub(1)),
-            Action::Back => self.overlay = None,
+            Action::Back => {
+                let (entry_no, from) = (m.entry_no, m.from.take());
+                self.overlay = from.map(|b| *b);
+                if self.overlay.is_none() {
+                    return self.select_entry(entry_no);
+                }
+            }
             Action::Help => self.open_over(Overlay::Help),
             Action::Palette => self.open_over(Overlay::Palette {
                 input: tui_input::Input::default(),
@@ -167,19 +210,10 @@ impl UiState {
                 let Some(d) = &m.detail else {
                     return Vec::new();
                 };
-                let at = d
-                    .conversation
-                    .iter()
-                    .position(|e| e.entry_no == m.entry_no)
-                    .unwrap_or(0);
-                let next = if a == Action::ConversationNext {
-                    d.conversation.get(at + 1)
-                } else {
-                    at.checked_sub(1).and_then(|i| d.conversation.get(i))
-                };
-                match next.map(|e| e.entry_no) {
+                let next = next_message(&d.conversation, m.entry_no, a == Action::ConversationNext);
+                match next {
                     Some(n) => return self.open_message(n),
-                    None => self.say(Level::Info, "no more entries in this conversation"),
+                    None => self.say(Level::Info, "no more messages in this conversation"),
                 }
             }
             Action::CopyLink => {
