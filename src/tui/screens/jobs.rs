@@ -11,6 +11,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, TableState};
 
 use crate::domain::job::{JOB_DESCRIPTION, JobStatus};
 use crate::domain::text::one_line;
+use crate::store::JobLogEntry;
 use crate::tui::action::{Action, Screen};
 use crate::tui::keymap::Ctx::*;
 use crate::tui::keymap::{Binding, admin, b, code, k};
@@ -36,28 +37,54 @@ pub struct Jobs {
     pub stuck_sel: usize,
 }
 
+/// A row of the runs list: one run, or runs in a row that found nothing to
+/// do (`count` of them from `first`, newest first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunRow {
+    pub first: usize,
+    pub count: usize,
+}
+
+/// A run that read nothing and failed at nothing: routine, not news.
+fn idle(r: &JobLogEntry) -> bool {
+    r.status == "Success" && r.counts.read == 0 && r.error.is_none()
+}
+
+/// The rows for `runs` (newest first) that `shown` keeps: two or more idle
+/// runs in a row become one row.
+pub fn fold_runs(runs: &[JobLogEntry], shown: impl Fn(&JobLogEntry) -> bool) -> Vec<RunRow> {
+    let mut rows: Vec<RunRow> = Vec::new();
+    for (i, r) in runs.iter().enumerate().filter(|(_, r)| shown(r)) {
+        match rows.last_mut() {
+            Some(last) if idle(r) && idle(&runs[last.first]) && last.first + last.count == i => {
+                last.count += 1
+            }
+            _ => rows.push(RunRow { first: i, count: 1 }),
+        }
+    }
+    rows
+}
+
 impl UiState {
-    /// The runs shown (the filter applied), as indexes into the overview's runs.
-    pub fn visible_runs(&self) -> Vec<usize> {
+    /// The rows of the runs list: the runs the filter shows, runs that
+    /// found nothing to do folded together.
+    pub fn visible_runs(&self) -> Vec<RunRow> {
         let Some(o) = &self.overview else {
             return Vec::new();
         };
         let f = self.filter_for(Screen::Jobs);
-        (0..o.runs.len())
-            .filter(|&i| {
-                let r = &o.runs[i];
-                f.as_ref().is_none_or(|f| {
-                    format!(
-                        "{} {} {}",
-                        r.status,
-                        r.error.as_deref().unwrap_or(""),
-                        r.started_at
-                    )
-                    .to_lowercase()
-                    .contains(f)
-                })
+        fold_runs(&o.runs, |r| {
+            f.as_ref().is_none_or(|f| {
+                format!(
+                    "{} {} {}",
+                    r.status,
+                    r.error.as_deref().unwrap_or(""),
+                    r.started_at
+                )
+                .to_lowercase()
+                .contains(f)
             })
-            .collect()
+        })
     }
 
     /// The selection the movement keys move, and how many there are.
@@ -165,7 +192,7 @@ impl UiState {
                 let id = self.overview.as_ref().and_then(|o| {
                     self.visible_runs()
                         .get(self.jobs.run_sel)
-                        .map(|&i| o.runs[i].id)
+                        .map(|r| o.runs[r.first].id)
                 });
                 if let Some(id) = id {
                     self.overlay = Some(Overlay::RunDetail { id });
@@ -264,8 +291,24 @@ pub fn draw(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
     .style(theme.label());
     let rows: Vec<Row> = visible
         .iter()
-        .map(|&i| {
-            let r = &o.runs[i];
+        .map(|row| {
+            let r = &o.runs[row.first];
+            if row.count > 1 {
+                // Newest first: the group's last run is its oldest.
+                let oldest = &o.runs[row.first + row.count - 1];
+                let span = format!(
+                    "{}–{}",
+                    stored_time(&oldest.started_at, s.now, s.tz),
+                    stored_time(&r.started_at, s.now, s.tz)
+                );
+                return Row::new(vec![
+                    Span::raw(""),
+                    Span::styled(span, theme.dim()),
+                    Span::raw(""),
+                    Span::styled(format!("{} idle", row.count), theme.dim()),
+                    Span::styled("0", theme.dim()),
+                ]);
+            }
             let took = match (
                 crate::store::parse_ts(&r.started_at),
                 r.ended_at.as_deref().and_then(crate::store::parse_ts),
@@ -311,7 +354,15 @@ pub fn draw(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
     )
     .header(header)
     .block(Block::default().borders(Borders::TOP).title(Span::styled(
-        format!("Runs ({})", visible.len()),
+        format!(
+            "Runs ({}{})",
+            visible.iter().map(|r| r.count).sum::<usize>(),
+            if visible.iter().any(|r| r.count > 1) {
+                "; idle runs folded"
+            } else {
+                ""
+            }
+        ),
         theme.title(),
     )))
     .row_highlight_style(if focused {
@@ -434,3 +485,61 @@ pub const KEYS: &[Binding] = &[
         true,
     ),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(id: i64, status: &str, read: u32) -> JobLogEntry {
+        JobLogEntry {
+            id,
+            started_at: format!("2026-11-29T13:{:02}:00.000Z", id % 60),
+            ended_at: None,
+            status: status.into(),
+            counts: crate::store::RunCounts {
+                read,
+                ..Default::default()
+            },
+            error: None,
+            run_by: String::new(),
+            pages: 0,
+            backlog: None,
+            holder: String::new(),
+            updated_at: None,
+        }
+    }
+
+    #[test]
+    fn runs_that_found_nothing_fold_into_one_row() {
+        // Newest first: 9 read mail, 8..5 idle, 4 failed, 3 idle, 2..1 idle.
+        let runs = vec![
+            run(9, "Success", 3),
+            run(8, "Success", 0),
+            run(7, "Success", 0),
+            run(6, "Success", 0),
+            run(5, "Success", 0),
+            run(4, "Error", 0),
+            run(3, "Success", 0),
+            run(2, "Success", 0),
+            run(1, "Success", 0),
+        ];
+        let rows = |keep: &dyn Fn(&JobLogEntry) -> bool| -> Vec<(usize, usize)> {
+            fold_runs(&runs, keep)
+                .into_iter()
+                .map(|r| (r.first, r.count))
+                .collect()
+        };
+        assert_eq!(rows(&|_| true), vec![(0, 1), (1, 4), (5, 1), (6, 3)]);
+        // A filter that hides the error: the idle runs around it are not
+        // one stretch of time, and stay apart.
+        assert_eq!(rows(&|r| r.status != "Error"), vec![(0, 1), (1, 4), (6, 3)]);
+        // A lone idle run is a row of its own.
+        assert_eq!(
+            fold_runs(&runs[4..6], |_| true)
+                .into_iter()
+                .map(|r| r.count)
+                .collect::<Vec<_>>(),
+            vec![1, 1]
+        );
+    }
+}
