@@ -630,3 +630,66 @@ async fn a_service_whose_certificate_is_not_trusted_is_refused() {
     assert_eq!(app.store().unwrap().count_logged_messages().unwrap(), 0);
     stranger.stop().await;
 }
+
+/// The job queue log keeps a bounded history: after a run, runs older than
+/// the setup's run history are deleted (a run in progress never is), the
+/// recent ones and the run itself stay.
+#[tokio::test]
+async fn a_run_deletes_runs_older_than_the_run_history() {
+    let sim = TestSim::default().await;
+    let dir = tempfile::tempdir().unwrap();
+    let app = engine_app(&sim, dir.path());
+    app.change_setup(&emaillog::app::setup_edit::SetupChanges {
+        run_history_days: Some(2),
+        ..Default::default()
+    })
+    .unwrap();
+    let store = app.store().unwrap();
+    let now = chrono::Utc::now();
+    let counts = emaillog::store::RunCounts::default();
+    for days in [40, 3, 1] {
+        let at = now - chrono::Duration::days(days);
+        let id = store.start_job_log(at, "old", "old-host").unwrap();
+        store
+            .finish_job_log(
+                id,
+                at + chrono::Duration::seconds(2),
+                "Success",
+                &counts,
+                None,
+            )
+            .unwrap();
+    }
+    // Left In process by a dead engine: kept for a person to see.
+    store
+        .start_job_log(now - chrono::Duration::days(10), "old", "dead-host")
+        .unwrap();
+    assert_eq!(app.job_log(100).unwrap().len(), 4);
+    sim.add(MAILBOX, "inbox", mixed_messages(3, "h").0).await;
+    let r = sync(&app).await;
+    assert!(r.error.is_none(), "{:?}", r.error);
+    let left: Vec<String> = app
+        .job_log(100)
+        .unwrap()
+        .into_iter()
+        .map(|r| format!("{} {}", r.run_by, r.status))
+        .collect();
+    assert_eq!(left.len(), 3, "{left:?}");
+    assert!(
+        left.iter().any(|r| r.starts_with("old Interrupted")),
+        "{left:?}"
+    );
+    assert_eq!(
+        left.iter().filter(|r| r.ends_with("Success")).count(),
+        2,
+        "{left:?}"
+    );
+    let e = app
+        .change_setup(&emaillog::app::setup_edit::SetupChanges {
+            run_history_days: Some(0),
+            ..Default::default()
+        })
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("between 1 and 3,650 days"), "{e}");
+}

@@ -34,6 +34,8 @@ pub struct SetupChanges {
     pub rate_limit: Option<(u32, u32)>,
     pub job_interval_secs: Option<u32>,
     pub max_attempts: Option<u32>,
+    /// Days of runs the job queue log keeps.
+    pub run_history_days: Option<u32>,
     pub secret_command: Option<String>,
     pub source: Option<SourceKind>,
     pub imap_host: Option<String>,
@@ -122,6 +124,14 @@ pub fn apply_changes(s: &mut Setup, c: &SetupChanges) -> std::result::Result<boo
     }
     if let Some(m) = c.max_attempts {
         s.max_attempts = m.max(1);
+    }
+    if let Some(d) = c.run_history_days {
+        if !crate::domain::setup::RUN_HISTORY_DAYS.contains(&d) {
+            return Err(format!(
+                "the run history must be between 1 and 3,650 days, not {d}"
+            ));
+        }
+        s.run_history_days = d;
     }
     if let Some(c) = &c.secret_command {
         if c.chars().any(|ch| ch == '\n' || ch == '\r') {

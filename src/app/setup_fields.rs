@@ -37,6 +37,7 @@ pub enum FieldKey {
     RateLimit,
     JobInterval,
     MaxAttempts,
+    RunHistoryDays,
     Enabled,
     ConsentGiven,
     Account,
@@ -230,6 +231,12 @@ pub const FIELDS: &[Field] = &[
         help: "Failed runs in a row before the job goes to Error",
     },
     Field {
+        key: FieldKey::RunHistoryDays,
+        label: "Run history (days)",
+        kind: FieldKind::Text,
+        help: "Days of runs the job queue keeps (1 to 3,650); older ones are deleted after each run",
+    },
+    Field {
         key: FieldKey::Enabled,
         label: "Enabled",
         kind: FieldKind::ReadOnly,
@@ -286,6 +293,7 @@ pub fn display(s: &Setup, key: FieldKey) -> String {
         FieldKey::RateLimit => format!("{}/{}", s.rate_limit, s.rate_window_secs),
         FieldKey::JobInterval => s.job_interval_secs.to_string(),
         FieldKey::MaxAttempts => s.max_attempts.to_string(),
+        FieldKey::RunHistoryDays => s.run_history_days.to_string(),
         FieldKey::Enabled => yes_no(s.enabled),
         FieldKey::ConsentGiven => yes_no(s.consent_given),
         FieldKey::Account => s.account.clone().unwrap_or_else(|| "nobody".into()),
@@ -388,6 +396,13 @@ pub fn change_for(key: FieldKey, text: &str) -> Result<Option<SetupChanges>, Str
                 return Err("at least 1 attempt".into());
             }
             c.max_attempts = Some(n)
+        }
+        FieldKey::RunHistoryDays => {
+            let n = number(&t, "the run history")?;
+            if !crate::domain::setup::RUN_HISTORY_DAYS.contains(&n) {
+                return Err("between 1 and 3,650 days".into());
+            }
+            c.run_history_days = Some(n)
         }
         FieldKey::Enabled | FieldKey::ConsentGiven | FieldKey::Account => {
             return Err("this field is changed by its own action, not typed".into());

@@ -137,6 +137,10 @@ pub struct SetArgs {
     /// one message before it is moved to Skipped.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100))]
     max_attempts: Option<u32>,
+    /// Days of runs the job queue log keeps, between 1 and 3,650 (older
+    /// runs are deleted after each run; default 30).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=3650))]
+    run_history_days: Option<u32>,
     /// A command whose standard output is the client secret (e.g. a vault CLI);
     /// used after EMAILLOG_CLIENT_SECRET and before the stored secret. "" clears it.
     #[arg(long)]
@@ -193,6 +197,7 @@ impl SetArgs {
             rate_limit: self.rate_limit,
             job_interval_secs: self.interval,
             max_attempts: self.max_attempts,
+            run_history_days: self.run_history_days,
             secret_command: self.secret_command,
             source: self.source,
             imap_host: self.imap_host,
@@ -265,6 +270,7 @@ pub fn print_setup(s: &Setup) {
     );
     println!("job interval        {} s", s.job_interval_secs);
     println!("max attempts        {}", s.max_attempts);
+    println!("run history         {} days", s.run_history_days);
     println!(
         "secret command      {}",
         if s.secret_command.is_empty() {

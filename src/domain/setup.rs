@@ -190,7 +190,13 @@ pub struct Setup {
     pub imap_auth: ImapAuth,
     /// Whether an IMAP password is stored (never the password itself).
     pub has_imap_password: bool,
+    /// Days of runs the job queue log keeps (older ones are deleted by the
+    /// engine, a batch after each run).
+    pub run_history_days: u32,
 }
+
+/// The run history kept at most and at least, in days.
+pub const RUN_HISTORY_DAYS: std::ops::RangeInclusive<u32> = 1..=3650;
 
 impl Default for Setup {
     fn default() -> Self {
@@ -225,6 +231,7 @@ impl Default for Setup {
             imap_user: String::new(),
             imap_auth: ImapAuth::Password,
             has_imap_password: false,
+            run_history_days: 30,
         }
     }
 }

@@ -162,11 +162,30 @@ pub async fn logged_run(
     let error = report.error.as_ref().map(|e| e.to_string());
     let status = if error.is_some() { "Error" } else { "Success" };
     store.finish_job_log(log_id, Utc::now(), status, &report.counts, error.as_deref())?;
+    prune_history(store, setup, started);
     let _ = events.send(EngineEvent::RunFinished {
         counts: report.counts.clone(),
         error,
     });
     Ok(report)
+}
+
+/// Runs the log keeps deleting at most after each run: a few hundred runs a
+/// day at a short interval are gone in a few runs, each a short write.
+const PRUNE_BATCH: usize = 1000;
+
+/// Deletes runs older than the setup's run history (a batch; a failure is
+/// only noted: the next run tries again).
+fn prune_history(store: &Store, setup: &Setup, now: chrono::DateTime<Utc>) {
+    let before = now - chrono::Duration::days(i64::from(setup.run_history_days));
+    match store.prune_job_log(before, PRUNE_BATCH) {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(
+            "deleted {n} runs older than {} days from the job log",
+            setup.run_history_days
+        ),
+        Err(e) => tracing::warn!("could not delete old runs from the job log: {e}"),
+    }
 }
 
 /// The mail source for `setup`: the one kept from the last turn while the

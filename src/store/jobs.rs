@@ -146,6 +146,17 @@ impl Store {
         Ok(())
     }
 
+    /// Deletes up to `limit` finished runs that started before `before`
+    /// (a bounded batch: never a long write lock); returns how many.
+    pub fn prune_job_log(&self, before: DateTime<Utc>, limit: usize) -> Result<usize> {
+        Ok(self.conn.execute(
+            "DELETE FROM job_queue_log_entries WHERE id IN (
+                SELECT id FROM job_queue_log_entries
+                 WHERE started_at < ?1 AND status <> 'In process' ORDER BY started_at LIMIT ?2)",
+            params![ts(before), limit as i64],
+        )?)
+    }
+
     /// A job entry left In process by a run whose engine died (SIGKILL,
     /// power loss: no live lease) goes back to Ready, due now, saying so,
     /// instead of showing "In process" for good. True when it did.

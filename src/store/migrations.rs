@@ -302,6 +302,11 @@ const MIGRATIONS: &[&str] = &[
     r#"
     CREATE INDEX skipped_by_reason_received ON skipped_messages(reason, coalesce(received_at, skipped_at) DESC, id DESC);
     "#,
+    // 12: the job queue log keeps a bounded history: runs older than this
+    // many days are deleted by the engine after each run.
+    r#"
+    ALTER TABLE setup ADD COLUMN run_history_days INTEGER NOT NULL DEFAULT 30 CHECK (run_history_days BETWEEN 1 AND 3650);
+    "#,
 ];
 
 /// The schema version this build writes.

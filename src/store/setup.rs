@@ -14,7 +14,8 @@ impl Store {
                         enabled, consent_given, account, unmatched, store_body, skip_sensitive, skip_auto_generated,
                         domain_matching, rate_limit, rate_window_secs, job_interval_secs, max_attempts,
                         client_secret_enc IS NOT NULL, secret_command,
-                        source, imap_host, imap_port, imap_tls, imap_user, imap_auth, imap_password_enc IS NOT NULL
+                        source, imap_host, imap_port, imap_tls, imap_user, imap_auth, imap_password_enc IS NOT NULL,
+                        run_history_days
                  FROM setup WHERE id = 1",
                 [],
                 |r| {
@@ -54,6 +55,7 @@ impl Store {
                         imap_auth: ImapAuth::parse(&r.get::<_, String>(28)?)
                             .unwrap_or(ImapAuth::Password),
                         has_imap_password: r.get(29)?,
+                        run_history_days: r.get(30)?,
                     })
                 },
             )
@@ -68,7 +70,7 @@ impl Store {
                     unmatched = ?13, store_body = ?14, skip_sensitive = ?15, skip_auto_generated = ?16, domain_matching = ?17,
                     rate_limit = ?18, rate_window_secs = ?19, job_interval_secs = ?20, max_attempts = ?21,
                     secret_command = ?22, source = ?23, imap_host = ?24, imap_port = ?25, imap_tls = ?26,
-                    imap_user = ?27, imap_auth = ?28
+                    imap_user = ?27, imap_auth = ?28, run_history_days = ?29
              WHERE id = 1",
             params![
                 s.mailbox,
@@ -98,7 +100,8 @@ impl Store {
                 s.imap_port,
                 s.imap_tls.as_str(),
                 s.imap_user,
-                s.imap_auth.as_str()
+                s.imap_auth.as_str(),
+                s.run_history_days
             ],
         )?;
         Ok(())
