@@ -160,12 +160,11 @@ pub fn csv_import(data: &[u8]) {
     let Some((&which, csv)) = data.split_first() else {
         return;
     };
-    let existing = if which % 2 == 0 {
-        Existing::Salespeople(directory().salespeople.clone())
-    } else {
-        Existing::Contacts(directory().contacts.clone())
+    let existing = Existing {
+        salespeople: directory().salespeople.clone(),
+        contacts: directory().contacts.clone(),
     };
-    let Ok(preview) = preview_from(csv, existing) else {
+    let Ok(preview) = preview_from(csv, which % 2 == 0, existing) else {
         return;
     };
     match preview.writes() {

@@ -946,10 +946,20 @@ fn an_import_preview_names_every_bad_row() {
         })),
     )))));
     snap("import_preview", &mut s);
+    // Enter asks: the rest, or nothing.
     assert!(
         s.update(Msg::Action(Action::Open)).is_empty(),
-        "nothing imported while rows are bad"
+        "nothing imported without an answer"
     );
+    snap("import_good_rows_confirm", &mut s);
+    let effects = s.update(Msg::Action(Action::Yes));
+    match &effects[..] {
+        [Effect::ApplyImport(p)] => {
+            assert!(p.errors().is_empty(), "the bad rows left out");
+            assert_eq!(p.counts(), (2, 1, 33), "the good ones kept");
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]

@@ -4,6 +4,7 @@
 
 use std::io::Read;
 
+use crate::domain::people_clean::AddressBook;
 use crate::domain::{Contact, Salesperson, normalize_address};
 
 use super::csv_in::{self, Columns, CsvFormat, Wanted};
@@ -27,6 +28,8 @@ pub struct ImportReport {
 #[derive(Debug, Clone)]
 pub struct Parsed<T> {
     pub rows: Vec<T>,
+    /// Each row's physical line.
+    pub lines: Vec<u64>,
     pub errors: Vec<RowError>,
     pub format: CsvFormat,
 }
@@ -163,6 +166,7 @@ fn parse_rows<T>(
         lines,
     } = csv_in::open(input, wanted)?;
     let mut rows: Vec<T> = Vec::new();
+    let mut row_lines = Vec::new();
     let mut errors = Vec::new();
     let mut seen = std::collections::HashMap::new();
     for rec in reader.records() {
@@ -208,6 +212,7 @@ fn parse_rows<T>(
                     });
                 } else {
                     rows.push(row);
+                    row_lines.push(line);
                 }
             }
             Err(reason) => errors.push(RowError { line, reason }),
@@ -215,6 +220,7 @@ fn parse_rows<T>(
     }
     Ok(Parsed {
         rows,
+        lines: row_lines,
         errors,
         format,
     })
@@ -260,6 +266,66 @@ pub fn parse_contacts(input: impl Read) -> Result<Parsed<Contact>> {
     )
 }
 
+impl<T> Parsed<T> {
+    /// Moves the rows `clash` refuses to the bad rows (in file order), each
+    /// seeing the rows kept before it.
+    fn refuse_clashes(&mut self, mut clash: impl FnMut(&T) -> Option<String>) {
+        let rows = std::mem::take(&mut self.rows);
+        let lines = std::mem::take(&mut self.lines);
+        for (row, line) in rows.into_iter().zip(lines) {
+            match clash(&row) {
+                Some(reason) => self.errors.push(RowError { line, reason }),
+                None => {
+                    self.rows.push(row);
+                    self.lines.push(line);
+                }
+            }
+        }
+        self.errors.sort_by_key(|e| e.line);
+    }
+}
+
+/// Refuses contacts whose addresses are someone else's: a stored contact's
+/// (one the file does not replace), a salesperson's, an earlier row's.
+pub fn refuse_contact_clashes(
+    p: &mut Parsed<Contact>,
+    stored: &[Contact],
+    salespeople: &[Salesperson],
+) {
+    let in_file: std::collections::HashSet<&str> = p.rows.iter().map(|c| c.no.as_str()).collect();
+    let mut book = AddressBook::new(
+        salespeople,
+        stored.iter().filter(|c| !in_file.contains(c.no.as_str())),
+    );
+    p.refuse_clashes(|c| {
+        let clash = book.contact_clash(c);
+        if clash.is_none() {
+            book.add_contact(c);
+        }
+        clash
+    });
+}
+
+/// Refuses salespeople whose address is a contact's or another salesperson's.
+pub fn refuse_salesperson_clashes(
+    p: &mut Parsed<Salesperson>,
+    stored: &[Salesperson],
+    contacts: &[Contact],
+) {
+    let in_file: std::collections::HashSet<&str> = p.rows.iter().map(|s| s.code.as_str()).collect();
+    let mut book = AddressBook::new(
+        stored.iter().filter(|s| !in_file.contains(s.code.as_str())),
+        contacts,
+    );
+    p.refuse_clashes(|s| {
+        let clash = book.salesperson_clash(s);
+        if clash.is_none() {
+            book.add_salesperson(s);
+        }
+        clash
+    });
+}
+
 fn refuse(errors: &[RowError], format: &CsvFormat) -> AppError {
     let lines: Vec<String> = errors
         .iter()
@@ -275,7 +341,11 @@ fn refuse(errors: &[RowError], format: &CsvFormat) -> AppError {
 
 impl App {
     pub fn import_salespeople(&self, input: impl Read, skip_invalid: bool) -> Result<ImportReport> {
-        let p = parse_salespeople(input)?;
+        let mut p = parse_salespeople(input)?;
+        {
+            let store = self.store()?;
+            refuse_salesperson_clashes(&mut p, &store.salespeople()?, &store.contacts()?);
+        }
         if !p.errors.is_empty() && !skip_invalid {
             return Err(refuse(&p.errors, &p.format));
         }
@@ -288,7 +358,11 @@ impl App {
     }
 
     pub fn import_contacts(&self, input: impl Read, skip_invalid: bool) -> Result<ImportReport> {
-        let p = parse_contacts(input)?;
+        let mut p = parse_contacts(input)?;
+        {
+            let store = self.store()?;
+            refuse_contact_clashes(&mut p, &store.contacts()?, &store.salespeople()?);
+        }
         if !p.errors.is_empty() && !skip_invalid {
             return Err(refuse(&p.errors, &p.format));
         }
@@ -382,6 +456,65 @@ mod tests {
             e.contains("no, name, company, email and optionally alt_emails, in any order"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn an_address_that_is_someone_elses_is_a_bad_row_naming_them() {
+        let stored = vec![
+            Contact {
+                no: "C9".into(),
+                name: "Old Nine".into(),
+                company: "Fabrikam".into(),
+                email: "nine@fabrikam.example".into(),
+                alt_emails: vec![],
+            },
+            Contact {
+                no: "C8".into(),
+                name: "Eight".into(),
+                company: "Fabrikam".into(),
+                email: "eight@fabrikam.example".into(),
+                alt_emails: vec![],
+            },
+        ];
+        let sp = vec![Salesperson {
+            code: "AH".into(),
+            name: "Annette Hill".into(),
+            email: "annette@contoso.example".into(),
+        }];
+        let csv = "no,name,company,email,alt_emails\n\
+C1,Alex,Fabrikam,alex@fabrikam.example,\n\
+C2,Ann,Contoso,annette@contoso.example,\n\
+C3,Again,Fabrikam,ALEX@fabrikam.example,\n\
+C4,Four,Fabrikam,four@fabrikam.example,eight@fabrikam.example\n\
+C9,New Nine,Fabrikam,new9@fabrikam.example,\n\
+C5,Five,Fabrikam,nine@fabrikam.example,\n";
+        let mut p = parse_contacts(csv.as_bytes()).unwrap();
+        refuse_contact_clashes(&mut p, &stored, &sp);
+        let bad: Vec<(u64, &str)> = p
+            .errors
+            .iter()
+            .map(|e| (e.line, e.reason.as_str()))
+            .collect();
+        assert_eq!(bad.len(), 3, "{bad:?}");
+        assert_eq!(bad[0].0, 3);
+        assert!(
+            bad[0].1.contains("salesperson Annette Hill (AH)"),
+            "{bad:?}"
+        );
+        assert_eq!(bad[1].0, 4);
+        assert!(
+            bad[1].1.contains("contact Alex (C1)"),
+            "an earlier row: {bad:?}"
+        );
+        assert_eq!(bad[2].0, 5);
+        assert!(
+            bad[2].1.contains("contact Eight (C8)"),
+            "a stored contact: {bad:?}"
+        );
+        // C9's new file row frees its old address for C5.
+        let kept: Vec<&str> = p.rows.iter().map(|c| c.no.as_str()).collect();
+        assert_eq!(kept, vec!["C1", "C9", "C5"]);
+        assert_eq!(p.lines, vec![2, 6, 7]);
     }
 
     /// Excel on a Norwegian Windows: `;`, Windows-1252, CRLF, Norwegian

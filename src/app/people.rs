@@ -6,34 +6,45 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use crate::domain::address::normalize_address;
+use crate::domain::people_clean::AddressBook;
 use crate::domain::{Contact, Salesperson};
 
 use super::csv_in::CsvFormat;
-use super::import::{Parsed, RowError, parse_contacts, parse_salespeople};
+use super::import::{
+    Parsed, RowError, parse_contacts, parse_salespeople, refuse_contact_clashes,
+    refuse_salesperson_clashes,
+};
 use super::{App, AppError, Result};
 
-/// What a preview compares a file with: the rows stored now.
-pub enum Existing {
-    Salespeople(Vec<Salesperson>),
-    Contacts(Vec<Contact>),
+/// What a preview compares a file with: the people stored now.
+#[derive(Debug, Clone, Default)]
+pub struct Existing {
+    pub salespeople: Vec<Salesperson>,
+    pub contacts: Vec<Contact>,
 }
 
-/// What importing `input` would change against `existing` (a pure function
-/// of the two: the UI's preview, and the fuzzer's target).
-pub fn preview_from(input: impl std::io::Read, existing: Existing) -> Result<ImportPreview> {
-    Ok(match existing {
-        Existing::Salespeople(stored) => {
-            let p = parse_salespeople(input)?;
-            ImportPreview::Salespeople(compare(p, stored, |s| s.code.clone()))
-        }
-        Existing::Contacts(stored) => {
+/// What importing `input` (salespeople or contacts) would change against
+/// `existing` (a pure function of the two: the UI's preview, and the
+/// fuzzer's target). Rows whose addresses are someone else's are bad rows.
+pub fn preview_from(
+    input: impl std::io::Read,
+    salespeople: bool,
+    existing: Existing,
+) -> Result<ImportPreview> {
+    Ok(if salespeople {
+        let mut p = parse_salespeople(input)?;
+        refuse_salesperson_clashes(&mut p, &existing.salespeople, &existing.contacts);
+        ImportPreview::Salespeople(compare(p, existing.salespeople, |s| s.code.clone()))
+    } else {
+        {
             let mut p = parse_contacts(input)?;
+            refuse_contact_clashes(&mut p, &existing.contacts, &existing.salespeople);
             // Stored alternatives come back sorted: compare them so.
             for c in &mut p.rows {
                 c.alt_emails.sort();
                 c.alt_emails.dedup();
             }
-            ImportPreview::Contacts(compare(p, stored, |c| c.no.clone()))
+            ImportPreview::Contacts(compare(p, existing.contacts, |c| c.no.clone()))
         }
     })
 }
@@ -70,6 +81,17 @@ impl ImportPreview {
             ImportPreview::Salespeople(p) => &p.format,
             ImportPreview::Contacts(p) => &p.format,
         }
+    }
+
+    /// The same preview with its bad rows left out: applying it writes the
+    /// good rows only.
+    pub fn without_bad_rows(&self) -> ImportPreview {
+        let mut p = self.clone();
+        match &mut p {
+            ImportPreview::Salespeople(p) => p.errors.clear(),
+            ImportPreview::Contacts(p) => p.errors.clear(),
+        }
+        p
     }
 
     /// (added, changed, unchanged)
@@ -152,6 +174,10 @@ impl App {
     pub fn save_contact(&self, c: &Contact, new: bool) -> Result<()> {
         let c = check_contact(c)?;
         let mut store = self.store()?;
+        let book = AddressBook::new(&store.salespeople()?, &store.contacts()?);
+        if let Some(clash) = book.contact_clash(&c) {
+            return Err(AppError::Invalid(clash));
+        }
         match (new, store.contact_exists(&c.no)?) {
             (true, true) => Err(AppError::Invalid(format!(
                 "there is a contact {} already; choose another number",
@@ -185,6 +211,15 @@ impl App {
             AppError::Invalid(format!("'{}' is not a valid email address", s.email))
         })?;
         let mut store = self.store()?;
+        let candidate = Salesperson {
+            code: code.clone(),
+            name: name.to_string(),
+            email: email.clone(),
+        };
+        let book = AddressBook::new(&store.salespeople()?, &store.contacts()?);
+        if let Some(clash) = book.salesperson_clash(&candidate) {
+            return Err(AppError::Invalid(clash));
+        }
         match (new, store.salesperson_exists(&code)?) {
             (true, true) => Err(AppError::Invalid(format!(
                 "there is a salesperson {code} already; choose another code"
@@ -215,12 +250,11 @@ impl App {
     ) -> Result<ImportPreview> {
         let file = crate::bounded::Stoppable::new(open(path)?, stop.clone());
         let store = self.store()?;
-        let existing = if salespeople {
-            Existing::Salespeople(store.salespeople()?)
-        } else {
-            Existing::Contacts(store.contacts()?)
+        let existing = Existing {
+            salespeople: store.salespeople()?,
+            contacts: store.contacts()?,
         };
-        preview_from(file, existing)
+        preview_from(file, salespeople, existing)
     }
 
     /// Writes a previewed import (only one without bad rows); returns how
@@ -283,6 +317,7 @@ mod tests {
         let p = compare(
             Parsed {
                 rows: vec![sp("AH", "Annette"), sp("BD", "Ben Dee"), sp("CX", "New")],
+                lines: vec![2, 3, 4],
                 errors: vec![],
                 format: CsvFormat::default(),
             },
@@ -292,5 +327,53 @@ mod tests {
         assert_eq!(p.added, vec![sp("CX", "New")]);
         assert_eq!(p.changed, vec![(sp("BD", "Ben"), sp("BD", "Ben Dee"))]);
         assert_eq!(p.unchanged, 1);
+    }
+
+    #[test]
+    fn a_contact_or_salesperson_saved_with_someone_elses_address_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = App::new(dir.path().join("p.db"));
+        app.save_salesperson(&sp("AH", "Annette"), true).unwrap();
+        let c = |no: &str, email: &str| Contact {
+            no: no.into(),
+            name: format!("Name {no}"),
+            company: "Fabrikam".into(),
+            email: email.into(),
+            alt_emails: vec![],
+        };
+        app.save_contact(&c("C1", "alex@fabrikam.example"), true)
+            .unwrap();
+        let e = app
+            .save_contact(&c("C2", "Alex@Fabrikam.example"), true)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("already the address of contact Name C1 (C1)"),
+            "{e}"
+        );
+        let e = app
+            .save_contact(&c("C2", "ah@contoso.example"), true)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("salesperson Annette (AH)"), "{e}");
+        // Changing its own name keeps its address.
+        app.save_contact(&c("C1", "alex@fabrikam.example"), false)
+            .unwrap();
+        let e = app
+            .save_salesperson(&sp_with("BD", "alex@fabrikam.example"), true)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("contact Name C1 (C1): a salesperson cannot have it"),
+            "{e}"
+        );
+    }
+
+    fn sp_with(code: &str, email: &str) -> Salesperson {
+        Salesperson {
+            code: code.into(),
+            name: code.into(),
+            email: email.into(),
+        }
     }
 }

@@ -10,6 +10,7 @@ pub mod job;
 pub mod message;
 pub mod money;
 pub mod people;
+pub mod people_clean;
 pub mod public_domains;
 pub mod rules;
 pub mod search;

@@ -78,6 +78,8 @@ pub enum Pending {
     NeverLog(String),
     /// Run a job that is on hold now (which releases the hold).
     RunHeld,
+    /// Import a file's good rows, its bad ones left out.
+    ImportGood(Box<crate::app::people::ImportPreview>),
 }
 
 /// What a one-line prompt is for.

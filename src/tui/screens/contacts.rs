@@ -15,7 +15,7 @@ use crate::tui::keymap::Ctx::*;
 use crate::tui::keymap::{Binding, b, code, k};
 use crate::tui::lists::PeopleFocus;
 use crate::tui::msg::Effect;
-use crate::tui::state::{Level, Overlay, PromptFor, UiState};
+use crate::tui::state::{Level, Overlay, Pending, PromptFor, UiState};
 use crate::tui::theme::Theme;
 use crate::tui::view::fit::draw_line;
 use crate::tui::view::lists::{empty, waiting};
@@ -246,10 +246,26 @@ impl UiState {
             Action::Back => self.overlay = None,
             Action::Open => {
                 if !preview.errors().is_empty() {
-                    self.say(
-                        Level::Error,
-                        "the file has bad rows: fix them and import again; nothing was written",
+                    // The rest, or nothing: the user says.
+                    let (added, changed, _) = preview.counts();
+                    let good = added + changed;
+                    if good == 0 {
+                        self.say(
+                            Level::Error,
+                            "every row to write is bad: fix the file and import again; nothing was written",
+                        );
+                        return Vec::new();
+                    }
+                    let question = format!(
+                        "The file has {}. Import the other {} ({added} new, {changed} changed) and leave the bad ones out?",
+                        crate::domain::text::count(preview.errors().len(), "bad row", "bad rows"),
+                        crate::domain::text::count(good, "row", "rows"),
                     );
+                    let p = Box::new(preview.without_bad_rows());
+                    self.overlay = Some(Overlay::Confirm {
+                        question,
+                        pending: Pending::ImportGood(p),
+                    });
                     return Vec::new();
                 }
                 let p = preview.clone();

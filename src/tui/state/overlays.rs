@@ -99,6 +99,10 @@ impl UiState {
                     vec![Effect::NeverLog(pattern)]
                 }
                 Pending::RunHeld => vec![Effect::RunNow],
+                Pending::ImportGood(p) => {
+                    self.start("importing the good rows");
+                    vec![Effect::ApplyImport(p)]
+                }
             },
             (Overlay::Edit { key, input, .. }, Action::Open) => {
                 let Some(setup) = self.overview.as_ref().map(|o| o.setup.clone()) else {
