@@ -292,6 +292,16 @@ fn setup_editing() {
     snap("edit_clears_consent", &mut s);
     act(&mut s, &[Action::Open]);
     snap("confirm_clears_consent", &mut s);
+    match &s.overlay {
+        Some(emaillog::tui::state::Overlay::Confirm { question, .. }) => {
+            assert!(
+                question.starts_with("Logging is on: the job goes on with the new shared mailbox"),
+                "{question}"
+            );
+            assert!(question.contains("sign in again"), "{question}");
+        }
+        other => panic!("{other:?}"),
+    }
     let mut s = state(Role::Admin);
     act(
         &mut s,
@@ -1278,5 +1288,41 @@ fn a_conversation_is_walked_by_message_and_esc_leaves_the_log_on_the_last_read()
     assert_eq!(
         s.log.selected().map(|e| e.entry_no),
         Some(entry(3).entry_no)
+    );
+}
+
+#[test]
+fn a_toggle_is_saved_on_enter_after_it_was_changed_never_by_opening_it() {
+    use emaillog::app::setup_fields::{FIELDS, FieldKey};
+    let mut s = state(Role::Admin);
+    act(&mut s, &[Action::Go(Screen::Setup)]);
+    let at = FIELDS
+        .iter()
+        .position(|f| f.key == FieldKey::StoreBody)
+        .unwrap();
+    for _ in 0..at {
+        act(&mut s, &[Action::Down]);
+    }
+    assert_eq!(s.selected_field(), Some(FieldKey::StoreBody));
+    assert!(
+        s.update(Msg::Action(Action::Open)).is_empty(),
+        "opening saves nothing"
+    );
+    snap("setup_toggle_form", &mut s);
+    // Enter as it is: nothing to save.
+    assert!(s.update(Msg::Action(Action::Open)).is_empty());
+    assert_eq!(
+        s.notice.as_ref().map(|n| n.text.as_str()),
+        Some("unchanged")
+    );
+    act(&mut s, &[Action::Open]);
+    type_text(&mut s, " ");
+    let effects = s.update(Msg::Action(Action::Open));
+    assert_eq!(
+        effects,
+        vec![Effect::SaveField {
+            key: FieldKey::StoreBody,
+            text: "no".into()
+        }]
     );
 }

@@ -438,6 +438,35 @@ pub fn check(setup: &Setup, key: FieldKey, text: &str) -> Checked {
     }
 }
 
+/// What saving `text` into `key` would do that the admin should agree to
+/// first, as the question to ask; `None` when it can just be saved.
+pub fn question(setup: &Setup, key: FieldKey, text: &str) -> Option<String> {
+    let clears = matches!(
+        check(setup, key, text),
+        Checked::Valid {
+            clears_consent: true
+        }
+    );
+    let changes = display(setup, key) != text.trim();
+    let moves_mailbox =
+        setup.enabled && changes && matches!(key, FieldKey::Mailbox | FieldKey::Source);
+    let mut q = Vec::new();
+    if moves_mailbox {
+        let what = if key == FieldKey::Source {
+            "mail source"
+        } else {
+            "shared mailbox"
+        };
+        q.push(format!(
+            "Logging is on: the job goes on with the new {what} at its next run and reads its Inbox from the start (what was logged stays)."
+        ));
+    }
+    if clears {
+        q.push("Saving this clears consent and deletes the stored tokens: you will have to sign in again.".into());
+    }
+    (!q.is_empty()).then(|| format!("{} Save?", q.join(" ")))
+}
+
 /// The value after Enter on a choice or toggle field.
 pub fn next_value(setup: &Setup, key: FieldKey, kind: FieldKind) -> Option<String> {
     let current = display(setup, key);

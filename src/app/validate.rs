@@ -160,10 +160,15 @@ impl App {
         });
 
         checks.push(match store.job_entry()? {
+            // Before the first enable there is none to check: not a failure.
+            None if !setup.enabled => pass(
+                "job entry",
+                "not yet: enable logging (emaillog enable, or e) once the other checks pass",
+            ),
             None => fail(
                 "job entry",
-                "absent: logging is not enabled",
-                "emaillog enable",
+                "absent although logging is enabled",
+                "emaillog disable, then emaillog enable",
             ),
             Some(j) if matches!(j.status, JobStatus::Ready | JobStatus::InProcess) => pass(
                 "job entry",

@@ -102,6 +102,8 @@ pub fn split_emails(t: &str) -> impl Iterator<Item = &str> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FormFor {
     LogFilters,
+    /// A setup field chosen from its options.
+    SetupField(crate::app::setup_fields::FieldKey),
     /// Where to export the log's view, and with which separator.
     Export,
     /// A new opportunity from this entry; the message view opens again after.

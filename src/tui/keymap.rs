@@ -564,11 +564,17 @@ pub fn keys_label(b: &Binding) -> String {
     b.keys.iter().map(Key::label).collect::<Vec<_>>().join("/")
 }
 
-/// The footer: the hinted bindings in force.
-pub fn footer_hints(ctx: Ctx, screen: Screen, role: Role) -> Vec<(String, &'static str)> {
+/// The footer: the hinted bindings in force, but for actions that would
+/// do nothing now (`hide`: enable while enabled, say).
+pub fn footer_hints(
+    ctx: Ctx,
+    screen: Screen,
+    role: Role,
+    hide: &[Action],
+) -> Vec<(String, &'static str)> {
     active(ctx, screen, role)
         .into_iter()
-        .filter(|b| b.footer)
+        .filter(|b| b.footer && !hide.contains(&b.action))
         .map(|b| (b.keys[0].label(), b.label))
         .collect()
 }
@@ -734,7 +740,7 @@ mod tests {
                 b.help
             );
         }
-        let footer = footer_hints(Ctx::Global, Screen::Jobs, Role::Admin);
+        let footer = footer_hints(Ctx::Global, Screen::Jobs, Role::Admin, &[]);
         assert!(footer.iter().any(|(k, l)| k == "r" && *l == "restart"));
         let palette = palette_entries(Screen::Setup, Role::User);
         assert!(palette.iter().all(|b| b.need == Need::Anyone));

@@ -16,12 +16,16 @@ use crate::app::setup_fields::{FIELDS, FieldKind, display};
 use crate::domain::setup::AuthFlow;
 use crate::domain::text::one_line;
 use crate::tui::action::{Action, Screen};
+use crate::tui::form::{Field, Form, FormFor, Rule};
 use crate::tui::keymap::Ctx::*;
 use crate::tui::keymap::{Binding, admin, b, code, k};
 use crate::tui::msg::Effect;
 use crate::tui::state::UiState;
 use crate::tui::state::{Level, Overlay, Pending, PromptFor, SignInStage};
 use crate::tui::theme::Theme;
+
+/// A toggle's choices in its form.
+const YES_NO: &[&str] = &["yes", "no"];
 
 /// The screen's state.
 #[derive(Debug, Clone, Default)]
@@ -31,6 +35,30 @@ pub struct Setup {
 }
 
 impl UiState {
+    /// Actions the footer leaves out because they would do nothing now:
+    /// enable while logging is on, disable while it is off.
+    pub fn idle_actions(&self) -> Vec<Action> {
+        match self.overview.as_ref().map(|o| o.setup.enabled) {
+            Some(true) => vec![Action::Enable],
+            Some(false) => vec![Action::Disable],
+            None => Vec::new(),
+        }
+    }
+
+    /// A setup field's form was saved: unchanged says so, else it is saved
+    /// (asking first where it should).
+    pub(crate) fn submit_setup_field(&mut self, key: FieldKey, values: Vec<String>) -> Vec<Effect> {
+        let Some(setup) = self.overview.as_ref().map(|o| o.setup.clone()) else {
+            return Vec::new();
+        };
+        let text = values.into_iter().next().unwrap_or_default();
+        if setup_fields::display(&setup, key) == text {
+            self.say(Level::Info, "unchanged");
+            return Vec::new();
+        }
+        self.save_or_confirm(&setup, key, text)
+    }
+
     /// The setup fields shown (the filter applied), as indexes into FIELDS.
     pub fn visible_fields(&self) -> Vec<usize> {
         let f = self.filter_for(Screen::Setup);
@@ -70,10 +98,27 @@ impl UiState {
                         self.say(Level::Info, field.help);
                         Vec::new()
                     }
+                    // Chosen in a form and saved on Enter, never by opening.
                     FieldKind::Toggle | FieldKind::Choice(_) => {
-                        let text =
-                            setup_fields::next_value(&setup, key, field.kind).unwrap_or_default();
-                        self.save_or_confirm(&setup, key, text)
+                        let options = match field.kind {
+                            FieldKind::Choice(options) => options,
+                            _ => YES_NO,
+                        };
+                        let current = setup_fields::display(&setup, key);
+                        self.overlay = Some(Overlay::Form {
+                            form: Form::new(
+                                field.label,
+                                vec![field.help.to_string()],
+                                vec![Field::new(
+                                    field.label,
+                                    Rule::Choice(options),
+                                    &current,
+                                    "Space changes it, Enter saves",
+                                )],
+                            ),
+                            purpose: FormFor::SetupField(key),
+                        });
+                        Vec::new()
                     }
                     FieldKind::Text | FieldKind::Secret => {
                         let text = setup_fields::initial_text(&setup, key);
@@ -121,23 +166,19 @@ impl UiState {
         key: FieldKey,
         text: String,
     ) -> Vec<Effect> {
-        match setup_fields::check(setup, key, &text) {
-            Checked::Invalid(e) => {
-                self.say(Level::Error, e);
-                Vec::new()
-            }
-            Checked::Valid {
-                clears_consent: true,
-            } => {
+        if let Checked::Invalid(e) = setup_fields::check(setup, key, &text) {
+            self.say(Level::Error, e);
+            return Vec::new();
+        }
+        match setup_fields::question(setup, key, &text) {
+            Some(question) => {
                 self.overlay = Some(Overlay::Confirm {
-                    question: "Saving this clears consent and deletes the stored tokens: you will have to sign in again. Save?".into(),
+                    question,
                     pending: Pending::Save { key, text },
                 });
                 Vec::new()
             }
-            Checked::Valid {
-                clears_consent: false,
-            } => {
+            None => {
                 self.start("saving");
                 vec![Effect::SaveField { key, text }]
             }
@@ -345,7 +386,7 @@ pub const KEYS: &[Binding] = &[
         Action::Disable,
         "disable",
         "Disable: removes the job entry",
-        false,
+        true,
     )),
     admin(b(
         Screen(Screen::Setup),

@@ -10,7 +10,8 @@ use crate::domain::setup::AuthFlow;
 
 use super::super::keymap;
 use super::{
-    About, Action, Effect, Level, Overlay, Pending, PromptFor, SignInStage, UiState, WIZARD_STEPS,
+    About, Action, Effect, FormFor, Level, Overlay, Pending, PromptFor, SignInStage, UiState,
+    WIZARD_STEPS,
 };
 
 impl UiState {
@@ -157,6 +158,9 @@ impl UiState {
                     return Vec::new();
                 };
                 if let Some(Overlay::Form { purpose, .. }) = self.overlay.take() {
+                    if let FormFor::SetupField(key) = purpose {
+                        return self.submit_setup_field(key, values);
+                    }
                     return self.submit_log_form(purpose, values);
                 }
             }

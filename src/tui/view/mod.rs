@@ -194,7 +194,7 @@ fn draw_status_line(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
 fn draw_footer(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
     let mut spans = Vec::new();
     let mut width = 0usize;
-    for (key, label) in keymap::footer_hints(s.ctx(), s.screen, s.role) {
+    for (key, label) in keymap::footer_hints(s.ctx(), s.screen, s.role, &s.idle_actions()) {
         let w = key.chars().count() + label.chars().count() + 3;
         if width + w > area.width as usize {
             break;
