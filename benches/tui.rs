@@ -356,6 +356,9 @@ impl Ui {
                     Effect::OpenMessage(n) => {
                         queue.push_back(answer(&mut self.reader, Read::Message(n)))
                     }
+                    // Search as you type: the pause after each keystroke
+                    // has passed (the worst case: a search per keystroke).
+                    Effect::After { due, .. } => queue.push_back(Msg::Due(due)),
                     _ => {}
                 }
             }
@@ -472,6 +475,26 @@ fn child(db: &Path) {
         "the common word fills a page"
     );
     println!("search_common_ms: {common:.3}");
+
+    // Search as you type: each keystroke's search, its count and its frame.
+    let mut keystrokes = Vec::new();
+    for words in [COMMON, RARE, "quote pallets", "zzqx"] {
+        ui.feed(Msg::Action(Action::Back));
+        ui.feed(Msg::Action(Action::Back));
+        ui.feed(Msg::Action(Action::Search));
+        for c in words.chars() {
+            let t = Instant::now();
+            ui.feed(Msg::Typed(KeyEvent::new(
+                KeyCode::Char(c),
+                KeyModifiers::NONE,
+            )));
+            keystrokes.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        ui.feed(Msg::Action(Action::Open));
+    }
+    println!("search_keystrokes: {}", keystrokes.len());
+    println!("search_keystroke_p50_ms: {:.3}", pct(&mut keystrokes, 0.5));
+    println!("search_keystroke_p99_ms: {:.3}", pct(&mut keystrokes, 0.99));
 
     ui.search(BIG);
     let big = ui.key(Action::Open);

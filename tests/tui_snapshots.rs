@@ -1326,3 +1326,51 @@ fn a_toggle_is_saved_on_enter_after_it_was_changed_never_by_opening_it() {
         }]
     );
 }
+
+#[test]
+fn the_log_follows_a_search_as_it_is_typed() {
+    let mut s = log_state(30);
+    act(&mut s, &[Action::Search]);
+    let typed = |s: &mut UiState, c: char| -> Vec<Effect> {
+        s.update(Msg::Typed(KeyEvent::new(
+            KeyCode::Char(c),
+            KeyModifiers::NONE,
+        )))
+    };
+    let due = |effects: &[Effect]| match effects {
+        [Effect::After { ms, due }] => {
+            assert_eq!(*ms, emaillog::tui::screens::log::SEARCH_PAUSE_MS);
+            *due
+        }
+        other => panic!("{other:?}"),
+    };
+    let first = due(&typed(&mut s, 'b'));
+    typed(&mut s, 'u');
+    let last = due(&typed(&mut s, 'd'));
+    // Typing went on: the first pause is stale and searches nothing.
+    assert!(s.update(Msg::Due(first)).is_empty());
+    let effects = s.update(Msg::Due(last));
+    let req = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::Page(r) => Some(r.clone()),
+            _ => None,
+        })
+        .expect("the log reads what 'bud' finds");
+    assert_eq!(req.view.search.as_deref(), Some("bud"));
+    s.update(Msg::LogPage {
+        generation: req.generation,
+        kind: req.kind,
+        result: Ok(((0..5).map(entry).collect(), 37)),
+    });
+    snap("search_as_you_type", &mut s);
+    // Esc: the log as it was before the prompt opened.
+    let effects = s.update(Msg::Action(Action::Back));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::Page(r) if r.view.search.is_none())),
+        "{effects:?}"
+    );
+    assert!(s.overlay.is_none());
+}

@@ -19,6 +19,8 @@ pub enum Ctx {
     Confirm,
     /// Typing into a field or a prompt.
     Edit,
+    /// Typing a search: the log follows as you type.
+    Search,
     SignIn,
     Validate,
     RunDetail,
@@ -214,6 +216,22 @@ pub const OVERLAY_KEYS: &[Binding] = &[
         Action::Back,
         "cancel",
         "Leave without saving",
+        true,
+    ),
+    b(
+        Search,
+        &[code(KeyCode::Enter)],
+        Action::Open,
+        "keep this search",
+        "Keep the search the log shows now",
+        true,
+    ),
+    b(
+        Search,
+        &[code(KeyCode::Esc)],
+        Action::Back,
+        "back to before",
+        "Leave the search as it was before",
         true,
     ),
     b(

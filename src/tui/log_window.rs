@@ -77,7 +77,18 @@ pub struct LogWindow {
     pub generation: u64,
     pub loaded_once: bool,
     pub error: Option<String>,
+    /// Entries the search finds, counted up to [`HITS_COUNTED`] (a view
+    /// with a search, read from its newest entry).
+    pub hits: Option<usize>,
+    /// Keystrokes typed into the search prompt: a search runs for the last
+    /// one only, once typing pauses.
+    pub keystrokes: u64,
+    /// The view before the search prompt opened (Esc goes back to it).
+    pub before_search: Option<LogView>,
 }
+
+/// A search's hits are counted up to this.
+pub const HITS_COUNTED: usize = 1000;
 
 impl LogWindow {
     fn request(&mut self, kind: LoadKind, seek: Seek, limit: usize) -> Option<PageRequest> {
@@ -266,6 +277,7 @@ impl LogWindow {
                 self.at_newest = true;
                 self.at_oldest = !full;
                 self.newer = 0;
+                self.hits = self.view.search.is_some().then_some(newer);
             }
             LoadKind::Oldest => {
                 self.rows = page;

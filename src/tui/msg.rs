@@ -19,6 +19,9 @@ use super::log_window::{LoadKind, PageRequest};
 #[derive(Debug, Clone)]
 pub enum Msg {
     Action(Action),
+    /// The quiet time after a keystroke passed (search as you type): the
+    /// number is which keystroke it was for.
+    Due(u64),
     /// A key typed into the field or prompt that is open.
     Typed(ratatui::crossterm::event::KeyEvent),
     /// A second passed (clocks on screen may change).
@@ -54,6 +57,11 @@ pub enum Msg {
 /// Work the runtime does for the update function, off the render loop.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
+    /// Send [`Msg::Due`] with this number after this many milliseconds.
+    After {
+        ms: u64,
+        due: u64,
+    },
     Reload,
     Restart,
     Hold,

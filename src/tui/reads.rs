@@ -52,6 +52,18 @@ pub fn answer(reader: &mut LogReader, r: Read) -> Msg {
                     };
                     Ok((rows, newer))
                 }
+                // A search's first page also says how many entries it finds.
+                (Ok(rows), super::log_window::LoadKind::Newest) if req.view.search.is_some() => {
+                    let hits = reader
+                        .page(
+                            &req.view,
+                            &crate::store::Seek::Newest,
+                            super::log_window::HITS_COUNTED + 1,
+                        )
+                        .map(|r| r.len())
+                        .unwrap_or(rows.len());
+                    Ok((rows, hits))
+                }
                 (Ok(rows), _) => Ok((rows, 0)),
                 (Err(e), _) => Err(e),
             };

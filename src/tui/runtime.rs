@@ -385,6 +385,13 @@ impl Work {
                 }
             }
             Effect::Quit => {}
+            Effect::After { ms, due } => {
+                let tx = self.tx.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_millis(ms)).await;
+                    let _ = tx.send(Msg::Due(due));
+                });
+            }
             Effect::Page(req) => self.read(Read::Page(Box::new(req))),
             Effect::OpenMessage(n) => self.read(Read::Message(n)),
             Effect::LoadLists(kind) => {

@@ -253,6 +253,10 @@ impl UiState {
             Some(Overlay::Help) => Ctx::Help,
             Some(Overlay::Palette { .. }) => Ctx::Palette,
             Some(Overlay::Confirm { .. }) => Ctx::Confirm,
+            Some(Overlay::Prompt {
+                purpose: PromptFor::Search,
+                ..
+            }) => Ctx::Search,
             Some(Overlay::Edit { .. }) | Some(Overlay::Prompt { .. }) => Ctx::Edit,
             Some(Overlay::SignIn { .. }) => Ctx::SignIn,
             Some(Overlay::Validate { .. }) => Ctx::Validate,
@@ -324,8 +328,9 @@ impl UiState {
             Msg::Action(a) => self.act(a),
             Msg::Typed(k) => {
                 self.type_key(&k);
-                Vec::new()
+                self.search_typed()
             }
+            Msg::Due(n) => self.search_due(n),
             Msg::Tick(now) => {
                 self.now = now;
                 Vec::new()

@@ -33,6 +33,9 @@ use crate::tui::view::fit::draw_line;
 use crate::tui::view::format::{local_day, local_time};
 use crate::tui::view::table::{Cell, Column, DataTable};
 
+/// The pause in typing after which a search runs (search as you type).
+pub const SEARCH_PAUSE_MS: u64 = 150;
+
 /// The export form's separators (as [`Delimiter::label`] names them).
 const SEPARATORS: &[&str] = &[",", ";", "tab"];
 
@@ -185,13 +188,67 @@ impl UiState {
         }
     }
 
-    /// `/` on the log: search subject and body.
+    /// `/` on the log: search subject and body; the log follows as you
+    /// type (once typing pauses), Enter keeps it, Esc goes back.
     pub(crate) fn open_search(&mut self) {
         let current = self.log.view.search.clone().unwrap_or_default();
+        self.log.before_search = Some(self.log.view.clone());
         self.prompt(PromptFor::Search, &current);
     }
 
+    /// A key typed into the search prompt: the search runs when typing
+    /// pauses for [`SEARCH_PAUSE_MS`].
+    pub(crate) fn search_typed(&mut self) -> Vec<Effect> {
+        let Some(Overlay::Prompt {
+            purpose: PromptFor::Search,
+            ..
+        }) = &self.overlay
+        else {
+            return Vec::new();
+        };
+        self.log.keystrokes += 1;
+        vec![Effect::After {
+            ms: SEARCH_PAUSE_MS,
+            due: self.log.keystrokes,
+        }]
+    }
+
+    /// Typing paused: the log shows what the words typed now find.
+    pub(crate) fn search_due(&mut self, keystroke: u64) -> Vec<Effect> {
+        if keystroke != self.log.keystrokes {
+            return Vec::new();
+        }
+        let Some(Overlay::Prompt {
+            purpose: PromptFor::Search,
+            input,
+            error,
+        }) = &mut self.overlay
+        else {
+            return Vec::new();
+        };
+        let text = input.value().trim().to_string();
+        if !text.is_empty() && terms(&text).is_empty() {
+            *error = Some("search for words: letters or digits".into());
+            return Vec::new();
+        }
+        if self.log.view.search.as_deref().unwrap_or("") == text {
+            return Vec::new();
+        }
+        let mut view = self.log.view.clone();
+        view.search = non_empty(&text);
+        self.set_log_view(view)
+    }
+
+    /// Esc in the search prompt: the log as it was before it opened.
+    pub(crate) fn search_cancelled(&mut self) -> Vec<Effect> {
+        match self.log.before_search.take() {
+            Some(before) if before != self.log.view => self.set_log_view(before),
+            _ => Vec::new(),
+        }
+    }
+
     pub(crate) fn submit_search(&mut self, text: String) -> Vec<Effect> {
+        self.log.before_search = None;
         if !text.is_empty() && terms(&text).is_empty() {
             self.overlay = Some(Overlay::Prompt {
                 purpose: PromptFor::Search,
@@ -402,6 +459,12 @@ pub fn draw(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
     if !described.is_empty() {
         spans.push(Span::raw(" · "));
         spans.push(Span::styled(described, theme.warn()));
+        if let (Some(_), Some(n)) = (&w.view.search, w.hits) {
+            spans.push(Span::styled(
+                format!(" · {}", crate::tui::view::format::hits_text(n)),
+                theme.dim(),
+            ));
+        }
         spans.push(Span::styled("  (Esc clears)", theme.dim()));
     }
     let unseen = w.unseen();

@@ -114,6 +114,13 @@ impl UiState {
             (Overlay::Prompt { purpose, input, .. }, Action::Open) => {
                 self.submit_prompt(purpose, input)
             }
+            (
+                Overlay::Prompt {
+                    purpose: PromptFor::Search,
+                    ..
+                },
+                Action::Back,
+            ) => self.search_cancelled(),
             (Overlay::Palette { input, selected }, Action::Open) => {
                 match self.palette_matches(input.value()).get(selected) {
                     Some(c) => self.run_command(*c),

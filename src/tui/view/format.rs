@@ -62,6 +62,19 @@ pub fn relative(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
     }
 }
 
+/// "no entries found", "1 entry found", "1,000+ entries found".
+pub fn hits_text(n: usize) -> String {
+    let most = crate::tui::log_window::HITS_COUNTED;
+    if n > most {
+        format!("{}+ entries found", crate::domain::text::grouped(most))
+    } else {
+        format!(
+            "{} found",
+            crate::domain::text::count(n, "entry", "entries")
+        )
+    }
+}
+
 /// A stored time text, shown like [`local_time`] (as is if it does not parse).
 pub fn stored_time(text: &str, now: DateTime<Utc>, tz: FixedOffset) -> String {
     crate::store::parse_ts(text)

@@ -18,7 +18,7 @@ use super::super::state::{Overlay, PromptFor, SignInStage, UiState, WIZARD_STEPS
 use super::super::theme::Theme;
 use super::centered;
 use super::fit::{fit, fit_line, wrap_line, wrap_lines};
-use super::format::stored_full_time;
+use super::format::{hits_text, stored_full_time};
 
 fn frame<'a>(theme: &Theme, title: &'a str) -> Block<'a> {
     Block::default()
@@ -157,6 +157,9 @@ pub fn draw(f: &mut Frame, s: &UiState, theme: &Theme, body: Rect) {
             let mut lines = wrap_line(Line::styled(help, theme.dim()), width, "");
             let input_row = lines.len() as u16;
             lines.push(Line::raw(format!("> {visible}")));
+            if *purpose == PromptFor::Search {
+                lines.push(Line::styled(search_status(s), theme.dim()));
+            }
             if let Some(e) = error {
                 lines.extend(wrap_line(Line::styled(one_line(e), theme.bad()), width, ""));
             }
@@ -364,6 +367,18 @@ fn palette(f: &mut Frame, s: &UiState, theme: &Theme, body: Rect, typed: &str, s
     let cx = input.x + 2 + typed.chars().count() as u16;
     if cx < input.right() {
         f.set_cursor_position((cx, input.y));
+    }
+}
+
+/// What the search typed so far finds, for the search prompt.
+fn search_status(s: &UiState) -> String {
+    let w = &s.log;
+    if w.loading.is_some() {
+        return "searching…".into();
+    }
+    match (&w.view.search, w.hits) {
+        (Some(_), Some(n)) => format!("{} — Enter keeps it, Esc goes back", hits_text(n)),
+        _ => "the log follows as you type".into(),
     }
 }
 
