@@ -154,13 +154,7 @@ impl App {
 mod tests {
     use super::*;
 
-    fn sp(code: &str, name: &str) -> Salesperson {
-        Salesperson {
-            code: code.into(),
-            name: name.into(),
-            email: format!("{}@contoso.example", code.to_lowercase()),
-        }
-    }
+    use crate::domain::people::test_salesperson as sp;
 
     #[test]
     fn a_name_or_a_code_in_any_case_picks_one() {

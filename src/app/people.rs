@@ -304,13 +304,7 @@ impl ImportPreview {
 mod tests {
     use super::*;
 
-    fn sp(code: &str, name: &str) -> Salesperson {
-        Salesperson {
-            code: code.into(),
-            name: name.into(),
-            email: format!("{}@contoso.example", code.to_lowercase()),
-        }
-    }
+    use crate::domain::people::test_salesperson as sp;
 
     #[test]
     fn a_preview_sorts_rows_into_added_changed_and_unchanged() {

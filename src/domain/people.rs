@@ -95,3 +95,13 @@ impl Directory {
             .map(|i| &self.contacts[*i])
     }
 }
+
+/// A salesperson for tests: `CODE`, a name, `code@contoso.example`.
+#[cfg(test)]
+pub fn test_salesperson(code: &str, name: &str) -> Salesperson {
+    Salesperson {
+        code: code.into(),
+        name: name.into(),
+        email: format!("{}@contoso.example", code.to_lowercase()),
+    }
+}
