@@ -1374,3 +1374,49 @@ fn the_log_follows_a_search_as_it_is_typed() {
     );
     assert!(s.overlay.is_none());
 }
+
+#[test]
+fn the_assisted_setup_is_a_checklist_that_comes_back_after_each_step() {
+    use emaillog::tui::state::Overlay;
+    let mut s = state(Role::Admin);
+    act(&mut s, &[Action::Go(Screen::Setup), Action::Wizard]);
+    // Step 3: the client id, edited in its own dialog.
+    act(&mut s, &[Action::Down, Action::Down, Action::Open]);
+    assert!(matches!(s.overlay, Some(Overlay::Edit { .. })));
+    clear_text(&mut s);
+    type_text(&mut s, "5e3ce6c0-2b1f-4285-8d4b-75ee78787346");
+    let effects = s.update(Msg::Action(Action::Open));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::SaveField { .. })),
+        "{effects:?}"
+    );
+    // Saving: the checklist waits for the answer, then comes back on the
+    // next step (the client id is set).
+    assert!(!matches!(s.overlay, Some(Overlay::Wizard { .. })));
+    s.update(Msg::Done(Ok("client id saved".into())));
+    assert!(
+        matches!(s.overlay, Some(Overlay::Wizard { selected: 3 })),
+        "{:?}",
+        s.ctx()
+    );
+    // A step left with Esc comes back to the checklist too; Esc on the
+    // checklist closes it.
+    act(&mut s, &[Action::Up, Action::Open]);
+    act(&mut s, &[Action::Back]);
+    assert!(matches!(s.overlay, Some(Overlay::Wizard { .. })));
+    act(&mut s, &[Action::Back]);
+    assert!(s.overlay.is_none());
+    // App-only sign-in has no account: consent is its sign-in.
+    let mut o = overview();
+    o.setup.auth_flow = emaillog::domain::setup::AuthFlow::ClientCredentials;
+    o.setup.account = None;
+    o.setup.consent_given = true;
+    s.update(Msg::Overview(Ok(Box::new(o))));
+    assert!(s.wizard_done(3), "signed in, app-only");
+    assert!(
+        s.wizard_done(1),
+        "the app is registered: its client id is set"
+    );
+}

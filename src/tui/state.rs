@@ -324,6 +324,12 @@ impl UiState {
 
     /// The one entry point: a message in, effects out.
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
+        let effects = self.handle(msg);
+        self.back_to_wizard();
+        effects
+    }
+
+    fn handle(&mut self, msg: Msg) -> Vec<Effect> {
         match msg {
             Msg::Action(a) => self.act(a),
             Msg::Typed(k) => {

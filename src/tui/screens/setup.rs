@@ -21,7 +21,7 @@ use crate::tui::keymap::Ctx::*;
 use crate::tui::keymap::{Binding, admin, b, code, k};
 use crate::tui::msg::Effect;
 use crate::tui::state::UiState;
-use crate::tui::state::{Level, Overlay, Pending, PromptFor, SignInStage};
+use crate::tui::state::{Level, Overlay, Pending, PromptFor, SignInStage, WIZARD_STEPS};
 use crate::tui::theme::Theme;
 
 /// A toggle's choices in its form.
@@ -32,6 +32,9 @@ const YES_NO: &[&str] = &["yes", "no"];
 pub struct Setup {
     /// The selected field, among those the filter shows.
     pub sel: usize,
+    /// The assisted setup's step in hand: its checklist comes back when the
+    /// step's dialog is done.
+    pub wizard: Option<usize>,
 }
 
 impl UiState {
@@ -219,9 +222,15 @@ impl UiState {
         let s = &o.setup;
         match step {
             0 => !s.mailbox.is_empty() && !s.tenant.is_empty(),
-            1 => false,
+            // The scripts registered the app when there is its client id.
+            1 => !s.client_id.is_empty(),
             2 => !s.client_id.is_empty(),
-            3 => s.account.is_some() && s.consent_given,
+            // App-only sign-in has no account: its consent is the sign-in.
+            3 => {
+                s.consent_given
+                    && (s.account.is_some()
+                        || s.auth_flow == crate::domain::setup::AuthFlow::ClientCredentials)
+            }
             4 => o.salespeople > 0 && o.contacts > 0,
             5 => self.validated == Some(true),
             6 => s.enabled && o.job.is_some(),
@@ -229,10 +238,25 @@ impl UiState {
         }
     }
 
+    /// When a step's dialog is done (nothing open, nothing in progress),
+    /// the assisted setup's checklist comes back on the next step.
+    pub(crate) fn back_to_wizard(&mut self) {
+        let Some(step) = self.setup.wizard else {
+            return;
+        };
+        if self.overlay.is_none() && self.working.is_none() && !self.lists.importing {
+            let next = (step + 1).min(WIZARD_STEPS.len() - 1);
+            let selected = if self.wizard_done(step) { next } else { step };
+            self.overlay = Some(Overlay::Wizard { selected });
+            self.setup.wizard = None;
+        }
+    }
+
     pub(crate) fn wizard_step(&mut self, step: usize) -> Vec<Effect> {
         let Some(setup) = self.overview.as_ref().map(|o| o.setup.clone()) else {
             return Vec::new();
         };
+        self.setup.wizard = Some(step);
         let edit = |me: &mut Self, key: FieldKey| {
             let text = setup_fields::initial_text(&setup, key);
             let check = setup_fields::check(&setup, key, &text);
