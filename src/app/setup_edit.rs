@@ -175,10 +175,31 @@ pub fn apply_changes(s: &mut Setup, c: &SetupChanges) -> std::result::Result<boo
     if !s.imap_host.is_empty() {
         check_imap_tls(&s.imap_host, s.imap_tls)?;
     }
+    // Microsoft Entra ID names an app by a GUID; another identity provider
+    // (an OIDC test server) may not.
+    if c.client_id.is_some()
+        && s.authority.contains("login.microsoftonline.com")
+        && !is_guid(&s.client_id)
+    {
+        return Err(format!(
+            "client id '{}' is not a GUID: give the app registration's Application (client) ID, like 5e3ce6c0-2b1f-4285-8d4b-75ee78787346",
+            crate::domain::text::one_line(&s.client_id)
+        ));
+    }
     if clears_consent {
         s.consent_given = false;
     }
     Ok(clears_consent)
+}
+
+/// `8-4-4-4-12` hex digits, as Entra ID writes an application id.
+fn is_guid(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.len() == 5
+        && parts
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(p, n)| p.len() == n && p.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
 impl App {
@@ -295,6 +316,33 @@ impl App {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_entra_client_id_must_be_a_guid() {
+        let mut s = Setup::default();
+        let set = |s: &mut Setup, id: &str| {
+            apply_changes(
+                s,
+                &SetupChanges {
+                    client_id: Some(id.into()),
+                    ..Default::default()
+                },
+            )
+        };
+        let e = set(&mut s, "my-app").unwrap_err();
+        assert!(
+            e.contains("not a GUID") && e.contains("Application (client) ID"),
+            "{e}"
+        );
+        assert!(set(&mut s, "5e3ce6c0-2b1f-4285-8d4b-75ee78787346").is_ok());
+        assert!(
+            set(&mut s, "5E3CE6C0-2B1F-4285-8D4B-75EE7878734").is_err(),
+            "one digit short"
+        );
+        // Another identity provider names its clients as it likes.
+        s.authority = "https://127.0.0.1:8443/realms/crm".into();
+        assert!(set(&mut s, "emaillog-public").is_ok());
+    }
 
     #[test]
     fn changing_mailbox_or_client_id_clears_consent() {

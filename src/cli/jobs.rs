@@ -18,16 +18,19 @@ use super::output::{event_line, print_json, summary};
 pub enum JobCommand {
     /// The job queue entry: status, schedule, attempts, last error.
     Status {
+        /// Print JSON instead of text (times ISO 8601 with offset, reasons as codes).
         #[arg(long)]
         json: bool,
     },
     /// Back to Ready with attempts reset.
     Restart {
+        /// Print JSON instead of text (times ISO 8601 with offset, reasons as codes).
         #[arg(long)]
         json: bool,
     },
     /// On hold: it does not run until restarted.
     Hold {
+        /// Print JSON instead of text (times ISO 8601 with offset, reasons as codes).
         #[arg(long)]
         json: bool,
     },
@@ -37,13 +40,16 @@ pub enum JobCommand {
         /// The message id `job status` shows.
         #[arg(required_unless_present = "all", conflicts_with = "all")]
         id: Option<String>,
+        /// Every stuck message, not one.
         #[arg(long)]
         all: bool,
     },
     /// The newest runs with their counts.
     Log {
+        /// Print JSON instead of text (times ISO 8601 with offset, reasons as codes).
         #[arg(long)]
         json: bool,
+        /// How many runs, newest first.
         #[arg(long, default_value_t = 20)]
         limit: usize,
     },

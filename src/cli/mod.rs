@@ -25,14 +25,29 @@ use crate::app::App;
 )]
 pub struct Cli {
     /// The database file (default: $XDG_DATA_HOME/emaillog/emaillog.db).
-    #[arg(long, global = true, env = "EMAILLOG_DB")]
+    #[arg(
+        long,
+        global = true,
+        env = "EMAILLOG_DB",
+        help_heading = "Global options"
+    )]
     db: Option<PathBuf>,
     /// Extra root certificates to trust (PEM): a TLS-inspecting proxy's CA,
     /// or the simulator's.
-    #[arg(long, global = true, env = "EMAILLOG_CA_FILE")]
+    #[arg(
+        long,
+        global = true,
+        env = "EMAILLOG_CA_FILE",
+        help_heading = "Global options"
+    )]
     ca_file: Option<PathBuf>,
     /// Where the UI writes its log (default: $XDG_STATE_HOME/emaillog/emaillog.log).
-    #[arg(long, global = true, env = "EMAILLOG_LOG_FILE")]
+    #[arg(
+        long,
+        global = true,
+        env = "EMAILLOG_LOG_FILE",
+        help_heading = "Global options"
+    )]
     log_file: Option<PathBuf>,
     /// Without a command: the terminal UI on the database.
     #[command(subcommand)]
@@ -73,6 +88,7 @@ enum Command {
     Logout,
     /// Run every setup check and say how to fix what fails (exit 1 if any fails).
     Validate {
+        /// Print JSON instead of text (times ISO 8601 with offset, reasons as codes).
         #[arg(long)]
         json: bool,
     },
@@ -81,6 +97,7 @@ enum Command {
         /// One run (the only mode; kept for clarity in scripts).
         #[arg(long)]
         once: bool,
+        /// Print JSON instead of text (times ISO 8601 with offset, reasons as codes).
         #[arg(long)]
         json: bool,
     },
@@ -106,7 +123,10 @@ enum Command {
         headless: bool,
     },
     /// Print shell completions (bash, zsh, fish, elvish, powershell).
-    Completions { shell: clap_complete::Shell },
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
     /// Print the man page (roff).
     Man,
     /// The built-in Microsoft 365 simulator (Graph mail API and OAuth2 endpoints).
@@ -315,4 +335,53 @@ pub async fn wait_for_stop() {
         }
     }
     let _ = tokio::signal::ctrl_c().await;
+}
+
+#[cfg(test)]
+mod help_tests {
+    use super::*;
+
+    /// Every argument and command of `cmd` and below without a help text.
+    fn without_help(cmd: &clap::Command, path: &str, out: &mut Vec<String>) {
+        let here = format!("{path} {}", cmd.get_name()).trim().to_string();
+        for a in cmd.get_arguments() {
+            let id = a.get_id().as_str();
+            if matches!(id, "help" | "version") || a.is_global_set() && !path.is_empty() {
+                continue;
+            }
+            if a.get_help().is_none() && a.get_long_help().is_none() {
+                out.push(format!("{here}: {id}"));
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            if sub.get_about().is_none()
+                && sub.get_long_about().is_none()
+                && sub.get_name() != "help"
+            {
+                out.push(format!("{here} {}: no about", sub.get_name()));
+            }
+            without_help(sub, &here, out);
+        }
+    }
+
+    #[test]
+    fn global_options_are_listed_apart_from_a_commands_own() {
+        let mut cmd = <Cli as clap::CommandFactory>::command();
+        cmd.build();
+        let sync = cmd.find_subcommand_mut("sync").unwrap();
+        let help = sync.render_help().to_string();
+        let (own, global) = help.split_once("Global options:").expect(&help);
+        assert!(own.contains("--json") && !own.contains("--db"), "{help}");
+        assert!(
+            global.contains("--db") && global.contains("--ca-file"),
+            "{help}"
+        );
+    }
+
+    #[test]
+    fn every_option_argument_and_command_has_help() {
+        let mut missing = Vec::new();
+        without_help(&<Cli as clap::CommandFactory>::command(), "", &mut missing);
+        assert!(missing.is_empty(), "no help text: {missing:#?}");
+    }
 }

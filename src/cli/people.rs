@@ -38,11 +38,15 @@ pub enum ImportCommand {
 pub enum NeverLogCommand {
     /// Never log mail with this address or domain (subdomains included).
     Add {
+        /// An address (anna@fabrikam.com) or a domain (fabrikam.com: subdomains too).
         pattern: String,
     },
+    /// Log mail with this address or domain again.
     Remove {
+        /// The address or domain as it was added.
         pattern: String,
     },
+    /// Every address and domain never logged.
     List,
 }
 

@@ -18,6 +18,7 @@ use super::output::print_json;
 pub enum SetupCommand {
     /// Print the setup (secrets only as set/not set).
     Show {
+        /// Print JSON (secrets only as set or not set).
         #[arg(long)]
         json: bool,
     },
@@ -63,6 +64,7 @@ pub enum ScriptCommand {
     },
     /// Azure CLI steps for the app registration.
     App {
+        /// The app registration's display name in Microsoft Entra ID.
         #[arg(long, default_value = "emaillog")]
         name: String,
         /// Also the application permission and a client secret, for app-only sign-in.
