@@ -245,16 +245,28 @@ async fn demo_seed_has_a_backlog_and_writes_people_csvs() {
 #[test]
 fn sim_serve_prints_its_address_first_and_serves() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_emaillog"))
-        .args(["sim", "serve", "--addr", "127.0.0.1:0"])
+        .args(["sim", "serve", "--addr", "127.0.0.1:0", "--seed", "demo"])
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
     let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
+    out.read_line(&mut first).unwrap();
+    // What a client needs to be set up against it, each said once.
+    let mut said = String::new();
+    for _ in 0..4 {
+        out.read_line(&mut said).unwrap();
+    }
     let _ = child.kill();
     let _ = child.wait();
+    for what in [
+        "client id: ",
+        "client secret: ",
+        "shared mailbox: crm-log@contoso.example",
+        "control API: http://127.0.0.1:",
+    ] {
+        assert!(said.contains(what), "{what} in {said}");
+    }
     let url = first
         .trim()
         .strip_prefix("listening on ")

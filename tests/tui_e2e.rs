@@ -663,3 +663,32 @@ async fn the_log_follows_new_entries_at_the_top_and_counts_them_when_scrolled_aw
     assert!(!top.contains("new (g)"), "nothing is left unseen:\n{top}");
     ui.quit();
 }
+
+/// `setup secret --stdin` typed at a terminal asks for the secret and never
+/// shows it; the secret is stored (sealed) all the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_secret_typed_at_a_terminal_is_asked_for_and_never_shown() {
+    if !have_tmux() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("emaillog.db");
+    emaillog_ok(&db, &["init"]);
+    let cmd = format!(
+        "{} --db '{}' setup secret --stdin; echo EXITED $?; sleep 30",
+        env!("CARGO_BIN_EXE_emaillog"),
+        db.display()
+    );
+    let t = Tmux::start("secret", &cmd, 100, 10);
+    t.wait_for("client secret (not shown; Enter ends it):");
+    t.keys(&["S3cr3t-typed-here", "Enter"]);
+    let screen = t.wait_for("EXITED 0");
+    assert!(screen.contains("client secret stored, sealed"), "{screen}");
+    assert!(
+        !screen.contains("S3cr3t"),
+        "the secret was shown:\n{screen}"
+    );
+    let show = emaillog_ok(&db, &["setup", "show", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&show.stdout).unwrap();
+    assert_eq!(v["has_client_secret"], true, "{v}");
+}

@@ -179,7 +179,7 @@ pub fn apply_changes(s: &mut Setup, c: &SetupChanges) -> std::result::Result<boo
     // (an OIDC test server) may not.
     if c.client_id.is_some()
         && s.authority.contains("login.microsoftonline.com")
-        && !is_guid(&s.client_id)
+        && !crate::domain::setup::is_guid(&s.client_id)
     {
         return Err(format!(
             "client id '{}' is not a GUID: give the app registration's Application (client) ID, like 5e3ce6c0-2b1f-4285-8d4b-75ee78787346",
@@ -190,16 +190,6 @@ pub fn apply_changes(s: &mut Setup, c: &SetupChanges) -> std::result::Result<boo
         s.consent_given = false;
     }
     Ok(clears_consent)
-}
-
-/// `8-4-4-4-12` hex digits, as Entra ID writes an application id.
-fn is_guid(s: &str) -> bool {
-    let parts: Vec<&str> = s.split('-').collect();
-    parts.len() == 5
-        && parts
-            .iter()
-            .zip([8, 4, 4, 4, 12])
-            .all(|(p, n)| p.len() == n && p.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
 impl App {

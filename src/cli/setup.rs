@@ -345,14 +345,25 @@ pub fn run(app: &App, cmd: SetupCommand) -> anyhow::Result<()> {
             stdin: _,
             imap_password,
         } => {
-            // A secret is short: an endless or binary stream is refused at once.
-            let mut secret = String::new();
-            crate::bounded::Bounded::new(std::io::stdin(), 64 << 10, 16 << 10)
-                .read_to_string(&mut secret)
-                .map_err(|e| match crate::bounded::too_large(&e) {
-                    Some(t) => anyhow::anyhow!("the secret on standard input is refused: {t}"),
-                    None => anyhow::anyhow!("cannot read the secret from standard input: {e}"),
-                })?;
+            let what = if imap_password {
+                "IMAP password"
+            } else {
+                "client secret"
+            };
+            let secret = if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+                // Typed at a terminal: asked for, and never shown.
+                read_hidden(&format!("{what} (not shown; Enter ends it): "))?
+            } else {
+                // A secret is short: an endless or binary stream is refused at once.
+                let mut secret = String::new();
+                crate::bounded::Bounded::new(std::io::stdin(), 64 << 10, 16 << 10)
+                    .read_to_string(&mut secret)
+                    .map_err(|e| match crate::bounded::too_large(&e) {
+                        Some(t) => anyhow::anyhow!("the secret on standard input is refused: {t}"),
+                        None => anyhow::anyhow!("cannot read the secret from standard input: {e}"),
+                    })?;
+                secret
+            };
             if imap_password {
                 app.set_imap_password(&secret)?;
                 println!("IMAP password stored, sealed with the key file beside the database");
@@ -387,4 +398,38 @@ pub async fn validate(app: &App, json: bool) -> anyhow::Result<()> {
         anyhow::bail!("{failed} of {} checks failed", checks.len());
     }
     Ok(())
+}
+
+/// A line typed at the terminal without echo (the terminal in raw mode
+/// while it is typed; Backspace works, Ctrl-C or Esc give up).
+fn read_hidden(prompt: &str) -> anyhow::Result<String> {
+    use ratatui::crossterm::event::{Event, KeyCode, KeyEventKind, KeyModifiers, read};
+    use ratatui::crossterm::terminal::{disable_raw_mode, enable_raw_mode};
+    use std::io::Write;
+    let mut err = std::io::stderr();
+    write!(err, "{prompt}")?;
+    err.flush()?;
+    enable_raw_mode()?;
+    let mut typed = String::new();
+    let result = loop {
+        match read() {
+            Ok(Event::Key(k)) if k.kind != KeyEventKind::Release => match k.code {
+                KeyCode::Enter => break Ok(()),
+                KeyCode::Esc => break Err(anyhow::anyhow!("nothing stored: Esc")),
+                KeyCode::Char('c') if k.modifiers.contains(KeyModifiers::CONTROL) => {
+                    break Err(anyhow::anyhow!("nothing stored: interrupted"));
+                }
+                KeyCode::Backspace => {
+                    typed.pop();
+                }
+                KeyCode::Char(c) if typed.len() < 16 << 10 => typed.push(c),
+                _ => {}
+            },
+            Ok(_) => {}
+            Err(e) => break Err(e.into()),
+        }
+    };
+    let _ = disable_raw_mode();
+    writeln!(err)?;
+    result.map(|()| typed)
 }

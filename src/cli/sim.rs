@@ -73,8 +73,7 @@ pub struct ServeArgs {
 
 /// A GUID as Entra writes one: 8-4-4-4-12 hex digits, lower case.
 fn parse_guid(s: &str) -> Result<String, String> {
-    let lens: Vec<usize> = s.split('-').map(str::len).collect();
-    if lens == [8, 4, 4, 4, 12] && s.chars().all(|c| c == '-' || c.is_ascii_hexdigit()) {
+    if crate::domain::setup::is_guid(s) {
         Ok(s.to_ascii_lowercase())
     } else {
         Err(format!(
@@ -147,7 +146,26 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             ca.display()
         );
     }
-    if !server.addr().ip().is_loopback() {
+    let _ = writeln!(
+        out,
+        "client id: {}  client secret: {}  (a test secret, for this simulator only)",
+        server.sim.config.client_id, server.sim.config.client_secret
+    );
+    if args.seed == Seed::Demo {
+        let _ = writeln!(
+            out,
+            "shared mailbox: {}  (new mail arrives every {} s or so)",
+            crate::sim::seed::DEMO_MAILBOX,
+            args.arrival_secs
+        );
+    }
+    if server.addr().ip().is_loopback() {
+        let _ = writeln!(
+            out,
+            "control API: {}/_sim/ (add mail, fail requests, approve device codes; see the README)",
+            server.base_url()
+        );
+    } else {
         let _ = writeln!(
             out,
             "note: not a loopback address, so the /_sim/ control API is not served"
