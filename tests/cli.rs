@@ -621,3 +621,27 @@ fn a_ca_file_that_cannot_be_used_is_a_usage_error_that_says_why() {
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("no certificate"), "{}", text(&o));
 }
+
+#[test]
+fn a_setting_out_of_range_names_its_range_in_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("e.db");
+    assert!(emaillog(&db, &["init"]).status.success());
+    for (flag, value, says) in [
+        ("--interval", "0", "between 1 and 86,400 seconds"),
+        ("--interval", "100000", "between 1 and 86,400 seconds"),
+        ("--batch-size", "5000", "between 1 and 1,000 messages"),
+        (
+            "--max-attempts",
+            "many",
+            "'many' is not a whole number: give one between 1 and 100 attempts",
+        ),
+        ("--run-history-days", "0", "between 1 and 3,650 days"),
+    ] {
+        let o = emaillog(&db, &["setup", "set", flag, value]);
+        assert_eq!(o.status.code(), Some(2), "{flag} {value}");
+        assert!(text(&o).contains(says), "{flag} {value}: {}", text(&o));
+    }
+    let o = emaillog(&db, &["setup", "set", "--interval", "3,600"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+}

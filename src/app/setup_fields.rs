@@ -385,15 +385,15 @@ pub fn change_for(key: FieldKey, text: &str) -> Result<Option<SetupChanges>, Str
         FieldKey::RateLimit => c.rate_limit = Some(parse_rate(&t)?),
         FieldKey::JobInterval => {
             let n = number(&t, "the interval")?;
-            if n == 0 {
-                return Err("the interval must be at least 1 second".into());
+            if !(1..=86_400).contains(&n) {
+                return Err("between 1 and 86,400 seconds (a day)".into());
             }
             c.job_interval_secs = Some(n)
         }
         FieldKey::MaxAttempts => {
             let n = number(&t, "the attempts")?;
-            if n == 0 {
-                return Err("at least 1 attempt".into());
+            if !(1..=100).contains(&n) {
+                return Err("between 1 and 100 attempts".into());
             }
             c.max_attempts = Some(n)
         }

@@ -108,11 +108,11 @@ pub struct SetArgs {
     /// device-code, auth-code or client-credentials.
     #[arg(long, value_parser = parse_auth_flow)]
     auth_flow: Option<AuthFlow>,
-    /// Messages per Inbox page (1–1000).
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    /// Messages per Inbox page, between 1 and 1,000.
+    #[arg(long, value_parser = |s: &str| in_range(s, 1, 1000, "messages"))]
     batch_size: Option<u32>,
-    /// Messages handled per run at most.
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    /// Messages handled per run at most, between 1 and 1,000,000.
+    #[arg(long, value_parser = |s: &str| in_range(s, 1, 1_000_000, "messages"))]
     run_limit: Option<u32>,
     /// What happens to mail that is not logged: skip-folder, delete or leave.
     #[arg(long, value_parser = parse_unmatched)]
@@ -132,16 +132,16 @@ pub struct SetArgs {
     /// Client-side pacing as REQUESTS/SECONDS per mailbox (Graph: 10000/600).
     #[arg(long, value_parser = parse_rate)]
     rate_limit: Option<(u32, u32)>,
-    /// Seconds between runs of the job.
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    /// Seconds between runs of the job, between 1 and 86,400 (a day).
+    #[arg(long, value_parser = |s: &str| in_range(s, 1, 86_400, "seconds"))]
     interval: Option<u32>,
     /// Failed runs in a row before the job goes to Error; failed attempts at
     /// one message before it is moved to Skipped.
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100))]
+    #[arg(long, value_parser = |s: &str| in_range(s, 1, 100, "attempts"))]
     max_attempts: Option<u32>,
     /// Days of runs the job queue log keeps, between 1 and 3,650 (older
     /// runs are deleted after each run; default 30).
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=3650))]
+    #[arg(long, value_parser = |s: &str| in_range(s, 1, 3650, "days"))]
     run_history_days: Option<u32>,
     /// A command whose standard output is the client secret (e.g. a vault CLI);
     /// used after EMAILLOG_CLIENT_SECRET and before the stored secret. "" clears it.
@@ -432,4 +432,25 @@ fn read_hidden(prompt: &str) -> anyhow::Result<String> {
     let _ = disable_raw_mode();
     writeln!(err)?;
     result.map(|()| typed)
+}
+
+/// A whole number in `lo..=hi`; out of range, the error names the range in
+/// words ("between 1 and 86,400 seconds").
+fn in_range(s: &str, lo: u32, hi: u32, unit: &str) -> Result<u32, String> {
+    use crate::domain::text::grouped;
+    let range = format!(
+        "between {} and {} {unit}",
+        grouped(lo as usize),
+        grouped(hi as usize)
+    );
+    let n: u32 = s
+        .trim()
+        .replace([',', '_'], "")
+        .parse()
+        .map_err(|_| format!("'{s}' is not a whole number: give one {range}"))?;
+    if (lo..=hi).contains(&n) {
+        Ok(n)
+    } else {
+        Err(format!("{n} is out of range: give one {range}"))
+    }
 }
