@@ -1420,3 +1420,65 @@ fn the_assisted_setup_is_a_checklist_that_comes_back_after_each_step() {
         "the app is registered: its client id is set"
     );
 }
+
+#[test]
+fn filters_take_a_name_or_a_code_and_the_title_names_them() {
+    let mut s = log_state(30);
+    let effects = s.update(Msg::Action(Action::Filters));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::LoadLists(emaillog::tui::lists::ListsKind::People))),
+        "the people a name is picked from: {effects:?}"
+    );
+    let c = |no: &str, name: &str, company: &str| Contact {
+        no: no.into(),
+        name: name.into(),
+        company: company.into(),
+        email: format!("{}@x.example", no.to_lowercase()),
+        alt_emails: vec![],
+    };
+    s.update(Msg::Lists(Ok(Box::new(Lists::People(
+        vec![Salesperson {
+            code: "AH".into(),
+            name: "Annette Hill".into(),
+            email: "annette@contoso.example".into(),
+        }],
+        vec![
+            c("CT0011", "Maria Walsh", "Northwind Traders"),
+            c("CT0012", "Mario Rossi", "Northwind Traders"),
+        ],
+    )))));
+    // A part of a name that fits two: said, the form stays with what was typed.
+    type_text(&mut s, "mari");
+    s.update(Msg::Action(Action::Open));
+    assert!(
+        s.notice.as_ref().is_some_and(|n| n.text.contains("fits 2 contacts")),
+        "{:?}",
+        s.notice
+    );
+    assert!(matches!(s.overlay, Some(emaillog::tui::state::Overlay::Form { .. })));
+    type_text(&mut s, "a w");
+    act(&mut s, &[Action::Down]);
+    type_text(&mut s, "annette");
+    act(&mut s, &[Action::Down]);
+    type_text(&mut s, "northwind");
+    let effects = s.update(Msg::Action(Action::Open));
+    let req = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::Page(r) => Some(r.clone()),
+            _ => None,
+        })
+        .expect("the view is read");
+    assert_eq!(req.view.contact_no.as_deref(), Some("CT0011"));
+    assert_eq!(req.view.salesperson_code.as_deref(), Some("AH"));
+    assert_eq!(req.view.company.as_deref(), Some("Northwind Traders"));
+    answer_page(&mut s, &effects, (0..3).map(entry).collect());
+    snap("log_filtered_by_name", &mut s);
+    let title = screen_words(&mut s, 140, 45, false);
+    assert!(
+        title.contains("contact Maria Walsh (CT0011) · salesperson Annette Hill (AH) · company Northwind Traders"),
+        "{title}"
+    );
+}

@@ -111,7 +111,9 @@ impl App {
                 |c| &c.name,
                 ("contact", "contacts"),
             );
-            view.contact_no = Some(found.map_err(invalid)?.no.clone());
+            let found = found.map_err(invalid)?;
+            view.contact_no = Some(found.no.clone());
+            view.names.contact = Some(found.name.clone());
         }
         if let Some(s) = &typed.salesperson {
             let people = store.salespeople()?;
@@ -122,7 +124,9 @@ impl App {
                 |s| &s.name,
                 ("salesperson", "salespeople"),
             );
-            view.salesperson_code = Some(found.map_err(invalid)?.code.clone());
+            let found = found.map_err(invalid)?;
+            view.salesperson_code = Some(found.code.clone());
+            view.names.salesperson = Some(found.name.clone());
         }
         if let Some(c) = &typed.company {
             let mut companies: Vec<String> =

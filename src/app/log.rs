@@ -27,6 +27,16 @@ pub struct LogView {
     pub to: Option<DateTime<Utc>>,
     /// As typed; words, each quoted for FTS5.
     pub search: Option<String>,
+    /// The names of the contact and salesperson filtered on, for titles
+    /// (the filter itself is by number and code).
+    pub names: ViewNames,
+}
+
+/// What a view's title calls the contact and salesperson it is limited to.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ViewNames {
+    pub contact: Option<String>,
+    pub salesperson: Option<String>,
 }
 
 impl LogView {

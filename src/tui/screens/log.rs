@@ -33,6 +33,15 @@ use crate::tui::view::fit::draw_line;
 use crate::tui::view::format::{local_day, local_time};
 use crate::tui::view::table::{Cell, Column, DataTable};
 
+/// What a filters form named: (number, name) of the contact, (code, name)
+/// of the salesperson, the company as stored.
+#[derive(Debug, Default)]
+pub(crate) struct Picked {
+    contact: Option<(String, String)>,
+    salesperson: Option<(String, String)>,
+    company: Option<String>,
+}
+
 /// The pause in typing after which a search runs (search as you type).
 pub const SEARCH_PAUSE_MS: u64 = 150;
 
@@ -134,6 +143,10 @@ impl UiState {
             },
             Action::Filters => {
                 self.open_filters();
+                // The people a name is picked from, if not read yet.
+                if self.lists.contacts.is_none() {
+                    return vec![Effect::LoadLists(crate::tui::lists::ListsKind::People)];
+                }
                 Vec::new()
             }
             Action::ByContact | Action::BySalesperson => {
@@ -142,14 +155,14 @@ impl UiState {
                 };
                 let mut view = self.log.view.clone();
                 if a == Action::ByContact {
-                    view.contact_no = match view.contact_no {
-                        Some(_) => None,
-                        None => Some(e.contact_no),
+                    (view.contact_no, view.names.contact) = match view.contact_no {
+                        Some(_) => (None, None),
+                        None => (Some(e.contact_no), Some(e.contact_name)),
                     };
                 } else {
-                    view.salesperson_code = match view.salesperson_code {
-                        Some(_) => None,
-                        None => Some(e.salesperson_code),
+                    (view.salesperson_code, view.names.salesperson) = match view.salesperson_code {
+                        Some(_) => (None, None),
+                        None => (Some(e.salesperson_code), Some(e.salesperson_name)),
                     };
                 }
                 self.set_log_view(view)
@@ -275,6 +288,74 @@ impl UiState {
         self.set_log_view(view)
     }
 
+    /// The filters form again with what was typed (after a name that fits
+    /// no one, or several).
+    pub(crate) fn open_filters_with(&mut self, values: &[String]) {
+        self.open_filters();
+        if let Some(Overlay::Form { form, .. }) = &mut self.overlay {
+            for (f, v) in form.fields.iter_mut().zip(values) {
+                f.input = Input::new(v.clone());
+            }
+        }
+    }
+
+    /// The contact, salesperson and company a filters form names, each
+    /// typed as a name or a code in any case, picked from the people read
+    /// for the contacts screen ([`crate::app::filters::pick`]); before they
+    /// are read, taken as typed. Numbers and codes with names, for titles.
+    pub(crate) fn resolve_people(
+        &self,
+        contact: &str,
+        salesperson: &str,
+        company: &str,
+    ) -> Result<Picked, String> {
+        use crate::app::filters::pick;
+        let mut out = Picked::default();
+        if !contact.trim().is_empty() {
+            out.contact = Some(match self.lists.contacts.as_deref() {
+                Some(list) => {
+                    let c = pick(
+                        contact,
+                        list,
+                        |c| &c.no,
+                        |c| &c.name,
+                        ("contact", "contacts"),
+                    )?;
+                    (c.no.clone(), c.name.clone())
+                }
+                None => (contact.trim().to_string(), String::new()),
+            });
+        }
+        if !salesperson.trim().is_empty() {
+            out.salesperson = Some(match self.lists.salespeople.as_deref() {
+                Some(list) => {
+                    let s = pick(
+                        salesperson,
+                        list,
+                        |s| &s.code,
+                        |s| &s.name,
+                        ("salesperson", "salespeople"),
+                    )?;
+                    (s.code.clone(), s.name.clone())
+                }
+                None => (salesperson.trim().to_string(), String::new()),
+            });
+        }
+        if !company.trim().is_empty() {
+            out.company = Some(match self.lists.contacts.as_deref() {
+                Some(list) => {
+                    let mut companies: Vec<String> =
+                        list.iter().map(|c| c.company.clone()).collect();
+                    companies.sort();
+                    companies.dedup();
+                    pick(company, &companies, |c| c, |c| c, ("company", "companies"))?.clone()
+                }
+                None => company.trim().to_string(),
+            });
+        }
+        Ok(out)
+    }
+
     pub(crate) fn open_filters(&mut self) {
         let v = &self.log.view;
         let direction = v.direction.map(Direction::as_str).unwrap_or("");
@@ -284,22 +365,22 @@ impl UiState {
                 vec!["Filters combine; leave a field empty for any.".into()],
                 vec![
                     Field::new(
-                        "Contact no.",
-                        Rule::Optional(20),
+                        "Contact",
+                        Rule::Optional(100),
                         v.contact_no.as_deref().unwrap_or(""),
-                        "c on an entry: only its contact",
+                        "a number or a name, any case (c on an entry: its contact)",
                     ),
                     Field::new(
-                        "Salesperson code",
-                        Rule::Optional(20),
+                        "Salesperson",
+                        Rule::Optional(100),
                         v.salesperson_code.as_deref().unwrap_or(""),
-                        "s on an entry: only its salesperson",
+                        "a code or a name, any case (s on an entry: its salesperson)",
                     ),
                     Field::new(
                         "Company",
                         Rule::Optional(100),
                         v.company.as_deref().unwrap_or(""),
-                        "exactly as on the contact",
+                        "a company's name or part of it, any case",
                     ),
                     Field::new(
                         "Direction",
@@ -338,10 +419,22 @@ impl UiState {
             }
             FormFor::LogFilters => {
                 let date = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+                let people = match self.resolve_people(&values[0], &values[1], &values[2]) {
+                    Ok(p) => p,
+                    Err(e) => {
+                        self.say(Level::Error, e);
+                        self.open_filters_with(&values);
+                        return Vec::new();
+                    }
+                };
                 let view = LogView {
-                    contact_no: non_empty(&values[0]),
-                    salesperson_code: non_empty(&values[1]),
-                    company: non_empty(&values[2]),
+                    contact_no: people.contact.as_ref().map(|c| c.0.clone()),
+                    salesperson_code: people.salesperson.as_ref().map(|s| s.0.clone()),
+                    company: people.company,
+                    names: crate::app::log::ViewNames {
+                        contact: people.contact.map(|c| c.1),
+                        salesperson: people.salesperson.map(|s| s.1),
+                    },
                     direction: match values[3].to_ascii_lowercase().as_str() {
                         "inbound" => Some(Direction::Inbound),
                         "outbound" => Some(Direction::Outbound),
@@ -418,11 +511,15 @@ pub fn marked<'a>(text: &'a str, terms: &[Term], base: Style, hit: Style) -> Lin
 /// "contact CT0001 · inbound · from 2024-05-01 · search “budget”".
 pub fn describe(v: &LogView, tz: chrono::FixedOffset) -> String {
     let mut parts = Vec::new();
+    let named = |name: &Option<String>, key: &str| match name {
+        Some(n) if !n.is_empty() => format!("{} ({})", one_line(n), one_line(key)),
+        _ => one_line(key),
+    };
     if let Some(c) = &v.contact_no {
-        parts.push(format!("contact {}", one_line(c)));
+        parts.push(format!("contact {}", named(&v.names.contact, c)));
     }
     if let Some(s) = &v.salesperson_code {
-        parts.push(format!("salesperson {}", one_line(s)));
+        parts.push(format!("salesperson {}", named(&v.names.salesperson, s)));
     }
     if let Some(c) = &v.company {
         parts.push(format!("company {}", one_line(c)));
