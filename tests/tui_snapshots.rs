@@ -1426,9 +1426,10 @@ fn filters_take_a_name_or_a_code_and_the_title_names_them() {
     let mut s = log_state(30);
     let effects = s.update(Msg::Action(Action::Filters));
     assert!(
-        effects
-            .iter()
-            .any(|e| matches!(e, Effect::LoadLists(emaillog::tui::lists::ListsKind::People))),
+        effects.iter().any(|e| matches!(
+            e,
+            Effect::LoadLists(emaillog::tui::lists::ListsKind::People)
+        )),
         "the people a name is picked from: {effects:?}"
     );
     let c = |no: &str, name: &str, company: &str| Contact {
@@ -1453,11 +1454,16 @@ fn filters_take_a_name_or_a_code_and_the_title_names_them() {
     type_text(&mut s, "mari");
     s.update(Msg::Action(Action::Open));
     assert!(
-        s.notice.as_ref().is_some_and(|n| n.text.contains("fits 2 contacts")),
+        s.notice
+            .as_ref()
+            .is_some_and(|n| n.text.contains("fits 2 contacts")),
         "{:?}",
         s.notice
     );
-    assert!(matches!(s.overlay, Some(emaillog::tui::state::Overlay::Form { .. })));
+    assert!(matches!(
+        s.overlay,
+        Some(emaillog::tui::state::Overlay::Form { .. })
+    ));
     type_text(&mut s, "a w");
     act(&mut s, &[Action::Down]);
     type_text(&mut s, "annette");

@@ -11,6 +11,7 @@ pub mod keymap;
 pub mod lists;
 pub mod log_window;
 pub mod msg;
+pub mod overlay_keys;
 pub mod reads;
 pub mod runtime;
 pub mod screens;

@@ -12,7 +12,6 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
-use tui_input::Input;
 
 use crate::app::export::Delimiter;
 use crate::app::filters::day_start;
@@ -22,25 +21,16 @@ use crate::domain::search::{Term, highlight, terms};
 use crate::domain::text::one_line;
 use crate::store::EntryRow;
 use crate::tui::action::{Action, Screen};
-use crate::tui::form::{DIRECTIONS, Field, Form, FormFor, Rule};
+use crate::tui::form::{Field, Form, FormFor, Rule};
 use crate::tui::keymap::Ctx::*;
 use crate::tui::keymap::{Binding, b, code, k};
 use crate::tui::log_window::{LoadKind, PageRequest};
 use crate::tui::msg::Effect;
-use crate::tui::state::{Level, Overlay, PromptFor, UiState};
+use crate::tui::state::{Level, Overlay, UiState};
 use crate::tui::theme::Theme;
 use crate::tui::view::fit::draw_line;
 use crate::tui::view::format::{local_day, local_time};
 use crate::tui::view::table::{Cell, Column, DataTable};
-
-/// What a filters form named: (number, name) of the contact, (code, name)
-/// of the salesperson, the company as stored.
-#[derive(Debug, Default)]
-pub(crate) struct Picked {
-    contact: Option<(String, String)>,
-    salesperson: Option<(String, String)>,
-    company: Option<String>,
-}
 
 /// The pause in typing after which a search runs (search as you type).
 pub const SEARCH_PAUSE_MS: u64 = 150;
@@ -54,7 +44,7 @@ pub fn log_visible(size: (u16, u16)) -> usize {
 }
 
 /// The local date a stored bound stands for (`to` is exclusive).
-fn local_date(t: Option<DateTime<Utc>>, tz: FixedOffset, exclusive: bool) -> String {
+pub(crate) fn local_date(t: Option<DateTime<Utc>>, tz: FixedOffset, exclusive: bool) -> String {
     t.map(|t| {
         let t = if exclusive { t - Duration::days(1) } else { t };
         t.with_timezone(&tz).format("%Y-%m-%d").to_string()
@@ -201,80 +191,6 @@ impl UiState {
         }
     }
 
-    /// `/` on the log: search subject and body; the log follows as you
-    /// type (once typing pauses), Enter keeps it, Esc goes back.
-    pub(crate) fn open_search(&mut self) {
-        let current = self.log.view.search.clone().unwrap_or_default();
-        self.log.before_search = Some(self.log.view.clone());
-        self.prompt(PromptFor::Search, &current);
-    }
-
-    /// A key typed into the search prompt: the search runs when typing
-    /// pauses for [`SEARCH_PAUSE_MS`].
-    pub(crate) fn search_typed(&mut self) -> Vec<Effect> {
-        let Some(Overlay::Prompt {
-            purpose: PromptFor::Search,
-            ..
-        }) = &self.overlay
-        else {
-            return Vec::new();
-        };
-        self.log.keystrokes += 1;
-        vec![Effect::After {
-            ms: SEARCH_PAUSE_MS,
-            due: self.log.keystrokes,
-        }]
-    }
-
-    /// Typing paused: the log shows what the words typed now find.
-    pub(crate) fn search_due(&mut self, keystroke: u64) -> Vec<Effect> {
-        if keystroke != self.log.keystrokes {
-            return Vec::new();
-        }
-        let Some(Overlay::Prompt {
-            purpose: PromptFor::Search,
-            input,
-            error,
-        }) = &mut self.overlay
-        else {
-            return Vec::new();
-        };
-        let text = input.value().trim().to_string();
-        if !text.is_empty() && terms(&text).is_empty() {
-            *error = Some("search for words: letters or digits".into());
-            return Vec::new();
-        }
-        if self.log.view.search.as_deref().unwrap_or("") == text {
-            return Vec::new();
-        }
-        let mut view = self.log.view.clone();
-        view.search = non_empty(&text);
-        self.set_log_view(view)
-    }
-
-    /// Esc in the search prompt: the log as it was before it opened.
-    pub(crate) fn search_cancelled(&mut self) -> Vec<Effect> {
-        match self.log.before_search.take() {
-            Some(before) if before != self.log.view => self.set_log_view(before),
-            _ => Vec::new(),
-        }
-    }
-
-    pub(crate) fn submit_search(&mut self, text: String) -> Vec<Effect> {
-        self.log.before_search = None;
-        if !text.is_empty() && terms(&text).is_empty() {
-            self.overlay = Some(Overlay::Prompt {
-                purpose: PromptFor::Search,
-                input: Input::new(text),
-                error: Some("search for words: letters or digits".into()),
-            });
-            return Vec::new();
-        }
-        let mut view = self.log.view.clone();
-        view.search = non_empty(&text);
-        self.set_log_view(view)
-    }
-
     /// Esc on the log: the search goes first, then the filters.
     pub(crate) fn log_back(&mut self) -> Vec<Effect> {
         let mut view = self.log.view.clone();
@@ -286,124 +202,6 @@ impl UiState {
             return Vec::new();
         }
         self.set_log_view(view)
-    }
-
-    /// The filters form again with what was typed (after a name that fits
-    /// no one, or several).
-    pub(crate) fn open_filters_with(&mut self, values: &[String]) {
-        self.open_filters();
-        if let Some(Overlay::Form { form, .. }) = &mut self.overlay {
-            for (f, v) in form.fields.iter_mut().zip(values) {
-                f.input = Input::new(v.clone());
-            }
-        }
-    }
-
-    /// The contact, salesperson and company a filters form names, each
-    /// typed as a name or a code in any case, picked from the people read
-    /// for the contacts screen ([`crate::app::filters::pick`]); before they
-    /// are read, taken as typed. Numbers and codes with names, for titles.
-    pub(crate) fn resolve_people(
-        &self,
-        contact: &str,
-        salesperson: &str,
-        company: &str,
-    ) -> Result<Picked, String> {
-        use crate::app::filters::pick;
-        let mut out = Picked::default();
-        if !contact.trim().is_empty() {
-            out.contact = Some(match self.lists.contacts.as_deref() {
-                Some(list) => {
-                    let c = pick(
-                        contact,
-                        list,
-                        |c| &c.no,
-                        |c| &c.name,
-                        ("contact", "contacts"),
-                    )?;
-                    (c.no.clone(), c.name.clone())
-                }
-                None => (contact.trim().to_string(), String::new()),
-            });
-        }
-        if !salesperson.trim().is_empty() {
-            out.salesperson = Some(match self.lists.salespeople.as_deref() {
-                Some(list) => {
-                    let s = pick(
-                        salesperson,
-                        list,
-                        |s| &s.code,
-                        |s| &s.name,
-                        ("salesperson", "salespeople"),
-                    )?;
-                    (s.code.clone(), s.name.clone())
-                }
-                None => (salesperson.trim().to_string(), String::new()),
-            });
-        }
-        if !company.trim().is_empty() {
-            out.company = Some(match self.lists.contacts.as_deref() {
-                Some(list) => {
-                    let mut companies: Vec<String> =
-                        list.iter().map(|c| c.company.clone()).collect();
-                    companies.sort();
-                    companies.dedup();
-                    pick(company, &companies, |c| c, |c| c, ("company", "companies"))?.clone()
-                }
-                None => company.trim().to_string(),
-            });
-        }
-        Ok(out)
-    }
-
-    pub(crate) fn open_filters(&mut self) {
-        let v = &self.log.view;
-        let direction = v.direction.map(Direction::as_str).unwrap_or("");
-        self.overlay = Some(Overlay::Form {
-            form: Form::new(
-                "Filter the interaction log",
-                vec!["Filters combine; leave a field empty for any.".into()],
-                vec![
-                    Field::new(
-                        "Contact",
-                        Rule::Optional(100),
-                        v.contact_no.as_deref().unwrap_or(""),
-                        "a number or a name, any case (c on an entry: its contact)",
-                    ),
-                    Field::new(
-                        "Salesperson",
-                        Rule::Optional(100),
-                        v.salesperson_code.as_deref().unwrap_or(""),
-                        "a code or a name, any case (s on an entry: its salesperson)",
-                    ),
-                    Field::new(
-                        "Company",
-                        Rule::Optional(100),
-                        v.company.as_deref().unwrap_or(""),
-                        "a company's name or part of it, any case",
-                    ),
-                    Field::new(
-                        "Direction",
-                        Rule::Choice(DIRECTIONS),
-                        direction,
-                        "Space: inbound, outbound or either",
-                    ),
-                    Field::new(
-                        "From date",
-                        Rule::Date,
-                        &local_date(v.from, self.tz, false),
-                        "YYYY-MM-DD, the first day shown",
-                    ),
-                    Field::new(
-                        "To date",
-                        Rule::Date,
-                        &local_date(v.to, self.tz, true),
-                        "YYYY-MM-DD, the last day shown",
-                    ),
-                ],
-            ),
-            purpose: FormFor::LogFilters,
-        });
     }
 
     /// A form with every field valid was saved.

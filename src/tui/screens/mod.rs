@@ -6,6 +6,8 @@
 pub mod contacts;
 pub mod jobs;
 pub mod log;
+mod log_filters;
+mod log_search;
 pub mod message;
 pub mod opportunities;
 pub mod setup;

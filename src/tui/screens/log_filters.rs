@@ -1,0 +1,140 @@
+//! The interaction log's filters form: contact, salesperson and company by
+//! name or code in any case (picked from the people read for the contacts
+//! screen), direction and dates.
+
+use tui_input::Input;
+
+use crate::domain::Direction;
+use crate::tui::form::{DIRECTIONS, Field, Form, FormFor, Rule};
+use crate::tui::state::{Overlay, UiState};
+
+use super::log::local_date;
+
+/// What a filters form named: (number, name) of the contact, (code, name)
+/// of the salesperson, the company as stored.
+#[derive(Debug, Default)]
+pub(crate) struct Picked {
+    pub(crate) contact: Option<(String, String)>,
+    pub(crate) salesperson: Option<(String, String)>,
+    pub(crate) company: Option<String>,
+}
+
+impl UiState {
+    /// The filters form again with what was typed (after a name that fits
+    /// no one, or several).
+    pub(crate) fn open_filters_with(&mut self, values: &[String]) {
+        self.open_filters();
+        if let Some(Overlay::Form { form, .. }) = &mut self.overlay {
+            for (f, v) in form.fields.iter_mut().zip(values) {
+                f.input = Input::new(v.clone());
+            }
+        }
+    }
+
+    /// The contact, salesperson and company a filters form names, each
+    /// typed as a name or a code in any case, picked from the people read
+    /// for the contacts screen ([`crate::app::filters::pick`]); before they
+    /// are read, taken as typed. Numbers and codes with names, for titles.
+    pub(crate) fn resolve_people(
+        &self,
+        contact: &str,
+        salesperson: &str,
+        company: &str,
+    ) -> Result<Picked, String> {
+        use crate::app::filters::pick;
+        let mut out = Picked::default();
+        if !contact.trim().is_empty() {
+            out.contact = Some(match self.lists.contacts.as_deref() {
+                Some(list) => {
+                    let c = pick(
+                        contact,
+                        list,
+                        |c| &c.no,
+                        |c| &c.name,
+                        ("contact", "contacts"),
+                    )?;
+                    (c.no.clone(), c.name.clone())
+                }
+                None => (contact.trim().to_string(), String::new()),
+            });
+        }
+        if !salesperson.trim().is_empty() {
+            out.salesperson = Some(match self.lists.salespeople.as_deref() {
+                Some(list) => {
+                    let s = pick(
+                        salesperson,
+                        list,
+                        |s| &s.code,
+                        |s| &s.name,
+                        ("salesperson", "salespeople"),
+                    )?;
+                    (s.code.clone(), s.name.clone())
+                }
+                None => (salesperson.trim().to_string(), String::new()),
+            });
+        }
+        if !company.trim().is_empty() {
+            out.company = Some(match self.lists.contacts.as_deref() {
+                Some(list) => {
+                    let mut companies: Vec<String> =
+                        list.iter().map(|c| c.company.clone()).collect();
+                    companies.sort();
+                    companies.dedup();
+                    pick(company, &companies, |c| c, |c| c, ("company", "companies"))?.clone()
+                }
+                None => company.trim().to_string(),
+            });
+        }
+        Ok(out)
+    }
+
+    pub(crate) fn open_filters(&mut self) {
+        let v = &self.log.view;
+        let direction = v.direction.map(Direction::as_str).unwrap_or("");
+        self.overlay = Some(Overlay::Form {
+            form: Form::new(
+                "Filter the interaction log",
+                vec!["Filters combine; leave a field empty for any.".into()],
+                vec![
+                    Field::new(
+                        "Contact",
+                        Rule::Optional(100),
+                        v.contact_no.as_deref().unwrap_or(""),
+                        "a number or a name, any case (c on an entry: its contact)",
+                    ),
+                    Field::new(
+                        "Salesperson",
+                        Rule::Optional(100),
+                        v.salesperson_code.as_deref().unwrap_or(""),
+                        "a code or a name, any case (s on an entry: its salesperson)",
+                    ),
+                    Field::new(
+                        "Company",
+                        Rule::Optional(100),
+                        v.company.as_deref().unwrap_or(""),
+                        "a company's name or part of it, any case",
+                    ),
+                    Field::new(
+                        "Direction",
+                        Rule::Choice(DIRECTIONS),
+                        direction,
+                        "Space: inbound, outbound or either",
+                    ),
+                    Field::new(
+                        "From date",
+                        Rule::Date,
+                        &local_date(v.from, self.tz, false),
+                        "YYYY-MM-DD, the first day shown",
+                    ),
+                    Field::new(
+                        "To date",
+                        Rule::Date,
+                        &local_date(v.to, self.tz, true),
+                        "YYYY-MM-DD, the last day shown",
+                    ),
+                ],
+            ),
+            purpose: FormFor::LogFilters,
+        });
+    }
+}
