@@ -539,7 +539,7 @@ async fn a_user_searches_reads_a_conversation_and_turns_mail_into_an_opportunity
     ui.keys(&["4", "Escape"]);
     ui.wait_for("Northwind visit");
     ui.keys(&["g", "c"]);
-    let screen = ui.wait_for("contact C4");
+    let screen = ui.wait_for("contact Maria Costa (C4)");
     assert!(
         !screen.contains("Spring pricing"),
         "only Maria's entries:\n{screen}"
