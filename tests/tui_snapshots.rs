@@ -107,6 +107,8 @@ fn overview() -> Overview {
             skipped: 41,
             failed: 2,
             logged_per_hour: per_hour,
+            skipped_per_hour: (0..24).map(|i| (i % 5) as u64).collect(),
+            first_hour: Some(now() - Duration::hours(23)),
         },
         runs: vec![
             run(58, 1, "In process", 80, 52, 27, 1),

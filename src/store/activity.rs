@@ -15,6 +15,10 @@ pub struct Activity {
     pub failed: u64,
     /// Oldest hour first; the last bucket is the current hour.
     pub logged_per_hour: Vec<u64>,
+    /// Skipped messages per hour, the same hours.
+    pub skipped_per_hour: Vec<u64>,
+    /// The start of the oldest hour counted.
+    pub first_hour: Option<DateTime<Utc>>,
 }
 
 /// Who holds a mailbox's lease and until when.
@@ -57,28 +61,37 @@ impl Store {
             .and_then(|t| t.with_nanosecond(0))
             .unwrap_or(now);
         let first = this_hour - Duration::hours(23);
-        let mut per_hour = vec![0u64; 24];
-        let mut stmt = self.conn.prepare(
+        let per_hour = |sql: &str| -> Result<Vec<u64>> {
+            let mut counts = vec![0u64; 24];
+            let mut stmt = self.conn.prepare_cached(sql)?;
+            let rows = stmt.query_map(params![ts(first)], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+            })?;
+            for row in rows {
+                let (hour, n) = row?;
+                let Some(t) = parse_ts(&format!("{hour}:00:00Z")) else {
+                    continue;
+                };
+                let i = (t - first).num_hours();
+                if (0..24).contains(&i) {
+                    counts[i as usize] += n as u64;
+                }
+            }
+            Ok(counts)
+        };
+        let logged_per_hour = per_hour(
             "SELECT substr(logged_at, 1, 13), count(*) FROM logged_messages WHERE logged_at >= ?1 GROUP BY 1",
         )?;
-        let rows = stmt.query_map(params![ts(first)], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
-        })?;
-        for row in rows {
-            let (hour, n) = row?;
-            let Some(t) = parse_ts(&format!("{hour}:00:00Z")) else {
-                continue;
-            };
-            let i = (t - first).num_hours();
-            if (0..24).contains(&i) {
-                per_hour[i as usize] += n as u64;
-            }
-        }
+        let skipped_per_hour = per_hour(
+            "SELECT substr(skipped_at, 1, 13), count(*) FROM skipped_messages WHERE skipped_at >= ?1 GROUP BY 1",
+        )?;
         Ok(Activity {
             logged: logged as u64,
             skipped: skipped as u64,
             failed: failed.max(0) as u64,
-            logged_per_hour: per_hour,
+            logged_per_hour,
+            skipped_per_hour,
+            first_hour: Some(first),
         })
     }
 
@@ -128,6 +141,24 @@ mod tests {
             "11:00 yesterday is the first bucket"
         );
         assert_eq!(a.logged_per_hour.iter().sum::<u64>(), 3);
+        // Skipped mail is counted by the hour it was skipped, beside it.
+        for (id, at) in [
+            ("s1", "2024-05-02T09:10:00.000Z"),
+            ("s2", "2024-05-01T08:00:00.000Z"),
+        ] {
+            store.conn.execute(
+                "INSERT INTO skipped_messages (mailbox_id, internet_message_id, subject, sender, recipients, reason, detail, skipped_at) VALUES (?1, ?1, 's', 'x@y', '[]', 'no_match', '', ?2)",
+                params![id, at],
+            ).unwrap();
+        }
+        let a = store.activity(now - Duration::hours(24), now).unwrap();
+        assert_eq!(a.skipped_per_hour[22], 1, "09:00 today");
+        assert_eq!(
+            a.skipped_per_hour.iter().sum::<u64>(),
+            1,
+            "08:00 yesterday is too old"
+        );
+        assert_eq!(a.first_hour, Some("2024-05-01T11:00:00Z".parse().unwrap()));
     }
 
     #[test]

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Gauge, Paragraph, Sparkline, Wrap};
+use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Borders, Gauge, Paragraph, Wrap};
 
 use crate::app::overview::Overview;
 use crate::domain::job::JobStatus;
@@ -49,7 +49,8 @@ pub fn draw(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
         [area, area]
     };
     let summary = summary_lines(s, o, theme, wide);
-    let today_h = if wide { 2 + 3 } else { 2 + 2 };
+    // The counts' line, the bars (three rows at least) and the hours.
+    let today_h = if wide { 2 + 6 } else { 2 + 5 };
     if wide {
         let [sum, today] = Layout::vertical([
             Constraint::Length(summary.len() as u16 + 1),
@@ -57,7 +58,7 @@ pub fn draw(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
         ])
         .areas(left);
         f.render_widget(Paragraph::new(summary).block(block(theme, "Logging")), sum);
-        draw_today(f, o, theme, today);
+        draw_today(f, s, o, theme, today);
         let [run, attention, recent] = Layout::vertical([
             Constraint::Length(4),
             Constraint::Length(attention_height(o)),
@@ -77,7 +78,7 @@ pub fn draw(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
         ])
         .areas(left);
         f.render_widget(Paragraph::new(summary).block(block(theme, "Logging")), sum);
-        draw_today(f, o, theme, today);
+        draw_today(f, s, o, theme, today);
         draw_run(f, s, o, theme, run);
         draw_attention(f, o, theme, attention);
         draw_recent(f, s, theme, recent);
@@ -180,7 +181,10 @@ pub fn short_holder(h: &str) -> String {
     }
 }
 
-fn draw_today(f: &mut Frame, o: &Overview, theme: &Theme, area: Rect) {
+/// Today's counts, and per hour over the last 24 hours the messages
+/// logged and skipped side by side, the hours under them (as many of the
+/// latest hours as fit); the engine's waiting or throttling beside it.
+fn draw_today(f: &mut Frame, s: &UiState, o: &Overview, theme: &Theme, area: Rect) {
     let t = &o.today;
     let b = block(theme, "Today");
     let inner = b.inner(area);
@@ -188,12 +192,12 @@ fn draw_today(f: &mut Frame, o: &Overview, theme: &Theme, area: Rect) {
     if inner.height == 0 {
         return;
     }
-    let [counts, spark] =
+    let [counts, chart] =
         Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
-    let line = Line::from(vec![
+    let mut line = vec![
         Span::styled(format!("{} logged", t.logged), theme.good()),
         Span::raw(" · "),
-        Span::raw(format!("{} skipped", t.skipped)),
+        Span::styled(format!("{} skipped", t.skipped), theme.dim()),
         Span::raw(" · "),
         Span::styled(
             format!("{} failed", t.failed),
@@ -203,15 +207,50 @@ fn draw_today(f: &mut Frame, o: &Overview, theme: &Theme, area: Rect) {
                 theme.dim()
             },
         ),
-        Span::styled("   per hour, last 24 h:", theme.dim()),
-    ]);
-    crate::tui::view::fit::draw_line(f, line, counts);
-    f.render_widget(
-        Sparkline::default()
-            .data(&t.logged_per_hour)
-            .style(theme.spark()),
-        spark,
-    );
+        Span::styled("   per hour: ", theme.dim()),
+        Span::styled("▌logged ", theme.good()),
+        Span::styled("▌skipped", theme.dim()),
+    ];
+    if let Some((until, text)) = &s.engine.throttled
+        && *until > s.now
+    {
+        line.push(Span::styled(format!("   {text}"), theme.warn()));
+    } else if let Some((why, false)) = &s.engine.waiting {
+        line.push(Span::styled(format!("   waiting: {why}"), theme.warn()));
+    }
+    crate::tui::view::fit::draw_line(f, Line::from(line), counts);
+    if chart.height < 2 {
+        return;
+    }
+    // Two bars and a gap per hour.
+    let hours = ((chart.width as usize + 1) / 3).min(t.logged_per_hour.len());
+    let first = t.logged_per_hour.len() - hours;
+    let mut bars = BarChart::default().bar_width(1).bar_gap(0).group_gap(1);
+    for i in first..t.logged_per_hour.len() {
+        let label = t
+            .first_hour
+            .map(|h| {
+                (h + chrono::Duration::hours(i as i64))
+                    .with_timezone(&s.tz)
+                    .format("%H")
+                    .to_string()
+            })
+            .unwrap_or_default();
+        let skipped = t.skipped_per_hour.get(i).copied().unwrap_or(0);
+        bars = bars.data(
+            BarGroup::default().label(Line::from(label)).bars(&[
+                Bar::default()
+                    .value(t.logged_per_hour[i])
+                    .text_value(String::new())
+                    .style(theme.good()),
+                Bar::default()
+                    .value(skipped)
+                    .text_value(String::new())
+                    .style(theme.dim()),
+            ]),
+        );
+    }
+    f.render_widget(bars, chart);
 }
 
 fn draw_run(f: &mut Frame, s: &UiState, o: &Overview, theme: &Theme, area: Rect) {
