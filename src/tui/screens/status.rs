@@ -49,8 +49,9 @@ pub fn draw(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
         [area, area]
     };
     let summary = summary_lines(s, o, theme, wide);
-    // The counts' line, the bars (three rows at least) and the hours.
-    let today_h = if wide { 2 + 6 } else { 2 + 5 };
+    // The counts' line, the bars (two rows at least) and the hours;
+    // on a narrow screen the recent activity keeps its room.
+    let today_h = if wide { 2 + 6 } else { 2 + 3 };
     if wide {
         let [sum, today] = Layout::vertical([
             Constraint::Length(summary.len() as u16 + 1),
