@@ -28,8 +28,17 @@ const NEWER_COUNTED: usize = 999;
 pub fn answer(reader: &mut LogReader, r: Read) -> Msg {
     match r {
         Read::Page(req) => {
+            // A search's first page is read with enough rows to count its
+            // hits too (one read, not the page and then the count).
+            let counting =
+                req.kind == super::log_window::LoadKind::Newest && req.view.search.is_some();
+            let limit = if counting {
+                req.limit.max(super::log_window::HITS_COUNTED + 1)
+            } else {
+                req.limit
+            };
             let rows = reader
-                .page(&req.view, &req.seek, req.limit)
+                .page(&req.view, &req.seek, limit)
                 .map_err(|e| e.to_string());
             let result = match (rows, req.kind) {
                 (Ok(rows), super::log_window::LoadKind::Refresh) => {
@@ -53,15 +62,9 @@ pub fn answer(reader: &mut LogReader, r: Read) -> Msg {
                     Ok((rows, newer))
                 }
                 // A search's first page also says how many entries it finds.
-                (Ok(rows), super::log_window::LoadKind::Newest) if req.view.search.is_some() => {
-                    let hits = reader
-                        .page(
-                            &req.view,
-                            &crate::store::Seek::Newest,
-                            super::log_window::HITS_COUNTED + 1,
-                        )
-                        .map(|r| r.len())
-                        .unwrap_or(rows.len());
+                (Ok(mut rows), _) if counting => {
+                    let hits = rows.len();
+                    rows.truncate(req.limit);
                     Ok((rows, hits))
                 }
                 (Ok(rows), _) => Ok((rows, 0)),
