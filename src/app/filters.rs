@@ -62,6 +62,42 @@ pub fn pick<'a, T>(
     }
 }
 
+/// The contact `typed` names by number or name.
+pub fn pick_contact<'a>(
+    typed: &str,
+    contacts: &'a [Contact],
+) -> std::result::Result<&'a Contact, String> {
+    pick(
+        typed,
+        contacts,
+        |c| &c.no,
+        |c| &c.name,
+        ("contact", "contacts"),
+    )
+}
+
+/// The salesperson `typed` names by code or name.
+pub fn pick_salesperson<'a>(
+    typed: &str,
+    salespeople: &'a [Salesperson],
+) -> std::result::Result<&'a Salesperson, String> {
+    pick(
+        typed,
+        salespeople,
+        |s| &s.code,
+        |s| &s.name,
+        ("salesperson", "salespeople"),
+    )
+}
+
+/// The company (as the contacts have it) `typed` names, whole or in part.
+pub fn pick_company(typed: &str, contacts: &[Contact]) -> std::result::Result<String, String> {
+    let mut companies: Vec<&str> = contacts.iter().map(|c| c.company.as_str()).collect();
+    companies.sort_unstable();
+    companies.dedup();
+    pick(typed, &companies, |c| c, |c| c, ("company", "companies")).map(|c| c.to_string())
+}
+
 /// The start of a day in `tz`, as a time.
 pub fn day_start(d: NaiveDate, tz: FixedOffset) -> Option<DateTime<Utc>> {
     tz.from_local_datetime(&d.and_hms_opt(0, 0, 0)?)
@@ -102,39 +138,25 @@ impl App {
             search: typed.search.clone().filter(|s| !s.trim().is_empty()),
             ..Default::default()
         };
+        // The contacts are read once, for the contact and the company.
+        let contacts = if typed.contact.is_some() || typed.company.is_some() {
+            store.contacts()?
+        } else {
+            Vec::new()
+        };
         if let Some(c) = &typed.contact {
-            let contacts = store.contacts()?;
-            let found = pick(
-                c,
-                &contacts,
-                |c: &Contact| &c.no,
-                |c| &c.name,
-                ("contact", "contacts"),
-            );
-            let found = found.map_err(invalid)?;
+            let found = pick_contact(c, &contacts).map_err(invalid)?;
             view.contact_no = Some(found.no.clone());
             view.names.contact = Some(found.name.clone());
         }
         if let Some(s) = &typed.salesperson {
             let people = store.salespeople()?;
-            let found = pick(
-                s,
-                &people,
-                |s: &Salesperson| &s.code,
-                |s| &s.name,
-                ("salesperson", "salespeople"),
-            );
-            let found = found.map_err(invalid)?;
+            let found = pick_salesperson(s, &people).map_err(invalid)?;
             view.salesperson_code = Some(found.code.clone());
             view.names.salesperson = Some(found.name.clone());
         }
         if let Some(c) = &typed.company {
-            let mut companies: Vec<String> =
-                store.contacts()?.into_iter().map(|c| c.company).collect();
-            companies.sort();
-            companies.dedup();
-            let found = pick(c, &companies, |c| c, |c| c, ("company", "companies"));
-            view.company = Some(found.map_err(invalid)?.clone());
+            view.company = Some(pick_company(c, &contacts).map_err(invalid)?);
         }
         if let Some(d) = &typed.since {
             view.from = day_start(parse_day(d, "--since")?, tz);

@@ -440,8 +440,8 @@ fn in_range(s: &str, lo: u32, hi: u32, unit: &str) -> Result<u32, String> {
     use crate::domain::text::grouped;
     let range = format!(
         "between {} and {} {unit}",
-        grouped(lo as usize),
-        grouped(hi as usize)
+        grouped(u64::from(lo)),
+        grouped(u64::from(hi))
     );
     let n: u32 = s
         .trim()

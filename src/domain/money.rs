@@ -179,15 +179,9 @@ fn split_decimal(m: &str) -> Result<(String, String), Split> {
 /// `1,000,000,000.00`: grouped by thousands, always two decimals.
 impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let whole = (self.0 as i128 / MINOR).to_string();
-        let mut out = String::with_capacity(whole.len() + 8);
-        for (i, c) in whole.chars().enumerate() {
-            if i > 0 && (whole.len() - i).is_multiple_of(3) {
-                out.push(',');
-            }
-            out.push(c);
-        }
-        write!(f, "{out}.{:02}", self.0 as i128 % MINOR)
+        // Never negative (see `from_minor`).
+        let whole = super::text::grouped((self.0 as i128 / MINOR) as u64);
+        write!(f, "{whole}.{:02}", self.0 as i128 % MINOR)
     }
 }
 

@@ -112,12 +112,12 @@ pub fn count(n: usize, one: &str, many: &str) -> String {
     match n {
         0 => format!("no {many}"),
         1 => format!("1 {one}"),
-        _ => format!("{} {many}", grouped(n)),
+        _ => format!("{} {many}", grouped(n as u64)),
     }
 }
 
 /// 12500 → "12,500".
-pub fn grouped(n: usize) -> String {
+pub fn grouped(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {

@@ -62,22 +62,9 @@ pub enum EngineEvent {
 pub fn throttled_text(wait_ms: u64, left: Option<u64>) -> String {
     let secs = wait_ms.div_ceil(1000).max(1);
     let left = left
-        .map(|n| format!("; {} left", grouped(n)))
+        .map(|n| format!("; {} left", crate::domain::text::grouped(n)))
         .unwrap_or_default();
     format!("Graph asked us to wait {secs} s (429){left}")
-}
-
-/// 4812 → "4,812".
-fn grouped(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// Tells the service's waits (429) as they happen, with what is left to
@@ -121,8 +108,8 @@ fn a_throttled_run_says_how_long_and_how_much_is_left() {
         "Graph asked us to wait 30 s (429); 4,812 left"
     );
     assert_eq!(throttled_text(1, None), "Graph asked us to wait 1 s (429)");
-    assert_eq!(grouped(1_234_567), "1,234,567");
-    assert_eq!(grouped(999), "999");
+    assert_eq!(crate::domain::text::grouped(1_234_567), "1,234,567");
+    assert_eq!(crate::domain::text::grouped(999), "999");
 }
 
 /// Where events go; sending never blocks and never fails the run.

@@ -41,18 +41,12 @@ impl UiState {
         salesperson: &str,
         company: &str,
     ) -> Result<Picked, String> {
-        use crate::app::filters::pick;
+        use crate::app::filters::{pick_company, pick_contact, pick_salesperson};
         let mut out = Picked::default();
         if !contact.trim().is_empty() {
             out.contact = Some(match self.lists.contacts.as_deref() {
                 Some(list) => {
-                    let c = pick(
-                        contact,
-                        list,
-                        |c| &c.no,
-                        |c| &c.name,
-                        ("contact", "contacts"),
-                    )?;
+                    let c = pick_contact(contact, list)?;
                     (c.no.clone(), c.name.clone())
                 }
                 None => (contact.trim().to_string(), String::new()),
@@ -61,13 +55,7 @@ impl UiState {
         if !salesperson.trim().is_empty() {
             out.salesperson = Some(match self.lists.salespeople.as_deref() {
                 Some(list) => {
-                    let s = pick(
-                        salesperson,
-                        list,
-                        |s| &s.code,
-                        |s| &s.name,
-                        ("salesperson", "salespeople"),
-                    )?;
+                    let s = pick_salesperson(salesperson, list)?;
                     (s.code.clone(), s.name.clone())
                 }
                 None => (salesperson.trim().to_string(), String::new()),
@@ -75,13 +63,7 @@ impl UiState {
         }
         if !company.trim().is_empty() {
             out.company = Some(match self.lists.contacts.as_deref() {
-                Some(list) => {
-                    let mut companies: Vec<String> =
-                        list.iter().map(|c| c.company.clone()).collect();
-                    companies.sort();
-                    companies.dedup();
-                    pick(company, &companies, |c| c, |c| c, ("company", "companies"))?.clone()
-                }
+                Some(list) => pick_company(company, list)?,
                 None => company.trim().to_string(),
             });
         }

@@ -66,7 +66,10 @@ pub fn relative(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
 pub fn hits_text(n: usize) -> String {
     let most = crate::tui::log_window::HITS_COUNTED;
     if n > most {
-        format!("{}+ entries found", crate::domain::text::grouped(most))
+        format!(
+            "{}+ entries found",
+            crate::domain::text::grouped(most as u64)
+        )
     } else {
         format!(
             "{} found",
