@@ -84,24 +84,54 @@ pub fn normalize_domain(domain: &str) -> Option<String> {
     }) {
         return None;
     }
+    if let Some(plain) = plain_ascii(d) {
+        return plain;
+    }
+    via_url(d)
+}
+
+/// What a URL's host parser would make of `d`, without parsing a URL, when
+/// `d` is plain ASCII (letters, digits, `.`, `-`, `_`) with no IDN label to
+/// check (`xn--`) and a last label that is no number (a URL reads those as
+/// IPv4): the parser would only lower-case it. Nearly every address is
+/// such, and the engine normalizes each one of every message.
+fn plain_ascii(d: &str) -> Option<Option<String>> {
+    let plain = d
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b'_');
+    let last = d.rsplit('.').next().unwrap_or_default();
+    let numeric = last.bytes().all(|b| b.is_ascii_digit())
+        || last.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("0x"));
+    let idn = d
+        .split('.')
+        .any(|l| l.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("xn--")));
+    if !plain || numeric || idn {
+        return None;
+    }
+    Some(checked_host(d.to_ascii_lowercase()))
+}
+
+/// The host of `http://{d}/` as a URL parses it (IDN labels as punycode).
+fn via_url(d: &str) -> Option<String> {
     let url = url::Url::parse(&format!("http://{d}/")).ok()?;
     match url.host() {
-        // Letters, digits and hyphens (IDN labels are punycode by now): a
-        // URL host also takes ' = ! and more, which no mail domain has and
-        // which trimming would take off the next time (found by fuzzing).
-        Some(url::Host::Domain(h))
-            if h.contains('.')
-                && h.split('.').all(|l| {
-                    !l.is_empty()
-                        && l.len() <= 63
-                        && l.bytes()
-                            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-                }) =>
-        {
-            Some(h.to_ascii_lowercase())
-        }
+        Some(url::Host::Domain(h)) => checked_host(h.to_ascii_lowercase()),
         _ => None,
     }
+}
+
+/// Letters, digits and hyphens (IDN labels are punycode by now): a URL
+/// host also takes ' = ! and more, which no mail domain has and which
+/// trimming would take off the next time (found by fuzzing).
+fn checked_host(h: String) -> Option<String> {
+    let ok = h.contains('.')
+        && h.split('.').all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && l.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        });
+    ok.then_some(h)
 }
 
 /// The domain part of a normalized address.
@@ -181,5 +211,42 @@ mod tests {
         for (raw, want) in cases {
             assert_eq!(normalize_address(raw).as_deref(), *want, "{raw:?}");
         }
+    }
+
+    proptest::proptest! {
+        /// The plain-ASCII shortcut decides every domain it takes as the
+        /// URL parser would (labels biased to what it must get right:
+        /// numbers, hex, `xn--`, hyphens, empty labels, upper case).
+        #[test]
+        fn the_ascii_shortcut_agrees_with_the_url_parser(
+            labels in proptest::collection::vec(
+                "(xn--[a-z0-9]{0,6}|0[xX][0-9a-fA-F]{0,3}|[0-9]{1,4}|[A-Za-z0-9_-]{0,8})",
+                1..5,
+            )
+        ) {
+            let d = labels.join(".");
+            if let Some(fast) = plain_ascii(&d) {
+                proptest::prop_assert_eq!(fast, via_url(&d), "{}", d);
+            }
+        }
+    }
+
+    #[test]
+    fn the_ascii_shortcut_leaves_numbers_and_idn_to_the_url_parser() {
+        for d in [
+            "x.123",
+            "x.0x1f",
+            "1.2.3.4",
+            "xn--bcher-kva.example",
+            "a.XN--p1ai",
+            "bücher.example",
+        ] {
+            assert_eq!(plain_ascii(d), None, "{d}");
+        }
+        assert_eq!(
+            plain_ascii("Contoso.Example"),
+            Some(Some("contoso.example".into()))
+        );
+        assert_eq!(plain_ascii("a.b-"), Some(via_url("a.b-")));
     }
 }

@@ -175,10 +175,11 @@ fn auto_generated(msg: &MailMessage, sender: &str) -> Option<String> {
         return Some("delivery report".into());
     }
     let local = sender.split('@').next().unwrap_or_default();
-    if NOREPLY_LOCALS
-        .iter()
-        .any(|n| local == *n || local.starts_with(&format!("{n}+")))
-    {
+    if NOREPLY_LOCALS.iter().any(|n| {
+        local
+            .strip_prefix(n)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('+'))
+    }) {
         return Some(format!("sender {sender}"));
     }
     None

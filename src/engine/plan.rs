@@ -6,7 +6,6 @@
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
-use serde_json::json;
 
 use crate::domain::setup::Unmatched;
 use crate::domain::{
@@ -90,16 +89,31 @@ pub fn skip_action(reason: &str, unmatched: Unmatched) -> (MoveAction, Dispositi
     }
 }
 
+/// One recipient as stored (fields in the order `json!` wrote them, so
+/// the stored text is what it always was), serialized without building a
+/// `Value` for each: the engine writes this for every message.
+#[derive(serde::Serialize)]
+struct StoredRecipient<'a> {
+    address: &'a str,
+    kind: &'static str,
+    name: &'a str,
+}
+
 fn recipients_json(msg: &MailMessage) -> String {
-    let one =
-        |r: &Recipient, kind: &str| json!({"name": r.name, "address": r.address, "kind": kind});
+    fn one<'a>(r: &'a Recipient, kind: &'static str) -> StoredRecipient<'a> {
+        StoredRecipient {
+            address: &r.address,
+            kind,
+            name: &r.name,
+        }
+    }
     let all: Vec<_> = msg
         .to
         .iter()
         .map(|r| one(r, "to"))
         .chain(msg.cc.iter().map(|r| one(r, "cc")))
         .collect();
-    serde_json::Value::Array(all).to_string()
+    serde_json::to_string(&all).unwrap_or_else(|_| "[]".into())
 }
 
 fn sender_text(msg: &MailMessage) -> String {
@@ -507,6 +521,24 @@ pub fn looks_like_outage(results: &[(PlannedMove, Result<Moved, MailError>)]) ->
 mod tests {
     use super::*;
     use crate::domain::{Contact, Salesperson};
+
+    #[test]
+    fn recipients_are_stored_as_they_always_were() {
+        let r = |name: &str, address: &str| Recipient {
+            name: name.into(),
+            address: address.into(),
+        };
+        let msg = MailMessage {
+            to: vec![r("Maria \"M\" Walsh", "maria@northwind.example")],
+            cc: vec![r("", "buyer@northwind.example")],
+            ..Default::default()
+        };
+        assert_eq!(
+            recipients_json(&msg),
+            r#"[{"address":"maria@northwind.example","kind":"to","name":"Maria \"M\" Walsh"},{"address":"buyer@northwind.example","kind":"cc","name":""}]"#
+        );
+        assert_eq!(recipients_json(&MailMessage::default()), "[]");
+    }
 
     fn now() -> DateTime<Utc> {
         "2024-05-01T12:00:00Z".parse().unwrap()

@@ -72,6 +72,10 @@ pub enum SearchPlan {
 /// Above this many matching messages a search walks the date index.
 pub const LOOKUP_LIMIT: usize = 20_000;
 
+/// The unique key (message, salesperson, contact) of the entries table,
+/// which SQLite names after the table: it serves every lookup by message.
+const ENTRIES_BY_MESSAGE: &str = "sqlite_autoindex_interaction_log_entries_1";
+
 /// The SQL and parameters for one page. A pure function, so the choice of
 /// index and the keyset conditions are tested without a database.
 pub fn page_query(
@@ -81,7 +85,7 @@ pub fn page_query(
     limit: usize,
 ) -> (String, Vec<Value>) {
     let index = match (f.search.is_some(), plan) {
-        (true, Some(SearchPlan::Lookup) | None) => "entries_by_message",
+        (true, Some(SearchPlan::Lookup) | None) => ENTRIES_BY_MESSAGE,
         _ if f.contact_no.is_some() => "entries_by_contact",
         _ if f.company.is_some() => "entries_by_company",
         _ if f.salesperson_code.is_some() => "entries_by_salesperson",
@@ -275,7 +279,7 @@ mod tests {
                 &search,
                 Some(SearchPlan::Lookup),
                 Seek::Newest,
-                "entries_by_message",
+                ENTRIES_BY_MESSAGE,
                 "IN (SELECT rowid FROM logged_messages_fts",
             ),
             (
