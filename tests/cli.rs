@@ -212,11 +212,23 @@ fn never_log_add_list_remove() {
             .code(),
         Some(0)
     );
-    assert_eq!(
-        emaillog(&db, &["never-log", "add", "northwind.example"])
+    // Whose mail a domain stops logging is said before it is added.
+    let csv = dir.path().join("c.csv");
+    std::fs::write(
+        &csv,
+        "no,name,company,email,alt_emails\nC1,Maria Costa,Northwind,maria@northwind.example,\nC2,Ivan Silva,Northwind,ivan@eu.northwind.example,\nC3,Alex,Fabrikam,alex@fabrikam.example,\n",
+    )
+    .unwrap();
+    assert!(
+        emaillog(&db, &["import", "contacts", csv.to_str().unwrap()])
             .status
-            .code(),
-        Some(0)
+            .success()
+    );
+    let o = emaillog(&db, &["never-log", "add", "northwind.example"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stderr).trim(),
+        "note: 2 contacts (Maria Costa, Ivan Silva) use northwind.example: their mail will no longer be logged"
     );
     let list = emaillog(&db, &["never-log", "list"]);
     assert_eq!(

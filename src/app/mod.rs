@@ -10,6 +10,7 @@ pub mod import;
 pub mod jobs;
 pub mod log;
 pub mod login;
+pub mod never_log;
 pub mod overview;
 pub mod people;
 pub mod review;

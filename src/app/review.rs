@@ -4,7 +4,6 @@
 use chrono::Utc;
 
 use crate::domain::address::{domain_of, normalize_address};
-use crate::domain::rules::normalize_never_log;
 use crate::store::{ReviewAction, ReviewRow};
 
 use super::log::participants_of_sender;
@@ -59,19 +58,6 @@ impl App {
             return Err(AppError::Invalid("choose a message first".into()));
         }
         Ok(self.store()?.request_review(ids, action, Utc::now())?)
-    }
-
-    /// Adds an address or a domain to the never-log list; false when it
-    /// was there already.
-    pub fn never_log(&self, pattern: &str) -> Result<(String, bool)> {
-        self.require_admin()?;
-        let p = normalize_never_log(pattern).ok_or_else(|| {
-            AppError::Invalid(format!(
-                "'{pattern}' is neither an email address nor a domain"
-            ))
-        })?;
-        let added = self.store()?.never_log_add(&p)?;
-        Ok((p, added))
     }
 
     /// The contact a skipped message's sender suggests: name and email from

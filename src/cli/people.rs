@@ -7,7 +7,6 @@ use clap::Subcommand;
 
 use crate::app::App;
 use crate::app::import::ImportReport;
-use crate::domain::rules::normalize_never_log;
 
 #[derive(Debug, Subcommand)]
 pub enum ImportCommand {
@@ -90,32 +89,26 @@ pub fn import(app: &App, cmd: ImportCommand) -> anyhow::Result<()> {
 }
 
 pub fn never_log(app: &App, cmd: NeverLogCommand) -> anyhow::Result<()> {
-    if !matches!(cmd, NeverLogCommand::List) {
-        app.require_admin()?;
-    }
-    let store = app.store()?;
-    let norm = |p: &str| {
-        normalize_never_log(p)
-            .with_context(|| format!("'{p}' is neither an email address nor a domain"))
-    };
     match cmd {
         NeverLogCommand::Add { pattern } => {
-            let p = norm(&pattern)?;
-            if store.never_log_add(&p)? {
+            app.require_admin()?;
+            let check = app.never_log_check(&pattern)?;
+            if let Some(w) = check.warning().filter(|_| !check.listed) {
+                eprintln!("note: {w}");
+            }
+            let (p, added) = app.never_log(&pattern)?;
+            if added {
                 println!("added {p}")
             } else {
                 println!("{p} was already on the list")
             }
         }
         NeverLogCommand::Remove { pattern } => {
-            let p = norm(&pattern)?;
-            if !store.never_log_remove(&p)? {
-                anyhow::bail!("{p} is not on the never-log list");
-            }
+            let p = app.never_log_remove(&pattern)?;
             println!("removed {p}");
         }
         NeverLogCommand::List => {
-            for p in store.never_log_list()? {
+            for p in app.never_log_rules()? {
                 println!("{p}");
             }
         }

@@ -51,3 +51,125 @@ impl Rules {
             .map(String::as_str)
     }
 }
+
+/// Whose mail a never-log entry would stop logging: the salespeople and
+/// contacts with an address it covers (a contact by any of its addresses).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Covered {
+    pub salespeople: Vec<String>,
+    pub contacts: Vec<String>,
+}
+
+impl Covered {
+    pub fn is_empty(&self) -> bool {
+        self.salespeople.is_empty() && self.contacts.is_empty()
+    }
+
+    /// "2 contacts (Maria Costa, Ivan Silva)", with at most three names
+    /// a group, salespeople first; empty when nobody is covered.
+    pub fn describe(&self) -> String {
+        let group = |names: &[String], one: &str, many: &str| {
+            if names.is_empty() {
+                return None;
+            }
+            let mut shown: Vec<&str> = names.iter().take(3).map(String::as_str).collect();
+            if names.len() > 3 {
+                shown.push("…");
+            }
+            Some(format!(
+                "{} ({})",
+                super::text::count(names.len(), one, many),
+                shown.join(", ")
+            ))
+        };
+        [
+            group(&self.salespeople, "salesperson", "salespeople"),
+            group(&self.contacts, "contact", "contacts"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" and ")
+    }
+}
+
+/// Who `pattern` (a normalized never-log entry) covers among these people.
+pub fn covered_by(
+    pattern: &str,
+    salespeople: &[super::Salesperson],
+    contacts: &[super::Contact],
+) -> Covered {
+    let rules = Rules {
+        never_log: vec![pattern.to_string()],
+        ..Rules::default()
+    };
+    let hit =
+        |raw: &str| normalize_address(raw).is_some_and(|a| rules.never_log_match(&a).is_some());
+    Covered {
+        salespeople: salespeople
+            .iter()
+            .filter(|s| hit(&s.email))
+            .map(|s| s.name.clone())
+            .collect(),
+        contacts: contacts
+            .iter()
+            .filter(|c| hit(&c.email) || c.alt_emails.iter().any(|a| hit(a)))
+            .map(|c| c.name.clone())
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Contact, Salesperson};
+
+    #[test]
+    fn a_never_log_entry_names_whose_mail_it_stops() {
+        let sp = |name: &str, email: &str| Salesperson {
+            code: name[..2].to_uppercase(),
+            name: name.into(),
+            email: email.into(),
+        };
+        let c = |name: &str, email: &str, alt: &[&str]| Contact {
+            no: name.into(),
+            name: name.into(),
+            company: String::new(),
+            email: email.into(),
+            alt_emails: alt.iter().map(|a| a.to_string()).collect(),
+        };
+        let salespeople = [sp("Annette", "annette@contoso.example")];
+        let contacts = [
+            c("Maria", "maria@northwind.example", &[]),
+            c("Ivan", "ivan@eu.northwind.example", &[]),
+            c("Kari", "kari@fabrikam.example", &["kari@northwind.example"]),
+            c("Ola", "ola@northwind.example.org", &[]),
+        ];
+        let names = |p: &str| covered_by(p, &salespeople, &contacts);
+        let cases: &[(&str, &[&str], &[&str])] = &[
+            ("northwind.example", &[], &["Maria", "Ivan", "Kari"]),
+            ("maria@northwind.example", &[], &["Maria"]),
+            ("contoso.example", &["Annette"], &[]),
+            ("example", &["Annette"], &["Maria", "Ivan", "Kari"]),
+            ("adventure-works.example", &[], &[]),
+        ];
+        for (p, want_sp, want_c) in cases {
+            let got = names(p);
+            assert_eq!(got.salespeople, *want_sp, "{p}");
+            assert_eq!(got.contacts, *want_c, "{p}");
+        }
+        assert_eq!(
+            names("northwind.example").describe(),
+            "3 contacts (Maria, Ivan, Kari)"
+        );
+        let many = Covered {
+            salespeople: vec!["Annette".into()],
+            contacts: (1..=5).map(|i| format!("C{i}")).collect(),
+        };
+        assert_eq!(
+            many.describe(),
+            "1 salesperson (Annette) and 5 contacts (C1, C2, C3, …)"
+        );
+        assert_eq!(Covered::default().describe(), "");
+    }
+}
