@@ -109,6 +109,12 @@ fn overview() -> Overview {
             logged_per_hour: per_hour,
             skipped_per_hour: (0..24).map(|i| (i % 5) as u64).collect(),
             first_hour: Some(now() - Duration::hours(23)),
+            logged_per_day: (0..14)
+                .map(|i| [0, 40, 95, 120, 88, 60, 0][i % 7])
+                .collect(),
+            skipped_per_day: (0..14).map(|i| [0, 9, 20, 31, 18, 12, 1][i % 7]).collect(),
+            // Days begin at midnight UTC: the snapshots show UTC.
+            first_day: Some("2026-11-14T00:00:00Z".parse().unwrap()),
         },
         runs: vec![
             run(58, 1, "In process", 80, 52, 27, 1),
@@ -199,6 +205,19 @@ fn snap(name: &str, s: &mut UiState) {
 #[test]
 fn status() {
     snap("status", &mut state(Role::Admin));
+    // c: the last 14 days, a day a pair of bars, labelled by the day.
+    let mut s = state(Role::Admin);
+    act(&mut s, &[Action::ChartSpan]);
+    assert!(s.status.per_day);
+    snap("status_per_day", &mut s);
+    let words = screen_words(&mut s, 140, 45, false);
+    assert!(words.contains("per day: ▌logged ▌skipped"), "{words}");
+    assert!(
+        words.contains("14 15 16 17 18 19 20 21 22 23 24 25 26 27"),
+        "{words}"
+    );
+    act(&mut s, &[Action::ChartSpan]);
+    assert!(!screen_words(&mut s, 140, 45, false).contains("per day"));
 }
 
 /// A job that keeps failing with errors retrying can fix says "Waiting"
@@ -1421,6 +1440,28 @@ fn the_assisted_setup_is_a_checklist_that_comes_back_after_each_step() {
         s.wizard_done(1),
         "the app is registered: its client id is set"
     );
+    // The checklist says what each step stands at, the app-only sign-in
+    // (the demo's) with the mailbox it reads as its account.
+    assert_eq!(
+        s.wizard_detail(3),
+        "app-only, reads crm-log@contoso.example"
+    );
+    act(&mut s, &[Action::Wizard]);
+    let words = screen_words(&mut s, 80, 24, true);
+    assert!(
+        words.contains("4. Sign in app-only, reads crm-log@contoso.example"),
+        "{words}"
+    );
+    assert!(
+        words.contains("1. Shared mailbox and tenant crm-log@contoso.example · contoso.example"),
+        "{words}"
+    );
+    let mut o = overview();
+    o.setup.consent_given = false;
+    s.update(Msg::Overview(Ok(Box::new(o))));
+    assert_eq!(s.wizard_detail(3), "not signed in");
+    s.update(Msg::Overview(Ok(Box::new(overview()))));
+    assert_eq!(s.wizard_detail(3), "signed in as logger@contoso.example");
 }
 
 #[test]
@@ -1489,4 +1530,142 @@ fn filters_take_a_name_or_a_code_and_the_title_names_them() {
         title.contains("contact Maria Walsh (CT0011) · salesperson Annette Hill (AH) · company Northwind Traders"),
         "{title}"
     );
+}
+
+/// The chosen field's highlight runs across the whole row (label, gap and
+/// value to the right edge), so the eye finds it at any width.
+#[test]
+fn setup_highlight_covers_the_whole_row() {
+    use ratatui::style::Modifier;
+    let mut s = state(Role::Admin);
+    act(
+        &mut s,
+        &[Action::Go(Screen::Setup), Action::Down, Action::Down],
+    );
+    for (w, h) in SIZES {
+        s.update(Msg::Resize(w, h));
+        let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+        t.draw(|f| view::draw(f, &s)).unwrap();
+        let buf = t.backend().buffer();
+        let reversed = |x: u16, y: u16| buf[(x, y)].modifier.contains(Modifier::REVERSED);
+        let rows: Vec<u16> = (0..h).filter(|&y| reversed(1, y)).collect();
+        let label = rows.iter().find(|&&y| {
+            (0..w)
+                .map(|x| buf[(x, y)].symbol())
+                .collect::<String>()
+                .contains("Tenant")
+        });
+        let y = *label.unwrap_or_else(|| panic!("{w}x{h}: no highlighted Tenant row in {rows:?}"));
+        let uncovered: Vec<u16> = (1..w - 1).filter(|&x| !reversed(x, y)).collect();
+        assert!(
+            uncovered.is_empty(),
+            "{w}x{h}: columns {uncovered:?} of the chosen row are not highlighted"
+        );
+    }
+}
+
+/// The never-log list from Setup (`n`): read, added to after a question
+/// that names whose mail it stops logging, removed from, and back after
+/// each change; read-only in the user view.
+#[test]
+fn the_never_log_list_is_kept_from_setup_and_warns_whose_mail_it_stops() {
+    use emaillog::app::never_log::NeverLogCheck;
+    use emaillog::domain::rules::Covered;
+    use emaillog::tui::lists::ListsKind;
+    use emaillog::tui::state::Overlay;
+    let listed = || {
+        Msg::Lists(Ok(Box::new(Lists::NeverLog(vec![
+            "fabrikam.example".into(),
+            "private@contoso.example".into(),
+        ]))))
+    };
+    let mut s = state(Role::Admin);
+    act(&mut s, &[Action::Go(Screen::Setup)]);
+    let effects = s.update(Msg::Action(Action::NeverLogList));
+    assert_eq!(effects, vec![Effect::LoadLists(ListsKind::NeverLog)]);
+    s.update(listed());
+    snap("never_log_list", &mut s);
+
+    act(&mut s, &[Action::Add]);
+    type_text(&mut s, "Northwind.example");
+    let effects = s.update(Msg::Action(Action::Open));
+    assert_eq!(
+        effects,
+        vec![Effect::LoadLists(ListsKind::NeverLogCheck(
+            "Northwind.example".into()
+        ))]
+    );
+    s.update(Msg::Lists(Ok(Box::new(Lists::NeverLogCheck(
+        NeverLogCheck {
+            pattern: "northwind.example".into(),
+            listed: false,
+            covered: Covered {
+                salespeople: vec![],
+                contacts: vec!["Maria Costa".into(), "Ivan Silva".into()],
+            },
+        },
+    )))));
+    let Some(Overlay::Confirm { question, .. }) = &s.overlay else {
+        panic!("no question: {:?}", s.overlay.is_some());
+    };
+    assert!(
+        question.starts_with(
+            "2 contacts (Maria Costa, Ivan Silva) use northwind.example: their mail will no longer be logged."
+        ),
+        "{question}"
+    );
+    snap("never_log_warning", &mut s);
+    let effects = s.update(Msg::Action(Action::Yes));
+    assert_eq!(effects, vec![Effect::NeverLog("northwind.example".into())]);
+    // Done: the list comes back and is read again.
+    let effects = s.update(Msg::Done(Ok(
+        "northwind.example is never logged from now on".into(),
+    )));
+    assert!(
+        effects.contains(&Effect::LoadLists(ListsKind::NeverLog)),
+        "{effects:?}"
+    );
+    assert!(matches!(
+        s.overlay,
+        Some(Overlay::NeverLog { rules: None, .. })
+    ));
+
+    // Remove the chosen one, after a question.
+    s.update(listed());
+    act(&mut s, &[Action::Down, Action::Delete]);
+    assert!(
+        matches!(&s.overlay, Some(Overlay::Confirm { question, .. }) if question.starts_with("Log mail from or to private@contoso.example again?"))
+    );
+    let effects = s.update(Msg::Action(Action::Yes));
+    assert_eq!(
+        effects,
+        vec![Effect::NeverLogRemove("private@contoso.example".into())]
+    );
+    s.update(Msg::Done(Ok(
+        "private@contoso.example is logged again from now on".into(),
+    )));
+    assert!(matches!(s.overlay, Some(Overlay::NeverLog { .. })));
+    // Esc closes it for good: the next answer does not bring it back.
+    act(&mut s, &[Action::Back]);
+    s.update(Msg::Done(Ok("saved".into())));
+    assert!(s.overlay.is_none());
+
+    // Listed already: said, nothing asked.
+    s.update(Msg::Lists(Ok(Box::new(Lists::NeverLogCheck(
+        NeverLogCheck {
+            pattern: "fabrikam.example".into(),
+            listed: true,
+            covered: Covered::default(),
+        },
+    )))));
+    assert!(s.overlay.is_none());
+
+    // The user view reads the list and changes nothing.
+    let mut s = state(Role::User);
+    act(&mut s, &[Action::Go(Screen::Setup), Action::NeverLogList]);
+    s.update(listed());
+    let effects = s.update(Msg::Action(Action::Delete));
+    assert!(effects.is_empty());
+    assert!(matches!(s.overlay, Some(Overlay::NeverLog { .. })));
+    snap("never_log_user", &mut s);
 }

@@ -19,6 +19,37 @@ pub struct Activity {
     pub skipped_per_hour: Vec<u64>,
     /// The start of the oldest hour counted.
     pub first_hour: Option<DateTime<Utc>>,
+    /// Logged messages per day over the last [`DAYS`] days, oldest first;
+    /// the last is the day that began at `since`.
+    pub logged_per_day: Vec<u64>,
+    /// Skipped messages per day, the same days.
+    pub skipped_per_day: Vec<u64>,
+    /// Where the oldest day counted begins.
+    pub first_day: Option<DateTime<Utc>>,
+}
+
+/// How many days the per-day counts cover.
+pub const DAYS: usize = 14;
+
+/// Counts per hour (start of the hour, count) spread into `n` buckets of
+/// `width` from `first`; what falls outside is left out.
+fn buckets(
+    hourly: &[(DateTime<Utc>, u64)],
+    first: DateTime<Utc>,
+    width: Duration,
+    n: usize,
+) -> Vec<u64> {
+    let mut counts = vec![0u64; n];
+    for (t, c) in hourly {
+        if *t < first {
+            continue;
+        }
+        let i = ((*t - first).num_seconds() / width.num_seconds()) as usize;
+        if let Some(b) = counts.get_mut(i) {
+            *b += c;
+        }
+    }
+    counts
 }
 
 /// Who holds a mailbox's lease and until when.
@@ -37,8 +68,9 @@ impl Store {
             .query_row("PRAGMA data_version", [], |r| r.get(0))?)
     }
 
-    /// Logged, skipped and failed since `since`; logged per hour for the 24
-    /// hours up to `now`.
+    /// Logged, skipped and failed since `since`; logged and skipped per
+    /// hour for the 24 hours up to `now`, and per day for the [`DAYS`] days
+    /// that end with the one beginning at `since` (a local midnight).
     pub fn activity(&self, since: DateTime<Utc>, now: DateTime<Utc>) -> Result<Activity> {
         let logged: i64 = self.conn.query_row(
             "SELECT count(*) FROM logged_messages WHERE logged_at >= ?1",
@@ -61,37 +93,40 @@ impl Store {
             .and_then(|t| t.with_nanosecond(0))
             .unwrap_or(now);
         let first = this_hour - Duration::hours(23);
-        let per_hour = |sql: &str| -> Result<Vec<u64>> {
-            let mut counts = vec![0u64; 24];
+        let first_day = since - Duration::days(DAYS as i64 - 1);
+        let from = first.min(first_day);
+        // One read per table, by the hour, serves both charts.
+        let hourly = |sql: &str| -> Result<Vec<(DateTime<Utc>, u64)>> {
             let mut stmt = self.conn.prepare_cached(sql)?;
-            let rows = stmt.query_map(params![ts(first)], |r| {
+            let rows = stmt.query_map(params![ts(from)], |r| {
                 Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
             })?;
+            let mut out = Vec::new();
             for row in rows {
                 let (hour, n) = row?;
-                let Some(t) = parse_ts(&format!("{hour}:00:00Z")) else {
-                    continue;
-                };
-                let i = (t - first).num_hours();
-                if (0..24).contains(&i) {
-                    counts[i as usize] += n as u64;
+                if let Some(t) = parse_ts(&format!("{hour}:00:00Z")) {
+                    out.push((t, n.max(0) as u64));
                 }
             }
-            Ok(counts)
+            Ok(out)
         };
-        let logged_per_hour = per_hour(
+        let logged_hourly = hourly(
             "SELECT substr(logged_at, 1, 13), count(*) FROM logged_messages WHERE logged_at >= ?1 GROUP BY 1",
         )?;
-        let skipped_per_hour = per_hour(
+        let skipped_hourly = hourly(
             "SELECT substr(skipped_at, 1, 13), count(*) FROM skipped_messages WHERE skipped_at >= ?1 GROUP BY 1",
         )?;
+        let (hour, day) = (Duration::hours(1), Duration::days(1));
         Ok(Activity {
             logged: logged as u64,
             skipped: skipped as u64,
             failed: failed.max(0) as u64,
-            logged_per_hour,
-            skipped_per_hour,
+            logged_per_hour: buckets(&logged_hourly, first, hour, 24),
+            skipped_per_hour: buckets(&skipped_hourly, first, hour, 24),
             first_hour: Some(first),
+            logged_per_day: buckets(&logged_hourly, first_day, day, DAYS),
+            skipped_per_day: buckets(&skipped_hourly, first_day, day, DAYS),
+            first_day: Some(first_day),
         })
     }
 
@@ -159,6 +194,44 @@ mod tests {
             "08:00 yesterday is too old"
         );
         assert_eq!(a.first_hour, Some("2024-05-01T11:00:00Z".parse().unwrap()));
+    }
+
+    #[test]
+    fn activity_counts_the_last_two_weeks_day_by_day() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("d.db")).unwrap();
+        let now: DateTime<Utc> = "2024-05-20T10:30:00Z".parse().unwrap();
+        // Local midnight at UTC+2 is 22:00 UTC the day before.
+        let since: DateTime<Utc> = "2024-05-19T22:00:00Z".parse().unwrap();
+        for (id, at) in [
+            ("today1", "2024-05-20T09:00:00.000Z"),
+            ("today2", "2024-05-19T22:10:00.000Z"),
+            ("yesterday", "2024-05-19T21:50:00.000Z"),
+            ("first", "2024-05-06T22:00:00.000Z"),
+            ("too-old", "2024-05-06T21:59:00.000Z"),
+        ] {
+            store.conn.execute(
+                "INSERT INTO logged_messages (internet_message_id, mailbox_id, subject, sender, recipients, logged_at) VALUES (?1, ?1, 's', 'x@y', '[]', ?2)",
+                params![id, at],
+            ).unwrap();
+        }
+        store.conn.execute(
+            "INSERT INTO skipped_messages (mailbox_id, internet_message_id, subject, sender, recipients, reason, detail, skipped_at) VALUES ('s', 's', 's', 'x@y', '[]', 'no_match', '', '2024-05-12T08:00:00.000Z')",
+            [],
+        ).unwrap();
+        let a = store.activity(since, now).unwrap();
+        assert_eq!(a.logged_per_day.len(), DAYS);
+        assert_eq!(a.logged_per_day[13], 2, "today began at 22:00 UTC");
+        assert_eq!(a.logged_per_day[12], 1, "21:50 UTC was yesterday");
+        assert_eq!(
+            a.logged_per_day[0], 1,
+            "the first day begins 13 days before today"
+        );
+        assert_eq!(a.logged_per_day.iter().sum::<u64>(), 4, "one is too old");
+        assert_eq!(a.skipped_per_day[5], 1, "12 May, local");
+        assert_eq!(a.first_day, Some("2024-05-06T22:00:00Z".parse().unwrap()));
+        // The per-hour counts come from the same read.
+        assert_eq!(a.logged_per_hour[22], 1, "09:00 today");
     }
 
     #[test]

@@ -108,4 +108,8 @@ pub enum Action {
     NeverDomain,
     /// Contacts: import a CSV.
     Import,
+    /// Setup: the never-log list.
+    NeverLogList,
+    /// Status: the chart per hour or per day.
+    ChartSpan,
 }

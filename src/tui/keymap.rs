@@ -33,6 +33,8 @@ pub enum Ctx {
     Opportunity,
     /// What importing a file would change.
     ImportPreview,
+    /// The never-log list.
+    NeverLog,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -317,12 +319,14 @@ pub fn bindings() -> impl Iterator<Item = &'static Binding> {
         super::screens::message::KEYS,
         super::screens::opportunities::DETAIL_KEYS,
         super::screens::contacts::PREVIEW_KEYS,
+        super::screens::never_log::KEYS,
         super::screens::log::KEYS,
         super::screens::opportunities::KEYS,
         super::screens::skipped::KEYS,
         super::screens::contacts::KEYS,
         super::screens::jobs::KEYS,
         super::screens::setup::KEYS,
+        super::screens::status::KEYS,
         GLOBAL_KEYS,
     ]
     .into_iter()

@@ -23,6 +23,9 @@ pub enum ListsKind {
         path: String,
         salespeople: bool,
     },
+    NeverLog,
+    /// What adding this to the never-log list would do.
+    NeverLogCheck(String),
 }
 
 /// A list as read, or an answer that opens a dialog.
@@ -34,6 +37,8 @@ pub enum Lists {
     People(Vec<Salesperson>, Vec<Contact>),
     SuggestedContact(String, SuggestedContact),
     ImportPreview(String, Box<ImportPreview>),
+    NeverLog(Vec<String>),
+    NeverLogCheck(crate::app::never_log::NeverLogCheck),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -107,6 +107,7 @@ pub enum Effect {
         action: crate::store::ReviewAction,
     },
     NeverLog(String),
+    NeverLogRemove(String),
     /// Saves a contact; then asks the engine to re-log the skipped
     /// message it was made from, if any (in that order).
     SaveContact {

@@ -142,5 +142,7 @@ pub fn lists(app: &App, kind: ListsKind, stop: &crate::stop::Stop) -> Result<Lis
                 .map_err(e)?;
             Lists::ImportPreview(path, Box::new(p))
         }
+        ListsKind::NeverLog => Lists::NeverLog(app.never_log_rules().map_err(e)?),
+        ListsKind::NeverLogCheck(p) => Lists::NeverLogCheck(app.never_log_check(&p).map_err(e)?),
     })
 }

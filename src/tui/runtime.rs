@@ -459,6 +459,11 @@ impl Work {
                     })
                     .map_err(err)
             }),
+            Effect::NeverLogRemove(pattern) => self.blocking(move |a| {
+                a.never_log_remove(&pattern)
+                    .map(|p| format!("{p} is logged again from now on"))
+                    .map_err(err)
+            }),
             Effect::SaveContact {
                 contact,
                 new,

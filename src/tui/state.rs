@@ -7,7 +7,6 @@ use std::collections::VecDeque;
 use chrono::{DateTime, FixedOffset, Utc};
 use tui_input::Input;
 
-use crate::app::login::LoginPrompt;
 use crate::app::overview::{Overview, Role};
 use crate::app::setup_fields::{Checked, FIELDS, FieldKey};
 use crate::app::validate::Check;
@@ -76,6 +75,8 @@ pub enum Pending {
     DeleteSkipped(Vec<String>),
     /// Add this address or domain to the never-log list.
     NeverLog(String),
+    /// Take this entry off the never-log list.
+    NeverLogRemove(String),
     /// Run a job that is on hold now (which releases the hold).
     RunHeld,
     /// Import a file's good rows, its bad ones left out.
@@ -92,14 +93,8 @@ pub enum PromptFor {
     AppOnlySecret,
     /// Full-text search of the interaction log.
     Search,
-}
-
-#[derive(Debug, Clone)]
-pub enum SignInStage {
-    Starting,
-    Prompt(LoginPrompt),
-    Done(String),
-    Failed(String),
+    /// An address or domain for the never-log list.
+    NeverLog,
 }
 
 #[derive(Debug, Clone)]
@@ -156,18 +151,14 @@ pub enum Overlay {
         preview: Box<crate::app::people::ImportPreview>,
         scroll: usize,
     },
+    /// The never-log list (`None` while it is read).
+    NeverLog {
+        rules: Option<Vec<String>>,
+        sel: usize,
+    },
 }
 
-/// The steps of the assisted setup, in order.
-pub const WIZARD_STEPS: &[&str] = &[
-    "Shared mailbox and tenant",
-    "App registration and Exchange scripts",
-    "Client id",
-    "Sign in",
-    "Import salespeople and contacts",
-    "Validate",
-    "Enable",
-];
+pub use super::screens::setup::{SignInStage, WIZARD_STEPS};
 
 pub struct UiState {
     pub role: Role,
@@ -185,6 +176,7 @@ pub struct UiState {
     pub engine: EngineView,
     /// Engine activity, newest last: (when, line), already sanitised.
     pub recent: VecDeque<(DateTime<Utc>, String)>,
+    pub status: super::screens::status::Status,
     /// The setup screen.
     pub setup: Setup,
     /// The job queue screen.
@@ -230,6 +222,7 @@ impl UiState {
             reload_again: false,
             engine: EngineView::default(),
             recent: VecDeque::new(),
+            status: Default::default(),
             setup: Setup::default(),
             jobs: Jobs::default(),
             filter: None,
@@ -266,6 +259,7 @@ impl UiState {
             Some(Overlay::Form { .. }) => Ctx::Form,
             Some(Overlay::Opportunity { .. }) => Ctx::Opportunity,
             Some(Overlay::ImportPreview { .. }) => Ctx::ImportPreview,
+            Some(Overlay::NeverLog { .. }) => Ctx::NeverLog,
         }
     }
 
@@ -326,6 +320,8 @@ impl UiState {
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
         let effects = self.handle(msg);
         self.back_to_wizard();
+        let mut effects = effects;
+        effects.extend(self.back_to_never_log());
         effects
     }
 
@@ -568,7 +564,7 @@ impl UiState {
                 Screen::Opportunities => self.act_opportunities(a),
                 Screen::Skipped => self.act_skipped(a),
                 Screen::Contacts => self.act_contacts(a),
-                Screen::Status => Vec::new(),
+                Screen::Status => self.act_status(a),
             },
         }
     }
@@ -678,10 +674,10 @@ mod tests {
         s.update(Msg::Action(Action::Open));
         assert_eq!(
             first,
-            Action::Quit,
-            "the screen's own actions come first, then quit"
+            Action::ChartSpan,
+            "the screen's own actions come first"
         );
-        assert!(s.quitting, "Enter runs the chosen command");
+        assert!(s.status.per_day, "Enter runs the chosen command");
 
         let mut s = ui();
         s.overlay = Some(Overlay::Validate {

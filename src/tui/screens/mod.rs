@@ -9,6 +9,7 @@ pub mod log;
 mod log_filters;
 mod log_search;
 pub mod message;
+pub mod never_log;
 pub mod opportunities;
 pub mod setup;
 pub mod skipped;

@@ -21,11 +21,30 @@ use crate::tui::keymap::Ctx::*;
 use crate::tui::keymap::{Binding, admin, b, code, k};
 use crate::tui::msg::Effect;
 use crate::tui::state::UiState;
-use crate::tui::state::{Level, Overlay, Pending, PromptFor, SignInStage, WIZARD_STEPS};
+use crate::tui::state::{Level, Overlay, Pending, PromptFor};
 use crate::tui::theme::Theme;
 
 /// A toggle's choices in its form.
 const YES_NO: &[&str] = &["yes", "no"];
+
+/// The steps of the assisted setup, in order.
+pub const WIZARD_STEPS: &[&str] = &[
+    "Shared mailbox and tenant",
+    "App registration and Exchange scripts",
+    "Client id",
+    "Sign in",
+    "Import salespeople and contacts",
+    "Validate",
+    "Enable",
+];
+
+#[derive(Debug, Clone)]
+pub enum SignInStage {
+    Starting,
+    Prompt(crate::app::login::LoginPrompt),
+    Done(String),
+    Failed(String),
+}
 
 /// The screen's state.
 #[derive(Debug, Clone, Default)]
@@ -35,6 +54,8 @@ pub struct Setup {
     /// The assisted setup's step in hand: its checklist comes back when the
     /// step's dialog is done.
     pub wizard: Option<usize>,
+    /// The never-log list is open: it comes back after a change made from it.
+    pub never_log_open: bool,
 }
 
 impl UiState {
@@ -80,6 +101,9 @@ impl UiState {
     }
 
     pub(crate) fn act_setup(&mut self, a: Action) -> Vec<Effect> {
+        if a == Action::NeverLogList {
+            return self.open_never_log();
+        }
         if self.role != Role::Admin {
             return Vec::new();
         }
@@ -235,6 +259,56 @@ impl UiState {
             5 => self.validated == Some(true),
             6 => s.enabled && o.job.is_some(),
             _ => false,
+        }
+    }
+
+    /// What a step of the assisted setup stands at, in a few words from
+    /// what is stored: the mailbox and tenant, the client id, who is signed
+    /// in (an app-only sign-in reads the shared mailbox, so that is its
+    /// account), how many people are imported.
+    pub fn wizard_detail(&self, step: usize) -> String {
+        let Some(o) = &self.overview else {
+            return String::new();
+        };
+        let s = &o.setup;
+        let or_unset = |v: &str, what: &str| {
+            if v.is_empty() {
+                format!("no {what} yet")
+            } else {
+                one_line(v)
+            }
+        };
+        match step {
+            0 => format!(
+                "{} · {}",
+                or_unset(&s.mailbox, "mailbox"),
+                or_unset(&s.tenant, "tenant")
+            ),
+            1 | 2 if s.client_id.is_empty() => "no client id yet".into(),
+            1 => "done: the app is registered".into(),
+            2 => one_line(&s.client_id),
+            3 => match (&s.account, s.auth_flow) {
+                (Some(a), _) if s.consent_given => format!("signed in as {}", one_line(a)),
+                (_, AuthFlow::ClientCredentials) if s.consent_given => {
+                    format!("app-only, reads {}", or_unset(&s.mailbox, "mailbox"))
+                }
+                _ => "not signed in".into(),
+            },
+            4 => format!(
+                "{}, {}",
+                crate::domain::text::count(o.salespeople, "salesperson", "salespeople"),
+                crate::domain::text::count(o.contacts, "contact", "contacts")
+            ),
+            5 => match self.validated {
+                Some(true) => "every check passed".into(),
+                Some(false) => "a check failed: v shows which".into(),
+                None => "not run yet".into(),
+            },
+            6 => match (&o.job, s.enabled) {
+                (Some(job), true) => format!("enabled: the job is {}", job.status.as_str()),
+                _ => "not enabled".into(),
+            },
+            _ => String::new(),
         }
     }
 
@@ -436,6 +510,14 @@ pub const KEYS: &[Binding] = &[
         "Assisted setup: every step in order",
         true,
     )),
+    b(
+        Screen(Screen::Setup),
+        &[k('n')],
+        Action::NeverLogList,
+        "never log",
+        "The never-log list: addresses and domains never logged",
+        true,
+    ),
     admin(b(
         Screen(Screen::Setup),
         &[k('w')],

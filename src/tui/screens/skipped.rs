@@ -154,14 +154,7 @@ impl UiState {
                 } else {
                     address
                 };
-                self.overlay = Some(Overlay::Confirm {
-                    question: format!(
-                        "Never log mail from or to {}? (emaillog never-log remove undoes it)",
-                        crate::tui::state::sanitize(&pattern)
-                    ),
-                    pending: Pending::NeverLog(pattern),
-                });
-                Vec::new()
+                self.check_never_log(pattern)
             }
             _ => Vec::new(),
         }

@@ -1,7 +1,7 @@
 //! The status screen (home): is logging on, as whom, how the job is doing,
-//! what arrived today, the run in progress page by page, and what needs a
-//! person. A component with no state of its own and no keys beyond the
-//! global ones: it draws the overview the UI keeps.
+//! what arrived today (per hour, or per day over two weeks: `c`), the run
+//! in progress page by page, and what needs a person. It draws the
+//! overview the UI keeps; its own state is the chart's span.
 
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
@@ -13,10 +13,41 @@ use crate::app::overview::Overview;
 use crate::domain::job::JobStatus;
 use crate::domain::setup::AuthFlow;
 use crate::domain::text::one_line;
+use crate::store::Activity;
+use crate::tui::action::Action;
+use crate::tui::keymap::Ctx::Screen;
+use crate::tui::keymap::{Binding, b, k};
+use crate::tui::msg::Effect;
 use crate::tui::screens::jobs::job_status_look;
 use crate::tui::state::UiState;
 use crate::tui::theme::Theme;
 use crate::tui::view::format::{local_time, relative, stored_time};
+
+/// The screen's state.
+#[derive(Debug, Clone, Default)]
+pub struct Status {
+    /// The chart shows the last 14 days instead of the last 24 hours.
+    pub per_day: bool,
+}
+
+impl UiState {
+    pub(crate) fn act_status(&mut self, a: Action) -> Vec<Effect> {
+        if a == Action::ChartSpan {
+            self.status.per_day = !self.status.per_day;
+        }
+        Vec::new()
+    }
+}
+
+/// The screen's keys.
+pub const KEYS: &[Binding] = &[b(
+    Screen(crate::tui::action::Screen::Status),
+    &[k('c')],
+    Action::ChartSpan,
+    "per hour/day",
+    "Chart per hour (24 hours) or per day (14 days)",
+    true,
+)];
 
 fn kv<'a>(theme: &Theme, k: &'a str, v: impl Into<Span<'a>>) -> Line<'a> {
     Line::from(vec![
@@ -208,7 +239,14 @@ fn draw_today(f: &mut Frame, s: &UiState, o: &Overview, theme: &Theme, area: Rec
                 theme.dim()
             },
         ),
-        Span::styled("   per hour: ", theme.dim()),
+        Span::styled(
+            if s.status.per_day {
+                "   per day: "
+            } else {
+                "   per hour: "
+            },
+            theme.dim(),
+        ),
         Span::styled("▌logged ", theme.good()),
         Span::styled("▌skipped", theme.dim()),
     ];
@@ -223,35 +261,62 @@ fn draw_today(f: &mut Frame, s: &UiState, o: &Overview, theme: &Theme, area: Rec
     if chart.height < 2 {
         return;
     }
-    // Two bars and a gap per hour.
-    let hours = ((chart.width as usize + 1) / 3).min(t.logged_per_hour.len());
-    let first = t.logged_per_hour.len() - hours;
+    let (logged, skipped, labels) = chart_series(s, t);
+    // Two bars and a gap per hour (or day): the latest that fit.
+    let n = ((chart.width as usize + 1) / 3).min(logged.len());
+    let first = logged.len() - n;
     let mut bars = BarChart::default().bar_width(1).bar_gap(0).group_gap(1);
-    for i in first..t.logged_per_hour.len() {
-        let label = t
-            .first_hour
-            .map(|h| {
-                (h + chrono::Duration::hours(i as i64))
-                    .with_timezone(&s.tz)
-                    .format("%H")
-                    .to_string()
-            })
-            .unwrap_or_default();
-        let skipped = t.skipped_per_hour.get(i).copied().unwrap_or(0);
+    for (i, &value) in logged.iter().enumerate().skip(first) {
         bars = bars.data(
-            BarGroup::default().label(Line::from(label)).bars(&[
-                Bar::default()
-                    .value(t.logged_per_hour[i])
-                    .text_value(String::new())
-                    .style(theme.good()),
-                Bar::default()
-                    .value(skipped)
-                    .text_value(String::new())
-                    .style(theme.dim()),
-            ]),
+            BarGroup::default()
+                .label(Line::from(labels.get(i).cloned().unwrap_or_default()))
+                .bars(&[
+                    Bar::default()
+                        .value(value)
+                        .text_value(String::new())
+                        .style(theme.good()),
+                    Bar::default()
+                        .value(skipped.get(i).copied().unwrap_or(0))
+                        .text_value(String::new())
+                        .style(theme.dim()),
+                ]),
         );
     }
     f.render_widget(bars, chart);
+}
+
+/// The chart's logged and skipped counts and their labels (the local hour,
+/// or the day of the month), oldest first.
+fn chart_series<'a>(s: &UiState, t: &'a Activity) -> (&'a [u64], &'a [u64], Vec<String>) {
+    let (logged, skipped, first, step) = if s.status.per_day {
+        (
+            &t.logged_per_day,
+            &t.skipped_per_day,
+            t.first_day,
+            chrono::Duration::days(1),
+        )
+    } else {
+        (
+            &t.logged_per_hour,
+            &t.skipped_per_hour,
+            t.first_hour,
+            chrono::Duration::hours(1),
+        )
+    };
+    let format = if s.status.per_day { "%d" } else { "%H" };
+    let labels = (0..logged.len())
+        .map(|i| {
+            first
+                .map(|f| {
+                    (f + step * i as i32)
+                        .with_timezone(&s.tz)
+                        .format(format)
+                        .to_string()
+                })
+                .unwrap_or_default()
+        })
+        .collect();
+    (logged, skipped, labels)
 }
 
 fn draw_run(f: &mut Frame, s: &UiState, o: &Overview, theme: &Theme, area: Rect) {

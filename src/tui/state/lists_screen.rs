@@ -84,6 +84,16 @@ impl UiState {
                     purpose: FormFor::ContactFromSender { mailbox_id },
                 });
             }
+            Lists::NeverLog(rules) => {
+                if let Some(Overlay::NeverLog { rules: shown, sel }) = &mut self.overlay {
+                    *sel = (*sel).min(rules.len().saturating_sub(1));
+                    *shown = Some(rules);
+                }
+            }
+            Lists::NeverLogCheck(check) => {
+                self.working = None;
+                self.never_log_checked(check);
+            }
             Lists::ImportPreview(path, preview) => {
                 self.working = None;
                 self.overlay = Some(Overlay::ImportPreview {

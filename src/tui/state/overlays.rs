@@ -24,6 +24,7 @@ impl UiState {
             Some(Overlay::Form { .. }) => return self.act_form(a),
             Some(Overlay::Opportunity { .. }) => return self.act_opportunity_detail(a),
             Some(Overlay::ImportPreview { .. }) => return self.act_import_preview(a),
+            Some(Overlay::NeverLog { .. }) => return self.act_never_log(a),
             _ => {}
         }
         let palette_len = match &self.overlay {
@@ -98,6 +99,10 @@ impl UiState {
                 Pending::NeverLog(pattern) => {
                     self.start("adding to the never-log list");
                     vec![Effect::NeverLog(pattern)]
+                }
+                Pending::NeverLogRemove(pattern) => {
+                    self.start("taking it off the never-log list");
+                    vec![Effect::NeverLogRemove(pattern)]
                 }
                 Pending::RunHeld => vec![Effect::RunNow],
                 Pending::ImportGood(p) => {
@@ -240,6 +245,7 @@ impl UiState {
                 Vec::new()
             }
             PromptFor::Search => self.submit_search(text),
+            PromptFor::NeverLog => self.check_never_log(text),
             PromptFor::ScriptsFolder => {
                 self.start("writing the scripts");
                 vec![Effect::WriteScripts(text)]

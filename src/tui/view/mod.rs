@@ -6,7 +6,7 @@ mod dialogs;
 pub mod fit;
 pub(crate) mod format;
 pub(crate) mod lists;
-mod overlays;
+pub(crate) mod overlays;
 
 pub mod table;
 

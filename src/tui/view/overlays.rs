@@ -28,7 +28,7 @@ fn frame<'a>(theme: &Theme, title: &'a str) -> Block<'a> {
 }
 
 /// Clears `area` and draws a framed box; returns the inside.
-fn boxed(f: &mut Frame, theme: &Theme, area: Rect, title: &str) -> Rect {
+pub(crate) fn boxed(f: &mut Frame, theme: &Theme, area: Rect, title: &str) -> Rect {
     f.render_widget(Clear, area);
     let b = frame(theme, title);
     let inner = b.inner(area);
@@ -50,6 +50,9 @@ pub fn draw(f: &mut Frame, s: &UiState, theme: &Theme, body: Rect) {
             scroll,
         } => super::dialogs::import_preview(f, theme, body, path, preview, *scroll),
         Overlay::Help => help(f, s, theme, body),
+        Overlay::NeverLog { rules, sel } => {
+            crate::tui::screens::never_log::draw(f, s, theme, body, rules.as_deref(), *sel)
+        }
         Overlay::Palette { input, selected } => {
             palette(f, s, theme, body, input.value(), *selected)
         }
@@ -140,6 +143,10 @@ pub fn draw(f: &mut Frame, s: &UiState, theme: &Theme, body: Rect) {
                     "Client secret",
                     "The app registration's client secret (sealed, never shown)",
                 ),
+                PromptFor::NeverLog => (
+                    "Never log",
+                    "An address (jane@northwind.example) or a domain (northwind.example, which covers its subdomains)",
+                ),
                 PromptFor::Search => (
                     "Search the interaction log",
                     "Words in subject or body, all of them (word* matches a beginning; empty: no search)",
@@ -226,7 +233,7 @@ pub fn draw(f: &mut Frame, s: &UiState, theme: &Theme, body: Rect) {
         }
         Overlay::RunDetail { id } => run_detail(f, s, theme, body, *id),
         Overlay::Wizard { selected } => {
-            let area = centered(body, 72, 14);
+            let area = centered(body, 72, 2 * WIZARD_STEPS.len() as u16 + 4);
             let inner = boxed(f, theme, area, "Assisted setup");
             let items: Vec<ListItem> = WIZARD_STEPS
                 .iter()
@@ -238,10 +245,12 @@ pub fn draw(f: &mut Frame, s: &UiState, theme: &Theme, body: Rect) {
                     } else {
                         Span::raw("· ")
                     };
-                    ListItem::new(Line::from(vec![
-                        mark,
-                        Span::raw(format!("{}. {step}", i + 1)),
-                    ]))
+                    // What the step stands at, under its name.
+                    let detail = Line::styled(format!("     {}", s.wizard_detail(i)), theme.dim());
+                    ListItem::new(vec![
+                        Line::from(vec![mark, Span::raw(format!("{}. {step}", i + 1))]),
+                        fit_line(detail, inner.width as usize),
+                    ])
                 })
                 .collect();
             let [list, hint] =
