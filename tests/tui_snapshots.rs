@@ -1493,25 +1493,58 @@ fn filters_take_a_name_or_a_code_and_the_title_names_them() {
             c("CT0012", "Mario Rossi", "Northwind Traders"),
         ],
     )))));
-    // A part of a name that fits two: said, the form stays with what was typed.
+    // A part of a name offers everyone it fits, narrowing as it is typed;
+    // Up and Down choose, Enter takes one (its number goes in the field).
+    let field = |s: &UiState, i: usize| match &s.overlay {
+        Some(emaillog::tui::state::Overlay::Form { form, .. }) => {
+            let (shown, total) = form.fields[i].suggestions();
+            let labels: Vec<String> = shown.iter().map(|p| p.label.clone()).collect();
+            (form.fields[i].value(), labels, total)
+        }
+        _ => panic!("the form is gone"),
+    };
     type_text(&mut s, "mari");
-    s.update(Msg::Action(Action::Open));
-    assert!(
-        s.notice
-            .as_ref()
-            .is_some_and(|n| n.text.contains("fits 2 contacts")),
-        "{:?}",
-        s.notice
+    assert_eq!(
+        field(&s, 0),
+        (
+            "mari".to_string(),
+            vec![
+                "Maria Walsh (CT0011) · Northwind Traders".to_string(),
+                "Mario Rossi (CT0012) · Northwind Traders".to_string()
+            ],
+            2
+        )
     );
-    assert!(matches!(
-        s.overlay,
-        Some(emaillog::tui::state::Overlay::Form { .. })
-    ));
-    type_text(&mut s, "a w");
-    act(&mut s, &[Action::Down]);
+    snap("log_filters_picker", &mut s);
+    type_text(&mut s, "o r");
+    assert_eq!(field(&s, 0).2, 1, "every word narrows");
+    for _ in 0.."o r".len() {
+        s.update(Msg::Typed(KeyEvent::new(
+            KeyCode::Backspace,
+            KeyModifiers::NONE,
+        )));
+    }
+    act(
+        &mut s,
+        &[Action::Down, Action::Down, Action::Up, Action::Open],
+    );
+    assert_eq!(
+        field(&s, 0),
+        ("CT0011".to_string(), vec![], 0),
+        "taken, and the list goes"
+    );
+    act(&mut s, &[Action::NextField]);
     type_text(&mut s, "annette");
-    act(&mut s, &[Action::Down]);
-    type_text(&mut s, "northwind");
+    act(&mut s, &[Action::Open]);
+    assert_eq!(field(&s, 1).0, "AH");
+    act(&mut s, &[Action::NextField]);
+    type_text(&mut s, "north");
+    act(&mut s, &[Action::Open]);
+    assert_eq!(
+        field(&s, 2).0,
+        "Northwind Traders",
+        "companies are offered once each"
+    );
     let effects = s.update(Msg::Action(Action::Open));
     let req = effects
         .iter()

@@ -127,12 +127,40 @@ pub enum FormFor {
     },
 }
 
+/// One choice of a field that narrows as it is typed into: what goes into
+/// the field (a number, a code, a company) and what is shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pick {
+    pub value: String,
+    pub label: String,
+    /// The label in lower case, matched against what is typed.
+    key: String,
+}
+
+impl Pick {
+    pub fn new(value: impl Into<String>, label: impl Into<String>) -> Self {
+        let label = label.into();
+        Self {
+            value: value.into(),
+            key: label.to_lowercase(),
+            label,
+        }
+    }
+}
+
+/// How many of a field's matching choices are shown at once.
+pub const PICKS_SHOWN: usize = 5;
+
 #[derive(Debug, Clone)]
 pub struct Field {
     pub label: &'static str,
     pub input: Input,
     pub rule: Rule,
     pub hint: &'static str,
+    /// Choices that narrow as the field is typed into (empty: none).
+    pub picks: Vec<Pick>,
+    /// The chosen one among those shown.
+    pub pick_sel: usize,
 }
 
 impl Field {
@@ -142,7 +170,34 @@ impl Field {
             input: Input::new(value.to_string()),
             rule,
             hint,
+            picks: Vec::new(),
+            pick_sel: 0,
         }
+    }
+
+    /// The choices matching what is typed (every word of it, any case), the
+    /// first [`PICKS_SHOWN`], and how many match in all. None while nothing
+    /// is typed or once the text is a choice's value.
+    pub fn suggestions(&self) -> (Vec<&Pick>, usize) {
+        let typed = self.value().to_lowercase();
+        if self.picks.is_empty()
+            || typed.is_empty()
+            || self.picks.iter().any(|p| p.value.to_lowercase() == typed)
+        {
+            return (Vec::new(), 0);
+        }
+        let words: Vec<&str> = typed.split_whitespace().collect();
+        let mut shown = Vec::new();
+        let mut total = 0;
+        for p in &self.picks {
+            if words.iter().all(|w| p.key.contains(w)) {
+                total += 1;
+                if shown.len() < PICKS_SHOWN {
+                    shown.push(p);
+                }
+            }
+        }
+        (shown, total)
     }
 
     pub fn error(&self) -> Option<String> {
@@ -187,6 +242,42 @@ impl Form {
 
     pub fn focused(&mut self) -> Option<&mut Field> {
         self.fields.get_mut(self.focus)
+    }
+
+    /// Down or up among the focused field's matching choices; false when
+    /// none are shown (the key then moves between fields).
+    pub fn move_pick(&mut self, down: bool) -> bool {
+        let Some(f) = self.fields.get_mut(self.focus) else {
+            return false;
+        };
+        let n = f.suggestions().0.len();
+        if n == 0 {
+            return false;
+        }
+        f.pick_sel = if down {
+            (f.pick_sel + 1).min(n - 1)
+        } else {
+            f.pick_sel.saturating_sub(1)
+        };
+        true
+    }
+
+    /// Enter on a field with choices shown: the chosen one goes into it.
+    /// False when none are shown (Enter then saves).
+    pub fn take_pick(&mut self) -> bool {
+        let Some(f) = self.fields.get_mut(self.focus) else {
+            return false;
+        };
+        let (shown, _) = f.suggestions();
+        let Some(value) = shown
+            .get(f.pick_sel.min(shown.len().saturating_sub(1)))
+            .map(|p| p.value.clone())
+        else {
+            return false;
+        };
+        f.input = Input::new(value);
+        f.pick_sel = 0;
+        true
     }
 
     /// Space on a choice field: the next option.

@@ -5,7 +5,7 @@
 use tui_input::Input;
 
 use crate::domain::Direction;
-use crate::tui::form::{DIRECTIONS, Field, Form, FormFor, Rule};
+use crate::tui::form::{DIRECTIONS, Field, Form, FormFor, Pick, Rule};
 use crate::tui::state::{Overlay, UiState};
 
 use super::log::local_date;
@@ -118,5 +118,47 @@ impl UiState {
             ),
             purpose: FormFor::LogFilters,
         });
+        self.attach_filter_picks();
+    }
+
+    /// The filters form's contact, salesperson and company fields narrow
+    /// the people read for the contacts screen as they are typed into
+    /// (once those are read: the form may be open before).
+    pub(crate) fn attach_filter_picks(&mut self) {
+        let (Some(contacts), Some(salespeople)) = (
+            self.lists.contacts.as_deref(),
+            self.lists.salespeople.as_deref(),
+        ) else {
+            return;
+        };
+        let Some(Overlay::Form {
+            form,
+            purpose: FormFor::LogFilters,
+        }) = &mut self.overlay
+        else {
+            return;
+        };
+        let contact_picks = contacts
+            .iter()
+            .map(|c| Pick::new(&c.no, format!("{} ({}) · {}", c.name, c.no, c.company)))
+            .collect();
+        let salesperson_picks = salespeople
+            .iter()
+            .map(|s| Pick::new(&s.code, format!("{} ({})", s.name, s.code)))
+            .collect();
+        let companies: std::collections::BTreeSet<&str> = contacts
+            .iter()
+            .map(|c| c.company.as_str())
+            .filter(|c| !c.is_empty())
+            .collect();
+        let company_picks = companies.into_iter().map(|c| Pick::new(c, c)).collect();
+        for (field, picks) in
+            form.fields
+                .iter_mut()
+                .zip([contact_picks, salesperson_picks, company_picks])
+        {
+            field.picks = picks;
+            field.pick_sel = 0;
+        }
     }
 }

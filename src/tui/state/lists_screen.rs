@@ -72,6 +72,7 @@ impl UiState {
             Lists::People(s, c) => {
                 self.lists.salespeople = Some(s);
                 self.lists.contacts = Some(c);
+                self.attach_filter_picks();
             }
             Lists::SuggestedContact(mailbox_id, c) => {
                 self.working = None;

@@ -159,9 +159,13 @@ impl UiState {
             return Vec::new();
         };
         match a {
-            Action::Down => form.next(),
-            Action::Up => form.prev(),
+            Action::NextField => form.next(),
+            Action::PrevField => form.prev(),
+            Action::Down if !form.move_pick(true) => form.next(),
+            Action::Up if !form.move_pick(false) => form.prev(),
             Action::Back => self.overlay = None,
+            // A choice shown: Enter takes it (the next Enter saves).
+            Action::Open if form.take_pick() => {}
             Action::Open => {
                 let Some(values) = form.values() else {
                     let e = form.fields[form.focus].error().unwrap_or_default();
@@ -316,6 +320,7 @@ impl UiState {
                     && let Some(f) = form.focused()
                 {
                     f.input.handle(req);
+                    f.pick_sel = 0;
                 }
             }
             _ => {}

@@ -14,7 +14,7 @@ use super::super::form::{Form, Rule};
 use super::super::state::UiState;
 use super::super::theme::Theme;
 use super::centered;
-use super::fit::{wrap_line, wrap_lines};
+use super::fit::{fit, wrap_line, wrap_lines};
 use crate::tui::screens::log::entry_time;
 
 fn boxed(f: &mut Frame, theme: &Theme, area: Rect, title: &str) -> Rect {
@@ -70,6 +70,37 @@ pub fn form(f: &mut Frame, theme: &Theme, body: Rect, form: &Form) {
                 LABEL as u16 + 2 + (field.input.visual_cursor().saturating_sub(scroll)) as u16,
                 lines.len() as u16 - 1,
             ));
+        }
+        // Choices that narrow as it is typed: Up/Down choose, Enter takes.
+        let (shown, total) = if focused {
+            field.suggestions()
+        } else {
+            (Vec::new(), 0)
+        };
+        if !shown.is_empty() {
+            let sel = field.pick_sel.min(shown.len() - 1);
+            for (i, p) in shown.iter().enumerate() {
+                let text = fit(&one_line(&p.label), width.saturating_sub(LABEL + 2));
+                let style = if i == sel {
+                    theme.selected()
+                } else {
+                    theme.dim()
+                };
+                lines.push(Line::from(vec![
+                    Span::raw(format!("{:LABEL$}  ", "")),
+                    Span::styled(text, style),
+                ]));
+            }
+            let more = if total > shown.len() {
+                format!(
+                    "{} more: type more to narrow · ↑↓ choose · Enter takes it",
+                    crate::domain::text::grouped((total - shown.len()) as u64)
+                )
+            } else {
+                "↑↓ choose · Enter takes it".to_string()
+            };
+            lines.push(Line::styled(format!("{:LABEL$}  {more}", ""), theme.dim()));
+            continue;
         }
         let note = match field.error() {
             Some(e) if !field.input.value().is_empty() || focused => {
