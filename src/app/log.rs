@@ -156,6 +156,14 @@ impl LogReader {
         Ok(Some(p))
     }
 
+    /// Whether the view is known to hold more than `n` entries without
+    /// counting them ([`crate::store::finds_more_than`]).
+    pub fn finds_more_than(&mut self, view: &LogView, n: usize) -> Result<bool> {
+        let f = view.filter();
+        let plan = self.plan(&f)?;
+        Ok(crate::store::finds_more_than(&f, plan, n))
+    }
+
     /// Up to `limit` entries of the view from where `seek` says, newest first.
     pub fn page(&mut self, view: &LogView, seek: &Seek, limit: usize) -> Result<Vec<EntryRow>> {
         let f = view.filter();

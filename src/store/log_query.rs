@@ -76,6 +76,21 @@ pub const LOOKUP_LIMIT: usize = 20_000;
 /// which SQLite names after the table: it serves every lookup by message.
 const ENTRIES_BY_MESSAGE: &str = "sqlite_autoindex_interaction_log_entries_1";
 
+/// Whether a view is known to hold more than `n` entries without counting
+/// them: its search matches more messages than [`LOOKUP_LIMIT`] (so the
+/// plan walks the date index), nothing else narrows it, and every logged
+/// message carries at least one entry. Counting would walk the newest
+/// entries probing the search index for each, tens of milliseconds a
+/// keystroke for a common word, to learn what this knows already.
+pub fn finds_more_than(f: &LogFilter, plan: Option<SearchPlan>, n: usize) -> bool {
+    let only_search = f.search.is_some()
+        && LogFilter {
+            search: None,
+            ..f.clone()
+        } == LogFilter::default();
+    only_search && plan == Some(SearchPlan::Walk) && n < LOOKUP_LIMIT
+}
+
 /// The SQL and parameters for one page. A pure function, so the choice of
 /// index and the keyset conditions are tested without a database.
 pub fn page_query(
@@ -234,6 +249,28 @@ mod tests {
         EntryKey {
             occurred_at: "2024-05-01T10:00:00.000Z".into(),
             entry_no: 7,
+        }
+    }
+
+    #[test]
+    fn a_common_word_alone_finds_more_than_is_counted() {
+        let search = LogFilter {
+            search: Some("\"please\"".into()),
+            ..Default::default()
+        };
+        let narrowed = LogFilter {
+            contact_no: Some("CT1".into()),
+            ..search.clone()
+        };
+        let cases: &[(&LogFilter, Option<SearchPlan>, usize, bool)] = &[
+            (&search, Some(SearchPlan::Walk), 1000, true),
+            (&search, Some(SearchPlan::Lookup), 1000, false),
+            (&narrowed, Some(SearchPlan::Walk), 1000, false),
+            (&LogFilter::default(), None, 1000, false),
+            (&search, Some(SearchPlan::Walk), LOOKUP_LIMIT, false),
+        ];
+        for (f, plan, n, want) in cases {
+            assert_eq!(finds_more_than(f, *plan, *n), *want, "{f:?} {plan:?} {n}");
         }
     }
 

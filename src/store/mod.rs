@@ -29,7 +29,9 @@ pub use inbox_state::{
 pub use interactions::{EntryRow, LoggedMessage, NewLoggedMessage};
 pub use jobs::{JobLogEntry, RunCounts};
 pub use lease::{LeaseOutcome, Renewal, holder_id};
-pub use log_query::{EntryKey, LOOKUP_LIMIT, LogFilter, SearchPlan, Seek, page_query};
+pub use log_query::{
+    EntryKey, LOOKUP_LIMIT, LogFilter, SearchPlan, Seek, finds_more_than, page_query,
+};
 pub use message_view::{CONVERSATION_LIMIT, Known as KnownAddress, StoredMessage};
 pub use migrations::SCHEMA_VERSION;
 pub use opportunities::{NewOpportunity, OpportunityRow};

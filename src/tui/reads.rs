@@ -32,7 +32,12 @@ pub fn answer(reader: &mut LogReader, r: Read) -> Msg {
             // hits too (one read, not the page and then the count).
             let counting =
                 req.kind == super::log_window::LoadKind::Newest && req.view.search.is_some();
-            let limit = if counting {
+            // A common word alone finds more than is counted: not counted.
+            let many = counting
+                && reader
+                    .finds_more_than(&req.view, super::log_window::HITS_COUNTED)
+                    .unwrap_or(false);
+            let limit = if counting && !many {
                 req.limit.max(super::log_window::HITS_COUNTED + 1)
             } else {
                 req.limit
@@ -63,7 +68,11 @@ pub fn answer(reader: &mut LogReader, r: Read) -> Msg {
                 }
                 // A search's first page also says how many entries it finds.
                 (Ok(mut rows), _) if counting => {
-                    let hits = rows.len();
+                    let hits = if many {
+                        super::log_window::HITS_COUNTED + 1
+                    } else {
+                        rows.len()
+                    };
                     rows.truncate(req.limit);
                     Ok((rows, hits))
                 }
