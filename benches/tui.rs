@@ -47,6 +47,11 @@ const SALESPEOPLE: usize = 50;
 const RARE: &str = "zanzibar";
 /// Found in about half the messages.
 const COMMON: &str = "please";
+/// One company's number: in about 700 messages (where looking them up wins).
+const UNCOMMON: &str = "0162";
+/// One salesperson's number (in the sign-off): about 16,000 messages (where
+/// walking the date order wins).
+const MIDDLING: &str = "42";
 /// The one message whose body is 100 KB.
 const BIG: &str = "hundredkilobytes";
 const SIZE: (u16, u16) = (140, 45);
@@ -475,6 +480,12 @@ fn child(db: &Path) {
         "the common word fills a page"
     );
     println!("search_common_ms: {common:.3}");
+    // Either side of where looking up by message stops paying.
+    for (name, word) in [("uncommon", UNCOMMON), ("middling", MIDDLING)] {
+        let ms = ui.search(word);
+        assert!(ui.state.log.rows.len() >= 40, "{word} fills a screen");
+        println!("search_{name}_ms: {ms:.3}");
+    }
 
     // Search as you type: each keystroke's search, its count and its frame.
     let mut keystrokes = Vec::new();

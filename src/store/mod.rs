@@ -30,7 +30,8 @@ pub use interactions::{EntryRow, LoggedMessage, NewLoggedMessage};
 pub use jobs::{JobLogEntry, RunCounts};
 pub use lease::{LeaseOutcome, Renewal, holder_id};
 pub use log_query::{
-    EntryKey, LOOKUP_LIMIT, LogFilter, SearchPlan, Seek, finds_more_than, page_query,
+    EntryKey, LOOKUP_MAX, LOOKUP_MIN, LogFilter, SearchPlan, Seek, finds_more_than, lookup_limit,
+    page_query,
 };
 pub use message_view::{CONVERSATION_LIMIT, Known as KnownAddress, StoredMessage};
 pub use migrations::SCHEMA_VERSION;
