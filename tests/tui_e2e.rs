@@ -692,3 +692,36 @@ async fn a_secret_typed_at_a_terminal_is_asked_for_and_never_shown() {
     let v: serde_json::Value = serde_json::from_slice(&show.stdout).unwrap();
     assert_eq!(v["has_client_secret"], true, "{v}");
 }
+
+/// The README's first command: `emaillog demo` logs its backlog, signed in
+/// as an admin would be; Setup's checklist shows the account (app-only: the
+/// mailbox it reads) with the sign-in step done, and the never-log list
+/// holds the demo's entry.
+#[test]
+fn the_demo_logs_its_mail_signed_in_and_its_checklist_shows_the_account() {
+    if !have_tmux() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let cmd = format!(
+        "env TZ=UTC TMPDIR='{}' {} demo --arrival-secs 3600",
+        dir.path().display(),
+        env!("CARGO_BIN_EXE_emaillog")
+    );
+    let t = Tmux::start("demo", &cmd, 120, 40);
+    t.wait_for("Signed in     app-only");
+    t.wait_until("a logged entry in the recent activity", |s| {
+        s.lines().any(|l| l.contains("logged   RE:"))
+    });
+    t.keys(&["2", "a"]);
+    let screen = t.wait_for("app-only, reads crm-log@contoso.example");
+    assert!(screen.contains("✔ 4. Sign in"), "{screen}");
+    assert!(
+        screen.contains("✔ 5. Import salespeople and contacts"),
+        "{screen}"
+    );
+    t.keys(&["Escape", "n"]);
+    t.wait_for("domain   counsel.example");
+    t.keys(&["Escape"]);
+    t.quit();
+}

@@ -288,10 +288,10 @@ impl UiState {
             1 => "done: the app is registered".into(),
             2 => one_line(&s.client_id),
             3 => match (&s.account, s.auth_flow) {
-                (Some(a), _) if s.consent_given => format!("signed in as {}", one_line(a)),
                 (_, AuthFlow::ClientCredentials) if s.consent_given => {
                     format!("app-only, reads {}", or_unset(&s.mailbox, "mailbox"))
                 }
+                (Some(a), _) if s.consent_given => format!("signed in as {}", one_line(a)),
                 _ => "not signed in".into(),
             },
             4 => format!(

@@ -457,9 +457,9 @@ fn source_and_account(
                 &setup.mailbox
             };
             let account = match (&setup.account, setup.auth_flow) {
-                (Some(a), AuthFlow::ClientCredentials) => format!("{} (app-only)", one_line(a)),
+                // The app itself (its id is on Setup), not a person.
+                (_, AuthFlow::ClientCredentials) => "app-only (client credentials)".into(),
                 (Some(a), _) => signed_in(a),
-                (None, AuthFlow::ClientCredentials) => "app-only (client credentials)".into(),
                 (None, _) => not_signed_in.into(),
             };
             (format!("Microsoft Graph · {}", one_line(mailbox)), account)
