@@ -274,6 +274,90 @@ fn sim_serve_prints_its_address_first_and_serves() {
     assert!(url.starts_with("http://127.0.0.1:"), "{first}");
 }
 
+/// `--mailbox`, repeated: each mailbox is there from the start, named on
+/// start, and Graph answers for it (an unknown one stays 404).
+#[test]
+fn sim_serve_serves_each_mailbox_it_is_given() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_emaillog"))
+        .args(["sim", "serve", "--addr", "127.0.0.1:0"])
+        .args([
+            "--mailbox",
+            "EMEA-log@contoso.example",
+            "--mailbox",
+            "apac-log@contoso.example",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    // Stopped even when an assertion fails first.
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let child = Kill(child);
+    let mut said = String::new();
+    while !said.contains("control API: ") {
+        let before = said.len();
+        out.read_line(&mut said).unwrap();
+        assert!(said.len() > before, "the output ended: {said}");
+    }
+    let base = said
+        .lines()
+        .next()
+        .and_then(|l| l.strip_prefix("listening on "))
+        .unwrap()
+        .to_string();
+    for what in [
+        "shared mailbox: emea-log@contoso.example",
+        "shared mailbox: apac-log@contoso.example",
+    ] {
+        assert!(said.contains(what), "{what} in {said}");
+    }
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let statuses = rt.block_on(async {
+        let http = reqwest::Client::new();
+        let token: serde_json::Value = http
+            .post(format!(
+                "{base}/{}/oauth2/v2.0/token",
+                emaillog::sim::state::DEFAULT_TENANT_ID
+            ))
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", emaillog::sim::state::DEFAULT_CLIENT_ID),
+                ("client_secret", emaillog::sim::state::DEFAULT_CLIENT_SECRET),
+                ("scope", "https://graph.microsoft.com/.default"),
+            ])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let token = token["access_token"].as_str().unwrap().to_string();
+        let mut statuses = Vec::new();
+        for mb in [
+            "emea-log@contoso.example",
+            "apac-log@contoso.example",
+            "nobody@contoso.example",
+        ] {
+            let r = http
+                .get(format!("{base}/v1.0/users/{mb}/mailFolders/inbox"))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap();
+            statuses.push(r.status().as_u16());
+        }
+        statuses
+    });
+    drop(child);
+    assert_eq!(statuses, vec![200, 200, 404]);
+}
+
 #[test]
 fn sim_serve_rejects_bad_flags_with_usage_exit_code() {
     for args in [
@@ -283,6 +367,7 @@ fn sim_serve_rejects_bad_flags_with_usage_exit_code() {
         vec!["--addr", "nowhere"],
         vec!["--tenant-id", "contoso.example"],
         vec!["--tenant-id", "b4f1d1c7-3e5a-4c2e-9f6d-2a8e51c0d7a"],
+        vec!["--mailbox", "sales-log"],
     ] {
         let out = Command::new(env!("CARGO_BIN_EXE_emaillog"))
             .args(["sim", "serve"])

@@ -1086,3 +1086,111 @@ async fn delta_change_type_gives_only_arrivals_or_only_departures() {
         .await;
     assert_eq!(listing.status, 200, "{}", listing.body);
 }
+
+/// Child folders as Graph has them: a list holds one level, names are
+/// unique among siblings only, `$filter` by display name works at every
+/// level; the control API puts mail in a folder path (`CRM/Queue`, made
+/// where missing), and the folder's messages and delta read it.
+#[tokio::test]
+async fn child_folders_nest_and_hold_mail_read_by_path() {
+    let sim = TestSim::default().await;
+    sim.add(MAILBOX, "CRM/Queue", messages(3)).await;
+    let token = sim.app_token().await;
+    let base = format!("/v1.0/users/{MAILBOX}/mailFolders");
+    let top = sim
+        .get(&token, &format!("{base}?$filter=displayName eq 'crm'"))
+        .await;
+    let crm = top.body["value"][0].clone();
+    assert_eq!(crm["displayName"], "CRM", "{}", top.body);
+    assert_eq!(crm["childFolderCount"], 1);
+    let crm_id = crm["id"].as_str().unwrap();
+    let all_top = sim.get(&token, &format!("{base}?$top=50")).await;
+    assert!(
+        all_top.body["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["displayName"] != "Queue"),
+        "a child is not listed at the top: {}",
+        all_top.body
+    );
+    let children = sim
+        .get(&token, &format!("{base}/{crm_id}/childFolders"))
+        .await;
+    assert_eq!(children.status, 200, "{}", children.body);
+    let queue = children.body["value"][0].clone();
+    assert_eq!(
+        (
+            queue["displayName"].as_str(),
+            queue["parentFolderId"].as_str()
+        ),
+        (Some("Queue"), Some(crm_id))
+    );
+    assert_eq!(queue["totalItemCount"], 3);
+    let queue_id = queue["id"].as_str().unwrap();
+    let one = sim
+        .get(&token, &format!("{base}/{crm_id}/childFolders/{queue_id}"))
+        .await;
+    assert_eq!(one.body["id"], queue_id);
+    // Not a child of the Inbox: 404.
+    let wrong = sim
+        .get(&token, &format!("{base}/inbox/childFolders/{queue_id}"))
+        .await;
+    assert_eq!(wrong.status, 404);
+    // A sibling name is taken; the same name elsewhere is not.
+    let storage = sim
+        .post(
+            &token,
+            &format!("{base}/{crm_id}/childFolders"),
+            json!({"displayName": "Storage"}),
+            &[],
+        )
+        .await;
+    assert_eq!(storage.status, 201, "{}", storage.body);
+    let dup = sim
+        .post(
+            &token,
+            &format!("{base}/{crm_id}/childFolders"),
+            json!({"displayName": "queue"}),
+            &[],
+        )
+        .await;
+    assert_eq!((dup.status, error_code(&dup)), (409, "ErrorFolderExists"));
+    let elsewhere = sim
+        .post(
+            &token,
+            &format!("{base}/inbox/childFolders"),
+            json!({"displayName": "Queue"}),
+            &[],
+        )
+        .await;
+    assert_eq!(elsewhere.status, 201, "{}", elsewhere.body);
+    let filtered = sim
+        .get(
+            &token,
+            &format!("{base}/{crm_id}/childFolders?$filter=displayName eq 'STORAGE'"),
+        )
+        .await;
+    assert_eq!(filtered.body["value"][0]["id"], storage.body["id"]);
+    // The queue's mail, by list and by delta, and by path in the control API.
+    let listed = sim
+        .get(&token, &format!("{base}/{queue_id}/messages"))
+        .await;
+    assert_eq!(listed.body["value"].as_array().unwrap().len(), 3);
+    let delta = sim
+        .get(&token, &format!("{base}/{queue_id}/messages/delta"))
+        .await;
+    assert_eq!(delta.status, 200, "{}", delta.body);
+    assert_eq!(delta.body["value"].as_array().unwrap().len(), 3);
+    assert_eq!(sim.folder_messages(MAILBOX, "crm/queue").await.len(), 3);
+    assert_eq!(sim.folder_messages(MAILBOX, "CRM%2FQueue").await.len(), 3);
+    assert!(sim.folder_messages(MAILBOX, "Inbox/Queue").await.is_empty());
+    let missing = sim
+        .control(
+            reqwest::Method::GET,
+            &format!("/_sim/mailboxes/{MAILBOX}/folders/CRM/Nothing/messages"),
+            None,
+        )
+        .await;
+    assert_eq!(missing.status, 404);
+}

@@ -378,6 +378,39 @@ async fn message_folder_and_error_answers_match_graphs_published_schema() {
     assert_eq!(made.status, 201, "{}", made.body);
     schema.check_object("mailFolder", &made.body, "new mailFolder", &mut faults);
     checked += folders.body["value"].as_array().unwrap().len() + 2;
+    // Child folders: a new one, the list of them, one by id.
+    let parent = made.body["id"].as_str().unwrap();
+    let child = sim
+        .post(
+            &token,
+            &format!("{USER}/mailFolders/{parent}/childFolders"),
+            json!({"displayName": "Queue"}),
+            &[],
+        )
+        .await;
+    assert_eq!(child.status, 201, "{}", child.body);
+    schema.check_object("mailFolder", &child.body, "new childFolder", &mut faults);
+    let children = sim
+        .get(&token, &format!("{USER}/mailFolders/{parent}/childFolders"))
+        .await;
+    check_collection(
+        &schema,
+        "mailFolder",
+        &children.body,
+        "childFolders",
+        &mut faults,
+    );
+    let one = sim
+        .get(
+            &token,
+            &format!(
+                "{USER}/mailFolders/{parent}/childFolders/{}",
+                child.body["id"].as_str().unwrap()
+            ),
+        )
+        .await;
+    schema.check_object("mailFolder", &one.body, "GET childFolder", &mut faults);
+    checked += 3;
 
     // $batch: each item's body is a message or an error in the same shapes.
     let third = listed.body["value"][2]["id"].as_str().unwrap().to_string();

@@ -54,6 +54,10 @@ pub struct ServeArgs {
     /// With --seed demo: mean seconds between arriving messages.
     #[arg(long, default_value_t = 4.0)]
     arrival_secs: f64,
+    /// A shared mailbox there from the start (empty); repeat it for several.
+    /// With --seed demo, the demo's mailbox is there too.
+    #[arg(long = "mailbox", value_name = "ADDRESS", value_parser = parse_mailbox)]
+    mailboxes: Vec<String>,
     /// Serve https with a certificate authority made at start.
     #[arg(long)]
     tls: bool,
@@ -69,6 +73,12 @@ pub struct ServeArgs {
     /// the identity endpoints answer to.
     #[arg(long, default_value = crate::sim::state::DEFAULT_TENANT_ID, value_parser = parse_guid)]
     tenant_id: String,
+}
+
+/// A mailbox address, in its comparable form.
+fn parse_mailbox(s: &str) -> Result<String, String> {
+    crate::domain::address::normalize_address(s)
+        .ok_or_else(|| format!("'{s}' is not an email address such as sales-log@contoso.example"))
 }
 
 /// A GUID as Entra writes one: 8-4-4-4-12 hex digits, lower case.
@@ -107,6 +117,7 @@ impl ServeArgs {
             tls: self.tls,
             realistic_paging: !self.simple_paging,
             tenant_id: self.tenant_id.clone(),
+            mailboxes: self.mailboxes.clone(),
             ca_file: self.tls.then(|| {
                 self.ca_out.clone().unwrap_or_else(|| {
                     std::env::temp_dir().join(format!("emaillog-sim-ca-{}.pem", std::process::id()))
@@ -157,6 +168,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             "shared mailbox: {}  (new mail arrives every {} s or so)",
             crate::sim::seed::DEMO_MAILBOX,
             args.arrival_secs
+        );
+    }
+    for mailbox in &args.mailboxes {
+        let _ = writeln!(
+            out,
+            "shared mailbox: {mailbox}  (empty: add mail with the control API)"
         );
     }
     if server.addr().ip().is_loopback() {

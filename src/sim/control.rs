@@ -33,11 +33,17 @@ pub fn serve(sim: &Sim, req: &SimRequest) -> SimResponse {
     let segs: Vec<&str> = req.segments[1..].iter().map(String::as_str).collect();
     let m = &req.method;
     let result = match segs.as_slice() {
-        ["mailboxes", address, "folders", folder, "messages"] if m == Method::POST => {
-            add_messages(sim, req, address, folder)
+        // A folder is a well-known name, a display name or a path of them
+        // (`CRM/Queue`, as one encoded segment or as several).
+        ["mailboxes", address, "folders", folder @ .., "messages"]
+            if m == Method::POST && !folder.is_empty() =>
+        {
+            add_messages(sim, req, address, &folder.join("/"))
         }
-        ["mailboxes", address, "folders", folder, "messages"] if m == Method::GET => {
-            list_messages(sim, req, address, folder)
+        ["mailboxes", address, "folders", folder @ .., "messages"]
+            if m == Method::GET && !folder.is_empty() =>
+        {
+            list_messages(sim, req, address, &folder.join("/"))
         }
         ["device", "approve"] if m == Method::POST => decide(sim, req, true),
         ["device", "polls"] if m == Method::GET => {
@@ -246,12 +252,9 @@ fn add_messages(
     let view = View::from_request(req, None);
     let mut st = sim.state();
     let mb = st.mailbox_or_create(address);
-    let fi = match mb.folder_index_by_any_name(folder) {
-        Some(i) => i,
-        None => mb
-            .create_folder(folder)
-            .map_err(|_| bad("folder name clash"))?,
-    };
+    let fi = mb
+        .folder_path_or_create(folder)
+        .map_err(|_| bad(&format!("'{folder}' is not a folder path")))?;
     let is_drafts = mb.folders[fi].well_known == Some("drafts");
     // Check every message first so a bad one adds nothing.
     let mut prepared = Vec::with_capacity(items.len());

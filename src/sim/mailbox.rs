@@ -98,32 +98,91 @@ impl Mailbox {
         })
     }
 
-    /// As [`Self::folder_index`], and also by display name (the control API's way).
+    /// As [`Self::folder_index`], and also by display name, or by a path
+    /// of display names from the top (`CRM/Queue`, `Inbox/Leads`), each
+    /// compared in any case as Outlook does (the control API's way).
     pub fn folder_index_by_any_name(&self, name: &str) -> Option<usize> {
-        self.folder_index(name).or_else(|| {
-            self.folders
-                .iter()
-                .position(|f| f.display_name.eq_ignore_ascii_case(name))
-        })
+        if let Some(i) = self.folder_index(name) {
+            return Some(i);
+        }
+        let mut parent = self.root_id.clone();
+        let mut found = None;
+        for part in name.split('/').filter(|p| !p.is_empty()) {
+            let i = self.child_named(&parent, part).or_else(|| {
+                // The first part may be a well-known name ("inbox/Leads").
+                (parent == self.root_id)
+                    .then(|| self.folder_index(part))
+                    .flatten()
+            })?;
+            parent = self.folders[i].id.clone();
+            found = Some(i);
+        }
+        found
     }
 
-    pub fn create_folder(&mut self, display_name: &str) -> Result<usize, FolderExists> {
-        if self
-            .folders
+    /// The folder under `parent_id` with this display name, in any case.
+    pub fn child_named(&self, parent_id: &str, name: &str) -> Option<usize> {
+        self.folders
             .iter()
-            .any(|f| f.display_name.eq_ignore_ascii_case(display_name))
-        {
+            .position(|f| f.parent_id == parent_id && f.display_name.eq_ignore_ascii_case(name))
+    }
+
+    /// The folders right under `parent_id`, in the order they were made.
+    pub fn children(&self, parent_id: &str) -> Vec<usize> {
+        (0..self.folders.len())
+            .filter(|&i| self.folders[i].parent_id == parent_id)
+            .collect()
+    }
+
+    /// A folder at the top of the mailbox.
+    pub fn create_folder(&mut self, display_name: &str) -> Result<usize, FolderExists> {
+        let root = self.root_id.clone();
+        self.create_child_folder(&root, display_name)
+    }
+
+    /// A folder under `parent_id`; names are unique among siblings only,
+    /// as in Exchange (`Queue` may be under both `CRM` and `Sales`).
+    pub fn create_child_folder(
+        &mut self,
+        parent_id: &str,
+        display_name: &str,
+    ) -> Result<usize, FolderExists> {
+        if self.child_named(parent_id, display_name).is_some() {
             return Err(FolderExists);
         }
         self.folders.push(Folder {
             id: ids::folder_id(),
             display_name: display_name.to_string(),
             well_known: None,
-            parent_id: self.root_id.clone(),
+            parent_id: parent_id.to_string(),
             index: BTreeSet::new(),
             removed: Vec::new(),
         });
         Ok(self.folders.len() - 1)
+    }
+
+    /// A path of folders from the top, each made where it is missing (the
+    /// control API's way of putting mail in `CRM/Queue`).
+    pub fn folder_path_or_create(&mut self, path: &str) -> Result<usize, FolderExists> {
+        if let Some(i) = self.folder_index_by_any_name(path) {
+            return Ok(i);
+        }
+        let mut parent = self.root_id.clone();
+        let mut last = None;
+        for part in path.split('/').filter(|p| !p.is_empty()) {
+            let existing = self.child_named(&parent, part).or_else(|| {
+                (parent == self.root_id)
+                    .then(|| self.folder_index(part))
+                    .flatten()
+            });
+            let i = match existing {
+                Some(i) => i,
+                None => self.create_child_folder(&parent, part)?,
+            };
+            parent = self.folders[i].id.clone();
+            last = Some(i);
+        }
+        last.ok_or(FolderExists)
     }
 
     pub fn message_by_id(&self, id: &str) -> Option<&Message> {

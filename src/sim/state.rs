@@ -56,6 +56,8 @@ pub struct SimConfig {
     /// The directory's tenant GUID: the `tid` of every token, whatever
     /// name (domain, `organizations`, `common`) the client used.
     pub tenant_id: String,
+    /// Mailboxes there from the start (others come with the control API).
+    pub mailboxes: Vec<String>,
 }
 
 pub const DEFAULT_TENANT_ID: &str = "b4f1d1c7-3e5a-4c2e-9f6d-2a8e51c0d7a3";
@@ -82,6 +84,7 @@ impl Default for SimConfig {
             ca_file: None,
             realistic_paging: true,
             tenant_id: DEFAULT_TENANT_ID.to_string(),
+            mailboxes: Vec::new(),
         }
     }
 }
@@ -127,7 +130,11 @@ impl Sim {
         let throttle = Throttle::new(config.limit, config.window, config.concurrency);
         Self {
             state: Mutex::new(SimState {
-                mailboxes: HashMap::new(),
+                mailboxes: config
+                    .mailboxes
+                    .iter()
+                    .map(|a| (a.to_ascii_lowercase(), Mailbox::new(a)))
+                    .collect(),
                 tokens: TokenStore::default(),
                 faults: None,
                 deltas: HashMap::new(),

@@ -1,4 +1,5 @@
-//! `mailFolders`: list (with `$filter=displayName eq '…'`), get, create.
+//! `mailFolders` and their `childFolders`: list (with `$filter=displayName
+//! eq '…'`), get, create, delete. A list holds one level, as Graph's does.
 
 use serde_json::{Value, json};
 
@@ -9,7 +10,16 @@ use crate::sim::odata::{allow_options, parse_display_name_filter, parse_skip, pa
 use super::next_link;
 use super::render::{folder_entity, folder_json};
 
-pub fn list(mb: &Mailbox, req: &SimRequest) -> SimResponse {
+/// The folders right under `parent` (a folder's id or well-known name;
+/// `None`: the top of the mailbox).
+pub fn list(mb: &Mailbox, req: &SimRequest, parent: Option<&str>) -> SimResponse {
+    let parent_id = match parent {
+        None => mb.root_id.clone(),
+        Some(p) => match mb.folder_index(p) {
+            Some(i) => mb.folders[i].id.clone(),
+            None => return not_found(),
+        },
+    };
     if let Err(e) = allow_options(req, &["$top", "$skip", "$filter", "$select", "$count"]) {
         return e;
     }
@@ -22,7 +32,9 @@ pub fn list(mb: &Mailbox, req: &SimRequest) -> SimResponse {
         Some(Ok(n)) => Some(n),
         Some(Err(e)) => return e,
     };
-    let matching: Vec<usize> = (0..mb.folders.len())
+    let matching: Vec<usize> = mb
+        .children(&parent_id)
+        .into_iter()
         .filter(|i| {
             name.as_ref()
                 .is_none_or(|n| mb.folders[*i].display_name.eq_ignore_ascii_case(n))
@@ -35,7 +47,10 @@ pub fn list(mb: &Mailbox, req: &SimRequest) -> SimResponse {
         .map(|i| folder_json(mb, *i))
         .collect();
     let mut body = json!({
-        "@odata.context": format!("https://graph.microsoft.com/v1.0/$metadata#users('{}')/mailFolders", mb.address),
+        "@odata.context": match parent {
+            None => format!("https://graph.microsoft.com/v1.0/$metadata#users('{}')/mailFolders", mb.address),
+            Some(p) => format!("https://graph.microsoft.com/v1.0/$metadata#users('{}')/mailFolders('{p}')/childFolders", mb.address),
+        },
         "value": page,
     });
     if skip + top < matching.len() {
@@ -44,14 +59,28 @@ pub fn list(mb: &Mailbox, req: &SimRequest) -> SimResponse {
     SimResponse::json(200, body)
 }
 
+fn not_found() -> SimResponse {
+    graph_error(
+        404,
+        "ErrorItemNotFound",
+        "The specified object was not found in the store.",
+    )
+}
+
 pub fn get(mb: &Mailbox, folder: &str) -> SimResponse {
     match mb.folder_index(folder) {
         Some(i) => SimResponse::json(200, folder_entity(mb, i)),
-        None => graph_error(
-            404,
-            "ErrorItemNotFound",
-            "The specified object was not found in the store.",
-        ),
+        None => not_found(),
+    }
+}
+
+/// A child folder by id, only under the parent named.
+pub fn get_child(mb: &Mailbox, parent: &str, child: &str) -> SimResponse {
+    match (mb.folder_index(parent), mb.folder_index(child)) {
+        (Some(p), Some(c)) if mb.folders[c].parent_id == mb.folders[p].id => {
+            SimResponse::json(200, folder_entity(mb, c))
+        }
+        _ => not_found(),
     }
 }
 
@@ -76,7 +105,15 @@ pub fn delete(mb: &mut Mailbox, folder: &str) -> SimResponse {
     SimResponse::empty(204)
 }
 
-pub fn create(mb: &mut Mailbox, req: &SimRequest) -> SimResponse {
+/// A new folder at the top (`parent` `None`) or under a folder.
+pub fn create(mb: &mut Mailbox, req: &SimRequest, parent: Option<&str>) -> SimResponse {
+    let parent_id = match parent {
+        None => mb.root_id.clone(),
+        Some(p) => match mb.folder_index(p) {
+            Some(i) => mb.folders[i].id.clone(),
+            None => return not_found(),
+        },
+    };
     let body = match req.json_body() {
         Ok(b) => b,
         Err(e) => return e,
@@ -93,7 +130,7 @@ pub fn create(mb: &mut Mailbox, req: &SimRequest) -> SimResponse {
             "displayName is required and must be a non-empty string.",
         );
     };
-    match mb.create_folder(name) {
+    match mb.create_child_folder(&parent_id, name) {
         Ok(i) => SimResponse::json(201, folder_entity(mb, i)),
         Err(_) => graph_error(
             409,

@@ -192,8 +192,13 @@ pub fn route(state: &mut SimState, req: &SimRequest, token: &AccessToken) -> Sim
     };
     let m = &req.method;
     match tail {
-        ["mailFolders"] if m == Method::GET => folders::list(mb, req),
-        ["mailFolders"] if m == Method::POST => folders::create(mb, req),
+        ["mailFolders"] if m == Method::GET => folders::list(mb, req, None),
+        ["mailFolders"] if m == Method::POST => folders::create(mb, req, None),
+        ["mailFolders", f, "childFolders"] if m == Method::GET => folders::list(mb, req, Some(f)),
+        ["mailFolders", f, "childFolders"] if m == Method::POST => {
+            folders::create(mb, req, Some(f))
+        }
+        ["mailFolders", f, "childFolders", c] if m == Method::GET => folders::get_child(mb, f, c),
         ["mailFolders", f] if m == Method::GET => folders::get(mb, f),
         ["mailFolders", f] if m == Method::DELETE => folders::delete(mb, f),
         ["mailFolders", f, "messages"] if m == Method::GET => {
@@ -212,6 +217,8 @@ pub fn route(state: &mut SimState, req: &SimRequest, token: &AccessToken) -> Sim
         ["messages", id] if m == Method::DELETE => messages::delete(mb, id),
         ["messages", id, "move"] if m == Method::POST => messages::move_to(mb, req, id),
         ["mailFolders"]
+        | ["mailFolders", _, "childFolders"]
+        | ["mailFolders", _, "childFolders", _]
         | ["mailFolders", _]
         | ["mailFolders", _, "messages"]
         | ["mailFolders", _, "messages", _]

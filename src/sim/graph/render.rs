@@ -293,7 +293,7 @@ pub fn folder_json(mb: &Mailbox, index: usize) -> Value {
         "id": f.id,
         "displayName": f.display_name,
         "parentFolderId": f.parent_id,
-        "childFolderCount": 0,
+        "childFolderCount": mb.children(&f.id).len(),
         "unreadItemCount": mb.unread_count(index),
         "totalItemCount": f.index.len(),
         "isHidden": false,
