@@ -158,10 +158,18 @@ pub async fn logged_run(
     let _ = events.send(EngineEvent::RunStarted { at: started });
     let ctx = RunContext::read(store, setup)?;
     let inputs = ctx.inputs(source, lease, log_id, events, stop);
-    let report = run_once(store, &inputs).await;
+    let mut report = run_once(store, &inputs).await;
     let error = report.error.as_ref().map(|e| e.to_string());
     let status = if error.is_some() { "Error" } else { "Success" };
-    store.finish_job_log(log_id, Utc::now(), status, &report.counts, error.as_deref())?;
+    // The run's end not recorded (a full disk): the run still happened and
+    // its report stands, the reason joined to it; the entry left "In
+    // process" is settled the next time anyone reads the job.
+    if let Err(e) =
+        store.finish_job_log(log_id, Utc::now(), status, &report.counts, error.as_deref())
+    {
+        tracing::warn!("could not record the run's end in the job log: {e}");
+        report.error.get_or_insert(RunError::Store(e));
+    }
     prune_history(store, setup, started);
     let _ = events.send(EngineEvent::RunFinished {
         counts: report.counts.clone(),
