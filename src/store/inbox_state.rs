@@ -209,9 +209,20 @@ fn apply_done(tx: &Transaction<'_>, done: &PageDone, now: DateTime<Utc>) -> Resu
                     web_link = CASE WHEN ?3 = '' THEN web_link ELSE ?3 END
               WHERE mailbox_id = ?1",
         )?;
+        // Where the id stays (immutable ids) the id's own index is left
+        // alone: setting a column to itself still rewrites its index entry.
+        let mut archived_same_id = tx.prepare_cached(
+            "UPDATE logged_messages SET archived = 1, location = 'archive',
+                    web_link = CASE WHEN ?2 = '' THEN web_link ELSE ?2 END
+              WHERE mailbox_id = ?1",
+        )?;
         let mut clear = tx.prepare_cached("DELETE FROM message_failures WHERE mailbox_id = ?1")?;
         for (old, new, link) in &done.archived {
-            archived.execute(params![old, new, link])?;
+            if new.is_empty() || new == old {
+                archived_same_id.execute(params![old, link])?;
+            } else {
+                archived.execute(params![old, new, link])?;
+            }
         }
         let mut relocated =
             tx.prepare_cached("UPDATE logged_messages SET location = ?2 WHERE mailbox_id = ?1")?;
