@@ -90,12 +90,28 @@ pub fn pick_salesperson<'a>(
     )
 }
 
-/// The company (as the contacts have it) `typed` names, whole or in part.
-pub fn pick_company(typed: &str, contacts: &[Contact]) -> std::result::Result<String, String> {
-    let mut companies: Vec<&str> = contacts.iter().map(|c| c.company.as_str()).collect();
+/// The companies the contacts have, each once, in order (none empty).
+pub fn companies(contacts: &[Contact]) -> Vec<&str> {
+    let mut companies: Vec<&str> = contacts
+        .iter()
+        .map(|c| c.company.as_str())
+        .filter(|c| !c.is_empty())
+        .collect();
     companies.sort_unstable();
     companies.dedup();
-    pick(typed, &companies, |c| c, |c| c, ("company", "companies")).map(|c| c.to_string())
+    companies
+}
+
+/// The company (as the contacts have it) `typed` names, whole or in part.
+pub fn pick_company(typed: &str, contacts: &[Contact]) -> std::result::Result<String, String> {
+    pick(
+        typed,
+        &companies(contacts),
+        |c| c,
+        |c| c,
+        ("company", "companies"),
+    )
+    .map(|c| c.to_string())
 }
 
 /// The start of a day in `tz`, as a time.

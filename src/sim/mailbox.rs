@@ -105,19 +105,22 @@ impl Mailbox {
         if let Some(i) = self.folder_index(name) {
             return Some(i);
         }
-        let mut parent = self.root_id.clone();
         let mut found = None;
         for part in name.split('/').filter(|p| !p.is_empty()) {
-            let i = self.child_named(&parent, part).or_else(|| {
-                // The first part may be a well-known name ("inbox/Leads").
-                (parent == self.root_id)
-                    .then(|| self.folder_index(part))
-                    .flatten()
-            })?;
-            parent = self.folders[i].id.clone();
-            found = Some(i);
+            found = Some(self.path_step(found, part)?);
         }
         found
+    }
+
+    /// One step down a folder path: the folder named `part` under `parent`
+    /// (`None`: the top, where a well-known name also does, "inbox/Leads").
+    fn path_step(&self, parent: Option<usize>, part: &str) -> Option<usize> {
+        match parent {
+            Some(p) => self.child_named(&self.folders[p].id, part),
+            None => self
+                .child_named(&self.root_id, part)
+                .or_else(|| self.folder_index(part)),
+        }
     }
 
     /// The folder under `parent_id` with this display name, in any case.
@@ -132,12 +135,6 @@ impl Mailbox {
         (0..self.folders.len())
             .filter(|&i| self.folders[i].parent_id == parent_id)
             .collect()
-    }
-
-    /// A folder at the top of the mailbox.
-    pub fn create_folder(&mut self, display_name: &str) -> Result<usize, FolderExists> {
-        let root = self.root_id.clone();
-        self.create_child_folder(&root, display_name)
     }
 
     /// A folder under `parent_id`; names are unique among siblings only,
@@ -164,22 +161,19 @@ impl Mailbox {
     /// A path of folders from the top, each made where it is missing (the
     /// control API's way of putting mail in `CRM/Queue`).
     pub fn folder_path_or_create(&mut self, path: &str) -> Result<usize, FolderExists> {
-        if let Some(i) = self.folder_index_by_any_name(path) {
+        if let Some(i) = self.folder_index(path) {
             return Ok(i);
         }
-        let mut parent = self.root_id.clone();
         let mut last = None;
         for part in path.split('/').filter(|p| !p.is_empty()) {
-            let existing = self.child_named(&parent, part).or_else(|| {
-                (parent == self.root_id)
-                    .then(|| self.folder_index(part))
-                    .flatten()
-            });
-            let i = match existing {
+            let i = match self.path_step(last, part) {
                 Some(i) => i,
-                None => self.create_child_folder(&parent, part)?,
+                None => {
+                    let parent =
+                        last.map_or_else(|| self.root_id.clone(), |p| self.folders[p].id.clone());
+                    self.create_child_folder(&parent, part)?
+                }
             };
-            parent = self.folders[i].id.clone();
             last = Some(i);
         }
         last.ok_or(FolderExists)

@@ -318,9 +318,8 @@ impl UiState {
 
     /// The one entry point: a message in, effects out.
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
-        let effects = self.handle(msg);
+        let mut effects = self.handle(msg);
         self.back_to_wizard();
-        let mut effects = effects;
         effects.extend(self.back_to_never_log());
         effects
     }

@@ -146,12 +146,10 @@ impl UiState {
             .iter()
             .map(|s| Pick::new(&s.code, format!("{} ({})", s.name, s.code)))
             .collect();
-        let companies: std::collections::BTreeSet<&str> = contacts
-            .iter()
-            .map(|c| c.company.as_str())
-            .filter(|c| !c.is_empty())
+        let company_picks = crate::app::filters::companies(contacts)
+            .into_iter()
+            .map(|c| Pick::new(c, c))
             .collect();
-        let company_picks = companies.into_iter().map(|c| Pick::new(c, c)).collect();
         for (field, picks) in
             form.fields
                 .iter_mut()
