@@ -69,7 +69,7 @@ async fn a_run_longer_than_its_lease_keeps_it_by_the_heartbeat() {
             }
             while !done.load(std::sync::atomic::Ordering::SeqCst) {
                 let out = s.acquire_lease(
-                    MAILBOX,
+                    &s.mailbox_key(),
                     "elsewhere:boot:ns:1:1:rival",
                     chrono::Duration::seconds(3),
                     chrono::Utc::now(),
@@ -126,7 +126,7 @@ async fn a_run_whose_lease_another_engine_took_stops_and_doubles_nothing() {
         let mut s = Store::open(&thief_db).unwrap();
         let later = chrono::Utc::now() + chrono::Duration::hours(1);
         s.acquire_lease(
-            MAILBOX,
+            &s.mailbox_key(),
             "elsewhere:1:thief",
             chrono::Duration::seconds(3),
             later,
@@ -144,7 +144,9 @@ async fn a_run_whose_lease_another_engine_took_stops_and_doubles_nothing() {
     assert!(left > 0, "the run stopped before the Inbox was empty");
     // What it committed is finished by the next engine, exactly once.
     let store = app.store().unwrap();
-    store.release_lease(MAILBOX, "elsewhere:1:thief").unwrap();
+    store
+        .release_lease(&store.mailbox_key(), "elsewhere:1:thief")
+        .unwrap();
     sync_until_done(&sim, &app, 5).await;
     assert_exactly_once(&sim, &app, 300, loggable).await;
 }

@@ -121,7 +121,7 @@ async fn links_that_repeat_or_leave_the_service_end_the_run_and_are_never_kept()
     .unwrap();
     app.set_client_secret("fake-secret").unwrap();
     let db = app.db_path().to_path_buf();
-    let key = emaillog::engine::runner::lease_key(&app.setup().unwrap());
+    let key = app.store().unwrap().mailbox_key();
     let cursor = || app.store().unwrap().read_cursor(&key).unwrap();
 
     // A nextLink that names itself: the run stops at its second sight.

@@ -76,7 +76,7 @@ impl App {
         let setup = store.setup()?;
         let source = self.mail_source(&setup, &store)?;
         let holder = holder_id();
-        let lease = match take_lease(&mut store, &setup, &holder) {
+        let lease = match take_lease(&mut store, &holder) {
             Ok(l) => l,
             Err(RunError::Store(e)) => return Err(e.into()),
             Err(e) => return Err(AppError::Invalid(format!("{e}; try again later"))),
@@ -91,7 +91,7 @@ impl App {
         drop(lease);
         // Not released (a full disk): it runs out on its own, and the
         // run's report matters more than this.
-        if let Err(e) = store.release_lease(&crate::engine::runner::lease_key(&setup), &holder) {
+        if let Err(e) = store.release_lease(&store.mailbox_key(), &holder) {
             tracing::warn!("could not release the mailbox lease (it runs out by itself): {e}");
         }
         Ok(report?)

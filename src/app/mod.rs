@@ -10,6 +10,7 @@ pub mod import;
 pub mod jobs;
 pub mod log;
 pub mod login;
+pub mod mailboxes;
 pub mod never_log;
 pub mod overview;
 pub mod people;
@@ -62,6 +63,9 @@ pub type Result<T> = std::result::Result<T, AppError>;
 #[derive(Debug, Clone)]
 pub struct App {
     db_path: PathBuf,
+    /// The mailbox per-mailbox work is of (`--shared-mailbox`); `None`:
+    /// the database's first.
+    mailbox: Option<i64>,
 }
 
 /// `$XDG_DATA_HOME/emaillog/emaillog.db`, else `~/.local/share/emaillog/emaillog.db`.
@@ -78,7 +82,21 @@ impl App {
     pub fn new(db_path: impl Into<PathBuf>) -> Self {
         Self {
             db_path: db_path.into(),
+            mailbox: None,
         }
+    }
+
+    /// The same database, with mailbox `no` picked.
+    pub fn with_mailbox(&self, no: i64) -> Self {
+        Self {
+            db_path: self.db_path.clone(),
+            mailbox: Some(no),
+        }
+    }
+
+    /// The picked mailbox's number, if one was picked.
+    pub fn picked_mailbox(&self) -> Option<i64> {
+        self.mailbox
     }
 
     pub fn db_path(&self) -> &Path {
@@ -86,7 +104,11 @@ impl App {
     }
 
     pub fn store(&self) -> Result<Store> {
-        Ok(Store::open(&self.db_path)?)
+        let mut store = Store::open(&self.db_path)?;
+        if let Some(no) = self.mailbox {
+            store.use_mailbox(no)?;
+        }
+        Ok(store)
     }
 
     /// For commands that only read: a database that is not there is an

@@ -5,7 +5,6 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::job::JobEntry;
 use crate::domain::setup::Setup;
-use crate::engine::runner::lease_key;
 use crate::store::{Activity, JobLogEntry, LeaseHolder, Store, StuckMessage, parse_ts};
 
 use super::{App, Result};
@@ -85,7 +84,7 @@ impl App {
             today: store.activity(since, now)?,
             runs: store.job_log(runs)?,
             stuck: store.stuck_messages()?,
-            lease: store.lease_holder(&lease_key(&setup), now)?,
+            lease: store.lease_holder(&store.mailbox_key(), now)?,
             salespeople,
             contacts,
             setup,

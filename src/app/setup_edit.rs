@@ -4,6 +4,7 @@
 
 use chrono::Utc;
 
+use crate::domain::folders::{FolderRole, check_folder};
 use crate::domain::job::JobEntry;
 use crate::domain::normalize_address;
 use crate::domain::setup::{
@@ -43,6 +44,10 @@ pub struct SetupChanges {
     pub imap_tls: Option<ImapTls>,
     pub imap_user: Option<String>,
     pub imap_auth: Option<ImapAuth>,
+    /// Folder paths (empty: the default).
+    pub queue_folder: Option<String>,
+    pub storage_folder: Option<String>,
+    pub skip_folder: Option<String>,
 }
 
 /// Checks and applies changes to a setup; returns whether consent must be given again.
@@ -175,6 +180,19 @@ pub fn apply_changes(s: &mut Setup, c: &SetupChanges) -> std::result::Result<boo
     if !s.imap_host.is_empty() {
         check_imap_tls(&s.imap_host, s.imap_tls)?;
     }
+    for (role, given, kept) in [
+        (FolderRole::Queue, &c.queue_folder, &mut s.queue_folder),
+        (
+            FolderRole::Storage,
+            &c.storage_folder,
+            &mut s.storage_folder,
+        ),
+        (FolderRole::Skip, &c.skip_folder, &mut s.skip_folder),
+    ] {
+        if let Some(path) = given {
+            *kept = check_folder(role, path)?;
+        }
+    }
     // Microsoft Entra ID names an app by a GUID; another identity provider
     // (an OIDC test server) may not.
     if c.client_id.is_some()
@@ -208,10 +226,23 @@ impl App {
         let mut s = store.setup()?;
         let before = s.clone();
         let clears_consent = apply_changes(&mut s, changes).map_err(AppError::Invalid)?;
+        if s.mailbox != before.mailbox
+            && store
+                .mailbox_numbered(&s.mailbox)?
+                .is_some_and(|no| no != store.mailbox_no())
+        {
+            return Err(AppError::Invalid(format!(
+                "another logging mailbox is already {}: `emaillog mailbox list` shows them",
+                s.mailbox
+            )));
+        }
         store.save_setup(&s)?;
+        // The read position belongs to the mailbox and folder it was read in.
+        if clears_consent || s.queue_folder != before.queue_folder {
+            store.clear_read_cursors()?;
+        }
         if clears_consent {
             store.forget_tokens()?;
-            store.clear_read_cursors()?;
         }
         // A secret goes only where it was entered for: a new authority or
         // IMAP server needs it entered again (it could not be opened for

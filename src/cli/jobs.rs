@@ -101,71 +101,8 @@ pub enum DirectionArg {
 
 /// Prints a line of the running log; a closed stdout (`| head`) is not an
 /// error worth stopping the engine for.
-fn say(line: &str) {
+pub(super) fn say(line: &str) {
     let _ = writeln!(std::io::stdout(), "{line}");
-}
-
-pub async fn sync(app: &App, json: bool) -> anyhow::Result<()> {
-    let (events, mut rx) = channel();
-    let printer = (!json).then(|| {
-        tokio::spawn(async move {
-            let mut bar = super::progress::ProgressLine::new();
-            while let Ok(e) = rx.recv().await {
-                // The summary is printed once at the end instead.
-                if matches!(e, EngineEvent::RunFinished { .. }) {
-                    continue;
-                }
-                if let EngineEvent::Page {
-                    counts,
-                    backlog: Some(backlog),
-                    ..
-                } = &e
-                {
-                    bar.draw(&format!(
-                        "{} {} of {} read · {} logged · {} skipped",
-                        super::progress::bar(counts.read as u64, *backlog, 30),
-                        counts.read,
-                        backlog,
-                        counts.logged,
-                        counts.skipped
-                    ));
-                    continue;
-                }
-                if let Some(line) = event_line(&e) {
-                    bar.clear();
-                    say(&line);
-                }
-            }
-        })
-    });
-    // Ctrl-C or SIGTERM: the page in hand is finished and committed, the
-    // summary printed, and the exit code is 130 (interrupted).
-    let (stop, watcher) =
-        stop_on_signal("stopping after the page in hand (its entries are committed first)…");
-    let report = app.sync_once(&events, &stop).await;
-    watcher.abort();
-    let report = report?;
-    drop(events);
-    if let Some(p) = printer {
-        let _ = p.await;
-    }
-    let error = report.error.as_ref().map(|e| e.to_string());
-    if json {
-        let mut v = serde_json::to_value(&report.counts)?;
-        v["error"] = serde_json::json!(error);
-        print_json(&v)?;
-    } else if error.is_none() {
-        say(&format!("run finished: {}", summary(&report.counts)));
-    }
-    match error {
-        Some(e) => anyhow::bail!(
-            "the run failed: {} ({})",
-            one_line(&e),
-            summary(&report.counts)
-        ),
-        None if stop.is_stopped() => Err(super::Interrupted.into()),
-        None => Ok(()),
-    }
 }
 
 /// `emaillog run`: the job runner until SIGINT/SIGTERM. One line per run
@@ -220,7 +157,7 @@ async fn run_printing(app: &App, service: bool) -> anyhow::Result<()> {
 
 /// A stop that fires on Ctrl-C or SIGTERM, saying `why` on stderr and in
 /// the log; the task that waits for the signal, to abort when done.
-fn stop_on_signal(why: &'static str) -> (Stop, tokio::task::JoinHandle<()>) {
+pub(super) fn stop_on_signal(why: &'static str) -> (Stop, tokio::task::JoinHandle<()>) {
     let (handle, stop) = stop_pair();
     let watcher = tokio::spawn(async move {
         super::wait_for_stop().await;

@@ -5,11 +5,13 @@
 mod demo;
 mod jobs;
 mod login;
+mod mailboxes;
 mod output;
 mod people;
 mod progress;
 mod setup;
 mod sim;
+mod sync;
 
 use std::path::PathBuf;
 
@@ -49,6 +51,17 @@ pub struct Cli {
         help_heading = "Global options"
     )]
     log_file: Option<PathBuf>,
+    /// The logging mailbox a per-mailbox command (setup, validate, login,
+    /// logout, enable, disable, job, sync, export) acts on; needed when the
+    /// database logs several.
+    #[arg(
+        long,
+        global = true,
+        env = "EMAILLOG_SHARED_MAILBOX",
+        value_name = "ADDRESS",
+        help_heading = "Global options"
+    )]
+    shared_mailbox: Option<String>,
     /// Without a command: the terminal UI on the database.
     #[command(subcommand)]
     command: Option<Command>,
@@ -63,6 +76,11 @@ enum Command {
     Setup {
         #[command(subcommand)]
         command: setup::SetupCommand,
+    },
+    /// The logging mailboxes: add, list, remove.
+    Mailbox {
+        #[command(subcommand)]
+        command: mailboxes::MailboxCommand,
     },
     /// Import salespeople or contacts from CSV.
     Import {
@@ -177,8 +195,19 @@ pub fn main() -> i32 {
         if cli.command.as_ref().is_none_or(Command::needs_database) {
             app.require_existing()?;
         }
+        let app = match &cli.shared_mailbox {
+            Some(address) if !address.trim().is_empty() => app.pick_mailbox(address)?,
+            _ => app,
+        };
         let Some(command) = cli.command else {
             return crate::tui::run(app, ui).await;
+        };
+        // The mailbox a per-mailbox command acts on: the picked one or the
+        // only one; with several and none picked the command refuses.
+        let app = if command.per_mailbox() {
+            app.one_mailbox()?
+        } else {
+            app
         };
         match command {
             Command::Init => {
@@ -196,6 +225,7 @@ pub fn main() -> i32 {
                 Ok(())
             }
             Command::Setup { command } => setup::run(&app, command),
+            Command::Mailbox { command } => mailboxes::run(&app, command),
             Command::Import { command } => people::import(&app, command),
             Command::NeverLog { command } => people::never_log(&app, command),
             Command::Enable { first_run_delay } => {
@@ -211,7 +241,7 @@ pub fn main() -> i32 {
             Command::Login(args) => login::login(&app, args).await,
             Command::Logout => login::logout(&app),
             Command::Validate { json } => setup::validate(&app, json).await,
-            Command::Sync { once: _, json } => jobs::sync(&app, json).await,
+            Command::Sync { once: _, json } => sync::sync(&app, json).await,
             Command::Run => jobs::run_service(&app, cli.log_file.clone()).await,
             Command::Job { command } => jobs::job(&app, command),
             Command::Export { command } => jobs::export(&app, command),
@@ -246,6 +276,20 @@ pub fn main() -> i32 {
 }
 
 impl Command {
+    /// Commands that act on one logging mailbox.
+    fn per_mailbox(&self) -> bool {
+        match self {
+            Command::Setup { command } => !matches!(command, setup::SetupCommand::Share { .. }),
+            Command::Enable { .. }
+            | Command::Disable
+            | Command::Login(_)
+            | Command::Logout
+            | Command::Validate { .. }
+            | Command::Job { .. } => true,
+            _ => false,
+        }
+    }
+
     /// Commands that work on a database that must exist: all but the ones
     /// that create it (`init`, `setup set`, `demo`) and the ones that need
     /// none.
@@ -291,7 +335,7 @@ fn die_quietly_on_closed_pipe() {
 
 /// The error and its causes, each cause only once (our messages often
 /// already quote their cause).
-fn error_text(e: &anyhow::Error) -> String {
+pub(crate) fn error_text(e: &anyhow::Error) -> String {
     let mut text = String::new();
     for cause in e.chain() {
         let c = cause.to_string();

@@ -6,6 +6,7 @@ use clap::{Args, Subcommand};
 
 use crate::app::App;
 use crate::app::setup_edit::SetupChanges;
+use crate::domain::folders::{FolderRole, shown};
 use crate::domain::normalize_address;
 use crate::domain::setup::{
     AuthFlow, ImapAuth, ImapTls, Setup, SourceKind, Unmatched, check_endpoint, check_tenant,
@@ -165,6 +166,18 @@ pub struct SetArgs {
     /// password (LOGIN / AUTHENTICATE PLAIN) or xoauth2 (the sign-in's token).
     #[arg(long, value_parser = parse_imap_auth)]
     imap_auth: Option<ImapAuth>,
+    /// The folder mail is read from, as a path (CRM/Queue, Public/Email
+    /// Logging/Queue) or a Graph well-known name; "" is the Inbox. Never
+    /// junk, deleted, draft or sent mail.
+    #[arg(long, value_name = "PATH")]
+    queue_folder: Option<String>,
+    /// The folder logged mail is moved to; "" is Archive. Links to mail
+    /// logged before a change keep working.
+    #[arg(long, value_name = "PATH")]
+    storage_folder: Option<String>,
+    /// The folder skipped mail is moved to; "" is Skipped beside the Inbox.
+    #[arg(long, value_name = "PATH")]
+    skip_folder: Option<String>,
 }
 
 fn parse_source(s: &str) -> Result<SourceKind, String> {
@@ -207,6 +220,9 @@ impl SetArgs {
             imap_tls: self.imap_tls,
             imap_user: self.imap_user,
             imap_auth: self.imap_auth,
+            queue_folder: self.queue_folder,
+            storage_folder: self.storage_folder,
+            skip_folder: self.skip_folder,
         }
     }
 }
@@ -239,6 +255,17 @@ pub fn print_setup(s: &Setup) {
         );
     }
     println!("mailbox             {}", or_unset(&s.mailbox));
+    for (role, path) in [
+        (FolderRole::Queue, &s.queue_folder),
+        (FolderRole::Storage, &s.storage_folder),
+        (FolderRole::Skip, &s.skip_folder),
+    ] {
+        println!(
+            "{:<19} {}",
+            role.label(),
+            crate::domain::text::one_line(&shown(role, path))
+        );
+    }
     println!("tenant              {}", or_unset(&s.tenant));
     println!("client id           {}", or_unset(&s.client_id));
     println!(

@@ -6,6 +6,7 @@
 pub mod address;
 pub mod classify;
 pub mod disposition;
+pub mod folders;
 pub mod job;
 pub mod message;
 pub mod money;

@@ -193,6 +193,13 @@ pub struct Setup {
     /// Days of runs the job queue log keeps (older ones are deleted by the
     /// engine, a batch after each run).
     pub run_history_days: u32,
+    /// The folder mail is read from, as a path (`CRM/Queue`) or a Graph
+    /// well-known name; empty: the Inbox.
+    pub queue_folder: String,
+    /// The folder logged mail is moved to; empty: Archive.
+    pub storage_folder: String,
+    /// The folder skipped mail is moved to; empty: `Skipped` beside the Inbox.
+    pub skip_folder: String,
 }
 
 /// The run history kept at most and at least, in days.
@@ -232,6 +239,9 @@ impl Default for Setup {
             imap_auth: ImapAuth::Password,
             has_imap_password: false,
             run_history_days: 30,
+            queue_folder: String::new(),
+            storage_folder: String::new(),
+            skip_folder: String::new(),
         }
     }
 }

@@ -48,22 +48,6 @@ pub trait SourceFactory: Send + Sync {
     fn source(&self, setup: &Setup, store: &Store) -> Result<Arc<dyn MailSource>, SourceError>;
 }
 
-/// The mailbox key a lease and a read cursor are held under.
-pub fn lease_key(setup: &Setup) -> String {
-    if setup.source == crate::domain::setup::SourceKind::Imap {
-        return format!(
-            "imap:{}@{}",
-            setup.imap_user.to_ascii_lowercase(),
-            setup.imap_host
-        );
-    }
-    if setup.mailbox.is_empty() {
-        "default".into()
-    } else {
-        setup.mailbox.to_ascii_lowercase()
-    }
-}
-
 pub fn settings_of(setup: &Setup) -> RunSettings {
     RunSettings {
         batch_size: setup.batch_size as usize,
@@ -84,8 +68,8 @@ pub fn rules_of(setup: &Setup, store: &Store) -> Result<Rules, StoreError> {
 }
 
 /// Takes (or renews) the mailbox lease and starts its heartbeat.
-pub fn take_lease(store: &mut Store, setup: &Setup, holder: &str) -> Result<HeldLease, RunError> {
-    let key = lease_key(setup);
+pub fn take_lease(store: &mut Store, holder: &str) -> Result<HeldLease, RunError> {
+    let key = store.mailbox_key();
     let taken = Instant::now();
     match store.acquire_lease(&key, holder, lease_ttl(), Utc::now())? {
         LeaseOutcome::Acquired => Ok(HeldLease::start(
@@ -117,7 +101,7 @@ impl RunContext {
             dir: store.directory()?,
             rules: rules_of(setup, store)?,
             settings: settings_of(setup),
-            key: lease_key(setup),
+            key: store.mailbox_key(),
         })
     }
 
@@ -352,9 +336,7 @@ pub async fn run_jobs(
             }
         }
     }
-    if let Ok(setup) = store.setup() {
-        let _ = store.release_lease(&lease_key(&setup), holder);
-    }
+    let _ = store.release_lease(&store.mailbox_key(), holder);
 }
 
 /// One turn of the loop; returns how long to wait before the next.
@@ -368,7 +350,7 @@ async fn tick(
     waiter: &mut Waiter,
 ) -> Result<Duration, StoreError> {
     let setup = store.setup()?;
-    let lease = match take_lease(store, &setup, holder) {
+    let lease = match take_lease(store, holder) {
         Ok(l) => l,
         Err(RunError::Store(e)) => return Err(e),
         Err(e) => {

@@ -149,12 +149,18 @@ fn write_progress(tx: &Transaction<'_>, p: &Progress, now: DateTime<Utc>) -> Res
     Ok(())
 }
 
-fn add_failure(tx: &Transaction<'_>, id: &str, error: &str, now: DateTime<Utc>) -> Result<()> {
+fn add_failure(
+    tx: &Transaction<'_>,
+    mailbox: i64,
+    id: &str,
+    error: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
     tx.prepare_cached(
-        "INSERT INTO message_failures (mailbox_id, attempts, last_error, updated_at) VALUES (?1, 1, ?2, ?3)
-         ON CONFLICT(mailbox_id) DO UPDATE SET attempts = attempts + 1, last_error = excluded.last_error, updated_at = excluded.updated_at",
+        "INSERT INTO message_failures (mailbox_no, mailbox_id, attempts, last_error, updated_at) VALUES (?4, ?1, 1, ?2, ?3)
+         ON CONFLICT(mailbox_no, mailbox_id) DO UPDATE SET attempts = attempts + 1, last_error = excluded.last_error, updated_at = excluded.updated_at",
     )?
-    .execute(params![id, error, ts(now)])?;
+    .execute(params![id, error, ts(now), mailbox])?;
     Ok(())
 }
 
@@ -172,20 +178,21 @@ type KnownRow = (
 
 fn known_in(
     conn: &rusqlite::Connection,
+    mailbox: i64,
     mailbox_id: &str,
     internet_message_id: &str,
 ) -> Result<Known> {
     // One statement, four indexed lookups.
     let (logged, copy_logged, disposition, reason, attempts, stuck): KnownRow = conn
         .prepare_cached(
-            "SELECT (SELECT location FROM logged_messages WHERE mailbox_id = ?1),
+            "SELECT (SELECT location FROM logged_messages WHERE mailbox_no = ?3 AND mailbox_id = ?1),
                     ?2 <> '' AND EXISTS (SELECT 1 FROM logged_messages WHERE internet_message_id = ?2 AND internet_message_id <> ''),
-                    (SELECT disposition FROM skipped_messages WHERE mailbox_id = ?1),
-                    (SELECT reason FROM skipped_messages WHERE mailbox_id = ?1),
-                    (SELECT attempts FROM message_failures WHERE mailbox_id = ?1),
-                    (SELECT stuck FROM message_failures WHERE mailbox_id = ?1)",
+                    (SELECT disposition FROM skipped_messages WHERE mailbox_no = ?3 AND mailbox_id = ?1),
+                    (SELECT reason FROM skipped_messages WHERE mailbox_no = ?3 AND mailbox_id = ?1),
+                    (SELECT attempts FROM message_failures WHERE mailbox_no = ?3 AND mailbox_id = ?1),
+                    (SELECT stuck FROM message_failures WHERE mailbox_no = ?3 AND mailbox_id = ?1)",
         )?
-        .query_row(params![mailbox_id, internet_message_id.trim()], |r| {
+        .query_row(params![mailbox_id, internet_message_id.trim(), mailbox], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
         })?;
     Ok(Known {
@@ -201,51 +208,60 @@ fn known_in(
 }
 
 /// Writes what the moves of a page did.
-fn apply_done(tx: &Transaction<'_>, done: &PageDone, now: DateTime<Utc>) -> Result<()> {
+fn apply_done(
+    tx: &Transaction<'_>,
+    mailbox: i64,
+    done: &PageDone,
+    now: DateTime<Utc>,
+) -> Result<()> {
     {
         let mut archived = tx.prepare_cached(
             "UPDATE logged_messages SET archived = 1, location = 'archive',
                     mailbox_id = CASE WHEN ?2 = '' THEN mailbox_id ELSE ?2 END,
                     web_link = CASE WHEN ?3 = '' THEN web_link ELSE ?3 END
-              WHERE mailbox_id = ?1",
+              WHERE mailbox_no = ?4 AND mailbox_id = ?1",
         )?;
         // Where the id stays (immutable ids) the id's own index is left
         // alone: setting a column to itself still rewrites its index entry.
         let mut archived_same_id = tx.prepare_cached(
             "UPDATE logged_messages SET archived = 1, location = 'archive',
                     web_link = CASE WHEN ?2 = '' THEN web_link ELSE ?2 END
-              WHERE mailbox_id = ?1",
+              WHERE mailbox_no = ?3 AND mailbox_id = ?1",
         )?;
-        let mut clear = tx.prepare_cached("DELETE FROM message_failures WHERE mailbox_id = ?1")?;
+        let mut clear = tx.prepare_cached(
+            "DELETE FROM message_failures WHERE mailbox_no = ?2 AND mailbox_id = ?1",
+        )?;
         for (old, new, link) in &done.archived {
             if new.is_empty() || new == old {
-                archived_same_id.execute(params![old, link])?;
+                archived_same_id.execute(params![old, link, mailbox])?;
             } else {
-                archived.execute(params![old, new, link])?;
+                archived.execute(params![old, new, link, mailbox])?;
             }
         }
-        let mut relocated =
-            tx.prepare_cached("UPDATE logged_messages SET location = ?2 WHERE mailbox_id = ?1")?;
+        let mut relocated = tx.prepare_cached(
+            "UPDATE logged_messages SET location = ?2 WHERE mailbox_no = ?3 AND mailbox_id = ?1",
+        )?;
         for (id, loc) in &done.relocated {
-            relocated.execute(params![id, loc.as_str()])?;
+            relocated.execute(params![id, loc.as_str(), mailbox])?;
         }
-        let mut disposition = tx
-            .prepare_cached("UPDATE skipped_messages SET disposition = ?2 WHERE mailbox_id = ?1")?;
+        let mut disposition = tx.prepare_cached(
+            "UPDATE skipped_messages SET disposition = ?2 WHERE mailbox_no = ?3 AND mailbox_id = ?1",
+        )?;
         for (id, d) in &done.dispositions {
-            disposition.execute(params![id, d.as_str()])?;
+            disposition.execute(params![id, d.as_str(), mailbox])?;
         }
         for id in &done.cleared {
-            clear.execute(params![id])?;
+            clear.execute(params![id, mailbox])?;
         }
     }
     for (id, e) in &done.failures {
-        add_failure(tx, id, e, now)?;
+        add_failure(tx, mailbox, id, e, now)?;
     }
     for (id, e) in &done.stuck {
         tx.execute(
-            "INSERT INTO message_failures (mailbox_id, attempts, last_error, updated_at, stuck) VALUES (?1, 1, ?2, ?3, 1)
-             ON CONFLICT(mailbox_id) DO UPDATE SET stuck = 1, last_error = excluded.last_error, updated_at = excluded.updated_at",
-            params![id, e, ts(now)],
+            "INSERT INTO message_failures (mailbox_no, mailbox_id, attempts, last_error, updated_at, stuck) VALUES (?4, ?1, 1, ?2, ?3, 1)
+             ON CONFLICT(mailbox_no, mailbox_id) DO UPDATE SET stuck = 1, last_error = excluded.last_error, updated_at = excluded.updated_at",
+            params![id, e, ts(now), mailbox],
         )?;
     }
     Ok(())
@@ -258,7 +274,7 @@ impl Store {
         let tx = self.conn.transaction()?;
         let out = ids
             .iter()
-            .map(|(id, imid)| known_in(&tx, id, imid))
+            .map(|(id, imid)| known_in(&tx, self.mailbox, id, imid))
             .collect::<Result<Vec<_>>>()?;
         tx.commit()?;
         Ok(out)
@@ -268,21 +284,21 @@ impl Store {
     pub fn unfinished(&self, limit: usize) -> Result<Vec<Unfinished>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT m.mailbox_id, 'archive', NULL, coalesce(f.attempts, 0), coalesce(f.last_error, ''), m.id
-               FROM logged_messages m LEFT JOIN message_failures f ON f.mailbox_id = m.mailbox_id
-              WHERE m.location = 'inbox' AND coalesce(f.stuck, 0) = 0
+               FROM logged_messages m LEFT JOIN message_failures f ON f.mailbox_no = m.mailbox_no AND f.mailbox_id = m.mailbox_id
+              WHERE m.mailbox_no = ?2 AND m.location = 'inbox' AND coalesce(f.stuck, 0) = 0
              UNION ALL
              SELECT s.mailbox_id, 'skip', s.reason, coalesce(f.attempts, 0), coalesce(f.last_error, ''), s.id
-               FROM skipped_messages s LEFT JOIN message_failures f ON f.mailbox_id = s.mailbox_id
-              WHERE s.disposition = 'pending' AND coalesce(f.stuck, 0) = 0
+               FROM skipped_messages s LEFT JOIN message_failures f ON f.mailbox_no = s.mailbox_no AND f.mailbox_id = s.mailbox_id
+              WHERE s.mailbox_no = ?2 AND s.disposition = 'pending' AND coalesce(f.stuck, 0) = 0
              UNION ALL
              SELECT f.mailbox_id, 'read', NULL, f.attempts, f.last_error, 0
                FROM message_failures f
-              WHERE f.stuck = 0
-                AND NOT EXISTS (SELECT 1 FROM logged_messages m WHERE m.mailbox_id = f.mailbox_id)
-                AND NOT EXISTS (SELECT 1 FROM skipped_messages s WHERE s.mailbox_id = f.mailbox_id)
+              WHERE f.mailbox_no = ?2 AND f.stuck = 0
+                AND NOT EXISTS (SELECT 1 FROM logged_messages m WHERE m.mailbox_no = ?2 AND m.mailbox_id = f.mailbox_id)
+                AND NOT EXISTS (SELECT 1 FROM skipped_messages s WHERE s.mailbox_no = ?2 AND s.mailbox_id = f.mailbox_id)
              LIMIT ?1",
         )?;
-        let rows = stmt.query_map(params![limit as i64], |r| {
+        let rows = stmt.query_map(params![limit as i64, self.mailbox], |r| {
             let kind: String = r.get(1)?;
             let reason: Option<String> = r.get(2)?;
             Ok(Unfinished {
@@ -313,9 +329,13 @@ impl Store {
             .optional()?)
     }
 
-    /// Forgets every read position: the next run reads the Inbox from the start.
+    /// Forgets the picked mailbox's read position: its next run reads its
+    /// queue folder from the start.
     pub fn clear_read_cursors(&self) -> Result<()> {
-        self.conn.execute("DELETE FROM read_cursors", [])?;
+        self.conn.execute(
+            "DELETE FROM read_cursors WHERE mailbox = ?1",
+            params![self.mailbox_key()],
+        )?;
         Ok(())
     }
 
@@ -336,25 +356,25 @@ impl Store {
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         fence(&tx, lease, now)?;
         if let Some(done) = before {
-            apply_done(&tx, done, now)?;
+            apply_done(&tx, self.mailbox, done, now)?;
         }
         let mut entries = 0;
         for m in &page.logged {
-            entries += insert_logged(&tx, m, now)?;
+            entries += insert_logged(&tx, self.mailbox, m, now)?;
         }
         for s in &page.skipped {
-            insert_skipped(&tx, s, now)?;
+            insert_skipped(&tx, self.mailbox, s, now)?;
         }
         {
             let mut clear = tx.prepare_cached(
-                "DELETE FROM message_failures WHERE mailbox_id = ?1 AND stuck = 0",
+                "DELETE FROM message_failures WHERE mailbox_no = ?2 AND mailbox_id = ?1 AND stuck = 0",
             )?;
             for m in &page.logged {
-                clear.execute(params![m.mailbox_id])?;
+                clear.execute(params![m.mailbox_id, self.mailbox])?;
             }
         }
         for (id, e) in &page.failures {
-            add_failure(&tx, id, e, now)?;
+            add_failure(&tx, self.mailbox, id, e, now)?;
         }
         if let Some((mailbox, cursor)) = &page.cursor {
             tx.execute(
@@ -395,7 +415,7 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         fence(&tx, lease, now)?;
-        apply_done(&tx, done, now)?;
+        apply_done(&tx, self.mailbox, done, now)?;
         write_progress(&tx, progress, now)?;
         tx.commit()?;
         Ok(())
@@ -406,11 +426,11 @@ impl Store {
         let mut stmt = self.conn.prepare(
             "SELECT f.mailbox_id, coalesce(m.subject, s.subject, ''), f.attempts, f.last_error, f.updated_at
                FROM message_failures f
-               LEFT JOIN logged_messages m ON m.mailbox_id = f.mailbox_id
-               LEFT JOIN skipped_messages s ON s.mailbox_id = f.mailbox_id
-              WHERE f.stuck = 1 ORDER BY f.updated_at",
+               LEFT JOIN logged_messages m ON m.mailbox_no = f.mailbox_no AND m.mailbox_id = f.mailbox_id
+               LEFT JOIN skipped_messages s ON s.mailbox_no = f.mailbox_no AND s.mailbox_id = f.mailbox_id
+              WHERE f.mailbox_no = ?1 AND f.stuck = 1 ORDER BY f.updated_at",
         )?;
-        let rows = stmt.query_map([], |r| {
+        let rows = stmt.query_map(params![self.mailbox], |r| {
             Ok(StuckMessage {
                 mailbox_id: r.get(0)?,
                 subject: r.get(1)?,
@@ -426,8 +446,8 @@ impl Store {
     /// every stuck message). Returns how many were released.
     pub fn retry_stuck(&self, mailbox_id: Option<&str>) -> Result<usize> {
         Ok(self.conn.execute(
-            "DELETE FROM message_failures WHERE stuck = 1 AND (?1 IS NULL OR mailbox_id = ?1)",
-            params![mailbox_id],
+            "DELETE FROM message_failures WHERE mailbox_no = ?2 AND stuck = 1 AND (?1 IS NULL OR mailbox_id = ?1)",
+            params![mailbox_id, self.mailbox],
         )?)
     }
 }

@@ -122,12 +122,13 @@ pub(super) fn entry_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<EntryRow> {
 /// Inserts a logged message and its entries; returns the entries written.
 pub(super) fn insert_logged(
     tx: &Transaction<'_>,
+    mailbox: i64,
     m: &NewLoggedMessage,
     now: DateTime<Utc>,
 ) -> Result<usize> {
     tx.prepare_cached(
-        "INSERT INTO logged_messages (internet_message_id, mailbox_id, web_link, conversation_id, subject, sender, recipients, sent_at, received_at, body, logged_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        "INSERT INTO logged_messages (internet_message_id, mailbox_id, web_link, conversation_id, subject, sender, recipients, sent_at, received_at, body, logged_at, mailbox_no)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     )?
     .execute(params![
         m.internet_message_id.trim(),
@@ -140,7 +141,8 @@ pub(super) fn insert_logged(
         m.sent_at.map(ts),
         m.received_at.map(ts),
         m.body,
-        ts(now)
+        ts(now),
+        mailbox
     ])?;
     let id = tx.last_insert_rowid();
     let mut entry = tx.prepare_cached(

@@ -55,11 +55,11 @@ pub struct JobLogEntry {
     pub updated_at: Option<String>,
 }
 
-fn read_job(conn: &rusqlite::Connection) -> Result<Option<JobEntry>> {
+fn read_job(conn: &rusqlite::Connection, mailbox: i64) -> Result<Option<JobEntry>> {
     Ok(conn
             .query_row(
-                "SELECT status, interval_secs, max_attempts, attempts, last_error, next_run_at, last_run_at, waiting_since FROM job_queue_entries WHERE id = 1",
-                [],
+                "SELECT status, interval_secs, max_attempts, attempts, last_error, next_run_at, last_run_at, waiting_since FROM job_queue_entries WHERE id = ?1",
+                params![mailbox],
                 |r| {
                     let status: String = r.get(0)?;
                     let next: String = r.get(5)?;
@@ -80,25 +80,25 @@ fn read_job(conn: &rusqlite::Connection) -> Result<Option<JobEntry>> {
             .optional()?)
 }
 
-fn write_job(conn: &rusqlite::Connection, j: &JobEntry) -> Result<()> {
+fn write_job(conn: &rusqlite::Connection, mailbox: i64, j: &JobEntry) -> Result<()> {
     conn.execute(
             "INSERT INTO job_queue_entries (id, description, status, interval_secs, max_attempts, attempts, last_error, next_run_at, last_run_at, waiting_since)
-             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+             VALUES (?10, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
              ON CONFLICT(id) DO UPDATE SET status = excluded.status, interval_secs = excluded.interval_secs, max_attempts = excluded.max_attempts,
                  attempts = excluded.attempts, last_error = excluded.last_error, next_run_at = excluded.next_run_at, last_run_at = excluded.last_run_at,
                  waiting_since = excluded.waiting_since",
-            params![JOB_DESCRIPTION, j.status.as_str(), j.interval_secs, j.max_attempts, j.attempts, j.last_error, ts(j.next_run_at), j.last_run_at.map(ts), j.waiting_since.map(ts)],
+            params![JOB_DESCRIPTION, j.status.as_str(), j.interval_secs, j.max_attempts, j.attempts, j.last_error, ts(j.next_run_at), j.last_run_at.map(ts), j.waiting_since.map(ts), mailbox],
         )?;
     Ok(())
 }
 
 impl Store {
     pub fn job_entry(&self) -> Result<Option<JobEntry>> {
-        read_job(&self.conn)
+        read_job(&self.conn, self.mailbox)
     }
 
     pub fn save_job_entry(&self, j: &JobEntry) -> Result<()> {
-        write_job(&self.conn, j)
+        write_job(&self.conn, self.mailbox, j)
     }
 
     /// Reads, changes and writes the job entry in one transaction, so a
@@ -108,23 +108,26 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let Some(mut job) = read_job(&tx)? else {
+        let Some(mut job) = read_job(&tx, self.mailbox)? else {
             return Ok(None);
         };
         let out = f(&mut job);
-        write_job(&tx, &job)?;
+        write_job(&tx, self.mailbox, &job)?;
         tx.commit()?;
         Ok(Some(out))
     }
 
     pub fn delete_job_entry(&self) -> Result<()> {
-        self.conn.execute("DELETE FROM job_queue_entries", [])?;
+        self.conn.execute(
+            "DELETE FROM job_queue_entries WHERE id = ?1",
+            params![self.mailbox],
+        )?;
         Ok(())
     }
 
     /// Opens a job queue log entry for a run that starts now.
     pub fn start_job_log(&self, started: DateTime<Utc>, run_by: &str, holder: &str) -> Result<i64> {
-        self.conn.execute("INSERT INTO job_queue_log_entries (started_at, status, run_by, holder, updated_at) VALUES (?1, 'In process', ?2, ?3, ?1)", params![ts(started), run_by, holder])?;
+        self.conn.execute("INSERT INTO job_queue_log_entries (started_at, status, run_by, holder, updated_at, mailbox_no) VALUES (?1, 'In process', ?2, ?3, ?1, ?4)", params![ts(started), run_by, holder, self.mailbox])?;
         Ok(self.conn.last_insert_rowid())
     }
 
@@ -152,8 +155,8 @@ impl Store {
         Ok(self.conn.execute(
             "DELETE FROM job_queue_log_entries WHERE id IN (
                 SELECT id FROM job_queue_log_entries
-                 WHERE started_at < ?1 AND status <> 'In process' ORDER BY started_at LIMIT ?2)",
-            params![ts(before), limit as i64],
+                 WHERE mailbox_no = ?3 AND started_at < ?1 AND status <> 'In process' ORDER BY id LIMIT ?2)",
+            params![ts(before), limit as i64, self.mailbox],
         )?)
     }
 
@@ -164,7 +167,9 @@ impl Store {
         if self
             .job_entry()?
             .is_none_or(|j| j.status != JobStatus::InProcess)
-            || !self.live_holders(now)?.is_empty()
+            || self
+                .lease_holder(&self.mailbox_key(), now)?
+                .is_some_and(|l| !super::lease::holder_is_dead(&l.holder))
         {
             return Ok(false);
         }
@@ -203,9 +208,9 @@ impl Store {
         let mut stmt = self.conn.prepare(
             "SELECT id, started_at, ended_at, status, messages_read, messages_logged, entries_written, messages_archived_only,
                     messages_skipped, messages_failed, skipped_by_reason, error, run_by, pages, backlog, holder, updated_at
-             FROM job_queue_log_entries ORDER BY id DESC LIMIT ?1",
+             FROM job_queue_log_entries WHERE mailbox_no = ?2 ORDER BY id DESC LIMIT ?1",
         )?;
-        let rows = stmt.query_map(params![limit as i64], |r| {
+        let rows = stmt.query_map(params![limit as i64, self.mailbox], |r| {
             let by_reason: String = r.get(10)?;
             Ok(JobLogEntry {
                 id: r.get(0)?,

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 
 use super::{Result, StoreError};
 
@@ -314,6 +314,8 @@ const MIGRATIONS: &[&str] = &[
     r#"
     DROP INDEX entries_by_message;
     "#,
+    // 14: many logging mailboxes (see the file).
+    include_str!("sql/14_mailboxes.sql"),
 ];
 
 /// The schema version this build writes.
@@ -333,6 +335,21 @@ pub fn migrate_to(conn: &mut Connection, path: &Path, target: i64) -> Result<()>
             known: SCHEMA_VERSION,
         });
     }
+    if current >= target {
+        return Ok(());
+    }
+    // Tables others refer to are rebuilt with foreign keys off (they cannot
+    // be switched inside a transaction), then the whole file is checked.
+    let enforced: bool = conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0))?;
+    conn.pragma_update(None, "foreign_keys", "OFF")?;
+    let applied = apply(conn, current, target);
+    if enforced {
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+    }
+    applied
+}
+
+fn apply(conn: &mut Connection, current: i64, target: i64) -> Result<()> {
     for (i, sql) in MIGRATIONS
         .iter()
         .enumerate()
@@ -341,6 +358,15 @@ pub fn migrate_to(conn: &mut Connection, path: &Path, target: i64) -> Result<()>
     {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
+        let broken: Option<String> = tx
+            .query_row("PRAGMA foreign_key_check", [], |r| r.get(0))
+            .optional()?;
+        if let Some(table) = broken {
+            return Err(StoreError::Invalid(format!(
+                "schema upgrade {} would leave rows of {table} pointing at nothing; nothing was changed",
+                i + 1
+            )));
+        }
         tx.pragma_update(None, "user_version", (i + 1) as i64)?;
         tx.commit()?;
     }

@@ -8,6 +8,7 @@ mod interactions;
 mod jobs;
 mod lease;
 mod log_query;
+mod mailboxes;
 mod message_view;
 mod migrations;
 mod never_log;
@@ -33,6 +34,7 @@ pub use log_query::{
     EntryKey, LOOKUP_MAX, LOOKUP_MIN, LogFilter, SearchPlan, Seek, finds_more_than, lookup_limit,
     page_query,
 };
+pub use mailboxes::{MailboxRow, Removed};
 pub use message_view::{CONVERSATION_LIMIT, Known as KnownAddress, StoredMessage};
 pub use migrations::SCHEMA_VERSION;
 pub use opportunities::{NewOpportunity, OpportunityRow};
@@ -106,9 +108,13 @@ impl From<rusqlite::Error> for StoreError {
 pub type Result<T> = std::result::Result<T, StoreError>;
 
 /// The store: one connection. Open one per thread or task that needs it.
+/// Per-mailbox reads and writes (setup, job, runs, the engine's records)
+/// are of the picked mailbox: the first one when opened, another after
+/// `use_mailbox`. The directory and the interaction log are shared.
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    mailbox: i64,
 }
 
 /// The fixed-width UTC form every time is stored in, so text order is time order.
@@ -209,11 +215,13 @@ impl Store {
         let mut store = Store {
             conn,
             path: path.to_path_buf(),
+            mailbox: 1,
         };
         if shared {
             store.keep_wal_files()?;
         }
         migrations::migrate(&mut store.conn, path)?;
+        store.mailbox = store.first_mailbox()?;
         Ok(store)
     }
 

@@ -60,11 +60,11 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(
             "SELECT s.mailbox_id, s.subject, s.sender, s.recipients, s.received_at, s.reason, s.detail, s.skipped_at, s.disposition,
                     r.action, r.state, r.result
-             FROM skipped_messages s LEFT JOIN review_requests r ON r.mailbox_id = s.mailbox_id
-             WHERE s.disposition IN ('pending', 'moved', 'left') AND s.reason <> 'already_logged'
+             FROM skipped_messages s LEFT JOIN review_requests r ON r.mailbox_no = s.mailbox_no AND r.mailbox_id = s.mailbox_id
+             WHERE s.mailbox_no = ?2 AND s.disposition IN ('pending', 'moved', 'left') AND s.reason <> 'already_logged'
              ORDER BY s.reason, coalesce(s.received_at, s.skipped_at) DESC, s.id DESC LIMIT ?1",
         )?;
-        let rows = stmt.query_map(params![REVIEW_LIMIT as i64], |r| {
+        let rows = stmt.query_map(params![REVIEW_LIMIT as i64, self.mailbox], |r| {
             let action: Option<String> = r.get(9)?;
             Ok(ReviewRow {
                 mailbox_id: r.get(0)?,
@@ -96,13 +96,13 @@ impl Store {
         let tx = self.conn.transaction()?;
         {
             let mut stmt = tx.prepare_cached(
-                "INSERT INTO review_requests (mailbox_id, action, state, result, requested_at)
-                 SELECT ?1, ?2, 'pending', '', ?3 WHERE EXISTS (SELECT 1 FROM skipped_messages WHERE mailbox_id = ?1)
-                 ON CONFLICT(mailbox_id) DO UPDATE SET action = excluded.action, state = 'pending', result = '',
+                "INSERT INTO review_requests (mailbox_no, mailbox_id, action, state, result, requested_at)
+                 SELECT ?4, ?1, ?2, 'pending', '', ?3 WHERE EXISTS (SELECT 1 FROM skipped_messages WHERE mailbox_no = ?4 AND mailbox_id = ?1)
+                 ON CONFLICT(mailbox_no, mailbox_id) DO UPDATE SET action = excluded.action, state = 'pending', result = '',
                      requested_at = excluded.requested_at, done_at = NULL",
             )?;
             for id in ids {
-                stmt.execute(params![id, action.as_str(), ts(now)])?;
+                stmt.execute(params![id, action.as_str(), ts(now), self.mailbox])?;
             }
         }
         tx.commit()?;
@@ -111,8 +111,8 @@ impl Store {
 
     pub fn pending_review_count(&self) -> Result<usize> {
         let n: i64 = self.conn.query_row(
-            "SELECT count(*) FROM review_requests WHERE state = 'pending'",
-            [],
+            "SELECT count(*) FROM review_requests WHERE mailbox_no = ?1 AND state = 'pending'",
+            params![self.mailbox],
             |r| r.get(0),
         )?;
         Ok(n as usize)
@@ -121,9 +121,9 @@ impl Store {
     /// Requests waiting for the engine, oldest first.
     pub fn pending_reviews(&self, limit: usize) -> Result<Vec<(String, ReviewAction)>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT mailbox_id, action FROM review_requests WHERE state = 'pending' ORDER BY requested_at LIMIT ?1",
+            "SELECT mailbox_id, action FROM review_requests WHERE mailbox_no = ?2 AND state = 'pending' ORDER BY requested_at LIMIT ?1",
         )?;
-        let rows = stmt.query_map(params![limit as i64], |r| {
+        let rows = stmt.query_map(params![limit as i64, self.mailbox], |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 ReviewAction::parse(&r.get::<_, String>(1)?),
@@ -146,19 +146,19 @@ impl Store {
     ) -> Result<()> {
         let tx = self.conn.transaction()?;
         tx.execute(
-            "UPDATE review_requests SET state = ?2, result = ?3, done_at = ?4 WHERE mailbox_id = ?1",
-            params![mailbox_id, if failed { "failed" } else { "done" }, result, ts(now)],
+            "UPDATE review_requests SET state = ?2, result = ?3, done_at = ?4 WHERE mailbox_no = ?5 AND mailbox_id = ?1",
+            params![mailbox_id, if failed { "failed" } else { "done" }, result, ts(now), self.mailbox],
         )?;
         if let Some(d) = disposition {
             tx.execute(
-                "UPDATE skipped_messages SET disposition = ?2 WHERE mailbox_id = ?1",
-                params![mailbox_id, d],
+                "UPDATE skipped_messages SET disposition = ?2 WHERE mailbox_no = ?3 AND mailbox_id = ?1",
+                params![mailbox_id, d, self.mailbox],
             )?;
         }
         if logged {
             tx.execute(
-                "DELETE FROM skipped_messages WHERE mailbox_id = ?1",
-                params![mailbox_id],
+                "DELETE FROM skipped_messages WHERE mailbox_no = ?2 AND mailbox_id = ?1",
+                params![mailbox_id, self.mailbox],
             )?;
         }
         tx.commit()?;
@@ -193,7 +193,7 @@ mod tests {
                 reason: "no_match".into(),
                 detail: String::new(),
             };
-            insert_skipped(&tx, &s, at(now)).unwrap();
+            insert_skipped(&tx, 1, &s, at(now)).unwrap();
             tx.commit().unwrap();
         };
         skip(&mut store, "ten", Some("10:00"), "12:30");

@@ -1,4 +1,5 @@
-//! The one setup row, and the encrypted secrets beside it.
+//! Each mailbox's setup row (the store's picked mailbox), and the encrypted
+//! secrets beside it.
 
 use rusqlite::{OptionalExtension, params};
 
@@ -15,9 +16,9 @@ impl Store {
                         domain_matching, rate_limit, rate_window_secs, job_interval_secs, max_attempts,
                         client_secret_enc IS NOT NULL, secret_command,
                         source, imap_host, imap_port, imap_tls, imap_user, imap_auth, imap_password_enc IS NOT NULL,
-                        run_history_days
-                 FROM setup WHERE id = 1",
-                [],
+                        run_history_days, queue_folder, storage_folder, skip_folder
+                 FROM setup WHERE id = ?1",
+                params![self.mailbox],
                 |r| {
                     let flow: String = r.get(4)?;
                     let unmatched: String = r.get(12)?;
@@ -56,6 +57,9 @@ impl Store {
                             .unwrap_or(ImapAuth::Password),
                         has_imap_password: r.get(29)?,
                         run_history_days: r.get(30)?,
+                        queue_folder: r.get(31)?,
+                        storage_folder: r.get(32)?,
+                        skip_folder: r.get(33)?,
                     })
                 },
             )
@@ -70,8 +74,9 @@ impl Store {
                     unmatched = ?13, store_body = ?14, skip_sensitive = ?15, skip_auto_generated = ?16, domain_matching = ?17,
                     rate_limit = ?18, rate_window_secs = ?19, job_interval_secs = ?20, max_attempts = ?21,
                     secret_command = ?22, source = ?23, imap_host = ?24, imap_port = ?25, imap_tls = ?26,
-                    imap_user = ?27, imap_auth = ?28, run_history_days = ?29
-             WHERE id = 1",
+                    imap_user = ?27, imap_auth = ?28, run_history_days = ?29,
+                    queue_folder = ?30, storage_folder = ?31, skip_folder = ?32
+             WHERE id = ?33",
             params![
                 s.mailbox,
                 s.tenant,
@@ -101,7 +106,11 @@ impl Store {
                 s.imap_tls.as_str(),
                 s.imap_user,
                 s.imap_auth.as_str(),
-                s.run_history_days
+                s.run_history_days,
+                s.queue_folder,
+                s.storage_folder,
+                s.skip_folder,
+                self.mailbox
             ],
         )?;
         Ok(())
@@ -112,8 +121,8 @@ impl Store {
         Ok(self
             .conn
             .query_row(
-                "SELECT client_secret_enc FROM setup WHERE id = 1",
-                [],
+                "SELECT client_secret_enc FROM setup WHERE id = ?1",
+                params![self.mailbox],
                 |r| r.get(0),
             )
             .optional()?
@@ -122,8 +131,8 @@ impl Store {
 
     pub fn set_client_secret_sealed(&self, sealed: Option<&[u8]>) -> Result<()> {
         self.conn.execute(
-            "UPDATE setup SET client_secret_enc = ?1 WHERE id = 1",
-            params![sealed],
+            "UPDATE setup SET client_secret_enc = ?1 WHERE id = ?2",
+            params![sealed, self.mailbox],
         )?;
         Ok(())
     }
@@ -133,8 +142,8 @@ impl Store {
         Ok(self
             .conn
             .query_row(
-                "SELECT imap_password_enc FROM setup WHERE id = 1",
-                [],
+                "SELECT imap_password_enc FROM setup WHERE id = ?1",
+                params![self.mailbox],
                 |r| r.get(0),
             )
             .optional()?
@@ -143,8 +152,8 @@ impl Store {
 
     pub fn set_imap_password_sealed(&self, sealed: Option<&[u8]>) -> Result<()> {
         self.conn.execute(
-            "UPDATE setup SET imap_password_enc = ?1 WHERE id = 1",
-            params![sealed],
+            "UPDATE setup SET imap_password_enc = ?1 WHERE id = ?2",
+            params![sealed, self.mailbox],
         )?;
         Ok(())
     }
@@ -153,8 +162,8 @@ impl Store {
         Ok(self
             .conn
             .query_row(
-                "SELECT refresh_token_enc FROM setup WHERE id = 1",
-                [],
+                "SELECT refresh_token_enc FROM setup WHERE id = ?1",
+                params![self.mailbox],
                 |r| r.get(0),
             )
             .optional()?
@@ -163,8 +172,8 @@ impl Store {
 
     pub fn set_refresh_token_sealed(&self, sealed: Option<&[u8]>) -> Result<()> {
         self.conn.execute(
-            "UPDATE setup SET refresh_token_enc = ?1 WHERE id = 1",
-            params![sealed],
+            "UPDATE setup SET refresh_token_enc = ?1 WHERE id = ?2",
+            params![sealed, self.mailbox],
         )?;
         Ok(())
     }
@@ -174,8 +183,8 @@ impl Store {
         Ok(self
             .conn
             .query_row(
-                "SELECT access_token_enc, access_token_expires_at FROM setup WHERE id = 1",
-                [],
+                "SELECT access_token_enc, access_token_expires_at FROM setup WHERE id = ?1",
+                params![self.mailbox],
                 |r| {
                     Ok(
                         match (
@@ -195,8 +204,8 @@ impl Store {
     /// Replaces the sealed access token, keeping its expiry (sealed again).
     pub fn set_access_token_sealed(&self, sealed: &[u8]) -> Result<()> {
         self.conn.execute(
-            "UPDATE setup SET access_token_enc = ?1 WHERE id = 1",
-            params![sealed],
+            "UPDATE setup SET access_token_enc = ?1 WHERE id = ?2",
+            params![sealed, self.mailbox],
         )?;
         Ok(())
     }
@@ -211,13 +220,13 @@ impl Store {
     ) -> Result<()> {
         let tx = self.conn.transaction()?;
         tx.execute(
-            "UPDATE setup SET access_token_enc = ?1, access_token_expires_at = ?2 WHERE id = 1",
-            params![access_sealed, expires_at],
+            "UPDATE setup SET access_token_enc = ?1, access_token_expires_at = ?2 WHERE id = ?3",
+            params![access_sealed, expires_at, self.mailbox],
         )?;
         if let Some(r) = refresh_sealed {
             tx.execute(
-                "UPDATE setup SET refresh_token_enc = ?1 WHERE id = 1",
-                params![r],
+                "UPDATE setup SET refresh_token_enc = ?1 WHERE id = ?2",
+                params![r, self.mailbox],
             )?;
         }
         tx.commit()?;
@@ -229,8 +238,8 @@ impl Store {
     /// endpoint they must never be sent anywhere.
     pub fn forget_tokens(&self) -> Result<()> {
         self.conn.execute(
-            "UPDATE setup SET refresh_token_enc = NULL, access_token_enc = NULL, access_token_expires_at = NULL, consent_given = 0 WHERE id = 1",
-            [],
+            "UPDATE setup SET refresh_token_enc = NULL, access_token_enc = NULL, access_token_expires_at = NULL, consent_given = 0 WHERE id = ?1",
+            params![self.mailbox],
         )?;
         Ok(())
     }
@@ -238,8 +247,8 @@ impl Store {
     /// Forgets the signed-in account and its tokens.
     pub fn clear_sign_in(&self) -> Result<()> {
         self.conn.execute(
-            "UPDATE setup SET refresh_token_enc = NULL, access_token_enc = NULL, access_token_expires_at = NULL, account = NULL, consent_given = 0 WHERE id = 1",
-            [],
+            "UPDATE setup SET refresh_token_enc = NULL, access_token_enc = NULL, access_token_expires_at = NULL, account = NULL, consent_given = 0 WHERE id = ?1",
+            params![self.mailbox],
         )?;
         Ok(())
     }

@@ -33,15 +33,16 @@ pub struct SkippedRow {
 
 pub(super) fn insert_skipped(
     tx: &Transaction<'_>,
+    mailbox: i64,
     s: &NewSkipped,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<()> {
     tx.prepare_cached(
-        "INSERT INTO skipped_messages (mailbox_id, internet_message_id, subject, sender, recipients, received_at, reason, detail, skipped_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-         ON CONFLICT(mailbox_id) DO UPDATE SET reason = excluded.reason, detail = excluded.detail, skipped_at = excluded.skipped_at, disposition = 'pending'",
+        "INSERT INTO skipped_messages (mailbox_id, internet_message_id, subject, sender, recipients, received_at, reason, detail, skipped_at, mailbox_no)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+         ON CONFLICT(mailbox_no, mailbox_id) DO UPDATE SET reason = excluded.reason, detail = excluded.detail, skipped_at = excluded.skipped_at, disposition = 'pending'",
     )?
-    .execute(params![s.mailbox_id, s.internet_message_id, s.subject, s.sender, s.recipients, s.received_at.map(ts), s.reason, s.detail, ts(now)])?;
+    .execute(params![s.mailbox_id, s.internet_message_id, s.subject, s.sender, s.recipients, s.received_at.map(ts), s.reason, s.detail, ts(now), mailbox])?;
     Ok(())
 }
 
@@ -70,8 +71,8 @@ impl Store {
     /// `--unmatched` setting to apply to them on the next run.
     pub fn requeue_left(&self) -> Result<usize> {
         Ok(self.conn.execute(
-            "UPDATE skipped_messages SET disposition = 'pending' WHERE disposition = 'left'",
-            [],
+            "UPDATE skipped_messages SET disposition = 'pending' WHERE mailbox_no = ?1 AND disposition = 'left'",
+            params![self.mailbox],
         )?)
     }
 
