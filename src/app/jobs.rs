@@ -1,12 +1,15 @@
 //! The job queue as the user sees it: status, restart, hold, the run log,
 //! one run now, and the runner.
 
+use std::sync::Arc;
+
 use chrono::Utc;
 
 use crate::domain::job::JobEntry;
 use crate::engine::events::Events;
+use crate::engine::fleet::{Tap, serve_mailboxes, tap_into};
 use crate::engine::run::RunError;
-use crate::engine::runner::{logged_run, reviewed, run_jobs, take_lease};
+use crate::engine::runner::{logged_run, reviewed, take_lease};
 use crate::engine::{RunReport, Stop};
 use crate::store::{JobLogEntry, StuckMessage, holder_id};
 
@@ -97,22 +100,35 @@ impl App {
         Ok(report?)
     }
 
-    /// The job runner until `stop` fires.
+    /// The job runner until `stop` fires: every mailbox that needs it,
+    /// every event into `events`.
     pub async fn run_jobs(&self, events: &Events, stop: Stop) -> Result<()> {
-        self.can_run_engine()?;
-        let mut store = self.store()?;
-        run_jobs(&mut store, self, &holder_id(), events, stop).await;
-        Ok(())
+        self.serve(tap_into(events.clone(), None), stop, &holder_id())
+            .await
     }
-}
 
-impl App {
     /// The job runner under a holder id the caller knows (the UI shows
-    /// whether the lease is its own).
+    /// whether the lease is its own), with the events of the mailbox it
+    /// shows.
     pub async fn run_jobs_as(&self, events: &Events, stop: Stop, holder: &str) -> Result<()> {
+        let shown = self.store()?.mailbox_no();
+        self.serve(tap_into(events.clone(), Some(shown)), stop, holder)
+            .await
+    }
+
+    /// Serves every mailbox that needs it (one task each, within this
+    /// process's fair share) until `stop` fires; each event to `tap`.
+    pub async fn serve(&self, tap: Tap, stop: Stop, holder: &str) -> Result<()> {
         self.can_run_engine()?;
-        let mut store = self.store()?;
-        run_jobs(&mut store, self, holder, events, stop).await;
+        self.store()?;
+        serve_mailboxes(
+            self.db_path().to_path_buf(),
+            Arc::new(self.clone()),
+            holder.to_string(),
+            tap,
+            stop,
+        )
+        .await;
         Ok(())
     }
 }

@@ -9,8 +9,11 @@ use crate::app::export::{Delimiter, ExportFormat};
 use crate::app::filters::TypedView;
 use crate::domain::Direction;
 use crate::domain::text::one_line;
-use crate::engine::events::channel;
+use std::sync::Arc;
+
+use crate::engine::fleet::{Tag, Tap};
 use crate::engine::{EngineEvent, Stop, stop_pair};
+use crate::store::holder_id;
 
 use super::output::{event_line, print_json, summary};
 
@@ -123,36 +126,28 @@ pub async fn run(app: &App) -> anyhow::Result<()> {
 /// The job runner until SIGINT/SIGTERM, finishing the work in hand; what it
 /// does goes to stderr and the log (`service`) or to stdout (the demo).
 async fn run_printing(app: &App, service: bool) -> anyhow::Result<()> {
-    let (events, mut rx) = channel();
     let (stop, _watcher) = stop_on_signal("stopping after the work in hand…");
-    let printer = tokio::spawn(async move {
-        loop {
-            let e = match rx.recv().await {
-                Ok(e) => e,
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
-                    tracing::warn!("{n} engine events were not shown (the printer fell behind)");
-                    continue;
-                }
-                Err(_) => break,
-            };
-            match (service, service_line(&e)) {
-                (true, Some(line)) => {
-                    let _ = writeln!(std::io::stderr(), "{line}");
-                    tracing::info!("{line}");
-                }
-                (false, _) => {
-                    if let Some(line) = event_line(&e) {
-                        say(&line);
-                    }
-                }
-                (true, None) => {}
-            }
+    // Each line says which mailbox it is of while more than one is served.
+    let tap: Tap = Arc::new(move |tag: &Tag, e: EngineEvent| {
+        let line = if service {
+            service_line(&e)
+        } else {
+            event_line(&e)
+        };
+        let Some(line) = line else { return };
+        let line = if tag.several() && !tag.address.is_empty() {
+            format!("[{}] {line}", one_line(&tag.address))
+        } else {
+            line
+        };
+        if service {
+            let _ = writeln!(std::io::stderr(), "{line}");
+            tracing::info!("{line}");
+        } else {
+            say(&line);
         }
     });
-    let result = app.run_jobs(&events, stop).await;
-    drop(events);
-    let _ = printer.await;
-    Ok(result?)
+    Ok(app.serve(tap, stop, &holder_id()).await?)
 }
 
 /// A stop that fires on Ctrl-C or SIGTERM, saying `why` on stderr and in

@@ -4,6 +4,7 @@
 //! and the events all publish for whoever watches (the demo, the TUI).
 
 pub mod events;
+pub mod fleet;
 pub mod lease;
 pub mod plan;
 pub mod review;

@@ -17,6 +17,7 @@ use crate::stop::Stop;
 use crate::store::{LeaseOutcome, Store, StoreError};
 
 use super::events::{EngineEvent, Events};
+use super::fleet::Share;
 use super::lease::HeldLease;
 use super::run::{RunError, RunInputs, RunReport, RunSettings, run_once};
 
@@ -300,6 +301,7 @@ pub async fn run_jobs(
     factory: &dyn SourceFactory,
     holder: &str,
     events: &Events,
+    share: &Share,
     mut stop: Stop,
 ) {
     let mut cached: Option<(Setup, Arc<dyn MailSource>)> = None;
@@ -315,6 +317,7 @@ pub async fn run_jobs(
             factory,
             holder,
             events,
+            share,
             &stop,
             &mut cached,
             &mut waiter,
@@ -339,8 +342,45 @@ pub async fn run_jobs(
     let _ = store.release_lease(&store.mailbox_key(), holder);
 }
 
-/// One turn of the loop; returns how long to wait before the next.
+/// One turn of the loop, within this process's share of the mailboxes
+/// (a mailbox held beyond it is let go after the turn); returns how long
+/// to wait before the next.
+#[allow(clippy::too_many_arguments)]
 async fn tick(
+    store: &mut Store,
+    factory: &dyn SourceFactory,
+    holder: &str,
+    events: &Events,
+    share: &Share,
+    stop: &Stop,
+    cached: &mut Option<(Setup, Arc<dyn MailSource>)>,
+    waiter: &mut Waiter,
+) -> Result<Duration, StoreError> {
+    let no = store.mailbox_no();
+    if !share.try_take(no) {
+        waiter.routine(
+            events,
+            format!(
+                "left to another engine: this one serves its share ({} mailboxes)",
+                share.quota()
+            ),
+        );
+        return Ok(Duration::from_secs(1));
+    }
+    let turn = tick_held(store, factory, holder, events, stop, cached, waiter).await;
+    if share.let_go_if_over(no) {
+        store.release_lease(&store.mailbox_key(), holder)?;
+        waiter.routine(events, "let go to another engine that joined".into());
+        return Ok(Duration::from_secs(1));
+    }
+    if !matches!(turn, Ok(Some(_))) {
+        share.forget(no);
+    }
+    Ok(turn?.unwrap_or(Duration::from_secs(2)))
+}
+
+/// A turn with the lease taken; `None` when another engine holds it.
+async fn tick_held(
     store: &mut Store,
     factory: &dyn SourceFactory,
     holder: &str,
@@ -348,20 +388,39 @@ async fn tick(
     stop: &Stop,
     cached: &mut Option<(Setup, Arc<dyn MailSource>)>,
     waiter: &mut Waiter,
-) -> Result<Duration, StoreError> {
+) -> Result<Option<Duration>, StoreError> {
     let setup = store.setup()?;
     let lease = match take_lease(store, holder) {
         Ok(l) => l,
         Err(RunError::Store(e)) => return Err(e),
-        Err(e) => {
-            waiter.say(events, e.to_string());
-            return Ok(Duration::from_secs(2));
+        Err(_) => {
+            // Routine when engines share the mailboxes: said once, not at
+            // every renewal of the other's lease.
+            waiter.routine(events, "served by another engine".into());
+            return Ok(None);
         }
     };
+    Ok(Some(
+        turn(store, factory, &setup, &lease, events, stop, cached, waiter).await?,
+    ))
+}
+
+/// What a turn does under the lease: waiting requests, then the job when due.
+#[allow(clippy::too_many_arguments)]
+async fn turn(
+    store: &mut Store,
+    factory: &dyn SourceFactory,
+    setup: &Setup,
+    lease: &HeldLease,
+    events: &Events,
+    stop: &Stop,
+    cached: &mut Option<(Setup, Arc<dyn MailSource>)>,
+    waiter: &mut Waiter,
+) -> Result<Duration, StoreError> {
     if waiter.reviews_after.is_none_or(|t| Instant::now() >= t) && store.pending_review_count()? > 0
     {
-        match source_for(store, factory, &setup, cached) {
-            Ok(src) => match reviewed(store, src.as_ref(), &setup, &lease, events, stop).await? {
+        match source_for(store, factory, setup, cached) {
+            Ok(src) => match reviewed(store, src.as_ref(), setup, lease, events, stop).await? {
                 Ok(done) => {
                     waiter.reviews_after = None;
                     if done > 0 {
@@ -458,9 +517,9 @@ async fn tick(
         next_run_at: job.next_run_at,
         last_error: job.last_error.clone(),
     });
-    let outcome: Result<(), (String, bool)> = match source_for(store, factory, &setup, cached) {
+    let outcome: Result<(), (String, bool)> = match source_for(store, factory, setup, cached) {
         Err(e) => Err((e.message, e.retryable)),
-        Ok(src) => match logged_run(store, src.as_ref(), &setup, &lease, events, stop).await {
+        Ok(src) => match logged_run(store, src.as_ref(), setup, lease, events, stop).await {
             Ok(RunReport { error: None, .. }) => Ok(()),
             Ok(RunReport { error: Some(e), .. }) => Err((e.to_string(), e.is_retryable())),
             Err(e) => Err((e.to_string(), e.is_retryable())),

@@ -167,6 +167,35 @@ impl Store {
         Ok(all.into_iter().filter(|h| !holder_is_dead(h)).collect())
     }
 
+    /// Says this engine serves the database until `now + ttl`; returns how
+    /// many engines do (those whose presence has not run out, less the
+    /// provably dead), this one included.
+    pub fn engine_seen(&self, holder: &str, ttl: Duration, now: DateTime<Utc>) -> Result<usize> {
+        self.conn.execute(
+            "INSERT INTO engines (holder, expires_at) VALUES (?1, ?2)
+             ON CONFLICT(holder) DO UPDATE SET expires_at = excluded.expires_at",
+            params![holder, ts(now + ttl)],
+        )?;
+        self.conn.execute(
+            "DELETE FROM engines WHERE expires_at <= ?1",
+            params![ts(now)],
+        )?;
+        let mut stmt = self.conn.prepare("SELECT holder FROM engines")?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        let all: Vec<String> = rows.collect::<rusqlite::Result<_>>()?;
+        Ok(all
+            .iter()
+            .filter(|h| *h == holder || !holder_is_dead(h))
+            .count())
+    }
+
+    /// This engine no longer serves the database.
+    pub fn engine_gone(&self, holder: &str) -> Result<()> {
+        self.conn
+            .execute("DELETE FROM engines WHERE holder = ?1", params![holder])?;
+        Ok(())
+    }
+
     pub fn release_lease(&self, mailbox: &str, holder: &str) -> Result<()> {
         self.conn.execute(
             "DELETE FROM engine_lease WHERE mailbox = ?1 AND holder = ?2",

@@ -316,6 +316,15 @@ const MIGRATIONS: &[&str] = &[
     "#,
     // 14: many logging mailboxes (see the file).
     include_str!("sql/14_mailboxes.sql"),
+    // 15: the engines serving this database, each seen by a heartbeat, so
+    // each can take its fair share of the mailboxes (an engine that holds
+    // no lease yet still counts).
+    r#"
+    CREATE TABLE engines (
+        holder TEXT PRIMARY KEY,
+        expires_at TEXT NOT NULL
+    );
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -118,6 +118,17 @@ impl Store {
         Ok(n as usize)
     }
 
+    /// The live mailboxes with requests waiting: (number, address).
+    pub fn mailboxes_with_requests(&self) -> Result<Vec<(i64, String)>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT s.id, s.mailbox FROM setup s
+              WHERE s.removed_at IS NULL
+                AND EXISTS (SELECT 1 FROM review_requests r WHERE r.mailbox_no = s.id AND r.state = 'pending')",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// Requests waiting for the engine, oldest first.
     pub fn pending_reviews(&self, limit: usize) -> Result<Vec<(String, ReviewAction)>> {
         let mut stmt = self.conn.prepare_cached(
