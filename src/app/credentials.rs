@@ -163,13 +163,15 @@ impl App {
             window: Duration::from_secs(setup.rate_window_secs as u64),
             concurrency: 4,
         };
-        GraphSource::new(&setup.graph_url, &setup.mailbox, tokens, limits).map_err(|e| {
-            if e.is_retryable() {
-                AppError::Unavailable(e.to_string())
-            } else {
-                AppError::Invalid(e.to_string())
-            }
-        })
+        GraphSource::new(&setup.graph_url, &setup.mailbox, tokens, limits)
+            .map(|s| s.with_folders(crate::mail::FolderPaths::of(setup)))
+            .map_err(|e| {
+                if e.is_retryable() {
+                    AppError::Unavailable(e.to_string())
+                } else {
+                    AppError::Invalid(e.to_string())
+                }
+            })
     }
 }
 

@@ -21,6 +21,7 @@ pub mod setup_edit;
 pub mod setup_fields;
 pub mod share;
 pub mod validate;
+mod validate_folders;
 
 use std::path::{Path, PathBuf};
 

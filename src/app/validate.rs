@@ -6,7 +6,7 @@
 use crate::domain::job::JobStatus;
 use crate::domain::normalize_address;
 use crate::domain::setup::{AuthFlow, SourceKind, check_endpoint};
-use crate::mail::{Folder, MailError, MailSource};
+use crate::mail::{Folder, MailError};
 
 use super::{App, Result};
 
@@ -19,7 +19,7 @@ pub struct Check {
     pub fix: Option<String>,
 }
 
-fn pass(name: &'static str, detail: impl Into<String>) -> Check {
+pub(super) fn pass(name: &'static str, detail: impl Into<String>) -> Check {
     Check {
         name,
         passed: true,
@@ -28,7 +28,7 @@ fn pass(name: &'static str, detail: impl Into<String>) -> Check {
     }
 }
 
-fn fail(name: &'static str, detail: impl Into<String>, fix: impl Into<String>) -> Check {
+pub(super) fn fail(name: &'static str, detail: impl Into<String>, fix: impl Into<String>) -> Check {
     Check {
         name,
         passed: false,
@@ -37,7 +37,7 @@ fn fail(name: &'static str, detail: impl Into<String>, fix: impl Into<String>) -
     }
 }
 
-fn mail_fix(e: &MailError) -> String {
+pub(super) fn mail_fix(e: &MailError) -> String {
     match e {
         MailError::NotFound(_) => "check the shared mailbox address: emaillog setup set --mailbox ADDRESS".into(),
         MailError::Auth(_) => "sign in again: emaillog login".into(),
@@ -45,6 +45,7 @@ fn mail_fix(e: &MailError) -> String {
         MailError::Transient(_) | MailError::CursorExpired(_) => "the service could not be reached; check the network and the Graph URL, then validate again".into(),
         MailError::Gone(_) | MailError::Conflict(_) => "validate again".into(),
         MailError::FolderMissing { folder, .. } => format!("create the {} folder of the shared mailbox", folder.name()),
+        MailError::NoSuchFolder(_) => "fix the folder path: emaillog setup set --queue-folder/--storage-folder/--skip-folder PATH".into(),
     }
 }
 
@@ -69,6 +70,16 @@ impl App {
     /// Every check, each handed to `on_check` as soon as it is made (the
     /// setup screen shows a progress line per check).
     pub async fn validate_each(&self, on_check: impl FnMut(&Check)) -> Result<Vec<Check>> {
+        self.validate_with(false, on_check).await
+    }
+
+    /// Every check; the storage and Skipped folders the setup names are
+    /// made when missing and `create_folders` (never the queue folder).
+    pub async fn validate_with(
+        &self,
+        create_folders: bool,
+        on_check: impl FnMut(&Check),
+    ) -> Result<Vec<Check>> {
         let mut store = self.store()?;
         let setup = store.setup()?;
         let mut checks = Checks {
@@ -121,7 +132,8 @@ impl App {
         if setup.source == SourceKind::Imap {
             self.imap_checks(&setup, &mut store, &mut checks).await;
         } else {
-            self.graph_checks(&setup, &mut store, &mut checks).await;
+            self.graph_checks(&setup, &mut store, create_folders, &mut checks)
+                .await;
         }
 
         checks.push(if store.template_exists("EMAIL")? {
@@ -195,6 +207,7 @@ impl App {
         &self,
         setup: &crate::domain::setup::Setup,
         store: &mut crate::store::Store,
+        create_folders: bool,
         checks: &mut Checks<F>,
     ) {
         let setup = setup.clone();
@@ -232,29 +245,24 @@ impl App {
                     "fix the setup fields above",
                 )),
                 Ok(source) => {
-                    checks.push(match source.inbox_count().await {
-                        Ok(n) => pass(
-                            "mailbox reachable",
-                            format!(
-                                "read the Inbox of {} ({} messages)",
-                                setup.mailbox,
-                                n.map_or("?".into(), |n| n.to_string())
-                            ),
-                        ),
-                        Err(e) => fail("mailbox reachable", e.to_string(), mail_fix(&e)),
-                    });
-                    checks.push(match source.check_folder("archive").await {
-                        Ok(()) => pass("Archive folder", "present"),
-                        Err(e) => fail("Archive folder", e.to_string(), "enable the archive mailbox folder of the shared mailbox, or check permissions"),
-                    });
-                    checks.push(match source.skipped_folder_id().await {
-                        Ok(_) => pass("Skipped folder", "present (created if it was missing)"),
-                        Err(e) => fail("Skipped folder", e.to_string(), mail_fix(&e)),
-                    });
+                    for c in super::validate_folders::queue_checks(&source, &setup).await {
+                        checks.push(c);
+                    }
+                    for c in
+                        super::validate_folders::destination_checks(&source, &setup, create_folders)
+                            .await
+                    {
+                        checks.push(c);
+                    }
                 }
             }
         } else {
-            for name in ["mailbox reachable", "Archive folder", "Skipped folder"] {
+            for name in [
+                "queue folder",
+                "mailbox reachable",
+                "storage folder",
+                "Skipped folder",
+            ] {
                 checks.push(fail(
                     name,
                     "not checked: no token",

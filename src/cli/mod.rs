@@ -109,6 +109,10 @@ enum Command {
         /// Print JSON instead of text (times ISO 8601 with offset, reasons as codes).
         #[arg(long)]
         json: bool,
+        /// Make the storage and Skipped folders the setup names when they
+        /// are missing (never the queue folder).
+        #[arg(long)]
+        create_folders: bool,
     },
     /// Run logging once now and print a summary.
     Sync {
@@ -240,7 +244,10 @@ pub fn main() -> i32 {
             }
             Command::Login(args) => login::login(&app, args).await,
             Command::Logout => login::logout(&app),
-            Command::Validate { json } => setup::validate(&app, json).await,
+            Command::Validate {
+                json,
+                create_folders,
+            } => setup::validate(&app, json, create_folders).await,
             Command::Sync { once: _, json } => sync::sync(&app, json).await,
             Command::Run => jobs::run_service(&app, cli.log_file.clone()).await,
             Command::Job { command } => jobs::job(&app, command),

@@ -403,8 +403,8 @@ pub fn run(app: &App, cmd: SetupCommand) -> anyhow::Result<()> {
     }
 }
 
-pub async fn validate(app: &App, json: bool) -> anyhow::Result<()> {
-    let checks = app.validate().await?;
+pub async fn validate(app: &App, json: bool, create_folders: bool) -> anyhow::Result<()> {
+    let checks = app.validate_with(create_folders, |_| {}).await?;
     if json {
         print_json(&checks)?;
     } else {

@@ -489,12 +489,13 @@ impl LinkGuard {
 }
 
 /// Errors that are not any message's fault and stop the run: a refused
-/// sign-in, a missing Archive folder. Everything else about one message
+/// sign-in, a missing Archive folder or folder the setup names by path. Everything else about one message
 /// counts against that message.
 pub fn stops_the_run(e: &MailError) -> bool {
     matches!(
         e,
         MailError::Auth(_)
+            | MailError::NoSuchFolder(_)
             | MailError::FolderMissing {
                 folder: Folder::Archive,
                 ..

@@ -42,6 +42,25 @@ pub struct Moved {
     pub web_link: String,
 }
 
+/// A mailbox's folders as the setup gives them: paths, empty for the
+/// default (the Inbox, Archive, Skipped beside the Inbox).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FolderPaths {
+    pub queue: String,
+    pub storage: String,
+    pub skip: String,
+}
+
+impl FolderPaths {
+    pub fn of(setup: &crate::domain::setup::Setup) -> Self {
+        FolderPaths {
+            queue: setup.queue_folder.clone(),
+            storage: setup.storage_folder.clone(),
+            skip: setup.skip_folder.clone(),
+        }
+    }
+}
+
 /// A destination of a move.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Folder {
@@ -79,6 +98,10 @@ pub enum MailError {
         folder.name()
     )]
     FolderMissing { folder: Folder, detail: String },
+    /// A folder the setup names by path is not there (the queue folder, or
+    /// a storage or Skipped folder nobody made): what is there instead.
+    #[error("{0}")]
+    NoSuchFolder(String),
     /// A listing or folder the request named is not there (a wrong mailbox).
     #[error("not found: {0}")]
     NotFound(String),

@@ -125,9 +125,9 @@ impl Mailbox {
 
     /// The folder under `parent_id` with this display name, in any case.
     pub fn child_named(&self, parent_id: &str, name: &str) -> Option<usize> {
-        self.folders
-            .iter()
-            .position(|f| f.parent_id == parent_id && f.display_name.eq_ignore_ascii_case(name))
+        self.folders.iter().position(|f| {
+            f.parent_id == parent_id && f.display_name.to_lowercase() == name.to_lowercase()
+        })
     }
 
     /// The folders right under `parent_id`, in the order they were made.

@@ -4,6 +4,7 @@
 //! immutable ids so a retried move can never lose track of one.
 
 pub mod client;
+mod folders;
 pub mod model;
 pub mod pacer;
 
@@ -19,7 +20,8 @@ use crate::domain::MailMessage;
 
 use self::client::GraphClient;
 use self::pacer::Pacer;
-use super::{BadMessage, Folder, InboxPage, MailError, MailSource, Moved};
+use super::{BadMessage, Folder, FolderPaths, InboxPage, MailError, MailSource, Moved};
+use crate::domain::folders::FolderRole;
 
 pub const SKIPPED_FOLDER: &str = "Skipped";
 const PREFER_IMMUTABLE: &str = "IdType=\"ImmutableId\"";
@@ -47,8 +49,10 @@ pub struct GraphSource {
     base: url::Url,
     mailbox: String,
     pub client: GraphClient,
+    paths: FolderPaths,
     skipped_folder: tokio::sync::Mutex<Option<String>>,
-    inbox_folder: tokio::sync::Mutex<Option<String>>,
+    storage_folder: tokio::sync::Mutex<Option<String>>,
+    queue_folder: tokio::sync::Mutex<Option<String>>,
 }
 
 impl GraphSource {
@@ -70,9 +74,17 @@ impl GraphSource {
             client: GraphClient::new(&base, tokens, pacer)?,
             base,
             mailbox: mailbox.to_string(),
+            paths: FolderPaths::default(),
             skipped_folder: tokio::sync::Mutex::new(None),
-            inbox_folder: tokio::sync::Mutex::new(None),
+            storage_folder: tokio::sync::Mutex::new(None),
+            queue_folder: tokio::sync::Mutex::new(None),
         })
+    }
+
+    /// The same source reading and moving to the folders `paths` names.
+    pub fn with_folders(mut self, paths: FolderPaths) -> Self {
+        self.paths = paths;
+        self
     }
 
     /// `{base}/users/{mailbox}/{segments...}`, each segment escaped.
@@ -159,7 +171,7 @@ impl GraphSource {
 
     async fn move_once(&self, id: &str, folder: Folder) -> Result<Moved, MailError> {
         let destination = match folder {
-            Folder::Archive => "archive".to_string(),
+            Folder::Archive => self.storage_folder_id().await?,
             Folder::Skipped => self.skipped_folder_id().await?,
         };
         match self.post_move(id, &destination).await {
@@ -170,11 +182,36 @@ impl GraphSource {
         }
     }
 
-    /// The Skipped folder's id, created on first need.
+    /// The storage folder's id: Archive's well-known name, or the path's
+    /// folder (found once; never made here: validate makes it when asked).
+    pub async fn storage_folder_id(&self) -> Result<String, MailError> {
+        if self.paths.storage.is_empty() {
+            return Ok("archive".into());
+        }
+        let mut cached = self.storage_folder.lock().await;
+        if let Some(id) = cached.as_ref() {
+            return Ok(id.clone());
+        }
+        let id = self
+            .resolve_path(FolderRole::Storage, &self.paths.storage, false)
+            .await?;
+        *cached = Some(id.clone());
+        Ok(id)
+    }
+
+    /// The Skipped folder's id: the path's folder, or a `Skipped` folder
+    /// beside the Inbox, created on first need.
     pub async fn skipped_folder_id(&self) -> Result<String, MailError> {
         let mut cached = self.skipped_folder.lock().await;
         if let Some(id) = cached.as_ref() {
             return Ok(id.clone());
+        }
+        if !self.paths.skip.is_empty() {
+            let id = self
+                .resolve_path(FolderRole::Skip, &self.paths.skip, false)
+                .await?;
+            *cached = Some(id.clone());
+            return Ok(id);
         }
         for _ in 0..2 {
             let mut url = self.url(&["mailFolders"]);
@@ -215,23 +252,29 @@ impl GraphSource {
         )))
     }
 
-    /// The Inbox's folder id, asked once.
-    async fn inbox_folder_id(&self) -> Result<String, MailError> {
-        let mut cached = self.inbox_folder.lock().await;
+    /// The queue folder's id (the Inbox's by default), asked once.
+    pub async fn queue_folder_id(&self) -> Result<String, MailError> {
+        let mut cached = self.queue_folder.lock().await;
         if let Some(id) = cached.as_ref() {
             return Ok(id.clone());
         }
-        let mut url = self.url(&["mailFolders", "inbox"]);
-        url.query_pairs_mut().append_pair("$select", "id");
-        let (_, v) = self
-            .client
-            .request(Method::GET, url.as_str(), None, &[])
-            .await?;
-        let id = v["id"]
-            .as_str()
-            .ok_or_else(|| MailError::Transient("the Inbox folder answer had no id".into()))?;
-        *cached = Some(id.to_string());
-        Ok(id.to_string())
+        let id = if self.paths.queue.is_empty() {
+            self.well_known_id("inbox").await?
+        } else {
+            self.resolve_path(FolderRole::Queue, &self.paths.queue, false)
+                .await?
+        };
+        *cached = Some(id.clone());
+        Ok(id)
+    }
+
+    /// The queue folder as a URL segment: `inbox`, or its id.
+    async fn queue_segment(&self) -> Result<String, MailError> {
+        if self.paths.queue.is_empty() {
+            Ok("inbox".into())
+        } else {
+            self.queue_folder_id().await
+        }
     }
 
     /// Whether a folder (well-known name or id) can be read.
@@ -243,13 +286,14 @@ impl GraphSource {
             .map(|_| ())
     }
 
-    /// The first request of a pass: a delta query on the Inbox.
-    fn delta_start(&self) -> url::Url {
-        let mut url = self.url(&["mailFolders", "inbox", "messages", "delta"]);
+    /// The first request of a pass: a delta query on the queue folder.
+    async fn delta_start(&self) -> Result<url::Url, MailError> {
+        let queue = self.queue_segment().await?;
+        let mut url = self.url(&["mailFolders", &queue, "messages", "delta"]);
         url.query_pairs_mut()
             .append_pair("$select", model::SELECT)
             .append_pair("$expand", model::EXPAND_SENSITIVITY);
-        url
+        Ok(url)
     }
 }
 
@@ -299,7 +343,7 @@ impl MailSource for GraphSource {
                     }
                     c.to_string()
                 }
-                None => self.delta_start().to_string(),
+                None => self.delta_start().await?.to_string(),
             };
             let page_size = format!("odata.maxpagesize={}", top.clamp(1, 1000));
             let (_, v) = self
@@ -325,7 +369,7 @@ impl MailSource for GraphSource {
         id: &'a str,
     ) -> BoxFuture<'a, Result<Result<MailMessage, BadMessage>, MailError>> {
         Box::pin(async move {
-            let inbox = self.inbox_folder_id().await?;
+            let inbox = self.queue_folder_id().await?;
             // Ids are the mailbox's, not the folder's: one in another
             // folder is no longer the Inbox's business.
             match self.get_message(id).await? {
@@ -360,6 +404,15 @@ impl MailSource for GraphSource {
                     *self.skipped_folder.lock().await = None;
                     self.move_once(id, folder).await
                 }
+                // A storage folder moved or renamed since its id was kept:
+                // found by its path again, once.
+                Err(MailError::FolderMissing {
+                    folder: Folder::Archive,
+                    ..
+                }) if !self.paths.storage.is_empty() => {
+                    *self.storage_folder.lock().await = None;
+                    self.move_once(id, folder).await
+                }
                 other => other,
             }
         })
@@ -385,7 +438,8 @@ impl MailSource for GraphSource {
 
     fn inbox_count(&self) -> BoxFuture<'_, Result<Option<u64>, MailError>> {
         Box::pin(async move {
-            let mut url = self.url(&["mailFolders", "inbox"]);
+            let queue = self.queue_segment().await?;
+            let mut url = self.url(&["mailFolders", &queue]);
             url.query_pairs_mut()
                 .append_pair("$select", "totalItemCount");
             let (_, v) = self

@@ -37,7 +37,7 @@ pub fn list(mb: &Mailbox, req: &SimRequest, parent: Option<&str>) -> SimResponse
         .into_iter()
         .filter(|i| {
             name.as_ref()
-                .is_none_or(|n| mb.folders[*i].display_name.eq_ignore_ascii_case(n))
+                .is_none_or(|n| mb.folders[*i].display_name.to_lowercase() == n.to_lowercase())
         })
         .collect();
     let page: Vec<Value> = matching
