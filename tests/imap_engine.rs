@@ -244,7 +244,10 @@ async fn implicit_tls_to_a_server_without_move_copies_and_expunges() {
     if !common::dovecot::available() {
         return;
     }
-    let d = Dovecot::start(Options { no_move: true });
+    let d = Dovecot::start(Options {
+        no_move: true,
+        ..Options::default()
+    });
     let dir = tempfile::tempdir().unwrap();
     let app = imap_app(dir.path(), &d, ImapTls::Implicit);
     for i in 0..7 {
@@ -425,13 +428,13 @@ async fn validate_checks_the_connection_the_sign_in_the_inbox_and_the_folders() 
     for name in [
         "IMAP connection",
         "IMAP sign-in",
-        "INBOX",
-        "Archive folder",
+        "queue folder",
+        "storage folder",
         "Skipped folder",
     ] {
         assert!(get(name).passed, "{:?}", get(name));
     }
-    assert_eq!(get("INBOX").detail, "1 messages");
+    assert_eq!(get("queue folder").detail, "INBOX: 1 messages");
     assert_eq!(d.count("Skipped"), 0, "created, empty");
     assert!(
         d.doveadm(&["mailbox", "status", "-u", USER, "messages", "Skipped"])
@@ -799,5 +802,97 @@ async fn a_changed_uidvalidity_reads_the_inbox_again_and_logs_nothing_twice() {
         d.count("Archive"),
         5,
         "the copy is archived beside the original"
+    );
+}
+
+/// The older experience over IMAP: the queue and storage folders are public
+/// folders (Dovecot's `public` namespace); mail is read only from the
+/// queue, logged mail kept in storage, and nothing is read from the INBOX.
+#[tokio::test]
+async fn public_queue_and_storage_folders_are_read_and_filled_and_the_inbox_is_left_alone() {
+    if !common::dovecot::available() {
+        return;
+    }
+    let d = Dovecot::start(Options {
+        public_namespace: true,
+        ..Options::default()
+    });
+    let made = d.doveadm(&[
+        "mailbox",
+        "create",
+        "-u",
+        USER,
+        "Public/Email Logging/Queue",
+    ]);
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let app = imap_app(dir.path(), &d, ImapTls::Implicit);
+    app.change_setup(&SetupChanges {
+        queue_folder: Some("public/email logging/queue".into()),
+        storage_folder: Some("Public/Email Logging/Storage".into()),
+        skip_folder: Some("Public/Email Logging/Skipped".into()),
+        ..Default::default()
+    })
+    .unwrap();
+    let (msgs, loggable) = shapes();
+    for m in &msgs {
+        d.deliver("Public/Email Logging/Queue", m);
+    }
+    let stray = rfc822(
+        "alex@fabrikam.example",
+        "annette@contoso.example",
+        "Not the queue's",
+        Some("stray@fabrikam.example"),
+    );
+    d.deliver("INBOX", stray.as_bytes());
+
+    // The storage and Skipped folders are not there: said, with what is.
+    let checks = app.validate().await.unwrap();
+    let get = |name: &str| checks.iter().find(|c| c.name == name).unwrap().clone();
+    assert!(get("queue folder").passed, "{:?}", get("queue folder"));
+    let storage = get("storage folder");
+    assert!(
+        !storage.passed && storage.detail.contains("its folders: Queue"),
+        "{storage:?}"
+    );
+    // A run before they are made stops at the first move and loses nothing.
+    let r = sync(&app).await;
+    assert!(r.error.is_some(), "{:?}", r.counts);
+    assert_eq!(d.count("Public/Email Logging/Queue"), msgs.len());
+    let checks = app.validate_with(true, |_| {}).await.unwrap();
+    for c in &checks {
+        assert!(c.passed || !c.name.contains("folder"), "{c:?}");
+    }
+    for _ in 0..5 {
+        let r = sync(&app).await;
+        assert!(r.error.is_none(), "{:?}", r.error);
+        if d.count("Public/Email Logging/Queue") == 0 {
+            break;
+        }
+    }
+    assert_eq!(d.count("Public/Email Logging/Queue"), 0, "{}", d.log());
+    assert_eq!(d.count("Public/Email Logging/Storage"), loggable);
+    assert_eq!(
+        d.count("Public/Email Logging/Skipped"),
+        msgs.len() - loggable
+    );
+    assert_eq!(d.count("Archive"), 0);
+    assert_eq!(d.count("INBOX"), 1, "the INBOX is left as it was");
+    assert!(
+        !d.log().contains("box=INBOX"),
+        "nothing was moved or flagged in the INBOX:\n{}",
+        d.log()
+    );
+    let store = app.store().unwrap();
+    let logged = store.logged_messages().unwrap();
+    assert_eq!(logged.len(), loggable);
+    assert!(
+        !logged
+            .iter()
+            .any(|m| m.internet_message_id.contains("stray"))
     );
 }

@@ -211,7 +211,8 @@ impl App {
             tls: setup.imap_tls,
             user: setup.imap_user.clone(),
             auth,
-        }))
+        })
+        .with_folders(crate::mail::FolderPaths::of(setup)))
     }
 
     /// The mail source the setup names.

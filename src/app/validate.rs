@@ -130,7 +130,8 @@ impl App {
         });
 
         if setup.source == SourceKind::Imap {
-            self.imap_checks(&setup, &mut store, &mut checks).await;
+            self.imap_checks(&setup, &mut store, create_folders, &mut checks)
+                .await;
         } else {
             self.graph_checks(&setup, &mut store, create_folders, &mut checks)
                 .await;
@@ -272,19 +273,21 @@ impl App {
         }
     }
 
-    /// The IMAP server: reached (with TLS as set), signed in, the INBOX
-    /// read, the Archive and Skipped folders there (created if missing).
+    /// The IMAP server: reached (with TLS as set), signed in, the queue
+    /// folder read, the storage and Skipped folders there (the default
+    /// ones created if missing, the ones the setup names when asked).
     async fn imap_checks<F: FnMut(&Check)>(
         &self,
         setup: &crate::domain::setup::Setup,
         store: &mut crate::store::Store,
+        create_folders: bool,
         checks: &mut Checks<F>,
     ) {
         let names = [
             "IMAP connection",
             "IMAP sign-in",
-            "INBOX",
-            "Archive folder",
+            "queue folder",
+            "storage folder",
             "Skipped folder",
         ];
         let source = match self.imap_source(setup, store) {
@@ -309,20 +312,29 @@ impl App {
                     "IMAP sign-in",
                     format!("signed in as {}", setup.imap_user),
                 ));
-                checks.push(pass("INBOX", format!("{n} messages")));
+                let queue = source.queue_name().await.unwrap_or_default();
+                checks.push(pass("queue folder", format!("{queue}: {n} messages")));
+            }
+            Err(MailError::NoSuchFolder(e)) => {
+                checks.push(pass("IMAP connection", server));
+                checks.push(pass(
+                    "IMAP sign-in",
+                    format!("signed in as {}", setup.imap_user),
+                ));
+                checks.push(fail("queue folder", e, "give the folder the mail flow rule delivers to: emaillog setup set --queue-folder PATH (the server's folders, / between levels)"));
             }
             Err(MailError::Auth(e)) => {
                 checks.push(pass("IMAP connection", server));
                 checks.push(fail("IMAP sign-in", e, "check the user and the password: emaillog setup set --imap-user USER; emaillog setup secret --imap-password --stdin"));
                 checks.push(fail(
-                    "INBOX",
+                    "queue folder",
                     "not checked: not signed in",
                     "fix the sign-in first",
                 ));
             }
             Err(e) => {
                 checks.push(fail("IMAP connection", format!("{server}: {e}"), "check the host, the port and the TLS mode (993 implicit, 143 starttls); a private CA's certificate goes in --ca-file"));
-                for name in ["IMAP sign-in", "INBOX"] {
+                for name in ["IMAP sign-in", "queue folder"] {
                     checks.push(fail(
                         name,
                         "not checked: no connection",
@@ -331,16 +343,28 @@ impl App {
                 }
             }
         }
-        for (name, folder) in [
-            ("Archive folder", Folder::Archive),
-            ("Skipped folder", Folder::Skipped),
+        for (name, folder, path) in [
+            ("storage folder", Folder::Archive, &setup.storage_folder),
+            ("Skipped folder", Folder::Skipped, &setup.skip_folder),
         ] {
             let r = match source.folder_name(folder).await {
-                Ok(f) => source.ensure_folder(&f).await.map(|_| f),
+                Ok(f) => source
+                    .ensure_folder(&f, create_folders || path.is_empty())
+                    .await
+                    .map(|created| (f, created)),
                 Err(e) => Err(e),
             };
             checks.push(match r {
-                Ok(f) => pass(name, format!("{f} present (created if it was missing)")),
+                Ok((f, _)) if path.is_empty() => {
+                    pass(name, format!("{f} present (created if it was missing)"))
+                }
+                Ok((f, true)) => pass(name, format!("{f}: created")),
+                Ok((f, false)) => pass(name, format!("{f}: present")),
+                Err(MailError::NoSuchFolder(e)) => fail(
+                    name,
+                    e,
+                    "make it: emaillog validate --create-folders, or fix the path with emaillog setup set",
+                ),
                 Err(e) => fail(
                     name,
                     e.to_string(),

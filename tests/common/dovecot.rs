@@ -24,6 +24,9 @@ pub struct Dovecot {
 pub struct Options {
     /// Advertise no MOVE (and so COPY + \Deleted + UID EXPUNGE is used).
     pub no_move: bool,
+    /// A public namespace (`Public/`, listed), as the older experience's
+    /// queue and storage folders often are.
+    pub public_namespace: bool,
 }
 
 /// XOAUTH2 checked by token introspection at `url` (the token is appended),
@@ -55,12 +58,13 @@ impl Dovecot {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
         std::fs::set_permissions(d, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-        for sub in ["run", "state", "mail"] {
+        for sub in ["run", "state", "mail", "public"] {
             std::fs::create_dir_all(d.join(sub)).unwrap();
         }
         let status = Command::new("chown")
             .args(["-R", "dovecot:dovecot"])
             .arg(d.join("mail"))
+            .arg(d.join("public"))
             .status()
             .unwrap();
         assert!(status.success(), "chown the mail folder to dovecot");
@@ -93,6 +97,14 @@ impl Dovecot {
                     d.display()
                 )
             }
+        };
+        let public = if opts.public_namespace {
+            format!(
+                "namespace public {{\n  type = public\n  separator = /\n  prefix = Public/\n  location = maildir:{}/public\n  subscriptions = no\n  list = yes\n}}\n",
+                d.display()
+            )
+        } else {
+            String::new()
         };
         let mechanisms = if oauth.is_some() {
             "plain login xoauth2 oauthbearer"
@@ -146,7 +158,7 @@ namespace inbox {{
     special_use = \Archive
   }}
 }}
-"#,
+{public}"#,
             d = d.display()
         );
         std::fs::write(d.join("dovecot.conf"), conf).unwrap();

@@ -9,10 +9,10 @@ use futures::StreamExt;
 use crate::domain::MailMessage;
 use crate::mail::{BadMessage, Folder, MailError, Moved};
 
+use super::FULL_FETCH_LIMIT;
 use super::conn::ImapSession;
 use super::ids::{self, MessageKey};
 use super::parse;
-use super::{FULL_FETCH_LIMIT, INBOX};
 
 /// What a first, light FETCH says of a message.
 pub(super) struct Fetched {
@@ -31,8 +31,15 @@ pub(super) struct Live {
     /// The folder selected now, if any.
     pub(super) selected: Option<String>,
     pub(super) uidvalidity: u32,
-    /// The server's `\Archive` folder, or "Archive".
+    /// The queue folder's name on the server (INBOX by default).
+    pub(super) queue: String,
+    /// The storage folder: the path's, the server's `\Archive`, or "Archive".
     pub(super) archive: String,
+    /// The Skipped folder: the path's, or "Skipped".
+    pub(super) skipped: String,
+    /// Folders the setup names that are not there: (name, why). Never
+    /// made by a move: a typo must not become a folder.
+    pub(super) missing: Vec<(String, String)>,
     /// Folders known to exist (a LIST a move would otherwise cost).
     pub(super) ensured: Vec<String>,
 }
@@ -55,7 +62,7 @@ impl Live {
     pub(super) fn folder(&self, f: Folder) -> String {
         match f {
             Folder::Archive => self.archive.clone(),
-            Folder::Skipped => "Skipped".into(),
+            Folder::Skipped => self.skipped.clone(),
         }
     }
 
@@ -96,6 +103,9 @@ impl Live {
     pub(super) async fn ensure(&mut self, name: &str) -> Result<(), MailError> {
         if self.ensured.iter().any(|f| f.eq_ignore_ascii_case(name)) {
             return Ok(());
+        }
+        if let Some((_, why)) = self.missing.iter().find(|(n, _)| n == name) {
+            return Err(MailError::NoSuchFolder(why.clone()));
         }
         let exists = {
             let mut names = self
@@ -138,11 +148,12 @@ impl Live {
     /// Where a message is now: (folder, UID). The INBOX by UID first, then
     /// Skipped and Archive by its Message-ID.
     pub(super) async fn locate(&mut self, key: &MessageKey) -> Result<(String, u32), MailError> {
-        let validity = self.select_fresh(INBOX).await?;
+        let queue = self.queue.clone();
+        let validity = self.select_fresh(&queue).await?;
         if validity == key.uidvalidity
             && !self.search(&format!("UID {}", key.uid)).await?.is_empty()
         {
-            return Ok((INBOX.to_string(), key.uid));
+            return Ok((queue, key.uid));
         }
         if let Some(q) = key.search_query() {
             for folder in [self.folder(Folder::Skipped), self.folder(Folder::Archive)] {
@@ -269,7 +280,8 @@ impl Live {
     ) -> Result<Vec<Result<Moved, MailError>>, MailError> {
         let to = self.folder(folder);
         self.ensure(&to).await?;
-        let validity = self.select(INBOX).await?;
+        let queue = self.queue.clone();
+        let validity = self.select(&queue).await?;
         let here: Vec<u32> = keys
             .iter()
             .filter(|k| k.uidvalidity == validity)
@@ -280,7 +292,7 @@ impl Live {
             let mut sorted = here.clone();
             sorted.sort_unstable();
             let set = ids::uid_set(&sorted);
-            self.move_set(INBOX, &set, &to).await?;
+            self.move_set(&queue, &set, &to).await?;
             left = self
                 .search(&format!("UID {set} UNDELETED"))
                 .await?

@@ -9,6 +9,7 @@
 //! skipped message being re-logged is in Skipped under a UID of its own).
 
 pub mod conn;
+mod folders;
 pub mod ids;
 mod live;
 pub mod parse;
@@ -18,7 +19,8 @@ use futures::future::BoxFuture;
 use tokio::sync::Mutex;
 
 use crate::domain::MailMessage;
-use crate::mail::{BadMessage, Folder, InboxPage, MailError, MailSource, Moved};
+use crate::domain::folders::FolderRole;
+use crate::mail::{BadMessage, Folder, FolderPaths, InboxPage, MailError, MailSource, Moved};
 
 use conn::connect;
 pub use conn::{ImapConfig, ImapCredential};
@@ -33,6 +35,7 @@ const INBOX: &str = "INBOX";
 
 pub struct ImapSource {
     config: ImapConfig,
+    folders: FolderPaths,
     session: Mutex<Option<Live>>,
     /// The IDLE watcher's counter, once started.
     watcher: std::sync::Mutex<Option<tokio::sync::watch::Receiver<u64>>>,
@@ -54,15 +57,15 @@ const IDLE_RENEW: std::time::Duration = std::time::Duration::from_secs(25 * 60);
 /// Watches the INBOX with IDLE on a connection of its own and counts the
 /// times it changed; stops when no one reads the counter any more, or when
 /// the server cannot IDLE (the job then polls).
-async fn watch_inbox(config: ImapConfig, tx: tokio::sync::watch::Sender<u64>) {
+async fn watch_inbox(config: ImapConfig, queue: String, tx: tokio::sync::watch::Sender<u64>) {
     let mut backoff = std::time::Duration::from_secs(1);
     while !tx.is_closed() {
         let session = match connect(&config).await {
             Ok(mut s) => match s.capabilities().await {
-                Ok(c) if c.has_str("IDLE") => match s.select(INBOX).await {
-                    Ok(_) => Some(s),
+                Ok(c) if c.has_str("IDLE") => match select_queue(&mut s, &queue).await {
+                    Ok(()) => Some(s),
                     Err(e) => {
-                        tracing::warn!("IMAP IDLE: SELECT INBOX: {e}");
+                        tracing::warn!("IMAP IDLE: the queue folder: {e}");
                         None
                     }
                 },
@@ -130,13 +133,66 @@ async fn watch_inbox(config: ImapConfig, tx: tokio::sync::watch::Sender<u64>) {
     }
 }
 
+/// Every name the server LISTs (`LIST "" "*"`, which shows the public
+/// namespace's folders where it is listed), and its `\Archive` folder.
+async fn list_all(
+    s: &mut conn::ImapSession,
+) -> Result<(Vec<folders::Listed>, Option<String>), MailError> {
+    let mut listed = Vec::new();
+    let mut archive = None;
+    let mut names = s
+        .list(Some(""), Some("*"))
+        .await
+        .map_err(|e| io("LIST", e))?;
+    while let Some(n) = names.next().await {
+        let n = n.map_err(|e| io("LIST", e))?;
+        if n.attributes()
+            .iter()
+            .any(|a| matches!(a, async_imap::types::NameAttribute::Archive))
+        {
+            archive = Some(n.name().to_string());
+        }
+        // Bounded: a server that lists without end is not read to the end.
+        if listed.len() < 100_000 {
+            listed.push(folders::Listed {
+                name: n.name().to_string(),
+                delimiter: n.delimiter().map(str::to_string),
+            });
+        }
+    }
+    Ok((listed, archive))
+}
+
+/// Selects the queue folder `path` names (the INBOX when empty).
+async fn select_queue(s: &mut conn::ImapSession, path: &str) -> Result<(), MailError> {
+    let name = if path.is_empty() {
+        INBOX.to_string()
+    } else {
+        let (listed, _) = list_all(s).await?;
+        folders::resolve(path, &listed)
+            .map_err(|m| MailError::NoSuchFolder(m.say("queue folder", path)))?
+    };
+    s.select(&name)
+        .await
+        .map(|_| ())
+        .map_err(|e| io(&format!("SELECT {name}"), e))
+}
+
 impl ImapSource {
     pub fn new(config: ImapConfig) -> Self {
         Self {
             config,
+            folders: FolderPaths::default(),
             session: Mutex::new(None),
             watcher: std::sync::Mutex::new(None),
         }
+    }
+
+    /// The same source reading the queue folder and moving to the storage
+    /// and Skipped folders `paths` names.
+    pub fn with_folders(mut self, paths: FolderPaths) -> Self {
+        self.folders = paths;
+        self
     }
 
     /// Runs `f` on a live connection, connecting first if needed; a
@@ -180,39 +236,57 @@ impl ImapSource {
         let caps = s.capabilities().await.map_err(|e| io("CAPABILITY", e))?;
         let can_move = caps.has_str("MOVE");
         let can_uidplus = caps.has_str("UIDPLUS");
-        let mut archive = "Archive".to_string();
-        {
-            let mut names = s
-                .list(Some(""), Some("*"))
-                .await
-                .map_err(|e| io("LIST", e))?;
-            while let Some(n) = names.next().await {
-                let n = n.map_err(|e| io("LIST", e))?;
-                if n.attributes()
-                    .iter()
-                    .any(|a| matches!(a, async_imap::types::NameAttribute::Archive))
-                {
-                    archive = n.name().to_string();
-                }
+        let (listed, special_archive) = list_all(&mut s).await?;
+        let mut missing = Vec::new();
+        let queue = match self.folders.queue.as_str() {
+            "" => INBOX.to_string(),
+            path => folders::resolve(path, &listed).map_err(|m| {
+                MailError::NoSuchFolder(format!(
+                    "{}; fix the path with `emaillog setup set --queue-folder PATH`",
+                    m.say("queue folder", path)
+                ))
+            })?,
+        };
+        let mut destination = |role: FolderRole, path: &str, default: String| {
+            if path.is_empty() {
+                return default;
             }
-        }
+            folders::resolve(path, &listed).unwrap_or_else(|m| {
+                missing.push((m.create_as.clone(), format!(
+                    "{}; make it with `emaillog validate --create-folders`, or fix the path with `emaillog setup set --{}-folder PATH`",
+                    m.say(role.label(), path),
+                    if role == FolderRole::Storage { "storage" } else { "skip" }
+                )));
+                m.create_as
+            })
+        };
+        let archive = destination(
+            FolderRole::Storage,
+            &self.folders.storage,
+            special_archive.unwrap_or_else(|| "Archive".into()),
+        );
+        let skipped = destination(FolderRole::Skip, &self.folders.skip, "Skipped".into());
         Ok(Live {
             s,
             can_move,
             can_uidplus,
             selected: None,
             uidvalidity: 0,
+            queue,
             archive,
+            skipped,
+            missing,
             ensured: Vec::new(),
         })
     }
 
-    /// The number of messages in the INBOX (STATUS).
+    /// The number of messages in the queue folder (STATUS).
     pub async fn inbox_messages(&self) -> Result<u64, MailError> {
         self.with(|l| {
             Box::pin(async move {
+                let queue = l.queue.clone();
                 let m =
-                    l.s.status(INBOX, "(MESSAGES)")
+                    l.s.status(&queue, "(MESSAGES)")
                         .await
                         .map_err(|e| io("STATUS", e))?;
                 Ok(m.exists as u64)
@@ -221,12 +295,26 @@ impl ImapSource {
         .await
     }
 
-    /// Makes sure `name` exists (CREATE when LIST does not show it).
-    pub async fn ensure_folder(&self, name: &str) -> Result<(), MailError> {
+    /// The queue folder's name on the server.
+    pub async fn queue_name(&self) -> Result<String, MailError> {
+        self.with(|l| Box::pin(async move { Ok(l.queue.clone()) }))
+            .await
+    }
+
+    /// Makes sure `name` exists (CREATE when LIST does not show it); a
+    /// folder the setup names that is not there is made only when
+    /// `create` (else `NoSuchFolder`). True when it was missing.
+    pub async fn ensure_folder(&self, name: &str, create: bool) -> Result<bool, MailError> {
         let name = name.to_string();
         self.with(move |l| {
             let name = name.clone();
-            Box::pin(async move { l.ensure(&name).await })
+            Box::pin(async move {
+                let was_missing = l.missing.iter().any(|(n, _)| *n == name);
+                if create {
+                    l.missing.retain(|(n, _)| *n != name);
+                }
+                l.ensure(&name).await.map(|_| was_missing)
+            })
         })
         .await
     }
@@ -249,7 +337,8 @@ impl MailSource for ImapSource {
             self.with(move |l| {
                 let cursor = cursor.clone();
                 Box::pin(async move {
-                    let validity = l.select_fresh(INBOX).await?;
+                    let queue = l.queue.clone();
+                    let validity = l.select_fresh(&queue).await?;
                     let after = Cursor::parse(cursor.as_deref())
                         .filter(|c| c.uidvalidity == validity)
                         .map_or(0, |c| c.last_uid);
@@ -284,7 +373,8 @@ impl MailSource for ImapSource {
             self.with(move |l| {
                 let key = key.clone();
                 Box::pin(async move {
-                    let validity = l.select_fresh(INBOX).await?;
+                    let queue = l.queue.clone();
+                    let validity = l.select_fresh(&queue).await?;
                     if validity != key.uidvalidity
                         || l.search(&format!("UID {}", key.uid)).await?.is_empty()
                     {
@@ -352,9 +442,10 @@ impl MailSource for ImapSource {
                     l.ensure(&to).await?;
                     // Where the run just read it, one round trip: moved if
                     // the server expunged it from the INBOX.
-                    if l.selected.as_deref() == Some(INBOX)
+                    let queue = l.queue.clone();
+                    if l.selected.as_deref() == Some(queue.as_str())
                         && l.uidvalidity == key.uidvalidity
-                        && l.move_uid(INBOX, key.uid, &to).await?
+                        && l.move_uid(&queue, key.uid, &to).await?
                     {
                         return Ok(moved);
                     }
@@ -456,7 +547,11 @@ impl MailSource for ImapSource {
         if w.is_none() {
             tokio::runtime::Handle::try_current().ok()?;
             let (tx, rx) = tokio::sync::watch::channel(0u64);
-            tokio::spawn(watch_inbox(self.config.clone(), tx));
+            tokio::spawn(watch_inbox(
+                self.config.clone(),
+                self.folders.queue.clone(),
+                tx,
+            ));
             *w = Some(rx);
         }
         w.clone()
