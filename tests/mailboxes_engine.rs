@@ -199,3 +199,94 @@ async fn two_run_processes_share_six_mailboxes_and_log_each_exactly_once() {
     }
     sim.server.stop().await;
 }
+
+/// Two mailboxes enabled: `sync --once` runs both with a summary each;
+/// exports say which mailbox each entry came from, and `--shared-mailbox`
+/// exports one mailbox's entries.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_runs_every_enabled_mailbox_and_exports_name_the_mailbox() {
+    let sim = TestSim::default().await;
+    let dir = tempfile::tempdir().unwrap();
+    let app = engine_app(&sim, dir.path());
+    let db = app.db_path().to_path_buf();
+    let second = app.add_mailbox("crm-2@contoso.example").unwrap();
+    second
+        .change_setup(&SetupChanges {
+            tenant: Some("contoso.example".into()),
+            client_id: Some(sim.config.client_id.clone()),
+            graph_url: Some(sim.server.graph_url()),
+            authority: Some(sim.base.clone()),
+            auth_flow: Some(AuthFlow::ClientCredentials),
+            ..Default::default()
+        })
+        .unwrap();
+    second.set_client_secret(&sim.config.client_secret).unwrap();
+    assert!(
+        app.one_mailbox().is_err(),
+        "two mailboxes: one must be picked"
+    );
+    app.with_mailbox(1).enable(0).unwrap();
+    second.enable(0).unwrap();
+    let (a, a_n) = mixed_messages(10, "a");
+    let (b, b_n) = mixed_messages(15, "b");
+    sim.add(MAILBOX, "inbox", a).await;
+    sim.add("crm-2@contoso.example", "inbox", b).await;
+
+    let out = common::emaillog_ok(&db, &["sync", "--once", "--json"]);
+    let runs: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let got: Vec<(String, u64)> = runs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["mailbox"].as_str().unwrap().to_string(),
+                r["logged"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (MAILBOX.to_string(), a_n as u64),
+            ("crm-2@contoso.example".to_string(), b_n as u64)
+        ]
+    );
+    let text = common::emaillog_ok(&db, &["sync", "--once"]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains(&format!("── {MAILBOX} ──")) && text.contains("── crm-2@contoso.example ──"),
+        "{text}"
+    );
+
+    let all = common::emaillog_ok(&db, &["export", "interactions", "--format", "json"]);
+    let all: serde_json::Value = serde_json::from_slice(&all.stdout).unwrap();
+    let mut per: BTreeMap<String, usize> = BTreeMap::new();
+    for e in all.as_array().unwrap() {
+        *per.entry(e["mailbox"].as_str().unwrap().to_string())
+            .or_default() += 1;
+    }
+    assert_eq!(per[MAILBOX], a_n);
+    assert_eq!(per["crm-2@contoso.example"], b_n);
+    let one = common::emaillog_ok(
+        &db,
+        &[
+            "--shared-mailbox",
+            "crm-2@contoso.example",
+            "export",
+            "interactions",
+            "--format",
+            "json",
+        ],
+    );
+    let one: serde_json::Value = serde_json::from_slice(&one.stdout).unwrap();
+    assert_eq!(one.as_array().unwrap().len(), b_n);
+    let csv = common::emaillog_ok(&db, &["export", "interactions"]);
+    let header = String::from_utf8_lossy(&csv.stdout)
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(header.ends_with(",mailbox"), "{header}");
+    sim.server.stop().await;
+}

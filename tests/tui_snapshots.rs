@@ -572,6 +572,8 @@ fn entry(n: i64) -> EntryRow {
         account: "crm-log@contoso.example".into(),
         opportunity_no: (n == 2).then(|| "OP00007".to_string()),
         matched_by_domain: false,
+        mailbox: "crm-log@contoso.example".into(),
+        mailbox_no: 1,
         occurred_at: emaillog::store::ts(at),
         logged_message_id: 5000 - n,
     }

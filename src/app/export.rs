@@ -83,6 +83,7 @@ pub const COLUMNS: &[&str] = &[
     "correspondence_type",
     "account",
     "opportunity_no",
+    "mailbox",
 ];
 
 /// One row; every text cell is made safe for a spreadsheet (email text is
@@ -106,6 +107,7 @@ fn csv_row(e: &EntryRow) -> Vec<String> {
         &e.correspondence_type,
         &e.account,
         e.opportunity_no.as_ref().unwrap_or(&none),
+        &e.mailbox,
     ];
     std::iter::once(e.entry_no.to_string())
         .chain(text.into_iter().map(|t| csv_cell(t)))

@@ -27,6 +27,8 @@ pub struct LogView {
     pub to: Option<DateTime<Utc>>,
     /// As typed; words, each quoted for FTS5.
     pub search: Option<String>,
+    /// Only what this logging mailbox logged (its number).
+    pub mailbox: Option<i64>,
     /// The names of the contact and salesperson filtered on, for titles
     /// (the filter itself is by number and code).
     pub names: ViewNames,
@@ -49,6 +51,7 @@ impl LogView {
             from: self.from.map(ts),
             to: self.to.map(ts),
             search: self.search.as_deref().and_then(fts_query),
+            mailbox: self.mailbox,
         }
     }
 

@@ -306,7 +306,9 @@ pub fn export(app: &App, cmd: ExportCommand) -> anyhow::Result<()> {
                 search,
             };
             let tz = *chrono::Local::now().offset();
-            let view = app.resolve_view(&typed, tz)?;
+            let mut view = app.resolve_view(&typed, tz)?;
+            // `--shared-mailbox`: only what that mailbox logged.
+            view.mailbox = app.picked_mailbox();
             let stdout = std::io::stdout();
             let mut lock = stdout.lock();
             app.export_interactions(&view, format, delimiter, &mut lock)?;

@@ -48,6 +48,10 @@ pub struct EntryRow {
     pub account: String,
     pub opportunity_no: Option<String>,
     pub matched_by_domain: bool,
+    /// The logging mailbox the message was read from (its address).
+    pub mailbox: String,
+    #[serde(skip)]
+    pub mailbox_no: i64,
     /// The contact's and salesperson's names now (empty if since removed).
     #[serde(skip)]
     pub contact_name: String,
@@ -89,7 +93,8 @@ pub struct LoggedMessage {
 /// e`, `logged_messages m`, `contacts c` and `salespeople s` (left joined).
 pub(super) const ENTRY_COLUMNS: &str = "e.entry_no, e.occurred_at, e.direction, e.initiated_by, e.salesperson_code, e.contact_no, e.contact_company,
     e.subject, m.internet_message_id, m.conversation_id, m.web_link, e.template_code, e.correspondence_type, e.account,
-    e.opportunity_no, e.matched_by_domain, coalesce(c.name, ''), coalesce(s.name, ''), e.logged_message_id";
+    e.opportunity_no, e.matched_by_domain, coalesce(c.name, ''), coalesce(s.name, ''), e.logged_message_id,
+    m.mailbox_no, coalesce((SELECT mb.mailbox FROM setup mb WHERE mb.id = m.mailbox_no), '')";
 
 pub(super) fn entry_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<EntryRow> {
     let at: String = r.get(1)?;
@@ -116,6 +121,8 @@ pub(super) fn entry_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<EntryRow> {
         contact_name: r.get(16)?,
         salesperson_name: r.get(17)?,
         logged_message_id: r.get(18)?,
+        mailbox_no: r.get(19)?,
+        mailbox: r.get(20)?,
     })
 }
 

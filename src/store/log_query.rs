@@ -52,6 +52,8 @@ pub struct LogFilter {
     pub to: Option<String>,
     /// An FTS5 query made by [`crate::domain::search::fts_query`].
     pub search: Option<String>,
+    /// Only what this logging mailbox logged.
+    pub mailbox: Option<i64>,
 }
 
 impl LogFilter {
@@ -149,6 +151,9 @@ pub fn page_query(
             " AND e.direction = ?",
             d.as_str().to_string().into(),
         );
+    }
+    if let Some(no) = f.mailbox {
+        cond(&mut sql, " AND m.mailbox_no = ?", no.into());
     }
     if let Some(t) = &f.from {
         cond(&mut sql, " AND e.occurred_at >= ?", t.clone().into());

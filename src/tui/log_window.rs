@@ -381,6 +381,8 @@ mod tests {
             salesperson_name: String::new(),
             occurred_at: format!("2024-01-01T00:00:{:02}.000Z", n % 60),
             logged_message_id: n,
+            mailbox: String::new(),
+            mailbox_no: 1,
         }
     }
 

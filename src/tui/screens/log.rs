@@ -243,6 +243,7 @@ impl UiState {
                         .and_then(|d| d.succ_opt())
                         .and_then(|d| day_start(d, self.tz)),
                     search: self.log.view.search.clone(),
+                    mailbox: self.log.view.mailbox,
                 };
                 if let (Some(f), Some(t)) = (view.from, view.to)
                     && f >= t
