@@ -11,7 +11,7 @@ use emaillog::auth::device_code::DevicePrompt;
 use emaillog::domain::job::{JobEntry, JobStatus};
 use emaillog::domain::setup::{AuthFlow, Setup};
 use emaillog::engine::EngineEvent;
-use emaillog::store::{Activity, JobLogEntry, LeaseHolder, RunCounts, StuckMessage};
+use emaillog::store::{Activity, JobLogEntry, LeaseHolder, MailboxRow, RunCounts, StuckMessage};
 use emaillog::tui::action::{Action, Screen};
 use emaillog::tui::msg::Msg;
 use emaillog::tui::state::UiState;
@@ -137,6 +137,22 @@ fn overview() -> Overview {
         }),
         salespeople: 5,
         contacts: 36,
+        mailboxes: vec![mailbox(1, "crm-log@contoso.example")],
+        mailbox_no: 1,
+    }
+}
+
+fn mailbox(no: i64, address: &str) -> MailboxRow {
+    MailboxRow {
+        no,
+        address: address.into(),
+        source: "graph".into(),
+        enabled: true,
+        job_status: Some("Ready".into()),
+        last_error: None,
+        last_run_at: Some(at(4)),
+        backlog: Some(0),
+        stuck: 0,
     }
 }
 
@@ -1703,4 +1719,77 @@ fn the_never_log_list_is_kept_from_setup_and_warns_whose_mail_it_stops() {
     assert!(effects.is_empty());
     assert!(matches!(s.overlay, Some(Overlay::NeverLog { .. })));
     snap("never_log_user", &mut s);
+}
+
+/// Several logging mailboxes: Status names the one shown and lists them
+/// all (state, last run, backlog, what needs attention); `m` asks for the
+/// next; Setup and the Job queue say whose they are; the log gains a
+/// Mailbox column.
+#[test]
+fn several_mailboxes_the_switcher_and_the_overview() {
+    let several = || {
+        let mut o = overview();
+        let mut oslo = mailbox(2, "crm-oslo@contoso.example");
+        oslo.job_status = Some("Error".into());
+        oslo.last_error = Some("not authorized: the sign-in was revoked".into());
+        oslo.last_run_at = Some(at(95));
+        let mut stockholm = mailbox(3, "crm-stockholm@contoso.example");
+        stockholm.stuck = 2;
+        stockholm.backlog = Some(1240);
+        let mut bergen = mailbox(4, "crm-bergen@contoso.example");
+        bergen.enabled = false;
+        bergen.job_status = None;
+        bergen.last_run_at = None;
+        bergen.backlog = None;
+        o.mailboxes = vec![o.mailboxes[0].clone(), oslo, stockholm, bergen];
+        o
+    };
+    let mut s = state(Role::Admin);
+    s.update(Msg::Overview(Ok(Box::new(several()))));
+    snap("status_mailboxes", &mut s);
+    assert_eq!(
+        s.update(Msg::Action(Action::NextMailbox)),
+        vec![Effect::PickMailbox(2)]
+    );
+    // The runtime reads the next mailbox's overview.
+    let mut second = several();
+    second.mailbox_no = 2;
+    second.setup.mailbox = "crm-oslo@contoso.example".into();
+    s.update(Msg::Overview(Ok(Box::new(second.clone()))));
+    snap("status_second_mailbox", &mut s);
+    act(&mut s, &[Action::Go(Screen::Jobs)]);
+    snap("job_queue_second_mailbox", &mut s);
+    act(&mut s, &[Action::Go(Screen::Setup)]);
+    let words = screen_words(&mut s, 140, 45, false);
+    assert!(
+        words.contains("Setup · crm-oslo@contoso.example (2 of 4)"),
+        "{words}"
+    );
+    // From the last, round to the first.
+    second.mailbox_no = 4;
+    s.update(Msg::Overview(Ok(Box::new(second))));
+    assert_eq!(
+        s.update(Msg::Action(Action::NextMailbox)),
+        vec![Effect::PickMailbox(1)]
+    );
+
+    // The log: which mailbox logged each entry.
+    let mut s = state(Role::User);
+    s.update(Msg::Overview(Ok(Box::new(several()))));
+    let effects = s.update(Msg::Action(Action::Go(Screen::Log)));
+    let rows = (0..40)
+        .map(|n| {
+            let mut e = entry(n);
+            e.mailbox =
+                ["crm-log@contoso.example", "crm-oslo@contoso.example"][n as usize % 2].into();
+            e
+        })
+        .collect();
+    answer_page(&mut s, &effects, rows);
+    snap("log_mailboxes", &mut s);
+
+    // One mailbox: `m` says how to add another, and asks for nothing.
+    let mut s = state(Role::Admin);
+    assert!(s.update(Msg::Action(Action::NextMailbox)).is_empty());
+    assert!(screen_words(&mut s, 140, 45, false).contains("emaillog mailbox add"));
 }

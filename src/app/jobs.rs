@@ -108,10 +108,15 @@ impl App {
     }
 
     /// The job runner under a holder id the caller knows (the UI shows
-    /// whether the lease is its own), with the events of the mailbox it
-    /// shows.
-    pub async fn run_jobs_as(&self, events: &Events, stop: Stop, holder: &str) -> Result<()> {
-        let shown = self.store()?.mailbox_no();
+    /// whether the lease is its own), with the events of the mailbox
+    /// `shown` says the screens show.
+    pub async fn run_jobs_as(
+        &self,
+        events: &Events,
+        stop: Stop,
+        holder: &str,
+        shown: Arc<std::sync::atomic::AtomicI64>,
+    ) -> Result<()> {
         self.serve(tap_into(events.clone(), Some(shown)), stop, holder)
             .await
     }

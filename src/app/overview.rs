@@ -33,6 +33,9 @@ pub struct Overview {
     pub lease: Option<LeaseHolder>,
     pub salespeople: usize,
     pub contacts: usize,
+    /// Every logging mailbox, and which of them this overview is of.
+    pub mailboxes: Vec<crate::store::MailboxRow>,
+    pub mailbox_no: i64,
 }
 
 impl Overview {
@@ -87,6 +90,8 @@ impl App {
             lease: store.lease_holder(&store.mailbox_key(), now)?,
             salespeople,
             contacts,
+            mailboxes: store.mailboxes()?,
+            mailbox_no: store.mailbox_no(),
             setup,
         })
     }

@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -294,10 +294,13 @@ fn open_for(db: &std::path::Path, no: i64) -> Result<Store, StoreError> {
 }
 
 /// Every mailbox's events into `events` as they are (`only`: one
-/// mailbox's, the one a screen shows).
-pub fn tap_into(events: Events, only: Option<i64>) -> Tap {
+/// mailbox's, the one a screen shows now).
+pub fn tap_into(events: Events, only: Option<Arc<AtomicI64>>) -> Tap {
     Arc::new(move |tag, e| {
-        if only.is_none_or(|no| no == tag.no) {
+        if only
+            .as_ref()
+            .is_none_or(|no| no.load(Ordering::SeqCst) == tag.no)
+        {
             let _ = events.send(e);
         }
     })

@@ -112,6 +112,8 @@ pub enum Action {
     NeverLogList,
     /// Status: the chart per hour or per day.
     ChartSpan,
+    /// Status, Setup, Job queue: show the next logging mailbox.
+    NextMailbox,
     /// Forms: the next or previous field (Tab, Shift-Tab), also while a
     /// field's choices are shown (which Down and Up move through).
     NextField,

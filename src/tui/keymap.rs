@@ -327,6 +327,7 @@ pub fn bindings() -> impl Iterator<Item = &'static Binding> {
         super::screens::jobs::KEYS,
         super::screens::setup::KEYS,
         super::screens::status::KEYS,
+        super::screens::mailboxes::KEYS,
         GLOBAL_KEYS,
     ]
     .into_iter()

@@ -63,6 +63,8 @@ pub enum Effect {
         due: u64,
     },
     Reload,
+    /// Show this logging mailbox on Status, Setup and the Job queue.
+    PickMailbox(i64),
     Restart,
     Hold,
     RunNow,

@@ -88,13 +88,16 @@ pub async fn run(app: App, opts: UiOptions) -> anyhow::Result<()> {
     let (events, mut engine_rx) = channel();
     let (engine_stop, stop) = stop_pair();
     let holder = holder_id();
+    // The mailbox the screens show (`m` moves it), whose engine events they hear.
+    let shown = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(app.store()?.mailbox_no()));
     // Only a process that can run the job takes the mailbox lease.
     let engine = if role == Role::Admin && app.can_run_engine().is_ok() {
         state.engine.holder = Some(holder.clone());
         let app = app.clone();
         let events = events.clone();
+        let shown = std::sync::Arc::clone(&shown);
         Some(tokio::spawn(async move {
-            if let Err(e) = app.run_jobs_as(&events, stop, &holder).await {
+            if let Err(e) = app.run_jobs_as(&events, stop, &holder, shown).await {
                 tracing::error!("the engine stopped: {e}");
             }
         }))
@@ -128,6 +131,7 @@ pub async fn run(app: App, opts: UiOptions) -> anyhow::Result<()> {
         cancel: None,
         task: None,
         reader: None,
+        shown,
     };
     for e in state.reload() {
         work.perform(e);
@@ -240,6 +244,8 @@ struct Work {
     task: Option<tokio::task::JoinHandle<()>>,
     /// The thread that reads the interaction log on its own connection.
     reader: Option<std::sync::mpsc::Sender<Read>>,
+    /// The mailbox Status, Setup and the Job queue show.
+    shown: std::sync::Arc<std::sync::atomic::AtomicI64>,
 }
 
 fn label_of(key: FieldKey) -> &'static str {
@@ -273,6 +279,11 @@ impl Work {
                         .map_err(|e| e.to_string());
                     let _ = tx.send(Msg::Overview(r));
                 });
+            }
+            Effect::PickMailbox(no) => {
+                self.app = self.app.with_mailbox(no);
+                self.shown.store(no, std::sync::atomic::Ordering::SeqCst);
+                self.perform(Effect::Reload);
             }
             Effect::Restart => self.blocking(move |a| {
                 a.job_restart()

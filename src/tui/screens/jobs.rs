@@ -139,6 +139,7 @@ impl UiState {
 
     pub(crate) fn act_jobs(&mut self, a: Action) -> Vec<Effect> {
         let effect = match a {
+            Action::NextMailbox => return self.next_mailbox(),
             Action::Restart => Effect::Restart,
             Action::Hold => Effect::Hold,
             Action::RunNow => {
@@ -222,9 +223,13 @@ pub fn draw(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
         Constraint::Length(stuck_h),
     ])
     .areas(area);
+    let heading = s.mailbox_title().map_or_else(
+        || JOB_DESCRIPTION.to_string(),
+        |m| format!("{JOB_DESCRIPTION} · {m}"),
+    );
     let lines = match &o.job {
         None => vec![
-            Line::styled(JOB_DESCRIPTION, theme.title()),
+            Line::styled(heading, theme.title()),
             Line::styled(
                 "no job entry: enable logging on the Setup screen (2, then e)",
                 theme.warn(),
@@ -234,7 +239,7 @@ pub fn draw(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
             let waiting = j.waiting_text(|t| local_time(t, s.now, s.tz));
             let (status, status_style) = job_status_look(theme, j, waiting.is_some());
             vec![
-                Line::styled(JOB_DESCRIPTION, theme.title()),
+                Line::styled(heading, theme.title()),
                 Line::from(vec![
                     Span::styled("Status ", theme.label()),
                     Span::styled(status, status_style),

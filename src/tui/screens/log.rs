@@ -290,6 +290,20 @@ pub const COLUMNS: &[Column] = &[
     Column::flex("Opp.", 8, 8, 2),
 ];
 
+/// The columns while the database logs several mailboxes: which one logged
+/// each entry (its address's local part), first to go when room is short.
+pub const COLUMNS_WITH_MAILBOX: &[Column] = &[
+    Column::flex("Date", 12, 10, 0),
+    Column::fixed("Dir", 3),
+    Column::flex("By", 4, 4, 6),
+    Column::flex("Salesperson", 16, 6, 3).short("SP"),
+    Column::flex("Contact", 18, 10, 1),
+    Column::flex("Company", 16, 8, 4),
+    Column::grow("Subject", 24),
+    Column::flex("Opp.", 8, 8, 2),
+    Column::flex("Mailbox", 12, 6, 5).short("Mbx"),
+];
+
 /// When an entry happened, in the list style (see [`local_time`]).
 pub fn entry_time(e: &EntryRow, now: DateTime<Utc>, tz: chrono::FixedOffset) -> String {
     crate::store::parse_ts(&e.occurred_at)
@@ -404,7 +418,13 @@ pub fn draw(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
     let visible = table.height.saturating_sub(1) as usize;
     let end = (w.top + visible).min(w.rows.len());
     let hit = theme.key();
-    let mut t = DataTable::new(COLUMNS, theme.label(), theme.selected());
+    let several = s.overview.as_ref().is_some_and(|o| o.mailboxes.len() > 1);
+    let columns = if several {
+        COLUMNS_WITH_MAILBOX
+    } else {
+        COLUMNS
+    };
+    let mut t = DataTable::new(columns, theme.label(), theme.selected());
     for e in &w.rows[w.top.min(end)..end] {
         let dir = if e.direction == "inbound" {
             "in"
@@ -435,7 +455,7 @@ pub fn draw(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
                 .collect::<Vec<_>>(),
         );
         let opp = e.opportunity_no.clone().unwrap_or_default();
-        t.row(vec![
+        let mut cells = vec![
             date,
             Cell::new(dir),
             Cell::new(one_line(&e.initiated_by)),
@@ -444,7 +464,12 @@ pub fn draw(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
             Cell::new(one_line(&e.contact_company)),
             Cell::new(subject_line),
             Cell::new(Span::styled(opp, theme.good())),
-        ]);
+        ];
+        if several {
+            let local = e.mailbox.split('@').next().unwrap_or_default();
+            cells.push(Cell::new(one_line(local)).or_short(one_line(local)));
+        }
+        t.row(cells);
     }
     t.select(Some(w.sel.saturating_sub(w.top))).render(f, table);
 }

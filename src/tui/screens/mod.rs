@@ -8,6 +8,7 @@ pub mod jobs;
 pub mod log;
 mod log_filters;
 mod log_search;
+pub mod mailboxes;
 pub mod message;
 pub mod never_log;
 pub mod opportunities;

@@ -101,6 +101,9 @@ impl UiState {
     }
 
     pub(crate) fn act_setup(&mut self, a: Action) -> Vec<Effect> {
+        if a == Action::NextMailbox {
+            return self.next_mailbox();
+        }
         if a == Action::NeverLogList {
             return self.open_never_log();
         }
@@ -400,16 +403,20 @@ pub fn draw(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
         Constraint::Length(2),
     ])
     .areas(area);
+    // With several mailboxes: whose setup this is (`m`: the next one's).
+    let title = s
+        .mailbox_title()
+        .map_or_else(|| "Setup".to_string(), |m| format!("Setup · {m}"));
     let head_text = match s.role {
         Role::Admin => Line::from(vec![
-            Span::styled("Setup", theme.title()),
+            Span::styled(title, theme.title()),
             Span::styled(
                 "  Enter edits · s signs in · v validates · a walks every step",
                 theme.dim(),
             ),
         ]),
         Role::User => Line::from(vec![
-            Span::styled("Setup (read-only)", theme.title()),
+            Span::styled(format!("{title} (read-only)"), theme.title()),
             Span::styled(
                 "  the key file is the admin's: no secrets, no sign-in here",
                 theme.warn(),

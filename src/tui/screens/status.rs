@@ -32,8 +32,10 @@ pub struct Status {
 
 impl UiState {
     pub(crate) fn act_status(&mut self, a: Action) -> Vec<Effect> {
-        if a == Action::ChartSpan {
-            self.status.per_day = !self.status.per_day;
+        match a {
+            Action::ChartSpan => self.status.per_day = !self.status.per_day,
+            Action::NextMailbox => return self.next_mailbox(),
+            _ => {}
         }
         Vec::new()
     }
@@ -80,6 +82,11 @@ pub fn draw(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
         [area, area]
     };
     let summary = summary_lines(s, o, theme, wide);
+    // With several mailboxes the summary is of the one shown (`m`: next).
+    let logging = s
+        .mailbox_title()
+        .map_or_else(|| "Logging".to_string(), |m| format!("Logging · {m}"));
+    let all = super::mailboxes::height(s);
     // The counts' line, the bars (two rows at least) and the hours;
     // on a narrow screen the recent activity keeps its room.
     let today_h = if wide { 2 + 6 } else { 2 + 3 };
@@ -89,27 +96,31 @@ pub fn draw(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
             Constraint::Min(today_h),
         ])
         .areas(left);
-        f.render_widget(Paragraph::new(summary).block(block(theme, "Logging")), sum);
+        f.render_widget(Paragraph::new(summary).block(block(theme, &logging)), sum);
         draw_today(f, s, o, theme, today);
-        let [run, attention, recent] = Layout::vertical([
+        let [mailboxes, run, attention, recent] = Layout::vertical([
+            Constraint::Length(all),
             Constraint::Length(4),
             Constraint::Length(attention_height(o)),
             Constraint::Min(3),
         ])
         .areas(right);
+        super::mailboxes::draw_all(f, s, theme, mailboxes);
         draw_run(f, s, o, theme, run);
         draw_attention(f, o, theme, attention);
         draw_recent(f, s, theme, recent);
     } else {
-        let [sum, today, run, attention, recent] = Layout::vertical([
+        let [sum, mailboxes, today, run, attention, recent] = Layout::vertical([
             Constraint::Length(summary.len() as u16 + 1),
+            Constraint::Length(all.min(4)),
             Constraint::Length(today_h),
             Constraint::Length(3),
             Constraint::Length(attention_height(o).min(3)),
             Constraint::Min(0),
         ])
         .areas(left);
-        f.render_widget(Paragraph::new(summary).block(block(theme, "Logging")), sum);
+        f.render_widget(Paragraph::new(summary).block(block(theme, &logging)), sum);
+        super::mailboxes::draw_all(f, s, theme, mailboxes);
         draw_today(f, s, o, theme, today);
         draw_run(f, s, o, theme, run);
         draw_attention(f, o, theme, attention);
@@ -218,7 +229,16 @@ pub fn short_holder(h: &str) -> String {
 /// latest hours as fit); the engine's waiting or throttling beside it.
 fn draw_today(f: &mut Frame, s: &UiState, o: &Overview, theme: &Theme, area: Rect) {
     let t = &o.today;
-    let b = block(theme, "Today");
+    // The day's mail is the whole log's, whichever mailbox is shown.
+    let several = o.mailboxes.len() > 1;
+    let b = block(
+        theme,
+        if several {
+            "Today, all mailboxes"
+        } else {
+            "Today"
+        },
+    );
     let inner = b.inner(area);
     f.render_widget(b, area);
     if inner.height == 0 {
