@@ -11,7 +11,14 @@
 //! - rss_*: peak RSS of `emaillog sync --once` draining 2,000 and 20,000
 //!   messages from a simulator in another process (must not grow with the backlog).
 //!
-//! Pass a name (drain, engine, latency, rss) to run only that part.
+//! - multi_mailbox_*: one `run` serving 8 mailboxes (throughput against 8 ×
+//!   one mailbox's ceiling, target ≥ 0.9) and idle at 8 and 64 mailboxes
+//!   (RSS, target under 2 MiB more per mailbox): `sync/multi_mailbox.rs`.
+//!
+//! Pass a name (drain, engine, latency, rss, multi) to run only that part.
+
+#[path = "sync/multi_mailbox.rs"]
+mod multi_mailbox;
 
 use std::collections::BTreeMap;
 use std::process::{Command, Stdio};
@@ -74,9 +81,20 @@ fn graph_message(i: usize, contacts: usize, tag: &str, at: chrono::DateTime<chro
 }
 
 async fn fill(base: &str, n: usize, contacts: usize, tag: &str) {
+    fill_mailbox(base, MAILBOX, n, contacts, tag).await;
+}
+
+/// `n` messages into `mailbox`'s Inbox (none: the mailbox is made empty).
+async fn fill_mailbox(base: &str, mailbox: &str, n: usize, contacts: usize, tag: &str) {
     let http = reqwest::Client::new();
     let start = chrono::Utc::now() - chrono::Duration::days(1);
-    for chunk in (0..n).collect::<Vec<_>>().chunks(1000) {
+    let all: Vec<usize> = (0..n).collect();
+    let chunks: Vec<&[usize]> = if n == 0 {
+        vec![&[]]
+    } else {
+        all.chunks(1000).collect()
+    };
+    for chunk in chunks {
         let batch: Vec<Value> = chunk
             .iter()
             .map(|i| {
@@ -90,7 +108,7 @@ async fn fill(base: &str, n: usize, contacts: usize, tag: &str) {
             .collect();
         let r = http
             .post(format!(
-                "{base}/_sim/mailboxes/{MAILBOX}/folders/inbox/messages"
+                "{base}/_sim/mailboxes/{mailbox}/folders/inbox/messages"
             ))
             .json(&batch)
             .send()
@@ -555,6 +573,10 @@ fn main() {
         }
         if want("rss") {
             rss().await;
+        }
+        if want("multi") {
+            multi_mailbox::drain().await;
+            multi_mailbox::rss().await;
         }
     });
 }
