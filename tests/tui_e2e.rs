@@ -723,5 +723,17 @@ fn the_demo_logs_its_mail_signed_in_and_its_checklist_shows_the_account() {
     t.keys(&["Escape", "n"]);
     t.wait_for("domain   counsel.example");
     t.keys(&["Escape"]);
+    // Its second mailbox reads a queue folder: Status lists both, and m
+    // shows the second's, whose mail is logged from that folder.
+    t.keys(&["1"]);
+    t.wait_for("All mailboxes (2)");
+    t.keys(&["m"]);
+    t.wait_for("Logging · crm-nordic@contoso.example (2 of 2)");
+    t.wait_until("the second mailbox ran", |s| {
+        s.lines()
+            .any(|l| l.contains("crm-nordic@contoso.example") && l.contains("ran "))
+    });
+    t.keys(&["2"]);
+    t.wait_for("Queue folder         Email Logging/Queue");
     t.quit();
 }

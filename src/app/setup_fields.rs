@@ -3,6 +3,7 @@
 //! change — checked by the same rules as `setup set`, so a form can say
 //! what is wrong while it is typed and whether saving clears consent.
 
+use crate::domain::folders::{FolderRole, shown};
 use crate::domain::setup::{
     ImapAuth, ImapTls, Setup, SourceKind, parse_auth_flow, parse_rate, parse_unmatched,
 };
@@ -27,6 +28,9 @@ pub enum FieldKey {
     ImapUser,
     ImapAuth,
     ImapPassword,
+    QueueFolder,
+    StorageFolder,
+    SkipFolder,
     BatchSize,
     RunLimit,
     Unmatched,
@@ -171,6 +175,24 @@ pub const FIELDS: &[Field] = &[
         help: "Sealed with the key file, never shown",
     },
     Field {
+        key: FieldKey::QueueFolder,
+        label: "Queue folder",
+        kind: FieldKind::Text,
+        help: "Where mail is read from, as a path (CRM/Queue, Public/Email Logging/Queue); empty: the Inbox",
+    },
+    Field {
+        key: FieldKey::StorageFolder,
+        label: "Storage folder",
+        kind: FieldKind::Text,
+        help: "Where logged mail is kept, as a path; empty: Archive. Validate with --create-folders makes it",
+    },
+    Field {
+        key: FieldKey::SkipFolder,
+        label: "Skipped folder",
+        kind: FieldKind::Text,
+        help: "Where mail that is not logged goes, as a path; empty: Skipped beside the Inbox",
+    },
+    Field {
         key: FieldKey::BatchSize,
         label: "Batch size",
         kind: FieldKind::Text,
@@ -283,6 +305,9 @@ pub fn display(s: &Setup, key: FieldKey) -> String {
         FieldKey::RedirectUrl => s.redirect_url.clone(),
         FieldKey::GraphUrl => s.graph_url.clone(),
         FieldKey::Authority => s.authority.clone(),
+        FieldKey::QueueFolder => shown(FolderRole::Queue, &s.queue_folder),
+        FieldKey::StorageFolder => shown(FolderRole::Storage, &s.storage_folder),
+        FieldKey::SkipFolder => shown(FolderRole::Skip, &s.skip_folder),
         FieldKey::BatchSize => s.batch_size.to_string(),
         FieldKey::RunLimit => s.run_limit.to_string(),
         FieldKey::Unmatched => s.unmatched.as_str().into(),
@@ -304,6 +329,10 @@ pub fn display(s: &Setup, key: FieldKey) -> String {
 pub fn initial_text(s: &Setup, key: FieldKey) -> String {
     match key {
         FieldKey::ClientSecret | FieldKey::SecretCommand | FieldKey::ImapPassword => String::new(),
+        // The path as stored: empty for the default, never its shown name.
+        FieldKey::QueueFolder => s.queue_folder.clone(),
+        FieldKey::StorageFolder => s.storage_folder.clone(),
+        FieldKey::SkipFolder => s.skip_folder.clone(),
         _ => display(s, key),
     }
 }
@@ -369,6 +398,9 @@ pub fn change_for(key: FieldKey, text: &str) -> Result<Option<SetupChanges>, Str
         FieldKey::RedirectUrl => c.redirect_url = Some(t),
         FieldKey::GraphUrl => c.graph_url = Some(t),
         FieldKey::Authority => c.authority = Some(t),
+        FieldKey::QueueFolder => c.queue_folder = Some(t),
+        FieldKey::StorageFolder => c.storage_folder = Some(t),
+        FieldKey::SkipFolder => c.skip_folder = Some(t),
         FieldKey::BatchSize => c.batch_size = Some(number(&t, "the batch size")?),
         FieldKey::RunLimit => {
             let n = number(&t, "the run limit")?;
@@ -507,6 +539,9 @@ mod tests {
             (FieldKey::ImapPort, "70000", Checked::Invalid("a port is 1–65535 (993 implicit TLS, 143 STARTTLS)".into())),
             (FieldKey::ImapPassword, "pw", Checked::Valid { clears_consent: false }),
             (FieldKey::ImapHost, "mail.contoso.com", Checked::Valid { clears_consent: false }),
+            (FieldKey::QueueFolder, "CRM/Queue", Checked::Valid { clears_consent: false }),
+            (FieldKey::QueueFolder, "Junk Email", Checked::Invalid("the queue folder cannot be 'Junk Email': mail is never read from junk, deleted, draft or sent mail; give the folder the mail flow rule delivers to".into())),
+            (FieldKey::StorageFolder, "CRM//Logged", Checked::Invalid("storage folder 'CRM//Logged' has an empty step: write folders as Parent/Child, one / between them".into())),
         ];
         for (key, text, want) in cases {
             assert_eq!(&check(&s, *key, text), want, "{key:?} {text:?}");
@@ -526,6 +561,9 @@ mod tests {
         assert_eq!(display(&s, FieldKey::ClientSecret), "set");
         assert_eq!(display(&s, FieldKey::SecretCommand), "set");
         assert_eq!(initial_text(&s, FieldKey::SecretCommand), "");
+        // A default folder is shown by its name and edited as empty.
+        assert_eq!(display(&s, FieldKey::StorageFolder), "Archive (default)");
+        assert_eq!(initial_text(&s, FieldKey::StorageFolder), "");
         for f in FIELDS {
             assert!(!display(&s, f.key).contains("vault"), "{:?}", f.key);
         }

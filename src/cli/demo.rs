@@ -9,7 +9,7 @@ use anyhow::Context;
 use crate::app::App;
 use crate::app::setup_edit::SetupChanges;
 use crate::domain::setup::{AuthFlow, Unmatched};
-use crate::sim::seed::DEMO_MAILBOX;
+use crate::sim::seed::{DEMO_MAILBOX, DEMO_NORDIC_MAILBOX, DEMO_QUEUE, DEMO_SKIPPED, DEMO_STORAGE};
 use crate::sim::{Seed, SimConfig, SimServer};
 
 /// `ui`: open the terminal UI on the demo (else print the engine's log).
@@ -38,6 +38,7 @@ pub async fn run(
     };
     let secret = config.client_secret.clone();
     let client_id = config.client_id.clone();
+    let setup_client_id = client_id.clone();
     let sim = SimServer::start("127.0.0.1:0".parse()?, config)
         .await
         .context("cannot start the simulator")?;
@@ -50,7 +51,7 @@ pub async fn run(
     app.change_setup(&SetupChanges {
         mailbox: Some(DEMO_MAILBOX.into()),
         tenant: Some("contoso.example".into()),
-        client_id: Some(client_id),
+        client_id: Some(client_id.clone()),
         graph_url: Some(sim.graph_url()),
         authority: Some(sim.base_url()),
         auth_flow: Some(AuthFlow::ClientCredentials),
@@ -71,6 +72,34 @@ pub async fn run(
     // Mail with the company's lawyers is never logged (Setup, n).
     app.never_log("counsel.example")?;
     app.enable(0)?;
+    // A second logging mailbox, as the older experience has it: mail read
+    // from a queue folder and kept in a storage folder (Status: m).
+    let nordic = app.add_mailbox(DEMO_NORDIC_MAILBOX)?;
+    nordic.change_setup(&SetupChanges {
+        tenant: Some("contoso.example".into()),
+        client_id: Some(setup_client_id),
+        graph_url: Some(sim.graph_url()),
+        authority: Some(sim.base_url()),
+        auth_flow: Some(AuthFlow::ClientCredentials),
+        unmatched: Some(Unmatched::SkipFolder),
+        job_interval_secs: Some(5),
+        queue_folder: Some(DEMO_QUEUE.into()),
+        storage_folder: Some(DEMO_STORAGE.into()),
+        skip_folder: Some(DEMO_SKIPPED.into()),
+        ..Default::default()
+    })?;
+    nordic.set_client_secret(&secret)?;
+    nordic
+        .login(
+            Some(AuthFlow::ClientCredentials),
+            |_| {},
+            &crate::stop::Stop::never(),
+        )
+        .await
+        .context("the demo's second mailbox could not sign in to the simulator")?;
+    nordic.enable(0)?;
+    // The screens start on the first mailbox.
+    let app = app.with_mailbox(1);
     if let Some(mut ui) = ui {
         // The demo's log goes beside its database unless told otherwise.
         ui.log_file
@@ -81,7 +110,7 @@ pub async fn run(
     }
     println!("emaillog demo");
     println!(
-        "  simulated Microsoft 365 at {} (shared mailbox {DEMO_MAILBOX})",
+        "  simulated Microsoft 365 at {} (shared mailboxes {DEMO_MAILBOX}, and {DEMO_NORDIC_MAILBOX} read from {DEMO_QUEUE})",
         sim.base_url()
     );
     println!("  database {}", db.display());

@@ -125,29 +125,44 @@ impl SimServer {
     }
 }
 
-/// Seeds the demo mailbox and keeps new mail arriving.
+/// Seeds the demo's two mailboxes — the Inbox of one, the queue folder of
+/// the other (with its storage and Skipped folders) — and keeps new mail
+/// arriving, one message in three for the second.
 fn start_demo(sim: Arc<Sim>) -> JoinHandle<()> {
     let mut rng = rand::rngs::StdRng::seed_from_u64(sim.config.rng_seed);
     let backlog = seed::backlog(&mut rng, 40, chrono::Utc::now());
-    add_to_inbox(&sim, backlog);
+    add_to_inbox(&sim, seed::DEMO_MAILBOX, "inbox", backlog);
+    {
+        let mut st = sim.state();
+        let mb = st.mailbox_or_create(seed::DEMO_NORDIC_MAILBOX);
+        for path in [seed::DEMO_STORAGE, seed::DEMO_SKIPPED] {
+            let _ = mb.folder_path_or_create(path);
+        }
+    }
+    let nordic = seed::backlog(&mut rng, 15, chrono::Utc::now());
+    add_to_inbox(&sim, seed::DEMO_NORDIC_MAILBOX, seed::DEMO_QUEUE, nordic);
     let every = sim.config.arrival_every;
     tokio::spawn(async move {
         let people = seed::contacts();
-        loop {
+        for n in 0u64.. {
             let jitter = rng.random_range(0.5..1.5);
             tokio::time::sleep(every.mul_f64(jitter)).await;
             let msg = seed::message(&mut rng, &people, chrono::Utc::now());
-            add_to_inbox(&sim, vec![msg]);
+            if n % 3 == 2 {
+                add_to_inbox(&sim, seed::DEMO_NORDIC_MAILBOX, seed::DEMO_QUEUE, vec![msg]);
+            } else {
+                add_to_inbox(&sim, seed::DEMO_MAILBOX, "inbox", vec![msg]);
+            }
         }
     })
 }
 
-fn add_to_inbox(sim: &Sim, messages: Vec<serde_json::Value>) {
+fn add_to_inbox(sim: &Sim, mailbox: &str, folder: &str, messages: Vec<serde_json::Value>) {
     let mut st = sim.state();
-    let mb = st.mailbox_or_create(seed::DEMO_MAILBOX);
-    let inbox = mb
-        .folder_index("inbox")
-        .expect("every mailbox has an Inbox");
+    let mb = st.mailbox_or_create(mailbox);
+    let Ok(inbox) = mb.folder_path_or_create(folder) else {
+        return;
+    };
     for m in messages {
         if let Ok(n) = graph::render::normalize_new_message(&m, false) {
             mb.insert(inbox, n.received, n.fields, n.id);

@@ -10,6 +10,12 @@ use rand::seq::IndexedRandom;
 use serde_json::{Value, json};
 
 pub const DEMO_MAILBOX: &str = "crm-log@contoso.example";
+/// The demo's second logging mailbox, set up as the older experience: mail
+/// read from a queue folder and kept in a storage folder.
+pub const DEMO_NORDIC_MAILBOX: &str = "crm-nordic@contoso.example";
+pub const DEMO_QUEUE: &str = "Email Logging/Queue";
+pub const DEMO_STORAGE: &str = "Email Logging/Storage";
+pub const DEMO_SKIPPED: &str = "Email Logging/Skipped";
 pub const DEMO_ADMIN: &str = "admin@contoso.example";
 
 pub struct Salesperson {
