@@ -65,7 +65,7 @@ async fn a_contact_from_the_sender_then_re_log_logs_once_and_archives() {
     )
     .unwrap();
     assert_eq!(
-        app.request_review(std::slice::from_ref(&row.mailbox_id), ReviewAction::Relog)
+        app.request_review(&[row.key()], ReviewAction::Relog)
             .unwrap(),
         1
     );
@@ -86,7 +86,7 @@ async fn a_contact_from_the_sender_then_re_log_logs_once_and_archives() {
     );
     // Asking again changes nothing: it is not skipped any more.
     assert_eq!(
-        app.request_review(&[row.mailbox_id], ReviewAction::Relog)
+        app.request_review(&[row.key()], ReviewAction::Relog)
             .unwrap(),
         0
     );
@@ -99,7 +99,7 @@ async fn a_re_log_that_still_does_not_match_stays_in_skipped_and_says_why() {
     let sim = TestSim::default().await;
     let dir = tempfile::tempdir().unwrap();
     let (app, row) = skipped_stranger(&sim, dir.path()).await;
-    app.request_review(std::slice::from_ref(&row.mailbox_id), ReviewAction::Relog)
+    app.request_review(&[row.key()], ReviewAction::Relog)
         .unwrap();
     sync(&app).await;
     assert_eq!(sim.folder_messages(MAILBOX, "Skipped").await.len(), 1);
@@ -116,7 +116,7 @@ async fn delete_moves_it_out_of_the_mailbox_and_the_queue() {
     let sim = TestSim::default().await;
     let dir = tempfile::tempdir().unwrap();
     let (app, row) = skipped_stranger(&sim, dir.path()).await;
-    app.request_review(&[row.mailbox_id], ReviewAction::Delete)
+    app.request_review(&[row.key()], ReviewAction::Delete)
         .unwrap();
     sync(&app).await;
     assert!(sim.folder_messages(MAILBOX, "Skipped").await.is_empty());
@@ -137,7 +137,7 @@ async fn add_the_contact(app: &emaillog::app::App, row: &emaillog::store::Review
         true,
     )
     .unwrap();
-    app.request_review(std::slice::from_ref(&row.mailbox_id), ReviewAction::Relog)
+    app.request_review(&[row.key()], ReviewAction::Relog)
         .unwrap();
 }
 

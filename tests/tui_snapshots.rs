@@ -815,6 +815,8 @@ fn opportunities() {
 
 fn review(n: usize, reason: &str) -> ReviewRow {
     ReviewRow {
+        mailbox_no: 1,
+        mailbox: "crm-log@contoso.example".into(),
         mailbox_id: format!("AAkALg{n:04}"),
         subject: [
             "Question about your products",
@@ -868,8 +870,12 @@ fn the_skipped_review_queue() {
     act(&mut s, &[Action::Delete]);
     snap("skipped_confirm_delete", &mut s);
     act(&mut s, &[Action::No, Action::ContactFromSender]);
+    let key = emaillog::store::ReviewKey {
+        mailbox_no: 1,
+        mailbox_id: "AAkALg0003".into(),
+    };
     s.update(Msg::Lists(Ok(Box::new(Lists::SuggestedContact(
-        "AAkALg0003".into(),
+        key.clone(),
         SuggestedContact {
             no: "CT0037".into(),
             name: "Nadia Okafor".into(),
@@ -880,7 +886,7 @@ fn the_skipped_review_queue() {
     snap("contact_from_sender", &mut s);
     let effects = s.update(Msg::Action(Action::Open));
     assert!(
-        matches!(&effects[..], [Effect::SaveContact { relog: Some(id), new: true, .. }] if id == "AAkALg0003"),
+        matches!(&effects[..], [Effect::SaveContact { relog: Some(id), new: true, .. }] if *id == key),
         "saved, then re-logged: {effects:?}"
     );
 }
@@ -1787,6 +1793,20 @@ fn several_mailboxes_the_switcher_and_the_overview() {
         .collect();
     answer_page(&mut s, &effects, rows);
     snap("log_mailboxes", &mut s);
+    // Skipped: every mailbox's, each row saying which.
+    act(&mut s, &[Action::Go(Screen::Skipped)]);
+    let mut oslo = review(1, "no_match");
+    oslo.mailbox_no = 2;
+    oslo.mailbox = "crm-oslo@contoso.example".into();
+    s.update(Msg::Lists(Ok(Box::new(Lists::Review(vec![
+        review(0, "no_match"),
+        oslo,
+    ])))));
+    let words = screen_words(&mut s, 140, 45, false);
+    assert!(
+        words.contains("crm-oslo") && words.contains("crm-log"),
+        "{words}"
+    );
 
     // One mailbox: `m` says how to add another, and asks for nothing.
     let mut s = state(Role::Admin);

@@ -53,7 +53,11 @@ impl App {
 
     /// Asks the engine to re-log or delete these skipped messages; returns
     /// how many requests wait.
-    pub fn request_review(&self, ids: &[String], action: ReviewAction) -> Result<usize> {
+    pub fn request_review(
+        &self,
+        ids: &[crate::store::ReviewKey],
+        action: ReviewAction,
+    ) -> Result<usize> {
         if ids.is_empty() {
             return Err(AppError::Invalid("choose a message first".into()));
         }

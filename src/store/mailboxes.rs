@@ -309,6 +309,20 @@ mod tests {
         assert_eq!(store.job_log(10).unwrap().len(), 1);
         assert_eq!(store.count_logged_messages().unwrap(), 2);
 
+        // The review queue is every mailbox's; a request goes to the
+        // mailbox its message is in, whichever the store has picked.
+        let queue = store.review_queue().unwrap();
+        assert_eq!(queue.len(), 1);
+        assert_eq!(queue[0].mailbox, "team-b@contoso.example");
+        store
+            .request_review(&[queue[0].key()], super::super::ReviewAction::Relog, now())
+            .unwrap();
+        assert_eq!(store.pending_review_count().unwrap(), 0, "not mailbox 1's");
+        assert_eq!(
+            store.mailboxes_with_requests().unwrap(),
+            [(second, "team-b@contoso.example".to_string())]
+        );
+
         // Jobs are per mailbox.
         store
             .save_job_entry(&JobEntry::new(now(), 600, 3, Duration::zero()))

@@ -38,7 +38,7 @@ pub use mailboxes::{MailboxRow, Removed};
 pub use message_view::{CONVERSATION_LIMIT, Known as KnownAddress, StoredMessage};
 pub use migrations::SCHEMA_VERSION;
 pub use opportunities::{NewOpportunity, OpportunityRow};
-pub use review::{REVIEW_LIMIT, ReviewAction, ReviewRow};
+pub use review::{REVIEW_LIMIT, ReviewAction, ReviewKey, ReviewRow};
 pub use skipped::{NewSkipped, SkippedRow};
 
 #[derive(Debug, thiserror::Error)]

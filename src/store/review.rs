@@ -31,9 +31,20 @@ impl ReviewAction {
     }
 }
 
+/// A skipped message of one logging mailbox: its number and the
+/// message's id there (ids of two IMAP servers can be the same).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ReviewKey {
+    pub mailbox_no: i64,
+    pub mailbox_id: String,
+}
+
 /// A skipped message still waiting for someone, with its last request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReviewRow {
+    /// The logging mailbox it was skipped in: number and address.
+    pub mailbox_no: i64,
+    pub mailbox: String,
     pub mailbox_id: String,
     pub subject: String,
     /// "Name <address>" or the address.
@@ -52,21 +63,34 @@ pub struct ReviewRow {
 /// The queue holds at most this many (the newest of each reason first).
 pub const REVIEW_LIMIT: usize = 5000;
 
+impl ReviewRow {
+    pub fn key(&self) -> ReviewKey {
+        ReviewKey {
+            mailbox_no: self.mailbox_no,
+            mailbox_id: self.mailbox_id.clone(),
+        }
+    }
+}
+
 impl Store {
-    /// Skipped messages still in the mailbox (in Skipped or left in the
-    /// Inbox), grouped by reason, newest received first in each (the date
-    /// the queue shows; one skipped again keeps its place).
+    /// Skipped messages still in their mailbox (in Skipped or left in the
+    /// queue folder), of every logging mailbox, grouped by reason, newest
+    /// received first in each (the date the queue shows; one skipped again
+    /// keeps its place).
     pub fn review_queue(&self) -> Result<Vec<ReviewRow>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT s.mailbox_id, s.subject, s.sender, s.recipients, s.received_at, s.reason, s.detail, s.skipped_at, s.disposition,
-                    r.action, r.state, r.result
+                    r.action, r.state, r.result, s.mailbox_no,
+                    coalesce((SELECT mb.mailbox FROM setup mb WHERE mb.id = s.mailbox_no), '')
              FROM skipped_messages s LEFT JOIN review_requests r ON r.mailbox_no = s.mailbox_no AND r.mailbox_id = s.mailbox_id
-             WHERE s.mailbox_no = ?2 AND s.disposition IN ('pending', 'moved', 'left') AND s.reason <> 'already_logged'
+             WHERE s.disposition IN ('pending', 'moved', 'left') AND s.reason <> 'already_logged'
              ORDER BY s.reason, coalesce(s.received_at, s.skipped_at) DESC, s.id DESC LIMIT ?1",
         )?;
-        let rows = stmt.query_map(params![REVIEW_LIMIT as i64, self.mailbox], |r| {
+        let rows = stmt.query_map(params![REVIEW_LIMIT as i64], |r| {
             let action: Option<String> = r.get(9)?;
             Ok(ReviewRow {
+                mailbox_no: r.get(12)?,
+                mailbox: r.get(13)?,
                 mailbox_id: r.get(0)?,
                 subject: r.get(1)?,
                 sender: r.get(2)?,
@@ -89,7 +113,7 @@ impl Store {
     /// requests are now waiting. Asking again replaces an earlier request.
     pub fn request_review(
         &mut self,
-        ids: &[String],
+        ids: &[ReviewKey],
         action: ReviewAction,
         now: DateTime<Utc>,
     ) -> Result<usize> {
@@ -102,7 +126,12 @@ impl Store {
                      requested_at = excluded.requested_at, done_at = NULL",
             )?;
             for id in ids {
-                stmt.execute(params![id, action.as_str(), ts(now), self.mailbox])?;
+                stmt.execute(params![
+                    id.mailbox_id,
+                    action.as_str(),
+                    ts(now),
+                    id.mailbox_no
+                ])?;
             }
         }
         tx.commit()?;

@@ -123,7 +123,7 @@ pub enum FormFor {
     },
     /// A contact made from a skipped message's sender.
     ContactFromSender {
-        mailbox_id: String,
+        key: crate::store::ReviewKey,
     },
 }
 

@@ -35,7 +35,7 @@ pub enum Lists {
     OpportunityEntries(String, Vec<EntryRow>),
     Review(Vec<ReviewRow>),
     People(Vec<Salesperson>, Vec<Contact>),
-    SuggestedContact(String, SuggestedContact),
+    SuggestedContact(crate::store::ReviewKey, SuggestedContact),
     ImportPreview(String, Box<ImportPreview>),
     NeverLog(Vec<String>),
     NeverLogCheck(crate::app::never_log::NeverLogCheck),
@@ -54,8 +54,8 @@ pub struct ListsState {
     pub opp_sel: usize,
     pub review: Option<Vec<ReviewRow>>,
     pub review_sel: usize,
-    /// Skipped messages marked with Space, by mailbox id.
-    pub marked: BTreeSet<String>,
+    /// Skipped messages marked with Space, by mailbox and id.
+    pub marked: BTreeSet<crate::store::ReviewKey>,
     pub salespeople: Option<Vec<Salesperson>>,
     pub contacts: Option<Vec<Contact>>,
     pub people_focus: PeopleFocus,

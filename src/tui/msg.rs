@@ -105,7 +105,7 @@ pub enum Effect {
     LoadLists(ListsKind),
     /// Ask the engine to re-log or delete skipped messages.
     RequestReview {
-        ids: Vec<String>,
+        ids: Vec<crate::store::ReviewKey>,
         action: crate::store::ReviewAction,
     },
     NeverLog(String),
@@ -115,7 +115,7 @@ pub enum Effect {
     SaveContact {
         contact: crate::domain::Contact,
         new: bool,
-        relog: Option<String>,
+        relog: Option<crate::store::ReviewKey>,
     },
     SaveSalesperson {
         salesperson: crate::domain::Salesperson,

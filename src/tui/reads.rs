@@ -143,7 +143,7 @@ pub fn lists(app: &App, kind: ListsKind, stop: &crate::stop::Stop) -> Result<Lis
         }
         ListsKind::SuggestContact(row) => {
             let c = app.suggest_contact(&row).map_err(e)?;
-            Lists::SuggestedContact(row.mailbox_id.clone(), c)
+            Lists::SuggestedContact(row.key(), c)
         }
         ListsKind::ImportPreview { path, salespeople } => {
             let p = app

@@ -72,7 +72,7 @@ pub enum Pending {
     Disable,
     Quit,
     /// Ask the engine to delete these skipped messages.
-    DeleteSkipped(Vec<String>),
+    DeleteSkipped(Vec<crate::store::ReviewKey>),
     /// Add this address or domain to the never-log list.
     NeverLog(String),
     /// Take this entry off the never-log list.

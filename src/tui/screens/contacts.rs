@@ -288,12 +288,12 @@ impl UiState {
                     relog: None,
                 }]
             }
-            FormFor::ContactFromSender { mailbox_id } => {
+            FormFor::ContactFromSender { key } => {
                 self.start("saving the contact and asking for a re-log");
                 vec![Effect::SaveContact {
                     contact: contact_of(None, &v),
                     new: true,
-                    relog: Some(mailbox_id),
+                    relog: Some(key),
                 }]
             }
             FormFor::Salesperson { code } => {

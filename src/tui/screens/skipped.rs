@@ -78,7 +78,7 @@ pub const KEYS: &[Binding] = &[
 impl UiState {
     /// The skipped messages an action applies to: the marked ones, else the
     /// selected one.
-    pub(crate) fn review_targets(&self) -> Vec<String> {
+    pub(crate) fn review_targets(&self) -> Vec<crate::store::ReviewKey> {
         if !self.lists.marked.is_empty() {
             return self.lists.marked.iter().cloned().collect();
         }
@@ -86,7 +86,7 @@ impl UiState {
         self.lists
             .visible_review(f.as_deref())
             .get(self.lists.review_sel)
-            .map(|r| vec![r.mailbox_id.clone()])
+            .map(|r| vec![r.key()])
             .unwrap_or_default()
     }
 
@@ -100,8 +100,8 @@ impl UiState {
         match a {
             Action::Mark => {
                 if let Some(r) = selected {
-                    if !self.lists.marked.remove(&r.mailbox_id) {
-                        self.lists.marked.insert(r.mailbox_id);
+                    if !self.lists.marked.remove(&r.key()) {
+                        self.lists.marked.insert(r.key());
                     }
                     let n = self.lists.visible_review(f.as_deref()).len();
                     self.lists.review_sel = (self.lists.review_sel + 1).min(n.saturating_sub(1));
@@ -231,6 +231,7 @@ pub fn draw(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
             "nothing to review: every message was logged",
         );
     }
+    let several = s.overview.as_ref().is_some_and(|o| o.mailboxes.len() > 1);
     // Display lines: a header for each reason, then its messages.
     let mut lines: Vec<(Option<usize>, Line)> = Vec::new();
     let mut selected_line = 0;
@@ -251,7 +252,7 @@ pub fn draw(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
         if i == s.lists.review_sel {
             selected_line = lines.len();
         }
-        let mark = if s.lists.marked.contains(&r.mailbox_id) {
+        let mark = if s.lists.marked.contains(&r.key()) {
             "●"
         } else {
             " "
@@ -263,8 +264,15 @@ pub fn draw(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
             .unwrap_or_else(|| stored_time(&r.skipped_at, s.now, s.tz));
         // What was asked and how it went; in full below.
         let asked = request_mark(r.request.as_ref());
+        // Which mailbox skipped it, while there are several.
+        let mailbox = if several {
+            let local = r.mailbox.split('@').next().unwrap_or_default();
+            format!("{:<12} ", fit(&one_line(local), 12))
+        } else {
+            String::new()
+        };
         let text = format!(
-            " {mark} {:<12} {:<28} {asked}{}",
+            " {mark} {:<12} {mailbox}{:<28} {asked}{}",
             when,
             fit(&one_line(&r.sender), 28),
             one_line(&r.subject),

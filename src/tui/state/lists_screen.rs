@@ -58,8 +58,8 @@ impl UiState {
                 }
             }
             Lists::Review(rows) => {
-                let ids: std::collections::BTreeSet<&String> =
-                    rows.iter().map(|r| &r.mailbox_id).collect();
+                let ids: std::collections::BTreeSet<crate::store::ReviewKey> =
+                    rows.iter().map(|r| r.key()).collect();
                 self.lists.marked.retain(|m| ids.contains(m));
                 let waiting = rows
                     .iter()
@@ -74,7 +74,7 @@ impl UiState {
                 self.lists.contacts = Some(c);
                 self.attach_filter_picks();
             }
-            Lists::SuggestedContact(mailbox_id, c) => {
+            Lists::SuggestedContact(key, c) => {
                 self.working = None;
                 self.overlay = Some(Overlay::Form {
                     form: Form::new(
@@ -82,7 +82,7 @@ impl UiState {
                         vec!["Prefilled from the message; correct what is wrong.".into()],
                         contact_fields(Some(&c.no), &c.name, &c.company, &c.email, ""),
                     ),
-                    purpose: FormFor::ContactFromSender { mailbox_id },
+                    purpose: FormFor::ContactFromSender { key },
                 });
             }
             Lists::NeverLog(rules) => {
