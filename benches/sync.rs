@@ -141,6 +141,25 @@ fn configure(app: &App, base: &str, client_id: &str, secret: &str, rate: (u32, u
     app.set_client_secret(secret).unwrap();
 }
 
+/// The 429s the simulator answered (window and concurrency).
+async fn throttled(base: &str) -> u64 {
+    let stats: Value = reqwest::get(format!("{base}/_sim/stats"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    stats["throttled_window"].as_u64().unwrap_or(0)
+        + stats["throttled_concurrency"].as_u64().unwrap_or(0)
+}
+
+/// Messages a second one mailbox can drain at most: the window's requests
+/// a second over the requests a message costs (one move, a delta page per
+/// `batch`).
+fn ceiling(limit: u32, window_secs: u32, batch: u32) -> f64 {
+    (limit as f64 / window_secs as f64) / (1.0 + 1.0 / batch as f64)
+}
+
 async fn drain() {
     let (limit, window_secs, latency_ms, n, batch) = (200u32, 2u32, 20u64, 1500usize, 50u32);
     let sim = SimServer::start(
@@ -176,16 +195,8 @@ async fn drain() {
     let secs = started.elapsed().as_secs_f64();
     assert!(report.error.is_none(), "{:?}", report.error);
     assert_eq!(report.counts.logged as usize, n);
-    let stats: Value = reqwest::get(format!("{}/_sim/stats", sim.base_url()))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let throttled = stats["throttled_window"].as_u64().unwrap_or(0)
-        + stats["throttled_concurrency"].as_u64().unwrap_or(0);
-    let per_request = 1.0 + 1.0 / batch as f64;
-    let ceiling = (limit as f64 / window_secs as f64) / per_request;
+    let throttled = throttled(&sim.base_url()).await;
+    let ceiling = ceiling(limit, window_secs, batch);
     let achieved = n as f64 / secs;
     println!("drain_messages: {n}");
     println!("drain_seconds: {secs:.2}");

@@ -7,9 +7,9 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
-use common::{MAILBOX, TestSim, emaillog_cmd, engine_app, mixed_messages};
+use common::{MAILBOX, TestSim, emaillog_cmd, engine_app, mixed_messages, sim_setup};
 use emaillog::app::setup_edit::SetupChanges;
-use emaillog::domain::setup::{AuthFlow, Unmatched};
+use emaillog::domain::setup::Unmatched;
 
 const MAILBOXES: [&str; 6] = [
     MAILBOX,
@@ -80,15 +80,10 @@ async fn two_run_processes_share_six_mailboxes_and_log_each_exactly_once() {
             app.add_mailbox(address).unwrap()
         };
         mb.change_setup(&SetupChanges {
-            tenant: Some("contoso.example".into()),
-            client_id: Some(sim.config.client_id.clone()),
-            graph_url: Some(sim.server.graph_url()),
-            authority: Some(sim.base.clone()),
-            auth_flow: Some(AuthFlow::ClientCredentials),
             unmatched: Some(Unmatched::SkipFolder),
             batch_size: Some(10),
             job_interval_secs: Some(1),
-            ..Default::default()
+            ..sim_setup(&sim)
         })
         .unwrap();
         mb.set_client_secret(&sim.config.client_secret).unwrap();
@@ -210,16 +205,7 @@ async fn sync_runs_every_enabled_mailbox_and_exports_name_the_mailbox() {
     let app = engine_app(&sim, dir.path());
     let db = app.db_path().to_path_buf();
     let second = app.add_mailbox("crm-2@contoso.example").unwrap();
-    second
-        .change_setup(&SetupChanges {
-            tenant: Some("contoso.example".into()),
-            client_id: Some(sim.config.client_id.clone()),
-            graph_url: Some(sim.server.graph_url()),
-            authority: Some(sim.base.clone()),
-            auth_flow: Some(AuthFlow::ClientCredentials),
-            ..Default::default()
-        })
-        .unwrap();
+    second.change_setup(&sim_setup(&sim)).unwrap();
     second.set_client_secret(&sim.config.client_secret).unwrap();
     assert!(
         app.one_mailbox().is_err(),

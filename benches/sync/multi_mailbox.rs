@@ -16,9 +16,8 @@ use emaillog::domain::setup::{AuthFlow, Unmatched};
 use emaillog::engine::events::channel;
 use emaillog::engine::stop_pair;
 use emaillog::sim::{SimConfig, SimServer};
-use serde_json::Value;
 
-use super::{MAILBOX, contacts, fill_mailbox, salespeople};
+use super::{MAILBOX, ceiling, contacts, fill_mailbox, salespeople, throttled};
 
 /// Mailbox `i` of a bench's set (the first is the usual one).
 fn address(i: usize) -> String {
@@ -123,16 +122,8 @@ pub async fn drain() {
     let secs = started.elapsed().as_secs_f64();
     handle.stop();
     runner.await.unwrap().unwrap();
-    let stats: Value = reqwest::get(format!("{}/_sim/stats", sim.base_url()))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let throttled = stats["throttled_window"].as_u64().unwrap_or(0)
-        + stats["throttled_concurrency"].as_u64().unwrap_or(0);
-    let per_request = 1.0 + 1.0 / batch as f64;
-    let ceiling = (limit as f64 / window_secs as f64) / per_request;
+    let throttled = throttled(&sim.base_url()).await;
+    let ceiling = ceiling(limit, window_secs, batch);
     let achieved = total as f64 / secs;
     println!("multi_mailbox_mailboxes: {boxes}");
     println!("multi_mailbox_messages: {total}");

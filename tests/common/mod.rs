@@ -374,24 +374,32 @@ pub fn error_code(a: &Answer) -> &str {
 pub const SALESPEOPLE_CSV: &str = "code,name,email\nAH,Annette Hill,annette@contoso.example\nBD,Ben Diaz,ben@contoso.example\nLT,Linda Torres,linda@contoso.example\n";
 pub const CONTACTS_CSV: &str = "no,name,company,email,alt_emails\nC1,Alex Berg,Fabrikam,alex@fabrikam.example,alex.b@fabrikam-mail.example\nC2,Sofia Ng,Fabrikam,sofia@fabrikam.example,\nC3,Omar Haddad,Fabrikam,omar@fabrikam.example,\nC4,Maria Costa,Northwind,maria@northwind.example,\nC5,Chen Larsen,Northwind,chen@northwind.example,\nC6,Grace Kim,Northwind,grace@northwind.example,\n";
 
+/// The setup fields that point a mailbox at the simulator, signing in
+/// with client credentials.
+pub fn sim_setup(sim: &TestSim) -> emaillog::app::setup_edit::SetupChanges {
+    emaillog::app::setup_edit::SetupChanges {
+        tenant: Some("contoso.example".into()),
+        client_id: Some(sim.config.client_id.clone()),
+        graph_url: Some(sim.server.graph_url()),
+        authority: Some(sim.base.clone()),
+        auth_flow: Some(emaillog::domain::setup::AuthFlow::ClientCredentials),
+        ..Default::default()
+    }
+}
+
 /// A fresh database set up against the simulator with client credentials.
 pub fn engine_app(sim: &TestSim, dir: &std::path::Path) -> emaillog::app::App {
     use emaillog::app::setup_edit::SetupChanges;
-    use emaillog::domain::setup::{AuthFlow, Unmatched};
+    use emaillog::domain::setup::Unmatched;
     let app = emaillog::app::App::new(dir.join("emaillog.db"));
     app.import_salespeople(SALESPEOPLE_CSV.as_bytes(), false)
         .unwrap();
     app.import_contacts(CONTACTS_CSV.as_bytes(), false).unwrap();
     app.change_setup(&SetupChanges {
         mailbox: Some(MAILBOX.into()),
-        tenant: Some("contoso.example".into()),
-        client_id: Some(sim.config.client_id.clone()),
-        graph_url: Some(sim.server.graph_url()),
-        authority: Some(sim.base.clone()),
-        auth_flow: Some(AuthFlow::ClientCredentials),
         unmatched: Some(Unmatched::SkipFolder),
         batch_size: Some(10),
-        ..Default::default()
+        ..sim_setup(sim)
     })
     .unwrap();
     app.set_client_secret(&sim.config.client_secret).unwrap();
