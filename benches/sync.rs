@@ -118,13 +118,17 @@ async fn fill_mailbox(base: &str, mailbox: &str, n: usize, contacts: usize, tag:
     }
 }
 
-fn configure(app: &App, base: &str, client_id: &str, secret: &str, rate: (u32, u32), batch: u32) {
-    app.store()
-        .unwrap()
-        .upsert_salespeople(&salespeople(10))
-        .unwrap();
-    app.change_setup(&SetupChanges {
-        mailbox: Some(MAILBOX.into()),
+/// A mailbox's setup against the simulator at `base`: app-only, paced to
+/// `rate`, reading `batch` a page, running every second.
+fn bench_setup(
+    mailbox: &str,
+    base: &str,
+    client_id: &str,
+    rate: (u32, u32),
+    batch: u32,
+) -> SetupChanges {
+    SetupChanges {
+        mailbox: Some(mailbox.into()),
         tenant: Some("contoso.example".into()),
         client_id: Some(client_id.into()),
         graph_url: Some(format!("{base}/v1.0")),
@@ -136,8 +140,16 @@ fn configure(app: &App, base: &str, client_id: &str, secret: &str, rate: (u32, u
         rate_limit: Some(rate),
         job_interval_secs: Some(1),
         ..Default::default()
-    })
-    .unwrap();
+    }
+}
+
+fn configure(app: &App, base: &str, client_id: &str, secret: &str, rate: (u32, u32), batch: u32) {
+    app.store()
+        .unwrap()
+        .upsert_salespeople(&salespeople(10))
+        .unwrap();
+    app.change_setup(&bench_setup(MAILBOX, base, client_id, rate, batch))
+        .unwrap();
     app.set_client_secret(secret).unwrap();
 }
 

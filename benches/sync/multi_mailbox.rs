@@ -11,13 +11,11 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use emaillog::app::App;
-use emaillog::app::setup_edit::SetupChanges;
-use emaillog::domain::setup::{AuthFlow, Unmatched};
 use emaillog::engine::events::channel;
 use emaillog::engine::stop_pair;
 use emaillog::sim::{SimConfig, SimServer};
 
-use super::{MAILBOX, ceiling, contacts, fill_mailbox, salespeople, throttled};
+use super::{MAILBOX, bench_setup, ceiling, contacts, fill_mailbox, salespeople, throttled};
 
 /// Mailbox `i` of a bench's set (the first is the usual one).
 fn address(i: usize) -> String {
@@ -47,21 +45,8 @@ fn mailboxes(
         } else {
             app.add_mailbox(&address(i)).unwrap()
         };
-        mb.change_setup(&SetupChanges {
-            mailbox: Some(address(i)),
-            tenant: Some("contoso.example".into()),
-            client_id: Some(id.into()),
-            graph_url: Some(format!("{base}/v1.0")),
-            authority: Some(base.into()),
-            auth_flow: Some(AuthFlow::ClientCredentials),
-            unmatched: Some(Unmatched::SkipFolder),
-            batch_size: Some(batch),
-            run_limit: Some(1_000_000),
-            rate_limit: Some(rate),
-            job_interval_secs: Some(1),
-            ..Default::default()
-        })
-        .unwrap();
+        mb.change_setup(&bench_setup(&address(i), base, id, rate, batch))
+            .unwrap();
         mb.set_client_secret(secret).unwrap();
         mb.enable(0).unwrap();
     }
