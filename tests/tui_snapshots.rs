@@ -1793,6 +1793,25 @@ fn several_mailboxes_the_switcher_and_the_overview() {
         .collect();
     answer_page(&mut s, &effects, rows);
     snap("log_mailboxes", &mut s);
+    // The filters offer the mailboxes; one picked narrows the log to it.
+    act(&mut s, &[Action::Filters]);
+    for _ in 0..6 {
+        act(&mut s, &[Action::NextField]);
+    }
+    type_text(&mut s, "oslo");
+    act(&mut s, &[Action::Open]);
+    let effects = s.update(Msg::Action(Action::Open));
+    let req = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::Page(r) => Some(r.clone()),
+            _ => None,
+        })
+        .expect("the view is read");
+    assert_eq!(req.view.mailbox, Some(2));
+    answer_page(&mut s, &effects, (0..3).map(entry).collect());
+    let title = screen_words(&mut s, 140, 45, false);
+    assert!(title.contains("mailbox crm-oslo@contoso.example"), "{title}");
     // Skipped: every mailbox's, each row saying which.
     act(&mut s, &[Action::Go(Screen::Skipped)]);
     let mut oslo = review(1, "no_match");

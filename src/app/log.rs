@@ -39,6 +39,8 @@ pub struct LogView {
 pub struct ViewNames {
     pub contact: Option<String>,
     pub salesperson: Option<String>,
+    /// The address of the logging mailbox filtered on.
+    pub mailbox: Option<String>,
 }
 
 impl LogView {

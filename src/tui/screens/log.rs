@@ -225,6 +225,14 @@ impl UiState {
                         return Vec::new();
                     }
                 };
+                let mailbox = match self.resolve_mailbox(values.get(6).map_or("", |v| v.as_str())) {
+                    Ok(m) => m,
+                    Err(e) => {
+                        self.say(Level::Error, e);
+                        self.open_filters_with(&values);
+                        return Vec::new();
+                    }
+                };
                 let view = LogView {
                     contact_no: people.contact.as_ref().map(|c| c.0.clone()),
                     salesperson_code: people.salesperson.as_ref().map(|s| s.0.clone()),
@@ -232,6 +240,7 @@ impl UiState {
                     names: crate::app::log::ViewNames {
                         contact: people.contact.map(|c| c.1),
                         salesperson: people.salesperson.map(|s| s.1),
+                        mailbox: mailbox.as_ref().map(|m| m.1.clone()),
                     },
                     direction: match values[3].to_ascii_lowercase().as_str() {
                         "inbound" => Some(Direction::Inbound),
@@ -243,7 +252,7 @@ impl UiState {
                         .and_then(|d| d.succ_opt())
                         .and_then(|d| day_start(d, self.tz)),
                     search: self.log.view.search.clone(),
-                    mailbox: self.log.view.mailbox,
+                    mailbox: mailbox.map(|m| m.0),
                 };
                 if let (Some(f), Some(t)) = (view.from, view.to)
                     && f >= t
@@ -336,6 +345,10 @@ pub fn describe(v: &LogView, tz: chrono::FixedOffset) -> String {
     }
     if let Some(c) = &v.company {
         parts.push(format!("company {}", one_line(c)));
+    }
+    if let Some(no) = v.mailbox {
+        let name = v.names.mailbox.clone().unwrap_or_else(|| format!("#{no}"));
+        parts.push(format!("mailbox {}", one_line(&name)));
     }
     if let Some(d) = v.direction {
         parts.push(

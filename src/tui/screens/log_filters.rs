@@ -70,51 +70,104 @@ impl UiState {
         Ok(out)
     }
 
+    /// The logging mailbox a filters form names: its address, or the part
+    /// before @, in any case; empty for every mailbox. (number, address).
+    pub(crate) fn resolve_mailbox(&self, text: &str) -> Result<Option<(i64, String)>, String> {
+        let text = text.trim().to_lowercase();
+        if text.is_empty() {
+            return Ok(None);
+        }
+        let rows = self
+            .overview
+            .as_ref()
+            .map(|o| o.mailboxes.as_slice())
+            .unwrap_or_default();
+        let fits: Vec<_> = rows
+            .iter()
+            .filter(|m| {
+                let address = m.address.to_lowercase();
+                address == text || address.split('@').next() == Some(text.as_str())
+            })
+            .collect();
+        match fits.as_slice() {
+            [one] => Ok(Some((one.no, one.address.clone()))),
+            _ => Err(format!(
+                "no logging mailbox is '{}'; the mailboxes are: {}",
+                crate::domain::text::one_line(&text),
+                rows.iter()
+                    .map(|m| crate::domain::text::one_line(&m.address))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        }
+    }
+
     pub(crate) fn open_filters(&mut self) {
         let v = &self.log.view;
         let direction = v.direction.map(Direction::as_str).unwrap_or("");
+        let mailboxes = self
+            .overview
+            .as_ref()
+            .map(|o| o.mailboxes.clone())
+            .unwrap_or_default();
+        let mut fields = vec![
+            Field::new(
+                "Contact",
+                Rule::Optional(100),
+                v.contact_no.as_deref().unwrap_or(""),
+                "a number or a name, any case (c on an entry: its contact)",
+            ),
+            Field::new(
+                "Salesperson",
+                Rule::Optional(100),
+                v.salesperson_code.as_deref().unwrap_or(""),
+                "a code or a name, any case (s on an entry: its salesperson)",
+            ),
+            Field::new(
+                "Company",
+                Rule::Optional(100),
+                v.company.as_deref().unwrap_or(""),
+                "a company's name or part of it, any case",
+            ),
+            Field::new(
+                "Direction",
+                Rule::Choice(DIRECTIONS),
+                direction,
+                "Space: inbound, outbound or either",
+            ),
+            Field::new(
+                "From date",
+                Rule::Date,
+                &local_date(v.from, self.tz, false),
+                "YYYY-MM-DD, the first day shown",
+            ),
+            Field::new(
+                "To date",
+                Rule::Date,
+                &local_date(v.to, self.tz, true),
+                "YYYY-MM-DD, the last day shown",
+            ),
+        ];
+        // With several logging mailboxes: which one's entries.
+        if mailboxes.len() > 1 {
+            let shown = v.names.mailbox.clone().unwrap_or_default();
+            let mut field = Field::new(
+                "Mailbox",
+                Rule::Optional(320),
+                &shown,
+                "a logging mailbox's address or the part before @; empty: every mailbox",
+            );
+            field.picks = mailboxes
+                .iter()
+                .map(|m| Pick::new(&m.address, m.address.clone()))
+                .collect();
+            fields.push(field);
+        }
         self.overlay = Some(Overlay::Form {
             form: Form::new(
                 "Filter the interaction log",
                 vec!["Filters combine; leave a field empty for any.".into()],
-                vec![
-                    Field::new(
-                        "Contact",
-                        Rule::Optional(100),
-                        v.contact_no.as_deref().unwrap_or(""),
-                        "a number or a name, any case (c on an entry: its contact)",
-                    ),
-                    Field::new(
-                        "Salesperson",
-                        Rule::Optional(100),
-                        v.salesperson_code.as_deref().unwrap_or(""),
-                        "a code or a name, any case (s on an entry: its salesperson)",
-                    ),
-                    Field::new(
-                        "Company",
-                        Rule::Optional(100),
-                        v.company.as_deref().unwrap_or(""),
-                        "a company's name or part of it, any case",
-                    ),
-                    Field::new(
-                        "Direction",
-                        Rule::Choice(DIRECTIONS),
-                        direction,
-                        "Space: inbound, outbound or either",
-                    ),
-                    Field::new(
-                        "From date",
-                        Rule::Date,
-                        &local_date(v.from, self.tz, false),
-                        "YYYY-MM-DD, the first day shown",
-                    ),
-                    Field::new(
-                        "To date",
-                        Rule::Date,
-                        &local_date(v.to, self.tz, true),
-                        "YYYY-MM-DD, the last day shown",
-                    ),
-                ],
+                fields,
             ),
             purpose: FormFor::LogFilters,
         });
