@@ -190,3 +190,119 @@ async fn runs_killed_at_random_crash_points_restarted_until_done_lose_and_double
         );
     }
 }
+
+/// Two mailboxes in one database — the second reading a queue folder and
+/// keeping logged mail in a storage folder — with ten messages BCC'd into
+/// both, and `sync --once` (both mailboxes in turn) killed at random crash
+/// points until done: per mailbox nothing lost or doubled, and a message in
+/// both logged once and archived in both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_mailboxes_with_queue_folders_killed_at_random_lose_and_double_nothing() {
+    const SECOND: &str = "crm-2@contoso.example";
+    let trials: u64 = std::env::var("EMAILLOG_CRASH_TRIALS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3);
+    let n = 80;
+    let mut phases: std::collections::BTreeMap<String, usize> = Default::default();
+    for trial in 0..trials {
+        let sim = TestSim::start(SimConfig {
+            latency: Duration::from_millis(2),
+            ..SimConfig::default()
+        })
+        .await;
+        let dir = tempfile::tempdir().unwrap();
+        let app = engine_app(&sim, dir.path());
+        let second = app.add_mailbox(SECOND).unwrap();
+        second
+            .change_setup(&emaillog::app::setup_edit::SetupChanges {
+                unmatched: Some(emaillog::domain::setup::Unmatched::SkipFolder),
+                batch_size: Some(10),
+                queue_folder: Some("CRM/Queue".into()),
+                storage_folder: Some("CRM/Logged".into()),
+                skip_folder: Some("CRM/Skipped".into()),
+                ..sim_setup(&sim)
+            })
+            .unwrap();
+        second.set_client_secret(&sim.config.client_secret).unwrap();
+        app.with_mailbox(1).enable(0).unwrap();
+        second.enable(0).unwrap();
+        let (a, loggable_a, copies_a) = messages_with_copies(n, &format!("a{trial}"));
+        let (b, loggable_b, copies_b) = messages_with_copies(n, &format!("b{trial}"));
+        let (shared, loggable_s) = mixed_messages(10, &format!("s{trial}"));
+        let (unl_a, unl_b, unl_s) = (n - loggable_a, n - loggable_b, 10 - loggable_s);
+        sim.add(MAILBOX, "inbox", a).await;
+        sim.add(MAILBOX, "inbox", shared.clone()).await;
+        sim.add(SECOND, "CRM/Queue", b).await;
+        sim.add(SECOND, "CRM/Queue", shared).await;
+        for folder in ["CRM/Logged", "CRM/Skipped"] {
+            sim.add(SECOND, folder, json!([])).await;
+        }
+        let log = dir.path().join("crashes");
+        let mut finished = false;
+        for attempt in 0..300u64 {
+            let spec = format!("random:0.04:{}", 50_000 + trial * 1000 + attempt);
+            let armed = attempt < 200;
+            let exited = sync_once(app.db_path(), armed.then_some(spec.as_str()), &log);
+            if exited
+                && sim.folder_messages(MAILBOX, "inbox").await.is_empty()
+                && sim.folder_messages(SECOND, "CRM/Queue").await.is_empty()
+            {
+                finished = true;
+                break;
+            }
+        }
+        assert!(finished, "trial {trial} never finished");
+        for p in crashes(&log) {
+            *phases.entry(p).or_default() += 1;
+        }
+        let count = |mailbox: &'static str, folder: &'static str| {
+            let sim = &sim;
+            async move { sim.folder_messages(mailbox, folder).await.len() }
+        };
+        assert_eq!(
+            count(MAILBOX, "archive").await,
+            loggable_a + copies_a + loggable_s
+        );
+        assert_eq!(count(MAILBOX, "Skipped").await, unl_a + unl_s);
+        assert_eq!(
+            count(SECOND, "CRM/Logged").await,
+            loggable_b + copies_b + loggable_s
+        );
+        assert_eq!(count(SECOND, "CRM/Skipped").await, unl_b + unl_s);
+        assert_eq!(count(SECOND, "inbox").await, 0);
+        assert_eq!(
+            count(SECOND, "archive").await,
+            0,
+            "nothing in the default folders"
+        );
+        let store = app.store().unwrap();
+        let logged = store.logged_messages().unwrap();
+        let ids: std::collections::HashSet<&str> = logged
+            .iter()
+            .map(|m| m.internet_message_id.as_str())
+            .collect();
+        let total = loggable_a + loggable_b + loggable_s;
+        assert_eq!(
+            logged.len(),
+            total,
+            "each email logged once, in one mailbox"
+        );
+        assert_eq!(ids.len(), total, "no email logged twice");
+        assert!(logged.iter().all(|m| m.location == "archive"));
+        assert_eq!(store.count_entries().unwrap() as usize, total);
+        assert_eq!(
+            store.count_skipped().unwrap() as usize,
+            unl_a + copies_a + unl_b + copies_b + 2 * unl_s + loggable_s,
+            "the rest skipped once in its mailbox; a message in both is a copy in one"
+        );
+        sim.server.stop().await;
+    }
+    eprintln!("kills per crash point, two mailboxes: {phases:?}");
+    for p in ["after_commit", "after_move", "before_commit"] {
+        assert!(
+            phases.get(p).copied().unwrap_or(0) > 0,
+            "no kill landed at {p}: {phases:?}"
+        );
+    }
+}

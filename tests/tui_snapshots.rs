@@ -1811,7 +1811,10 @@ fn several_mailboxes_the_switcher_and_the_overview() {
     assert_eq!(req.view.mailbox, Some(2));
     answer_page(&mut s, &effects, (0..3).map(entry).collect());
     let title = screen_words(&mut s, 140, 45, false);
-    assert!(title.contains("mailbox crm-oslo@contoso.example"), "{title}");
+    assert!(
+        title.contains("mailbox crm-oslo@contoso.example"),
+        "{title}"
+    );
     // Skipped: every mailbox's, each row saying which.
     act(&mut s, &[Action::Go(Screen::Skipped)]);
     let mut oslo = review(1, "no_match");
