@@ -211,3 +211,68 @@ async fn a_kill_between_a_re_logs_commit_and_its_move_doubles_and_loses_nothing(
     assert_eq!(store.count_logged_messages().unwrap(), 1);
     assert!(app.review_queue().unwrap().is_empty());
 }
+
+/// Two mailboxes: a message skipped in the second one's Skipped folder (a
+/// path) is in the one review queue, named by its mailbox; re-logging it
+/// from a window on the first mailbox is done by the engine serving the
+/// second, which logs it once and moves it to the second's storage folder.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_re_log_asked_from_another_mailbox_is_done_in_the_messages_own() {
+    const SECOND: &str = "crm-2@contoso.example";
+    let sim = TestSim::default().await;
+    let dir = tempfile::tempdir().unwrap();
+    let app = engine_app(&sim, dir.path());
+    let second = app.add_mailbox(SECOND).unwrap();
+    second
+        .change_setup(&emaillog::app::setup_edit::SetupChanges {
+            unmatched: Some(emaillog::domain::setup::Unmatched::SkipFolder),
+            storage_folder: Some("CRM/Logged".into()),
+            skip_folder: Some("CRM/Skipped".into()),
+            ..sim_setup(&sim)
+        })
+        .unwrap();
+    second.set_client_secret(&sim.config.client_secret).unwrap();
+    for folder in ["CRM/Logged", "CRM/Skipped"] {
+        sim.add(SECOND, folder, json!([])).await;
+    }
+    sim.add(MAILBOX, "inbox", json!([])).await;
+    let mut m = message(
+        "Nadia Okafor <nadia.okafor@blue-yonder.example>",
+        &["annette@contoso.example"],
+        "Pricing for the Oslo office",
+    );
+    m["internetMessageId"] = json!("<nadia-oslo@blue-yonder.example>");
+    sim.add(SECOND, "inbox", json!([m])).await;
+    sync(&second).await;
+    assert_eq!(sim.folder_messages(SECOND, "CRM/Skipped").await.len(), 1);
+    // The first mailbox's window sees it, named by its mailbox.
+    let first = app.with_mailbox(1);
+    let queue = first.review_queue().unwrap();
+    assert_eq!(queue.len(), 1, "{queue:?}");
+    assert_eq!(queue[0].mailbox, SECOND);
+    first
+        .save_contact(
+            &emaillog::domain::Contact {
+                no: "C9".into(),
+                name: "Nadia Okafor".into(),
+                company: "Blue Yonder".into(),
+                email: "nadia.okafor@blue-yonder.example".into(),
+                alt_emails: vec![],
+            },
+            true,
+        )
+        .unwrap();
+    first
+        .request_review(&[queue[0].key()], ReviewAction::Relog)
+        .unwrap();
+    // The first mailbox's run leaves it alone; the second's does it.
+    sync(&first).await;
+    assert_eq!(sim.folder_messages(SECOND, "CRM/Skipped").await.len(), 1);
+    sync(&second).await;
+    assert!(sim.folder_messages(SECOND, "CRM/Skipped").await.is_empty());
+    assert_eq!(sim.folder_messages(SECOND, "CRM/Logged").await.len(), 1);
+    let logged = app.store().unwrap().logged_messages().unwrap();
+    assert_eq!(logged.len(), 1, "logged once");
+    assert!(first.review_queue().unwrap().is_empty());
+    sim.server.stop().await;
+}
