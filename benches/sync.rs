@@ -172,9 +172,10 @@ fn ceiling(limit: u32, window_secs: u32, batch: u32) -> f64 {
     (limit as f64 / window_secs as f64) / (1.0 + 1.0 / batch as f64)
 }
 
-async fn drain() {
-    let (limit, window_secs, latency_ms, n, batch) = (200u32, 2u32, 20u64, 1500usize, 50u32);
-    let sim = SimServer::start(
+/// The simulator a drain runs against: `latency_ms` a request, Graph's
+/// pacing per app and mailbox (`limit` requests a `window_secs`, 4 at once).
+async fn paced_sim(limit: u32, window_secs: u32, latency_ms: u64) -> SimServer {
+    SimServer::start(
         "127.0.0.1:0".parse().unwrap(),
         SimConfig {
             latency: Duration::from_millis(latency_ms),
@@ -185,7 +186,12 @@ async fn drain() {
         },
     )
     .await
-    .unwrap();
+    .unwrap()
+}
+
+async fn drain() {
+    let (limit, window_secs, latency_ms, n, batch) = (200u32, 2u32, 20u64, 1500usize, 50u32);
+    let sim = paced_sim(limit, window_secs, latency_ms).await;
     let dir = tempfile::tempdir().unwrap();
     let app = App::new(dir.path().join("b.db"));
     app.store()

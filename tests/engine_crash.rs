@@ -146,20 +146,41 @@ async fn a_kill_after_a_move_before_its_outcome_is_stored_doubles_and_loses_noth
     assert_exactly_once(&sim, &app, 40, loggable).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn runs_killed_at_random_crash_points_restarted_until_done_lose_and_double_nothing() {
-    let trials: u64 = std::env::var("EMAILLOG_CRASH_TRIALS")
+/// How many random-kill trials: `EMAILLOG_CRASH_TRIALS`, else `default`.
+fn trials(default: u64) -> u64 {
+    std::env::var("EMAILLOG_CRASH_TRIALS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(6);
+        .unwrap_or(default)
+}
+
+/// A simulator quick enough for many killed runs.
+async fn quick_sim() -> TestSim {
+    TestSim::start(SimConfig {
+        latency: Duration::from_millis(2),
+        ..SimConfig::default()
+    })
+    .await
+}
+
+/// Every crash point was hit at least once over the trials.
+fn assert_every_point_hit(phases: &std::collections::BTreeMap<String, usize>) {
+    eprintln!("kills per crash point: {phases:?}");
+    for p in ["after_commit", "after_move", "before_commit"] {
+        assert!(
+            phases.get(p).copied().unwrap_or(0) > 0,
+            "no kill landed at {p}: {phases:?}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn runs_killed_at_random_crash_points_restarted_until_done_lose_and_double_nothing() {
+    let trials = trials(6);
     let n = 150;
     let mut phases: std::collections::BTreeMap<String, usize> = Default::default();
     for trial in 0..trials {
-        let sim = TestSim::start(SimConfig {
-            latency: Duration::from_millis(2),
-            ..SimConfig::default()
-        })
-        .await;
+        let sim = quick_sim().await;
         let dir = tempfile::tempdir().unwrap();
         let app = engine_app(&sim, dir.path());
         let (msgs, loggable, copies) = messages_with_copies(n, &format!("r{trial}"));
@@ -182,13 +203,7 @@ async fn runs_killed_at_random_crash_points_restarted_until_done_lose_and_double
         assert_done(&sim, &app, loggable, copies, n - loggable).await;
         sim.server.stop().await;
     }
-    eprintln!("kills per crash point: {phases:?}");
-    for p in ["after_commit", "after_move", "before_commit"] {
-        assert!(
-            phases.get(p).copied().unwrap_or(0) > 0,
-            "no kill landed at {p}: {phases:?}"
-        );
-    }
+    assert_every_point_hit(&phases);
 }
 
 /// Two mailboxes in one database — the second reading a queue folder and
@@ -198,33 +213,13 @@ async fn runs_killed_at_random_crash_points_restarted_until_done_lose_and_double
 /// both logged once and archived in both.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_mailboxes_with_queue_folders_killed_at_random_lose_and_double_nothing() {
-    const SECOND: &str = "crm-2@contoso.example";
-    let trials: u64 = std::env::var("EMAILLOG_CRASH_TRIALS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(3);
     let n = 80;
     let mut phases: std::collections::BTreeMap<String, usize> = Default::default();
-    for trial in 0..trials {
-        let sim = TestSim::start(SimConfig {
-            latency: Duration::from_millis(2),
-            ..SimConfig::default()
-        })
-        .await;
+    for trial in 0..trials(3) {
+        let sim = quick_sim().await;
         let dir = tempfile::tempdir().unwrap();
         let app = engine_app(&sim, dir.path());
-        let second = app.add_mailbox(SECOND).unwrap();
-        second
-            .change_setup(&emaillog::app::setup_edit::SetupChanges {
-                unmatched: Some(emaillog::domain::setup::Unmatched::SkipFolder),
-                batch_size: Some(10),
-                queue_folder: Some("CRM/Queue".into()),
-                storage_folder: Some("CRM/Logged".into()),
-                skip_folder: Some("CRM/Skipped".into()),
-                ..sim_setup(&sim)
-            })
-            .unwrap();
-        second.set_client_secret(&sim.config.client_secret).unwrap();
+        let second = add_second_mailbox(&sim, &app, Some("CRM/Queue")).await;
         app.with_mailbox(1).enable(0).unwrap();
         second.enable(0).unwrap();
         let (a, loggable_a, copies_a) = messages_with_copies(n, &format!("a{trial}"));
@@ -235,9 +230,6 @@ async fn two_mailboxes_with_queue_folders_killed_at_random_lose_and_double_nothi
         sim.add(MAILBOX, "inbox", shared.clone()).await;
         sim.add(SECOND, "CRM/Queue", b).await;
         sim.add(SECOND, "CRM/Queue", shared).await;
-        for folder in ["CRM/Logged", "CRM/Skipped"] {
-            sim.add(SECOND, folder, json!([])).await;
-        }
         let log = dir.path().join("crashes");
         let mut finished = false;
         for attempt in 0..300u64 {
@@ -298,11 +290,5 @@ async fn two_mailboxes_with_queue_folders_killed_at_random_lose_and_double_nothi
         );
         sim.server.stop().await;
     }
-    eprintln!("kills per crash point, two mailboxes: {phases:?}");
-    for p in ["after_commit", "after_move", "before_commit"] {
-        assert!(
-            phases.get(p).copied().unwrap_or(0) > 0,
-            "no kill landed at {p}: {phases:?}"
-        );
-    }
+    assert_every_point_hit(&phases);
 }

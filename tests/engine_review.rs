@@ -218,23 +218,10 @@ async fn a_kill_between_a_re_logs_commit_and_its_move_doubles_and_loses_nothing(
 /// second, which logs it once and moves it to the second's storage folder.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_re_log_asked_from_another_mailbox_is_done_in_the_messages_own() {
-    const SECOND: &str = "crm-2@contoso.example";
     let sim = TestSim::default().await;
     let dir = tempfile::tempdir().unwrap();
     let app = engine_app(&sim, dir.path());
-    let second = app.add_mailbox(SECOND).unwrap();
-    second
-        .change_setup(&emaillog::app::setup_edit::SetupChanges {
-            unmatched: Some(emaillog::domain::setup::Unmatched::SkipFolder),
-            storage_folder: Some("CRM/Logged".into()),
-            skip_folder: Some("CRM/Skipped".into()),
-            ..sim_setup(&sim)
-        })
-        .unwrap();
-    second.set_client_secret(&sim.config.client_secret).unwrap();
-    for folder in ["CRM/Logged", "CRM/Skipped"] {
-        sim.add(SECOND, folder, json!([])).await;
-    }
+    let second = add_second_mailbox(&sim, &app, None).await;
     sim.add(MAILBOX, "inbox", json!([])).await;
     let mut m = message(
         "Nadia Okafor <nadia.okafor@blue-yonder.example>",

@@ -604,14 +604,19 @@ fn log_state(rows: usize) -> UiState {
 }
 
 /// Answers the page the effects asked for with `rows`.
-fn answer_page(s: &mut UiState, effects: &[Effect], rows: Vec<EntryRow>) {
-    let req = effects
+/// The page of the log the effects ask to read.
+fn page_request(effects: &[Effect]) -> emaillog::tui::log_window::PageRequest {
+    effects
         .iter()
         .find_map(|e| match e {
             Effect::Page(r) => Some(r.clone()),
             _ => None,
         })
-        .expect("a page is asked for");
+        .expect("a page is asked for")
+}
+
+fn answer_page(s: &mut UiState, effects: &[Effect], rows: Vec<EntryRow>) {
+    let req = page_request(effects);
     s.update(Msg::LogPage {
         generation: req.generation,
         kind: req.kind,
@@ -1037,13 +1042,7 @@ fn export_prompt() {
 
 /// The page a database change asks the log for.
 fn refresh_request(s: &mut UiState) -> emaillog::tui::log_window::PageRequest {
-    s.update(Msg::DbChanged)
-        .iter()
-        .find_map(|e| match e {
-            Effect::Page(r) => Some(r.clone()),
-            _ => None,
-        })
-        .expect("the window is read again")
+    page_request(&s.update(Msg::DbChanged))
 }
 
 #[test]
@@ -1395,13 +1394,7 @@ fn the_log_follows_a_search_as_it_is_typed() {
     // Typing went on: the first pause is stale and searches nothing.
     assert!(s.update(Msg::Due(first)).is_empty());
     let effects = s.update(Msg::Due(last));
-    let req = effects
-        .iter()
-        .find_map(|e| match e {
-            Effect::Page(r) => Some(r.clone()),
-            _ => None,
-        })
-        .expect("the log reads what 'bud' finds");
+    let req = page_request(&effects);
     assert_eq!(req.view.search.as_deref(), Some("bud"));
     s.update(Msg::LogPage {
         generation: req.generation,
@@ -1570,13 +1563,7 @@ fn filters_take_a_name_or_a_code_and_the_title_names_them() {
         "companies are offered once each"
     );
     let effects = s.update(Msg::Action(Action::Open));
-    let req = effects
-        .iter()
-        .find_map(|e| match e {
-            Effect::Page(r) => Some(r.clone()),
-            _ => None,
-        })
-        .expect("the view is read");
+    let req = page_request(&effects);
     assert_eq!(req.view.contact_no.as_deref(), Some("CT0011"));
     assert_eq!(req.view.salesperson_code.as_deref(), Some("AH"));
     assert_eq!(req.view.company.as_deref(), Some("Northwind Traders"));
@@ -1801,13 +1788,7 @@ fn several_mailboxes_the_switcher_and_the_overview() {
     type_text(&mut s, "oslo");
     act(&mut s, &[Action::Open]);
     let effects = s.update(Msg::Action(Action::Open));
-    let req = effects
-        .iter()
-        .find_map(|e| match e {
-            Effect::Page(r) => Some(r.clone()),
-            _ => None,
-        })
-        .expect("the view is read");
+    let req = page_request(&effects);
     assert_eq!(req.view.mailbox, Some(2));
     answer_page(&mut s, &effects, (0..3).map(entry).collect());
     let title = screen_words(&mut s, 140, 45, false);

@@ -15,7 +15,9 @@ use emaillog::engine::events::channel;
 use emaillog::engine::stop_pair;
 use emaillog::sim::{SimConfig, SimServer};
 
-use super::{MAILBOX, bench_setup, ceiling, contacts, fill_mailbox, salespeople, throttled};
+use super::{
+    MAILBOX, bench_setup, ceiling, contacts, fill_mailbox, paced_sim, salespeople, throttled,
+};
 
 /// Mailbox `i` of a bench's set (the first is the usual one).
 fn address(i: usize) -> String {
@@ -55,18 +57,7 @@ fn mailboxes(
 pub async fn drain() {
     let (limit, window_secs, latency_ms, per_mailbox, boxes, batch) =
         (200u32, 2u32, 20u64, 500usize, 8usize, 50u32);
-    let sim = SimServer::start(
-        "127.0.0.1:0".parse().unwrap(),
-        SimConfig {
-            latency: Duration::from_millis(latency_ms),
-            limit: limit as usize,
-            window: Duration::from_secs(window_secs as u64),
-            concurrency: 4,
-            ..SimConfig::default()
-        },
-    )
-    .await
-    .unwrap();
+    let sim = paced_sim(limit, window_secs, latency_ms).await;
     let dir = tempfile::tempdir().unwrap();
     let app = App::new(dir.path().join("m.db"));
     mailboxes(

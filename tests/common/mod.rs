@@ -387,6 +387,35 @@ pub fn sim_setup(sim: &TestSim) -> emaillog::app::setup_edit::SetupChanges {
     }
 }
 
+/// The many-mailbox tests' second logging mailbox.
+pub const SECOND: &str = "crm-2@contoso.example";
+
+/// Adds [`SECOND`] against the simulator, the older experience's way: its
+/// queue (`None`: the Inbox), storage `CRM/Logged` and Skipped `CRM/Skipped`
+/// folders, made in the simulator (the queue with the mail put there).
+pub async fn add_second_mailbox(
+    sim: &TestSim,
+    app: &emaillog::app::App,
+    queue: Option<&str>,
+) -> emaillog::app::App {
+    let second = app.add_mailbox(SECOND).unwrap();
+    second
+        .change_setup(&emaillog::app::setup_edit::SetupChanges {
+            unmatched: Some(emaillog::domain::setup::Unmatched::SkipFolder),
+            batch_size: Some(10),
+            queue_folder: queue.map(str::to_string),
+            storage_folder: Some("CRM/Logged".into()),
+            skip_folder: Some("CRM/Skipped".into()),
+            ..sim_setup(sim)
+        })
+        .unwrap();
+    second.set_client_secret(&sim.config.client_secret).unwrap();
+    for folder in ["CRM/Logged", "CRM/Skipped"] {
+        sim.add(SECOND, folder, json!([])).await;
+    }
+    second
+}
+
 /// A fresh database set up against the simulator with client credentials.
 pub fn engine_app(sim: &TestSim, dir: &std::path::Path) -> emaillog::app::App {
     use emaillog::app::setup_edit::SetupChanges;
