@@ -1810,6 +1810,10 @@ fn several_mailboxes_the_switcher_and_the_overview() {
         words.contains("crm-oslo") && words.contains("crm-log"),
         "{words}"
     );
+    // The screen's filter (/) takes a mailbox too: one mailbox's messages.
+    let oslo_only = s.lists.visible_review(Some("oslo"));
+    assert_eq!(oslo_only.len(), 1);
+    assert_eq!(oslo_only[0].mailbox, "crm-oslo@contoso.example");
 
     // One mailbox: `m` says how to add another, and asks for nothing.
     let mut s = state(Role::Admin);

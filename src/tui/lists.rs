@@ -96,7 +96,12 @@ impl ListsState {
         self.review
             .iter()
             .flatten()
-            .filter(|r| matches(filter, &[&r.subject, &r.sender, &r.reason, &r.recipients]))
+            .filter(|r| {
+                matches(
+                    filter,
+                    &[&r.subject, &r.sender, &r.reason, &r.recipients, &r.mailbox],
+                )
+            })
             .collect()
     }
 
