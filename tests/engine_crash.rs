@@ -67,20 +67,30 @@ async fn assert_done(
         "logged messages and their copies in Archive"
     );
     assert_eq!(skipped.len(), unloggable, "the rest in Skipped");
+    assert_stored_once(app, loggable, unloggable + copies);
+}
+
+/// What the store holds when done: `logged` emails logged once each (one
+/// entry each, every one archived) and `skipped` skip records.
+fn assert_stored_once(app: &emaillog::app::App, logged_n: usize, skipped: usize) {
     let store = app.store().unwrap();
     let logged = store.logged_messages().unwrap();
     let ids: std::collections::HashSet<&str> = logged
         .iter()
         .map(|m| m.internet_message_id.as_str())
         .collect();
-    assert_eq!(logged.len(), loggable, "each email logged once");
-    assert_eq!(ids.len(), loggable, "no email logged twice");
+    assert_eq!(logged.len(), logged_n, "each email logged once");
+    assert_eq!(ids.len(), logged_n, "no email logged twice");
     assert!(
         logged.iter().all(|m| m.location == "archive"),
         "every logged message archived"
     );
-    assert_eq!(store.count_entries().unwrap() as usize, loggable);
-    assert_eq!(store.count_skipped().unwrap() as usize, unloggable + copies);
+    assert_eq!(store.count_entries().unwrap() as usize, logged_n);
+    assert_eq!(
+        store.count_skipped().unwrap() as usize,
+        skipped,
+        "the rest skipped once in its mailbox (a message in two mailboxes is a copy in one)"
+    );
 }
 
 async fn setup(tag: &str, n: usize) -> (TestSim, tempfile::TempDir, emaillog::app::App, usize) {
@@ -268,25 +278,10 @@ async fn two_mailboxes_with_queue_folders_killed_at_random_lose_and_double_nothi
             0,
             "nothing in the default folders"
         );
-        let store = app.store().unwrap();
-        let logged = store.logged_messages().unwrap();
-        let ids: std::collections::HashSet<&str> = logged
-            .iter()
-            .map(|m| m.internet_message_id.as_str())
-            .collect();
-        let total = loggable_a + loggable_b + loggable_s;
-        assert_eq!(
-            logged.len(),
-            total,
-            "each email logged once, in one mailbox"
-        );
-        assert_eq!(ids.len(), total, "no email logged twice");
-        assert!(logged.iter().all(|m| m.location == "archive"));
-        assert_eq!(store.count_entries().unwrap() as usize, total);
-        assert_eq!(
-            store.count_skipped().unwrap() as usize,
+        assert_stored_once(
+            &app,
+            loggable_a + loggable_b + loggable_s,
             unl_a + copies_a + unl_b + copies_b + 2 * unl_s + loggable_s,
-            "the rest skipped once in its mailbox; a message in both is a copy in one"
         );
         sim.server.stop().await;
     }

@@ -119,9 +119,25 @@ struct Task {
     join: tokio::task::JoinHandle<()>,
 }
 
-/// The mailboxes to serve, and how many engines serve the database.
-fn look(db: &std::path::Path, holder: &str) -> Result<(Vec<(i64, String)>, usize), StoreError> {
-    let store = Store::open(db)?;
+/// The mailboxes to serve, and how many engines serve the database, on
+/// the connection kept between looks (opened again after an error).
+fn look(
+    kept: &mut Option<Store>,
+    db: &std::path::Path,
+    holder: &str,
+) -> Result<(Vec<(i64, String)>, usize), StoreError> {
+    let store = match kept {
+        Some(s) => s,
+        None => kept.insert(Store::open(db)?),
+    };
+    let seen = seen_by(store, holder);
+    if seen.is_err() {
+        *kept = None;
+    }
+    seen
+}
+
+fn seen_by(store: &Store, holder: &str) -> Result<(Vec<(i64, String)>, usize), StoreError> {
     let engines = store.engine_seen(holder, lease_ttl(), Utc::now())?;
     let serve = store
         .mailboxes()?
@@ -149,8 +165,9 @@ pub async fn serve_mailboxes<F>(
     let serving = Arc::new(AtomicUsize::new(0));
     let mut tasks: BTreeMap<i64, Task> = BTreeMap::new();
     let mut said = String::new();
+    let mut kept: Option<Store> = None;
     while !stop.is_stopped() {
-        match look(&db, &holder) {
+        match look(&mut kept, &db, &holder) {
             Ok((serve, engines)) => {
                 if serve.is_empty() {
                     say(
@@ -202,7 +219,7 @@ pub async fn serve_mailboxes<F>(
         task.stop.stop();
         let _ = task.join.await;
     }
-    if let Ok(store) = Store::open(&db) {
+    if let Some(store) = kept.or_else(|| Store::open(&db).ok()) {
         let _ = store.engine_gone(&holder);
     }
 }

@@ -115,16 +115,6 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Every mailbox's address by number, removed ones included (the log
-    /// names the mailbox each entry came from).
-    pub fn mailbox_names(&self) -> Result<Vec<(i64, String)>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT id, mailbox FROM setup ORDER BY id")?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
     /// Adds a mailbox with the default setup; returns its number.
     pub fn add_mailbox(&self, address: &str) -> Result<i64> {
         if self.mailbox_numbered(address)?.is_some() {

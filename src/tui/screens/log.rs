@@ -479,7 +479,7 @@ pub fn draw(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
             Cell::new(Span::styled(opp, theme.good())),
         ];
         if several {
-            let local = e.mailbox.split('@').next().unwrap_or_default();
+            let local = super::mailboxes::short(&e.mailbox);
             cells.push(Cell::new(one_line(local)).or_short(one_line(local)));
         }
         t.row(cells);

@@ -86,7 +86,7 @@ impl UiState {
             .iter()
             .filter(|m| {
                 let address = m.address.to_lowercase();
-                address == text || address.split('@').next() == Some(text.as_str())
+                address == text || super::mailboxes::short(&address) == text
             })
             .collect();
         match fits.as_slice() {

@@ -58,6 +58,11 @@ pub fn next_after(rows: &[MailboxRow], current: i64) -> Option<i64> {
     Some(rows[(at + 1) % rows.len()].no)
 }
 
+/// A mailbox's address as a column shows it: the part before @.
+pub fn short(address: &str) -> &str {
+    address.split('@').next().unwrap_or_default()
+}
+
 /// A mailbox as a title shows it: its address, or its number before it has one.
 pub fn name(m: &MailboxRow) -> String {
     if m.address.is_empty() {

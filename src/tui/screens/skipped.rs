@@ -266,7 +266,7 @@ pub fn draw(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
         let asked = request_mark(r.request.as_ref());
         // Which mailbox skipped it, while there are several.
         let mailbox = if several {
-            let local = r.mailbox.split('@').next().unwrap_or_default();
+            let local = super::mailboxes::short(&r.mailbox);
             format!("{:<12} ", fit(&one_line(local), 12))
         } else {
             String::new()
