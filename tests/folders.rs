@@ -161,3 +161,84 @@ async fn sync_until_done_in(sim: &TestSim, app: &emaillog::app::App, folder: &st
     }
     panic!("{folder} not emptied in five runs");
 }
+
+fn listed(entries: &[emaillog::mail::FolderEntry]) -> Vec<String> {
+    entries
+        .iter()
+        .map(|e| {
+            format!(
+                "{}{} {}",
+                e.name,
+                if e.children { "/" } else { "" },
+                e.messages.map_or("?".into(), |n| n.to_string())
+            )
+        })
+        .collect()
+}
+
+fn steps(path: &[&str]) -> Vec<String> {
+    path.iter().map(|s| s.to_string()).collect()
+}
+
+/// The Setup screen's folder picker reads the mailbox one level at a time
+/// through the application API: what is under a folder (with whether it
+/// has folders of its own and how many messages), past Graph's pages, a
+/// first step that is a well-known name, and a step that is not there said
+/// as such; a queue folder that is not there does not stop it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_folder_picker_browses_the_mailbox_level_by_level() {
+    let sim = TestSim::default().await;
+    let dir = tempfile::tempdir().unwrap();
+    let app = engine_app(&sim, dir.path());
+    app.change_setup(&SetupChanges {
+        queue_folder: Some("CRM/Not Yet".into()),
+        ..Default::default()
+    })
+    .unwrap();
+    let (msgs, _) = mixed_messages(3, "q");
+    sim.add(MAILBOX, "CRM/Email Logging/Queue", msgs).await;
+    sim.add(MAILBOX, "inbox/Kunder", serde_json::json!([]))
+        .await;
+    for i in 0..120 {
+        sim.add(
+            MAILBOX,
+            &format!("CRM/Many/Folder {i:03}"),
+            serde_json::json!([]),
+        )
+        .await;
+    }
+    let top = listed(&app.browse_folders(&[]).await.unwrap());
+    for want in ["Inbox/ 0", "Archive 0", "CRM/ 0"] {
+        assert!(top.contains(&want.to_string()), "{want} in {top:?}");
+    }
+    assert_eq!(
+        listed(&app.browse_folders(&steps(&["crm"])).await.unwrap()),
+        ["Email Logging/ 0", "Many/ 0"]
+    );
+    assert_eq!(
+        listed(
+            &app.browse_folders(&steps(&["CRM", "email logging"]))
+                .await
+                .unwrap()
+        ),
+        ["Queue 3"]
+    );
+    assert_eq!(
+        listed(&app.browse_folders(&steps(&["inbox"])).await.unwrap()),
+        ["Kunder 0"],
+        "a first step that is a well-known name"
+    );
+    let many = app.browse_folders(&steps(&["CRM", "Many"])).await.unwrap();
+    assert_eq!(many.len(), 120, "every page read");
+    assert_eq!(many[119].name, "Folder 119");
+    let e = app
+        .browse_folders(&steps(&["CRM", "Nope"]))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("CRM has no folder 'Nope'") && e.contains("go up a level"),
+        "{e}"
+    );
+    sim.server.stop().await;
+}

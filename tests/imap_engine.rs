@@ -831,6 +831,29 @@ async fn public_queue_and_storage_folders_are_read_and_filled_and_the_inbox_is_l
     );
     let dir = tempfile::tempdir().unwrap();
     let app = imap_app(dir.path(), &d, ImapTls::Implicit);
+    // The folder picker lists the server's hierarchy, the public namespace
+    // in it, even while the queue folder set is not there.
+    app.change_setup(&SetupChanges {
+        queue_folder: Some("Public/Email Logging/Not Yet".into()),
+        ..Default::default()
+    })
+    .unwrap();
+    let names = |l: Vec<emaillog::mail::FolderEntry>| {
+        l.into_iter()
+            .map(|e| format!("{}{}", e.name, if e.children { "/" } else { "" }))
+            .collect::<Vec<_>>()
+    };
+    let top = names(app.browse_folders(&[]).await.unwrap());
+    assert_eq!(top.first().map(String::as_str), Some("INBOX"), "{top:?}");
+    assert!(top.contains(&"Public/".to_string()), "{top:?}");
+    let level = ["public".to_string(), "Email Logging".to_string()];
+    assert_eq!(names(app.browse_folders(&level).await.unwrap()), ["Queue"]);
+    let e = app
+        .browse_folders(&["Public".to_string(), "Nope".to_string()])
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("no folder Public/Nope"), "{e}");
     app.change_setup(&SetupChanges {
         queue_folder: Some("public/email logging/queue".into()),
         storage_folder: Some("Public/Email Logging/Storage".into()),

@@ -1820,3 +1820,156 @@ fn several_mailboxes_the_switcher_and_the_overview() {
     assert!(s.update(Msg::Action(Action::NextMailbox)).is_empty());
     assert!(screen_words(&mut s, 140, 45, false).contains("emaillog mailbox add"));
 }
+
+fn folder(name: &str, children: bool, messages: Option<u64>) -> emaillog::mail::FolderEntry {
+    emaillog::mail::FolderEntry {
+        name: name.into(),
+        children,
+        messages,
+    }
+}
+
+fn folders_at(
+    s: &mut UiState,
+    path: &[&str],
+    result: Result<Vec<emaillog::mail::FolderEntry>, String>,
+) {
+    s.update(Msg::Folders {
+        path: path.iter().map(|p| p.to_string()).collect(),
+        result,
+    });
+}
+
+fn browse(path: &[&str]) -> Vec<Effect> {
+    vec![Effect::BrowseFolders(
+        path.iter().map(|p| p.to_string()).collect(),
+    )]
+}
+
+/// The folder picker: Enter on a folder field reads the top of the
+/// mailbox; → goes into a folder and ← back up (the folder left chosen
+/// again); an answer for a level already left is not shown; Enter saves
+/// the path walked (asking first when logging is on: the new queue folder
+/// is read from its start); d takes the default, e types the path.
+#[test]
+fn the_folder_picker_walks_the_mailbox_and_saves_the_path() {
+    use emaillog::app::setup_fields::{FIELDS, FieldKey};
+    use emaillog::tui::state::{Overlay, Pending};
+    let mut s = state(Role::Admin);
+    act(&mut s, &[Action::Go(Screen::Setup)]);
+    let field = |s: &UiState, key| {
+        s.visible_fields()
+            .iter()
+            .position(|&i| FIELDS[i].key == key)
+            .unwrap()
+    };
+    s.setup.sel = field(&s, FieldKey::QueueFolder);
+    assert_eq!(s.update(Msg::Action(Action::Open)), browse(&[]));
+    snap("folder_picker_reading", &mut s);
+    let top = vec![
+        folder("Inbox", true, Some(12)),
+        folder("Archive", false, Some(5310)),
+        folder("Email Logging", true, Some(0)),
+        folder("Sent Items", false, Some(88)),
+        folder("Kunder/Leverandører", false, Some(1)),
+    ];
+    folders_at(&mut s, &[], Ok(top.clone()));
+    snap("folder_picker_top", &mut s);
+    // A folder with nothing under it cannot be gone into.
+    act(&mut s, &[Action::Down]);
+    assert_eq!(s.update(Msg::Action(Action::FolderIn)), vec![]);
+    assert_eq!(
+        s.notice.as_ref().map(|n| n.text.as_str()),
+        Some("Archive has no folders under it")
+    );
+    // A name holding the path's separator cannot be saved as a path.
+    act(&mut s, &[Action::Bottom]);
+    assert_eq!(s.update(Msg::Action(Action::Open)), vec![]);
+    assert!(
+        s.notice
+            .as_ref()
+            .is_some_and(|n| n.text.contains("holds a /")),
+        "{:?}",
+        s.notice
+    );
+    act(&mut s, &[Action::Top, Action::Down, Action::Down]);
+    assert_eq!(
+        s.update(Msg::Action(Action::FolderIn)),
+        browse(&["Email Logging"])
+    );
+    // The top's answer, late: not shown over the level asked for now.
+    folders_at(&mut s, &[], Ok(top.clone()));
+    match &s.overlay {
+        Some(Overlay::FolderPicker(p)) => assert!(p.entries.is_none(), "{p:?}"),
+        other => panic!("{other:?}"),
+    }
+    let level = vec![
+        folder("Queue", false, Some(3)),
+        folder("Storage", true, Some(1204)),
+        folder("Skipped", false, Some(17)),
+    ];
+    folders_at(&mut s, &["Email Logging"], Ok(level.clone()));
+    snap("folder_picker_level", &mut s);
+    // Up a level: the folder left is the one chosen there.
+    assert_eq!(s.update(Msg::Action(Action::FolderOut)), browse(&[]));
+    folders_at(&mut s, &[], Ok(top));
+    match &s.overlay {
+        Some(Overlay::FolderPicker(p)) => assert_eq!((p.sel, p.path.len()), (2, 0)),
+        other => panic!("{other:?}"),
+    }
+    s.update(Msg::Action(Action::FolderIn));
+    folders_at(&mut s, &["Email Logging"], Ok(level));
+    // Logging is on: the new queue folder is asked about, then saved.
+    assert_eq!(s.update(Msg::Action(Action::Open)), vec![]);
+    match &s.overlay {
+        Some(Overlay::Confirm { question, pending }) => {
+            assert!(question.contains("new queue folder"), "{question}");
+            assert_eq!(
+                pending,
+                &Pending::Save {
+                    key: FieldKey::QueueFolder,
+                    text: "Email Logging/Queue".into()
+                }
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        s.update(Msg::Action(Action::Yes)),
+        vec![Effect::SaveField {
+            key: FieldKey::QueueFolder,
+            text: "Email Logging/Queue".into()
+        }]
+    );
+    // The storage folder: a service that refuses says what to do; d takes
+    // the default, unchanged here.
+    s.working = None;
+    s.setup.sel = field(&s, FieldKey::StorageFolder);
+    assert_eq!(s.update(Msg::Action(Action::Open)), browse(&[]));
+    folders_at(
+        &mut s,
+        &[],
+        Err("not authorized: the token was refused; sign in again: emaillog login".into()),
+    );
+    snap("folder_picker_error", &mut s);
+    assert_eq!(s.update(Msg::Action(Action::UseDefault)), vec![]);
+    assert!(s.overlay.is_none());
+    assert_eq!(
+        s.notice.as_ref().map(|n| n.text.as_str()),
+        Some("unchanged")
+    );
+    // e: the path typed instead, in the field's editor.
+    s.update(Msg::Action(Action::Open));
+    s.update(Msg::Action(Action::Edit));
+    assert!(
+        matches!(
+            s.overlay,
+            Some(Overlay::Edit {
+                key: FieldKey::StorageFolder,
+                ..
+            })
+        ),
+        "{:?}",
+        s.overlay
+    );
+}

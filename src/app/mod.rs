@@ -6,6 +6,7 @@ pub mod credentials;
 pub mod csv_in;
 pub mod export;
 pub mod filters;
+pub mod folders;
 pub mod import;
 pub mod jobs;
 pub mod log;

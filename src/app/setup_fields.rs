@@ -480,17 +480,21 @@ pub fn question(setup: &Setup, key: FieldKey, text: &str) -> Option<String> {
         }
     );
     let changes = display(setup, key) != text.trim();
-    let moves_mailbox =
-        setup.enabled && changes && matches!(key, FieldKey::Mailbox | FieldKey::Source);
+    let moves_mailbox = setup.enabled
+        && changes
+        && matches!(
+            key,
+            FieldKey::Mailbox | FieldKey::Source | FieldKey::QueueFolder
+        );
     let mut q = Vec::new();
     if moves_mailbox {
-        let what = if key == FieldKey::Source {
-            "mail source"
-        } else {
-            "shared mailbox"
+        let (what, reads) = match key {
+            FieldKey::Source => ("mail source", "reads its Inbox"),
+            FieldKey::QueueFolder => ("queue folder", "reads it"),
+            _ => ("shared mailbox", "reads its Inbox"),
         };
         q.push(format!(
-            "Logging is on: the job goes on with the new {what} at its next run and reads its Inbox from the start (what was logged stays)."
+            "Logging is on: the job goes on with the new {what} at its next run and {reads} from the start (what was logged stays)."
         ));
     }
     if clears {

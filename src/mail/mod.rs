@@ -61,6 +61,16 @@ impl FolderPaths {
     }
 }
 
+/// One folder at a level of a mailbox's hierarchy, as the Setup screen's
+/// folder picker lists it: its name (safe to show), whether it has folders
+/// under it, and how many messages it holds when the service says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FolderEntry {
+    pub name: String,
+    pub children: bool,
+    pub messages: Option<u64>,
+}
+
 /// A destination of a move.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Folder {

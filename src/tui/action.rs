@@ -117,5 +117,11 @@ pub enum Action {
     /// Forms: the next or previous field (Tab, Shift-Tab), also while a
     /// field's choices are shown (which Down and Up move through).
     NextField,
+    /// Into the chosen folder (the folder picker).
+    FolderIn,
+    /// Up a level (the folder picker).
+    FolderOut,
+    /// The default folder instead of a chosen one.
+    UseDefault,
     PrevField,
 }

@@ -35,6 +35,8 @@ pub enum Ctx {
     ImportPreview,
     /// The never-log list.
     NeverLog,
+    /// The Setup screen's folder picker.
+    FolderPicker,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -320,6 +322,7 @@ pub fn bindings() -> impl Iterator<Item = &'static Binding> {
         super::screens::opportunities::DETAIL_KEYS,
         super::screens::contacts::PREVIEW_KEYS,
         super::screens::never_log::KEYS,
+        super::screens::folder_picker::KEYS,
         super::screens::log::KEYS,
         super::screens::opportunities::KEYS,
         super::screens::skipped::KEYS,

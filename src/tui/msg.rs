@@ -52,6 +52,11 @@ pub enum Msg {
     Lists(Result<Box<Lists>, String>),
     /// How far a long piece of work has come (rows exported, re-logs done).
     Progress(String),
+    /// The folders at a level of the mailbox (the folder picker's).
+    Folders {
+        path: Vec<String>,
+        result: Result<Vec<crate::mail::FolderEntry>, String>,
+    },
 }
 
 /// Work the runtime does for the update function, off the render loop.
@@ -76,6 +81,8 @@ pub enum Effect {
     Enable,
     Disable,
     Validate,
+    /// Read the folders under this path of the picked mailbox.
+    BrowseFolders(Vec<String>),
     SignIn(crate::domain::setup::AuthFlow),
     /// Stops what a dialog started (a sign-in's polling, running checks).
     Cancel,

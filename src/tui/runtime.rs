@@ -366,6 +366,14 @@ impl Work {
                     let _ = tx.send(Msg::ValidateDone(r.map(|_| ()).map_err(|e| e.to_string())));
                 }));
             }
+            Effect::BrowseFolders(path) => {
+                let app = self.app.clone();
+                let tx = self.tx.clone();
+                tokio::spawn(async move {
+                    let result = app.browse_folders(&path).await.map_err(|e| e.to_string());
+                    let _ = tx.send(Msg::Folders { path, result });
+                });
+            }
             Effect::SignIn(flow) => {
                 let app = self.app.clone();
                 let tx = self.tx.clone();

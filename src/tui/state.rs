@@ -156,6 +156,8 @@ pub enum Overlay {
         rules: Option<Vec<String>>,
         sel: usize,
     },
+    /// The Setup screen's folder picker.
+    FolderPicker(Box<super::screens::folder_picker::FolderPicker>),
 }
 
 pub use super::screens::setup::{SignInStage, WIZARD_STEPS};
@@ -260,6 +262,7 @@ impl UiState {
             Some(Overlay::Opportunity { .. }) => Ctx::Opportunity,
             Some(Overlay::ImportPreview { .. }) => Ctx::ImportPreview,
             Some(Overlay::NeverLog { .. }) => Ctx::NeverLog,
+            Some(Overlay::FolderPicker(_)) => Ctx::FolderPicker,
         }
     }
 
@@ -359,6 +362,10 @@ impl UiState {
                 Vec::new()
             }
             Msg::Lists(r) => self.lists_arrived(r),
+            Msg::Folders { path, result } => {
+                self.folders_arrived(path, result);
+                Vec::new()
+            }
             Msg::Progress(p) => {
                 if let Some((label, _)) = &mut self.working {
                     *label = sanitize(&p);

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use crate::domain::folders::{FolderRole, steps, well_known};
 
 use super::GraphSource;
-use crate::mail::MailError;
+use crate::mail::{FolderEntry, MailError};
 
 /// Folders one listing may name before it is cut short (pages of 100).
 const MAX_LISTED: usize = 1000;
@@ -59,34 +59,80 @@ impl GraphSource {
             .map(str::to_string))
     }
 
-    /// The names of the folders right under `parent` (at most 1,000), to
-    /// say what is there when a step of a path is not.
-    pub async fn folder_names(&self, parent: Option<&str>) -> Result<Vec<String>, MailError> {
+    /// The folder step `i` of a path names under `parent`: a first step that
+    /// is a well-known name is that folder, in any language.
+    async fn step_id(
+        &self,
+        i: usize,
+        parent: Option<&str>,
+        step: &str,
+    ) -> Result<Option<String>, MailError> {
+        match (i, well_known(step)) {
+            (0, Some(wk)) => Ok(Some(self.well_known_id(wk).await?)),
+            _ => self.child_named(parent, step).await,
+        }
+    }
+
+    /// The folders right under `parent` (at most 1,000, pages of 100), in
+    /// the service's order; names made safe to show.
+    async fn children(&self, parent: Option<&str>) -> Result<Vec<FolderEntry>, MailError> {
         let mut url = self.children_url(parent);
         url.query_pairs_mut()
-            .append_pair("$select", "displayName")
+            .append_pair("$select", "displayName,childFolderCount,totalItemCount")
             .append_pair("$top", "100");
         let mut next = Some(url.to_string());
-        let mut names = Vec::new();
+        let mut found = Vec::new();
         while let Some(u) = next.take() {
             self.client
                 .check_origin(&u)
                 .map_err(|e| MailError::Permanent(e.to_string()))?;
             let (_, v) = self.client.request(Method::GET, &u, None, &[]).await?;
-            names.extend(
-                v["value"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|f| f["displayName"].as_str())
-                    .map(crate::domain::text::one_line),
-            );
-            if names.len() < MAX_LISTED {
+            found.extend(v["value"].as_array().into_iter().flatten().filter_map(|f| {
+                Some(FolderEntry {
+                    name: crate::domain::text::one_line(f["displayName"].as_str()?),
+                    children: f["childFolderCount"].as_u64().is_none_or(|n| n > 0),
+                    messages: f["totalItemCount"].as_u64(),
+                })
+            }));
+            if found.len() < MAX_LISTED {
                 next = v["@odata.nextLink"].as_str().map(str::to_string);
             }
         }
-        names.truncate(MAX_LISTED);
-        Ok(names)
+        found.truncate(MAX_LISTED);
+        Ok(found)
+    }
+
+    /// The names of the folders right under `parent`, to say what is there
+    /// when a step of a path is not.
+    pub async fn folder_names(&self, parent: Option<&str>) -> Result<Vec<String>, MailError> {
+        Ok(self
+            .children(parent)
+            .await?
+            .into_iter()
+            .map(|f| f.name)
+            .collect())
+    }
+
+    /// The folders under the folder `path` names (its steps; none: the top
+    /// of the mailbox), for the folder picker. A step that is not there is
+    /// `NoSuchFolder`.
+    pub async fn browse(&self, path: &[String]) -> Result<Vec<FolderEntry>, MailError> {
+        let mut parent: Option<String> = None;
+        for (i, step) in path.iter().enumerate() {
+            let found = self.step_id(i, parent.as_deref(), step).await?;
+            parent = Some(found.ok_or_else(|| {
+                MailError::NoSuchFolder(format!(
+                    "{} has no folder '{}' (any more)",
+                    if i == 0 {
+                        "the top of the mailbox".to_string()
+                    } else {
+                        path[..i].join("/")
+                    },
+                    crate::domain::text::one_line(step)
+                ))
+            })?);
+        }
+        self.children(parent.as_deref()).await
     }
 
     async fn create_child(&self, parent: Option<&str>, name: &str) -> Result<String, MailError> {
@@ -134,10 +180,7 @@ impl GraphSource {
         let mut parent: Option<String> = None;
         let mut walked: Vec<&str> = Vec::new();
         for (i, step) in steps(path).into_iter().enumerate() {
-            let found = match (i, well_known(step)) {
-                (0, Some(wk)) => Some(self.well_known_id(wk).await?),
-                _ => self.child_named(parent.as_deref(), step).await?,
-            };
+            let found = self.step_id(i, parent.as_deref(), step).await?;
             let id = match found {
                 Some(id) => id,
                 None if create => self.create_child(parent.as_deref(), step).await?,

@@ -5,6 +5,7 @@
 //! as Outlook's do (and INBOX is INBOX in any case, RFC 3501).
 
 use crate::domain::folders::steps;
+use crate::mail::FolderEntry;
 
 /// One LISTed mailbox: its name and hierarchy delimiter.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,6 +92,43 @@ pub fn resolve(path: &str, names: &[Listed]) -> Result<String, Missing> {
         there,
         create_as,
     })
+}
+
+/// The folders right under the folder `path` names (steps; none: the top),
+/// for the folder picker: INBOX first, then by name in any case. A level
+/// named only on the way to deeper folders (a namespace's root that is not
+/// LISTed itself) is a folder too. `None` when nothing is there.
+pub fn level(path: &[String], names: &[Listed]) -> Option<Vec<FolderEntry>> {
+    let want: Vec<&str> = path.iter().map(String::as_str).collect();
+    let depth = want.len();
+    let under: Vec<Vec<&str>> = names
+        .iter()
+        .map(Listed::steps)
+        .filter(|s| s.len() > depth && prefix_of(&s[..depth], &want))
+        .collect();
+    if under.is_empty()
+        && depth > 0
+        && !names
+            .iter()
+            .any(|n| n.steps().len() == depth && prefix_of(&n.steps(), &want))
+    {
+        return None;
+    }
+    let mut out: Vec<FolderEntry> = Vec::new();
+    for s in &under {
+        let name = s[depth];
+        let deeper = s.len() > depth + 1;
+        match out.iter_mut().find(|e| same(&e.name, name)) {
+            Some(e) => e.children |= deeper,
+            None => out.push(FolderEntry {
+                name: crate::domain::text::one_line(name),
+                children: deeper,
+                messages: None,
+            }),
+        }
+    }
+    out.sort_by_key(|e| (!same(&e.name, "INBOX"), e.name.to_lowercase()));
+    Some(out)
 }
 
 impl Missing {
@@ -186,5 +224,39 @@ mod tests {
             m.say("Skipped folder", "Public/Email Logging/Skipped"),
             "the Skipped folder Public/Email Logging/Skipped is not there: Public/Email Logging has no folder 'Skipped' (its folders: Queue, Storage)"
         );
+    }
+
+    #[test]
+    fn a_level_lists_what_is_right_under_it() {
+        let dovecot = listed(&[
+            ("Archive", "/"),
+            ("INBOX", "/"),
+            ("Public/Email Logging", "/"),
+            ("Public/Email Logging/Queue", "/"),
+            ("Public/Email Logging/Storage", "/"),
+            ("Sent", "/"),
+        ]);
+        let names = |path: &[&str]| {
+            let path: Vec<String> = path.iter().map(|s| s.to_string()).collect();
+            level(&path, &dovecot).map(|l| {
+                l.into_iter()
+                    .map(|e| format!("{}{}", e.name, if e.children { "/" } else { "" }))
+                    .collect::<Vec<_>>()
+            })
+        };
+        // INBOX first; Public, not LISTed itself, is there with its folders.
+        assert_eq!(names(&[]).unwrap(), ["INBOX", "Archive", "Public/", "Sent"]);
+        assert_eq!(names(&["public"]).unwrap(), ["Email Logging/"]);
+        assert_eq!(
+            names(&["Public", "Email Logging"]).unwrap(),
+            ["Queue", "Storage"]
+        );
+        assert_eq!(names(&["Sent"]).unwrap(), Vec::<String>::new());
+        assert_eq!(names(&["Public", "Nope"]), None);
+        let cyrus = listed(&[("INBOX", "."), ("INBOX.CRM", "."), ("INBOX.CRM.Kø", ".")]);
+        let path = vec!["INBOX".to_string()];
+        let l = level(&path, &cyrus).unwrap();
+        assert_eq!(l.len(), 1);
+        assert_eq!((l[0].name.as_str(), l[0].children), ("CRM", true));
     }
 }

@@ -295,6 +295,24 @@ impl ImapSource {
         .await
     }
 
+    /// The folders under the folder `path` names (steps; none: the top),
+    /// from the server's whole LIST, for the folder picker. Call it on a
+    /// source made without folder paths: it connects through the INBOX.
+    pub async fn browse(
+        &self,
+        path: &[String],
+    ) -> Result<Vec<crate::mail::FolderEntry>, MailError> {
+        let (listed, _) = self
+            .with(|l| Box::pin(async move { list_all(&mut l.s).await }))
+            .await?;
+        folders::level(path, &listed).ok_or_else(|| {
+            MailError::NoSuchFolder(format!(
+                "the server has no folder {} (any more)",
+                crate::domain::text::one_line(&path.join("/"))
+            ))
+        })
+    }
+
     /// The queue folder's name on the server.
     pub async fn queue_name(&self) -> Result<String, MailError> {
         self.with(|l| Box::pin(async move { Ok(l.queue.clone()) }))

@@ -4,6 +4,7 @@
 //! routes actions and messages to the screen in front.
 
 pub mod contacts;
+pub mod folder_picker;
 pub mod jobs;
 pub mod log;
 mod log_filters;

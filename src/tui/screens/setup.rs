@@ -123,6 +123,9 @@ impl UiState {
                 let Some(field) = field else {
                     return Vec::new();
                 };
+                if crate::tui::screens::folder_picker::folder_role(key).is_some() {
+                    return self.open_folder_picker(key);
+                }
                 match field.kind {
                     FieldKind::ReadOnly => {
                         self.say(Level::Info, field.help);

@@ -25,6 +25,7 @@ impl UiState {
             Some(Overlay::Opportunity { .. }) => return self.act_opportunity_detail(a),
             Some(Overlay::ImportPreview { .. }) => return self.act_import_preview(a),
             Some(Overlay::NeverLog { .. }) => return self.act_never_log(a),
+            Some(Overlay::FolderPicker(_)) => return self.act_folder_picker(a),
             _ => {}
         }
         let palette_len = match &self.overlay {

@@ -53,6 +53,7 @@ pub fn draw(f: &mut Frame, s: &UiState, theme: &Theme, body: Rect) {
         Overlay::NeverLog { rules, sel } => {
             crate::tui::screens::never_log::draw(f, s, theme, body, rules.as_deref(), *sel)
         }
+        Overlay::FolderPicker(p) => crate::tui::screens::folder_picker::draw(f, s, theme, body, p),
         Overlay::Palette { input, selected } => {
             palette(f, s, theme, body, input.value(), *selected)
         }
