@@ -6,8 +6,14 @@
 //! simulator, and the outcome is checked against an oracle: every loggable
 //! email logged exactly once with the right entries, every message out of
 //! the Inbox except the stuck ones, the job log's counts equal to what
-//! happened. Seeded and reproducible: `EMAILLOG_MODEL_SEED` picks the seed,
-//! `EMAILLOG_MODEL_CASES` the number of cases.
+//! happened. Half the cases have two logging mailboxes in one database —
+//! the second read from `CRM/Queue` and kept in `CRM/Logged`, the older
+//! experience's folders — whose runs go on at the same time, as `emaillog
+//! run` serves them, with copies of one email BCC'd into both; the oracle
+//! holds per mailbox (its queue, its stuck messages, its job log) and over
+//! both (each email logged once). Seeded and reproducible:
+//! `EMAILLOG_MODEL_SEED` picks the seed, `EMAILLOG_MODEL_CASES` the number
+//! of cases.
 
 mod common;
 
@@ -35,6 +41,8 @@ struct Msg {
     /// Every request that names it fails (a corrupt item in Exchange): it
     /// must never make the service look down to the engine.
     poison: bool,
+    /// It arrives in the second mailbox (when the case has two).
+    second: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -49,6 +57,8 @@ struct History {
     rate_reset: f64,
     rate_garbled: f64,
     delete_skipped_after_first: bool,
+    /// A second logging mailbox, its runs beside the first's.
+    two: bool,
 }
 
 fn msg() -> impl Strategy<Value = Msg> {
@@ -57,12 +67,14 @@ fn msg() -> impl Strategy<Value = Msg> {
         any::<u8>(),
         prop::bool::weighted(0.06),
         prop::bool::weighted(0.04),
+        prop::bool::ANY,
     )
-        .prop_map(|(email, own, stuck, poison)| Msg {
+        .prop_map(|(email, own, stuck, poison, second)| Msg {
             email,
             own,
             stuck,
             poison,
+            second,
         })
 }
 
@@ -75,22 +87,25 @@ fn history() -> impl Strategy<Value = History> {
         0.0..0.06f64,
         0.0..0.08f64,
         0.0..0.08f64,
-        prop::bool::weighted(0.3),
+        (prop::bool::weighted(0.3), prop::bool::ANY),
     )
         .prop_map(
-            |(batch, delete, waves, rate_5xx, rate_429, rate_reset, rate_garbled, del)| History {
-                batch,
-                unmatched: if delete {
-                    Unmatched::Delete
-                } else {
-                    Unmatched::SkipFolder
-                },
-                waves,
-                rate_5xx,
-                rate_429,
-                rate_reset,
-                rate_garbled,
-                delete_skipped_after_first: del,
+            |(batch, delete, waves, rate_5xx, rate_429, rate_reset, rate_garbled, (del, two))| {
+                History {
+                    batch,
+                    unmatched: if delete {
+                        Unmatched::Delete
+                    } else {
+                        Unmatched::SkipFolder
+                    },
+                    waves,
+                    rate_5xx,
+                    rate_429,
+                    rate_reset,
+                    rate_garbled,
+                    delete_skipped_after_first: del,
+                    two,
+                }
             },
         )
 }
@@ -125,9 +140,25 @@ fn graph_message(m: &Msg, serial: usize) -> (Value, String, bool) {
     (v, oracle_key, loggable)
 }
 
-async fn sync(app: &App, events: &emaillog::engine::events::Events) -> emaillog::store::RunCounts {
-    let r = app.sync_once(events, &Stop::never()).await.unwrap();
-    r.counts
+/// Where a case's mail arrives and goes: each mailbox's address, queue
+/// and storage folder (as the simulator's control API names them).
+type Place = (&'static str, &'static str, &'static str);
+const FIRST: Place = (MAILBOX, "inbox", "archive");
+const OTHER: Place = (SECOND, "CRM/Queue", "CRM/Logged");
+
+/// A message to add: its JSON, whether it is stuck or poisoned, where.
+type Arrival = (Value, (bool, bool), Place);
+
+/// One run of each mailbox, at the same time; whether both came to rest
+/// (no error, nothing done).
+async fn sync(apps: &[App], events: &emaillog::engine::events::Events) -> bool {
+    let runs = futures::future::join_all(
+        apps.iter()
+            .map(|app| async move { app.sync_once(events, &Stop::never()).await.unwrap() }),
+    )
+    .await;
+    runs.iter()
+        .all(|r| r.error.is_none() && r.counts == Default::default())
 }
 
 async fn check(h: History) {
@@ -140,6 +171,21 @@ async fn check(h: History) {
         ..Default::default()
     })
     .unwrap();
+    // Both mailboxes are there, with or without mail.
+    sim.add(MAILBOX, FIRST.1, json!([])).await;
+    let mut apps = vec![app.clone()];
+    if h.two {
+        let second = add_second_mailbox(&sim, &app, Some(OTHER.1)).await;
+        second
+            .change_setup(&SetupChanges {
+                batch_size: Some(h.batch),
+                unmatched: Some(h.unmatched),
+                ..Default::default()
+            })
+            .unwrap();
+        sim.add(SECOND, OTHER.1, json!([])).await;
+        apps.push(second);
+    }
     let token = sim.app_token().await;
 
     // The oracle: email key → loggable; the stuck messages' subjects.
@@ -168,33 +214,45 @@ async fn check(h: History) {
             let (v, key, loggable) = graph_message(m, total);
             total += 1;
             emails.insert(key, loggable);
-            batch.push((v, (m.stuck, m.poison)));
+            let to = if h.two && m.second { OTHER } else { FIRST };
+            batch.push((v, (m.stuck, m.poison), to));
         }
-        let add = |sim: &TestSim, batch: Vec<(Value, (bool, bool))>| {
+        let add = |sim: &TestSim, batch: Vec<Arrival>| {
             let (control, base) = (sim.http.clone(), sim.base.clone());
             async move {
-                let msgs: Vec<Value> = batch.iter().map(|(v, _)| v.clone()).collect();
-                let r = control
-                    .post(format!(
-                        "{base}/_sim/mailboxes/{MAILBOX}/folders/inbox/messages"
-                    ))
-                    .header("Prefer", "IdType=\"ImmutableId\"")
-                    .json(&msgs)
-                    .send()
-                    .await
-                    .unwrap();
-                let stored: Value = r.json().await.unwrap();
-                let stored = match stored {
-                    Value::Array(a) => a,
-                    other => other["value"].as_array().cloned().unwrap_or_default(),
-                };
-                assert_eq!(stored.len(), batch.len(), "every message stored");
-                batch
-                    .iter()
-                    .zip(stored)
-                    .filter(|((_, (stuck, poison)), _)| *stuck || *poison)
-                    .map(|((_, (_, poison)), s)| (s["id"].as_str().unwrap().to_string(), *poison))
-                    .collect::<Vec<_>>()
+                let mut hurt = Vec::new();
+                for to in [FIRST, OTHER] {
+                    let mine: Vec<_> = batch.iter().filter(|(_, _, t)| *t == to).collect();
+                    if mine.is_empty() {
+                        continue;
+                    }
+                    let msgs: Vec<Value> = mine.iter().map(|(v, _, _)| v.clone()).collect();
+                    let r = control
+                        .post(format!(
+                            "{base}/_sim/mailboxes/{}/folders/{}/messages",
+                            to.0, to.1
+                        ))
+                        .header("Prefer", "IdType=\"ImmutableId\"")
+                        .json(&msgs)
+                        .send()
+                        .await
+                        .unwrap();
+                    let stored: Value = r.json().await.unwrap();
+                    let stored = match stored {
+                        Value::Array(a) => a,
+                        other => other["value"].as_array().cloned().unwrap_or_default(),
+                    };
+                    assert_eq!(stored.len(), mine.len(), "every message stored");
+                    hurt.extend(
+                        mine.iter()
+                            .zip(stored)
+                            .filter(|((_, (stuck, poison), _), _)| *stuck || *poison)
+                            .map(|((_, (_, poison), _), s)| {
+                                (s["id"].as_str().unwrap().to_string(), *poison)
+                            }),
+                    );
+                }
+                hurt
             }
         };
         let added = if *during && w > 0 {
@@ -212,7 +270,7 @@ async fn check(h: History) {
                 }
                 later.await
             });
-            sync(&app, &events).await;
+            sync(&apps, &events).await;
             task.await.unwrap()
         } else {
             add(&sim, batch).await
@@ -234,7 +292,7 @@ async fn check(h: History) {
         )
         .await;
         for _ in 0..3 {
-            sync(&app, &events).await;
+            sync(&apps, &events).await;
         }
         if w == 0 && h.delete_skipped_after_first {
             // A person deletes the Skipped folder (the engine's cached id
@@ -265,7 +323,7 @@ async fn check(h: History) {
         }
     }
     // The service recovers (the stuck moves still fail): runs go on until
-    // one finds nothing to do.
+    // one finds nothing to do in every mailbox.
     sim.control(
         reqwest::Method::POST,
         "/_sim/faults",
@@ -274,15 +332,15 @@ async fn check(h: History) {
     .await;
     let mut quiet = false;
     for _ in 0..12 {
-        let r = app.sync_once(&events, &Stop::never()).await.unwrap();
-        if r.error.is_none() && r.counts == Default::default() {
+        if sync(&apps, &events).await {
             quiet = true;
             break;
         }
     }
     assert!(quiet, "the runs never came to rest: {h:?}");
 
-    // The oracle.
+    // The oracle, over every mailbox: each loggable email logged once
+    // (copies BCC'd into both mailboxes too), one entry each.
     let store = app.store().unwrap();
     let logged = store.logged_messages().unwrap();
     let loggable: HashSet<&String> = emails.iter().filter(|(_, l)| **l).map(|(k, _)| k).collect();
@@ -307,41 +365,46 @@ async fn check(h: History) {
         loggable.len(),
         "one entry each"
     );
-    let inbox = sim.folder_messages_immutable(MAILBOX, "inbox").await;
-    for m in &inbox {
-        let id = m["id"].as_str().unwrap();
-        assert!(
-            stuck_ids.contains(id),
-            "a message that is not stuck stayed in the Inbox: {m} {h:?}"
-        );
+    // Per mailbox: its queue holds only stuck messages, what it says is
+    // stuck is, a logged message is where the store says, in its own
+    // mailbox's folders.
+    let mut runs = Vec::new();
+    for (app, (address, queue, storage)) in apps.iter().zip([FIRST, OTHER]) {
+        let no = app.store().unwrap().mailbox_no();
+        for m in &sim.folder_messages_immutable(address, queue).await {
+            let id = m["id"].as_str().unwrap();
+            assert!(
+                stuck_ids.contains(id),
+                "a message that is not stuck stayed in {address}'s {queue}: {m} {h:?}"
+            );
+        }
+        let stuck = app.store().unwrap().stuck_messages().unwrap();
+        for s in &stuck {
+            assert!(
+                stuck_ids.contains(&s.mailbox_id),
+                "stuck in {address} but its moves work: {s:?}"
+            );
+        }
+        for l in logged.iter().filter(|l| l.mailbox_no == no) {
+            let want = match l.location.as_str() {
+                "archive" => storage,
+                "inbox" => queue,
+                "skipped" | "gone" => continue,
+                other => panic!("location {other}"),
+            };
+            let there = sim.folder_messages_immutable(address, want).await;
+            assert!(
+                there
+                    .iter()
+                    .any(|m| m["id"].as_str() == Some(l.mailbox_id.as_str())),
+                "the store says {address}'s {want} but the message is not there: {l:?}"
+            );
+        }
+        runs.extend(app.job_log(1000).unwrap());
     }
-    let stuck = store.stuck_messages().unwrap();
-    assert!(stuck.len() <= stuck_ids.len());
-    for s in &stuck {
-        assert!(
-            stuck_ids.contains(&s.mailbox_id),
-            "stuck but its moves work: {s:?}"
-        );
-    }
-    for l in &logged {
-        let want = match l.location.as_str() {
-            "archive" => "archive",
-            "inbox" => "inbox",
-            "skipped" | "gone" => continue,
-            other => panic!("location {other}"),
-        };
-        let there = sim.folder_messages_immutable(MAILBOX, want).await;
-        assert!(
-            there
-                .iter()
-                .any(|m| m["id"].as_str() == Some(l.mailbox_id.as_str())),
-            "the store says {want} but the message is not there: {l:?}"
-        );
-    }
-    // The job log counts what happened.
-    let log = app.job_log(1000).unwrap();
+    // The job logs count what happened, summed over the mailboxes.
     let sum = |f: fn(&emaillog::store::RunCounts) -> u32| {
-        log.iter().map(|e| f(&e.counts) as usize).sum::<usize>()
+        runs.iter().map(|e| f(&e.counts) as usize).sum::<usize>()
     };
     assert_eq!(sum(|c| c.logged), loggable.len(), "logged in the job log");
     assert_eq!(sum(|c| c.entries), loggable.len(), "entries in the job log");

@@ -464,3 +464,102 @@ async fn a_throttled_sync_says_graph_asked_it_to_wait() {
     );
     sim.server.stop().await;
 }
+
+/// Two logging mailboxes in one database, the second read from a queue
+/// folder: while every request about the first fails (its mailbox down in
+/// Exchange; it is the first `sync --once` runs) and every request naming
+/// one message of the second fails (a corrupt item), the same `sync
+/// --once` still logs the whole second (the corrupt message too, moved
+/// once it can be); the first's run fails, in its own run log only; once
+/// it is back, its mail is logged, each email once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mailbox_that_fails_never_holds_back_another() {
+    let sim = TestSim::default().await;
+    let dir = tempfile::tempdir().unwrap();
+    let app = engine_app(&sim, dir.path());
+    app.enable(0).unwrap();
+    let second = add_second_mailbox(&sim, &app, Some("CRM/Queue")).await;
+    second.enable(0).unwrap();
+    let db = app.db_path().to_path_buf();
+    let (first_mail, first_loggable) = mixed_messages(12, "first");
+    sim.add(MAILBOX, "inbox", first_mail).await;
+    let (second_mail, second_loggable) = mixed_messages(9, "second");
+    sim.add(SECOND, "CRM/Queue", second_mail).await;
+    sim.add(
+        SECOND,
+        "CRM/Queue",
+        json!([message(
+            "sofia@fabrikam.example",
+            &["annette@contoso.example"],
+            "corrupt"
+        )]),
+    )
+    .await;
+    let corrupt = subject_id(
+        &sim.folder_messages_immutable(SECOND, "CRM/Queue").await,
+        "corrupt",
+    );
+    let mut fail_paths = serde_json::Map::new();
+    fail_paths.insert(MAILBOX.into(), json!(503));
+    fail_paths.insert(corrupt.clone(), json!(500));
+    sim.control(
+        reqwest::Method::POST,
+        "/_sim/faults",
+        Some(json!({"path_prefix": "/v1.0/", "fail_paths": fail_paths})),
+    )
+    .await;
+
+    let runs = sync_json(&db);
+    let runs = runs.as_array().expect("one summary per mailbox").clone();
+    assert_eq!(runs[0]["mailbox"], MAILBOX, "the first is run first");
+    let of = |runs: &[Value], address: &str| {
+        runs.iter()
+            .find(|r| r["mailbox"] == address)
+            .unwrap_or_else(|| panic!("no summary for {address}: {runs:?}"))
+            .clone()
+    };
+    let (first, other) = (of(&runs, MAILBOX), of(&runs, SECOND));
+    assert!(first["error"].is_string(), "{first}");
+    assert_eq!(first["logged"], json!(0), "{first}");
+    assert_eq!(other["error"], Value::Null, "{other}");
+    // The corrupt message is listed whole: logged, its move failing.
+    assert_eq!(other["logged"], json!(second_loggable + 1), "{other}");
+    assert_eq!(other["failed"], json!(1), "{other}");
+    let queue = sim.folder_messages_immutable(SECOND, "CRM/Queue").await;
+    assert_eq!(
+        queue.iter().map(|m| m["id"].clone()).collect::<Vec<_>>(),
+        [json!(corrupt)],
+        "all but the corrupt message out of the second's queue"
+    );
+    // Each mailbox's run log says how its own run went.
+    let last = |a: &emaillog::app::App| a.job_log(10).unwrap().remove(0);
+    let (first_run, other_run) = (last(&app), last(&second));
+    assert!(first_run.error.is_some(), "{first_run:?}");
+    assert_eq!(first_run.counts.logged, 0, "{first_run:?}");
+    assert!(other_run.error.is_none(), "{other_run:?}");
+    assert_eq!(other_run.counts.logged as usize, second_loggable + 1);
+
+    // The first mailbox is back, the corrupt item repaired.
+    sim.control(reqwest::Method::DELETE, "/_sim/faults", None)
+        .await;
+    let runs = sync_json(&db);
+    let first = of(runs.as_array().unwrap(), MAILBOX);
+    assert_eq!(first["error"], Value::Null, "{first}");
+    assert_eq!(first["logged"], json!(first_loggable), "{first}");
+    assert!(sim.folder_messages(MAILBOX, "inbox").await.is_empty());
+    assert!(
+        sim.folder_messages(SECOND, "CRM/Queue").await.is_empty(),
+        "the corrupt message, moved once it could be"
+    );
+    assert_eq!(
+        sim.folder_messages(SECOND, "CRM/Logged").await.len(),
+        second_loggable + 1
+    );
+    assert_eq!(
+        app.store().unwrap().count_logged_messages().unwrap() as usize,
+        first_loggable + second_loggable + 1,
+        "each email logged once"
+    );
+    assert!(last(&app).error.is_none());
+    sim.server.stop().await;
+}

@@ -77,6 +77,8 @@ impl EntryRow {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct LoggedMessage {
     pub id: i64,
+    /// The logging mailbox it was read from.
+    pub mailbox_no: i64,
     /// inbox, archive, skipped or gone.
     pub location: String,
     pub internet_message_id: String,
@@ -230,7 +232,7 @@ impl Store {
 
     /// The logged messages, for checks and the message view.
     pub fn logged_messages(&self) -> Result<Vec<LoggedMessage>> {
-        let mut stmt = self.conn.prepare("SELECT id, internet_message_id, mailbox_id, web_link, subject, sender, recipients, body, archived, location FROM logged_messages ORDER BY id")?;
+        let mut stmt = self.conn.prepare("SELECT id, internet_message_id, mailbox_id, web_link, subject, sender, recipients, body, archived, location, mailbox_no FROM logged_messages ORDER BY id")?;
         let rows = stmt.query_map([], |r| {
             Ok(LoggedMessage {
                 id: r.get(0)?,
@@ -243,6 +245,7 @@ impl Store {
                 body: r.get(7)?,
                 archived: r.get(8)?,
                 location: r.get(9)?,
+                mailbox_no: r.get(10)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
