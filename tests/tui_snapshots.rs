@@ -1918,7 +1918,7 @@ fn the_folder_picker_walks_the_mailbox_and_saves_the_path() {
         other => panic!("{other:?}"),
     }
     s.update(Msg::Action(Action::FolderIn));
-    folders_at(&mut s, &["Email Logging"], Ok(level));
+    folders_at(&mut s, &["Email Logging"], Ok(level.clone()));
     // Logging is on: the new queue folder is asked about, then saved.
     assert_eq!(s.update(Msg::Action(Action::Open)), vec![]);
     match &s.overlay {
@@ -1941,9 +1941,21 @@ fn the_folder_picker_walks_the_mailbox_and_saves_the_path() {
             text: "Email Logging/Queue".into()
         }]
     );
+    // Opened again on a folder set, it opens where that folder is, chosen.
+    s.working = None;
+    s.overview.as_mut().unwrap().setup.queue_folder = "Email Logging/storage".into();
+    assert_eq!(
+        s.update(Msg::Action(Action::Open)),
+        browse(&["Email Logging"])
+    );
+    folders_at(&mut s, &["Email Logging"], Ok(level.clone()));
+    match &s.overlay {
+        Some(Overlay::FolderPicker(p)) => assert_eq!(p.sel, 1, "{p:?}"),
+        other => panic!("{other:?}"),
+    }
+    s.update(Msg::Action(Action::Back));
     // The storage folder: a service that refuses says what to do; d takes
     // the default, unchanged here.
-    s.working = None;
     s.setup.sel = field(&s, FieldKey::StorageFolder);
     assert_eq!(s.update(Msg::Action(Action::Open)), browse(&[]));
     folders_at(

@@ -12,7 +12,7 @@ use ratatui::widgets::{List, ListItem, ListState, Paragraph, Wrap};
 use tui_input::Input;
 
 use crate::app::setup_fields::{self, FieldKey};
-use crate::domain::folders::{FolderRole, check_folder, shown};
+use crate::domain::folders::{FolderRole, check_folder, shown, steps};
 use crate::mail::FolderEntry;
 use crate::tui::action::Action;
 use crate::tui::keymap::Ctx::FolderPicker as Ctx;
@@ -74,14 +74,25 @@ impl FolderPicker {
 }
 
 impl UiState {
-    /// Opens the picker for a folder field at the top of the mailbox.
+    /// Opens the picker for a folder field where its folder is now: the
+    /// level above it, the folder chosen (the default's name at the top).
     pub(crate) fn open_folder_picker(&mut self, key: FieldKey) -> Vec<Effect> {
+        let role = folder_role(key).unwrap_or(FolderRole::Queue);
+        let current = self
+            .overview
+            .as_ref()
+            .map(|o| setup_fields::initial_text(&o.setup, key))
+            .unwrap_or_default();
+        let mut path: Vec<String> = steps(&current).iter().map(|s| s.to_string()).collect();
+        let here = path
+            .pop()
+            .unwrap_or_else(|| role.default_name().to_string());
         let mut picker = FolderPicker {
             key,
-            path: Vec::new(),
+            path,
             entries: None,
             sel: 0,
-            came_from: None,
+            came_from: Some(here),
         };
         let effects = picker.read();
         self.overlay = Some(Overlay::FolderPicker(Box::new(picker)));
@@ -102,7 +113,10 @@ impl UiState {
             return;
         }
         p.sel = match (&result, p.came_from.take()) {
-            (Ok(list), Some(from)) => list.iter().position(|e| e.name == from).unwrap_or(0),
+            (Ok(list), Some(from)) => list
+                .iter()
+                .position(|e| e.name.to_lowercase() == from.to_lowercase())
+                .unwrap_or(0),
             _ => 0,
         };
         p.entries = Some(result.map_err(|e| sanitize(&e)));
