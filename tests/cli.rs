@@ -657,3 +657,43 @@ fn a_setting_out_of_range_names_its_range_in_words() {
     let o = emaillog(&db, &["setup", "set", "--interval", "3,600"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
 }
+
+/// `--db postgres://…` is never taken for a file path: a mistake in the URL
+/// is named (a password never shown), and a good one is told this version
+/// keeps its store in a SQLite file; no file or folder is made.
+#[test]
+fn a_postgres_url_as_db_is_checked_and_never_made_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    for (url, says) in [
+        (
+            "postgres://crm:hunter2@db.example/log?sslmode=disable",
+            "only a loopback address may go without TLS",
+        ),
+        (
+            "postgresql://crm@db.example/log?sslmode=maybe",
+            "is not one of",
+        ),
+        (
+            "postgres://crm:hunter2@db.example/log",
+            "keeps its store in a SQLite file only",
+        ),
+    ] {
+        for args in [&["init"][..], &["setup", "set", "--batch-size", "10"][..]] {
+            let o = emaillog_cmd()
+                .current_dir(dir.path())
+                .arg("--db")
+                .arg(url)
+                .args(args)
+                .output()
+                .unwrap();
+            assert_eq!(o.status.code(), Some(2), "{url} {args:?}: {}", text(&o));
+            assert!(text(&o).contains(says), "{url}: {}", text(&o));
+            assert!(!text(&o).contains("hunter2"), "{}", text(&o));
+        }
+    }
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "nothing was made"
+    );
+}

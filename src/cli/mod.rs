@@ -190,6 +190,22 @@ pub fn main() -> i32 {
         die_quietly_on_closed_pipe();
     }
     let explicit_db = cli.db.clone();
+    // A PostgreSQL URL is never taken for a file path (a folder named
+    // `postgres:` made by mistake): said as such, its mistakes named.
+    if let Some(url) = explicit_db
+        .as_ref()
+        .and_then(|p| p.to_str())
+        .filter(|p| crate::store::pg::target::is_postgres_url(p))
+    {
+        let why = match crate::store::pg::target::PgTarget::parse(url, None) {
+            Err(e) => e,
+            Ok(t) => format!(
+                "{t}: this version keeps its store in a SQLite file only; give --db (or EMAILLOG_DB) a file path"
+            ),
+        };
+        eprintln!("error: {why}");
+        return 2;
+    }
     let app = App::new(cli.db.unwrap_or_else(crate::app::default_db_path));
     let ui = crate::tui::UiOptions {
         log_file: cli.log_file.clone(),

@@ -14,6 +14,7 @@ mod migrations;
 mod never_log;
 mod opportunities;
 mod people;
+pub mod pg;
 mod review;
 mod setup;
 mod skipped;

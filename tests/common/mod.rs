@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod dovecot;
+pub mod postgres;
 pub mod services;
 
 // Not every test binary uses both.
