@@ -32,18 +32,19 @@ pub struct HeldLease {
 }
 
 impl HeldLease {
-    /// Starts the heartbeat for a lease taken (or renewed) at `taken`, an
-    /// instant read before the taking transaction began.
+    /// Starts the heartbeat for a lease valid until `valid_until` by this
+    /// process's clock (counted from an instant read before the lease was
+    /// read or taken), renewed for `ttl` at a time.
     pub fn start(
         db: PathBuf,
         mailbox: &str,
         holder: &str,
         ttl: chrono::Duration,
-        taken: Instant,
+        valid_until: Instant,
     ) -> Self {
         let ttl = ttl.to_std().unwrap_or(Duration::from_secs(30));
         let shared = Arc::new(Shared {
-            valid_until: Mutex::new(taken + ttl),
+            valid_until: Mutex::new(valid_until),
             lost: Mutex::new(None),
             stop: Mutex::new(false),
             wake: Condvar::new(),

@@ -71,16 +71,16 @@ pub fn rules_of(setup: &Setup, store: &Store) -> Result<Rules, StoreError> {
 /// Takes (or renews) the mailbox lease and starts its heartbeat.
 pub fn take_lease(store: &mut Store, holder: &str) -> Result<HeldLease, RunError> {
     let key = store.mailbox_key();
-    let taken = Instant::now();
-    match store.acquire_lease(&key, holder, lease_ttl(), Utc::now())? {
-        LeaseOutcome::Acquired => Ok(HeldLease::start(
+    let (taken, now) = (Instant::now(), Utc::now());
+    match store.hold_lease(&key, holder, lease_ttl(), now)? {
+        (LeaseOutcome::Acquired, until) => Ok(HeldLease::start(
             store.path().to_path_buf(),
             &key,
             holder,
             lease_ttl(),
-            taken,
+            taken + (until - now).to_std().unwrap_or(Duration::ZERO),
         )),
-        LeaseOutcome::HeldBy { holder, until } => Err(RunError::LeaseLost(format!(
+        (LeaseOutcome::HeldBy { holder, until }, _) => Err(RunError::LeaseLost(format!(
             "another engine ({holder}) is processing {key} until {}",
             until.format("%H:%M:%S")
         ))),

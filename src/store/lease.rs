@@ -85,7 +85,7 @@ pub enum Renewal {
 /// The mailbox's lease holder and expiry (`None` if unreadable), read
 /// inside the caller's write transaction.
 fn current_lease(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &rusqlite::Connection,
     mailbox: &str,
 ) -> Result<Option<(String, Option<DateTime<Utc>>)>> {
     Ok(tx
@@ -99,6 +99,30 @@ fn current_lease(
 }
 
 impl Store {
+    /// The lease for `holder` to use now, and when it runs out: one it
+    /// holds with more than half of `ttl` left is kept as it is, read
+    /// without a write (an idle engine looks at each of its mailboxes every
+    /// second, and a synced write each time is an fsync a mailbox a
+    /// second); otherwise it is taken or renewed as [`Store::acquire_lease`]
+    /// does. Nobody else may take a lease that has not run out, so keeping
+    /// it is as safe as writing it again.
+    pub fn hold_lease(
+        &mut self,
+        mailbox: &str,
+        holder: &str,
+        ttl: Duration,
+        now: DateTime<Utc>,
+    ) -> Result<(LeaseOutcome, DateTime<Utc>)> {
+        if let Some((h, Some(until))) = current_lease(&self.conn, mailbox)?
+            && h == holder
+            && until - now > ttl / 2
+        {
+            return Ok((LeaseOutcome::Acquired, until));
+        }
+        let out = self.acquire_lease(mailbox, holder, ttl, now)?;
+        Ok((out, now + ttl))
+    }
+
     /// Takes the lease for `ttl` (or renews it, for a holder taking it again).
     pub fn acquire_lease(
         &mut self,
@@ -169,23 +193,38 @@ impl Store {
 
     /// Says this engine serves the database until `now + ttl`; returns how
     /// many engines do (those whose presence has not run out, less the
-    /// provably dead), this one included.
+    /// provably dead), this one included. Its presence is written again
+    /// only once less than half of `ttl` is left, and others' only deleted
+    /// once run out: an idle fleet looks every two seconds and writes
+    /// nothing most times.
     pub fn engine_seen(&self, holder: &str, ttl: Duration, now: DateTime<Utc>) -> Result<usize> {
-        self.conn.execute(
-            "INSERT INTO engines (holder, expires_at) VALUES (?1, ?2)
-             ON CONFLICT(holder) DO UPDATE SET expires_at = excluded.expires_at",
-            params![holder, ts(now + ttl)],
-        )?;
-        self.conn.execute(
-            "DELETE FROM engines WHERE expires_at <= ?1",
-            params![ts(now)],
-        )?;
-        let mut stmt = self.conn.prepare("SELECT holder FROM engines")?;
-        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
-        let all: Vec<String> = rows.collect::<rusqlite::Result<_>>()?;
-        Ok(all
+        let rows: Vec<(String, Option<DateTime<Utc>>)> = {
+            let mut stmt = self
+                .conn
+                .prepare_cached("SELECT holder, expires_at FROM engines")?;
+            let rows =
+                stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+            rows.map(|r| r.map(|(h, e)| (h, parse_ts(&e))))
+                .collect::<rusqlite::Result<_>>()?
+        };
+        let fresh = |until: &Option<DateTime<Utc>>| until.is_some_and(|u| u - now > ttl / 2);
+        if !rows.iter().any(|(h, until)| h == holder && fresh(until)) {
+            self.conn.execute(
+                "INSERT INTO engines (holder, expires_at) VALUES (?1, ?2)
+                 ON CONFLICT(holder) DO UPDATE SET expires_at = excluded.expires_at",
+                params![holder, ts(now + ttl)],
+            )?;
+        }
+        let live = |until: &Option<DateTime<Utc>>| until.is_some_and(|u| u > now);
+        if rows.iter().any(|(h, until)| h != holder && !live(until)) {
+            self.conn.execute(
+                "DELETE FROM engines WHERE expires_at <= ?1 AND holder <> ?2",
+                params![ts(now), holder],
+            )?;
+        }
+        Ok(1 + rows
             .iter()
-            .filter(|h| *h == holder || !holder_is_dead(h))
+            .filter(|(h, until)| h != holder && live(until) && !holder_is_dead(h))
             .count())
     }
 
@@ -230,6 +269,86 @@ mod tests {
             "an earlier boot's holder is only taken after expiry"
         );
         assert!(!holder_is_dead("elsewhere:1:abc"));
+    }
+
+    /// An engine looking at its mailbox every second keeps a lease with
+    /// more than half its life left without writing (another connection
+    /// sees no commit), and renews it once it has less; another engine
+    /// cannot take it meanwhile.
+    #[test]
+    fn a_lease_held_with_time_left_is_kept_without_a_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("l.db");
+        let mut s = Store::open(&path).unwrap();
+        let watcher = Store::open(&path).unwrap();
+        let commits = || -> i64 {
+            watcher
+                .conn
+                .query_row("PRAGMA data_version", [], |r| r.get(0))
+                .unwrap()
+        };
+        // Whole milliseconds: times are stored to the millisecond.
+        let t0 = chrono::SubsecRound::trunc_subsecs(Utc::now(), 3);
+        let (ttl, me) = (Duration::seconds(30), "elsewhere:1:me");
+        let mut last = commits();
+        // (seconds after t0, whether it writes, when the lease runs out).
+        for (secs, writes, until) in [
+            (0, true, 30),
+            (1, false, 30),
+            (14, false, 30),
+            (16, true, 46),
+            (17, false, 46),
+        ] {
+            let now = t0 + Duration::seconds(secs);
+            let (out, held_until) = s.hold_lease("mb", me, ttl, now).unwrap();
+            assert_eq!(out, LeaseOutcome::Acquired, "at {secs} s");
+            assert_eq!(held_until, t0 + Duration::seconds(until), "at {secs} s");
+            let now_commits = commits();
+            assert_eq!(now_commits != last, writes, "a write at {secs} s?");
+            last = now_commits;
+            assert!(
+                matches!(
+                    s.acquire_lease("mb", "elsewhere:2:rival", ttl, now)
+                        .unwrap(),
+                    LeaseOutcome::HeldBy { .. }
+                ),
+                "at {secs} s"
+            );
+        }
+    }
+
+    /// The engines serving a database count themselves in; one's presence
+    /// is written again only once it is half gone, and an engine whose
+    /// presence ran out is no longer counted (and its row goes).
+    #[test]
+    fn engines_are_counted_and_an_idle_one_writes_its_presence_seldom() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("e.db");
+        let s = Store::open(&path).unwrap();
+        let watcher = Store::open(&path).unwrap();
+        let commits = || -> i64 {
+            watcher
+                .conn
+                .query_row("PRAGMA data_version", [], |r| r.get(0))
+                .unwrap()
+        };
+        let t0 = chrono::SubsecRound::trunc_subsecs(Utc::now(), 3);
+        let ttl = Duration::seconds(30);
+        let at = |secs| t0 + Duration::seconds(secs);
+        assert_eq!(s.engine_seen("elsewhere:1:a", ttl, at(0)).unwrap(), 1);
+        assert_eq!(s.engine_seen("elsewhere:2:b", ttl, at(1)).unwrap(), 2);
+        let before = commits();
+        assert_eq!(s.engine_seen("elsewhere:1:a", ttl, at(2)).unwrap(), 2);
+        assert_eq!(commits(), before, "fresh: nothing written");
+        assert_eq!(s.engine_seen("elsewhere:1:a", ttl, at(16)).unwrap(), 2);
+        assert_ne!(commits(), before, "half gone: written again");
+        // b was last seen at 1 s: gone at 31 s.
+        assert_eq!(s.engine_seen("elsewhere:1:a", ttl, at(32)).unwrap(), 1);
+        let rows: i64 = watcher
+            .conn
+            .query_row("SELECT count(*) FROM engines", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(rows, 1);
     }
 
     #[test]
