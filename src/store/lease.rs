@@ -271,6 +271,14 @@ mod tests {
         assert!(!holder_is_dead("elsewhere:1:abc"));
     }
 
+    /// How many times another connection has committed, as `watcher` sees.
+    fn commits_seen_by(watcher: &Store) -> i64 {
+        watcher
+            .conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))
+            .unwrap()
+    }
+
     /// An engine looking at its mailbox every second keeps a lease with
     /// more than half its life left without writing (another connection
     /// sees no commit), and renews it once it has less; another engine
@@ -281,12 +289,7 @@ mod tests {
         let path = dir.path().join("l.db");
         let mut s = Store::open(&path).unwrap();
         let watcher = Store::open(&path).unwrap();
-        let commits = || -> i64 {
-            watcher
-                .conn
-                .query_row("PRAGMA data_version", [], |r| r.get(0))
-                .unwrap()
-        };
+        let commits = || commits_seen_by(&watcher);
         // Whole milliseconds: times are stored to the millisecond.
         let t0 = chrono::SubsecRound::trunc_subsecs(Utc::now(), 3);
         let (ttl, me) = (Duration::seconds(30), "elsewhere:1:me");
@@ -326,12 +329,7 @@ mod tests {
         let path = dir.path().join("e.db");
         let s = Store::open(&path).unwrap();
         let watcher = Store::open(&path).unwrap();
-        let commits = || -> i64 {
-            watcher
-                .conn
-                .query_row("PRAGMA data_version", [], |r| r.get(0))
-                .unwrap()
-        };
+        let commits = || commits_seen_by(&watcher);
         let t0 = chrono::SubsecRound::trunc_subsecs(Utc::now(), 3);
         let ttl = Duration::seconds(30);
         let at = |secs| t0 + Duration::seconds(secs);

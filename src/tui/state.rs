@@ -362,10 +362,7 @@ impl UiState {
                 Vec::new()
             }
             Msg::Lists(r) => self.lists_arrived(r),
-            Msg::Folders { path, result } => {
-                self.folders_arrived(path, result);
-                Vec::new()
-            }
+            Msg::Folders { path, result } => self.folders_arrived(path, result),
             Msg::Progress(p) => {
                 if let Some((label, _)) = &mut self.working {
                     *label = sanitize(&p);

@@ -105,12 +105,12 @@ impl UiState {
         &mut self,
         path: Vec<String>,
         result: Result<Vec<FolderEntry>, String>,
-    ) {
+    ) -> Vec<Effect> {
         let Some(Overlay::FolderPicker(p)) = &mut self.overlay else {
-            return;
+            return Vec::new();
         };
         if p.path != path || p.entries.is_some() {
-            return;
+            return Vec::new();
         }
         p.sel = match (&result, p.came_from.take()) {
             (Ok(list), Some(from)) => list
@@ -120,6 +120,7 @@ impl UiState {
             _ => 0,
         };
         p.entries = Some(result.map_err(|e| sanitize(&e)));
+        Vec::new()
     }
 
     /// Keys in the picker: move, go into a folder or up a level, choose,
