@@ -1892,7 +1892,21 @@ fn the_folder_picker_walks_the_mailbox_and_saves_the_path() {
         "{:?}",
         s.notice
     );
-    act(&mut s, &[Action::Top, Action::Down, Action::Down]);
+    // Sent mail is never the queue: said, and the picker stays open.
+    act(
+        &mut s,
+        &[Action::Top, Action::Down, Action::Down, Action::Down],
+    );
+    assert_eq!(s.update(Msg::Action(Action::Open)), vec![]);
+    assert!(
+        s.notice.as_ref().is_some_and(|n| n
+            .text
+            .contains("never read from junk, deleted, draft or sent mail")),
+        "{:?}",
+        s.notice
+    );
+    assert!(matches!(s.overlay, Some(Overlay::FolderPicker(_))));
+    act(&mut s, &[Action::Up]);
     assert_eq!(
         s.update(Msg::Action(Action::FolderIn)),
         browse(&["Email Logging"])

@@ -168,6 +168,13 @@ impl UiState {
                     return Vec::new();
                 }
                 let (key, text) = (p.key, p.path_to(&e.name));
+                // A folder that cannot be this one (junk or sent mail as the
+                // queue) is said here, and the picker stays for another.
+                let role = folder_role(key).unwrap_or(FolderRole::Queue);
+                if let Err(why) = check_folder(role, &text) {
+                    self.say(Level::Error, why);
+                    return Vec::new();
+                }
                 self.overlay = None;
                 return self.choose_folder(key, text);
             }
