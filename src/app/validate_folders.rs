@@ -18,7 +18,7 @@ fn folder_fix(role: FolderRole, e: &MailError) -> String {
         }
         (_, MailError::NoSuchFolder(_)) => format!(
             "make it: emaillog validate --create-folders, or fix the path: emaillog setup set --{}-folder PATH",
-            if role == FolderRole::Storage { "storage" } else { "skip" }
+            role.flag()
         ),
         _ => mail_fix(e),
     }

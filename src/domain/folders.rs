@@ -22,6 +22,29 @@ impl FolderRole {
         }
     }
 
+    /// Its `setup set` flag's middle: `--{flag}-folder`.
+    pub fn flag(self) -> &'static str {
+        match self {
+            FolderRole::Queue => "queue",
+            FolderRole::Storage => "storage",
+            FolderRole::Skip => "skip",
+        }
+    }
+
+    /// How to mend a path of this role that names no folder: fix it, or
+    /// (never for the queue) have validate make the folder.
+    pub fn path_fix(self) -> String {
+        format!(
+            "fix the path with `emaillog setup set --{}-folder PATH`{}",
+            self.flag(),
+            if self == FolderRole::Queue {
+                ""
+            } else {
+                ", or make it with `emaillog validate --create-folders`"
+            }
+        )
+    }
+
     /// What an empty path means.
     pub fn default_name(self) -> &'static str {
         match self {

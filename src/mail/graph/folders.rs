@@ -195,23 +195,14 @@ impl GraphSource {
                         walked.join("/")
                     };
                     return Err(MailError::NoSuchFolder(format!(
-                        "the {} {path} is not there: {at} has no folder '{step}' (its folders: {}); fix the path with `emaillog setup set --{}-folder PATH`{}",
+                        "the {} {path} is not there: {at} has no folder '{step}' (its folders: {}); {}",
                         role.label(),
                         if names.is_empty() {
                             "none".to_string()
                         } else {
                             names.join(", ")
                         },
-                        match role {
-                            FolderRole::Queue => "queue",
-                            FolderRole::Storage => "storage",
-                            FolderRole::Skip => "skip",
-                        },
-                        if role == FolderRole::Queue {
-                            ""
-                        } else {
-                            ", or make it with `emaillog validate --create-folders`"
-                        }
+                        role.path_fix()
                     )));
                 }
             };

@@ -200,56 +200,23 @@ impl GraphSource {
     }
 
     /// The Skipped folder's id: the path's folder, or a `Skipped` folder
-    /// beside the Inbox, created on first need.
+    /// beside the Inbox, created on first need (found and made as any
+    /// path's step is: by name in any case, made again if someone made it
+    /// meanwhile).
     pub async fn skipped_folder_id(&self) -> Result<String, MailError> {
         let mut cached = self.skipped_folder.lock().await;
         if let Some(id) = cached.as_ref() {
             return Ok(id.clone());
         }
-        if !self.paths.skip.is_empty() {
-            let id = self
-                .resolve_path(FolderRole::Skip, &self.paths.skip, false)
-                .await?;
-            *cached = Some(id.clone());
-            return Ok(id);
-        }
-        for _ in 0..2 {
-            let mut url = self.url(&["mailFolders"]);
-            url.query_pairs_mut()
-                .append_pair("$filter", &format!("displayName eq '{SKIPPED_FOLDER}'"));
-            let (_, v) = self
-                .client
-                .request(Method::GET, url.as_str(), None, &[])
-                .await?;
-            if let Some(id) = v["value"].get(0).and_then(|f| f["id"].as_str()) {
-                *cached = Some(id.to_string());
-                return Ok(id.to_string());
-            }
-            let create = self.url(&["mailFolders"]);
-            match self
-                .client
-                .request(
-                    Method::POST,
-                    create.as_str(),
-                    Some(&json!({"displayName": SKIPPED_FOLDER})),
-                    &[],
-                )
-                .await
-            {
-                Ok((_, v)) => {
-                    if let Some(id) = v["id"].as_str() {
-                        *cached = Some(id.to_string());
-                        return Ok(id.to_string());
-                    }
-                }
-                // Someone created it meanwhile; look again.
-                Err(MailError::Conflict(_)) => {}
-                Err(e) => return Err(e),
-            }
-        }
-        Err(MailError::Permanent(format!(
-            "cannot find or create the {SKIPPED_FOLDER} folder"
-        )))
+        let id = if self.paths.skip.is_empty() {
+            self.resolve_path(FolderRole::Skip, SKIPPED_FOLDER, true)
+                .await?
+        } else {
+            self.resolve_path(FolderRole::Skip, &self.paths.skip, false)
+                .await?
+        };
+        *cached = Some(id.clone());
+        Ok(id)
     }
 
     /// The queue folder's id (the Inbox's by default), asked once.

@@ -163,14 +163,27 @@ async fn list_all(
     Ok((listed, archive))
 }
 
+/// The server's name of the queue folder `path` names (the INBOX when
+/// empty), or what is there instead and how to fix the path.
+fn queue_on_server(path: &str, listed: &[folders::Listed]) -> Result<String, MailError> {
+    if path.is_empty() {
+        return Ok(INBOX.to_string());
+    }
+    folders::resolve(path, listed).map_err(|m| {
+        MailError::NoSuchFolder(format!(
+            "{}; {}",
+            m.say(FolderRole::Queue.label(), path),
+            FolderRole::Queue.path_fix()
+        ))
+    })
+}
+
 /// Selects the queue folder `path` names (the INBOX when empty).
 async fn select_queue(s: &mut conn::ImapSession, path: &str) -> Result<(), MailError> {
     let name = if path.is_empty() {
         INBOX.to_string()
     } else {
-        let (listed, _) = list_all(s).await?;
-        folders::resolve(path, &listed)
-            .map_err(|m| MailError::NoSuchFolder(m.say("queue folder", path)))?
+        queue_on_server(path, &list_all(s).await?.0)?
     };
     s.select(&name)
         .await
@@ -238,25 +251,16 @@ impl ImapSource {
         let can_uidplus = caps.has_str("UIDPLUS");
         let (listed, special_archive) = list_all(&mut s).await?;
         let mut missing = Vec::new();
-        let queue = match self.folders.queue.as_str() {
-            "" => INBOX.to_string(),
-            path => folders::resolve(path, &listed).map_err(|m| {
-                MailError::NoSuchFolder(format!(
-                    "{}; fix the path with `emaillog setup set --queue-folder PATH`",
-                    m.say("queue folder", path)
-                ))
-            })?,
-        };
+        let queue = queue_on_server(&self.folders.queue, &listed)?;
         let mut destination = |role: FolderRole, path: &str, default: String| {
             if path.is_empty() {
                 return default;
             }
             folders::resolve(path, &listed).unwrap_or_else(|m| {
-                missing.push((m.create_as.clone(), format!(
-                    "{}; make it with `emaillog validate --create-folders`, or fix the path with `emaillog setup set --{}-folder PATH`",
-                    m.say(role.label(), path),
-                    if role == FolderRole::Storage { "storage" } else { "skip" }
-                )));
+                missing.push((
+                    m.create_as.clone(),
+                    format!("{}; {}", m.say(role.label(), path), role.path_fix()),
+                ));
                 m.create_as
             })
         };
