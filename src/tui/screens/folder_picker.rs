@@ -9,7 +9,6 @@ use ratatui::crossterm::event::KeyCode;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{List, ListItem, ListState, Paragraph, Wrap};
-use tui_input::Input;
 
 use crate::app::setup_fields::{self, FieldKey};
 use crate::domain::folders::{FolderRole, check_folder, shown, steps};
@@ -188,14 +187,7 @@ impl UiState {
                 let Some(setup) = self.overview.as_ref().map(|o| o.setup.clone()) else {
                     return Vec::new();
                 };
-                let text = setup_fields::initial_text(&setup, key);
-                let check = setup_fields::check(&setup, key, &text);
-                self.overlay = Some(Overlay::Edit {
-                    key,
-                    input: Input::new(text),
-                    masked: false,
-                    check,
-                });
+                self.open_editor(&setup, key, false);
             }
             Action::Back => self.overlay = None,
             _ => {}

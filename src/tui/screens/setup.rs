@@ -154,14 +154,7 @@ impl UiState {
                         Vec::new()
                     }
                     FieldKind::Text | FieldKind::Secret => {
-                        let text = setup_fields::initial_text(&setup, key);
-                        let check = setup_fields::check(&setup, key, &text);
-                        self.overlay = Some(Overlay::Edit {
-                            key,
-                            input: Input::new(text),
-                            masked: field.kind == FieldKind::Secret,
-                            check,
-                        });
+                        self.open_editor(&setup, key, field.kind == FieldKind::Secret);
                         Vec::new()
                     }
                 }
@@ -191,6 +184,24 @@ impl UiState {
             }
             _ => Vec::new(),
         }
+    }
+
+    /// The field editor for `key`, with the text it starts with (a secret
+    /// typed anew, masked) and that text's check.
+    pub(crate) fn open_editor(
+        &mut self,
+        setup: &crate::domain::setup::Setup,
+        key: FieldKey,
+        masked: bool,
+    ) {
+        let text = setup_fields::initial_text(setup, key);
+        let check = setup_fields::check(setup, key, &text);
+        self.overlay = Some(Overlay::Edit {
+            key,
+            input: Input::new(text),
+            masked,
+            check,
+        });
     }
 
     pub(crate) fn save_or_confirm(
@@ -338,8 +349,6 @@ impl UiState {
         };
         self.setup.wizard = Some(step);
         let edit = |me: &mut Self, key: FieldKey| {
-            let text = setup_fields::initial_text(&setup, key);
-            let check = setup_fields::check(&setup, key, &text);
             me.screen = Screen::Setup;
             if let Some(i) = me
                 .visible_fields()
@@ -348,12 +357,7 @@ impl UiState {
             {
                 me.setup.sel = i;
             }
-            me.overlay = Some(Overlay::Edit {
-                key,
-                input: Input::new(text),
-                masked: false,
-                check,
-            });
+            me.open_editor(&setup, key, false);
             Vec::new()
         };
         match step {
