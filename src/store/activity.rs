@@ -2,8 +2,8 @@
 //! hour by hour, who holds the mailbox lease, and whether anything changed
 //! since the last look.
 
+use super::db::{OptionalExtension, params};
 use chrono::{DateTime, Duration, Timelike, Utc};
-use rusqlite::{OptionalExtension, params};
 
 use super::{Result, Store, parse_ts, ts};
 
@@ -65,7 +65,7 @@ impl Store {
     pub fn data_version(&self) -> Result<i64> {
         Ok(self
             .conn
-            .query_row("PRAGMA data_version", [], |r| r.get(0))?)
+            .query_row("PRAGMA data_version", params![], |r| r.get(0))?)
     }
 
     /// Logged, skipped and failed since `since`; logged and skipped per
@@ -97,13 +97,11 @@ impl Store {
         let from = first.min(first_day);
         // One read per table, by the hour, serves both charts.
         let hourly = |sql: &str| -> Result<Vec<(DateTime<Utc>, u64)>> {
-            let mut stmt = self.conn.prepare_cached(sql)?;
-            let rows = stmt.query_map(params![ts(from)], |r| {
+            let rows = self.conn.query_map(sql, params![ts(from)], |r| {
                 Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
             })?;
             let mut out = Vec::new();
-            for row in rows {
-                let (hour, n) = row?;
+            for (hour, n) in rows {
                 if let Some(t) = parse_ts(&format!("{hour}:00:00Z")) {
                     out.push((t, n.max(0) as u64));
                 }
@@ -217,7 +215,7 @@ mod tests {
         }
         store.conn.execute(
             "INSERT INTO skipped_messages (mailbox_id, internet_message_id, subject, sender, recipients, reason, detail, skipped_at) VALUES ('s', 's', 's', 'x@y', '[]', 'no_match', '', '2024-05-12T08:00:00.000Z')",
-            [],
+            params![],
         ).unwrap();
         let a = store.activity(since, now).unwrap();
         assert_eq!(a.logged_per_day.len(), DAYS);

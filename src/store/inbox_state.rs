@@ -4,8 +4,8 @@
 //! outcomes of the moves after. Both are fenced by the engine lease: a
 //! holder that lost the lease writes nothing.
 
+use super::db::{Begin, Db, OptionalExtension, Tx, params};
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 
 use crate::domain::{Disposition, Location};
 
@@ -106,7 +106,7 @@ pub struct PageDone {
 /// Refuses the write unless `fence` holds the lease and it has not run out:
 /// an engine that lost its lease, or whose heartbeat could not renew it,
 /// writes nothing more.
-fn fence(tx: &Transaction<'_>, fence: Option<&Fence>, now: DateTime<Utc>) -> Result<()> {
+fn fence(tx: &Tx<'_>, fence: Option<&Fence>, now: DateTime<Utc>) -> Result<()> {
     let Some(f) = fence else { return Ok(()) };
     let row: Option<(String, String)> = tx
         .query_row(
@@ -124,7 +124,7 @@ fn fence(tx: &Transaction<'_>, fence: Option<&Fence>, now: DateTime<Utc>) -> Res
     }
 }
 
-fn write_progress(tx: &Transaction<'_>, p: &Progress, now: DateTime<Utc>) -> Result<()> {
+fn write_progress(tx: &Tx<'_>, p: &Progress, now: DateTime<Utc>) -> Result<()> {
     let c = &p.counts;
     let by_reason = serde_json::to_string(&c.skipped_by_reason).unwrap_or_else(|_| "{}".into());
     tx.execute(
@@ -149,18 +149,11 @@ fn write_progress(tx: &Transaction<'_>, p: &Progress, now: DateTime<Utc>) -> Res
     Ok(())
 }
 
-fn add_failure(
-    tx: &Transaction<'_>,
-    mailbox: i64,
-    id: &str,
-    error: &str,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    tx.prepare_cached(
-        "INSERT INTO message_failures (mailbox_no, mailbox_id, attempts, last_error, updated_at) VALUES (?4, ?1, 1, ?2, ?3)
+fn add_failure(tx: &Tx<'_>, mailbox: i64, id: &str, error: &str, now: DateTime<Utc>) -> Result<()> {
+    tx.execute(
+"INSERT INTO message_failures (mailbox_no, mailbox_id, attempts, last_error, updated_at) VALUES (?4, ?1, 1, ?2, ?3)
          ON CONFLICT(mailbox_no, mailbox_id) DO UPDATE SET attempts = attempts + 1, last_error = excluded.last_error, updated_at = excluded.updated_at",
-    )?
-    .execute(params![id, error, ts(now), mailbox])?;
+params![id, error, ts(now), mailbox])?;
     Ok(())
 }
 
@@ -176,23 +169,17 @@ type KnownRow = (
     Option<bool>,
 );
 
-fn known_in(
-    conn: &rusqlite::Connection,
-    mailbox: i64,
-    mailbox_id: &str,
-    internet_message_id: &str,
-) -> Result<Known> {
+fn known_in(conn: &Db, mailbox: i64, mailbox_id: &str, internet_message_id: &str) -> Result<Known> {
     // One statement, four indexed lookups.
     let (logged, copy_logged, disposition, reason, attempts, stuck): KnownRow = conn
-        .prepare_cached(
-            "SELECT (SELECT location FROM logged_messages WHERE mailbox_no = ?3 AND mailbox_id = ?1),
+        .query_row(
+"SELECT (SELECT location FROM logged_messages WHERE mailbox_no = ?3 AND mailbox_id = ?1),
                     ?2 <> '' AND EXISTS (SELECT 1 FROM logged_messages WHERE internet_message_id = ?2 AND internet_message_id <> ''),
                     (SELECT disposition FROM skipped_messages WHERE mailbox_no = ?3 AND mailbox_id = ?1),
                     (SELECT reason FROM skipped_messages WHERE mailbox_no = ?3 AND mailbox_id = ?1),
                     (SELECT attempts FROM message_failures WHERE mailbox_no = ?3 AND mailbox_id = ?1),
                     (SELECT stuck FROM message_failures WHERE mailbox_no = ?3 AND mailbox_id = ?1)",
-        )?
-        .query_row(params![mailbox_id, internet_message_id.trim(), mailbox], |r| {
+params![mailbox_id, internet_message_id.trim(), mailbox], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
         })?;
     Ok(Known {
@@ -208,50 +195,36 @@ fn known_in(
 }
 
 /// Writes what the moves of a page did.
-fn apply_done(
-    tx: &Transaction<'_>,
-    mailbox: i64,
-    done: &PageDone,
-    now: DateTime<Utc>,
-) -> Result<()> {
+fn apply_done(tx: &Tx<'_>, mailbox: i64, done: &PageDone, now: DateTime<Utc>) -> Result<()> {
     {
-        let mut archived = tx.prepare_cached(
-            "UPDATE logged_messages SET archived = 1, location = 'archive',
+        let archived = "UPDATE logged_messages SET archived = 1, location = 'archive',
                     mailbox_id = CASE WHEN ?2 = '' THEN mailbox_id ELSE ?2 END,
                     web_link = CASE WHEN ?3 = '' THEN web_link ELSE ?3 END
-              WHERE mailbox_no = ?4 AND mailbox_id = ?1",
-        )?;
+              WHERE mailbox_no = ?4 AND mailbox_id = ?1";
         // Where the id stays (immutable ids) the id's own index is left
         // alone: setting a column to itself still rewrites its index entry.
-        let mut archived_same_id = tx.prepare_cached(
-            "UPDATE logged_messages SET archived = 1, location = 'archive',
+        let archived_same_id = "UPDATE logged_messages SET archived = 1, location = 'archive',
                     web_link = CASE WHEN ?2 = '' THEN web_link ELSE ?2 END
-              WHERE mailbox_no = ?3 AND mailbox_id = ?1",
-        )?;
-        let mut clear = tx.prepare_cached(
-            "DELETE FROM message_failures WHERE mailbox_no = ?2 AND mailbox_id = ?1",
-        )?;
+              WHERE mailbox_no = ?3 AND mailbox_id = ?1";
+        let clear = "DELETE FROM message_failures WHERE mailbox_no = ?2 AND mailbox_id = ?1";
         for (old, new, link) in &done.archived {
             if new.is_empty() || new == old {
-                archived_same_id.execute(params![old, link, mailbox])?;
+                tx.execute(archived_same_id, params![old, link, mailbox])?;
             } else {
-                archived.execute(params![old, new, link, mailbox])?;
+                tx.execute(archived, params![old, new, link, mailbox])?;
             }
         }
-        let mut relocated = tx.prepare_cached(
-            "UPDATE logged_messages SET location = ?2 WHERE mailbox_no = ?3 AND mailbox_id = ?1",
-        )?;
+        let relocated =
+            "UPDATE logged_messages SET location = ?2 WHERE mailbox_no = ?3 AND mailbox_id = ?1";
         for (id, loc) in &done.relocated {
-            relocated.execute(params![id, loc.as_str(), mailbox])?;
+            tx.execute(relocated, params![id, loc.as_str(), mailbox])?;
         }
-        let mut disposition = tx.prepare_cached(
-            "UPDATE skipped_messages SET disposition = ?2 WHERE mailbox_no = ?3 AND mailbox_id = ?1",
-        )?;
+        let disposition = "UPDATE skipped_messages SET disposition = ?2 WHERE mailbox_no = ?3 AND mailbox_id = ?1";
         for (id, d) in &done.dispositions {
-            disposition.execute(params![id, d.as_str(), mailbox])?;
+            tx.execute(disposition, params![id, d.as_str(), mailbox])?;
         }
         for id in &done.cleared {
-            clear.execute(params![id, mailbox])?;
+            tx.execute(clear, params![id, mailbox])?;
         }
     }
     for (id, e) in &done.failures {
@@ -271,7 +244,7 @@ impl Store {
     /// What is known of each message of a page, read in one read
     /// transaction (one snapshot, and one lock instead of four per message).
     pub fn known_page(&mut self, ids: &[(&str, &str)]) -> Result<Vec<Known>> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.transaction(Begin::Deferred)?;
         let out = ids
             .iter()
             .map(|(id, imid)| known_in(&tx, self.mailbox, id, imid))
@@ -282,8 +255,8 @@ impl Store {
 
     /// Messages earlier runs left unfinished (not stuck), oldest first.
     pub fn unfinished(&self, limit: usize) -> Result<Vec<Unfinished>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT m.mailbox_id, 'archive', NULL, coalesce(f.attempts, 0), coalesce(f.last_error, ''), m.id
+        let rows = self.conn.query_map(
+"SELECT m.mailbox_id, 'archive', NULL, coalesce(f.attempts, 0), coalesce(f.last_error, ''), m.id
                FROM logged_messages m LEFT JOIN message_failures f ON f.mailbox_no = m.mailbox_no AND f.mailbox_id = m.mailbox_id
               WHERE m.mailbox_no = ?2 AND m.location = 'inbox' AND coalesce(f.stuck, 0) = 0
              UNION ALL
@@ -297,8 +270,7 @@ impl Store {
                 AND NOT EXISTS (SELECT 1 FROM logged_messages m WHERE m.mailbox_no = ?2 AND m.mailbox_id = f.mailbox_id)
                 AND NOT EXISTS (SELECT 1 FROM skipped_messages s WHERE s.mailbox_no = ?2 AND s.mailbox_id = f.mailbox_id)
              LIMIT ?1",
-        )?;
-        let rows = stmt.query_map(params![limit as i64, self.mailbox], |r| {
+params![limit as i64, self.mailbox], |r| {
             let kind: String = r.get(1)?;
             let reason: Option<String> = r.get(2)?;
             Ok(Unfinished {
@@ -314,7 +286,7 @@ impl Store {
                 last_error: r.get(4)?,
             })
         })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        Ok(rows)
     }
 
     /// The read position kept for a mailbox.
@@ -351,9 +323,7 @@ impl Store {
         lease: Option<&Fence>,
         now: DateTime<Utc>,
     ) -> Result<usize> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.conn.transaction(Begin::Immediate)?;
         fence(&tx, lease, now)?;
         if let Some(done) = before {
             apply_done(&tx, self.mailbox, done, now)?;
@@ -366,11 +336,9 @@ impl Store {
             insert_skipped(&tx, self.mailbox, s, now)?;
         }
         {
-            let mut clear = tx.prepare_cached(
-                "DELETE FROM message_failures WHERE mailbox_no = ?2 AND mailbox_id = ?1 AND stuck = 0",
-            )?;
+            let clear = "DELETE FROM message_failures WHERE mailbox_no = ?2 AND mailbox_id = ?1 AND stuck = 0";
             for m in &page.logged {
-                clear.execute(params![m.mailbox_id, self.mailbox])?;
+                tx.execute(clear, params![m.mailbox_id, self.mailbox])?;
             }
         }
         for (id, e) in &page.failures {
@@ -398,9 +366,9 @@ impl Store {
         lease: Option<&Fence>,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        self.conn.set_durable(false)?;
         let result = self.finish_page_tx(done, progress, lease, now);
-        self.conn.pragma_update(None, "synchronous", "FULL")?;
+        self.conn.set_durable(true)?;
         result
     }
 
@@ -411,9 +379,7 @@ impl Store {
         lease: Option<&Fence>,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.conn.transaction(Begin::Immediate)?;
         fence(&tx, lease, now)?;
         apply_done(&tx, self.mailbox, done, now)?;
         write_progress(&tx, progress, now)?;
@@ -423,14 +389,13 @@ impl Store {
 
     /// Messages that can be moved nowhere and need a person.
     pub fn stuck_messages(&self) -> Result<Vec<StuckMessage>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT f.mailbox_id, coalesce(m.subject, s.subject, ''), f.attempts, f.last_error, f.updated_at
+        let rows = self.conn.query_map(
+"SELECT f.mailbox_id, coalesce(m.subject, s.subject, ''), f.attempts, f.last_error, f.updated_at
                FROM message_failures f
                LEFT JOIN logged_messages m ON m.mailbox_no = f.mailbox_no AND m.mailbox_id = f.mailbox_id
                LEFT JOIN skipped_messages s ON s.mailbox_no = f.mailbox_no AND s.mailbox_id = f.mailbox_id
               WHERE f.mailbox_no = ?1 AND f.stuck = 1 ORDER BY f.updated_at",
-        )?;
-        let rows = stmt.query_map(params![self.mailbox], |r| {
+params![self.mailbox], |r| {
             Ok(StuckMessage {
                 mailbox_id: r.get(0)?,
                 subject: r.get(1)?,
@@ -439,7 +404,7 @@ impl Store {
                 since: r.get(4)?,
             })
         })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        Ok(rows)
     }
 
     /// Lets the next run try a stuck message again from scratch (`None`:

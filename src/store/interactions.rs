@@ -1,8 +1,8 @@
 //! Logged messages and their interaction log entries: written together in
 //! one transaction before the message is moved, and read newest first.
 
+use super::db::{Begin, DbResult, Row, Tx, params};
 use chrono::{DateTime, Utc};
-use rusqlite::{Transaction, params};
 
 use crate::domain::{Direction, InitiatedBy, PlannedEntry};
 
@@ -98,7 +98,7 @@ pub(super) const ENTRY_COLUMNS: &str = "e.entry_no, e.occurred_at, e.direction, 
     e.opportunity_no, e.matched_by_domain, coalesce(c.name, ''), coalesce(s.name, ''), e.logged_message_id,
     m.mailbox_no, coalesce((SELECT mb.mailbox FROM setup mb WHERE mb.id = m.mailbox_no), '')";
 
-pub(super) fn entry_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<EntryRow> {
+pub(super) fn entry_row(r: &Row<'_>) -> DbResult<EntryRow> {
     let at: String = r.get(1)?;
     Ok(EntryRow {
         entry_no: r.get(0)?,
@@ -130,16 +130,15 @@ pub(super) fn entry_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<EntryRow> {
 
 /// Inserts a logged message and its entries; returns the entries written.
 pub(super) fn insert_logged(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     mailbox: i64,
     m: &NewLoggedMessage,
     now: DateTime<Utc>,
 ) -> Result<usize> {
-    tx.prepare_cached(
-        "INSERT INTO logged_messages (internet_message_id, mailbox_id, web_link, conversation_id, subject, sender, recipients, sent_at, received_at, body, logged_at, mailbox_no)
+    let id = tx.insert(
+"INSERT INTO logged_messages (internet_message_id, mailbox_id, web_link, conversation_id, subject, sender, recipients, sent_at, received_at, body, logged_at, mailbox_no)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-    )?
-    .execute(params![
+params![
         m.internet_message_id.trim(),
         m.mailbox_id,
         m.web_link,
@@ -153,24 +152,24 @@ pub(super) fn insert_logged(
         ts(now),
         mailbox
     ])?;
-    let id = tx.last_insert_rowid();
-    let mut entry = tx.prepare_cached(
-        "INSERT INTO interaction_log_entries (contact_no, contact_company, salesperson_code, occurred_at, subject, direction, initiated_by, logged_message_id, account, matched_by_domain)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-    )?;
+    let entry = "INSERT INTO interaction_log_entries (contact_no, contact_company, salesperson_code, occurred_at, subject, direction, initiated_by, logged_message_id, account, matched_by_domain)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
     for e in &m.entries {
-        entry.execute(params![
-            e.contact_no,
-            e.contact_company,
-            e.salesperson_code,
-            ts(m.occurred_at),
-            m.subject,
-            m.direction.as_str(),
-            m.initiated_by.as_str(),
-            id,
-            m.account,
-            e.by_domain
-        ])?;
+        tx.execute(
+            entry,
+            params![
+                e.contact_no,
+                e.contact_company,
+                e.salesperson_code,
+                ts(m.occurred_at),
+                m.subject,
+                m.direction.as_str(),
+                m.initiated_by.as_str(),
+                id,
+                m.account,
+                e.by_domain
+            ],
+        )?;
     }
     Ok(m.entries.len())
 }
@@ -179,12 +178,10 @@ impl Store {
     /// Adds up to `limit` logged messages not yet in the search index to it,
     /// oldest first, in one transaction; returns how many.
     pub fn index_for_search(&mut self, limit: usize) -> Result<usize> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = self.conn.transaction(Begin::Immediate)?;
         let upto: i64 = tx.query_row(
             "SELECT upto FROM search_index_state WHERE id = 1",
-            [],
+            params![],
             |r| r.get(0),
         )?;
         let n = tx.execute(
@@ -202,38 +199,38 @@ impl Store {
 
     /// Every entry, oldest first, handed to `f` one at a time (for export).
     pub fn for_each_entry(&self, mut f: impl FnMut(EntryRow) -> std::io::Result<()>) -> Result<()> {
-        let mut stmt = self.conn.prepare(&format!(
+        let sql = format!(
             "SELECT {ENTRY_COLUMNS} FROM interaction_log_entries e JOIN logged_messages m ON m.id = e.logged_message_id
              LEFT JOIN contacts c ON c.no = e.contact_no LEFT JOIN salespeople s ON s.code = e.salesperson_code
              ORDER BY e.entry_no"
-        ))?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
-            f(entry_row(r)?).map_err(|e| {
-                super::StoreError::Invalid(format!("writing the export failed: {e}"))
-            })?;
-        }
-        Ok(())
+        );
+        self.conn.for_each(&sql, params![], |r| {
+            f(entry_row(r)?)
+                .map_err(|e| super::StoreError::Invalid(format!("writing the export failed: {e}")))
+        })
     }
 
     pub fn count_entries(&self) -> Result<i64> {
-        Ok(self
-            .conn
-            .query_row("SELECT count(*) FROM interaction_log_entries", [], |r| {
-                r.get(0)
-            })?)
+        Ok(self.conn.query_row(
+            "SELECT count(*) FROM interaction_log_entries",
+            params![],
+            |r| r.get(0),
+        )?)
     }
 
     pub fn count_logged_messages(&self) -> Result<i64> {
         Ok(self
             .conn
-            .query_row("SELECT count(*) FROM logged_messages", [], |r| r.get(0))?)
+            .query_row("SELECT count(*) FROM logged_messages", params![], |r| {
+                r.get(0)
+            })?)
     }
 
     /// The logged messages, for checks and the message view.
     pub fn logged_messages(&self) -> Result<Vec<LoggedMessage>> {
-        let mut stmt = self.conn.prepare("SELECT id, internet_message_id, mailbox_id, web_link, subject, sender, recipients, body, archived, location, mailbox_no FROM logged_messages ORDER BY id")?;
-        let rows = stmt.query_map([], |r| {
+        let rows = self.conn.query_map(
+"SELECT id, internet_message_id, mailbox_id, web_link, subject, sender, recipients, body, archived, location, mailbox_no FROM logged_messages ORDER BY id",
+params![], |r| {
             Ok(LoggedMessage {
                 id: r.get(0)?,
                 internet_message_id: r.get(1)?,
@@ -248,6 +245,6 @@ impl Store {
                 mailbox_no: r.get(10)?,
             })
         })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        Ok(rows)
     }
 }

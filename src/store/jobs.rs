@@ -2,8 +2,8 @@
 
 use std::collections::BTreeMap;
 
+use super::db::{Begin, Db, OptionalExtension, params};
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, params};
 
 use crate::domain::job::{JOB_DESCRIPTION, JobEntry, JobStatus};
 
@@ -55,7 +55,7 @@ pub struct JobLogEntry {
     pub updated_at: Option<String>,
 }
 
-fn read_job(conn: &rusqlite::Connection, mailbox: i64) -> Result<Option<JobEntry>> {
+fn read_job(conn: &Db, mailbox: i64) -> Result<Option<JobEntry>> {
     Ok(conn
             .query_row(
                 "SELECT status, interval_secs, max_attempts, attempts, last_error, next_run_at, last_run_at, waiting_since FROM job_queue_entries WHERE id = ?1",
@@ -80,7 +80,7 @@ fn read_job(conn: &rusqlite::Connection, mailbox: i64) -> Result<Option<JobEntry
             .optional()?)
 }
 
-fn write_job(conn: &rusqlite::Connection, mailbox: i64, j: &JobEntry) -> Result<()> {
+fn write_job(conn: &Db, mailbox: i64, j: &JobEntry) -> Result<()> {
     conn.execute(
             "INSERT INTO job_queue_entries (id, description, status, interval_secs, max_attempts, attempts, last_error, next_run_at, last_run_at, waiting_since)
              VALUES (?10, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
@@ -105,9 +105,7 @@ impl Store {
     /// Hold or Restart from another process in between is never
     /// overwritten. `None` when there is no job entry.
     pub fn update_job<T>(&mut self, f: impl FnOnce(&mut JobEntry) -> T) -> Result<Option<T>> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = self.conn.transaction(Begin::Immediate)?;
         let Some(mut job) = read_job(&tx, self.mailbox)? else {
             return Ok(None);
         };
@@ -127,8 +125,7 @@ impl Store {
 
     /// Opens a job queue log entry for a run that starts now.
     pub fn start_job_log(&self, started: DateTime<Utc>, run_by: &str, holder: &str) -> Result<i64> {
-        self.conn.execute("INSERT INTO job_queue_log_entries (started_at, status, run_by, holder, updated_at, mailbox_no) VALUES (?1, 'In process', ?2, ?3, ?1, ?4)", params![ts(started), run_by, holder, self.mailbox])?;
-        Ok(self.conn.last_insert_rowid())
+        Ok(self.conn.insert("INSERT INTO job_queue_log_entries (started_at, status, run_by, holder, updated_at, mailbox_no) VALUES (?1, 'In process', ?2, ?3, ?1, ?4)", params![ts(started), run_by, holder, self.mailbox])?)
     }
 
     pub fn finish_job_log(
@@ -205,12 +202,11 @@ impl Store {
     }
 
     fn job_log_as_stored(&self, limit: usize) -> Result<Vec<JobLogEntry>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT id, started_at, ended_at, status, messages_read, messages_logged, entries_written, messages_archived_only,
+        let rows = self.conn.query_map(
+"SELECT id, started_at, ended_at, status, messages_read, messages_logged, entries_written, messages_archived_only,
                     messages_skipped, messages_failed, skipped_by_reason, error, run_by, pages, backlog, holder, updated_at
              FROM job_queue_log_entries WHERE mailbox_no = ?2 ORDER BY id DESC LIMIT ?1",
-        )?;
-        let rows = stmt.query_map(params![limit as i64, self.mailbox], |r| {
+params![limit as i64, self.mailbox], |r| {
             let by_reason: String = r.get(10)?;
             Ok(JobLogEntry {
                 id: r.get(0)?,
@@ -234,6 +230,6 @@ impl Store {
                 updated_at: r.get(16)?,
             })
         })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        Ok(rows)
     }
 }

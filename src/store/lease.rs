@@ -3,8 +3,8 @@
 //! over only after it expires — or at once when its holder is a process on
 //! this machine that no longer exists.
 
+use super::db::{Begin, Db, OptionalExtension, params};
 use chrono::{DateTime, Duration, Utc};
-use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
 use super::{Result, Store, parse_ts, ts};
 
@@ -84,10 +84,7 @@ pub enum Renewal {
 
 /// The mailbox's lease holder and expiry (`None` if unreadable), read
 /// inside the caller's write transaction.
-fn current_lease(
-    tx: &rusqlite::Connection,
-    mailbox: &str,
-) -> Result<Option<(String, Option<DateTime<Utc>>)>> {
+fn current_lease(tx: &Db, mailbox: &str) -> Result<Option<(String, Option<DateTime<Utc>>)>> {
     Ok(tx
         .query_row(
             "SELECT holder, expires_at FROM engine_lease WHERE mailbox = ?1",
@@ -131,9 +128,7 @@ impl Store {
         ttl: Duration,
         now: DateTime<Utc>,
     ) -> Result<LeaseOutcome> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.conn.transaction(Begin::Immediate)?;
         let current = current_lease(&tx, mailbox)?;
         if let Some((h, until)) = current {
             let until = until.unwrap_or(now);
@@ -161,9 +156,7 @@ impl Store {
         ttl: Duration,
         now: DateTime<Utc>,
     ) -> Result<Renewal> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.conn.transaction(Begin::Immediate)?;
         let current = current_lease(&tx, mailbox)?;
         let lost = match current {
             Some((h, _)) if h != holder => format!("another engine ({h}) took over the mailbox lease"),
@@ -183,11 +176,11 @@ impl Store {
 
     /// The holders of leases that have not run out, less the provably dead.
     pub fn live_holders(&self, now: DateTime<Utc>) -> Result<Vec<String>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT holder FROM engine_lease WHERE expires_at > ?1")?;
-        let rows = stmt.query_map(params![ts(now)], |r| r.get::<_, String>(0))?;
-        let all: Vec<String> = rows.collect::<rusqlite::Result<_>>()?;
+        let all: Vec<String> = self.conn.query_map(
+            "SELECT holder FROM engine_lease WHERE expires_at > ?1",
+            params![ts(now)],
+            |r| r.get(0),
+        )?;
         Ok(all.into_iter().filter(|h| !holder_is_dead(h)).collect())
     }
 
@@ -198,15 +191,11 @@ impl Store {
     /// once run out: an idle fleet looks every two seconds and writes
     /// nothing most times.
     pub fn engine_seen(&self, holder: &str, ttl: Duration, now: DateTime<Utc>) -> Result<usize> {
-        let rows: Vec<(String, Option<DateTime<Utc>>)> = {
-            let mut stmt = self
-                .conn
-                .prepare_cached("SELECT holder, expires_at FROM engines")?;
-            let rows =
-                stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
-            rows.map(|r| r.map(|(h, e)| (h, parse_ts(&e))))
-                .collect::<rusqlite::Result<_>>()?
-        };
+        let rows: Vec<(String, Option<DateTime<Utc>>)> =
+            self.conn
+                .query_map("SELECT holder, expires_at FROM engines", params![], |r| {
+                    Ok((r.get(0)?, parse_ts(&r.get::<_, String>(1)?)))
+                })?;
         let fresh = |until: &Option<DateTime<Utc>>| until.is_some_and(|u| u - now > ttl / 2);
         if !rows.iter().any(|(h, until)| h == holder && fresh(until)) {
             self.conn.execute(
@@ -275,7 +264,7 @@ mod tests {
     fn commits_seen_by(watcher: &Store) -> i64 {
         watcher
             .conn
-            .query_row("PRAGMA data_version", [], |r| r.get(0))
+            .query_row("PRAGMA data_version", params![], |r| r.get(0))
             .unwrap()
     }
 
@@ -344,7 +333,7 @@ mod tests {
         assert_eq!(s.engine_seen("elsewhere:1:a", ttl, at(32)).unwrap(), 1);
         let rows: i64 = watcher
             .conn
-            .query_row("SELECT count(*) FROM engines", [], |r| r.get(0))
+            .query_row("SELECT count(*) FROM engines", params![], |r| r.get(0))
             .unwrap();
         assert_eq!(rows, 1);
     }

@@ -9,7 +9,7 @@
 //! checked row by row while walking the date index, which reaches a page of
 //! hits after a few hundred rows. Either way results stay in date order.
 
-use rusqlite::types::Value;
+use super::db::{Value, params};
 
 use crate::domain::Direction;
 
@@ -115,7 +115,7 @@ pub fn page_query(
     plan: Option<SearchPlan>,
     seek: &Seek,
     limit: usize,
-) -> (String, Vec<Value>) {
+) -> (String, Vec<Value<'static>>) {
     let index = match (f.search.is_some(), plan) {
         (true, Some(SearchPlan::Lookup) | None) => ENTRIES_BY_MESSAGE,
         _ if f.contact_no.is_some() => "entries_by_contact",
@@ -131,8 +131,8 @@ pub fn page_query(
          LEFT JOIN salespeople s ON s.code = e.salesperson_code
          WHERE 1"
     );
-    let mut params: Vec<Value> = Vec::new();
-    let mut cond = |sql: &mut String, clause: &str, v: Value| {
+    let mut params: Vec<Value<'static>> = Vec::new();
+    let mut cond = |sql: &mut String, clause: &str, v: Value<'static>| {
         sql.push_str(clause);
         params.push(v);
     };
@@ -208,9 +208,8 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<EntryRow>> {
         let (sql, params) = page_query(f, plan, seek, limit);
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(rusqlite::params_from_iter(params), entry_row)?;
-        let mut out: Vec<EntryRow> = rows.collect::<rusqlite::Result<_>>()?;
+        let rows = self.conn.query_map(&sql, params, entry_row)?;
+        let mut out: Vec<EntryRow> = rows;
         if matches!(seek, Seek::Oldest | Seek::NewerThan(_)) {
             out.reverse();
         }
@@ -223,14 +222,13 @@ impl Store {
     pub fn search_plan(&self, fts: &str) -> Result<SearchPlan> {
         let total: i64 = self.conn.query_row(
             "SELECT coalesce(max(id), 0) FROM logged_messages",
-            [],
+            params![],
             |r| r.get(0),
         )?;
         let limit = lookup_limit(total.max(0) as u64);
-        let n: i64 = self.conn.prepare_cached(
-            "SELECT count(*) FROM (SELECT 1 FROM logged_messages_fts WHERE logged_messages_fts MATCH ?1 LIMIT ?2)",
-        )?
-        .query_row(rusqlite::params![fts, limit as i64 + 1], |r| r.get(0))?;
+        let n: i64 = self.conn.query_row(
+"SELECT count(*) FROM (SELECT 1 FROM logged_messages_fts WHERE logged_messages_fts MATCH ?1 LIMIT ?2)",
+params![fts, limit as i64 + 1], |r| r.get(0))?;
         Ok(if n as usize > limit {
             SearchPlan::Walk
         } else {

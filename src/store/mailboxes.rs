@@ -3,8 +3,8 @@
 //! records of the messages it read. A removed mailbox keeps its row,
 //! without secrets, so the entries it logged still name it.
 
+use super::db::{Begin, OptionalExtension, params};
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, params};
 
 use super::{Result, Store, StoreError, ts};
 
@@ -66,15 +66,14 @@ impl Store {
     pub(super) fn first_mailbox(&self) -> Result<i64> {
         let first: Option<i64> = self.conn.query_row(
             "SELECT min(id) FROM setup WHERE removed_at IS NULL",
-            [],
+            params![],
             |r| r.get(0),
         )?;
         match first {
             Some(no) => Ok(no),
-            None => {
-                self.conn.execute("INSERT INTO setup DEFAULT VALUES", [])?;
-                Ok(self.conn.last_insert_rowid())
-            }
+            None => Ok(self
+                .conn
+                .insert("INSERT INTO setup DEFAULT VALUES", params![])?),
         }
     }
 
@@ -92,14 +91,13 @@ impl Store {
 
     /// Every mailbox, by number, with what its job did last.
     pub fn mailboxes(&self) -> Result<Vec<MailboxRow>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT s.id, s.mailbox, s.source, s.enabled, j.status, j.last_error, j.last_run_at,
+        let rows = self.conn.query_map(
+"SELECT s.id, s.mailbox, s.source, s.enabled, j.status, j.last_error, j.last_run_at,
                     (SELECT backlog FROM job_queue_log_entries l WHERE l.mailbox_no = s.id ORDER BY l.id DESC LIMIT 1),
                     (SELECT count(*) FROM message_failures f WHERE f.mailbox_no = s.id AND f.stuck = 1)
                FROM setup s LEFT JOIN job_queue_entries j ON j.id = s.id
               WHERE s.removed_at IS NULL ORDER BY s.id",
-        )?;
-        let rows = stmt.query_map([], |r| {
+params![], |r| {
             Ok(MailboxRow {
                 no: r.get(0)?,
                 address: r.get(1)?,
@@ -112,7 +110,7 @@ impl Store {
                 stuck: r.get(8)?,
             })
         })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        Ok(rows)
     }
 
     /// Adds a mailbox with the default setup; returns its number.
@@ -122,11 +120,10 @@ impl Store {
                 "there is already a mailbox {address}"
             )));
         }
-        self.conn.execute(
+        Ok(self.conn.insert(
             "INSERT INTO setup (mailbox) VALUES (?1)",
             params![address.trim()],
-        )?;
-        Ok(self.conn.last_insert_rowid())
+        )?)
     }
 
     /// Removes mailbox `no` in one transaction: its secrets, tokens, job,
@@ -134,7 +131,7 @@ impl Store {
     /// its runs and what it logged go too when `purge`, else they stay and
     /// still name it. The last mailbox cannot be removed.
     pub fn remove_mailbox(&mut self, no: i64, purge: bool, now: DateTime<Utc>) -> Result<Removed> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.transaction(Begin::Deferred)?;
         let others: i64 = tx.query_row(
             "SELECT count(*) FROM setup WHERE id <> ?1 AND removed_at IS NULL",
             params![no],

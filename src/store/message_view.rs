@@ -1,7 +1,7 @@
 //! What the message view reads: one logged message, who its addresses are,
 //! and the other entries of its conversation.
 
-use rusqlite::{OptionalExtension, params};
+use super::db::{OptionalExtension, params};
 
 use super::interactions::{ENTRY_COLUMNS, EntryRow, entry_row};
 use super::{Result, Store};
@@ -45,11 +45,10 @@ impl Store {
     pub fn stored_message(&self, id: i64) -> Result<Option<StoredMessage>> {
         Ok(self
             .conn
-            .prepare_cached(
-                "SELECT id, internet_message_id, conversation_id, web_link, subject, sender, recipients, sent_at, received_at, body, location
+            .query_row(
+"SELECT id, internet_message_id, conversation_id, web_link, subject, sender, recipients, sent_at, received_at, body, location
                  FROM logged_messages WHERE id = ?1",
-            )?
-            .query_row(params![id], |r| {
+params![id], |r| {
                 Ok(StoredMessage {
                     id: r.get(0)?,
                     internet_message_id: r.get(1)?,
@@ -71,12 +70,13 @@ impl Store {
     pub fn entry(&self, entry_no: i64) -> Result<Option<EntryRow>> {
         Ok(self
             .conn
-            .prepare_cached(&format!(
+            .query_row(
+&format!(
                 "SELECT {ENTRY_COLUMNS} FROM interaction_log_entries e JOIN logged_messages m ON m.id = e.logged_message_id
                  LEFT JOIN contacts c ON c.no = e.contact_no LEFT JOIN salespeople s ON s.code = e.salesperson_code
                  WHERE e.entry_no = ?1"
-            ))?
-            .query_row(params![entry_no], entry_row)
+            ),
+params![entry_no], entry_row)
             .optional()?)
     }
 
@@ -86,16 +86,17 @@ impl Store {
         if conversation_id.is_empty() {
             return Ok(Vec::new());
         }
-        let mut stmt = self.conn.prepare_cached(&format!(
+        let rows = self.conn.query_map(
+&format!(
             "SELECT {ENTRY_COLUMNS} FROM logged_messages m JOIN interaction_log_entries e ON e.logged_message_id = m.id
              LEFT JOIN contacts c ON c.no = e.contact_no LEFT JOIN salespeople s ON s.code = e.salesperson_code
              WHERE m.conversation_id = ?1 ORDER BY e.occurred_at, e.entry_no LIMIT ?2"
-        ))?;
-        let rows = stmt.query_map(
+        ),
+
             params![conversation_id, CONVERSATION_LIMIT as i64],
             entry_row,
         )?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        Ok(rows)
     }
 
     /// Who `address` is: a salesperson first, then a contact by main or
@@ -103,29 +104,29 @@ impl Store {
     pub fn who_is(&self, address: &str) -> Result<Option<Known>> {
         let sp = self
             .conn
-            .prepare_cached(
+            .query_row(
                 "SELECT code, name FROM salespeople WHERE email = ?1 COLLATE NOCASE LIMIT 1",
-            )?
-            .query_row(params![address], |r| {
-                Ok(Known::Salesperson {
-                    code: r.get(0)?,
-                    name: r.get(1)?,
-                })
-            })
+                params![address],
+                |r| {
+                    Ok(Known::Salesperson {
+                        code: r.get(0)?,
+                        name: r.get(1)?,
+                    })
+                },
+            )
             .optional()?;
         if sp.is_some() {
             return Ok(sp);
         }
         Ok(self
             .conn
-            .prepare_cached(
-                "SELECT no, name, company FROM contacts WHERE email = ?1 COLLATE NOCASE
+            .query_row(
+"SELECT no, name, company FROM contacts WHERE email = ?1 COLLATE NOCASE
                  UNION ALL
                  SELECT c.no, c.name, c.company FROM contact_alt_emails a JOIN contacts c ON c.no = a.contact_no
                  WHERE a.email = ?1 COLLATE NOCASE
                  LIMIT 1",
-            )?
-            .query_row(params![address], |r| {
+params![address], |r| {
                 Ok(Known::Contact {
                     no: r.get(0)?,
                     name: r.get(1)?,

@@ -416,7 +416,7 @@ mod tests {
         let insert = |store: &super::super::Store, id: &str, body: &str| {
             store.conn.execute(
                 "INSERT INTO logged_messages (internet_message_id, mailbox_id, subject, sender, recipients, body, logged_at) VALUES (?1, ?1, 'Quote', 's@x.org', '[]', ?2, '2024-01-01T00:00:00.000Z')",
-                rusqlite::params![id, body],
+                crate::store::db::params![id, body],
             ).unwrap();
         };
         let hits = |store: &super::super::Store, word: &str| -> i64 {
@@ -424,7 +424,7 @@ mod tests {
                 .conn
                 .query_row(
                     "SELECT count(*) FROM logged_messages_fts WHERE logged_messages_fts MATCH ?1",
-                    [word],
+                    crate::store::db::params![word],
                     |r| r.get(0),
                 )
                 .unwrap()

@@ -3,6 +3,7 @@
 //! the job queue and the engine lease. Every query uses bound parameters.
 
 mod activity;
+pub mod db;
 mod inbox_state;
 mod interactions;
 mod jobs;
@@ -65,7 +66,7 @@ pub enum StoreError {
         known: i64,
     },
     #[error("database: {0}")]
-    Sql(rusqlite::Error),
+    Sql(db::DbError),
     /// SQLite found the file damaged: said the same way by every command.
     #[error(
         "the database is damaged ({0}): restore it from a backup; emaillog never writes to a damaged database (`sqlite3 DB .recover` may save what is left)"
@@ -85,24 +86,26 @@ impl StoreError {
     /// lease another engine holds for now.
     pub fn is_retryable(&self) -> bool {
         match self {
-            StoreError::Sql(e) => matches!(
-                e.sqlite_error_code(),
-                Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
-            ),
+            StoreError::Sql(e) => e.is_busy(),
             StoreError::LeaseLost(_) => true,
             _ => false,
         }
     }
 }
 
+impl From<db::DbError> for StoreError {
+    fn from(e: db::DbError) -> Self {
+        if e.is_damaged() {
+            StoreError::Damaged(e.to_string())
+        } else {
+            StoreError::Sql(e)
+        }
+    }
+}
+
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
-        match e.sqlite_error_code() {
-            Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase) => {
-                StoreError::Damaged(e.to_string())
-            }
-            _ => StoreError::Sql(e),
-        }
+        db::DbError::from(e).into()
     }
 }
 
@@ -113,7 +116,7 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 /// are of the picked mailbox: the first one when opened, another after
 /// `use_mailbox`. The directory and the interaction log are shared.
 pub struct Store {
-    conn: Connection,
+    conn: db::Db,
     path: PathBuf,
     mailbox: i64,
 }
@@ -213,46 +216,23 @@ impl Store {
             .map_err(open_err)?;
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(open_err)?;
+        if shared {
+            keep_wal_files(&conn, path)?;
+        }
+        let mut conn = conn;
+        migrations::migrate(&mut conn, path)?;
         let mut store = Store {
-            conn,
+            conn: db::Db::from_sqlite(conn),
             path: path.to_path_buf(),
             mailbox: 1,
         };
-        if shared {
-            store.keep_wal_files()?;
-        }
-        migrations::migrate(&mut store.conn, path)?;
         store.mailbox = store.first_mailbox()?;
         Ok(store)
     }
 
-    /// Keeps the WAL and SHM files when the last connection closes
-    /// (`SQLITE_FCNTL_PERSIST_WAL`): a group member of a shared database
-    /// cannot create them in its folder, which only the admin may write.
-    fn keep_wal_files(&self) -> Result<()> {
-        let mut on: std::ffi::c_int = 1;
-        // SAFETY: the handle is this open connection's; PERSIST_WAL reads
-        // and writes one int through the pointer, which outlives the call.
-        let rc = unsafe {
-            rusqlite::ffi::sqlite3_file_control(
-                self.conn.handle(),
-                c"main".as_ptr(),
-                rusqlite::ffi::SQLITE_FCNTL_PERSIST_WAL,
-                (&mut on as *mut std::ffi::c_int).cast(),
-            )
-        };
-        if rc != rusqlite::ffi::SQLITE_OK {
-            return Err(StoreError::Invalid(format!(
-                "cannot keep the WAL files of {} (SQLite code {rc})",
-                self.path.display()
-            )));
-        }
-        Ok(())
-    }
-
     /// How long a statement waits for another connection's write lock.
     pub fn set_busy_timeout(&self, d: std::time::Duration) -> Result<()> {
-        Ok(self.conn.busy_timeout(d)?)
+        Ok(self.conn.set_busy_timeout(d)?)
     }
 
     pub fn path(&self) -> &Path {
@@ -265,7 +245,7 @@ impl Store {
     pub fn check_integrity(&self) -> Result<()> {
         let first: String = self
             .conn
-            .query_row("PRAGMA quick_check(1)", [], |r| r.get(0))?;
+            .query_row("PRAGMA quick_check(1)", db::params![], |r| r.get(0))?;
         if first == "ok" {
             Ok(())
         } else {
@@ -276,6 +256,30 @@ impl Store {
     pub fn schema_version(&self) -> Result<i64> {
         Ok(self
             .conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))?)
+            .query_row("PRAGMA user_version", db::params![], |r| r.get(0))?)
     }
+}
+
+/// Keeps the WAL and SHM files when the last connection closes
+/// (`SQLITE_FCNTL_PERSIST_WAL`): a group member of a shared database
+/// cannot create them in its folder, which only the admin may write.
+fn keep_wal_files(conn: &Connection, path: &Path) -> Result<()> {
+    let mut on: std::ffi::c_int = 1;
+    // SAFETY: the handle is this open connection's; PERSIST_WAL reads
+    // and writes one int through the pointer, which outlives the call.
+    let rc = unsafe {
+        rusqlite::ffi::sqlite3_file_control(
+            conn.handle(),
+            c"main".as_ptr(),
+            rusqlite::ffi::SQLITE_FCNTL_PERSIST_WAL,
+            (&mut on as *mut std::ffi::c_int).cast(),
+        )
+    };
+    if rc != rusqlite::ffi::SQLITE_OK {
+        return Err(StoreError::Invalid(format!(
+            "cannot keep the WAL files of {} (SQLite code {rc})",
+            path.display()
+        )));
+    }
+    Ok(())
 }

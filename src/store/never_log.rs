@@ -1,6 +1,6 @@
 //! The never-log list of addresses and domains.
 
-use rusqlite::params;
+use super::db::params;
 
 use super::{Result, Store, ts};
 
@@ -22,10 +22,11 @@ impl Store {
     }
 
     pub fn never_log_list(&self) -> Result<Vec<String>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT pattern FROM never_log ORDER BY pattern")?;
-        let rows = stmt.query_map([], |r| r.get(0))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let rows = self.conn.query_map(
+            "SELECT pattern FROM never_log ORDER BY pattern",
+            params![],
+            |r| r.get(0),
+        )?;
+        Ok(rows)
     }
 }

@@ -1,8 +1,8 @@
 //! Opportunities: made from an interaction log entry, which then carries
 //! the opportunity's number; listed with the entries they came from.
 
+use super::db::{Begin, OptionalExtension, params};
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, params};
 
 use crate::domain::Money;
 
@@ -50,9 +50,7 @@ impl Store {
         o: &NewOpportunity,
         now: DateTime<Utc>,
     ) -> Result<String> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = self.conn.transaction(Begin::Immediate)?;
         let entry: Option<(String, String, Option<String>)> = tx
             .query_row(
                 "SELECT contact_no, salesperson_code, opportunity_no FROM interaction_log_entries WHERE entry_no = ?1",
@@ -72,7 +70,7 @@ impl Store {
         }
         let highest: Option<i64> = tx.query_row(
             "SELECT max(CAST(substr(no, 3) AS INTEGER)) FROM opportunities WHERE no GLOB 'OP[0-9]*'",
-            [],
+            params![],
             |r| r.get(0),
         )?;
         let no = next_number(highest);
@@ -103,14 +101,13 @@ impl Store {
 
     /// Every opportunity, newest first.
     pub fn opportunities(&self) -> Result<Vec<OpportunityRow>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT o.no, o.contact_no, coalesce(c.name, ''), coalesce(c.company, ''), o.salesperson_code, coalesce(s.name, ''),
+        let rows = self.conn.query_map(
+"SELECT o.no, o.contact_no, coalesce(c.name, ''), coalesce(c.company, ''), o.salesperson_code, coalesce(s.name, ''),
                     o.description, o.status, o.estimated_minor, o.close_date, o.created_at,
                     (SELECT count(*) FROM interaction_log_entries e WHERE e.opportunity_no = o.no)
              FROM opportunities o LEFT JOIN contacts c ON c.no = o.contact_no LEFT JOIN salespeople s ON s.code = o.salesperson_code
              ORDER BY o.created_at DESC, o.no DESC",
-        )?;
-        let rows = stmt.query_map([], |r| {
+params![], |r| {
             Ok(OpportunityRow {
                 no: r.get(0)?,
                 contact_no: r.get(1)?,
@@ -126,19 +123,20 @@ impl Store {
                 entries: r.get(11)?,
             })
         })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        Ok(rows)
     }
 
     /// The entries an opportunity came from, oldest first.
     pub fn opportunity_entries(&self, no: &str) -> Result<Vec<EntryRow>> {
-        let mut stmt = self.conn.prepare_cached(&format!(
+        let rows = self.conn.query_map(
+&format!(
             "SELECT {ENTRY_COLUMNS} FROM interaction_log_entries e INDEXED BY entries_by_opportunity
              JOIN logged_messages m ON m.id = e.logged_message_id
              LEFT JOIN contacts c ON c.no = e.contact_no LEFT JOIN salespeople s ON s.code = e.salesperson_code
              WHERE e.opportunity_no = ?1 ORDER BY e.occurred_at, e.entry_no"
-        ))?;
-        let rows = stmt.query_map(params![no], entry_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        ),
+params![no], entry_row)?;
+        Ok(rows)
     }
 }
 

@@ -1,6 +1,6 @@
 //! Salespeople and contacts: upserts by code/number, and the directory.
 
-use rusqlite::params;
+use super::db::{Begin, params};
 
 use crate::domain::{Contact, Directory, Salesperson};
 
@@ -9,14 +9,12 @@ use super::{Result, Store};
 impl Store {
     /// Inserts or updates (by code) all rows in one transaction.
     pub fn upsert_salespeople(&mut self, rows: &[Salesperson]) -> Result<usize> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.transaction(Begin::Deferred)?;
         {
-            let mut stmt = tx.prepare(
-                "INSERT INTO salespeople (code, name, email) VALUES (?1, ?2, ?3)
-                 ON CONFLICT(code) DO UPDATE SET name = excluded.name, email = excluded.email",
-            )?;
+            let stmt = "INSERT INTO salespeople (code, name, email) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(code) DO UPDATE SET name = excluded.name, email = excluded.email";
             for s in rows {
-                stmt.execute(params![s.code, s.name, s.email])?;
+                tx.execute(stmt, params![s.code, s.name, s.email])?;
             }
         }
         tx.commit()?;
@@ -25,21 +23,18 @@ impl Store {
 
     /// Inserts or updates (by number) all rows; alternative emails are replaced.
     pub fn upsert_contacts(&mut self, rows: &[Contact]) -> Result<usize> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.transaction(Begin::Deferred)?;
         {
-            let mut up = tx.prepare(
-                "INSERT INTO contacts (no, name, company, email) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT(no) DO UPDATE SET name = excluded.name, company = excluded.company, email = excluded.email",
-            )?;
-            let mut clear = tx.prepare("DELETE FROM contact_alt_emails WHERE contact_no = ?1")?;
-            let mut alt = tx.prepare(
-                "INSERT OR IGNORE INTO contact_alt_emails (contact_no, email) VALUES (?1, ?2)",
-            )?;
+            let up = "INSERT INTO contacts (no, name, company, email) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(no) DO UPDATE SET name = excluded.name, company = excluded.company, email = excluded.email";
+            let clear = "DELETE FROM contact_alt_emails WHERE contact_no = ?1";
+            let alt =
+                "INSERT OR IGNORE INTO contact_alt_emails (contact_no, email) VALUES (?1, ?2)";
             for c in rows {
-                up.execute(params![c.no, c.name, c.company, c.email])?;
-                clear.execute(params![c.no])?;
+                tx.execute(up, params![c.no, c.name, c.company, c.email])?;
+                tx.execute(clear, params![c.no])?;
                 for a in &c.alt_emails {
-                    alt.execute(params![c.no, a])?;
+                    tx.execute(alt, params![c.no, a])?;
                 }
             }
         }
@@ -48,46 +43,47 @@ impl Store {
     }
 
     pub fn salespeople(&self) -> Result<Vec<Salesperson>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT code, name, email FROM salespeople ORDER BY code")?;
-        let rows = stmt.query_map([], |r| {
-            Ok(Salesperson {
-                code: r.get(0)?,
-                name: r.get(1)?,
-                email: r.get(2)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let rows = self.conn.query_map(
+            "SELECT code, name, email FROM salespeople ORDER BY code",
+            params![],
+            |r| {
+                Ok(Salesperson {
+                    code: r.get(0)?,
+                    name: r.get(1)?,
+                    email: r.get(2)?,
+                })
+            },
+        )?;
+        Ok(rows)
     }
 
     pub fn contacts(&self) -> Result<Vec<Contact>> {
         let mut alts: std::collections::HashMap<String, Vec<String>> =
             std::collections::HashMap::new();
         {
-            let mut stmt = self.conn.prepare(
+            let rows = self.conn.query_map(
                 "SELECT contact_no, email FROM contact_alt_emails ORDER BY contact_no, email",
+                params![],
+                |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
             )?;
-            let rows =
-                stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
-            for row in rows {
-                let (no, email) = row?;
+            for (no, email) in rows {
                 alts.entry(no).or_default().push(email);
             }
         }
-        let mut stmt = self
-            .conn
-            .prepare("SELECT no, name, company, email FROM contacts ORDER BY no")?;
-        let rows = stmt.query_map([], |r| {
-            Ok(Contact {
-                no: r.get(0)?,
-                name: r.get(1)?,
-                company: r.get(2)?,
-                email: r.get(3)?,
-                alt_emails: Vec::new(),
-            })
-        })?;
-        let mut out: Vec<Contact> = rows.collect::<rusqlite::Result<_>>()?;
+        let rows = self.conn.query_map(
+            "SELECT no, name, company, email FROM contacts ORDER BY no",
+            params![],
+            |r| {
+                Ok(Contact {
+                    no: r.get(0)?,
+                    name: r.get(1)?,
+                    company: r.get(2)?,
+                    email: r.get(3)?,
+                    alt_emails: Vec::new(),
+                })
+            },
+        )?;
+        let mut out: Vec<Contact> = rows;
         for c in &mut out {
             c.alt_emails = alts.remove(&c.no).unwrap_or_default();
         }
@@ -98,7 +94,7 @@ impl Store {
     pub fn people_counts(&self) -> Result<(usize, usize)> {
         Ok(self.conn.query_row(
             "SELECT (SELECT count(*) FROM salespeople), (SELECT count(*) FROM contacts)",
-            [],
+            params![],
             |r| Ok((r.get::<_, i64>(0)? as usize, r.get::<_, i64>(1)? as usize)),
         )?)
     }
@@ -114,7 +110,7 @@ impl Store {
     pub fn next_contact_no(&self) -> Result<String> {
         let highest: Option<i64> = self.conn.query_row(
             "SELECT max(CAST(substr(no, 3) AS INTEGER)) FROM contacts WHERE no GLOB 'CT[0-9]*'",
-            [],
+            params![],
             |r| r.get(0),
         )?;
         Ok(format!("CT{:04}", highest.unwrap_or(0).max(0) + 1))
@@ -123,14 +119,12 @@ impl Store {
     pub fn contact_exists(&self, no: &str) -> Result<bool> {
         Ok(self
             .conn
-            .prepare_cached("SELECT 1 FROM contacts WHERE no = ?1")?
-            .exists(params![no])?)
+            .exists("SELECT 1 FROM contacts WHERE no = ?1", params![no])?)
     }
 
     pub fn salesperson_exists(&self, code: &str) -> Result<bool> {
         Ok(self
             .conn
-            .prepare_cached("SELECT 1 FROM salespeople WHERE code = ?1")?
-            .exists(params![code])?)
+            .exists("SELECT 1 FROM salespeople WHERE code = ?1", params![code])?)
     }
 }

@@ -3,8 +3,8 @@
 //! mailbox lease does it, so it is done once, by one engine, under the same
 //! rules as every run.
 
+use super::db::{Begin, params};
 use chrono::{DateTime, Utc};
-use rusqlite::params;
 
 use super::{Result, Store, ts};
 
@@ -78,15 +78,14 @@ impl Store {
     /// received first in each (the date the queue shows; one skipped again
     /// keeps its place).
     pub fn review_queue(&self) -> Result<Vec<ReviewRow>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT s.mailbox_id, s.subject, s.sender, s.recipients, s.received_at, s.reason, s.detail, s.skipped_at, s.disposition,
+        let rows = self.conn.query_map(
+"SELECT s.mailbox_id, s.subject, s.sender, s.recipients, s.received_at, s.reason, s.detail, s.skipped_at, s.disposition,
                     r.action, r.state, r.result, s.mailbox_no,
                     coalesce((SELECT mb.mailbox FROM setup mb WHERE mb.id = s.mailbox_no), '')
              FROM skipped_messages s LEFT JOIN review_requests r ON r.mailbox_no = s.mailbox_no AND r.mailbox_id = s.mailbox_id
              WHERE s.disposition IN ('pending', 'moved', 'left') AND s.reason <> 'already_logged'
              ORDER BY s.reason, coalesce(s.received_at, s.skipped_at) DESC, s.id DESC LIMIT ?1",
-        )?;
-        let rows = stmt.query_map(params![REVIEW_LIMIT as i64], |r| {
+params![REVIEW_LIMIT as i64], |r| {
             let action: Option<String> = r.get(9)?;
             Ok(ReviewRow {
                 mailbox_no: r.get(12)?,
@@ -106,7 +105,7 @@ impl Store {
                 },
             })
         })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        Ok(rows)
     }
 
     /// Asks the engine to do `action` to each message; returns how many
@@ -117,21 +116,17 @@ impl Store {
         action: ReviewAction,
         now: DateTime<Utc>,
     ) -> Result<usize> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.transaction(Begin::Deferred)?;
         {
-            let mut stmt = tx.prepare_cached(
-                "INSERT INTO review_requests (mailbox_no, mailbox_id, action, state, result, requested_at)
+            let stmt = "INSERT INTO review_requests (mailbox_no, mailbox_id, action, state, result, requested_at)
                  SELECT ?4, ?1, ?2, 'pending', '', ?3 WHERE EXISTS (SELECT 1 FROM skipped_messages WHERE mailbox_no = ?4 AND mailbox_id = ?1)
                  ON CONFLICT(mailbox_no, mailbox_id) DO UPDATE SET action = excluded.action, state = 'pending', result = '',
-                     requested_at = excluded.requested_at, done_at = NULL",
-            )?;
+                     requested_at = excluded.requested_at, done_at = NULL";
             for id in ids {
-                stmt.execute(params![
-                    id.mailbox_id,
-                    action.as_str(),
-                    ts(now),
-                    id.mailbox_no
-                ])?;
+                tx.execute(
+                    stmt,
+                    params![id.mailbox_id, action.as_str(), ts(now), id.mailbox_no],
+                )?;
             }
         }
         tx.commit()?;
@@ -149,27 +144,25 @@ impl Store {
 
     /// The live mailboxes with requests waiting: (number, address).
     pub fn mailboxes_with_requests(&self) -> Result<Vec<(i64, String)>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT s.id, s.mailbox FROM setup s
+        let rows = self.conn.query_map(
+"SELECT s.id, s.mailbox FROM setup s
               WHERE s.removed_at IS NULL
                 AND EXISTS (SELECT 1 FROM review_requests r WHERE r.mailbox_no = s.id AND r.state = 'pending')",
-        )?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+params![], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows)
     }
 
     /// Requests waiting for the engine, oldest first.
     pub fn pending_reviews(&self, limit: usize) -> Result<Vec<(String, ReviewAction)>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT mailbox_id, action FROM review_requests WHERE mailbox_no = ?2 AND state = 'pending' ORDER BY requested_at LIMIT ?1",
-        )?;
-        let rows = stmt.query_map(params![limit as i64, self.mailbox], |r| {
+        let rows = self.conn.query_map(
+"SELECT mailbox_id, action FROM review_requests WHERE mailbox_no = ?2 AND state = 'pending' ORDER BY requested_at LIMIT ?1",
+params![limit as i64, self.mailbox], |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 ReviewAction::parse(&r.get::<_, String>(1)?),
             ))
         })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        Ok(rows)
     }
 
     /// Records what became of a request. `disposition`, when given, is
@@ -184,7 +177,7 @@ impl Store {
         logged: bool,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.transaction(Begin::Deferred)?;
         tx.execute(
             "UPDATE review_requests SET state = ?2, result = ?3, done_at = ?4 WHERE mailbox_no = ?5 AND mailbox_id = ?1",
             params![mailbox_id, if failed { "failed" } else { "done" }, result, ts(now), self.mailbox],
@@ -222,7 +215,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(&dir.path().join("r.db")).unwrap();
         let skip = |store: &mut Store, id: &str, received: Option<&str>, now: &str| {
-            let tx = store.conn.transaction().unwrap();
+            let tx = store.conn.transaction(super::Begin::Deferred).unwrap();
             let s = NewSkipped {
                 mailbox_id: id.into(),
                 internet_message_id: format!("<{id}@x.example>"),

@@ -1,7 +1,7 @@
 //! Each mailbox's setup row (the store's picked mailbox), and the encrypted
 //! secrets beside it.
 
-use rusqlite::{OptionalExtension, params};
+use super::db::{Begin, OptionalExtension, params};
 
 use crate::domain::setup::{AuthFlow, ImapAuth, ImapTls, Setup, SourceKind, Unmatched};
 
@@ -218,7 +218,7 @@ impl Store {
         expires_at: &str,
         refresh_sealed: Option<&[u8]>,
     ) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.transaction(Begin::Deferred)?;
         tx.execute(
             "UPDATE setup SET access_token_enc = ?1, access_token_expires_at = ?2 WHERE id = ?3",
             params![access_sealed, expires_at, self.mailbox],

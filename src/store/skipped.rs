@@ -1,7 +1,7 @@
 //! Messages that were not logged, with their reason: the review queue.
 
+use super::db::{DbResult, Tx, params};
 use chrono::{DateTime, Utc};
-use rusqlite::{Transaction, params};
 
 use super::{Result, Store, ts};
 
@@ -32,27 +32,25 @@ pub struct SkippedRow {
 }
 
 pub(super) fn insert_skipped(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     mailbox: i64,
     s: &NewSkipped,
     now: DateTime<Utc>,
-) -> rusqlite::Result<()> {
-    tx.prepare_cached(
-        "INSERT INTO skipped_messages (mailbox_id, internet_message_id, subject, sender, recipients, received_at, reason, detail, skipped_at, mailbox_no)
+) -> DbResult<()> {
+    tx.execute(
+"INSERT INTO skipped_messages (mailbox_id, internet_message_id, subject, sender, recipients, received_at, reason, detail, skipped_at, mailbox_no)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
          ON CONFLICT(mailbox_no, mailbox_id) DO UPDATE SET reason = excluded.reason, detail = excluded.detail, skipped_at = excluded.skipped_at, disposition = 'pending'",
-    )?
-    .execute(params![s.mailbox_id, s.internet_message_id, s.subject, s.sender, s.recipients, s.received_at.map(ts), s.reason, s.detail, ts(now), mailbox])?;
+params![s.mailbox_id, s.internet_message_id, s.subject, s.sender, s.recipients, s.received_at.map(ts), s.reason, s.detail, ts(now), mailbox])?;
     Ok(())
 }
 
 impl Store {
     pub fn skipped(&self, limit: usize) -> Result<Vec<SkippedRow>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT mailbox_id, internet_message_id, subject, sender, reason, detail, skipped_at, disposition
+        let rows = self.conn.query_map(
+"SELECT mailbox_id, internet_message_id, subject, sender, reason, detail, skipped_at, disposition
              FROM skipped_messages ORDER BY skipped_at DESC, id DESC LIMIT ?1",
-        )?;
-        let rows = stmt.query_map(params![limit as i64], |r| {
+params![limit as i64], |r| {
             Ok(SkippedRow {
                 mailbox_id: r.get(0)?,
                 internet_message_id: r.get(1)?,
@@ -64,7 +62,7 @@ impl Store {
                 disposition: r.get(7)?,
             })
         })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        Ok(rows)
     }
 
     /// Puts the messages left in the Inbox back in line, for a new
@@ -79,6 +77,8 @@ impl Store {
     pub fn count_skipped(&self) -> Result<i64> {
         Ok(self
             .conn
-            .query_row("SELECT count(*) FROM skipped_messages", [], |r| r.get(0))?)
+            .query_row("SELECT count(*) FROM skipped_messages", params![], |r| {
+                r.get(0)
+            })?)
     }
 }

@@ -1,0 +1,442 @@
+//! The one door the store's SQL goes through: statements with `?N`
+//! parameters, rows read by column number, transactions that roll back
+//! unless committed. The store's code is written once against this; the
+//! backend behind it (the embedded SQLite database today) answers. What
+//! only one backend has (SQLite's PRAGMAs, its file controls) is reached
+//! through `sqlite()`, in the code that is that backend's own.
+
+pub mod pg;
+mod pg_value;
+mod value;
+
+use std::ops::Deref;
+
+pub use crate::db_params as params;
+pub use value::{ColumnIndex, FromValue, Params, Row, ToParam, Value, ValueRef};
+
+/// What went wrong talking to the database.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("{0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("{}", pg_text(.0))]
+    Postgres(#[from] tokio_postgres::Error),
+    /// A query for one row found none (`optional()` turns it into `None`).
+    #[error("the query returned no rows")]
+    NoRows,
+    #[error("expected {expected}, found {found}")]
+    Type {
+        expected: &'static str,
+        found: &'static str,
+    },
+    #[error("the number {0} does not fit the field it is read into")]
+    Range(i64),
+    #[error("no column {0} in the row")]
+    NoColumn(usize),
+    #[error("column {index}: {source}")]
+    Column { index: usize, source: Box<DbError> },
+}
+
+impl DbError {
+    /// Whether another connection held the database (busy or locked; on
+    /// PostgreSQL also a serialization failure, a deadlock, a lock not
+    /// available or a lost connection), so trying again later can help.
+    pub fn is_busy(&self) -> bool {
+        match self {
+            DbError::Postgres(e) => {
+                e.is_closed()
+                    || matches!(
+                        e.code().map(|c| c.code()),
+                        Some("40001" | "40P01" | "55P03" | "57P01" | "57P03" | "08006" | "08003")
+                    )
+            }
+            _ => matches!(
+                self.sqlite_code(),
+                Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+            ),
+        }
+    }
+
+    /// Whether the database itself is damaged (or is not a database).
+    pub fn is_damaged(&self) -> bool {
+        match self {
+            DbError::Postgres(e) => matches!(e.code().map(|c| c.code()), Some("XX001" | "XX002")),
+            _ => matches!(
+                self.sqlite_code(),
+                Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
+            ),
+        }
+    }
+
+    fn sqlite_code(&self) -> Option<rusqlite::ErrorCode> {
+        match self {
+            DbError::Sqlite(e) => e.sqlite_error_code(),
+            _ => None,
+        }
+    }
+}
+
+/// A PostgreSQL error in one line: the server's own message (and its
+/// code) where there is one, the client's otherwise.
+fn pg_text(e: &tokio_postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!(
+            "{} ({})",
+            crate::domain::text::one_line(db.message()),
+            db.code().code()
+        ),
+        None => crate::domain::text::one_line(&e.to_string()),
+    }
+}
+
+pub type DbResult<T> = std::result::Result<T, DbError>;
+
+/// `query_row(…).optional()`: no row is `None`, not an error.
+pub trait OptionalExtension<T> {
+    fn optional(self) -> DbResult<Option<T>>;
+}
+
+impl<T> OptionalExtension<T> for DbResult<T> {
+    fn optional(self) -> DbResult<Option<T>> {
+        match self {
+            Ok(v) => Ok(Some(v)),
+            Err(DbError::NoRows) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// How a transaction takes its lock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Begin {
+    /// Reads first; takes the write lock at its first write.
+    Deferred,
+    /// Takes the write lock at once: for read-then-write transactions that
+    /// must not be overtaken between the two.
+    Immediate,
+}
+
+/// Prepared statements kept per connection: the engine's page commit alone
+/// runs a dozen, the UI's screens a few dozen more.
+const STATEMENT_CACHE: usize = 128;
+
+/// A transaction-scoped advisory lock every `Begin::Immediate` transaction
+/// on PostgreSQL takes first: the writers that must not be overtaken
+/// between a read and a write queue for it one at a time, as SQLite's
+/// single writer does. (The key is "emaillog" in ASCII.)
+const WRITER_LOCK: i64 = 0x656d_6169_6c6c_6f67;
+
+enum Conn {
+    Sqlite(rusqlite::Connection),
+    Postgres(pg::PgConn),
+}
+
+/// One connection to the database.
+pub struct Db {
+    conn: Conn,
+}
+
+impl Db {
+    pub fn from_sqlite(conn: rusqlite::Connection) -> Db {
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        Db {
+            conn: Conn::Sqlite(conn),
+        }
+    }
+
+    pub fn from_postgres(conn: pg::PgConn) -> Db {
+        Db {
+            conn: Conn::Postgres(conn),
+        }
+    }
+
+    /// The SQLite connection, for what only SQLite has (PRAGMAs, file
+    /// controls, its migrations); `None` on PostgreSQL.
+    pub fn sqlite(&self) -> Option<&rusqlite::Connection> {
+        match &self.conn {
+            Conn::Sqlite(c) => Some(c),
+            Conn::Postgres(_) => None,
+        }
+    }
+
+    pub fn sqlite_mut(&mut self) -> Option<&mut rusqlite::Connection> {
+        match &mut self.conn {
+            Conn::Sqlite(c) => Some(c),
+            Conn::Postgres(_) => None,
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.conn, Conn::Postgres(_))
+    }
+
+    /// Runs one statement; returns the rows it changed.
+    pub fn execute(&self, sql: &str, params: impl Params) -> DbResult<usize> {
+        match &self.conn {
+            Conn::Sqlite(c) => {
+                let mut stmt = c.prepare_cached(sql)?;
+                Ok(stmt.execute(rusqlite::params_from_iter(params.values()))?)
+            }
+            Conn::Postgres(c) => Ok(c.execute(sql, params.values())? as usize),
+        }
+    }
+
+    /// Runs an INSERT of one row into a table whose key is `id` and
+    /// returns the new row's `id` (SQLite's rowid, read without the cost
+    /// of `RETURNING`; PostgreSQL's identity, through `RETURNING id`).
+    pub fn insert(&self, sql: &str, params: impl Params) -> DbResult<i64> {
+        match &self.conn {
+            Conn::Sqlite(c) => {
+                let mut stmt = c.prepare_cached(sql)?;
+                stmt.execute(rusqlite::params_from_iter(params.values()))?;
+                Ok(c.last_insert_rowid())
+            }
+            Conn::Postgres(_) => {
+                self.query_row(&format!("{sql} RETURNING id"), params, |r| r.get(0))
+            }
+        }
+    }
+
+    /// The first row of a query, through `f`; `DbError::NoRows` when none.
+    pub fn query_row<T>(
+        &self,
+        sql: &str,
+        params: impl Params,
+        f: impl FnOnce(&Row<'_>) -> DbResult<T>,
+    ) -> DbResult<T> {
+        let mut f = Some(f);
+        let mut out = None;
+        self.scan(sql, params, true, |r| -> DbResult<()> {
+            if let Some(f) = f.take() {
+                out = Some(f(r)?);
+            }
+            Ok(())
+        })?;
+        out.ok_or(DbError::NoRows)
+    }
+
+    /// Whether a query finds a row.
+    pub fn exists(&self, sql: &str, params: impl Params) -> DbResult<bool> {
+        self.query_row(sql, params, |_| Ok(()))
+            .optional()
+            .map(|found| found.is_some())
+    }
+
+    /// Every row of a query, each through `f`.
+    pub fn query_map<T>(
+        &self,
+        sql: &str,
+        params: impl Params,
+        mut f: impl FnMut(&Row<'_>) -> DbResult<T>,
+    ) -> DbResult<Vec<T>> {
+        let mut out = Vec::new();
+        self.for_each(sql, params, |r| -> DbResult<()> {
+            out.push(f(r)?);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// Hands every row to `f` as it is read (for results too large to hold,
+    /// such as an export); `f`'s error (of its own kind) stops the query.
+    pub fn for_each<E: From<DbError>>(
+        &self,
+        sql: &str,
+        params: impl Params,
+        f: impl FnMut(&Row<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.scan(sql, params, false, f)
+    }
+
+    /// The rows of a query through `f`: all, or the first only.
+    fn scan<E: From<DbError>>(
+        &self,
+        sql: &str,
+        params: impl Params,
+        first_only: bool,
+        mut f: impl FnMut(&Row<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        match &self.conn {
+            Conn::Sqlite(c) => {
+                let mut stmt = c.prepare_cached(sql).map_err(DbError::from)?;
+                let mut rows = stmt
+                    .query(rusqlite::params_from_iter(params.values()))
+                    .map_err(DbError::from)?;
+                while let Some(r) = rows.next().map_err(DbError::from)? {
+                    f(&Row::Sqlite(r))?;
+                    if first_only {
+                        break;
+                    }
+                }
+                Ok(())
+            }
+            Conn::Postgres(c) => c.each_row(
+                sql,
+                params.values(),
+                first_only,
+                |values| f(&Row::Values(values)),
+                |e| DbError::from(e).into(),
+            ),
+        }
+    }
+
+    /// Runs statements without parameters, one after the other.
+    pub fn execute_batch(&self, sql: &str) -> DbResult<()> {
+        match &self.conn {
+            Conn::Sqlite(c) => Ok(c.execute_batch(sql)?),
+            Conn::Postgres(c) => Ok(c.batch(sql)?),
+        }
+    }
+
+    /// Whether a commit waits until it is on disk (the default; the page
+    /// commit before a move must). Off, a crash may lose the last commits
+    /// but never corrupts: for writes that are safe to repeat.
+    pub fn set_durable(&self, durable: bool) -> DbResult<()> {
+        match &self.conn {
+            Conn::Sqlite(c) => {
+                let level = if durable { "FULL" } else { "NORMAL" };
+                Ok(c.pragma_update(None, "synchronous", level)?)
+            }
+            Conn::Postgres(c) => Ok(c.batch(if durable {
+                "SET synchronous_commit TO on"
+            } else {
+                "SET synchronous_commit TO off"
+            })?),
+        }
+    }
+
+    /// How long a statement waits for another connection's lock before it
+    /// fails as busy.
+    pub fn set_busy_timeout(&self, d: std::time::Duration) -> DbResult<()> {
+        match &self.conn {
+            Conn::Sqlite(c) => Ok(c.busy_timeout(d)?),
+            Conn::Postgres(c) => Ok(c.batch(&format!("SET lock_timeout = {}", d.as_millis()))?),
+        }
+    }
+
+    /// Starts a transaction; it rolls back unless committed.
+    pub fn transaction(&mut self, how: Begin) -> DbResult<Tx<'_>> {
+        match (&self.conn, how) {
+            (Conn::Sqlite(_), Begin::Deferred) => self.execute_batch("BEGIN DEFERRED")?,
+            (Conn::Sqlite(_), Begin::Immediate) => self.execute_batch("BEGIN IMMEDIATE")?,
+            (Conn::Postgres(_), Begin::Deferred) => self.execute_batch("BEGIN")?,
+            (Conn::Postgres(_), Begin::Immediate) => {
+                self.execute_batch("BEGIN")?;
+                let tx = Tx {
+                    db: self,
+                    open: true,
+                };
+                tx.execute("SELECT pg_advisory_xact_lock(?1)", params![WRITER_LOCK])?;
+                return Ok(tx);
+            }
+        }
+        Ok(Tx {
+            db: self,
+            open: true,
+        })
+    }
+}
+
+/// An open transaction: statements run through it (it derefs to the
+/// connection); `commit` ends it, dropping it rolls it back.
+pub struct Tx<'a> {
+    db: &'a mut Db,
+    open: bool,
+}
+
+impl Tx<'_> {
+    /// Commits; on failure (a busy or full database) the transaction is
+    /// rolled back as it is dropped.
+    pub fn commit(mut self) -> DbResult<()> {
+        self.db.execute_batch("COMMIT")?;
+        self.open = false;
+        Ok(())
+    }
+}
+
+impl Deref for Tx<'_> {
+    type Target = Db;
+    fn deref(&self) -> &Db {
+        self.db
+    }
+}
+
+impl Drop for Tx<'_> {
+    fn drop(&mut self) {
+        let still_open = match &self.db.conn {
+            Conn::Sqlite(c) => !c.is_autocommit(),
+            Conn::Postgres(_) => true,
+        };
+        if self.open && still_open {
+            // Nothing to report to: the caller is already returning the
+            // error that made it drop the transaction.
+            let _ = self.db.execute_batch("ROLLBACK");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn db() -> Db {
+        let db = Db::from_sqlite(rusqlite::Connection::open_in_memory().unwrap());
+        db.execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL, n INTEGER)")
+            .unwrap();
+        db
+    }
+
+    fn count(db: &Db) -> i64 {
+        db.query_row("SELECT count(*) FROM t", params![], |r| r.get(0))
+            .unwrap()
+    }
+
+    #[test]
+    fn a_transaction_dropped_uncommitted_leaves_nothing() {
+        let mut db = db();
+        {
+            let tx = db.transaction(Begin::Immediate).unwrap();
+            tx.execute("INSERT INTO t (name) VALUES (?1)", params!["Åse"])
+                .unwrap();
+            assert_eq!(count(&tx), 1);
+        }
+        assert_eq!(count(&db), 0);
+        let tx = db.transaction(Begin::Deferred).unwrap();
+        tx.execute("INSERT INTO t (name) VALUES (?1)", params!["Øystein"])
+            .unwrap();
+        tx.commit().unwrap();
+        assert_eq!(count(&db), 1);
+    }
+
+    #[test]
+    fn rows_read_by_number_and_none_is_not_an_error_when_optional() {
+        let db = db();
+        db.execute(
+            "INSERT INTO t (name, n) VALUES (?1, ?2), (?3, NULL)",
+            params!["a", 7i64, String::from("b")],
+        )
+        .unwrap();
+        let rows = db
+            .query_map("SELECT name, n FROM t ORDER BY id", params![], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, Option<u32>>(1)?))
+            })
+            .unwrap();
+        assert_eq!(rows, vec![("a".into(), Some(7)), ("b".into(), None)]);
+        let none = db
+            .query_row("SELECT name FROM t WHERE id = ?1", params![99], |r| {
+                r.get::<_, String>(0)
+            })
+            .optional()
+            .unwrap();
+        assert_eq!(none, None);
+        let wrong = db
+            .query_row("SELECT name FROM t WHERE id = 1", params![], |r| {
+                r.get::<_, i64>(0)
+            })
+            .unwrap_err();
+        assert_eq!(
+            wrong.to_string(),
+            "column 0: expected an integer, found text"
+        );
+    }
+}

@@ -1,0 +1,208 @@
+//! The store's database layer on a real PostgreSQL server this test starts:
+//! the same calls the SQLite store makes (`?N` parameters, rows read by
+//! number, `RETURNING`, transactions that roll back unless committed, the
+//! writer lock of an IMMEDIATE transaction) give the same answers, and
+//! times stored as `timestamptz` read back as the stored UTC text.
+
+mod common;
+
+use std::sync::{Arc, Barrier};
+use std::time::Duration;
+
+use common::postgres::{PASSWORD, Postgres, available};
+use emaillog::store::db::{Begin, Db, OptionalExtension, params};
+use emaillog::store::pg::pool::{PoolSize, pool};
+use emaillog::store::pg::target::PgTarget;
+
+fn connect(pg: &Postgres) -> Db {
+    let t = PgTarget::parse(&pg.url("postgres", "disable"), Some(PASSWORD)).unwrap();
+    let p = pool(&t, PoolSize::default()).unwrap();
+    let conn =
+        emaillog::store::db::pg::connect(&p, &t).unwrap_or_else(|e| panic!("{e}\n{}", pg.log()));
+    Db::from_postgres(conn)
+}
+
+#[test]
+fn the_store_layer_answers_on_postgres_as_on_sqlite() {
+    if !available() {
+        return;
+    }
+    let pg = Postgres::start_without_tls();
+    let mut db = connect(&pg);
+    assert!(db.is_postgres() && db.sqlite().is_none());
+    db.execute_batch(
+        "CREATE TABLE t (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name TEXT NOT NULL,
+                         n INTEGER, at TIMESTAMPTZ, flag INTEGER NOT NULL DEFAULT 0, data BYTEA)",
+    )
+    .unwrap();
+
+    // RETURNING gives the new row's number, as SQLite's does.
+    let id: i64 = db
+        .query_row(
+            "INSERT INTO t (name, n, at, data) VALUES (?1, ?2, ?3, ?4) RETURNING id",
+            params![
+                "Åse Ødegård",
+                7i64,
+                "2026-11-30T07:00:00.250Z",
+                b"\x00\xff".to_vec()
+            ],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(id, 1);
+    let row = db
+        .query_row(
+            "SELECT name, n, at, flag, data FROM t WHERE id = ?1",
+            params![id],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, Option<u32>>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, bool>(3)?,
+                    r.get::<_, Vec<u8>>(4)?,
+                ))
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        row,
+        (
+            "Åse Ødegård".to_string(),
+            Some(7),
+            "2026-11-30T07:00:00.250Z".to_string(),
+            false,
+            vec![0, 255]
+        )
+    );
+    // Times compare as times; a bare `?` is numbered in order.
+    let later: i64 = db
+        .query_row(
+            "SELECT count(*) FROM t WHERE at > ? AND name <> ?",
+            params!["2026-11-30T06:59:59.999Z", "x"],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(later, 1);
+    // No row is None when optional; a row of the wrong kind is an error.
+    let none = db
+        .query_row("SELECT name FROM t WHERE id = ?1", params![99], |r| {
+            r.get::<_, String>(0)
+        })
+        .optional()
+        .unwrap();
+    assert_eq!(none, None);
+    let e = db
+        .query_row("SELECT name FROM t", params![], |r| r.get::<_, i64>(0))
+        .unwrap_err();
+    assert_eq!(e.to_string(), "column 0: expected an integer, found text");
+    // A statement the server refuses says why, with its code.
+    let e = db
+        .execute("INSERT INTO t (name) VALUES (NULL)", params![])
+        .unwrap_err();
+    assert!(e.to_string().contains("23502"), "{e}");
+
+    // A transaction dropped uncommitted leaves nothing; committed, it stays.
+    {
+        let tx = db.transaction(Begin::Immediate).unwrap();
+        tx.execute("INSERT INTO t (name) VALUES (?1)", params!["gone"])
+            .unwrap();
+    }
+    let tx = db.transaction(Begin::Deferred).unwrap();
+    tx.execute("UPDATE t SET flag = ?1 WHERE id = ?2", params![true, id])
+        .unwrap();
+    tx.commit().unwrap();
+    let names = db
+        .query_map("SELECT name, flag FROM t ORDER BY id", params![], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+        })
+        .unwrap();
+    assert_eq!(names, vec![("Åse Ødegård".to_string(), 1)]);
+    // A failed statement inside a transaction: the rollback leaves the
+    // connection usable.
+    {
+        let tx = db.transaction(Begin::Deferred).unwrap();
+        assert!(
+            tx.execute("INSERT INTO nowhere VALUES (1)", params![])
+                .is_err()
+        );
+    }
+    assert!(db.exists("SELECT 1 FROM t", params![]).unwrap());
+
+    // Many rows stream through for_each.
+    db.execute(
+        "INSERT INTO t (name, n) SELECT 'row ' || g, g FROM generate_series(1, 5000) g",
+        params![],
+    )
+    .unwrap();
+    let mut sum = 0i64;
+    db.for_each("SELECT n FROM t WHERE n IS NOT NULL", params![], |r| {
+        sum += r.get::<_, i64>(0)?;
+        Ok::<_, emaillog::store::db::DbError>(())
+    })
+    .unwrap();
+    assert_eq!(sum, 7 + 5000 * 5001 / 2);
+}
+
+#[test]
+fn immediate_transactions_queue_for_the_writer_lock() {
+    if !available() {
+        return;
+    }
+    let pg = Postgres::start_without_tls();
+    let mut a = connect(&pg);
+    a.execute_batch("CREATE TABLE counter (n BIGINT NOT NULL); INSERT INTO counter VALUES (0)")
+        .unwrap();
+    // Two connections read the counter and write it back one more, inside
+    // IMMEDIATE transactions: with the writer lock neither increment is
+    // lost, though the second reader starts while the first holds it.
+    let barrier = Arc::new(Barrier::new(2));
+    let url = pg.url("postgres", "disable");
+    let other = {
+        let barrier = barrier.clone();
+        std::thread::spawn(move || {
+            let t = PgTarget::parse(&url, Some(PASSWORD)).unwrap();
+            let p = pool(&t, PoolSize::default()).unwrap();
+            let mut b = Db::from_postgres(emaillog::store::db::pg::connect(&p, &t).unwrap());
+            barrier.wait();
+            let tx = b.transaction(Begin::Immediate).unwrap();
+            let n: i64 = tx
+                .query_row("SELECT n FROM counter", params![], |r| r.get(0))
+                .unwrap();
+            tx.execute("UPDATE counter SET n = ?1", params![n + 1])
+                .unwrap();
+            tx.commit().unwrap();
+        })
+    };
+    let tx = a.transaction(Begin::Immediate).unwrap();
+    let n: i64 = tx
+        .query_row("SELECT n FROM counter", params![], |r| r.get(0))
+        .unwrap();
+    barrier.wait();
+    // The other transaction is seen waiting for the lock this one holds.
+    let waiting = |tx: &Db| -> i64 {
+        tx.query_row(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted",
+            params![],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    let mut tries = 0;
+    while waiting(&tx) == 0 {
+        tries += 1;
+        assert!(
+            tries < 3000,
+            "the other transaction never waited for the lock"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    tx.execute("UPDATE counter SET n = ?1", params![n + 1])
+        .unwrap();
+    tx.commit().unwrap();
+    other.join().unwrap();
+    let n: i64 = a
+        .query_row("SELECT n FROM counter", params![], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 2, "no increment lost");
+}
