@@ -122,12 +122,47 @@ pub struct SecretBox {
 pub fn key_path_for(db: &Path) -> PathBuf {
     match std::env::var_os("EMAILLOG_KEY_FILE") {
         Some(p) if !p.is_empty() => PathBuf::from(p),
+        // A PostgreSQL store has no folder of its own: the key lives in the
+        // admin's configuration folder, named after the server and database.
+        _ if db
+            .to_str()
+            .is_some_and(crate::store::pg::target::is_postgres_url) =>
+        {
+            postgres_key_path(db.to_str().unwrap_or_default())
+        }
         _ => {
             let mut name = db.file_name().map(|n| n.to_os_string()).unwrap_or_default();
             name.push(".key");
             db.with_file_name(name)
         }
     }
+}
+
+/// `$XDG_CONFIG_HOME/emaillog/HOST-PORT-DATABASE.key` (or under
+/// `~/.config`) for the PostgreSQL store at `url`; a URL that does not parse
+/// gets a name of its own that no valid one has, so its key is never
+/// another store's.
+fn postgres_key_path(url: &str) -> PathBuf {
+    let config = std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|c| !c.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    let name = match crate::store::pg::target::PgTarget::parse(url, None) {
+        Ok(t) => format!("{}-{}-{}", t.host, t.port, t.dbname),
+        Err(_) => "unparsed-postgres-url".to_string(),
+    };
+    let safe: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    config.join("emaillog").join(format!("{safe}.key"))
 }
 
 impl SecretBox {
@@ -327,6 +362,17 @@ impl std::fmt::Debug for Secret {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_postgres_store_keeps_its_key_in_the_config_folder_named_without_the_password() {
+        let p =
+            postgres_key_path("postgres://sales:hunter2@db.example:5433/crm?sslmode=verify-full");
+        assert_eq!(p.file_name().unwrap(), "db.example-5433-crm.key");
+        assert_eq!(p.parent().unwrap().file_name().unwrap(), "emaillog");
+        assert!(!p.to_string_lossy().contains("hunter2"));
+        let odd = postgres_key_path("postgres://");
+        assert_eq!(odd.file_name().unwrap(), "unparsed-postgres-url.key");
+    }
 
     #[test]
     fn sealed_secrets_open_only_with_their_key() {

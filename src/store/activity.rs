@@ -63,9 +63,15 @@ impl Store {
     /// Changes whenever another connection commits (SQLite's `data_version`):
     /// a cheap poll for "is there anything new to show".
     pub fn data_version(&self) -> Result<i64> {
-        Ok(self
-            .conn
-            .query_row("PRAGMA data_version", params![], |r| r.get(0))?)
+        Ok(self.conn.query_row(
+            self.conn.pick(
+                "PRAGMA data_version",
+                // The next transaction id: moves when anyone writes.
+                "SELECT CAST(CAST(pg_snapshot_xmax(pg_current_snapshot()) AS TEXT) AS BIGINT)",
+            ),
+            params![],
+            |r| r.get(0),
+        )?)
     }
 
     /// Logged, skipped and failed since `since`; logged and skipped per
@@ -108,12 +114,14 @@ impl Store {
             }
             Ok(out)
         };
-        let logged_hourly = hourly(
+        let logged_hourly = hourly(self.conn.pick(
             "SELECT substr(logged_at, 1, 13), count(*) FROM logged_messages WHERE logged_at >= ?1 GROUP BY 1",
-        )?;
-        let skipped_hourly = hourly(
+            "SELECT to_char(logged_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24'), count(*) FROM logged_messages WHERE logged_at >= ?1 GROUP BY 1",
+        ))?;
+        let skipped_hourly = hourly(self.conn.pick(
             "SELECT substr(skipped_at, 1, 13), count(*) FROM skipped_messages WHERE skipped_at >= ?1 GROUP BY 1",
-        )?;
+            "SELECT to_char(skipped_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24'), count(*) FROM skipped_messages WHERE skipped_at >= ?1 GROUP BY 1",
+        ))?;
         let (hour, day) = (Duration::hours(1), Duration::days(1));
         Ok(Activity {
             logged: logged as u64,
@@ -130,6 +138,7 @@ impl Store {
 
     /// The current holder of a mailbox's lease, if it has not expired.
     pub fn lease_holder(&self, mailbox: &str, now: DateTime<Utc>) -> Result<Option<LeaseHolder>> {
+        let now = self.conn.lease_clock(now)?;
         let row: Option<(String, String)> = self
             .conn
             .query_row(

@@ -108,6 +108,7 @@ pub struct PageDone {
 /// writes nothing more.
 fn fence(tx: &Tx<'_>, fence: Option<&Fence>, now: DateTime<Utc>) -> Result<()> {
     let Some(f) = fence else { return Ok(()) };
+    let now = tx.lease_clock(now)?;
     let row: Option<(String, String)> = tx
         .query_row(
             "SELECT holder, expires_at FROM engine_lease WHERE mailbox = ?1",

@@ -110,6 +110,7 @@ impl Store {
         ttl: Duration,
         now: DateTime<Utc>,
     ) -> Result<(LeaseOutcome, DateTime<Utc>)> {
+        let now = self.conn.lease_clock(now)?;
         if let Some((h, Some(until))) = current_lease(&self.conn, mailbox)?
             && h == holder
             && until - now > ttl / 2
@@ -129,6 +130,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<LeaseOutcome> {
         let tx = self.conn.transaction(Begin::Immediate)?;
+        let now = tx.lease_clock(now)?;
         let current = current_lease(&tx, mailbox)?;
         if let Some((h, until)) = current {
             let until = until.unwrap_or(now);
@@ -157,6 +159,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Renewal> {
         let tx = self.conn.transaction(Begin::Immediate)?;
+        let now = tx.lease_clock(now)?;
         let current = current_lease(&tx, mailbox)?;
         let lost = match current {
             Some((h, _)) if h != holder => format!("another engine ({h}) took over the mailbox lease"),
@@ -176,6 +179,7 @@ impl Store {
 
     /// The holders of leases that have not run out, less the provably dead.
     pub fn live_holders(&self, now: DateTime<Utc>) -> Result<Vec<String>> {
+        let now = self.conn.lease_clock(now)?;
         let all: Vec<String> = self.conn.query_map(
             "SELECT holder FROM engine_lease WHERE expires_at > ?1",
             params![ts(now)],
@@ -191,6 +195,7 @@ impl Store {
     /// once run out: an idle fleet looks every two seconds and writes
     /// nothing most times.
     pub fn engine_seen(&self, holder: &str, ttl: Duration, now: DateTime<Utc>) -> Result<usize> {
+        let now = self.conn.lease_clock(now)?;
         let rows: Vec<(String, Option<DateTime<Utc>>)> =
             self.conn
                 .query_map("SELECT holder, expires_at FROM engines", params![], |r| {

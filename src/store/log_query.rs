@@ -8,8 +8,11 @@
 //! in the FTS index and its entries sorted by date; a word found in many is
 //! checked row by row while walking the date index, which reaches a page of
 //! hits after a few hundred rows. Either way results stay in date order.
+//! PostgreSQL has no index hints: there the lookup plan is a materialised
+//! CTE of the search index's hits, and the walk a filter on the joined
+//! message's tsvector.
 
-use super::db::{Value, params};
+use super::db::{Dialect, Value, params};
 
 use crate::domain::Direction;
 
@@ -111,6 +114,7 @@ pub fn finds_more_than(f: &LogFilter, plan: Option<SearchPlan>, n: usize) -> boo
 /// The SQL and parameters for one page. A pure function, so the choice of
 /// index and the keyset conditions are tested without a database.
 pub fn page_query(
+    dialect: Dialect,
     f: &LogFilter,
     plan: Option<SearchPlan>,
     seek: &Seek,
@@ -124,12 +128,23 @@ pub fn page_query(
         _ if f.direction.is_some() => "entries_by_direction",
         _ => "entries_newest",
     };
+    let pg = dialect == Dialect::Postgres;
+    let lookup = f.search.is_some() && !matches!(plan, Some(SearchPlan::Walk));
+    // SQLite: the index named, and CROSS JOIN to keep the entries first.
+    let (with, hint) = match dialect {
+        Dialect::Sqlite => (String::new(), format!("INDEXED BY {index} CROSS")),
+        Dialect::Postgres if lookup => (
+            "WITH hits AS MATERIALIZED (SELECT id FROM logged_messages WHERE search @@ to_tsquery('simple', ?)) ".to_string(),
+            String::new(),
+        ),
+        Dialect::Postgres => (String::new(), String::new()),
+    };
     let mut sql = format!(
-        "SELECT {ENTRY_COLUMNS} FROM interaction_log_entries e INDEXED BY {index}
-         CROSS JOIN logged_messages m ON m.id = e.logged_message_id
+        "{with}SELECT {ENTRY_COLUMNS} FROM interaction_log_entries e {hint}
+         JOIN logged_messages m ON m.id = e.logged_message_id
          LEFT JOIN contacts c ON c.no = e.contact_no
          LEFT JOIN salespeople s ON s.code = e.salesperson_code
-         WHERE 1"
+         WHERE TRUE"
     );
     let mut params: Vec<Value<'static>> = Vec::new();
     let mut cond = |sql: &mut String, clause: &str, v: Value<'static>| {
@@ -161,7 +176,18 @@ pub fn page_query(
     if let Some(t) = &f.to {
         cond(&mut sql, " AND e.occurred_at < ?", t.clone().into());
     }
-    if let Some(q) = &f.search {
+    // The hits' CTE comes first in the statement, so its word list is the
+    // first parameter.
+    let mut cte_words = None;
+    if let Some(q) = f.search.as_ref().filter(|_| pg) {
+        let words: Value<'static> = pg_tsquery(q).into();
+        if lookup {
+            sql.push_str(" AND e.logged_message_id IN (SELECT id FROM hits)");
+            cte_words = Some(words);
+        } else {
+            cond(&mut sql, " AND m.search @@ to_tsquery('simple', ?)", words);
+        }
+    } else if let Some(q) = &f.search {
         let clause = match plan {
             Some(SearchPlan::Walk) => {
                 " AND EXISTS (SELECT 1 FROM logged_messages_fts WHERE logged_messages_fts MATCH ? AND rowid = e.logged_message_id)"
@@ -195,7 +221,28 @@ pub fn page_query(
         " ORDER BY e.occurred_at {order}, e.entry_no {order} LIMIT ?"
     ));
     params.push((limit as i64).into());
+    if let Some(words) = cte_words {
+        params.insert(0, words);
+    }
     (sql, params)
+}
+
+/// An FTS5 query of quoted words (`"budget" "q3"*`, as
+/// `domain::search::fts_query` writes it) as a PostgreSQL tsquery: every
+/// word must match, `*` a prefix. The words are letters and digits only.
+pub fn pg_tsquery(fts: &str) -> String {
+    let pieces: Vec<&str> = fts.split('"').collect();
+    let mut out: Vec<String> = Vec::new();
+    // Quoted words sit at the odd pieces; the piece after says `*`.
+    for i in (1..pieces.len()).step_by(2) {
+        let word: String = pieces[i].chars().filter(|c| c.is_alphanumeric()).collect();
+        if word.is_empty() {
+            continue;
+        }
+        let prefix = pieces.get(i + 1).is_some_and(|p| p.starts_with('*'));
+        out.push(format!("'{word}'{}", if prefix { ":*" } else { "" }));
+    }
+    out.join(" & ")
 }
 
 impl Store {
@@ -207,7 +254,7 @@ impl Store {
         seek: &Seek,
         limit: usize,
     ) -> Result<Vec<EntryRow>> {
-        let (sql, params) = page_query(f, plan, seek, limit);
+        let (sql, params) = page_query(self.conn.dialect(), f, plan, seek, limit);
         let rows = self.conn.query_map(&sql, params, entry_row)?;
         let mut out: Vec<EntryRow> = rows;
         if matches!(seek, Seek::Oldest | Seek::NewerThan(_)) {
@@ -226,9 +273,18 @@ impl Store {
             |r| r.get(0),
         )?;
         let limit = lookup_limit(total.max(0) as u64);
-        let n: i64 = self.conn.query_row(
-"SELECT count(*) FROM (SELECT 1 FROM logged_messages_fts WHERE logged_messages_fts MATCH ?1 LIMIT ?2)",
-params![fts, limit as i64 + 1], |r| r.get(0))?;
+        let n: i64 = match self.conn.dialect() {
+            Dialect::Sqlite => self.conn.query_row(
+                "SELECT count(*) FROM (SELECT 1 FROM logged_messages_fts WHERE logged_messages_fts MATCH ?1 LIMIT ?2)",
+                params![fts, limit as i64 + 1],
+                |r| r.get(0),
+            )?,
+            Dialect::Postgres => self.conn.query_row(
+                "SELECT count(*) FROM (SELECT 1 FROM logged_messages WHERE search @@ to_tsquery('simple', ?1) LIMIT ?2) hits",
+                params![pg_tsquery(fts), limit as i64 + 1],
+                |r| r.get(0),
+            )?,
+        };
         Ok(if n as usize > limit {
             SearchPlan::Walk
         } else {
@@ -367,7 +423,7 @@ mod tests {
             ),
         ];
         for (f, plan, seek, a, b) in cases {
-            let (sql, params) = page_query(f, *plan, seek, 50);
+            let (sql, params) = page_query(Dialect::Sqlite, f, *plan, seek, 50);
             assert!(sql.contains(a), "{a} in {sql}");
             assert!(sql.contains(b), "{b} in {sql}");
             assert!(!sql.contains("OFFSET"), "{sql}");
@@ -376,6 +432,52 @@ mod tests {
                 sql.matches('?').count(),
                 "one parameter per placeholder: {sql}"
             );
+        }
+    }
+
+    #[test]
+    fn fts_queries_become_tsqueries_of_the_same_words() {
+        for (fts, want) in [
+            ("\"budget\"", "'budget'"),
+            ("\"budget\" \"q3\"", "'budget' & 'q3'"),
+            ("\"renew\"*", "'renew':*"),
+            (
+                "\"e\" \"mail\"* \"überweisung\"",
+                "'e' & 'mail':* & 'überweisung'",
+            ),
+            ("", ""),
+        ] {
+            assert_eq!(pg_tsquery(fts), want, "{fts}");
+        }
+    }
+
+    #[test]
+    fn postgres_pages_name_no_index_and_put_the_lookup_words_first() {
+        let search = LogFilter {
+            search: Some("\"price\"".into()),
+            contact_no: Some("CT0001".into()),
+            ..Default::default()
+        };
+        for plan in [SearchPlan::Lookup, SearchPlan::Walk] {
+            let (sql, params) =
+                page_query(Dialect::Postgres, &search, Some(plan), &Seek::Newest, 50);
+            assert!(
+                !sql.contains("INDEXED BY") && !sql.contains("CROSS"),
+                "{sql}"
+            );
+            assert!(!sql.contains("_fts"), "{sql}");
+            assert_eq!(params.len(), sql.matches('?').count(), "{sql}");
+            let words = Value::Text("'price'".into());
+            match plan {
+                SearchPlan::Lookup => {
+                    assert!(sql.starts_with("WITH hits AS MATERIALIZED"), "{sql}");
+                    assert_eq!(params[0], words);
+                }
+                SearchPlan::Walk => {
+                    assert!(sql.contains("m.search @@"), "{sql}");
+                    assert_eq!(params[1], words);
+                }
+            }
         }
     }
 }

@@ -105,7 +105,10 @@ params![entry_no], entry_row)
         let sp = self
             .conn
             .query_row(
-                "SELECT code, name FROM salespeople WHERE email = ?1 COLLATE NOCASE LIMIT 1",
+                self.conn.pick(
+                    "SELECT code, name FROM salespeople WHERE email = ?1 COLLATE NOCASE LIMIT 1",
+                    "SELECT code, name FROM salespeople WHERE lower(email) = lower(?1) LIMIT 1",
+                ),
                 params![address],
                 |r| {
                     Ok(Known::Salesperson {
@@ -121,11 +124,17 @@ params![entry_no], entry_row)
         Ok(self
             .conn
             .query_row(
+self.conn.pick(
 "SELECT no, name, company FROM contacts WHERE email = ?1 COLLATE NOCASE
                  UNION ALL
                  SELECT c.no, c.name, c.company FROM contact_alt_emails a JOIN contacts c ON c.no = a.contact_no
                  WHERE a.email = ?1 COLLATE NOCASE
                  LIMIT 1",
+"SELECT no, name, company FROM contacts WHERE lower(email) = lower(?1)
+                 UNION ALL
+                 SELECT c.no, c.name, c.company FROM contact_alt_emails a JOIN contacts c ON c.no = a.contact_no
+                 WHERE lower(a.email) = lower(?1)
+                 LIMIT 1"),
 params![address], |r| {
                 Ok(Known::Contact {
                     no: r.get(0)?,

@@ -181,8 +181,12 @@ fn adoptable(_: &Path) -> Result<bool> {
 }
 
 impl Store {
-    /// Opens (creating 0600 and migrating as needed) the database at `path`.
+    /// Opens (creating 0600 and migrating as needed) the database at `path`,
+    /// or the PostgreSQL database `path` names as a `postgres://` URL.
     pub fn open(path: &Path) -> Result<Self> {
+        if let Some(url) = path.to_str().filter(|p| pg::target::is_postgres_url(p)) {
+            return Store::open_postgres(url);
+        }
         create_private(path).map_err(|source| StoreError::Create {
             path: path.to_path_buf(),
             source,
@@ -230,6 +234,25 @@ impl Store {
         Ok(store)
     }
 
+    /// Connects to the PostgreSQL database at `url` (its password in the
+    /// URL or `PGPASSWORD`) and brings its schema up to date.
+    fn open_postgres(url: &str) -> Result<Self> {
+        let password = std::env::var("PGPASSWORD").ok();
+        let target =
+            pg::target::PgTarget::parse(url, password.as_deref()).map_err(StoreError::Invalid)?;
+        let pool = pg::pool::shared_pool(&target, url).map_err(StoreError::Invalid)?;
+        let conn = db::pg::connect(&pool, &target).map_err(StoreError::Invalid)?;
+        let mut conn = db::Db::from_postgres(conn);
+        pg::migrations::migrate(&mut conn, &target.to_string())?;
+        let mut store = Store {
+            conn,
+            path: PathBuf::from(url),
+            mailbox: 1,
+        };
+        store.mailbox = store.first_mailbox()?;
+        Ok(store)
+    }
+
     /// How long a statement waits for another connection's write lock.
     pub fn set_busy_timeout(&self, d: std::time::Duration) -> Result<()> {
         Ok(self.conn.set_busy_timeout(d)?)
@@ -243,6 +266,10 @@ impl Store {
     /// its first finding, before a command that reads everything (an
     /// export) has written a byte.
     pub fn check_integrity(&self) -> Result<()> {
+        if self.conn.is_postgres() {
+            // The server checks its own pages (and reports XX001 on reads).
+            return Ok(());
+        }
         let first: String = self
             .conn
             .query_row("PRAGMA quick_check(1)", db::params![], |r| r.get(0))?;
@@ -254,6 +281,9 @@ impl Store {
     }
 
     pub fn schema_version(&self) -> Result<i64> {
+        if self.conn.is_postgres() {
+            return pg::migrations::version(&self.conn);
+        }
         Ok(self
             .conn
             .query_row("PRAGMA user_version", db::params![], |r| r.get(0))?)

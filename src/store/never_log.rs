@@ -8,7 +8,7 @@ impl Store {
     /// Adds a normalized pattern; returns false when it was already there.
     pub fn never_log_add(&self, pattern: &str) -> Result<bool> {
         let n = self.conn.execute(
-            "INSERT OR IGNORE INTO never_log (pattern, added_at) VALUES (?1, ?2)",
+            "INSERT INTO never_log (pattern, added_at) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
             params![pattern, ts(chrono::Utc::now())],
         )?;
         Ok(n == 1)

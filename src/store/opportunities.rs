@@ -69,7 +69,10 @@ impl Store {
             )));
         }
         let highest: Option<i64> = tx.query_row(
-            "SELECT max(CAST(substr(no, 3) AS INTEGER)) FROM opportunities WHERE no GLOB 'OP[0-9]*'",
+            tx.pick(
+                "SELECT max(CAST(substr(no, 3) AS INTEGER)) FROM opportunities WHERE no GLOB 'OP[0-9]*'",
+                "SELECT max(CAST(substr(no, 3) AS BIGINT)) FROM opportunities WHERE no ~ '^OP[0-9]{1,18}$'",
+            ),
             params![],
             |r| r.get(0),
         )?;
@@ -128,9 +131,11 @@ params![], |r| {
 
     /// The entries an opportunity came from, oldest first.
     pub fn opportunity_entries(&self, no: &str) -> Result<Vec<EntryRow>> {
+        // PostgreSQL has no index hints; its planner takes the partial index.
+        let indexed = self.conn.pick("INDEXED BY entries_by_opportunity", "");
         let rows = self.conn.query_map(
 &format!(
-            "SELECT {ENTRY_COLUMNS} FROM interaction_log_entries e INDEXED BY entries_by_opportunity
+            "SELECT {ENTRY_COLUMNS} FROM interaction_log_entries e {indexed}
              JOIN logged_messages m ON m.id = e.logged_message_id
              LEFT JOIN contacts c ON c.no = e.contact_no LEFT JOIN salespeople s ON s.code = e.salesperson_code
              WHERE e.opportunity_no = ?1 ORDER BY e.occurred_at, e.entry_no"

@@ -28,8 +28,7 @@ impl Store {
             let up = "INSERT INTO contacts (no, name, company, email) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT(no) DO UPDATE SET name = excluded.name, company = excluded.company, email = excluded.email";
             let clear = "DELETE FROM contact_alt_emails WHERE contact_no = ?1";
-            let alt =
-                "INSERT OR IGNORE INTO contact_alt_emails (contact_no, email) VALUES (?1, ?2)";
+            let alt = "INSERT INTO contact_alt_emails (contact_no, email) VALUES (?1, ?2) ON CONFLICT DO NOTHING";
             for c in rows {
                 tx.execute(up, params![c.no, c.name, c.company, c.email])?;
                 tx.execute(clear, params![c.no])?;
@@ -109,7 +108,10 @@ impl Store {
     /// The number after the highest `CTnnnn` contact number.
     pub fn next_contact_no(&self) -> Result<String> {
         let highest: Option<i64> = self.conn.query_row(
-            "SELECT max(CAST(substr(no, 3) AS INTEGER)) FROM contacts WHERE no GLOB 'CT[0-9]*'",
+            self.conn.pick(
+                "SELECT max(CAST(substr(no, 3) AS INTEGER)) FROM contacts WHERE no GLOB 'CT[0-9]*'",
+                "SELECT max(CAST(substr(no, 3) AS BIGINT)) FROM contacts WHERE no ~ '^CT[0-9]{1,18}$'",
+            ),
             params![],
             |r| r.get(0),
         )?;

@@ -419,9 +419,14 @@ pub async fn add_second_mailbox(
 
 /// A fresh database set up against the simulator with client credentials.
 pub fn engine_app(sim: &TestSim, dir: &std::path::Path) -> emaillog::app::App {
+    engine_app_at(sim, dir.join("emaillog.db"))
+}
+
+/// `engine_app` on the database at `db` (a file, or a `postgres://` URL).
+pub fn engine_app_at(sim: &TestSim, db: std::path::PathBuf) -> emaillog::app::App {
     use emaillog::app::setup_edit::SetupChanges;
     use emaillog::domain::setup::Unmatched;
-    let app = emaillog::app::App::new(dir.join("emaillog.db"));
+    let app = emaillog::app::App::new(db);
     app.import_salespeople(SALESPEOPLE_CSV.as_bytes(), false)
         .unwrap();
     app.import_contacts(CONTACTS_CSV.as_bytes(), false).unwrap();

@@ -218,6 +218,27 @@ impl Postgres {
         )
     }
 
+    /// Creates the empty database `name` and returns a URL to it that
+    /// carries the password (plain TCP: the server is on loopback).
+    #[allow(dead_code)]
+    pub fn database(&self, name: &str) -> String {
+        let url = |db: &str| {
+            format!(
+                "postgres://{SUPERUSER}:{PASSWORD}@127.0.0.1:{}/{db}?sslmode=disable",
+                self.port
+            )
+        };
+        let admin = url("postgres");
+        let t = emaillog::store::pg::target::PgTarget::parse(&admin, None).unwrap();
+        let pool = emaillog::store::pg::pool::pool(&t, Default::default()).unwrap();
+        let db = emaillog::store::db::Db::from_postgres(
+            emaillog::store::db::pg::connect(&pool, &t).unwrap(),
+        );
+        db.execute_batch(&format!("CREATE DATABASE {name}"))
+            .unwrap_or_else(|e| panic!("CREATE DATABASE {name}: {e}\n{}", self.log()));
+        url(name)
+    }
+
     /// The server's log so far.
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("pg/server.log")).unwrap_or_default()

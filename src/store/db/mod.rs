@@ -106,6 +106,13 @@ impl<T> OptionalExtension<T> for DbResult<T> {
     }
 }
 
+/// Which SQL the connection speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
 /// How a transaction takes its lock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Begin {
@@ -168,6 +175,22 @@ impl Db {
 
     pub fn is_postgres(&self) -> bool {
         matches!(self.conn, Conn::Postgres(_))
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        match self.conn {
+            Conn::Sqlite(_) => Dialect::Sqlite,
+            Conn::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
+    /// The statement for this backend, where the two differ: both are
+    /// written side by side at the call.
+    pub fn pick<'s>(&self, sqlite: &'s str, postgres: &'s str) -> &'s str {
+        match self.conn {
+            Conn::Sqlite(_) => sqlite,
+            Conn::Postgres(_) => postgres,
+        }
     }
 
     /// Runs one statement; returns the rows it changed.
@@ -277,6 +300,26 @@ impl Db {
                 |values| f(&Row::Values(values)),
                 |e| DbError::from(e).into(),
             ),
+        }
+    }
+
+    /// The time leases are judged by: the caller's clock on SQLite (one
+    /// machine), the server's on PostgreSQL, so engines on hosts whose
+    /// clocks differ agree on when a lease runs out.
+    pub fn lease_clock(
+        &self,
+        here: chrono::DateTime<chrono::Utc>,
+    ) -> DbResult<chrono::DateTime<chrono::Utc>> {
+        match &self.conn {
+            Conn::Sqlite(_) => Ok(here),
+            Conn::Postgres(_) => {
+                let t: String =
+                    self.query_row("SELECT clock_timestamp()", params![], |r| r.get(0))?;
+                crate::store::parse_ts(&t).ok_or(DbError::Type {
+                    expected: "the server's time",
+                    found: "text that is not a time",
+                })
+            }
         }
     }
 

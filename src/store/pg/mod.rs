@@ -2,5 +2,6 @@
 //! outgrows one machine: where it is (`target`) and how emaillog connects
 //! to it (`pool`). SQL for PostgreSQL lives here, beside SQLite's.
 
+pub mod migrations;
 pub mod pool;
 pub mod target;

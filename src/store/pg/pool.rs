@@ -76,6 +76,23 @@ pub fn pool(t: &PgTarget, size: PoolSize) -> Result<Pool, String> {
         .map_err(|e| format!("cannot set up connections to {t}: {e}"))
 }
 
+/// The process's pool for `t` (one per URL): stores opened one after the
+/// other reuse its connections instead of connecting each time.
+pub fn shared_pool(t: &PgTarget, url: &str) -> Result<Pool, String> {
+    static POOLS: std::sync::OnceLock<std::sync::Mutex<std::collections::HashMap<String, Pool>>> =
+        std::sync::OnceLock::new();
+    let mut pools = POOLS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(p) = pools.get(url) {
+        return Ok(p.clone());
+    }
+    let p = pool(t, PoolSize::default())?;
+    pools.insert(url.to_string(), p.clone());
+    Ok(p)
+}
+
 /// What a failed connection means to the person who asked for it.
 pub fn connect_error(t: &PgTarget, e: &deadpool_postgres::PoolError) -> String {
     use deadpool_postgres::PoolError;
