@@ -449,10 +449,35 @@ async fn neither_the_database_nor_any_output_holds_a_secret_or_token() {
         access.clone(),
         access.split('.').nth(2).unwrap_or("x").to_string(),
     ];
-    let mut files: Vec<Vec<u8>> = vec![std::fs::read(&db).unwrap()];
-    for suffix in ["-wal", "-shm"] {
-        if let Ok(b) = std::fs::read(format!("{}{suffix}", db.display())) {
-            files.push(b);
+    let mut files: Vec<Vec<u8>> = Vec::new();
+    if emaillog::store::testing::on_postgres() {
+        // Every row of every table, as the server prints it.
+        use emaillog::store::db::params;
+        let c = emaillog::store::testing::connect(&db);
+        let tables: Vec<String> = c
+            .query_map(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'",
+                params![],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(tables.len() > 10, "{tables:?}");
+        for t in tables {
+            let rows: Vec<String> = c
+                .query_map(
+                    &format!("SELECT CAST(t AS TEXT) FROM {t} t"),
+                    params![],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            files.push(rows.join("\n").into_bytes());
+        }
+    } else {
+        files.push(std::fs::read(&db).unwrap());
+        for suffix in ["-wal", "-shm"] {
+            if let Ok(b) = std::fs::read(format!("{}{suffix}", db.display())) {
+                files.push(b);
+            }
         }
     }
     for s in &secrets {
@@ -467,7 +492,11 @@ async fn neither_the_database_nor_any_output_holds_a_secret_or_token() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        for f in [db.clone(), dir.path().join("emaillog.db.key")] {
+        let mut private = vec![emaillog::auth::secrets::key_path_for(&db)];
+        if !emaillog::store::testing::on_postgres() {
+            private.push(db.clone());
+        }
+        for f in private {
             assert_eq!(
                 std::fs::metadata(&f).unwrap().permissions().mode() & 0o777,
                 0o600,

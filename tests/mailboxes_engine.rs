@@ -4,6 +4,8 @@
 
 mod common;
 
+use emaillog::store::db::params;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
@@ -31,31 +33,25 @@ async fn wait_for(what: &str, secs: u64, mut ok: impl AsyncFnMut() -> bool) {
 
 /// Live leases per holder, read from the database the engines share.
 fn leases(db: &std::path::Path) -> BTreeMap<String, usize> {
-    let c = rusqlite::Connection::open(db).unwrap();
-    let now = emaillog::store::ts(chrono::Utc::now());
-    let mut stmt = c
-        .prepare("SELECT holder, count(*) FROM engine_lease WHERE expires_at > ?1 GROUP BY holder")
-        .unwrap();
-    stmt.query_map([now], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as usize)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect()
+    let store = emaillog::store::Store::open(db).unwrap();
+    let mut by_holder = BTreeMap::new();
+    for h in store.live_holders(chrono::Utc::now()).unwrap() {
+        *by_holder.entry(h).or_insert(0) += 1;
+    }
+    by_holder
 }
 
 /// A run of the job log: (mailbox, holder, started, ended, messages read).
 type Run = (i64, String, String, Option<String>, i64);
 
 fn runs(db: &std::path::Path) -> Vec<Run> {
-    let c = rusqlite::Connection::open(db).unwrap();
-    let mut stmt = c
-        .prepare("SELECT mailbox_no, holder, started_at, ended_at, messages_read FROM job_queue_log_entries ORDER BY started_at")
-        .unwrap();
-    stmt.query_map([], |r| {
-        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-    })
-    .unwrap()
-    .map(Result::unwrap)
-    .collect()
+    emaillog::store::testing::connect(db)
+        .query_map(
+            "SELECT mailbox_no, holder, started_at, ended_at, messages_read FROM job_queue_log_entries ORDER BY started_at",
+            params![],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )
+        .unwrap()
 }
 
 fn terminate(child: &mut std::process::Child) {
@@ -141,13 +137,13 @@ async fn two_run_processes_share_six_mailboxes_and_log_each_exactly_once() {
     let store = app.store().unwrap();
     let logged = store.logged_messages().unwrap();
     assert_eq!(logged.len(), loggable.values().sum::<usize>());
-    let c = rusqlite::Connection::open(&db).unwrap();
+    let c = emaillog::store::testing::connect(&db);
     for (i, address) in MAILBOXES.iter().enumerate() {
         let no = i as i64 + 1;
         let n: i64 = c
             .query_row(
                 "SELECT count(DISTINCT internet_message_id) FROM logged_messages WHERE mailbox_no = ?1 AND internet_message_id LIKE ?2",
-                rusqlite::params![no, format!("<mb{i}-%")],
+                params![no, format!("<mb{i}-%")],
                 |r| r.get(0),
             )
             .unwrap();

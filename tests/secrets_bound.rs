@@ -40,8 +40,11 @@ impl Trap {
 /// What a group member with write access to the database file can do
 /// without any emaillog command: rewrite the setup row.
 fn rewrite_setup(db: &std::path::Path, set: &str) {
-    let conn = rusqlite::Connection::open(db).unwrap();
-    conn.execute(&format!("UPDATE setup SET {set} WHERE id = 1"), [])
+    emaillog::store::testing::connect(db)
+        .execute(
+            &format!("UPDATE setup SET {set} WHERE id = 1"),
+            emaillog::store::db::params![],
+        )
         .unwrap();
 }
 
@@ -92,13 +95,12 @@ async fn a_client_secret_never_goes_to_an_authority_rewritten_in_the_database() 
             "{field}: the listener got a connection"
         );
         // The admin puts the endpoint back: the secret opens again.
-        let conn = rusqlite::Connection::open(&db).unwrap();
-        conn.execute(
-            "UPDATE setup SET authority = ?1, graph_url = ?2 WHERE id = 1",
-            [&original.authority, &original.graph_url],
-        )
-        .unwrap();
-        drop(conn);
+        emaillog::store::testing::connect(&db)
+            .execute(
+                "UPDATE setup SET authority = ?1, graph_url = ?2 WHERE id = 1",
+                emaillog::store::db::params![original.authority, original.graph_url],
+            )
+            .unwrap();
         emaillog_ok(&db, &["sync", "--once"]);
     }
     // Changing the authority through the CLI clears the secret outright.

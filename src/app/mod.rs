@@ -116,12 +116,12 @@ impl App {
     /// For commands that only read: a database that is not there is an
     /// error that says so, not a new empty one at a mistyped path.
     pub fn require_existing(&self) -> Result<()> {
-        if self.db_path.exists() {
+        if Store::exists(&self.db_path)? {
             Ok(())
         } else {
             Err(AppError::Invalid(format!(
                 "there is no database at {}; give the right one with --db (or EMAILLOG_DB), or create it: emaillog init (or emaillog setup set --mailbox ADDRESS --tenant TENANT --client-id APP_ID)",
-                self.db_path.display()
+                Store::shown(&self.db_path)
             )))
         }
     }

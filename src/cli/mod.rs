@@ -191,18 +191,13 @@ pub fn main() -> i32 {
     }
     let explicit_db = cli.db.clone();
     // A PostgreSQL URL is never taken for a file path (a folder named
-    // `postgres:` made by mistake): said as such, its mistakes named.
+    // `postgres:` made by mistake): a malformed one is said as such.
     if let Some(url) = explicit_db
         .as_ref()
         .and_then(|p| p.to_str())
         .filter(|p| crate::store::pg::target::is_postgres_url(p))
+        && let Err(why) = crate::store::pg::target::PgTarget::parse(url, None)
     {
-        let why = match crate::store::pg::target::PgTarget::parse(url, None) {
-            Err(e) => e,
-            Ok(t) => format!(
-                "{t}: this version keeps its store in a SQLite file only; give --db (or EMAILLOG_DB) a file path"
-            ),
-        };
         eprintln!("error: {why}");
         return 2;
     }
@@ -231,16 +226,18 @@ pub fn main() -> i32 {
         };
         match command {
             Command::Init => {
-                if app.db_path().exists() {
-                    anyhow::bail!(
-                        "there is a database at {} already; nothing was changed",
-                        app.db_path().display()
-                    );
+                let shown = crate::store::Store::shown(app.db_path());
+                if crate::store::Store::exists(app.db_path())? {
+                    anyhow::bail!("there is a database at {shown} already; nothing was changed");
                 }
                 app.store()?;
+                let who = if crate::store::pg::target::is_postgres_url(&app.db_path().to_string_lossy()) {
+                    "its schema made"
+                } else {
+                    "readable by you only"
+                };
                 println!(
-                    "created the database {} (readable by you only); next: emaillog setup set --mailbox ADDRESS --tenant TENANT --client-id APP_ID",
-                    app.db_path().display()
+                    "created the database {shown} ({who}); next: emaillog setup set --mailbox ADDRESS --tenant TENANT --client-id APP_ID"
                 );
                 Ok(())
             }

@@ -153,7 +153,7 @@ fn write_progress(tx: &Tx<'_>, p: &Progress, now: DateTime<Utc>) -> Result<()> {
 fn add_failure(tx: &Tx<'_>, mailbox: i64, id: &str, error: &str, now: DateTime<Utc>) -> Result<()> {
     tx.execute(
 "INSERT INTO message_failures (mailbox_no, mailbox_id, attempts, last_error, updated_at) VALUES (?4, ?1, 1, ?2, ?3)
-         ON CONFLICT(mailbox_no, mailbox_id) DO UPDATE SET attempts = attempts + 1, last_error = excluded.last_error, updated_at = excluded.updated_at",
+         ON CONFLICT(mailbox_no, mailbox_id) DO UPDATE SET attempts = message_failures.attempts + 1, last_error = excluded.last_error, updated_at = excluded.updated_at",
 params![id, error, ts(now), mailbox])?;
     Ok(())
 }
@@ -412,7 +412,7 @@ params![self.mailbox], |r| {
     /// every stuck message). Returns how many were released.
     pub fn retry_stuck(&self, mailbox_id: Option<&str>) -> Result<usize> {
         Ok(self.conn.execute(
-            "DELETE FROM message_failures WHERE mailbox_no = ?2 AND stuck = 1 AND (?1 IS NULL OR mailbox_id = ?1)",
+            "DELETE FROM message_failures WHERE mailbox_no = ?2 AND stuck = 1 AND (CAST(?1 AS TEXT) IS NULL OR mailbox_id = ?1)",
             params![mailbox_id, self.mailbox],
         )?)
     }

@@ -19,6 +19,8 @@ pub mod pg;
 mod review;
 mod setup;
 mod skipped;
+#[doc(hidden)]
+pub mod testing;
 
 use std::path::{Path, PathBuf};
 
@@ -234,15 +236,41 @@ impl Store {
         Ok(store)
     }
 
-    /// Connects to the PostgreSQL database at `url` (its password in the
-    /// URL or `PGPASSWORD`) and brings its schema up to date.
-    fn open_postgres(url: &str) -> Result<Self> {
+    /// Whether there is an emaillog database at `path` (a file; on
+    /// PostgreSQL, a database with emaillog's schema), without creating one.
+    pub fn exists(path: &Path) -> Result<bool> {
+        let Some(url) = path.to_str().filter(|p| pg::target::is_postgres_url(p)) else {
+            return Ok(path.exists());
+        };
+        let conn = Store::connect_postgres(url)?;
+        Ok(pg::migrations::version(&conn.0)? > 0)
+    }
+
+    /// How `path` is shown: a file's path, or a PostgreSQL URL without its
+    /// password.
+    pub fn shown(path: &Path) -> String {
+        match path.to_str().filter(|p| pg::target::is_postgres_url(p)) {
+            Some(url) => match pg::target::PgTarget::parse(url, None) {
+                Ok(t) => t.to_string(),
+                Err(_) => "a PostgreSQL URL that does not parse".to_string(),
+            },
+            None => path.display().to_string(),
+        }
+    }
+
+    fn connect_postgres(url: &str) -> Result<(db::Db, pg::target::PgTarget)> {
         let password = std::env::var("PGPASSWORD").ok();
         let target =
             pg::target::PgTarget::parse(url, password.as_deref()).map_err(StoreError::Invalid)?;
         let pool = pg::pool::shared_pool(&target, url).map_err(StoreError::Invalid)?;
         let conn = db::pg::connect(&pool, &target).map_err(StoreError::Invalid)?;
-        let mut conn = db::Db::from_postgres(conn);
+        Ok((db::Db::from_postgres(conn), target))
+    }
+
+    /// Connects to the PostgreSQL database at `url` (its password in the
+    /// URL or `PGPASSWORD`) and brings its schema up to date.
+    fn open_postgres(url: &str) -> Result<Self> {
+        let (mut conn, target) = Store::connect_postgres(url)?;
         pg::migrations::migrate(&mut conn, &target.to_string())?;
         let mut store = Store {
             conn,

@@ -419,7 +419,10 @@ pub async fn add_second_mailbox(
 
 /// A fresh database set up against the simulator with client credentials.
 pub fn engine_app(sim: &TestSim, dir: &std::path::Path) -> emaillog::app::App {
-    engine_app_at(sim, dir.join("emaillog.db"))
+    engine_app_at(
+        sim,
+        emaillog::store::testing::fresh_database(dir, "emaillog.db"),
+    )
 }
 
 /// `engine_app` on the database at `db` (a file, or a `postgres://` URL).
@@ -584,4 +587,16 @@ pub fn sync_once_crashing(
         cmd.env("EMAILLOG_CRASH_AT", at);
     }
     cmd.status().unwrap().code().is_some()
+}
+
+/// For a test of something only SQLite has (its file, its locks, a clock
+/// the caller sets): true, after saying so, when the suite runs on
+/// PostgreSQL, where the test returns at once.
+#[allow(dead_code)]
+pub fn sqlite_only(why: &str) -> bool {
+    let skip = emaillog::store::testing::on_postgres();
+    if skip {
+        eprintln!("skipped on PostgreSQL: {why}");
+    }
+    skip
 }

@@ -1,0 +1,71 @@
+//! Fresh databases for tests, on the store `EMAILLOG_TEST_BACKEND` names:
+//! a file in the test's folder (SQLite, the default), or with `postgres` a
+//! new empty database on the server whose admin URL `EMAILLOG_TEST_PG`
+//! gives (`.ci/run` starts one), so the same tests run on both stores.
+//! Not for production use: it creates databases.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use super::db::{Db, pg};
+use super::pg::pool::shared_pool;
+use super::pg::target::PgTarget;
+
+/// Whether tests run on PostgreSQL.
+pub fn on_postgres() -> bool {
+    std::env::var("EMAILLOG_TEST_BACKEND").is_ok_and(|b| b == "postgres")
+}
+
+/// Where a test's database `name` is: `dir/name`, or the URL of a new
+/// database on the test server.
+pub fn fresh_database(dir: &Path, name: &str) -> PathBuf {
+    if !on_postgres() {
+        return dir.join(name);
+    }
+    let admin = std::env::var("EMAILLOG_TEST_PG").unwrap_or_else(|_| {
+        panic!("EMAILLOG_TEST_BACKEND=postgres needs EMAILLOG_TEST_PG: the URL of a server the tests may create databases on, as its superuser (.ci/run starts one)")
+    });
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let stem: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .take(30)
+        .collect();
+    let db = format!(
+        "t{}_{}_{stem}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    );
+    let target = PgTarget::parse(&admin, None).unwrap_or_else(|e| panic!("EMAILLOG_TEST_PG: {e}"));
+    let pool = shared_pool(&target, &admin).unwrap_or_else(|e| panic!("{e}"));
+    let conn = Db::from_postgres(pg::connect(&pool, &target).unwrap_or_else(|e| panic!("{e}")));
+    conn.execute_batch(&format!("CREATE DATABASE {db}"))
+        .unwrap_or_else(|e| panic!("CREATE DATABASE {db}: {e}"));
+    let mut url = url::Url::parse(&admin).unwrap_or_else(|e| panic!("EMAILLOG_TEST_PG: {e}"));
+    url.set_path(&db);
+    PathBuf::from(url.to_string())
+}
+
+/// A plain connection to the test database at `path`, for a test that
+/// checks what was stored with SQL of its own (written for both stores).
+pub fn connect(path: &Path) -> Db {
+    match path
+        .to_str()
+        .filter(|p| super::pg::target::is_postgres_url(p))
+    {
+        Some(url) => {
+            let target = PgTarget::parse(url, None).unwrap_or_else(|e| panic!("{e}"));
+            let pool = shared_pool(&target, url).unwrap_or_else(|e| panic!("{e}"));
+            Db::from_postgres(pg::connect(&pool, &target).unwrap_or_else(|e| panic!("{e}")))
+        }
+        None => Db::from_sqlite(
+            rusqlite::Connection::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
+        ),
+    }
+}
