@@ -179,6 +179,23 @@ impl SecretBox {
                 b
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => {
+                // A key's own folder (a PostgreSQL store's, under the
+                // configuration folder) is made for its owner only.
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::DirBuilderExt;
+                    let folder = crate::file_trust::folder_of(path);
+                    if !folder.exists() {
+                        std::fs::DirBuilder::new()
+                            .recursive(true)
+                            .mode(0o700)
+                            .create(folder)
+                            .map_err(|source| SecretError::WriteKey {
+                                path: path.to_path_buf(),
+                                source,
+                            })?;
+                    }
+                }
                 #[cfg(unix)]
                 if let Ok(folder) = crate::file_trust::facts(crate::file_trust::folder_of(path)) {
                     crate::file_trust::folder_verdict(folder, crate::file_trust::euid())
@@ -372,6 +389,21 @@ mod tests {
         assert!(!p.to_string_lossy().contains("hunter2"));
         let odd = postgres_key_path("postgres://");
         assert_eq!(odd.file_name().unwrap(), "unparsed-postgres-url.key");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_new_key_gets_a_folder_of_its_own_for_its_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config/emaillog/db-5432-crm.key");
+        SecretBox::open(&path, true).unwrap();
+        for folder in [path.parent().unwrap(), &dir.path().join("config")] {
+            let mode = std::fs::metadata(folder).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o700, "{}", folder.display());
+        }
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
     }
 
     #[test]
