@@ -161,7 +161,8 @@ mod tests {
     #[test]
     fn activity_counts_the_last_day_hour_by_hour() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("a.db")).unwrap();
+        let store =
+            Store::open(&crate::store::testing::fresh_database(dir.path(), "a.db")).unwrap();
         let now: DateTime<Utc> = "2024-05-02T10:30:00Z".parse().unwrap();
         for (id, at) in [
             ("a", "2024-05-02T10:05:00.000Z"),
@@ -206,7 +207,8 @@ mod tests {
     #[test]
     fn activity_counts_the_last_two_weeks_day_by_day() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("d.db")).unwrap();
+        let store =
+            Store::open(&crate::store::testing::fresh_database(dir.path(), "d.db")).unwrap();
         let now: DateTime<Utc> = "2024-05-20T10:30:00Z".parse().unwrap();
         // Local midnight at UTC+2 is 22:00 UTC the day before.
         let since: DateTime<Utc> = "2024-05-19T22:00:00Z".parse().unwrap();
@@ -244,7 +246,8 @@ mod tests {
     #[test]
     fn people_are_counted_without_reading_them() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("p.db")).unwrap();
+        let store =
+            Store::open(&crate::store::testing::fresh_database(dir.path(), "p.db")).unwrap();
         assert_eq!(store.people_counts().unwrap(), (0, 0));
         store.conn.execute_batch(
             "INSERT INTO salespeople (code, name, email) VALUES ('AH', 'Annette', 'a@contoso.example');
@@ -257,7 +260,7 @@ mod tests {
     #[test]
     fn data_version_moves_when_another_connection_commits() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("v.db");
+        let path = crate::store::testing::fresh_database(dir.path(), "v.db");
         let watcher = Store::open(&path).unwrap();
         let writer = Store::open(&path).unwrap();
         let before = watcher.data_version().unwrap();

@@ -256,7 +256,8 @@ mod tests {
     #[test]
     fn two_mailboxes_keep_their_own_records_of_the_same_message_id() {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(&dir.path().join("m.db")).unwrap();
+        let mut store =
+            Store::open(&crate::store::testing::fresh_database(dir.path(), "m.db")).unwrap();
         assert_eq!(store.mailbox_no(), 1);
         let second = store.add_mailbox("team-b@contoso.example").unwrap();
         assert!(store.add_mailbox("TEAM-B@contoso.example").is_err());

@@ -213,7 +213,8 @@ mod tests {
     #[test]
     fn each_reason_lists_newest_received_first_and_a_skip_again_keeps_its_place() {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(&dir.path().join("r.db")).unwrap();
+        let mut store =
+            Store::open(&crate::store::testing::fresh_database(dir.path(), "r.db")).unwrap();
         let skip = |store: &mut Store, id: &str, received: Option<&str>, now: &str| {
             let tx = store.conn.transaction(super::Begin::Deferred).unwrap();
             let s = NewSkipped {

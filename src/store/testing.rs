@@ -69,3 +69,14 @@ pub fn connect(path: &Path) -> Db {
         ),
     }
 }
+
+/// For a test of something only SQLite has (its file, its locks, a clock
+/// the caller sets): true, after saying so, when the suite runs on
+/// PostgreSQL, where the test returns at once.
+pub fn sqlite_only(why: &str) -> bool {
+    let skip = on_postgres();
+    if skip {
+        eprintln!("skipped on PostgreSQL: {why}");
+    }
+    skip
+}

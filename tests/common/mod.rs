@@ -594,9 +594,5 @@ pub fn sync_once_crashing(
 /// PostgreSQL, where the test returns at once.
 #[allow(dead_code)]
 pub fn sqlite_only(why: &str) -> bool {
-    let skip = emaillog::store::testing::on_postgres();
-    if skip {
-        eprintln!("skipped on PostgreSQL: {why}");
-    }
-    skip
+    emaillog::store::testing::sqlite_only(why)
 }
