@@ -56,3 +56,56 @@ fn leases_run_out_by_the_servers_clock_not_the_callers() {
         1
     );
 }
+
+/// Waits (up to 30 s, checking every 10 ms) until `ok` holds.
+fn until(what: &str, ok: impl Fn() -> bool) {
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !ok() {
+        assert!(std::time::Instant::now() < end, "{what} within 30 s");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn a_commit_is_heard_by_the_listener_and_a_lost_listener_comes_back() {
+    if !available() {
+        return;
+    }
+    let pg = Postgres::start_without_tls();
+    let url = pg.database("listen");
+    let watcher = Store::open(std::path::Path::new(&url)).unwrap();
+    let writer = Store::open(std::path::Path::new(&url)).unwrap();
+    watcher.data_version().unwrap();
+    until("the listener to connect", || watcher.hears_changes());
+    // A commit elsewhere is heard, without the watcher asking the server.
+    let before = watcher.data_version().unwrap();
+    writer.never_log_add("northwind.example").unwrap();
+    until("the commit to be heard", || {
+        watcher.data_version().unwrap() != before
+    });
+    // Nothing written: nothing heard.
+    let quiet = watcher.data_version().unwrap();
+    let _ = writer.never_log_list().unwrap();
+    // The listener's connection is cut: it comes back, and what was written
+    // while it was gone counts as a change.
+    let admin = common::postgres::connect_admin(&pg);
+    let cut: i64 = admin
+        .query_row(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'emaillog-listen'",
+            emaillog::store::db::params![],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(cut, 1, "one listener per process and database");
+    until("the lost listener to be noticed", || {
+        !watcher.hears_changes()
+    });
+    writer.never_log_add("fabrikam.example").unwrap();
+    until("the listener to come back", || watcher.hears_changes());
+    assert_ne!(watcher.data_version().unwrap(), quiet);
+    let back = watcher.data_version().unwrap();
+    writer.never_log_remove("northwind.example").unwrap();
+    until("a commit after the return to be heard", || {
+        watcher.data_version().unwrap() != back
+    });
+}

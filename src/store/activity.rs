@@ -62,7 +62,13 @@ pub struct LeaseHolder {
 impl Store {
     /// Changes whenever another connection commits (SQLite's `data_version`):
     /// a cheap poll for "is there anything new to show".
+    /// On PostgreSQL it is the count of changes the process's listener
+    /// heard (no round trip), or while that is not connected the server's
+    /// next transaction id.
     pub fn data_version(&self) -> Result<i64> {
+        if let Some(heard) = self.changes_heard() {
+            return Ok(heard as i64);
+        }
         Ok(self.conn.query_row(
             self.conn.pick(
                 "PRAGMA data_version",
@@ -72,6 +78,22 @@ impl Store {
             params![],
             |r| r.get(0),
         )?)
+    }
+
+    /// Whether changes are heard as they are committed (PostgreSQL, its
+    /// listener connected) rather than asked for.
+    pub fn hears_changes(&self) -> bool {
+        self.changes_heard().is_some()
+    }
+
+    fn changes_heard(&self) -> Option<u64> {
+        if !self.conn.is_postgres() {
+            return None;
+        }
+        let url = self.path().to_str()?;
+        let password = std::env::var("PGPASSWORD").ok();
+        let target = super::pg::target::PgTarget::parse(url, password.as_deref()).ok()?;
+        super::db::pg_listen::changes(&target, url).version()
     }
 
     /// Logged, skipped and failed since `since`; logged and skipped per

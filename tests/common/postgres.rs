@@ -218,25 +218,24 @@ impl Postgres {
         )
     }
 
+    /// The superuser's URL (with its password) to the `postgres` database,
+    /// for what a test does as the administrator.
+    #[allow(dead_code)]
+    pub fn admin_url(&self) -> String {
+        format!(
+            "postgres://{SUPERUSER}:{PASSWORD}@127.0.0.1:{}/postgres?sslmode=disable",
+            self.port
+        )
+    }
+
     /// Creates the empty database `name` and returns a URL to it that
     /// carries the password (plain TCP: the server is on loopback).
     #[allow(dead_code)]
     pub fn database(&self, name: &str) -> String {
-        let url = |db: &str| {
-            format!(
-                "postgres://{SUPERUSER}:{PASSWORD}@127.0.0.1:{}/{db}?sslmode=disable",
-                self.port
-            )
-        };
-        let admin = url("postgres");
-        let t = emaillog::store::pg::target::PgTarget::parse(&admin, None).unwrap();
-        let pool = emaillog::store::pg::pool::pool(&t, Default::default()).unwrap();
-        let db = emaillog::store::db::Db::from_postgres(
-            emaillog::store::db::pg::connect(&pool, &t).unwrap(),
-        );
-        db.execute_batch(&format!("CREATE DATABASE {name}"))
+        connect_admin(self)
+            .execute_batch(&format!("CREATE DATABASE {name}"))
             .unwrap_or_else(|e| panic!("CREATE DATABASE {name}: {e}\n{}", self.log()));
-        url(name)
+        self.admin_url().replace("/postgres?", &format!("/{name}?"))
     }
 
     /// The server's log so far.
@@ -260,4 +259,10 @@ impl Drop for Postgres {
             std::thread::sleep(Duration::from_millis(20));
         }
     }
+}
+
+/// A connection of the superuser's to the `postgres` database.
+#[allow(dead_code)]
+pub fn connect_admin(pg: &Postgres) -> emaillog::store::db::Db {
+    emaillog::store::testing::connect(std::path::Path::new(&pg.admin_url()))
 }

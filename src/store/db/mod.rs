@@ -6,6 +6,7 @@
 //! through `sqlite()`, in the code that is that backend's own.
 
 pub mod pg;
+pub mod pg_listen;
 mod pg_value;
 mod value;
 

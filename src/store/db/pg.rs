@@ -17,7 +17,7 @@ use super::pg_value::{Column, placeholders};
 use crate::store::pg::target::PgTarget;
 
 /// The runtime the PostgreSQL connections' tasks live on.
-fn runtime() -> &'static tokio::runtime::Runtime {
+pub(super) fn runtime() -> &'static tokio::runtime::Runtime {
     static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
     RT.get_or_init(|| {
         tokio::runtime::Builder::new_multi_thread()

@@ -32,7 +32,7 @@ impl Default for PoolSize {
 
 /// The client settings for `t`: never a password over plain TCP to
 /// anything but loopback (checked when `t` was parsed).
-fn client_config(t: &PgTarget) -> tokio_postgres::Config {
+pub(crate) fn client_config(t: &PgTarget) -> tokio_postgres::Config {
     let mut c = tokio_postgres::Config::new();
     c.host(&t.host)
         .port(t.port)

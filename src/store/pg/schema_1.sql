@@ -244,4 +244,26 @@ CREATE TABLE engines (
     expires_at TIMESTAMPTZ NOT NULL
 );
 
+-- Every write says so to the listeners (the UI's live screens) when its
+-- transaction commits: one notification per table a transaction changed.
+CREATE FUNCTION emaillog_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('emaillog_changes', TG_TABLE_NAME);
+    RETURN NULL;
+END
+$$;
+DO $$
+DECLARE t TEXT;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['salespeople', 'contacts', 'contact_alt_emails', 'setup',
+        'job_queue_entries', 'job_queue_log_entries', 'logged_messages', 'opportunities',
+        'interaction_log_entries', 'skipped_messages', 'message_failures', 'review_requests',
+        'read_cursors', 'never_log', 'engine_lease', 'engines']
+    LOOP
+        EXECUTE format('CREATE TRIGGER %I AFTER INSERT OR UPDATE OR DELETE ON %I
+                        FOR EACH STATEMENT EXECUTE FUNCTION emaillog_changed()', t || '_changed', t);
+    END LOOP;
+END
+$$;
+
 INSERT INTO schema_version (id, version) VALUES (1, 1);
