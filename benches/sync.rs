@@ -15,7 +15,12 @@
 //!   one mailbox's ceiling, target ≥ 0.9) and idle at 8 and 64 mailboxes
 //!   (RSS, target under 2 MiB more per mailbox): `sync/multi_mailbox.rs`.
 //!
-//! Pass a name (drain, engine, latency, rss, multi) to run only that part.
+//! - engine_*_postgres: the engine's cost at batch 50 on a local PostgreSQL
+//!   server (`.ci/pg-server`), beside SQLite's in the same run (target: at
+//!   most 2×).
+//!
+//! Pass a name (drain, engine, enginepg, latency, rss, multi) to run only
+//! that part.
 
 #[path = "sync/multi_mailbox.rs"]
 mod multi_mailbox;
@@ -312,10 +317,11 @@ impl MailSource for MemorySource {
 
 /// Engine cost per message at `batch`, the median of three fresh databases
 /// (fsync times vary on a shared machine).
-async fn engine(batch: usize) {
+async fn engine(batch: usize) -> f64 {
     let mut runs = Vec::new();
     for _ in 0..3 {
-        runs.push(engine_once(batch).await);
+        let dir = tempfile::tempdir().unwrap();
+        runs.push(engine_once(batch, &dir.path().join("e.db")).await);
     }
     runs.sort_by(f64::total_cmp);
     let median = runs[1];
@@ -326,13 +332,74 @@ async fn engine(batch: usize) {
     } else {
         println!("engine_us_per_message_batch_{batch}: {median:.1}");
     }
+    median
+}
+
+/// A throwaway PostgreSQL server for the bench (`.ci/pg-server`), stopped
+/// when dropped.
+struct PgServer {
+    dir: tempfile::TempDir,
+    admin: String,
+}
+
+impl PgServer {
+    fn start() -> Option<PgServer> {
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/.ci/pg-server");
+        let dir = tempfile::tempdir().unwrap();
+        let out = Command::new(script)
+            .arg("start")
+            .arg(dir.path().join("pg"))
+            .output()
+            .ok()?;
+        if !out.status.success() {
+            eprintln!("{}", String::from_utf8_lossy(&out.stderr));
+            return None;
+        }
+        let admin = String::from_utf8(out.stdout).ok()?.trim().to_string();
+        Some(PgServer { dir, admin })
+    }
+
+    /// A new empty database's URL.
+    fn database(&self, name: &str) -> String {
+        emaillog::store::testing::connect(std::path::Path::new(&self.admin))
+            .execute_batch(&format!("CREATE DATABASE {name}"))
+            .unwrap();
+        self.admin.replace("/postgres?", &format!("/{name}?"))
+    }
+}
+
+impl Drop for PgServer {
+    fn drop(&mut self) {
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/.ci/pg-server");
+        let _ = Command::new(script)
+            .arg("stop")
+            .arg(self.dir.path().join("pg"))
+            .status();
+    }
+}
+
+/// The engine's cost at the default batch on PostgreSQL (a local server,
+/// loopback, fsync off as in the tests) beside SQLite's in the same run.
+async fn engine_postgres() {
+    let Some(server) = PgServer::start() else {
+        println!("engine_postgres: skipped (no PostgreSQL server binaries)");
+        return;
+    };
+    let sqlite = engine(50).await;
+    let mut runs = Vec::new();
+    for i in 0..3 {
+        let url = server.database(&format!("engine{i}"));
+        runs.push(engine_once(50, std::path::Path::new(&url)).await);
+    }
+    runs.sort_by(f64::total_cmp);
+    println!("engine_us_per_message_batch_50_postgres: {:.1}", runs[1]);
+    println!("engine_postgres_to_sqlite_ratio: {:.2}", runs[1] / sqlite);
 }
 
 /// One drain of 20,000 messages from memory at 100,000 contacts; µs per message.
-async fn engine_once(batch: usize) -> f64 {
+async fn engine_once(batch: usize, db: &std::path::Path) -> f64 {
     let (n_contacts, n) = (100_000usize, 20_000usize);
-    let dir = tempfile::tempdir().unwrap();
-    let app = App::new(dir.path().join("e.db"));
+    let app = App::new(db);
     let mut store = app.store().unwrap();
     store.upsert_salespeople(&salespeople(10)).unwrap();
     store.upsert_contacts(&contacts(n_contacts)).unwrap();
@@ -400,7 +467,7 @@ async fn engine_once(batch: usize) -> f64 {
     };
     let report = run_once(&mut store, &inputs).await;
     let secs = t.elapsed().as_secs_f64();
-    assert!(report.error.is_none());
+    assert!(report.error.is_none(), "{:?}", report.error);
     assert_eq!(report.counts.logged as usize, n);
     if batch == 1000 {
         println!("engine_directory_build_ms: {directory_ms:.1}");
@@ -592,6 +659,9 @@ fn main() {
         }
         if only.iter().any(|o| o == "engine50") {
             engine(50).await;
+        }
+        if want("enginepg") {
+            engine_postgres().await;
         }
         if want("engine") {
             engine(1000).await;

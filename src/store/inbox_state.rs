@@ -271,7 +271,7 @@ impl Store {
                 AND NOT EXISTS (SELECT 1 FROM logged_messages m WHERE m.mailbox_no = ?2 AND m.mailbox_id = f.mailbox_id)
                 AND NOT EXISTS (SELECT 1 FROM skipped_messages s WHERE s.mailbox_no = ?2 AND s.mailbox_id = f.mailbox_id)
              LIMIT ?1",
-params![limit as i64, self.mailbox], |r| {
+params![limit, self.mailbox], |r| {
             let kind: String = r.get(1)?;
             let reason: Option<String> = r.get(2)?;
             Ok(Unfinished {

@@ -192,11 +192,11 @@ impl Store {
         let n = tx.execute(
             "INSERT INTO logged_messages_fts(rowid, subject, body)
              SELECT id, subject, coalesce(body, '') FROM logged_messages WHERE id > ?1 ORDER BY id LIMIT ?2",
-            params![upto, limit as i64],
+            params![upto, limit],
         )?;
         tx.execute(
             "UPDATE search_index_state SET upto = (SELECT coalesce(max(id), ?1) FROM (SELECT id FROM logged_messages WHERE id > ?1 ORDER BY id LIMIT ?2)) WHERE id = 1",
-            params![upto, limit as i64],
+            params![upto, limit],
         )?;
         tx.commit()?;
         Ok(n)

@@ -153,7 +153,7 @@ impl Store {
             "DELETE FROM job_queue_log_entries WHERE id IN (
                 SELECT id FROM job_queue_log_entries
                  WHERE mailbox_no = ?3 AND started_at < ?1 AND status <> 'In process' ORDER BY id LIMIT ?2)",
-            params![ts(before), limit as i64, self.mailbox],
+            params![ts(before), limit, self.mailbox],
         )?)
     }
 
@@ -206,7 +206,7 @@ impl Store {
 "SELECT id, started_at, ended_at, status, messages_read, messages_logged, entries_written, messages_archived_only,
                     messages_skipped, messages_failed, skipped_by_reason, error, run_by, pages, backlog, holder, updated_at
              FROM job_queue_log_entries WHERE mailbox_no = ?2 ORDER BY id DESC LIMIT ?1",
-params![limit as i64, self.mailbox], |r| {
+params![limit, self.mailbox], |r| {
             let by_reason: String = r.get(10)?;
             Ok(JobLogEntry {
                 id: r.get(0)?,

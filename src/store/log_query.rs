@@ -220,7 +220,7 @@ pub fn page_query(
     sql.push_str(&format!(
         " ORDER BY e.occurred_at {order}, e.entry_no {order} LIMIT ?"
     ));
-    params.push((limit as i64).into());
+    params.push(Value::Int(i64::try_from(limit).unwrap_or(i64::MAX)));
     if let Some(words) = cte_words {
         params.insert(0, words);
     }
@@ -276,12 +276,12 @@ impl Store {
         let n: i64 = match self.conn.dialect() {
             Dialect::Sqlite => self.conn.query_row(
                 "SELECT count(*) FROM (SELECT 1 FROM logged_messages_fts WHERE logged_messages_fts MATCH ?1 LIMIT ?2)",
-                params![fts, limit as i64 + 1],
+                params![fts, limit.saturating_add(1)],
                 |r| r.get(0),
             )?,
             Dialect::Postgres => self.conn.query_row(
                 "SELECT count(*) FROM (SELECT 1 FROM logged_messages WHERE search @@ to_tsquery('simple', ?1) LIMIT ?2) hits",
-                params![pg_tsquery(fts), limit as i64 + 1],
+                params![pg_tsquery(fts), limit.saturating_add(1)],
                 |r| r.get(0),
             )?,
         };

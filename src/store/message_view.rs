@@ -93,7 +93,7 @@ params![entry_no], entry_row)
              WHERE m.conversation_id = ?1 ORDER BY e.occurred_at, e.entry_no LIMIT ?2"
         ),
 
-            params![conversation_id, CONVERSATION_LIMIT as i64],
+            params![conversation_id, CONVERSATION_LIMIT],
             entry_row,
         )?;
         Ok(rows)

@@ -85,7 +85,7 @@ impl Store {
              FROM skipped_messages s LEFT JOIN review_requests r ON r.mailbox_no = s.mailbox_no AND r.mailbox_id = s.mailbox_id
              WHERE s.disposition IN ('pending', 'moved', 'left') AND s.reason <> 'already_logged'
              ORDER BY s.reason, coalesce(s.received_at, s.skipped_at) DESC, s.id DESC LIMIT ?1",
-params![REVIEW_LIMIT as i64], |r| {
+params![REVIEW_LIMIT], |r| {
             let action: Option<String> = r.get(9)?;
             Ok(ReviewRow {
                 mailbox_no: r.get(12)?,
@@ -156,7 +156,7 @@ params![], |r| Ok((r.get(0)?, r.get(1)?)))?;
     pub fn pending_reviews(&self, limit: usize) -> Result<Vec<(String, ReviewAction)>> {
         let rows = self.conn.query_map(
 "SELECT mailbox_id, action FROM review_requests WHERE mailbox_no = ?2 AND state = 'pending' ORDER BY requested_at LIMIT ?1",
-params![limit as i64, self.mailbox], |r| {
+params![limit, self.mailbox], |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 ReviewAction::parse(&r.get::<_, String>(1)?),

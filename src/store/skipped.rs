@@ -50,7 +50,7 @@ impl Store {
         let rows = self.conn.query_map(
 "SELECT mailbox_id, internet_message_id, subject, sender, reason, detail, skipped_at, disposition
              FROM skipped_messages ORDER BY skipped_at DESC, id DESC LIMIT ?1",
-params![limit as i64], |r| {
+params![limit], |r| {
             Ok(SkippedRow {
                 mailbox_id: r.get(0)?,
                 internet_message_id: r.get(1)?,

@@ -121,8 +121,20 @@ macro_rules! int_param {
         }
     )*};
 }
-// u64 and usize above i64::MAX do not occur in the store (counts, sizes).
-int_param!(i8, i16, i32, i64, u8, u16, u32, u64, usize);
+int_param!(i8, i16, i32, i64, u8, u16, u32);
+
+macro_rules! unsigned_param {
+    ($($t:ty),*) => {$(
+        impl ToParam for $t {
+            /// Saturates: a limit of `usize::MAX` means "no limit", never
+            /// the -1 a wrapping cast would make (which PostgreSQL refuses).
+            fn to_param(&self) -> Value<'_> {
+                Value::Int(i64::try_from(*self).unwrap_or(i64::MAX))
+            }
+        }
+    )*};
+}
+unsigned_param!(u64, usize);
 
 /// A column as read, borrowed from the row.
 #[derive(Debug, Clone, Copy)]
@@ -358,6 +370,13 @@ mod tests {
         let e = String::from_value(ValueRef::Int(3)).unwrap_err();
         assert_eq!(e.to_string(), "expected text, found an integer");
         assert_eq!(Option::<String>::from_value(ValueRef::Null).unwrap(), None);
+    }
+
+    #[test]
+    fn unbounded_limits_stay_positive() {
+        assert_eq!(usize::MAX.to_param(), Value::Int(i64::MAX));
+        assert_eq!(u64::MAX.to_param(), Value::Int(i64::MAX));
+        assert_eq!(50usize.to_param(), Value::Int(50));
     }
 
     #[test]
