@@ -361,10 +361,7 @@ impl PgServer {
 
     /// A new empty database's URL.
     fn database(&self, name: &str) -> String {
-        emaillog::store::testing::connect(std::path::Path::new(&self.admin))
-            .execute_batch(&format!("CREATE DATABASE {name}"))
-            .unwrap();
-        self.admin.replace("/postgres?", &format!("/{name}?"))
+        emaillog::store::testing::create_database(&self.admin, name)
     }
 }
 

@@ -227,15 +227,6 @@ async fn an_outage_longer_than_max_attempts_never_needs_a_person() {
     sim.server.stop().await;
 }
 
-/// Waits (bounded) until `done` holds.
-fn wait_until(what: &str, done: impl Fn() -> bool) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while !done() {
-        assert!(std::time::Instant::now() < deadline, "{what}");
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-}
-
 /// A slow mailbox: 200 messages, pages of 10, every Graph request 40 ms.
 async fn slow_mailbox() -> (TestSim, tempfile::TempDir, emaillog::app::App, usize) {
     let sim = TestSim::default().await;
@@ -273,7 +264,7 @@ async fn ctrl_c_on_sync_once_finishes_the_page_prints_its_summary_and_exits_130(
         .spawn()
         .unwrap();
     // Mid-run: a page or more committed, the Inbox not drained.
-    wait_until("the run never committed a page", || {
+    wait_until("the run never committed a page", 60, || {
         app.job_log(1)
             .unwrap()
             .first()
@@ -324,7 +315,7 @@ async fn a_killed_run_is_shown_interrupted_never_in_process_for_good() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    wait_until("the run never started", || {
+    wait_until("the run never started", 60, || {
         app.job_log(1)
             .unwrap()
             .first()

@@ -7,6 +7,7 @@ mod common;
 
 use chrono::{Duration, Utc};
 use common::postgres::{Postgres, available};
+use common::wait_until;
 use emaillog::store::{LeaseOutcome, Renewal, Store};
 
 #[test]
@@ -57,15 +58,6 @@ fn leases_run_out_by_the_servers_clock_not_the_callers() {
     );
 }
 
-/// Waits (up to 30 s, checking every 10 ms) until `ok` holds.
-fn until(what: &str, ok: impl Fn() -> bool) {
-    let end = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while !ok() {
-        assert!(std::time::Instant::now() < end, "{what} within 30 s");
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
-}
-
 #[test]
 fn a_commit_is_heard_by_the_listener_and_a_lost_listener_comes_back() {
     if !available() {
@@ -76,11 +68,11 @@ fn a_commit_is_heard_by_the_listener_and_a_lost_listener_comes_back() {
     let watcher = Store::open(std::path::Path::new(&url)).unwrap();
     let writer = Store::open(std::path::Path::new(&url)).unwrap();
     watcher.data_version().unwrap();
-    until("the listener to connect", || watcher.hears_changes());
+    wait_until("the listener to connect", 30, || watcher.hears_changes());
     // A commit elsewhere is heard, without the watcher asking the server.
     let before = watcher.data_version().unwrap();
     writer.never_log_add("northwind.example").unwrap();
-    until("the commit to be heard", || {
+    wait_until("the commit to be heard", 30, || {
         watcher.data_version().unwrap() != before
     });
     // Nothing written: nothing heard.
@@ -97,15 +89,15 @@ fn a_commit_is_heard_by_the_listener_and_a_lost_listener_comes_back() {
         )
         .unwrap();
     assert_eq!(cut, 1, "one listener per process and database");
-    until("the lost listener to be noticed", || {
+    wait_until("the lost listener to be noticed", 30, || {
         !watcher.hears_changes()
     });
     writer.never_log_add("fabrikam.example").unwrap();
-    until("the listener to come back", || watcher.hears_changes());
+    wait_until("the listener to come back", 30, || watcher.hears_changes());
     assert_ne!(watcher.data_version().unwrap(), quiet);
     let back = watcher.data_version().unwrap();
     writer.never_log_remove("northwind.example").unwrap();
-    until("a commit after the return to be heard", || {
+    wait_until("a commit after the return to be heard", 30, || {
         watcher.data_version().unwrap() != back
     });
 }

@@ -124,17 +124,14 @@ pub fn key_path_for(db: &Path) -> PathBuf {
         Some(p) if !p.is_empty() => PathBuf::from(p),
         // A PostgreSQL store has no folder of its own: the key lives in the
         // admin's configuration folder, named after the server and database.
-        _ if db
-            .to_str()
-            .is_some_and(crate::store::pg::target::is_postgres_url) =>
-        {
-            postgres_key_path(db.to_str().unwrap_or_default())
-        }
-        _ => {
-            let mut name = db.file_name().map(|n| n.to_os_string()).unwrap_or_default();
-            name.push(".key");
-            db.with_file_name(name)
-        }
+        _ => match crate::store::pg::target::postgres_url(db) {
+            Some(url) => postgres_key_path(url),
+            None => {
+                let mut name = db.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+                name.push(".key");
+                db.with_file_name(name)
+            }
+        },
     }
 }
 

@@ -193,9 +193,8 @@ pub fn main() -> i32 {
     // A PostgreSQL URL is never taken for a file path (a folder named
     // `postgres:` made by mistake): a malformed one is said as such.
     if let Some(url) = explicit_db
-        .as_ref()
-        .and_then(|p| p.to_str())
-        .filter(|p| crate::store::pg::target::is_postgres_url(p))
+        .as_deref()
+        .and_then(crate::store::pg::target::postgres_url)
         && let Err(why) = crate::store::pg::target::PgTarget::parse(url, None)
     {
         eprintln!("error: {why}");
@@ -231,7 +230,7 @@ pub fn main() -> i32 {
                     anyhow::bail!("there is a database at {shown} already; nothing was changed");
                 }
                 app.store()?;
-                let who = if crate::store::pg::target::is_postgres_url(&app.db_path().to_string_lossy()) {
+                let who = if crate::store::pg::target::postgres_url(app.db_path()).is_some() {
                     "its schema made"
                 } else {
                     "readable by you only"

@@ -87,13 +87,8 @@ impl Store {
     }
 
     fn changes_heard(&self) -> Option<u64> {
-        if !self.conn.is_postgres() {
-            return None;
-        }
-        let url = self.path().to_str()?;
-        let password = std::env::var("PGPASSWORD").ok();
-        let target = super::pg::target::PgTarget::parse(url, password.as_deref()).ok()?;
-        super::db::pg_listen::changes(&target, url).version()
+        let url = super::pg::target::postgres_url(self.path())?;
+        super::db::pg_listen::changes(url)?.version()
     }
 
     /// Logged, skipped and failed since `since`; logged and skipped per

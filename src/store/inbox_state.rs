@@ -152,9 +152,9 @@ fn write_progress(tx: &Tx<'_>, p: &Progress, now: DateTime<Utc>) -> Result<()> {
 
 fn add_failure(tx: &Tx<'_>, mailbox: i64, id: &str, error: &str, now: DateTime<Utc>) -> Result<()> {
     tx.execute(
-"INSERT INTO message_failures (mailbox_no, mailbox_id, attempts, last_error, updated_at) VALUES (?4, ?1, 1, ?2, ?3)
+        "INSERT INTO message_failures (mailbox_no, mailbox_id, attempts, last_error, updated_at) VALUES (?4, ?1, 1, ?2, ?3)
          ON CONFLICT(mailbox_no, mailbox_id) DO UPDATE SET attempts = message_failures.attempts + 1, last_error = excluded.last_error, updated_at = excluded.updated_at",
-params![id, error, ts(now), mailbox])?;
+        params![id, error, ts(now), mailbox])?;
     Ok(())
 }
 
@@ -174,13 +174,13 @@ fn known_in(conn: &Db, mailbox: i64, mailbox_id: &str, internet_message_id: &str
     // One statement, four indexed lookups.
     let (logged, copy_logged, disposition, reason, attempts, stuck): KnownRow = conn
         .query_row(
-"SELECT (SELECT location FROM logged_messages WHERE mailbox_no = ?3 AND mailbox_id = ?1),
+            "SELECT (SELECT location FROM logged_messages WHERE mailbox_no = ?3 AND mailbox_id = ?1),
                     ?2 <> '' AND EXISTS (SELECT 1 FROM logged_messages WHERE internet_message_id = ?2 AND internet_message_id <> ''),
                     (SELECT disposition FROM skipped_messages WHERE mailbox_no = ?3 AND mailbox_id = ?1),
                     (SELECT reason FROM skipped_messages WHERE mailbox_no = ?3 AND mailbox_id = ?1),
                     (SELECT attempts FROM message_failures WHERE mailbox_no = ?3 AND mailbox_id = ?1),
                     (SELECT stuck FROM message_failures WHERE mailbox_no = ?3 AND mailbox_id = ?1)",
-params![mailbox_id, internet_message_id.trim(), mailbox], |r| {
+            params![mailbox_id, internet_message_id.trim(), mailbox], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
         })?;
     Ok(Known {
@@ -197,36 +197,35 @@ params![mailbox_id, internet_message_id.trim(), mailbox], |r| {
 
 /// Writes what the moves of a page did.
 fn apply_done(tx: &Tx<'_>, mailbox: i64, done: &PageDone, now: DateTime<Utc>) -> Result<()> {
-    {
-        let archived = "UPDATE logged_messages SET archived = 1, location = 'archive',
-                    mailbox_id = CASE WHEN ?2 = '' THEN mailbox_id ELSE ?2 END,
-                    web_link = CASE WHEN ?3 = '' THEN web_link ELSE ?3 END
-              WHERE mailbox_no = ?4 AND mailbox_id = ?1";
-        // Where the id stays (immutable ids) the id's own index is left
-        // alone: setting a column to itself still rewrites its index entry.
-        let archived_same_id = "UPDATE logged_messages SET archived = 1, location = 'archive',
-                    web_link = CASE WHEN ?2 = '' THEN web_link ELSE ?2 END
-              WHERE mailbox_no = ?3 AND mailbox_id = ?1";
-        let clear = "DELETE FROM message_failures WHERE mailbox_no = ?2 AND mailbox_id = ?1";
-        for (old, new, link) in &done.archived {
-            if new.is_empty() || new == old {
-                tx.execute(archived_same_id, params![old, link, mailbox])?;
-            } else {
-                tx.execute(archived, params![old, new, link, mailbox])?;
-            }
+    let archived = "UPDATE logged_messages SET archived = 1, location = 'archive',
+                mailbox_id = CASE WHEN ?2 = '' THEN mailbox_id ELSE ?2 END,
+                web_link = CASE WHEN ?3 = '' THEN web_link ELSE ?3 END
+          WHERE mailbox_no = ?4 AND mailbox_id = ?1";
+    // Where the id stays (immutable ids) the id's own index is left
+    // alone: setting a column to itself still rewrites its index entry.
+    let archived_same_id = "UPDATE logged_messages SET archived = 1, location = 'archive',
+                web_link = CASE WHEN ?2 = '' THEN web_link ELSE ?2 END
+          WHERE mailbox_no = ?3 AND mailbox_id = ?1";
+    let clear = "DELETE FROM message_failures WHERE mailbox_no = ?2 AND mailbox_id = ?1";
+    for (old, new, link) in &done.archived {
+        if new.is_empty() || new == old {
+            tx.execute(archived_same_id, params![old, link, mailbox])?;
+        } else {
+            tx.execute(archived, params![old, new, link, mailbox])?;
         }
-        let relocated =
-            "UPDATE logged_messages SET location = ?2 WHERE mailbox_no = ?3 AND mailbox_id = ?1";
-        for (id, loc) in &done.relocated {
-            tx.execute(relocated, params![id, loc.as_str(), mailbox])?;
-        }
-        let disposition = "UPDATE skipped_messages SET disposition = ?2 WHERE mailbox_no = ?3 AND mailbox_id = ?1";
-        for (id, d) in &done.dispositions {
-            tx.execute(disposition, params![id, d.as_str(), mailbox])?;
-        }
-        for id in &done.cleared {
-            tx.execute(clear, params![id, mailbox])?;
-        }
+    }
+    let relocated =
+        "UPDATE logged_messages SET location = ?2 WHERE mailbox_no = ?3 AND mailbox_id = ?1";
+    for (id, loc) in &done.relocated {
+        tx.execute(relocated, params![id, loc.as_str(), mailbox])?;
+    }
+    let disposition =
+        "UPDATE skipped_messages SET disposition = ?2 WHERE mailbox_no = ?3 AND mailbox_id = ?1";
+    for (id, d) in &done.dispositions {
+        tx.execute(disposition, params![id, d.as_str(), mailbox])?;
+    }
+    for id in &done.cleared {
+        tx.execute(clear, params![id, mailbox])?;
     }
     for (id, e) in &done.failures {
         add_failure(tx, mailbox, id, e, now)?;
@@ -257,7 +256,7 @@ impl Store {
     /// Messages earlier runs left unfinished (not stuck), oldest first.
     pub fn unfinished(&self, limit: usize) -> Result<Vec<Unfinished>> {
         let rows = self.conn.query_map(
-"SELECT m.mailbox_id, 'archive', NULL, coalesce(f.attempts, 0), coalesce(f.last_error, ''), m.id
+            "SELECT m.mailbox_id, 'archive', NULL, coalesce(f.attempts, 0), coalesce(f.last_error, ''), m.id
                FROM logged_messages m LEFT JOIN message_failures f ON f.mailbox_no = m.mailbox_no AND f.mailbox_id = m.mailbox_id
               WHERE m.mailbox_no = ?2 AND m.location = 'inbox' AND coalesce(f.stuck, 0) = 0
              UNION ALL
@@ -271,7 +270,7 @@ impl Store {
                 AND NOT EXISTS (SELECT 1 FROM logged_messages m WHERE m.mailbox_no = ?2 AND m.mailbox_id = f.mailbox_id)
                 AND NOT EXISTS (SELECT 1 FROM skipped_messages s WHERE s.mailbox_no = ?2 AND s.mailbox_id = f.mailbox_id)
              LIMIT ?1",
-params![limit, self.mailbox], |r| {
+            params![limit, self.mailbox], |r| {
             let kind: String = r.get(1)?;
             let reason: Option<String> = r.get(2)?;
             Ok(Unfinished {
@@ -336,11 +335,10 @@ params![limit, self.mailbox], |r| {
         for s in &page.skipped {
             insert_skipped(&tx, self.mailbox, s, now)?;
         }
-        {
-            let clear = "DELETE FROM message_failures WHERE mailbox_no = ?2 AND mailbox_id = ?1 AND stuck = 0";
-            for m in &page.logged {
-                tx.execute(clear, params![m.mailbox_id, self.mailbox])?;
-            }
+        let clear =
+            "DELETE FROM message_failures WHERE mailbox_no = ?2 AND mailbox_id = ?1 AND stuck = 0";
+        for m in &page.logged {
+            tx.execute(clear, params![m.mailbox_id, self.mailbox])?;
         }
         for (id, e) in &page.failures {
             add_failure(&tx, self.mailbox, id, e, now)?;
@@ -391,12 +389,12 @@ params![limit, self.mailbox], |r| {
     /// Messages that can be moved nowhere and need a person.
     pub fn stuck_messages(&self) -> Result<Vec<StuckMessage>> {
         let rows = self.conn.query_map(
-"SELECT f.mailbox_id, coalesce(m.subject, s.subject, ''), f.attempts, f.last_error, f.updated_at
+            "SELECT f.mailbox_id, coalesce(m.subject, s.subject, ''), f.attempts, f.last_error, f.updated_at
                FROM message_failures f
                LEFT JOIN logged_messages m ON m.mailbox_no = f.mailbox_no AND m.mailbox_id = f.mailbox_id
                LEFT JOIN skipped_messages s ON s.mailbox_no = f.mailbox_no AND s.mailbox_id = f.mailbox_id
               WHERE f.mailbox_no = ?1 AND f.stuck = 1 ORDER BY f.updated_at",
-params![self.mailbox], |r| {
+            params![self.mailbox], |r| {
             Ok(StuckMessage {
                 mailbox_id: r.get(0)?,
                 subject: r.get(1)?,

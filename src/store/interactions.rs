@@ -136,9 +136,9 @@ pub(super) fn insert_logged(
     now: DateTime<Utc>,
 ) -> Result<usize> {
     let id = tx.insert(
-"INSERT INTO logged_messages (internet_message_id, mailbox_id, web_link, conversation_id, subject, sender, recipients, sent_at, received_at, body, logged_at, mailbox_no)
+        "INSERT INTO logged_messages (internet_message_id, mailbox_id, web_link, conversation_id, subject, sender, recipients, sent_at, received_at, body, logged_at, mailbox_no)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-params![
+        params![
         m.internet_message_id.trim(),
         m.mailbox_id,
         m.web_link,
@@ -234,8 +234,8 @@ impl Store {
     /// The logged messages, for checks and the message view.
     pub fn logged_messages(&self) -> Result<Vec<LoggedMessage>> {
         let rows = self.conn.query_map(
-"SELECT id, internet_message_id, mailbox_id, web_link, subject, sender, recipients, body, archived, location, mailbox_no FROM logged_messages ORDER BY id",
-params![], |r| {
+            "SELECT id, internet_message_id, mailbox_id, web_link, subject, sender, recipients, body, archived, location, mailbox_no FROM logged_messages ORDER BY id",
+            params![], |r| {
             Ok(LoggedMessage {
                 id: r.get(0)?,
                 internet_message_id: r.get(1)?,

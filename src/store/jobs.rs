@@ -203,10 +203,10 @@ impl Store {
 
     fn job_log_as_stored(&self, limit: usize) -> Result<Vec<JobLogEntry>> {
         let rows = self.conn.query_map(
-"SELECT id, started_at, ended_at, status, messages_read, messages_logged, entries_written, messages_archived_only,
+            "SELECT id, started_at, ended_at, status, messages_read, messages_logged, entries_written, messages_archived_only,
                     messages_skipped, messages_failed, skipped_by_reason, error, run_by, pages, backlog, holder, updated_at
              FROM job_queue_log_entries WHERE mailbox_no = ?2 ORDER BY id DESC LIMIT ?1",
-params![limit, self.mailbox], |r| {
+            params![limit, self.mailbox], |r| {
             let by_reason: String = r.get(10)?;
             Ok(JobLogEntry {
                 id: r.get(0)?,

@@ -12,7 +12,7 @@
 //! CTE of the search index's hits, and the walk a filter on the joined
 //! message's tsvector.
 
-use super::db::{Dialect, Value, params};
+use super::db::{Dialect, ToParam, Value, params};
 
 use crate::domain::Direction;
 
@@ -128,7 +128,6 @@ pub fn page_query(
         _ if f.direction.is_some() => "entries_by_direction",
         _ => "entries_newest",
     };
-    let pg = dialect == Dialect::Postgres;
     let lookup = f.search.is_some() && !matches!(plan, Some(SearchPlan::Walk));
     // SQLite: the index named, and CROSS JOIN to keep the entries first.
     let (with, hint) = match dialect {
@@ -179,24 +178,28 @@ pub fn page_query(
     // The hits' CTE comes first in the statement, so its word list is the
     // first parameter.
     let mut cte_words = None;
-    if let Some(q) = f.search.as_ref().filter(|_| pg) {
-        let words: Value<'static> = pg_tsquery(q).into();
-        if lookup {
-            sql.push_str(" AND e.logged_message_id IN (SELECT id FROM hits)");
-            cte_words = Some(words);
-        } else {
-            cond(&mut sql, " AND m.search @@ to_tsquery('simple', ?)", words);
+    if let Some(q) = &f.search {
+        match (dialect, lookup) {
+            (Dialect::Sqlite, true) => cond(
+                &mut sql,
+                " AND e.logged_message_id IN (SELECT rowid FROM logged_messages_fts WHERE logged_messages_fts MATCH ?)",
+                q.clone().into(),
+            ),
+            (Dialect::Sqlite, false) => cond(
+                &mut sql,
+                " AND EXISTS (SELECT 1 FROM logged_messages_fts WHERE logged_messages_fts MATCH ? AND rowid = e.logged_message_id)",
+                q.clone().into(),
+            ),
+            (Dialect::Postgres, true) => {
+                sql.push_str(" AND e.logged_message_id IN (SELECT id FROM hits)");
+                cte_words = Some(pg_tsquery(q).into());
+            }
+            (Dialect::Postgres, false) => cond(
+                &mut sql,
+                " AND m.search @@ to_tsquery('simple', ?)",
+                pg_tsquery(q).into(),
+            ),
         }
-    } else if let Some(q) = &f.search {
-        let clause = match plan {
-            Some(SearchPlan::Walk) => {
-                " AND EXISTS (SELECT 1 FROM logged_messages_fts WHERE logged_messages_fts MATCH ? AND rowid = e.logged_message_id)"
-            }
-            _ => {
-                " AND e.logged_message_id IN (SELECT rowid FROM logged_messages_fts WHERE logged_messages_fts MATCH ?)"
-            }
-        };
-        cond(&mut sql, clause, q.clone().into());
     }
     let (keyset, ascending) = match seek {
         Seek::Newest => (None, false),
@@ -220,7 +223,7 @@ pub fn page_query(
     sql.push_str(&format!(
         " ORDER BY e.occurred_at {order}, e.entry_no {order} LIMIT ?"
     ));
-    params.push(Value::Int(i64::try_from(limit).unwrap_or(i64::MAX)));
+    params.push(limit.to_param().into_owned());
     if let Some(words) = cte_words {
         params.insert(0, words);
     }
@@ -255,8 +258,7 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<EntryRow>> {
         let (sql, params) = page_query(self.conn.dialect(), f, plan, seek, limit);
-        let rows = self.conn.query_map(&sql, params, entry_row)?;
-        let mut out: Vec<EntryRow> = rows;
+        let mut out = self.conn.query_map(&sql, params, entry_row)?;
         if matches!(seek, Seek::Oldest | Seek::NewerThan(_)) {
             out.reverse();
         }

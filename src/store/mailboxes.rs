@@ -92,12 +92,12 @@ impl Store {
     /// Every mailbox, by number, with what its job did last.
     pub fn mailboxes(&self) -> Result<Vec<MailboxRow>> {
         let rows = self.conn.query_map(
-"SELECT s.id, s.mailbox, s.source, s.enabled, j.status, j.last_error, j.last_run_at,
+            "SELECT s.id, s.mailbox, s.source, s.enabled, j.status, j.last_error, j.last_run_at,
                     (SELECT backlog FROM job_queue_log_entries l WHERE l.mailbox_no = s.id ORDER BY l.id DESC LIMIT 1),
                     (SELECT count(*) FROM message_failures f WHERE f.mailbox_no = s.id AND f.stuck = 1)
                FROM setup s LEFT JOIN job_queue_entries j ON j.id = s.id
               WHERE s.removed_at IS NULL ORDER BY s.id",
-params![], |r| {
+            params![], |r| {
             Ok(MailboxRow {
                 no: r.get(0)?,
                 address: r.get(1)?,

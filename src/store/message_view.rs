@@ -46,9 +46,9 @@ impl Store {
         Ok(self
             .conn
             .query_row(
-"SELECT id, internet_message_id, conversation_id, web_link, subject, sender, recipients, sent_at, received_at, body, location
+                "SELECT id, internet_message_id, conversation_id, web_link, subject, sender, recipients, sent_at, received_at, body, location
                  FROM logged_messages WHERE id = ?1",
-params![id], |r| {
+                params![id], |r| {
                 Ok(StoredMessage {
                     id: r.get(0)?,
                     internet_message_id: r.get(1)?,
@@ -68,15 +68,14 @@ params![id], |r| {
 
     /// One entry by number.
     pub fn entry(&self, entry_no: i64) -> Result<Option<EntryRow>> {
+        let sql = format!(
+            "SELECT {ENTRY_COLUMNS} FROM interaction_log_entries e JOIN logged_messages m ON m.id = e.logged_message_id
+             LEFT JOIN contacts c ON c.no = e.contact_no LEFT JOIN salespeople s ON s.code = e.salesperson_code
+             WHERE e.entry_no = ?1"
+        );
         Ok(self
             .conn
-            .query_row(
-&format!(
-                "SELECT {ENTRY_COLUMNS} FROM interaction_log_entries e JOIN logged_messages m ON m.id = e.logged_message_id
-                 LEFT JOIN contacts c ON c.no = e.contact_no LEFT JOIN salespeople s ON s.code = e.salesperson_code
-                 WHERE e.entry_no = ?1"
-            ),
-params![entry_no], entry_row)
+            .query_row(&sql, params![entry_no], entry_row)
             .optional()?)
     }
 
@@ -86,17 +85,16 @@ params![entry_no], entry_row)
         if conversation_id.is_empty() {
             return Ok(Vec::new());
         }
-        let rows = self.conn.query_map(
-&format!(
+        let sql = format!(
             "SELECT {ENTRY_COLUMNS} FROM logged_messages m JOIN interaction_log_entries e ON e.logged_message_id = m.id
              LEFT JOIN contacts c ON c.no = e.contact_no LEFT JOIN salespeople s ON s.code = e.salesperson_code
              WHERE m.conversation_id = ?1 ORDER BY e.occurred_at, e.entry_no LIMIT ?2"
-        ),
-
+        );
+        Ok(self.conn.query_map(
+            &sql,
             params![conversation_id, CONVERSATION_LIMIT],
             entry_row,
-        )?;
-        Ok(rows)
+        )?)
     }
 
     /// Who `address` is: a salesperson first, then a contact by main or
@@ -125,17 +123,17 @@ params![entry_no], entry_row)
             .conn
             .query_row(
 self.conn.pick(
-"SELECT no, name, company FROM contacts WHERE email = ?1 COLLATE NOCASE
+                "SELECT no, name, company FROM contacts WHERE email = ?1 COLLATE NOCASE
                  UNION ALL
                  SELECT c.no, c.name, c.company FROM contact_alt_emails a JOIN contacts c ON c.no = a.contact_no
                  WHERE a.email = ?1 COLLATE NOCASE
                  LIMIT 1",
-"SELECT no, name, company FROM contacts WHERE lower(email) = lower(?1)
+                "SELECT no, name, company FROM contacts WHERE lower(email) = lower(?1)
                  UNION ALL
                  SELECT c.no, c.name, c.company FROM contact_alt_emails a JOIN contacts c ON c.no = a.contact_no
                  WHERE lower(a.email) = lower(?1)
                  LIMIT 1"),
-params![address], |r| {
+                params![address], |r| {
                 Ok(Known::Contact {
                     no: r.get(0)?,
                     name: r.get(1)?,

@@ -186,7 +186,7 @@ impl Store {
     /// Opens (creating 0600 and migrating as needed) the database at `path`,
     /// or the PostgreSQL database `path` names as a `postgres://` URL.
     pub fn open(path: &Path) -> Result<Self> {
-        if let Some(url) = path.to_str().filter(|p| pg::target::is_postgres_url(p)) {
+        if let Some(url) = pg::target::postgres_url(path) {
             return Store::open_postgres(url);
         }
         create_private(path).map_err(|source| StoreError::Create {
@@ -239,7 +239,7 @@ impl Store {
     /// Whether there is an emaillog database at `path` (a file; on
     /// PostgreSQL, a database with emaillog's schema), without creating one.
     pub fn exists(path: &Path) -> Result<bool> {
-        let Some(url) = path.to_str().filter(|p| pg::target::is_postgres_url(p)) else {
+        let Some(url) = pg::target::postgres_url(path) else {
             return Ok(path.exists());
         };
         let conn = Store::connect_postgres(url)?;
@@ -249,7 +249,7 @@ impl Store {
     /// How `path` is shown: a file's path, or a PostgreSQL URL without its
     /// password.
     pub fn shown(path: &Path) -> String {
-        match path.to_str().filter(|p| pg::target::is_postgres_url(p)) {
+        match pg::target::postgres_url(path) {
             Some(url) => match pg::target::PgTarget::parse(url, None) {
                 Ok(t) => t.to_string(),
                 Err(_) => "a PostgreSQL URL that does not parse".to_string(),
@@ -259,11 +259,7 @@ impl Store {
     }
 
     fn connect_postgres(url: &str) -> Result<(db::Db, pg::target::PgTarget)> {
-        let password = std::env::var("PGPASSWORD").ok();
-        let target =
-            pg::target::PgTarget::parse(url, password.as_deref()).map_err(StoreError::Invalid)?;
-        let pool = pg::pool::shared_pool(&target, url).map_err(StoreError::Invalid)?;
-        let conn = db::pg::connect(&pool, &target).map_err(StoreError::Invalid)?;
+        let (conn, target) = db::pg::open(url).map_err(StoreError::Invalid)?;
         Ok((db::Db::from_postgres(conn), target))
     }
 

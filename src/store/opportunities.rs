@@ -105,12 +105,12 @@ impl Store {
     /// Every opportunity, newest first.
     pub fn opportunities(&self) -> Result<Vec<OpportunityRow>> {
         let rows = self.conn.query_map(
-"SELECT o.no, o.contact_no, coalesce(c.name, ''), coalesce(c.company, ''), o.salesperson_code, coalesce(s.name, ''),
+            "SELECT o.no, o.contact_no, coalesce(c.name, ''), coalesce(c.company, ''), o.salesperson_code, coalesce(s.name, ''),
                     o.description, o.status, o.estimated_minor, o.close_date, o.created_at,
                     (SELECT count(*) FROM interaction_log_entries e WHERE e.opportunity_no = o.no)
              FROM opportunities o LEFT JOIN contacts c ON c.no = o.contact_no LEFT JOIN salespeople s ON s.code = o.salesperson_code
              ORDER BY o.created_at DESC, o.no DESC",
-params![], |r| {
+            params![], |r| {
             Ok(OpportunityRow {
                 no: r.get(0)?,
                 contact_no: r.get(1)?,
@@ -133,15 +133,13 @@ params![], |r| {
     pub fn opportunity_entries(&self, no: &str) -> Result<Vec<EntryRow>> {
         // PostgreSQL has no index hints; its planner takes the partial index.
         let indexed = self.conn.pick("INDEXED BY entries_by_opportunity", "");
-        let rows = self.conn.query_map(
-&format!(
+        let sql = format!(
             "SELECT {ENTRY_COLUMNS} FROM interaction_log_entries e {indexed}
              JOIN logged_messages m ON m.id = e.logged_message_id
              LEFT JOIN contacts c ON c.no = e.contact_no LEFT JOIN salespeople s ON s.code = e.salesperson_code
              WHERE e.opportunity_no = ?1 ORDER BY e.occurred_at, e.entry_no"
-        ),
-params![no], entry_row)?;
-        Ok(rows)
+        );
+        Ok(self.conn.query_map(&sql, params![no], entry_row)?)
     }
 }
 

@@ -10,12 +10,10 @@ impl Store {
     /// Inserts or updates (by code) all rows in one transaction.
     pub fn upsert_salespeople(&mut self, rows: &[Salesperson]) -> Result<usize> {
         let tx = self.conn.transaction(Begin::Deferred)?;
-        {
-            let stmt = "INSERT INTO salespeople (code, name, email) VALUES (?1, ?2, ?3)
-                 ON CONFLICT(code) DO UPDATE SET name = excluded.name, email = excluded.email";
-            for s in rows {
-                tx.execute(stmt, params![s.code, s.name, s.email])?;
-            }
+        let stmt = "INSERT INTO salespeople (code, name, email) VALUES (?1, ?2, ?3)
+             ON CONFLICT(code) DO UPDATE SET name = excluded.name, email = excluded.email";
+        for s in rows {
+            tx.execute(stmt, params![s.code, s.name, s.email])?;
         }
         tx.commit()?;
         Ok(rows.len())
@@ -24,17 +22,15 @@ impl Store {
     /// Inserts or updates (by number) all rows; alternative emails are replaced.
     pub fn upsert_contacts(&mut self, rows: &[Contact]) -> Result<usize> {
         let tx = self.conn.transaction(Begin::Deferred)?;
-        {
-            let up = "INSERT INTO contacts (no, name, company, email) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT(no) DO UPDATE SET name = excluded.name, company = excluded.company, email = excluded.email";
-            let clear = "DELETE FROM contact_alt_emails WHERE contact_no = ?1";
-            let alt = "INSERT INTO contact_alt_emails (contact_no, email) VALUES (?1, ?2) ON CONFLICT DO NOTHING";
-            for c in rows {
-                tx.execute(up, params![c.no, c.name, c.company, c.email])?;
-                tx.execute(clear, params![c.no])?;
-                for a in &c.alt_emails {
-                    tx.execute(alt, params![c.no, a])?;
-                }
+        let up = "INSERT INTO contacts (no, name, company, email) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(no) DO UPDATE SET name = excluded.name, company = excluded.company, email = excluded.email";
+        let clear = "DELETE FROM contact_alt_emails WHERE contact_no = ?1";
+        let alt = "INSERT INTO contact_alt_emails (contact_no, email) VALUES (?1, ?2) ON CONFLICT DO NOTHING";
+        for c in rows {
+            tx.execute(up, params![c.no, c.name, c.company, c.email])?;
+            tx.execute(clear, params![c.no])?;
+            for a in &c.alt_emails {
+                tx.execute(alt, params![c.no, a])?;
             }
         }
         tx.commit()?;
@@ -69,7 +65,7 @@ impl Store {
                 alts.entry(no).or_default().push(email);
             }
         }
-        let rows = self.conn.query_map(
+        let mut out = self.conn.query_map(
             "SELECT no, name, company, email FROM contacts ORDER BY no",
             params![],
             |r| {
@@ -82,7 +78,6 @@ impl Store {
                 })
             },
         )?;
-        let mut out: Vec<Contact> = rows;
         for c in &mut out {
             c.alt_emails = alts.remove(&c.no).unwrap_or_default();
         }

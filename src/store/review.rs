@@ -79,13 +79,13 @@ impl Store {
     /// keeps its place).
     pub fn review_queue(&self) -> Result<Vec<ReviewRow>> {
         let rows = self.conn.query_map(
-"SELECT s.mailbox_id, s.subject, s.sender, s.recipients, s.received_at, s.reason, s.detail, s.skipped_at, s.disposition,
+            "SELECT s.mailbox_id, s.subject, s.sender, s.recipients, s.received_at, s.reason, s.detail, s.skipped_at, s.disposition,
                     r.action, r.state, r.result, s.mailbox_no,
                     coalesce((SELECT mb.mailbox FROM setup mb WHERE mb.id = s.mailbox_no), '')
              FROM skipped_messages s LEFT JOIN review_requests r ON r.mailbox_no = s.mailbox_no AND r.mailbox_id = s.mailbox_id
              WHERE s.disposition IN ('pending', 'moved', 'left') AND s.reason <> 'already_logged'
              ORDER BY s.reason, coalesce(s.received_at, s.skipped_at) DESC, s.id DESC LIMIT ?1",
-params![REVIEW_LIMIT], |r| {
+            params![REVIEW_LIMIT], |r| {
             let action: Option<String> = r.get(9)?;
             Ok(ReviewRow {
                 mailbox_no: r.get(12)?,
@@ -117,17 +117,15 @@ params![REVIEW_LIMIT], |r| {
         now: DateTime<Utc>,
     ) -> Result<usize> {
         let tx = self.conn.transaction(Begin::Deferred)?;
-        {
-            let stmt = "INSERT INTO review_requests (mailbox_no, mailbox_id, action, state, result, requested_at)
-                 SELECT ?4, ?1, ?2, 'pending', '', ?3 WHERE EXISTS (SELECT 1 FROM skipped_messages WHERE mailbox_no = ?4 AND mailbox_id = ?1)
-                 ON CONFLICT(mailbox_no, mailbox_id) DO UPDATE SET action = excluded.action, state = 'pending', result = '',
-                     requested_at = excluded.requested_at, done_at = NULL";
-            for id in ids {
-                tx.execute(
-                    stmt,
-                    params![id.mailbox_id, action.as_str(), ts(now), id.mailbox_no],
-                )?;
-            }
+        let stmt = "INSERT INTO review_requests (mailbox_no, mailbox_id, action, state, result, requested_at)
+             SELECT ?4, ?1, ?2, 'pending', '', ?3 WHERE EXISTS (SELECT 1 FROM skipped_messages WHERE mailbox_no = ?4 AND mailbox_id = ?1)
+             ON CONFLICT(mailbox_no, mailbox_id) DO UPDATE SET action = excluded.action, state = 'pending', result = '',
+                 requested_at = excluded.requested_at, done_at = NULL";
+        for id in ids {
+            tx.execute(
+                stmt,
+                params![id.mailbox_id, action.as_str(), ts(now), id.mailbox_no],
+            )?;
         }
         tx.commit()?;
         self.pending_review_count()
@@ -145,18 +143,18 @@ params![REVIEW_LIMIT], |r| {
     /// The live mailboxes with requests waiting: (number, address).
     pub fn mailboxes_with_requests(&self) -> Result<Vec<(i64, String)>> {
         let rows = self.conn.query_map(
-"SELECT s.id, s.mailbox FROM setup s
+            "SELECT s.id, s.mailbox FROM setup s
               WHERE s.removed_at IS NULL
                 AND EXISTS (SELECT 1 FROM review_requests r WHERE r.mailbox_no = s.id AND r.state = 'pending')",
-params![], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            params![], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows)
     }
 
     /// Requests waiting for the engine, oldest first.
     pub fn pending_reviews(&self, limit: usize) -> Result<Vec<(String, ReviewAction)>> {
         let rows = self.conn.query_map(
-"SELECT mailbox_id, action FROM review_requests WHERE mailbox_no = ?2 AND state = 'pending' ORDER BY requested_at LIMIT ?1",
-params![limit, self.mailbox], |r| {
+            "SELECT mailbox_id, action FROM review_requests WHERE mailbox_no = ?2 AND state = 'pending' ORDER BY requested_at LIMIT ?1",
+            params![limit, self.mailbox], |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 ReviewAction::parse(&r.get::<_, String>(1)?),

@@ -38,19 +38,19 @@ pub(super) fn insert_skipped(
     now: DateTime<Utc>,
 ) -> DbResult<()> {
     tx.execute(
-"INSERT INTO skipped_messages (mailbox_id, internet_message_id, subject, sender, recipients, received_at, reason, detail, skipped_at, mailbox_no)
+        "INSERT INTO skipped_messages (mailbox_id, internet_message_id, subject, sender, recipients, received_at, reason, detail, skipped_at, mailbox_no)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
          ON CONFLICT(mailbox_no, mailbox_id) DO UPDATE SET reason = excluded.reason, detail = excluded.detail, skipped_at = excluded.skipped_at, disposition = 'pending'",
-params![s.mailbox_id, s.internet_message_id, s.subject, s.sender, s.recipients, s.received_at.map(ts), s.reason, s.detail, ts(now), mailbox])?;
+        params![s.mailbox_id, s.internet_message_id, s.subject, s.sender, s.recipients, s.received_at.map(ts), s.reason, s.detail, ts(now), mailbox])?;
     Ok(())
 }
 
 impl Store {
     pub fn skipped(&self, limit: usize) -> Result<Vec<SkippedRow>> {
         let rows = self.conn.query_map(
-"SELECT mailbox_id, internet_message_id, subject, sender, reason, detail, skipped_at, disposition
+            "SELECT mailbox_id, internet_message_id, subject, sender, reason, detail, skipped_at, disposition
              FROM skipped_messages ORDER BY skipped_at DESC, id DESC LIMIT ?1",
-params![limit], |r| {
+            params![limit], |r| {
             Ok(SkippedRow {
                 mailbox_id: r.get(0)?,
                 internet_message_id: r.get(1)?,

@@ -8,8 +8,6 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::db::{Db, pg};
-use super::pg::pool::shared_pool;
-use super::pg::target::PgTarget;
 
 /// Whether tests run on PostgreSQL.
 pub fn on_postgres() -> bool {
@@ -42,28 +40,25 @@ pub fn fresh_database(dir: &Path, name: &str) -> PathBuf {
         std::process::id(),
         N.fetch_add(1, Ordering::Relaxed)
     );
-    let target = PgTarget::parse(&admin, None).unwrap_or_else(|e| panic!("EMAILLOG_TEST_PG: {e}"));
-    let pool = shared_pool(&target, &admin).unwrap_or_else(|e| panic!("{e}"));
-    let conn = Db::from_postgres(pg::connect(&pool, &target).unwrap_or_else(|e| panic!("{e}")));
-    conn.execute_batch(&format!("CREATE DATABASE {db}"))
-        .unwrap_or_else(|e| panic!("CREATE DATABASE {db}: {e}"));
-    let mut url = url::Url::parse(&admin).unwrap_or_else(|e| panic!("EMAILLOG_TEST_PG: {e}"));
-    url.set_path(&db);
-    PathBuf::from(url.to_string())
+    PathBuf::from(create_database(&admin, &db))
+}
+
+/// Creates the empty database `name` on the server the superuser's URL
+/// `admin` reaches, and returns the same URL naming it.
+pub fn create_database(admin: &str, name: &str) -> String {
+    connect(Path::new(admin))
+        .execute_batch(&format!("CREATE DATABASE {name}"))
+        .unwrap_or_else(|e| panic!("CREATE DATABASE {name}: {e}"));
+    let mut url = url::Url::parse(admin).unwrap_or_else(|e| panic!("{e}"));
+    url.set_path(name);
+    url.to_string()
 }
 
 /// A plain connection to the test database at `path`, for a test that
 /// checks what was stored with SQL of its own (written for both stores).
 pub fn connect(path: &Path) -> Db {
-    match path
-        .to_str()
-        .filter(|p| super::pg::target::is_postgres_url(p))
-    {
-        Some(url) => {
-            let target = PgTarget::parse(url, None).unwrap_or_else(|e| panic!("{e}"));
-            let pool = shared_pool(&target, url).unwrap_or_else(|e| panic!("{e}"));
-            Db::from_postgres(pg::connect(&pool, &target).unwrap_or_else(|e| panic!("{e}")))
-        }
+    match super::pg::target::postgres_url(path) {
+        Some(url) => Db::from_postgres(pg::open(url).unwrap_or_else(|e| panic!("{e}")).0),
         None => Db::from_sqlite(
             rusqlite::Connection::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
         ),

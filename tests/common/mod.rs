@@ -596,3 +596,17 @@ pub fn sync_once_crashing(
 pub fn sqlite_only(why: &str) -> bool {
     emaillog::store::testing::sqlite_only(why)
 }
+
+/// Waits until `done` holds, checking every 10 ms, failing with `what`
+/// after `secs` seconds.
+#[allow(dead_code)]
+pub fn wait_until(what: &str, secs: u64, done: impl Fn() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    while !done() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{what} within {secs} s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}

@@ -232,10 +232,7 @@ impl Postgres {
     /// carries the password (plain TCP: the server is on loopback).
     #[allow(dead_code)]
     pub fn database(&self, name: &str) -> String {
-        connect_admin(self)
-            .execute_batch(&format!("CREATE DATABASE {name}"))
-            .unwrap_or_else(|e| panic!("CREATE DATABASE {name}: {e}\n{}", self.log()));
-        self.admin_url().replace("/postgres?", &format!("/{name}?"))
+        emaillog::store::testing::create_database(&self.admin_url(), name)
     }
 
     /// The server's log so far.

@@ -1,9 +1,11 @@
 //! The one door the store's SQL goes through: statements with `?N`
 //! parameters, rows read by column number, transactions that roll back
 //! unless committed. The store's code is written once against this; the
-//! backend behind it (the embedded SQLite database today) answers. What
-//! only one backend has (SQLite's PRAGMAs, its file controls) is reached
-//! through `sqlite()`, in the code that is that backend's own.
+//! backend behind it (the embedded SQLite file, or a PostgreSQL server)
+//! answers. Where the two speak differently the store writes both
+//! statements side by side (`pick`, `dialect`); what only SQLite has (its
+//! PRAGMAs at open, its file controls, its migrations) is done on the
+//! rusqlite connection before it is handed to `from_sqlite`.
 
 pub mod pg;
 pub mod pg_listen;
@@ -158,26 +160,6 @@ impl Db {
         }
     }
 
-    /// The SQLite connection, for what only SQLite has (PRAGMAs, file
-    /// controls, its migrations); `None` on PostgreSQL.
-    pub fn sqlite(&self) -> Option<&rusqlite::Connection> {
-        match &self.conn {
-            Conn::Sqlite(c) => Some(c),
-            Conn::Postgres(_) => None,
-        }
-    }
-
-    pub fn sqlite_mut(&mut self) -> Option<&mut rusqlite::Connection> {
-        match &mut self.conn {
-            Conn::Sqlite(c) => Some(c),
-            Conn::Postgres(_) => None,
-        }
-    }
-
-    pub fn is_postgres(&self) -> bool {
-        matches!(self.conn, Conn::Postgres(_))
-    }
-
     pub fn dialect(&self) -> Dialect {
         match self.conn {
             Conn::Sqlite(_) => Dialect::Sqlite,
@@ -185,12 +167,16 @@ impl Db {
         }
     }
 
+    pub fn is_postgres(&self) -> bool {
+        self.dialect() == Dialect::Postgres
+    }
+
     /// The statement for this backend, where the two differ: both are
     /// written side by side at the call.
     pub fn pick<'s>(&self, sqlite: &'s str, postgres: &'s str) -> &'s str {
-        match self.conn {
-            Conn::Sqlite(_) => sqlite,
-            Conn::Postgres(_) => postgres,
+        match self.dialect() {
+            Dialect::Sqlite => sqlite,
+            Dialect::Postgres => postgres,
         }
     }
 
@@ -360,24 +346,20 @@ impl Db {
 
     /// Starts a transaction; it rolls back unless committed.
     pub fn transaction(&mut self, how: Begin) -> DbResult<Tx<'_>> {
-        match (&self.conn, how) {
-            (Conn::Sqlite(_), Begin::Deferred) => self.execute_batch("BEGIN DEFERRED")?,
-            (Conn::Sqlite(_), Begin::Immediate) => self.execute_batch("BEGIN IMMEDIATE")?,
-            (Conn::Postgres(_), Begin::Deferred) => self.execute_batch("BEGIN")?,
-            (Conn::Postgres(_), Begin::Immediate) => {
-                self.execute_batch("BEGIN")?;
-                let tx = Tx {
-                    db: self,
-                    open: true,
-                };
-                tx.execute("SELECT pg_advisory_xact_lock(?1)", params![WRITER_LOCK])?;
-                return Ok(tx);
-            }
-        }
-        Ok(Tx {
+        let dialect = self.dialect();
+        self.execute_batch(match (dialect, how) {
+            (Dialect::Sqlite, Begin::Deferred) => "BEGIN DEFERRED",
+            (Dialect::Sqlite, Begin::Immediate) => "BEGIN IMMEDIATE",
+            (Dialect::Postgres, _) => "BEGIN",
+        })?;
+        let tx = Tx {
             db: self,
             open: true,
-        })
+        };
+        if (dialect, how) == (Dialect::Postgres, Begin::Immediate) {
+            tx.execute("SELECT pg_advisory_xact_lock(?1)", params![WRITER_LOCK])?;
+        }
+        Ok(tx)
     }
 }
 

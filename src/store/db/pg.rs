@@ -54,6 +54,15 @@ pub fn connect(pool: &Pool, target: &PgTarget) -> Result<PgConn, String> {
     }
 }
 
+/// A connection to the database at `url` (its password in the URL or
+/// `PGPASSWORD`) from the process's pool for that URL, and where it is.
+pub fn open(url: &str) -> Result<(PgConn, PgTarget), String> {
+    let password = std::env::var("PGPASSWORD").ok();
+    let target = PgTarget::parse(url, password.as_deref())?;
+    let pool = crate::store::pg::pool::shared_pool(&target, url)?;
+    Ok((connect(&pool, &target)?, target))
+}
+
 /// The parameters as the client wants them.
 fn refs<'a>(params: &'a [Value<'a>]) -> Vec<&'a (dyn ToSql + Sync)> {
     params.iter().map(|p| p as &(dyn ToSql + Sync)).collect()

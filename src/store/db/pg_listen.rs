@@ -14,7 +14,7 @@ use std::time::Duration;
 use tokio_postgres::tls::{MakeTlsConnect, TlsConnect};
 use tokio_postgres::{AsyncMessage, Socket};
 
-use crate::store::pg::pool::client_config;
+use crate::store::pg::pool::{client_config, tls};
 use crate::store::pg::target::{PgTarget, SslMode};
 
 /// The channel every write notifies.
@@ -39,37 +39,36 @@ impl Changes {
     }
 }
 
-/// The listener for the database at `url` (started on first use).
-pub fn changes(target: &PgTarget, url: &str) -> Arc<Changes> {
+/// The listener for the database at `url` (its password in the URL or
+/// `PGPASSWORD`), started on first use; `None` for a URL that does not
+/// parse.
+pub fn changes(url: &str) -> Option<Arc<Changes>> {
     static ALL: OnceLock<Mutex<HashMap<String, Arc<Changes>>>> = OnceLock::new();
     let mut all = ALL
         .get_or_init(Default::default)
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     if let Some(c) = all.get(url) {
-        return c.clone();
+        return Some(c.clone());
     }
+    let password = std::env::var("PGPASSWORD").ok();
+    let target = PgTarget::parse(url, password.as_deref()).ok()?;
     let c = Arc::new(Changes::default());
     all.insert(url.to_string(), c.clone());
-    let (target, heard) = (target.clone(), c.clone());
+    let heard = c.clone();
     super::pg::runtime().spawn(async move {
         loop {
             let mut config = client_config(&target);
             config.application_name("emaillog-listen");
             match target.ssl {
                 SslMode::Disable => listen(config, tokio_postgres::NoTls, &heard).await,
-                SslMode::VerifyFull => {
-                    let tls = tokio_postgres_rustls::MakeRustlsConnect::new(
-                        (*crate::net::tls_config()).clone(),
-                    );
-                    listen(config, tls, &heard).await
-                }
+                SslMode::VerifyFull => listen(config, tls(), &heard).await,
             }
             heard.live.store(false, Ordering::SeqCst);
             tokio::time::sleep(RECONNECT).await;
         }
     });
-    c
+    Some(c)
 }
 
 /// Listens on one connection until it is lost.

@@ -45,7 +45,7 @@ impl ToSql for Value<'_> {
                 _ => Err(cannot("a real number", ty)),
             },
             Value::Text(t) => match *ty {
-                Type::TIMESTAMPTZ => parse_time(t)
+                Type::TIMESTAMPTZ => crate::store::parse_ts(t)
                     .ok_or_else(|| cannot(&format!("the time {t:?}"), ty))?
                     .to_sql(ty, out),
                 Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::UNKNOWN => {
@@ -65,10 +65,6 @@ impl ToSql for Value<'_> {
     }
 
     to_sql_checked!();
-}
-
-fn parse_time(t: &str) -> Option<DateTime<Utc>> {
-    crate::store::parse_ts(t)
 }
 
 /// A column read from PostgreSQL, as one of our five kinds.

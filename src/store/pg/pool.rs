@@ -52,6 +52,12 @@ pub(crate) fn client_config(t: &PgTarget) -> tokio_postgres::Config {
     c
 }
 
+/// TLS for a PostgreSQL connection: the project's rustls configuration
+/// (Mozilla's roots and the admin's `--ca-file`), the server's name checked.
+pub(crate) fn tls() -> tokio_postgres_rustls::MakeRustlsConnect {
+    tokio_postgres_rustls::MakeRustlsConnect::new((*crate::net::tls_config()).clone())
+}
+
 /// A pool for `t`; nothing connects until a connection is asked for.
 pub fn pool(t: &PgTarget, size: PoolSize) -> Result<Pool, String> {
     let manager_config = ManagerConfig {
@@ -60,11 +66,7 @@ pub fn pool(t: &PgTarget, size: PoolSize) -> Result<Pool, String> {
     let config = client_config(t);
     let manager = match t.ssl {
         SslMode::Disable => Manager::from_config(config, tokio_postgres::NoTls, manager_config),
-        SslMode::VerifyFull => {
-            let tls =
-                tokio_postgres_rustls::MakeRustlsConnect::new((*crate::net::tls_config()).clone());
-            Manager::from_config(config, tls, manager_config)
-        }
+        SslMode::VerifyFull => Manager::from_config(config, tls(), manager_config),
     };
     Pool::builder(manager)
         .max_size(size.max)

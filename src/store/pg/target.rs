@@ -38,6 +38,12 @@ pub fn is_postgres_url(db: &str) -> bool {
     lower.starts_with("postgres://") || lower.starts_with("postgresql://")
 }
 
+/// The URL `db` holds when it names a PostgreSQL store (a `--db` value
+/// kept as a path), `None` for a SQLite file.
+pub fn postgres_url(db: &std::path::Path) -> Option<&str> {
+    db.to_str().filter(|d| is_postgres_url(d))
+}
+
 /// The query parameters a URL may carry.
 const KNOWN: &[&str] = &["sslmode", "connect_timeout"];
 
