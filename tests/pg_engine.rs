@@ -25,7 +25,10 @@ async fn the_engine_logs_into_postgres_as_into_sqlite() {
     unsafe { std::env::set_var("EMAILLOG_KEY_FILE", dir.path().join("pg.key")) };
     let sim = TestSim::default().await;
     let app = engine_app_at(&sim, url.clone().into());
-    assert_eq!(app.store().unwrap().schema_version().unwrap(), 1);
+    assert_eq!(
+        app.store().unwrap().schema_version().unwrap(),
+        emaillog::store::PG_SCHEMA_VERSION
+    );
 
     let (msgs, loggable) = mixed_messages(45, "pg");
     sim.add(MAILBOX, "inbox", msgs).await;

@@ -21,10 +21,10 @@ fn leases_run_out_by_the_servers_clock_not_the_callers() {
     let mut b = Store::open(std::path::Path::new(&url)).unwrap();
     let ttl = Duration::seconds(60);
     let here = Utc::now();
-    assert_eq!(
-        a.acquire_lease("mbx", "engine-a", ttl, here).unwrap(),
-        LeaseOutcome::Acquired
-    );
+    let LeaseOutcome::Acquired(lease) = a.acquire_lease("mbx", "engine-a", ttl, here).unwrap()
+    else {
+        panic!("a free mailbox's lease is taken");
+    };
     // B's clock runs an hour fast: by its own clock A's lease ran out long
     // ago, but the server's says it holds for another minute.
     let fast = here + Duration::hours(1);
@@ -39,7 +39,8 @@ fn leases_run_out_by_the_servers_clock_not_the_callers() {
     // renewal is for a minute from the server's now.
     let slow = here - Duration::hours(1);
     assert_eq!(
-        a.renew_lease("mbx", "engine-a", ttl, slow).unwrap(),
+        a.renew_lease("mbx", "engine-a", lease.epoch, ttl, slow)
+            .unwrap(),
         Renewal::Renewed
     );
     let held = b.lease_holder("mbx", fast).unwrap().expect("held");
@@ -54,7 +55,7 @@ fn leases_run_out_by_the_servers_clock_not_the_callers() {
             .unwrap()
             .schema_version()
             .unwrap(),
-        1
+        emaillog::store::PG_SCHEMA_VERSION
     );
 }
 
@@ -100,4 +101,93 @@ fn a_commit_is_heard_by_the_listener_and_a_lost_listener_comes_back() {
     wait_until("a commit after the return to be heard", 30, || {
         watcher.data_version().unwrap() != back
     });
+}
+
+/// Engines claim mailboxes row by row: one another engine is claiming this
+/// moment (its lease row locked) is skipped at once, not waited for, and
+/// the others are taken; an engine renews every lease it holds in one
+/// statement, each only as the take (epoch) it holds.
+#[test]
+fn a_mailbox_being_claimed_is_skipped_and_leases_are_renewed_together() {
+    if !available() {
+        return;
+    }
+    let pg = Postgres::start_without_tls();
+    let url = pg.database("claims");
+    let mut a = Store::open(std::path::Path::new(&url)).unwrap();
+    let ttl = Duration::seconds(60);
+    let epoch = |out: LeaseOutcome| match out {
+        LeaseOutcome::Acquired(l) => l.epoch,
+        other => panic!("not taken: {other:?}"),
+    };
+    for mb in ["1", "2", "3"] {
+        assert_eq!(
+            epoch(a.acquire_lease(mb, "engine-a", ttl, Utc::now()).unwrap()),
+            1
+        );
+    }
+    // Mailbox 4 was served before and let go; another engine is in the
+    // middle of claiming it (its lease row locked).
+    a.acquire_lease("4", "engine-a", ttl, Utc::now()).unwrap();
+    a.release_lease("4", "engine-a").unwrap();
+    let mut other = emaillog::store::testing::connect(std::path::Path::new(&url));
+    let claiming = other
+        .transaction(emaillog::store::db::Begin::Deferred)
+        .unwrap();
+    let locked: i64 = claiming
+        .query_row(
+            "SELECT epoch FROM engine_lease WHERE mailbox = '4' FOR UPDATE",
+            emaillog::store::db::params![],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(locked, 1);
+    let (tx, rx) = std::sync::mpsc::channel();
+    let claimer = std::thread::spawn({
+        let url = url.clone();
+        move || {
+            let mut b = Store::open(std::path::Path::new(&url)).unwrap();
+            let four = b.acquire_lease("4", "engine-b", ttl, Utc::now()).unwrap();
+            let five = b.acquire_lease("5", "engine-b", ttl, Utc::now()).unwrap();
+            tx.send((four, five)).unwrap();
+        }
+    });
+    let (four, five) = rx
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .expect("a claim waited for a row another engine has locked");
+    claimer.join().unwrap();
+    assert!(
+        matches!(&four, LeaseOutcome::HeldBy { holder, .. } if holder.contains("claiming")),
+        "{four:?}"
+    );
+    assert_eq!(epoch(five), 1);
+    drop(claiming);
+    let held = |e2: i64| -> Vec<(String, i64)> {
+        vec![("1".into(), 1), ("2".into(), e2), ("3".into(), 1)]
+    };
+    assert_eq!(
+        a.renew_leases("engine-a", &held(1), ttl, Utc::now())
+            .unwrap(),
+        [Renewal::Renewed, Renewal::Renewed, Renewal::Renewed]
+    );
+    // Mailbox 2 let go and taken again: the old take is not renewed.
+    a.release_lease("2", "engine-a").unwrap();
+    assert_eq!(
+        epoch(a.acquire_lease("2", "engine-a", ttl, Utc::now()).unwrap()),
+        2
+    );
+    let out = a
+        .renew_leases("engine-a", &held(1), ttl, Utc::now())
+        .unwrap();
+    assert_eq!(out[0], Renewal::Renewed);
+    assert!(
+        matches!(&out[1], Renewal::Lost(why) if why.contains("taken again")),
+        "{out:?}"
+    );
+    assert_eq!(
+        a.renew_leases("engine-b", &held(2), ttl, Utc::now())
+            .unwrap()[1],
+        Renewal::Lost("another engine (engine-a) took over the mailbox lease".into()),
+        "only the holder renews"
+    );
 }

@@ -73,14 +73,15 @@ pub fn take_lease(store: &mut Store, holder: &str) -> Result<HeldLease, RunError
     let key = store.mailbox_key();
     let (taken, now) = (Instant::now(), Utc::now());
     match store.hold_lease(&key, holder, lease_ttl(), now)? {
-        (LeaseOutcome::Acquired, until) => Ok(HeldLease::start(
+        LeaseOutcome::Acquired(lease) => Ok(HeldLease::start(
             store.path().to_path_buf(),
             &key,
             holder,
+            lease.epoch,
             lease_ttl(),
-            taken + (until - now).to_std().unwrap_or(Duration::ZERO),
+            taken + lease.left.to_std().unwrap_or(Duration::ZERO),
         )),
-        (LeaseOutcome::HeldBy { holder, until }, _) => Err(RunError::LeaseLost(format!(
+        LeaseOutcome::HeldBy { holder, until } => Err(RunError::LeaseLost(format!(
             "another engine ({holder}) is processing {key} until {}",
             until.format("%H:%M:%S")
         ))),

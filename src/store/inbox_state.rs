@@ -58,11 +58,12 @@ pub struct StuckMessage {
     pub since: String,
 }
 
-/// The lease a write is fenced by.
+/// The lease a write is fenced by: its holder and which take of it.
 #[derive(Debug, Clone)]
 pub struct Fence {
     pub mailbox: String,
     pub holder: String,
+    pub epoch: i64,
 }
 
 /// A run's progress so far, written with each page.
@@ -103,22 +104,29 @@ pub struct PageDone {
     pub cleared: Vec<String>,
 }
 
-/// Refuses the write unless `fence` holds the lease and it has not run out:
-/// an engine that lost its lease, or whose heartbeat could not renew it,
-/// writes nothing more.
+/// Refuses the write unless `fence` holds the lease, as the same take
+/// (epoch), and it has not run out: an engine that lost its lease, or whose
+/// heartbeat could not renew it, writes nothing more, even once it has
+/// taken the mailbox again.
 fn fence(tx: &Tx<'_>, fence: Option<&Fence>, now: DateTime<Utc>) -> Result<()> {
     let Some(f) = fence else { return Ok(()) };
     let now = tx.lease_clock(now)?;
-    let row: Option<(String, String)> = tx
+    let row: Option<(String, String, i64)> = tx
         .query_row(
-            "SELECT holder, expires_at FROM engine_lease WHERE mailbox = ?1",
+            "SELECT holder, expires_at, epoch FROM engine_lease WHERE mailbox = ?1",
             params![f.mailbox],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .optional()?;
     match row {
-        Some((holder, until)) if holder == f.holder && until > ts(now) => Ok(()),
-        Some((holder, _)) if holder != f.holder => Err(StoreError::LeaseLost(holder)),
+        Some((holder, until, epoch))
+            if holder == f.holder && epoch == f.epoch && until > ts(now) =>
+        {
+            Ok(())
+        }
+        Some((holder, _, _)) if holder != f.holder && !holder.is_empty() => {
+            Err(StoreError::LeaseLost(holder))
+        }
         _ => Err(StoreError::LeaseLost(
             "nobody: the lease ran out before it was renewed".into(),
         )),

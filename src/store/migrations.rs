@@ -325,6 +325,13 @@ const MIGRATIONS: &[&str] = &[
         expires_at TEXT NOT NULL
     );
     "#,
+    // 16: which take of a mailbox's lease this is: a new holder, or the
+    // same one after its lease ran out or was released, counts one up, and
+    // every page commit is fenced by it, so an engine paused past its
+    // lease cannot write even if it takes the mailbox again later.
+    r#"
+    ALTER TABLE engine_lease ADD COLUMN epoch INTEGER NOT NULL DEFAULT 0;
+    "#,
 ];
 
 /// The schema version this build writes.

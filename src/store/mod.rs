@@ -33,7 +33,7 @@ pub use inbox_state::{
 };
 pub use interactions::{EntryRow, LoggedMessage, NewLoggedMessage};
 pub use jobs::{JobLogEntry, RunCounts};
-pub use lease::{LeaseOutcome, Renewal, holder_id};
+pub use lease::{Lease, LeaseOutcome, Renewal, holder_id};
 pub use log_query::{
     EntryKey, LOOKUP_MAX, LOOKUP_MIN, LogFilter, SearchPlan, Seek, finds_more_than, lookup_limit,
     page_query,
@@ -42,6 +42,7 @@ pub use mailboxes::{MailboxRow, Removed};
 pub use message_view::{CONVERSATION_LIMIT, Known as KnownAddress, StoredMessage};
 pub use migrations::SCHEMA_VERSION;
 pub use opportunities::{NewOpportunity, OpportunityRow};
+pub use pg::migrations::PG_SCHEMA_VERSION;
 pub use review::{REVIEW_LIMIT, ReviewAction, ReviewKey, ReviewRow};
 pub use skipped::{NewSkipped, SkippedRow};
 

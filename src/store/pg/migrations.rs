@@ -7,7 +7,11 @@ use crate::store::db::{Begin, Db, params};
 use crate::store::{Result, StoreError};
 
 /// The migrations in order; version N is `MIGRATIONS[N - 1]`.
-const MIGRATIONS: &[&str] = &[include_str!("schema_1.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("schema_1.sql"),
+    // 2: the lease's epoch, as SQLite's migration 16.
+    "ALTER TABLE engine_lease ADD COLUMN epoch BIGINT NOT NULL DEFAULT 0;",
+];
 
 /// The schema version this emaillog writes on PostgreSQL.
 pub const PG_SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
