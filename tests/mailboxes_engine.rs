@@ -4,64 +4,13 @@
 
 mod common;
 
-use emaillog::store::db::params;
-
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::{Duration, Instant};
 
-use common::{MAILBOX, TestSim, emaillog_cmd, engine_app, mixed_messages, sim_setup};
-use emaillog::app::setup_edit::SetupChanges;
-use emaillog::domain::setup::Unmatched;
-
-const MAILBOXES: [&str; 6] = [
-    MAILBOX,
-    "crm-2@contoso.example",
-    "crm-3@contoso.example",
-    "crm-4@contoso.example",
-    "crm-5@contoso.example",
-    "crm-6@contoso.example",
-];
-
-/// Waits for `ok`, polling what the processes wrote; fails after `secs`.
-async fn wait_for(what: &str, secs: u64, mut ok: impl AsyncFnMut() -> bool) {
-    let end = Instant::now() + Duration::from_secs(secs);
-    while !ok().await {
-        assert!(Instant::now() < end, "{what} within {secs} s");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
-/// Live leases per holder, read from the database the engines share.
-fn leases(db: &std::path::Path) -> BTreeMap<String, usize> {
-    let store = emaillog::store::Store::open(db).unwrap();
-    let mut by_holder = BTreeMap::new();
-    for h in store.live_holders(chrono::Utc::now()).unwrap() {
-        *by_holder.entry(h).or_insert(0) += 1;
-    }
-    by_holder
-}
-
-/// A run of the job log: (mailbox, holder, started, ended, messages read).
-type Run = (i64, String, String, Option<String>, i64);
-
-fn runs(db: &std::path::Path) -> Vec<Run> {
-    emaillog::store::testing::connect(db)
-        .query_map(
-            "SELECT mailbox_no, holder, started_at, ended_at, messages_read FROM job_queue_log_entries ORDER BY started_at",
-            params![],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-        )
-        .unwrap()
-}
-
-fn terminate(child: &mut std::process::Child) {
-    // SAFETY: a signal to a child process this test started and still owns.
-    unsafe {
-        libc::kill(child.id() as i32, libc::SIGTERM);
-    }
-    let status = child.wait().unwrap();
-    assert!(status.success(), "a run process ended with {status}");
-}
+use common::fleet::{
+    Run, addresses, assert_each_logged_once, enable_all, inboxes_empty, leases, runs, start_run,
+    terminate, wait_for,
+};
+use common::{MAILBOX, TestSim, engine_app, mixed_messages, sim_setup};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_run_processes_share_six_mailboxes_and_log_each_exactly_once() {
@@ -69,35 +18,11 @@ async fn two_run_processes_share_six_mailboxes_and_log_each_exactly_once() {
     let dir = tempfile::tempdir().unwrap();
     let app = engine_app(&sim, dir.path());
     let db = app.db_path().to_path_buf();
-    for (i, address) in MAILBOXES.iter().enumerate() {
-        let mb = if i == 0 {
-            app.one_mailbox().unwrap()
-        } else {
-            app.add_mailbox(address).unwrap()
-        };
-        mb.change_setup(&SetupChanges {
-            unmatched: Some(Unmatched::SkipFolder),
-            batch_size: Some(10),
-            job_interval_secs: Some(1),
-            ..sim_setup(&sim)
-        })
-        .unwrap();
-        mb.set_client_secret(&sim.config.client_secret).unwrap();
-        mb.enable(0).unwrap();
-    }
-    let start = |name: &str| {
-        emaillog_cmd()
-            .arg("--db")
-            .arg(&db)
-            .arg("run")
-            .env_remove("EMAILLOG_CLIENT_SECRET")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::fs::File::create(dir.path().join(name)).unwrap())
-            .spawn()
-            .unwrap()
-    };
+    let mailboxes = addresses(6);
+    enable_all(&app, &sim, &mailboxes);
+    let start = |name: &str| start_run(&db, &dir.path().join(name));
     // Each mailbox exists (with an empty Inbox) before the engines start.
-    for address in MAILBOXES {
+    for address in &mailboxes {
         sim.add(address, "inbox", serde_json::json!([])).await;
     }
     let mut first = start("first.err");
@@ -115,50 +40,21 @@ async fn two_run_processes_share_six_mailboxes_and_log_each_exactly_once() {
     .await;
     let split = leases(&db);
 
-    let mut loggable = BTreeMap::new();
-    for (i, address) in MAILBOXES.iter().enumerate() {
+    let mut loggable = Vec::new();
+    for (i, address) in mailboxes.iter().enumerate() {
         let (msgs, n) = mixed_messages(20, &format!("mb{i}"));
         sim.add(address, "inbox", msgs).await;
-        loggable.insert(i as i64 + 1, n);
+        loggable.push(n);
     }
     wait_for("every Inbox emptied", 120, async || {
-        for address in MAILBOXES {
-            if !sim.folder_messages(address, "inbox").await.is_empty() {
-                return false;
-            }
-        }
-        true
+        inboxes_empty(&sim, &mailboxes).await
     })
     .await;
     terminate(&mut first);
     terminate(&mut second);
 
     // Exactly once, per mailbox.
-    let store = app.store().unwrap();
-    let logged = store.logged_messages().unwrap();
-    assert_eq!(logged.len(), loggable.values().sum::<usize>());
-    let c = emaillog::store::testing::connect(&db);
-    for (i, address) in MAILBOXES.iter().enumerate() {
-        let no = i as i64 + 1;
-        let n: i64 = c
-            .query_row(
-                "SELECT count(DISTINCT internet_message_id) FROM logged_messages WHERE mailbox_no = ?1 AND internet_message_id LIKE ?2",
-                params![no, format!("<mb{i}-%")],
-                |r| r.get(0),
-            )
-            .unwrap();
-        assert_eq!(n as usize, loggable[&no], "{address}");
-        assert_eq!(
-            sim.folder_messages(address, "archive").await.len(),
-            loggable[&no],
-            "{address}: logged mail is in its Archive"
-        );
-        assert_eq!(
-            sim.folder_messages(address, "Skipped").await.len(),
-            20 - loggable[&no],
-            "{address}: the rest is in its Skipped"
-        );
-    }
+    assert_each_logged_once(&sim, &db, &mailboxes, 20, &loggable).await;
     // Both did work, and no two runs of a mailbox overlapped.
     let runs = runs(&db);
     let workers: BTreeSet<&str> = runs

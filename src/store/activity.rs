@@ -280,9 +280,26 @@ mod tests {
         let path = crate::store::testing::fresh_database(dir.path(), "v.db");
         let watcher = Store::open(&path).unwrap();
         let writer = Store::open(&path).unwrap();
+        // On PostgreSQL what moves it is a notification of this database's
+        // writes, once the listener is there (before, any transaction on
+        // the server does, other tests' too); it arrives a moment after
+        // the commit.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        let wait = |what: &str, done: &dyn Fn() -> bool| {
+            while !done() {
+                assert!(std::time::Instant::now() < deadline, "{what}");
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+        };
+        watcher.data_version().unwrap();
+        if watcher.conn.is_postgres() {
+            wait("the listener", &|| watcher.hears_changes());
+        }
         let before = watcher.data_version().unwrap();
         assert_eq!(watcher.data_version().unwrap(), before);
         writer.never_log_add("x@y.example").unwrap();
-        assert_ne!(watcher.data_version().unwrap(), before);
+        wait("the commit seen", &|| {
+            watcher.data_version().unwrap() != before
+        });
     }
 }

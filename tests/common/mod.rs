@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod dovecot;
+pub mod fleet;
 pub mod postgres;
 pub mod services;
 
