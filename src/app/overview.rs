@@ -112,7 +112,7 @@ impl App {
             Ok(_) if crate::file_trust::check_key_file(&key).is_ok() => Role::Admin,
             Ok(_) => Role::User,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                if owns(self.db_path()) {
+                if self.owns_database() {
                     Role::Admin
                 } else {
                     Role::User
@@ -120,6 +120,32 @@ impl App {
             }
             Err(_) => Role::User,
         }
+    }
+
+    /// Whether this account owns the database: the SQLite file's owner, or
+    /// on PostgreSQL the role owning its tables (a user role connecting
+    /// without the key file has the user view, as a team member does).
+    fn owns_database(&self) -> bool {
+        if crate::store::pg::target::postgres_url(self.db_path()).is_none() {
+            return owns(self.db_path());
+        }
+        self.store()
+            .and_then(|s| Ok(s.owned_by_connection()?))
+            .is_ok_and(|o| o == Some(true))
+    }
+
+    /// Gives a PostgreSQL role the users' or the admin's share of the
+    /// database (the admin's command; the server checks it comes from the
+    /// database's owner).
+    pub fn grant_role(&self, role: &str, access: crate::store::pg::grants::Access) -> Result<()> {
+        self.require_admin()?;
+        self.store()?.grant_role(role, access)?;
+        Ok(())
+    }
+
+    /// The PostgreSQL roles granted a share of the database.
+    pub fn granted_roles(&self) -> Result<Vec<(String, crate::store::pg::grants::Access)>> {
+        Ok(self.store()?.granted_roles()?)
     }
 
     /// Refuses what only the admin may do (change the setup, the rules, the

@@ -8,6 +8,7 @@ mod login;
 mod mailboxes;
 mod output;
 mod people;
+mod pg;
 mod progress;
 mod setup;
 mod sim;
@@ -26,7 +27,7 @@ use crate::app::App;
     about = "Turns the email salespeople exchange with customers into a sales interaction log"
 )]
 pub struct Cli {
-    /// The database file (default: $XDG_DATA_HOME/emaillog/emaillog.db).
+    /// The database: a SQLite file (default: $XDG_DATA_HOME/emaillog/emaillog.db), or a postgres:// URL (sslmode=require or verify-full; password in the URL or PGPASSWORD).
     #[arg(
         long,
         global = true,
@@ -151,6 +152,11 @@ enum Command {
     },
     /// Print the man page (roff).
     Man,
+    /// PostgreSQL roles: who may do what, enforced by the server.
+    Pg {
+        #[command(subcommand)]
+        command: pg::PgCommand,
+    },
     /// The built-in Microsoft 365 simulator (Graph mail API and OAuth2 endpoints).
     Sim {
         #[command(subcommand)]
@@ -278,6 +284,7 @@ pub fn main() -> i32 {
                 clap_mangen::Man::new(cmd).render(&mut std::io::stdout())?;
                 Ok(())
             }
+            Command::Pg { command } => pg::run(&app, command),
             Command::Sim { command } => sim::run(command).await,
         }
     });

@@ -96,7 +96,7 @@ pub struct LoggedMessage {
 pub(super) const ENTRY_COLUMNS: &str = "e.entry_no, e.occurred_at, e.direction, e.initiated_by, e.salesperson_code, e.contact_no, e.contact_company,
     e.subject, m.internet_message_id, m.conversation_id, m.web_link, e.template_code, e.correspondence_type, e.account,
     e.opportunity_no, e.matched_by_domain, coalesce(c.name, ''), coalesce(s.name, ''), e.logged_message_id,
-    m.mailbox_no, coalesce((SELECT mb.mailbox FROM setup mb WHERE mb.id = m.mailbox_no), '')";
+    m.mailbox_no, coalesce((SELECT mb.mailbox FROM mailbox_names mb WHERE mb.id = m.mailbox_no), '')";
 
 pub(super) fn entry_row(r: &Row<'_>) -> DbResult<EntryRow> {
     let at: String = r.get(1)?;

@@ -17,6 +17,7 @@ mod opportunities;
 mod people;
 pub mod pg;
 mod review;
+mod roles;
 mod setup;
 mod skipped;
 #[doc(hidden)]
@@ -82,6 +83,12 @@ pub enum StoreError {
         "another engine ({0}) holds the mailbox lease; this one stopped and wrote nothing more"
     )]
     LeaseLost(String),
+    /// PostgreSQL refused for want of a privilege: the connecting role was
+    /// granted the user's share (`pg grant-user`), and this is the admin's.
+    #[error(
+        "the database refused: {0}. Your database role may read the log and write opportunities, contacts and review requests; the setup, the rules, the job and the leases are the admin's (the database's owner grants a role them with `emaillog pg grant-admin ROLE`)"
+    )]
+    Forbidden(String),
 }
 
 impl StoreError {
@@ -100,6 +107,8 @@ impl From<db::DbError> for StoreError {
     fn from(e: db::DbError) -> Self {
         if e.is_damaged() {
             StoreError::Damaged(e.to_string())
+        } else if e.is_forbidden() {
+            StoreError::Forbidden(e.to_string())
         } else {
             StoreError::Sql(e)
         }

@@ -81,7 +81,7 @@ impl Store {
         let rows = self.conn.query_map(
             "SELECT s.mailbox_id, s.subject, s.sender, s.recipients, s.received_at, s.reason, s.detail, s.skipped_at, s.disposition,
                     r.action, r.state, r.result, s.mailbox_no,
-                    coalesce((SELECT mb.mailbox FROM setup mb WHERE mb.id = s.mailbox_no), '')
+                    coalesce((SELECT mb.mailbox FROM mailbox_names mb WHERE mb.id = s.mailbox_no), '')
              FROM skipped_messages s LEFT JOIN review_requests r ON r.mailbox_no = s.mailbox_no AND r.mailbox_id = s.mailbox_id
              WHERE s.disposition IN ('pending', 'moved', 'left') AND s.reason <> 'already_logged'
              ORDER BY s.reason, coalesce(s.received_at, s.skipped_at) DESC, s.id DESC LIMIT ?1",

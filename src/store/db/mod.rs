@@ -60,6 +60,12 @@ impl DbError {
         }
     }
 
+    /// Whether the database refused for want of a privilege (PostgreSQL's
+    /// roles: a user role reaching for what is the admin's).
+    pub fn is_forbidden(&self) -> bool {
+        matches!(self, DbError::Postgres(e) if e.code().map(|c| c.code()) == Some("42501"))
+    }
+
     /// Whether the database itself is damaged (or is not a database).
     pub fn is_damaged(&self) -> bool {
         match self {

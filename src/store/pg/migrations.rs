@@ -11,6 +11,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("schema_1.sql"),
     // 2: the lease's epoch, as SQLite's migration 16.
     "ALTER TABLE engine_lease ADD COLUMN epoch BIGINT NOT NULL DEFAULT 0;",
+    include_str!("schema_3.sql"),
 ];
 
 /// The schema version this emaillog writes on PostgreSQL.
@@ -42,6 +43,14 @@ pub fn migrate(db: &mut Db, shown: &str) -> Result<()> {
             "the database {shown} was written by a newer emaillog (schema {found}, this one knows {PG_SCHEMA_VERSION}); upgrade emaillog"
         )));
     }
+    if found == PG_SCHEMA_VERSION {
+        return Ok(());
+    }
+    if found > 0 && !super::grants::owns_schema(&tx)? {
+        return Err(StoreError::Invalid(format!(
+            "the database {shown} has schema {found} and this emaillog needs {PG_SCHEMA_VERSION}: run it once as the database's owner (the role that made it with `emaillog init`) to upgrade the schema"
+        )));
+    }
     for m in &MIGRATIONS[found as usize..] {
         tx.execute_batch(m)?;
     }
@@ -49,6 +58,7 @@ pub fn migrate(db: &mut Db, shown: &str) -> Result<()> {
         "UPDATE schema_version SET version = ?1",
         params![PG_SCHEMA_VERSION],
     )?;
+    super::grants::grant_again(&tx)?;
     tx.commit()?;
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! outgrows one machine: where it is (`target`) and how emaillog connects
 //! to it (`pool`). SQL for PostgreSQL lives here, beside SQLite's.
 
+pub mod grants;
 pub mod migrations;
 pub mod pool;
 pub mod target;
