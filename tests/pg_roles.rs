@@ -152,6 +152,16 @@ async fn a_user_role_reads_the_log_and_writes_its_share_and_nothing_else() {
         mailbox_id: queue[0].mailbox_id.clone(),
     };
     assert_eq!(user.request_review(&[key], ReviewAction::Relog).unwrap(), 1);
+    // The status screen's overview: what the role may read, said so.
+    let now = chrono::Utc::now();
+    let o = user
+        .overview(now - chrono::Duration::days(1), now, 10)
+        .unwrap();
+    assert!(o.restricted && o.job.is_none() && o.runs.is_empty());
+    let names: Vec<&str> = o.mailboxes.iter().map(|m| m.address.as_str()).collect();
+    assert_eq!(names, [common::MAILBOX]);
+    assert_eq!(o.setup.mailbox, common::MAILBOX);
+    assert_eq!(o.today.logged as usize, loggable);
     // The admin's part is refused by the server, with a clear error.
     match user.store().unwrap().setup() {
         Err(StoreError::Forbidden(why)) => assert!(why.contains("setup"), "{why}"),
@@ -173,6 +183,10 @@ async fn a_user_role_reads_the_log_and_writes_its_share_and_nothing_else() {
     // An admin role may do all of it; moved back to the users' share, it
     // keeps nothing of the admin's.
     unsafe { std::env::set_var("EMAILLOG_KEY_FILE", dir.path().join("pg.key")) };
+    let o = app
+        .overview(now - chrono::Duration::days(1), now, 10)
+        .unwrap();
+    assert!(!o.restricted && !o.runs.is_empty(), "the owner's is whole");
     assert!(grant("grant-admin", "ops").status.success());
     let ops_url = as_role(&url, "ops", "ops-pw");
     assert_eq!(

@@ -139,6 +139,7 @@ fn overview() -> Overview {
         contacts: 36,
         mailboxes: vec![mailbox(1, "crm-log@contoso.example")],
         mailbox_no: 1,
+        restricted: false,
     }
 }
 
@@ -306,6 +307,31 @@ fn setup_admin_and_user_view() {
     let mut s = state(Role::User);
     act(&mut s, &[Action::Go(Screen::Setup)]);
     snap("setup_user", &mut s);
+}
+
+/// A PostgreSQL role with the users' share: the overview has the day's
+/// mail and the mailboxes' names only; Status, Job queue and Setup say
+/// whose the rest is instead of an error.
+#[test]
+fn a_database_role_with_the_users_share() {
+    let mut o = overview();
+    o.restricted = true;
+    o.job = None;
+    o.runs.clear();
+    o.stuck.clear();
+    o.lease = None;
+    o.token_expires = None;
+    o.setup = Setup {
+        mailbox: "crm-log@contoso.example".into(),
+        ..Setup::default()
+    };
+    let mut s = UiState::new(Role::User, now(), FixedOffset::east_opt(0).unwrap());
+    s.update(Msg::Overview(Ok(Box::new(o))));
+    snap("restricted_status", &mut s);
+    act(&mut s, &[Action::Go(Screen::Jobs)]);
+    snap("restricted_jobs", &mut s);
+    act(&mut s, &[Action::Go(Screen::Setup)]);
+    snap("restricted_setup", &mut s);
 }
 
 #[test]

@@ -36,6 +36,10 @@ pub struct Overview {
     /// Every logging mailbox, and which of them this overview is of.
     pub mailboxes: Vec<crate::store::MailboxRow>,
     pub mailbox_no: i64,
+    /// The database's roles keep the setup, the job and its runs from this
+    /// connection (a PostgreSQL role with the users' share): only the
+    /// day's mail, the directory's counts and the mailboxes' names are read.
+    pub restricted: bool,
 }
 
 impl Overview {
@@ -74,6 +78,50 @@ impl App {
         now: DateTime<Utc>,
         runs: usize,
     ) -> Result<Overview> {
+        match self.full_overview(since, now, runs) {
+            Err(super::AppError::Store(crate::store::StoreError::Forbidden(_))) => {
+                self.restricted_overview(since, now)
+            }
+            other => other,
+        }
+    }
+
+    /// What a role with the users' share may see of the overview.
+    fn restricted_overview(&self, since: DateTime<Utc>, now: DateTime<Utc>) -> Result<Overview> {
+        let store = self.store()?;
+        let (salespeople, contacts) = store.people_counts()?;
+        let mailboxes = store.mailbox_names()?;
+        let no = store.mailbox_no();
+        let setup = Setup {
+            mailbox: mailboxes
+                .iter()
+                .find(|m| m.no == no)
+                .map(|m| m.address.clone())
+                .unwrap_or_default(),
+            ..Setup::default()
+        };
+        Ok(Overview {
+            setup,
+            job: None,
+            token_expires: None,
+            today: store.activity(since, now)?,
+            runs: Vec::new(),
+            stuck: Vec::new(),
+            lease: None,
+            salespeople,
+            contacts,
+            mailboxes,
+            mailbox_no: no,
+            restricted: true,
+        })
+    }
+
+    fn full_overview(
+        &self,
+        since: DateTime<Utc>,
+        now: DateTime<Utc>,
+        runs: usize,
+    ) -> Result<Overview> {
         let mut store = self.store()?;
         store.settle_interrupted_job(now)?;
         let setup = store.setup()?;
@@ -93,6 +141,7 @@ impl App {
             mailboxes: store.mailboxes()?,
             mailbox_no: store.mailbox_no(),
             setup,
+            restricted: false,
         })
     }
 

@@ -83,6 +83,28 @@ impl Store {
         }
     }
 
+    /// The logging mailboxes by name only, from the view a PostgreSQL role
+    /// with the users' share may read (nothing of their setup or job).
+    pub fn mailbox_names(&self) -> Result<Vec<MailboxRow>> {
+        Ok(self.conn.query_map(
+            "SELECT id, mailbox FROM mailbox_names WHERE NOT removed ORDER BY id",
+            params![],
+            |r| {
+                Ok(MailboxRow {
+                    no: r.get(0)?,
+                    address: r.get(1)?,
+                    source: String::new(),
+                    enabled: false,
+                    job_status: None,
+                    last_error: None,
+                    last_run_at: None,
+                    backlog: None,
+                    stuck: 0,
+                })
+            },
+        )?)
+    }
+
     /// The mailbox with this address (any case), if there is one.
     pub fn mailbox_numbered(&self, address: &str) -> Result<Option<i64>> {
         Ok(self

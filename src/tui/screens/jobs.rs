@@ -212,6 +212,9 @@ pub fn draw(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
         f.render_widget(Paragraph::new("reading the job queue…"), area);
         return;
     };
+    if o.restricted {
+        return super::draw_restricted(f, theme, area, "The job queue and its runs are");
+    }
     let stuck_h = if o.stuck.is_empty() {
         0
     } else {

@@ -16,3 +16,22 @@ pub mod opportunities;
 pub mod setup;
 pub mod skipped;
 pub mod status;
+
+/// What a screen of the admin's shows a connection whose database role has
+/// the users' share (PostgreSQL): whose it is, and what is the user's.
+pub fn draw_restricted(
+    f: &mut ratatui::Frame,
+    theme: &crate::tui::theme::Theme,
+    area: ratatui::layout::Rect,
+    what: &str,
+) {
+    let text = format!(
+        "{what} the admin's: your database role has the users' share (emaillog pg grant-user). The log, the messages, opportunities, contacts and the review queue are yours."
+    );
+    f.render_widget(
+        ratatui::widgets::Paragraph::new(text)
+            .style(theme.dim())
+            .wrap(ratatui::widgets::Wrap { trim: true }),
+        area,
+    );
+}

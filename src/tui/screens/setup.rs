@@ -404,6 +404,9 @@ pub fn draw(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
         f.render_widget(Paragraph::new("reading the setup…"), area);
         return;
     };
+    if o.restricted {
+        return super::draw_restricted(f, theme, area, "The setup is");
+    }
     let [head, table_area, help] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(3),

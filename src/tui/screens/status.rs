@@ -81,7 +81,14 @@ pub fn draw(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
     } else {
         [area, area]
     };
-    let summary = summary_lines(s, o, theme, wide);
+    let summary = if o.restricted {
+        vec![Line::styled(
+            "job and setup: the admin's (your role has the users' share)",
+            theme.dim(),
+        )]
+    } else {
+        summary_lines(s, o, theme, wide)
+    };
     // With several mailboxes the summary is of the one shown (`m`: next).
     let logging = s
         .mailbox_title()
@@ -343,6 +350,9 @@ fn draw_run(f: &mut Frame, s: &UiState, o: &Overview, theme: &Theme, area: Rect)
     let b = block(theme, "Run in progress");
     let inner = b.inner(area);
     f.render_widget(b, area);
+    if o.restricted {
+        return f.render_widget(Paragraph::new("the admin's").style(theme.dim()), inner);
+    }
     let Some(run) = o.current_run() else {
         let text = match o.last_finished_run() {
             Some(r) => format!(
@@ -401,6 +411,9 @@ fn draw_attention(f: &mut Frame, o: &Overview, theme: &Theme, area: Rect) {
     let b = block(theme, "Needs attention");
     let inner = b.inner(area);
     f.render_widget(b, area);
+    if o.restricted {
+        return f.render_widget(Paragraph::new("the admin's").style(theme.dim()), inner);
+    }
     let mut lines = Vec::new();
     if let Some(e) = o.job.as_ref().and_then(|j| j.last_error.as_ref()) {
         lines.push(Line::styled(
