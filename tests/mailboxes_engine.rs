@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use common::fleet::{
     Run, addresses, assert_each_logged_once, enable_all, inboxes_empty, leases, runs, start_run,
-    terminate, wait_for,
+    wait_for,
 };
 use common::{MAILBOX, TestSim, engine_app, mixed_messages, sim_setup};
 
@@ -50,8 +50,8 @@ async fn two_run_processes_share_six_mailboxes_and_log_each_exactly_once() {
         inboxes_empty(&sim, &mailboxes).await
     })
     .await;
-    terminate(&mut first);
-    terminate(&mut second);
+    first.terminate();
+    second.terminate();
 
     // Exactly once, per mailbox.
     assert_each_logged_once(&sim, &db, &mailboxes, 20, &loggable).await;

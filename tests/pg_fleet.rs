@@ -11,8 +11,8 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::fleet::{
-    addresses, assert_each_logged_once, enable_all, inboxes_empty, leases, runs, signal, start_run,
-    terminate, wait_for,
+    addresses, assert_each_logged_once, enable_all, inboxes_empty, leases, runs, start_run,
+    wait_for,
 };
 use common::postgres::{Postgres, available};
 use common::{TestSim, engine_app_at, mixed_messages};
@@ -78,7 +78,7 @@ async fn an_engine_paused_past_its_lease_is_fenced_out_and_nothing_is_logged_twi
         !in_flight(&runs(&db)).is_empty()
     })
     .await;
-    signal(&engines[2], libc::SIGSTOP);
+    engines[2].signal(libc::SIGSTOP);
     let interrupted = in_flight(&runs(&db));
     let at_pause = runs(&db).len();
     // Its leases run out; the other two take its mailboxes and drain all.
@@ -101,7 +101,7 @@ async fn an_engine_paused_past_its_lease_is_fenced_out_and_nothing_is_logged_twi
         );
     }
     // Resumed: its interrupted runs end, for the lease, without a write.
-    signal(&engines[2], libc::SIGCONT);
+    engines[2].signal(libc::SIGCONT);
     wait_for("the paused engine's runs to end", 60, async || {
         in_flight(&runs(&db)).is_empty()
     })
@@ -120,7 +120,7 @@ async fn an_engine_paused_past_its_lease_is_fenced_out_and_nothing_is_logged_twi
         "the resumed engine stopped for its lost lease: {paused:?}"
     );
     for engine in &mut engines {
-        terminate(engine);
+        engine.terminate();
     }
     assert_each_logged_once(&sim, &db, &mailboxes, sent, &loggable).await;
     sim.server.stop().await;

@@ -162,6 +162,25 @@ async fn a_user_role_reads_the_log_and_writes_its_share_and_nothing_else() {
     assert_eq!(names, [common::MAILBOX]);
     assert_eq!(o.setup.mailbox, common::MAILBOX);
     assert_eq!(o.today.logged as usize, loggable);
+    // validate says what the role is and what it lacks, and stops there.
+    let checks = user.validate().await.unwrap();
+    let names: Vec<(&str, bool)> = checks.iter().map(|c| (c.name, c.passed)).collect();
+    assert_eq!(
+        names,
+        [
+            ("database server", true),
+            ("database schema", true),
+            ("database role", false)
+        ]
+    );
+    assert!(checks[2].detail.contains("sales lacks") && checks[2].detail.contains("on setup"));
+    assert!(
+        checks[2]
+            .fix
+            .as_deref()
+            .unwrap()
+            .contains("pg grant-admin sales")
+    );
     // The admin's part is refused by the server, with a clear error.
     match user.store().unwrap().setup() {
         Err(StoreError::Forbidden(why)) => assert!(why.contains("setup"), "{why}"),
@@ -187,6 +206,13 @@ async fn a_user_role_reads_the_log_and_writes_its_share_and_nothing_else() {
         .overview(now - chrono::Duration::days(1), now, 10)
         .unwrap();
     assert!(!o.restricted && !o.runs.is_empty(), "the owner's is whole");
+    let checks = app.validate().await.unwrap();
+    assert!(checks[..3].iter().all(|c| c.passed), "{:?}", &checks[..3]);
+    assert!(
+        checks[2].detail.ends_with("the admin's share"),
+        "{:?}",
+        checks[2]
+    );
     assert!(grant("grant-admin", "ops").status.success());
     let ops_url = as_role(&url, "ops", "ops-pw");
     assert_eq!(

@@ -191,3 +191,52 @@ fn a_mailbox_being_claimed_is_skipped_and_leases_are_renewed_together() {
         "only the holder renews"
     );
 }
+
+/// A process stopped inside a transaction (SIGSTOP, a laptop lid) holds
+/// the writer lock: the server ends its session once it has idled there
+/// for `IDLE_IN_TRANSACTION`, the writer waiting on it goes on, and the
+/// stopped one's connection, its transaction given up, is replaced.
+#[test]
+fn a_session_stalled_in_a_transaction_is_ended_and_its_connection_replaced() {
+    if !available() {
+        return;
+    }
+    let pg = Postgres::start_without_tls();
+    let url = pg.database("stalled");
+    Store::open(std::path::Path::new(&url)).unwrap();
+    let mut stalled = emaillog::store::testing::connect(std::path::Path::new(&url));
+    let tx = stalled
+        .transaction(emaillog::store::db::Begin::Immediate)
+        .unwrap();
+    let started = std::time::Instant::now();
+    let (done, waited) = std::sync::mpsc::channel();
+    let writer = std::thread::spawn({
+        let url = url.clone();
+        move || {
+            let mut w = Store::open(std::path::Path::new(&url)).unwrap();
+            let page = emaillog::store::PageCommit::default();
+            let progress = emaillog::store::Progress::default();
+            let r = w.commit_page(&page, None, &progress, None, Utc::now());
+            done.send((r.map_err(|e| e.to_string()), started.elapsed()))
+                .unwrap();
+        }
+    });
+    let (r, after) = waited
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("a writer waited for a stalled session's lock for a minute");
+    writer.join().unwrap();
+    r.unwrap();
+    assert!(
+        after >= emaillog::store::pg::pool::IDLE_IN_TRANSACTION - std::time::Duration::from_secs(1),
+        "the writer went on after {after:?}: the lock was not held"
+    );
+    let ended = tx.query_row("SELECT 1", emaillog::store::db::params![], |r| {
+        r.get::<_, i64>(0)
+    });
+    assert!(ended.is_err(), "the stalled session was ended");
+    drop(tx);
+    let one: i64 = stalled
+        .query_row("SELECT 1", emaillog::store::db::params![], |r| r.get(0))
+        .expect("the connection is replaced once the transaction is given up");
+    assert_eq!(one, 1);
+}

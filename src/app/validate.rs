@@ -81,11 +81,21 @@ impl App {
         on_check: impl FnMut(&Check),
     ) -> Result<Vec<Check>> {
         let mut store = self.store()?;
-        let setup = store.setup()?;
         let mut checks = Checks {
             list: Vec::new(),
             on_check,
         };
+        if let Some(facts) = store.server_facts()?
+            && !database_checks(
+                &facts,
+                &crate::store::Store::shown(self.db_path()),
+                &mut checks,
+            )
+        {
+            // The rest reads the setup, which the role may not.
+            return Ok(checks.list);
+        }
+        let setup = store.setup()?;
 
         let mut missing = setup.missing_fields();
         if setup.auth_flow == AuthFlow::ClientCredentials
@@ -373,4 +383,43 @@ impl App {
             });
         }
     }
+}
+
+/// The PostgreSQL server's checks: its version, the schema's, and whether
+/// the role has the admin's share; false when the rest cannot be checked.
+fn database_checks<F: FnMut(&Check)>(
+    facts: &crate::store::ServerFacts,
+    shown: &str,
+    checks: &mut Checks<F>,
+) -> bool {
+    checks.push(if facts.version_num >= crate::store::PG_MIN_VERSION {
+        pass("database server", format!("{} at {shown}", facts.version))
+    } else {
+        fail(
+            "database server",
+            format!("{} at {shown} is older than PostgreSQL 13", facts.version),
+            "emaillog needs PostgreSQL 13 or newer: upgrade the server, or use a managed PostgreSQL of a supported version",
+        )
+    });
+    let known = crate::store::PG_SCHEMA_VERSION;
+    checks.push(if facts.schema_version == known {
+        pass("database schema", format!("version {known}, this emaillog's"))
+    } else {
+        fail(
+            "database schema",
+            format!("version {}, this emaillog knows {known}", facts.schema_version),
+            "run emaillog once as the database's owner to bring the schema up to date, or upgrade emaillog",
+        )
+    });
+    let admin = facts.missing.is_empty();
+    checks.push(if admin {
+        pass("database role", format!("{}: the admin's share", facts.role))
+    } else {
+        fail(
+            "database role",
+            format!("{} lacks {}", facts.role, facts.missing.join("; ")),
+            format!("the engine and the setup need the admin's share: the database's owner runs emaillog pg grant-admin {}", facts.role),
+        )
+    });
+    admin
 }

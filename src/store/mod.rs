@@ -45,6 +45,7 @@ pub use migrations::SCHEMA_VERSION;
 pub use opportunities::{NewOpportunity, OpportunityRow};
 pub use pg::migrations::PG_SCHEMA_VERSION;
 pub use review::{REVIEW_LIMIT, ReviewAction, ReviewKey, ReviewRow};
+pub use roles::{PG_MIN_VERSION, ServerFacts};
 pub use skipped::{NewSkipped, SkippedRow};
 
 #[derive(Debug, thiserror::Error)]

@@ -43,17 +43,53 @@ pub fn enable_all(app: &App, sim: &TestSim, addresses: &[String]) {
     }
 }
 
+/// An `emaillog run` process this test started: killed if the test ends
+/// (a failed assertion too) while it still runs, so no engine outlives it.
+pub struct RunProcess(std::process::Child);
+
+impl RunProcess {
+    pub fn id(&self) -> u32 {
+        self.0.id()
+    }
+
+    /// Sends `signal` to it.
+    pub fn signal(&self, signal: i32) {
+        // SAFETY: the child is this test's own and has not been waited for.
+        unsafe {
+            libc::kill(self.0.id() as i32, signal);
+        }
+    }
+
+    /// Ends it as a service manager would, and checks it ended well.
+    pub fn terminate(&mut self) {
+        self.signal(libc::SIGTERM);
+        let status = self.0.wait().unwrap();
+        assert!(status.success(), "a run process ended with {status}");
+    }
+}
+
+impl Drop for RunProcess {
+    fn drop(&mut self) {
+        if matches!(self.0.try_wait(), Ok(None)) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
 /// Starts `emaillog --db DB run`, its stderr into `err`.
-pub fn start_run(db: &std::path::Path, err: &std::path::Path) -> std::process::Child {
-    emaillog_cmd()
-        .arg("--db")
-        .arg(db)
-        .arg("run")
-        .env_remove("EMAILLOG_CLIENT_SECRET")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::fs::File::create(err).unwrap())
-        .spawn()
-        .unwrap()
+pub fn start_run(db: &std::path::Path, err: &std::path::Path) -> RunProcess {
+    RunProcess(
+        emaillog_cmd()
+            .arg("--db")
+            .arg(db)
+            .arg("run")
+            .env_remove("EMAILLOG_CLIENT_SECRET")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(err).unwrap())
+            .spawn()
+            .unwrap(),
+    )
 }
 
 /// Waits for `ok`, polling what the processes wrote; fails after `secs`.
@@ -107,21 +143,6 @@ pub fn runs(db: &std::path::Path) -> Vec<Run> {
             },
         )
         .unwrap()
-}
-
-/// Sends `signal` to a child process the test started and still owns.
-pub fn signal(child: &std::process::Child, signal: i32) {
-    // SAFETY: the child is this test's own and has not been waited for.
-    unsafe {
-        libc::kill(child.id() as i32, signal);
-    }
-}
-
-/// Ends a run process as a service manager would, and checks it ended well.
-pub fn terminate(child: &mut std::process::Child) {
-    signal(child, libc::SIGTERM);
-    let status = child.wait().unwrap();
-    assert!(status.success(), "a run process ended with {status}");
 }
 
 /// Checks every one of `addresses` (mailbox `i + 1`, messages made by

@@ -37,21 +37,35 @@ fn wait<F: Future>(f: F) -> F::Output {
     futures::executor::block_on(f)
 }
 
-/// One connection, taken from the pool for as long as the store lives.
+/// One connection, taken from the pool for as long as the store lives. A
+/// connection the server closed (a restart, a failover, a session killed
+/// for idling in a transaction) is replaced from the pool before the next
+/// statement, unless a transaction was open on it: then every statement
+/// fails until the caller has given the transaction up, so nothing of it
+/// is ever run outside it.
 pub struct PgConn {
-    client: Object,
+    client: std::sync::Mutex<Object>,
+    /// Where a replacement comes from.
+    origin: Box<(Pool, PgTarget)>,
+    in_tx: std::sync::atomic::AtomicBool,
 }
 
 /// Takes a connection from `pool` (made on the private runtime, where its
 /// task then runs).
-pub fn connect(pool: &Pool, target: &PgTarget) -> Result<PgConn, String> {
-    let pool = pool.clone();
-    let got = wait(runtime().spawn(async move { pool.get().await }))
+fn take(pool: &Pool, target: &PgTarget) -> Result<Object, String> {
+    let pool2 = pool.clone();
+    let got = wait(runtime().spawn(async move { pool2.get().await }))
         .map_err(|e| format!("the PostgreSQL connection thread failed: {e}"))?;
-    match got {
-        Ok(client) => Ok(PgConn { client }),
-        Err(e) => Err(crate::store::pg::pool::connect_error(target, &e)),
-    }
+    got.map_err(|e| crate::store::pg::pool::connect_error(target, &e))
+}
+
+/// A connection from `pool`.
+pub fn connect(pool: &Pool, target: &PgTarget) -> Result<PgConn, String> {
+    Ok(PgConn {
+        client: std::sync::Mutex::new(take(pool, target)?),
+        origin: Box::new((pool.clone(), target.clone())),
+        in_tx: std::sync::atomic::AtomicBool::new(false),
+    })
 }
 
 /// A connection to the database at `url` (its password in the URL or
@@ -69,13 +83,31 @@ fn refs<'a>(params: &'a [Value<'a>]) -> Vec<&'a (dyn ToSql + Sync)> {
 }
 
 impl PgConn {
-    fn statement(&self, sql: &str) -> Result<tokio_postgres::Statement, tokio_postgres::Error> {
-        wait(self.client.prepare_cached(&placeholders(sql)))
+    /// The connection to use now: a closed one is replaced when no
+    /// transaction is open on it (if the pool cannot give another, the
+    /// statement fails on the closed one, as a lost connection: busy).
+    fn client(&self) -> std::sync::MutexGuard<'_, Object> {
+        let mut client = self.client.lock().unwrap_or_else(|e| e.into_inner());
+        if client.is_closed()
+            && !self.in_tx.load(std::sync::atomic::Ordering::SeqCst)
+            && let Ok(fresh) = take(&self.origin.0, &self.origin.1)
+        {
+            *client = fresh;
+        }
+        client
+    }
+
+    fn statement(
+        client: &Object,
+        sql: &str,
+    ) -> Result<tokio_postgres::Statement, tokio_postgres::Error> {
+        wait(client.prepare_cached(&placeholders(sql)))
     }
 
     pub fn execute(&self, sql: &str, params: &[Value<'_>]) -> Result<u64, tokio_postgres::Error> {
-        let st = self.statement(sql)?;
-        wait(self.client.execute(&st, &refs(params)))
+        let client = self.client();
+        let st = Self::statement(&client, sql)?;
+        wait(client.execute(&st, &refs(params)))
     }
 
     /// Hands each row (or the first only) to `f` as it arrives; an error
@@ -88,8 +120,9 @@ impl PgConn {
         mut f: impl FnMut(&[Value<'static>]) -> Result<(), E>,
         pg_error: impl Fn(tokio_postgres::Error) -> E,
     ) -> Result<(), E> {
-        let st = self.statement(sql).map_err(&pg_error)?;
-        let stream = wait(self.client.query_raw(&st, refs(params))).map_err(&pg_error)?;
+        let client = self.client();
+        let st = Self::statement(&client, sql).map_err(&pg_error)?;
+        let stream = wait(client.query_raw(&st, refs(params))).map_err(&pg_error)?;
         let mut rows = futures::executor::block_on_stream(Box::pin(stream));
         let mut values = Vec::new();
         for row in &mut rows {
@@ -107,7 +140,19 @@ impl PgConn {
         Ok(())
     }
 
+    /// Runs statements without parameters; `BEGIN`, `COMMIT` and
+    /// `ROLLBACK` (as `Db::transaction` sends them) say whether a
+    /// transaction is open.
     pub fn batch(&self, sql: &str) -> Result<(), tokio_postgres::Error> {
-        wait(self.client.batch_execute(sql))
+        let client = self.client();
+        let result = wait(client.batch_execute(sql));
+        match sql {
+            "BEGIN" => self
+                .in_tx
+                .store(result.is_ok(), std::sync::atomic::Ordering::SeqCst),
+            "COMMIT" | "ROLLBACK" => self.in_tx.store(false, std::sync::atomic::Ordering::SeqCst),
+            _ => {}
+        }
+        result
     }
 }

@@ -36,6 +36,11 @@ pub fn version(db: &Db) -> Result<i64> {
 
 /// Brings the schema of the database `shown` up to this version.
 pub fn migrate(db: &mut Db, shown: &str) -> Result<()> {
+    // Up to date (every open but the first after an upgrade): nothing to
+    // lock, so opening a store never waits for a writer.
+    if version(db)? == PG_SCHEMA_VERSION {
+        return Ok(());
+    }
     let tx = db.transaction(Begin::Immediate)?;
     let found = version(&tx)?;
     if found > PG_SCHEMA_VERSION {

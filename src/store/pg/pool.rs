@@ -32,6 +32,10 @@ impl Default for PoolSize {
 
 /// The client settings for `t`: never a password over plain TCP to
 /// anything but loopback (checked when `t` was parsed).
+/// How long a session may idle inside a transaction before the server
+/// ends it (and rolls the transaction back).
+pub const IDLE_IN_TRANSACTION: Duration = Duration::from_secs(10);
+
 pub(crate) fn client_config(t: &PgTarget) -> tokio_postgres::Config {
     let mut c = tokio_postgres::Config::new();
     c.host(&t.host)
@@ -39,6 +43,14 @@ pub(crate) fn client_config(t: &PgTarget) -> tokio_postgres::Config {
         .user(&t.user)
         .dbname(&t.dbname)
         .application_name("emaillog")
+        // A process stopped inside a transaction (SIGSTOP, a laptop lid, a
+        // hung host) would hold its locks, the writer lock among them, and
+        // stall every engine; the server ends such a session instead. No
+        // transaction of emaillog's waits on anything but the database.
+        .options(format!(
+            "-c idle_in_transaction_session_timeout={}",
+            IDLE_IN_TRANSACTION.as_millis()
+        ))
         .connect_timeout(Duration::from_secs(t.connect_timeout_secs))
         .keepalives(true)
         .keepalives_idle(Duration::from_secs(60))
