@@ -12,6 +12,7 @@ pub mod jobs;
 pub mod log;
 pub mod login;
 pub mod mailboxes;
+pub mod migrate;
 pub mod never_log;
 pub mod overview;
 pub mod people;

@@ -176,28 +176,7 @@ impl SecretBox {
                 b
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => {
-                // A key's own folder (a PostgreSQL store's, under the
-                // configuration folder) is made for its owner only.
-                #[cfg(unix)]
-                {
-                    use std::os::unix::fs::DirBuilderExt;
-                    let folder = crate::file_trust::folder_of(path);
-                    if !folder.exists() {
-                        std::fs::DirBuilder::new()
-                            .recursive(true)
-                            .mode(0o700)
-                            .create(folder)
-                            .map_err(|source| SecretError::WriteKey {
-                                path: path.to_path_buf(),
-                                source,
-                            })?;
-                    }
-                }
-                #[cfg(unix)]
-                if let Ok(folder) = crate::file_trust::facts(crate::file_trust::folder_of(path)) {
-                    crate::file_trust::folder_verdict(folder, crate::file_trust::euid())
-                        .map_err(untrusted)?;
-                }
+                key_folder(path)?;
                 let key = XChaCha20Poly1305::generate_key(&mut OsRng);
                 write_private(path, key.as_slice()).map_err(|source| SecretError::WriteKey {
                     path: path.to_path_buf(),
@@ -321,6 +300,82 @@ impl SecretBox {
             .map_err(|_| wrong())?;
         String::from_utf8(plain).map_err(|_| wrong())
     }
+}
+
+/// Makes a key's own folder (a PostgreSQL store's, under the
+/// configuration folder) for its owner only, and checks whoever made it
+/// left nobody else a way in.
+fn key_folder(path: &Path) -> Result<(), SecretError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        let folder = crate::file_trust::folder_of(path);
+        if !folder.exists() {
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(folder)
+                .map_err(|source| SecretError::WriteKey {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
+        }
+        if let Ok(folder) = crate::file_trust::facts(folder) {
+            crate::file_trust::folder_verdict(folder, crate::file_trust::euid()).map_err(
+                |why| SecretError::Untrusted {
+                    path: path.to_path_buf(),
+                    why,
+                },
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// What giving a copied database its key came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyCopy {
+    /// Both databases use the one key file (or the same key).
+    Same,
+    /// The key was copied to the new database's key file (0600).
+    Copied,
+    /// The database copied from has no key file: nothing sealed opens.
+    NoKey,
+}
+
+/// Gives the database whose key file is `to` the key of the one whose key
+/// file is `from`, so the sealed secrets copied with it open: copied
+/// (0600, never through a symlink) when `to` has none; refused when `to`
+/// holds another key.
+pub fn copy_key(from: &Path, to: &Path) -> Result<KeyCopy, String> {
+    if from == to {
+        return Ok(KeyCopy::Same);
+    }
+    let key = match read_key(from) {
+        Ok(k) => {
+            crate::file_trust::check_key_file(from)
+                .map_err(|why| format!("the key file {} is not trusted: {why}", from.display()))?;
+            k
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(KeyCopy::NoKey),
+        Err(e) => return Err(format!("cannot read the key file {}: {e}", from.display())),
+    };
+    match read_key(to) {
+        Ok(other) if other == key => return Ok(KeyCopy::Same),
+        Ok(_) => {
+            return Err(format!(
+                "the new database's key file {} holds another key, which would not open the secrets copied: move it away (or set EMAILLOG_KEY_FILE to {}) and try again",
+                to.display(),
+                from.display()
+            ));
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(format!("cannot read the key file {}: {e}", to.display())),
+    }
+    key_folder(to).map_err(|e| e.to_string())?;
+    write_private(to, &key)
+        .map_err(|e| format!("cannot write the key file {}: {e}", to.display()))?;
+    Ok(KeyCopy::Copied)
 }
 
 /// Reads at most a few bytes of the key file, never through a symlink.

@@ -6,6 +6,7 @@ mod demo;
 mod jobs;
 mod login;
 mod mailboxes;
+mod migrate;
 mod output;
 mod people;
 mod pg;
@@ -152,6 +153,19 @@ enum Command {
     },
     /// Print the man page (roff).
     Man,
+    /// Copy the whole database into a new one: a SQLite file into an empty
+    /// PostgreSQL database (postgres://…), or back into a new file.
+    /// Setup, sealed secrets (the key file goes along), directory, log,
+    /// messages, opportunities, skipped records and runs; each table's
+    /// count and checksum compared at the end.
+    Migrate {
+        /// The new database: a postgres:// URL or a file that does not exist.
+        #[arg(long, value_name = "DB")]
+        to: std::path::PathBuf,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// PostgreSQL roles: who may do what, enforced by the server.
     Pg {
         #[command(subcommand)]
@@ -285,6 +299,7 @@ pub fn main() -> i32 {
                 Ok(())
             }
             Command::Pg { command } => pg::run(&app, command),
+            Command::Migrate { to, json } => migrate::run(&app, &to, json),
             Command::Sim { command } => sim::run(command).await,
         }
     });

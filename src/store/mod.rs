@@ -3,6 +3,7 @@
 //! the job queue and the engine lease. Every query uses bound parameters.
 
 mod activity;
+pub mod copy;
 pub mod db;
 mod inbox_state;
 mod interactions;

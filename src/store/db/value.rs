@@ -179,6 +179,19 @@ impl<T: FromValue> FromValue for Option<T> {
     }
 }
 
+/// Any column as it is (a copy of a table between stores).
+impl FromValue for Value<'static> {
+    fn from_value(v: ValueRef<'_>) -> Result<Self, DbError> {
+        Ok(match v {
+            ValueRef::Null => Value::Null,
+            ValueRef::Int(i) => Value::Int(i),
+            ValueRef::Real(r) => Value::Real(r),
+            ValueRef::Text(t) => Value::Text(Cow::Owned(t.to_string())),
+            ValueRef::Blob(b) => Value::Blob(Cow::Owned(b.to_vec())),
+        })
+    }
+}
+
 impl FromValue for String {
     fn from_value(v: ValueRef<'_>) -> Result<Self, DbError> {
         match v {
