@@ -22,7 +22,7 @@ pub struct PoolSize {
 impl Default for PoolSize {
     fn default() -> Self {
         PoolSize {
-            max: 16,
+            max: super::target::DEFAULT_POOL_SIZE,
             wait: Duration::from_secs(30),
             create: Duration::from_secs(15),
             recycle: Duration::from_secs(5),
@@ -102,7 +102,11 @@ pub fn shared_pool(t: &PgTarget, url: &str) -> Result<Pool, String> {
     if let Some(p) = pools.get(url) {
         return Ok(p.clone());
     }
-    let p = pool(t, PoolSize::default())?;
+    let size = PoolSize {
+        max: t.pool_size,
+        ..PoolSize::default()
+    };
+    let p = pool(t, size)?;
     pools.insert(url.to_string(), p.clone());
     Ok(p)
 }
@@ -112,6 +116,11 @@ pub fn connect_error(t: &PgTarget, e: &deadpool_postgres::PoolError) -> String {
     use deadpool_postgres::PoolError;
     match e {
         PoolError::Backend(pg) => postgres_error(t, pg),
+        PoolError::Timeout(deadpool_postgres::TimeoutType::Wait) => format!(
+            "every one of the {} connections this process may keep to {t} is in use: pool_size={} (or more) in the URL allows more; each mailbox an engine serves holds one",
+            t.pool_size,
+            t.pool_size * 2
+        ),
         PoolError::Timeout(_) => format!(
             "no connection to {t} within the time allowed: is the server up and reachable? (connect_timeout in the URL waits longer)"
         ),
@@ -162,4 +171,29 @@ pub async fn server_version(pool: &Pool, t: &PgTarget) -> Result<String, String>
         .await
         .map_err(|e| postgres_error(t, &e))?;
     Ok(row.get::<_, String>(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A pool with every connection in use says so and how to allow more;
+    /// a server that does not answer says that instead.
+    #[test]
+    fn a_full_pool_and_an_unreachable_server_are_told_apart() {
+        let t = PgTarget::parse("postgres://crm@db.example/log?pool_size=20", None).unwrap();
+        let full = connect_error(
+            &t,
+            &deadpool_postgres::PoolError::Timeout(deadpool_postgres::TimeoutType::Wait),
+        );
+        assert!(
+            full.contains("20 connections") && full.contains("pool_size=40"),
+            "{full}"
+        );
+        let down = connect_error(
+            &t,
+            &deadpool_postgres::PoolError::Timeout(deadpool_postgres::TimeoutType::Create),
+        );
+        assert!(down.contains("reachable"), "{down}");
+    }
 }

@@ -30,7 +30,15 @@ pub struct PgTarget {
     pub ssl: SslMode,
     /// Seconds to wait for a connection (`connect_timeout`), 10 by default.
     pub connect_timeout_secs: u64,
+    /// Connections one process keeps at most (`pool_size`): each mailbox
+    /// an engine serves holds one, and the heartbeat, the look at the
+    /// mailboxes and the listener one each.
+    pub pool_size: usize,
 }
+
+/// Connections one process keeps at most unless the URL says (enough for
+/// an engine serving some 28 mailboxes).
+pub const DEFAULT_POOL_SIZE: usize = 32;
 
 /// Whether `--db` names a PostgreSQL store rather than a SQLite file.
 pub fn is_postgres_url(db: &str) -> bool {
@@ -45,7 +53,7 @@ pub fn postgres_url(db: &std::path::Path) -> Option<&str> {
 }
 
 /// The query parameters a URL may carry.
-const KNOWN: &[&str] = &["sslmode", "connect_timeout"];
+const KNOWN: &[&str] = &["sslmode", "connect_timeout", "pool_size"];
 
 impl PgTarget {
     /// Parses and checks `url`; `env_password` (`PGPASSWORD`) is used when
@@ -89,6 +97,7 @@ impl PgTarget {
         let dbname = if path.is_empty() { user.clone() } else { path };
         let mut ssl = None;
         let mut connect_timeout_secs = 10;
+        let mut pool_size = DEFAULT_POOL_SIZE;
         for (k, v) in u.query_pairs() {
             match k.as_ref() {
                 "sslmode" => {
@@ -120,6 +129,18 @@ impl PgTarget {
                         )
                     })?
                 }
+                "pool_size" => {
+                    pool_size = v
+                        .parse::<usize>()
+                        .ok()
+                        .filter(|n| (2..=1000).contains(n))
+                        .ok_or_else(|| {
+                            format!(
+                                "pool_size '{}' is not a number of connections from 2 to 1000",
+                                shown(&v)
+                            )
+                        })?
+                }
                 other => {
                     return Err(format!(
                         "the PostgreSQL URL's parameter '{}' is not one emaillog takes ({}); a password goes in the URL's user part or PGPASSWORD",
@@ -148,6 +169,7 @@ impl PgTarget {
             dbname,
             ssl,
             connect_timeout_secs,
+            pool_size,
         })
     }
 }
@@ -273,6 +295,16 @@ mod tests {
                 Err("from 1 to 300"),
             ),
             (
+                "postgres://crm@db.example/x?pool_size=1",
+                None,
+                Err("from 2 to 1000"),
+            ),
+            (
+                "postgres://crm@db.example/x?pool_size=lots",
+                None,
+                Err("from 2 to 1000"),
+            ),
+            (
                 "mysql://crm@db.example/x",
                 None,
                 Err("not a PostgreSQL URL"),
@@ -299,6 +331,9 @@ mod tests {
                 _ => panic!("{url}: {got:?}"),
             }
         }
+        let sizes = ["postgres://crm@h/x", "postgres://crm@h/x?pool_size=80"]
+            .map(|u| PgTarget::parse(u, None).unwrap().pool_size);
+        assert_eq!(sizes, [DEFAULT_POOL_SIZE, 80]);
         let t = PgTarget::parse("postgres://crm:p%40ss@127.0.0.1/log", None).unwrap();
         assert_eq!(t.password.as_ref().map(Secret::expose), Some("p@ss"));
         for shown in [format!("{t}"), format!("{t:?}")] {
