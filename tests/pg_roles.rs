@@ -220,6 +220,14 @@ async fn a_user_role_reads_the_log_and_writes_its_share_and_nothing_else() {
         FORBIDDEN.len(),
         "an admin role may run all"
     );
+    // An engine host's role, not the owner, with the key file runs the job.
+    let (more, more_loggable) = mixed_messages(12, "ops");
+    sim.add(common::MAILBOX, "inbox", more).await;
+    let engine = App::new(ops_url.clone());
+    assert_eq!(engine.role(), emaillog::app::overview::Role::Admin);
+    let run = engine.sync_once(&events, &Stop::never()).await.unwrap();
+    assert!(run.error.is_none(), "{:?}", run.error);
+    assert_eq!(run.counts.logged as usize, more_loggable);
     assert!(grant("grant-user", "ops").status.success());
     assert_eq!(allowed(&ops_url), Vec::<&str>::new(), "admin taken back");
     let listed = emaillog_on(db, &["pg", "roles", "--json"]);
