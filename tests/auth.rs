@@ -583,7 +583,7 @@ async fn validate_reports_every_check_with_a_fix() {
 #[test]
 fn setup_scripts_print_the_rules_and_refuse_injection() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("e.db");
+    let db = emaillog::store::testing::fresh_database(dir.path(), "e.db");
     let run = |args: &[&str]| {
         emaillog_cmd()
             .arg("--db")

@@ -33,7 +33,7 @@ fn text(o: &Output) -> String {
 #[test]
 fn bad_flags_and_values_are_usage_errors() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("e.db");
+    let db = emaillog::store::testing::fresh_database(dir.path(), "e.db");
     for args in [
         vec!["setup", "set", "--mailbox", "not-an-address"],
         vec![
@@ -59,7 +59,7 @@ fn bad_flags_and_values_are_usage_errors() {
 #[test]
 fn an_import_with_bad_rows_is_refused_whole_with_line_numbers() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("e.db");
+    let db = emaillog::store::testing::fresh_database(dir.path(), "e.db");
     let csv = dir.path().join("c.csv");
     std::fs::write(&csv, "no,name,company,email,alt_emails\nC1,Alex,Fabrikam,alex@fabrikam.example,\nC2,Sofia,Fabrikam,not-an-email,\nC3,,Fabrikam,c3@fabrikam.example,\n").unwrap();
     assert!(emaillog(&db, &["init"]).status.success());
@@ -185,7 +185,7 @@ fn the_secret_is_stored_sealed_and_never_shown() {
 #[test]
 fn enabling_an_incomplete_setup_says_what_is_missing() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("e.db");
+    let db = emaillog::store::testing::fresh_database(dir.path(), "e.db");
     assert!(emaillog(&db, &["init"]).status.success());
     let o = emaillog(&db, &["enable"]);
     assert_eq!(o.status.code(), Some(1));
@@ -204,7 +204,7 @@ fn enabling_an_incomplete_setup_says_what_is_missing() {
 #[test]
 fn never_log_add_list_remove() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("e.db");
+    let db = emaillog::store::testing::fresh_database(dir.path(), "e.db");
     assert!(emaillog(&db, &["init"]).status.success());
     assert_eq!(
         emaillog(&db, &["never-log", "add", "Private@Fabrikam.example"])
@@ -407,7 +407,7 @@ async fn run_stops_on_sigterm_mid_run_after_the_page_in_hand() {
 #[test]
 fn setup_show_says_a_secret_command_is_set_and_never_prints_it() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("e.db");
+    let db = emaillog::store::testing::fresh_database(dir.path(), "e.db");
     let cmd = "vault read -field=secret kv/emaillog --token s.hunter2";
     let o = emaillog(&db, &["setup", "set", "--secret-command", cmd]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
@@ -611,7 +611,7 @@ async fn exports_and_printed_lines_are_safe_to_open_and_to_show() {
 #[test]
 fn a_ca_file_that_cannot_be_used_is_a_usage_error_that_says_why() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("e.db");
+    let db = emaillog::store::testing::fresh_database(dir.path(), "e.db");
     let missing = dir.path().join("nope.pem");
     let o = emaillog_cmd()
         .arg("--db")
@@ -639,7 +639,7 @@ fn a_ca_file_that_cannot_be_used_is_a_usage_error_that_says_why() {
 #[test]
 fn a_setting_out_of_range_names_its_range_in_words() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("e.db");
+    let db = emaillog::store::testing::fresh_database(dir.path(), "e.db");
     assert!(emaillog(&db, &["init"]).status.success());
     for (flag, value, says) in [
         ("--interval", "0", "between 1 and 86,400 seconds"),

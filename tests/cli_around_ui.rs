@@ -158,7 +158,7 @@ fn a_printing_command_whose_reader_goes_away_ends_quietly() {
 #[test]
 fn the_log_file_is_ours_alone_or_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("e.db");
+    let db = emaillog::store::testing::fresh_database(dir.path(), "e.db");
     emaillog_ok(&db, &["init"]);
     let target = dir.path().join("victim.txt");
     std::fs::write(&target, "untouched").unwrap();

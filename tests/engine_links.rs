@@ -108,7 +108,10 @@ fn sync_json(db: &std::path::Path) -> (Option<i32>, Value) {
 async fn links_that_repeat_or_leave_the_service_end_the_run_and_are_never_kept() {
     let fake = fake_graph().await;
     let dir = tempfile::tempdir().unwrap();
-    let app = emaillog::app::App::new(dir.path().join("links.db"));
+    let app = emaillog::app::App::new(emaillog::store::testing::fresh_database(
+        dir.path(),
+        "links.db",
+    ));
     app.change_setup(&SetupChanges {
         mailbox: Some(MAILBOX.into()),
         tenant: Some("contoso.example".into()),
@@ -164,11 +167,11 @@ async fn links_that_repeat_or_leave_the_service_end_the_run_and_are_never_kept()
     // someone who can write it): dropped, and the Inbox read from the start.
     *fake.mode.lock().unwrap() = "done".into();
     {
-        let conn = rusqlite::Connection::open(&db).unwrap();
+        let conn = emaillog::store::testing::connect(&db);
         conn.execute(
             "INSERT INTO read_cursors (mailbox, cursor, updated_at) VALUES (?1, ?2, '2026-01-01T00:00:00.000Z')
              ON CONFLICT(mailbox) DO UPDATE SET cursor = excluded.cursor",
-            [&key, &foreign],
+            emaillog::store::db::params![key, foreign],
         )
         .unwrap();
     }

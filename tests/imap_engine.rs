@@ -138,7 +138,7 @@ fn shapes() -> (Vec<Vec<u8>>, usize) {
 }
 
 fn imap_app(dir: &std::path::Path, d: &Dovecot, tls: ImapTls) -> App {
-    let app = App::new(dir.join("emaillog.db"));
+    let app = App::new(emaillog::store::testing::fresh_database(dir, "emaillog.db"));
     app.import_salespeople(SALESPEOPLE_CSV.as_bytes(), false)
         .unwrap();
     app.import_contacts(CONTACTS_CSV.as_bytes(), false).unwrap();

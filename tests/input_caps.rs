@@ -17,7 +17,7 @@ fn peak_child_rss_mib() -> f64 {
 #[test]
 fn dev_zero_as_a_csv_a_secret_or_a_ca_file_is_refused_at_its_cap() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("caps.db");
+    let db = emaillog::store::testing::fresh_database(dir.path(), "caps.db");
     emaillog_ok(&db, &["setup", "set", "--mailbox", MAILBOX]);
     for what in ["salespeople", "contacts"] {
         let out = emaillog_on(&db, &["import", what, "/dev/zero"]);
@@ -76,7 +76,7 @@ fn dev_zero_as_a_csv_a_secret_or_a_ca_file_is_refused_at_its_cap() {
 fn an_imports_read_stops_when_asked() {
     use std::io::Write;
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("stop.db");
+    let db = emaillog::store::testing::fresh_database(dir.path(), "stop.db");
     emaillog_ok(&db, &["setup", "set", "--mailbox", MAILBOX]);
     let fifo = dir.path().join("contacts.csv");
     let c = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();

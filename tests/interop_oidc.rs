@@ -71,7 +71,10 @@ async fn device_code_refresh_rotation_and_client_credentials_against_oidc_provid
 
     // Device code through the app, as `emaillog login --device-code` does.
     let dir = tempfile::tempdir().unwrap();
-    let app = App::new(dir.path().join("interop.db"));
+    let app = App::new(emaillog::store::testing::fresh_database(
+        dir.path(),
+        "interop.db",
+    ));
     app.change_setup(&SetupChanges {
         mailbox: Some("crm-log@contoso.example".into()),
         tenant: Some("tenant".into()),

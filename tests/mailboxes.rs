@@ -100,7 +100,7 @@ fn a_database_of_the_previous_release_becomes_one_mailbox_with_its_data_unchange
 #[test]
 fn mailboxes_are_added_listed_picked_and_removed_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("m.db");
+    let db = emaillog::store::testing::fresh_database(dir.path(), "m.db");
     emaillog_ok(&db, &["init"]);
     emaillog_ok(&db, &["setup", "set", "--mailbox", "crm-a@contoso.example"]);
     let out = emaillog_ok(&db, &["mailbox", "add", "CRM-B@contoso.example"]);

@@ -127,7 +127,7 @@ async fn a_client_secret_never_goes_to_an_authority_rewritten_in_the_database() 
 #[test]
 fn an_imap_password_never_goes_to_a_server_rewritten_in_the_database() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("imap.db");
+    let db = emaillog::store::testing::fresh_database(dir.path(), "imap.db");
     let real = Trap::new();
     emaillog_ok(
         &db,

@@ -167,7 +167,7 @@ impl Drop for KillOnDrop {
 
 /// A database set up against the simulator with `flow`, people imported.
 fn set_up(sim: &TestSim, dir: &Path, flow: &str) -> PathBuf {
-    let db = dir.join("emaillog.db");
+    let db = emaillog::store::testing::fresh_database(dir, "emaillog.db");
     emaillog_ok(&db, &["init"]);
     std::fs::write(dir.join("salespeople.csv"), SALESPEOPLE_CSV).unwrap();
     std::fs::write(dir.join("contacts.csv"), CONTACTS_CSV).unwrap();
@@ -672,7 +672,7 @@ async fn a_secret_typed_at_a_terminal_is_asked_for_and_never_shown() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("emaillog.db");
+    let db = emaillog::store::testing::fresh_database(dir.path(), "emaillog.db");
     emaillog_ok(&db, &["init"]);
     let cmd = format!(
         "{} --db '{}' setup secret --stdin; echo EXITED $?; sleep 30",
