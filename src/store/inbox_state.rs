@@ -4,7 +4,7 @@
 //! outcomes of the moves after. Both are fenced by the engine lease: a
 //! holder that lost the lease writes nothing.
 
-use super::db::{Begin, Db, OptionalExtension, Tx, params};
+use super::db::{Begin, Db, OptionalExtension, Tx, params, row};
 use chrono::{DateTime, Utc};
 
 use crate::domain::{Disposition, Location};
@@ -110,20 +110,24 @@ pub struct PageDone {
 /// taken the mailbox again.
 fn fence(tx: &Tx<'_>, fence: Option<&Fence>, now: DateTime<Utc>) -> Result<()> {
     let Some(f) = fence else { return Ok(()) };
-    let now = tx.lease_clock(now)?;
-    let row: Option<(String, String, i64)> = tx
-        .query_row(
-            "SELECT holder, expires_at, epoch FROM engine_lease WHERE mailbox = ?1",
+    // Judged by the caller's clock on SQLite, by the server's on
+    // PostgreSQL (in the same statement: no round trip of its own).
+    let row: Option<(String, bool, i64)> = if tx.is_postgres() {
+        tx.query_row(
+            "SELECT holder, expires_at > clock_timestamp(), epoch FROM engine_lease WHERE mailbox = ?1",
             params![f.mailbox],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
-        .optional()?;
+    } else {
+        tx.query_row(
+            "SELECT holder, expires_at > ?2, epoch FROM engine_lease WHERE mailbox = ?1",
+            params![f.mailbox, ts(now)],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+    }
+    .optional()?;
     match row {
-        Some((holder, until, epoch))
-            if holder == f.holder && epoch == f.epoch && until > ts(now) =>
-        {
-            Ok(())
-        }
+        Some((holder, true, epoch)) if holder == f.holder && epoch == f.epoch => Ok(()),
         Some((holder, _, _)) if holder != f.holder && !holder.is_empty() => {
             Err(StoreError::LeaseLost(holder))
         }
@@ -178,29 +182,40 @@ type KnownRow = (
     Option<bool>,
 );
 
-fn known_in(conn: &Db, mailbox: i64, mailbox_id: &str, internet_message_id: &str) -> Result<Known> {
-    // One statement, four indexed lookups.
-    let (logged, copy_logged, disposition, reason, attempts, stuck): KnownRow = conn
-        .query_row(
-            "SELECT (SELECT location FROM logged_messages WHERE mailbox_no = ?3 AND mailbox_id = ?1),
-                    ?2 <> '' AND EXISTS (SELECT 1 FROM logged_messages WHERE internet_message_id = ?2 AND internet_message_id <> ''),
-                    (SELECT disposition FROM skipped_messages WHERE mailbox_no = ?3 AND mailbox_id = ?1),
-                    (SELECT reason FROM skipped_messages WHERE mailbox_no = ?3 AND mailbox_id = ?1),
-                    (SELECT attempts FROM message_failures WHERE mailbox_no = ?3 AND mailbox_id = ?1),
-                    (SELECT stuck FROM message_failures WHERE mailbox_no = ?3 AND mailbox_id = ?1)",
-            params![mailbox_id, internet_message_id.trim(), mailbox], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
-        })?;
-    Ok(Known {
-        logged: logged.as_deref().and_then(Location::parse),
-        copy_logged,
-        skipped: disposition
-            .as_deref()
-            .and_then(Disposition::parse)
-            .map(|d| (d, reason.unwrap_or_default())),
-        attempts: attempts.unwrap_or(0),
-        stuck: stuck.unwrap_or(false),
-    })
+/// What is known of each (mailbox id, internet message id): one
+/// statement of four indexed lookups each, as one batch.
+fn known_each(conn: &Db, mailbox: i64, ids: &[(&str, &str)]) -> Result<Vec<Known>> {
+    let trimmed: Vec<&str> = ids.iter().map(|(_, imid)| imid.trim()).collect();
+    let batch: Vec<_> = ids
+        .iter()
+        .zip(&trimmed)
+        .map(|((id, _), imid)| row![*id, *imid, mailbox])
+        .collect();
+    let rows: Vec<KnownRow> = conn.query_row_each(
+        "SELECT (SELECT location FROM logged_messages WHERE mailbox_no = ?3 AND mailbox_id = ?1),
+                ?2 <> '' AND EXISTS (SELECT 1 FROM logged_messages WHERE internet_message_id = ?2 AND internet_message_id <> ''),
+                (SELECT disposition FROM skipped_messages WHERE mailbox_no = ?3 AND mailbox_id = ?1),
+                (SELECT reason FROM skipped_messages WHERE mailbox_no = ?3 AND mailbox_id = ?1),
+                (SELECT attempts FROM message_failures WHERE mailbox_no = ?3 AND mailbox_id = ?1),
+                (SELECT stuck FROM message_failures WHERE mailbox_no = ?3 AND mailbox_id = ?1)",
+        &batch,
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
+    )?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(logged, copy_logged, disposition, reason, attempts, stuck)| Known {
+                logged: logged.as_deref().and_then(Location::parse),
+                copy_logged,
+                skipped: disposition
+                    .as_deref()
+                    .and_then(Disposition::parse)
+                    .map(|d| (d, reason.unwrap_or_default())),
+                attempts: attempts.unwrap_or(0),
+                stuck: stuck.unwrap_or(false),
+            },
+        )
+        .collect())
 }
 
 /// Writes what the moves of a page did.
@@ -215,26 +230,41 @@ fn apply_done(tx: &Tx<'_>, mailbox: i64, done: &PageDone, now: DateTime<Utc>) ->
                 web_link = CASE WHEN ?2 = '' THEN web_link ELSE ?2 END
           WHERE mailbox_no = ?3 AND mailbox_id = ?1";
     let clear = "DELETE FROM message_failures WHERE mailbox_no = ?2 AND mailbox_id = ?1";
-    for (old, new, link) in &done.archived {
-        if new.is_empty() || new == old {
-            tx.execute(archived_same_id, params![old, link, mailbox])?;
-        } else {
-            tx.execute(archived, params![old, new, link, mailbox])?;
-        }
-    }
-    let relocated =
-        "UPDATE logged_messages SET location = ?2 WHERE mailbox_no = ?3 AND mailbox_id = ?1";
-    for (id, loc) in &done.relocated {
-        tx.execute(relocated, params![id, loc.as_str(), mailbox])?;
-    }
-    let disposition =
-        "UPDATE skipped_messages SET disposition = ?2 WHERE mailbox_no = ?3 AND mailbox_id = ?1";
-    for (id, d) in &done.dispositions {
-        tx.execute(disposition, params![id, d.as_str(), mailbox])?;
-    }
-    for id in &done.cleared {
-        tx.execute(clear, params![id, mailbox])?;
-    }
+    // Each kind as one batch (on PostgreSQL one round trip for the page).
+    let (same, moved): (Vec<_>, Vec<_>) = done
+        .archived
+        .iter()
+        .partition(|(old, new, _)| new.is_empty() || new == old);
+    let same: Vec<_> = same
+        .iter()
+        .map(|(old, _, link)| row![old, link, mailbox])
+        .collect();
+    tx.execute_each(archived_same_id, &same)?;
+    let moved: Vec<_> = moved
+        .iter()
+        .map(|(old, new, link)| row![old, new, link, mailbox])
+        .collect();
+    tx.execute_each(archived, &moved)?;
+    let relocated: Vec<_> = done
+        .relocated
+        .iter()
+        .map(|(id, loc)| row![id, loc.as_str(), mailbox])
+        .collect();
+    tx.execute_each(
+        "UPDATE logged_messages SET location = ?2 WHERE mailbox_no = ?3 AND mailbox_id = ?1",
+        &relocated,
+    )?;
+    let dispositions: Vec<_> = done
+        .dispositions
+        .iter()
+        .map(|(id, d)| row![id, d.as_str(), mailbox])
+        .collect();
+    tx.execute_each(
+        "UPDATE skipped_messages SET disposition = ?2 WHERE mailbox_no = ?3 AND mailbox_id = ?1",
+        &dispositions,
+    )?;
+    let cleared: Vec<_> = done.cleared.iter().map(|id| row![id, mailbox]).collect();
+    tx.execute_each(clear, &cleared)?;
     for (id, e) in &done.failures {
         add_failure(tx, mailbox, id, e, now)?;
     }
@@ -253,10 +283,7 @@ impl Store {
     /// transaction (one snapshot, and one lock instead of four per message).
     pub fn known_page(&mut self, ids: &[(&str, &str)]) -> Result<Vec<Known>> {
         let tx = self.conn.transaction(Begin::Deferred)?;
-        let out = ids
-            .iter()
-            .map(|(id, imid)| known_in(&tx, self.mailbox, id, imid))
-            .collect::<Result<Vec<_>>>()?;
+        let out = known_each(&tx, self.mailbox, ids)?;
         tx.commit()?;
         Ok(out)
     }
@@ -336,18 +363,17 @@ impl Store {
         if let Some(done) = before {
             apply_done(&tx, self.mailbox, done, now)?;
         }
-        let mut entries = 0;
-        for m in &page.logged {
-            entries += insert_logged(&tx, self.mailbox, m, now)?;
-        }
-        for s in &page.skipped {
-            insert_skipped(&tx, self.mailbox, s, now)?;
-        }
-        let clear =
-            "DELETE FROM message_failures WHERE mailbox_no = ?2 AND mailbox_id = ?1 AND stuck = 0";
-        for m in &page.logged {
-            tx.execute(clear, params![m.mailbox_id, self.mailbox])?;
-        }
+        let entries = insert_logged(&tx, self.mailbox, &page.logged, now)?;
+        insert_skipped(&tx, self.mailbox, &page.skipped, now)?;
+        let clears: Vec<_> = page
+            .logged
+            .iter()
+            .map(|m| row![&m.mailbox_id, self.mailbox])
+            .collect();
+        tx.execute_each(
+            "DELETE FROM message_failures WHERE mailbox_no = ?2 AND mailbox_id = ?1 AND stuck = 0",
+            &clears,
+        )?;
         for (id, e) in &page.failures {
             add_failure(&tx, self.mailbox, id, e, now)?;
         }

@@ -1,7 +1,7 @@
 //! Logged messages and their interaction log entries: written together in
 //! one transaction before the message is moved, and read newest first.
 
-use super::db::{Begin, DbResult, Row, Tx, params};
+use super::db::{Begin, DbResult, Row, Tx, params, row};
 use chrono::{DateTime, Utc};
 
 use crate::domain::{Direction, InitiatedBy, PlannedEntry};
@@ -128,50 +128,78 @@ pub(super) fn entry_row(r: &Row<'_>) -> DbResult<EntryRow> {
     })
 }
 
-/// Inserts a logged message and its entries; returns the entries written.
+/// Inserts a page's logged messages and their entries; returns the
+/// entries written. Each kind of row goes as one batch (on PostgreSQL one
+/// pipeline, one round trip, instead of one per row).
 pub(super) fn insert_logged(
     tx: &Tx<'_>,
     mailbox: i64,
-    m: &NewLoggedMessage,
+    ms: &[NewLoggedMessage],
     now: DateTime<Utc>,
 ) -> Result<usize> {
-    let id = tx.insert(
+    let at = ts(now);
+    let times: Vec<[Option<String>; 3]> = ms
+        .iter()
+        .map(|m| {
+            [
+                m.sent_at.map(ts),
+                m.received_at.map(ts),
+                Some(ts(m.occurred_at)),
+            ]
+        })
+        .collect();
+    let rows: Vec<_> = ms
+        .iter()
+        .zip(&times)
+        .map(|(m, [sent, received, _])| {
+            row![
+                m.internet_message_id.trim(),
+                &m.mailbox_id,
+                &m.web_link,
+                &m.conversation_id,
+                &m.subject,
+                &m.sender,
+                &m.recipients,
+                sent,
+                received,
+                &m.body,
+                &at,
+                mailbox
+            ]
+        })
+        .collect();
+    let ids = tx.insert_each(
         "INSERT INTO logged_messages (internet_message_id, mailbox_id, web_link, conversation_id, subject, sender, recipients, sent_at, received_at, body, logged_at, mailbox_no)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-        params![
-        m.internet_message_id.trim(),
-        m.mailbox_id,
-        m.web_link,
-        m.conversation_id,
-        m.subject,
-        m.sender,
-        m.recipients,
-        m.sent_at.map(ts),
-        m.received_at.map(ts),
-        m.body,
-        ts(now),
-        mailbox
-    ])?;
-    let entry = "INSERT INTO interaction_log_entries (contact_no, contact_company, salesperson_code, occurred_at, subject, direction, initiated_by, logged_message_id, account, matched_by_domain)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
-    for e in &m.entries {
-        tx.execute(
-            entry,
-            params![
-                e.contact_no,
-                e.contact_company,
-                e.salesperson_code,
-                ts(m.occurred_at),
-                m.subject,
-                m.direction.as_str(),
-                m.initiated_by.as_str(),
-                id,
-                m.account,
-                e.by_domain
-            ],
-        )?;
-    }
-    Ok(m.entries.len())
+        &rows,
+    )?;
+    let entries: Vec<_> = ms
+        .iter()
+        .zip(&times)
+        .zip(&ids)
+        .flat_map(|((m, [_, _, occurred]), id)| {
+            m.entries.iter().map(move |e| {
+                row![
+                    &e.contact_no,
+                    &e.contact_company,
+                    &e.salesperson_code,
+                    occurred,
+                    &m.subject,
+                    m.direction.as_str(),
+                    m.initiated_by.as_str(),
+                    *id,
+                    &m.account,
+                    e.by_domain
+                ]
+            })
+        })
+        .collect();
+    tx.execute_each(
+        "INSERT INTO interaction_log_entries (contact_no, contact_company, salesperson_code, occurred_at, subject, direction, initiated_by, logged_message_id, account, matched_by_domain)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        &entries,
+    )?;
+    Ok(entries.len())
 }
 
 impl Store {

@@ -225,7 +225,7 @@ mod tests {
                 reason: "no_match".into(),
                 detail: String::new(),
             };
-            insert_skipped(&tx, 1, &s, at(now)).unwrap();
+            insert_skipped(&tx, 1, std::slice::from_ref(&s), at(now)).unwrap();
             tx.commit().unwrap();
         };
         skip(&mut store, "ten", Some("10:00"), "12:30");

@@ -1,6 +1,6 @@
 //! Messages that were not logged, with their reason: the review queue.
 
-use super::db::{DbResult, Tx, params};
+use super::db::{DbResult, Tx, params, row};
 use chrono::{DateTime, Utc};
 
 use super::{Result, Store, ts};
@@ -31,17 +31,40 @@ pub struct SkippedRow {
     pub disposition: String,
 }
 
+/// Records a page's skipped messages (again, for one skipped before), as
+/// one batch.
 pub(super) fn insert_skipped(
     tx: &Tx<'_>,
     mailbox: i64,
-    s: &NewSkipped,
+    skipped: &[NewSkipped],
     now: DateTime<Utc>,
 ) -> DbResult<()> {
-    tx.execute(
+    let at = ts(now);
+    let received: Vec<Option<String>> = skipped.iter().map(|s| s.received_at.map(ts)).collect();
+    let rows: Vec<_> = skipped
+        .iter()
+        .zip(&received)
+        .map(|(s, received)| {
+            row![
+                &s.mailbox_id,
+                &s.internet_message_id,
+                &s.subject,
+                &s.sender,
+                &s.recipients,
+                received,
+                &s.reason,
+                &s.detail,
+                &at,
+                mailbox
+            ]
+        })
+        .collect();
+    tx.execute_each(
         "INSERT INTO skipped_messages (mailbox_id, internet_message_id, subject, sender, recipients, received_at, reason, detail, skipped_at, mailbox_no)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
          ON CONFLICT(mailbox_no, mailbox_id) DO UPDATE SET reason = excluded.reason, detail = excluded.detail, skipped_at = excluded.skipped_at, disposition = 'pending'",
-        params![s.mailbox_id, s.internet_message_id, s.subject, s.sender, s.recipients, s.received_at.map(ts), s.reason, s.detail, ts(now), mailbox])?;
+        &rows,
+    )?;
     Ok(())
 }
 

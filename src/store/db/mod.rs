@@ -15,7 +15,8 @@ mod value;
 use std::ops::Deref;
 
 pub use crate::db_params as params;
-pub use value::{ColumnIndex, FromValue, Params, Row, ToParam, Value, ValueRef};
+pub use crate::db_row as row;
+pub use value::{ColumnIndex, FromValue, IntoParam, Params, Row, ToParam, Value, ValueRef};
 
 /// What went wrong talking to the database.
 #[derive(Debug, thiserror::Error)]
@@ -213,6 +214,58 @@ impl Db {
         }
     }
 
+    /// Runs one statement once per parameter list, in order; returns the
+    /// rows changed in all. On PostgreSQL they go in one pipeline (one
+    /// round trip for the lot, in the open transaction); on SQLite, where
+    /// a statement costs no round trip, one after another.
+    pub fn execute_each<P: Params>(&self, sql: &str, batch: &[P]) -> DbResult<usize> {
+        match &self.conn {
+            Conn::Postgres(c) if batch.len() > 1 => {
+                let all: Vec<&[Value<'_>]> = batch.iter().map(|p| p.values()).collect();
+                Ok(c.execute_each(sql, &all)? as usize)
+            }
+            _ => batch.iter().map(|p| self.execute(sql, p)).sum(),
+        }
+    }
+
+    /// [`Db::insert`] once per parameter list; the new ids in order
+    /// (pipelined on PostgreSQL as [`Db::execute_each`]).
+    pub fn insert_each<P: Params>(&self, sql: &str, batch: &[P]) -> DbResult<Vec<i64>> {
+        match &self.conn {
+            Conn::Postgres(c) if batch.len() > 1 => {
+                let all: Vec<&[Value<'_>]> = batch.iter().map(|p| p.values()).collect();
+                c.first_row_each(&format!("{sql} RETURNING id"), &all)?
+                    .into_iter()
+                    .map(|row| Row::Values(&row.ok_or(DbError::NoRows)?).get(0))
+                    .collect()
+            }
+            _ => batch.iter().map(|p| self.insert(sql, p)).collect(),
+        }
+    }
+
+    /// [`Db::query_row`] once per parameter list, through `f`; the results
+    /// in order (pipelined on PostgreSQL as [`Db::execute_each`]).
+    pub fn query_row_each<P: Params, T>(
+        &self,
+        sql: &str,
+        batch: &[P],
+        mut f: impl FnMut(&Row<'_>) -> DbResult<T>,
+    ) -> DbResult<Vec<T>> {
+        match &self.conn {
+            Conn::Postgres(c) if batch.len() > 1 => {
+                let all: Vec<&[Value<'_>]> = batch.iter().map(|p| p.values()).collect();
+                c.first_row_each(sql, &all)?
+                    .into_iter()
+                    .map(|row| f(&Row::Values(&row.ok_or(DbError::NoRows)?)))
+                    .collect()
+            }
+            _ => batch
+                .iter()
+                .map(|p| self.query_row(sql, p, &mut f))
+                .collect(),
+        }
+    }
+
     /// The first row of a query, through `f`; `DbError::NoRows` when none.
     pub fn query_row<T>(
         &self,
@@ -353,19 +406,25 @@ impl Db {
     /// Starts a transaction; it rolls back unless committed.
     pub fn transaction(&mut self, how: Begin) -> DbResult<Tx<'_>> {
         let dialect = self.dialect();
-        self.execute_batch(match (dialect, how) {
+        // PostgreSQL's writer lock is taken in the same round trip as BEGIN.
+        let writer = format!("BEGIN; SELECT pg_advisory_xact_lock({WRITER_LOCK})");
+        let begun = self.execute_batch(match (dialect, how) {
             (Dialect::Sqlite, Begin::Deferred) => "BEGIN DEFERRED",
             (Dialect::Sqlite, Begin::Immediate) => "BEGIN IMMEDIATE",
-            (Dialect::Postgres, _) => "BEGIN",
-        })?;
-        let tx = Tx {
+            (Dialect::Postgres, Begin::Deferred) => "BEGIN",
+            (Dialect::Postgres, Begin::Immediate) => &writer,
+        });
+        if let Err(e) = begun {
+            if dialect == Dialect::Postgres {
+                // BEGIN went through and the lock did not: give it up.
+                let _ = self.execute_batch("ROLLBACK");
+            }
+            return Err(e);
+        }
+        Ok(Tx {
             db: self,
             open: true,
-        };
-        if (dialect, how) == (Dialect::Postgres, Begin::Immediate) {
-            tx.execute("SELECT pg_advisory_xact_lock(?1)", params![WRITER_LOCK])?;
-        }
-        Ok(tx)
+        })
     }
 }
 

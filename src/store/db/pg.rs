@@ -140,6 +140,48 @@ impl PgConn {
         Ok(())
     }
 
+    /// Runs one statement once per parameter list, every one sent before
+    /// the first answer is awaited (tokio-postgres pipelines requests in
+    /// flight on one connection, in order): one round trip for the lot
+    /// instead of one each. Returns the rows changed in all.
+    pub fn execute_each(
+        &self,
+        sql: &str,
+        batch: &[&[Value<'_>]],
+    ) -> Result<u64, tokio_postgres::Error> {
+        let client = self.client();
+        let st = Self::statement(&client, sql)?;
+        let all: Vec<Vec<&(dyn ToSql + Sync)>> = batch.iter().map(|p| refs(p)).collect();
+        let sent = all.iter().map(|p| client.execute(&st, p));
+        Ok(wait(futures::future::try_join_all(sent))?.iter().sum())
+    }
+
+    /// The first row of one query per parameter list (`None` where it
+    /// found none), pipelined as [`PgConn::execute_each`].
+    pub fn first_row_each(
+        &self,
+        sql: &str,
+        batch: &[&[Value<'_>]],
+    ) -> Result<Vec<Option<Vec<Value<'static>>>>, tokio_postgres::Error> {
+        let client = self.client();
+        let st = Self::statement(&client, sql)?;
+        let all: Vec<Vec<&(dyn ToSql + Sync)>> = batch.iter().map(|p| refs(p)).collect();
+        let sent = all.iter().map(|p| client.query(&st, p));
+        let answers = wait(futures::future::try_join_all(sent))?;
+        answers
+            .into_iter()
+            .map(|rows| {
+                rows.first()
+                    .map(|row| {
+                        (0..row.len())
+                            .map(|i| row.try_get::<_, Column>(i).map(|Column(v)| v))
+                            .collect::<Result<Vec<_>, _>>()
+                    })
+                    .transpose()
+            })
+            .collect()
+    }
+
     /// Runs statements without parameters; `BEGIN`, `COMMIT` and
     /// `ROLLBACK` (as `Db::transaction` sends them) say whether a
     /// transaction is open.
@@ -147,10 +189,12 @@ impl PgConn {
         let client = self.client();
         let result = wait(client.batch_execute(sql));
         match sql {
-            "BEGIN" => self
-                .in_tx
-                .store(result.is_ok(), std::sync::atomic::Ordering::SeqCst),
             "COMMIT" | "ROLLBACK" => self.in_tx.store(false, std::sync::atomic::Ordering::SeqCst),
+            // Open even when what followed BEGIN failed (the transaction is
+            // aborted then): the caller's ROLLBACK closes it.
+            begin if begin.starts_with("BEGIN") => {
+                self.in_tx.store(true, std::sync::atomic::Ordering::SeqCst)
+            }
             _ => {}
         }
         result

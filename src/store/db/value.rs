@@ -354,6 +354,39 @@ impl<P: Params + ?Sized> Params for &P {
     }
 }
 
+/// A parameter taken by value, keeping the lifetime of what it borrows: for
+/// rows built ahead of a batch (`db_row!`), where `params!`' borrow of each
+/// argument would end with the closure that builds the row.
+pub trait IntoParam<'a> {
+    fn into_param(self) -> Value<'a>;
+}
+
+impl<'a, T: ToParam + ?Sized> IntoParam<'a> for &'a T {
+    fn into_param(self) -> Value<'a> {
+        self.to_param()
+    }
+}
+
+impl IntoParam<'static> for i64 {
+    fn into_param(self) -> Value<'static> {
+        Value::Int(self)
+    }
+}
+
+impl IntoParam<'static> for bool {
+    fn into_param(self) -> Value<'static> {
+        Value::Int(i64::from(self))
+    }
+}
+
+/// `[Value; N]` of arguments taken by value (see [`IntoParam`]).
+#[macro_export]
+macro_rules! db_row {
+    ($($x:expr),+ $(,)?) => {
+        [$($crate::store::db::IntoParam::into_param($x)),+]
+    };
+}
+
 /// `params![a, b]`: the values bound to `?1`, `?2`, … in order.
 #[macro_export]
 macro_rules! db_params {
