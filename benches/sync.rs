@@ -335,50 +335,10 @@ async fn engine(batch: usize) -> f64 {
     median
 }
 
-/// A throwaway PostgreSQL server for the bench (`.ci/pg-server`), stopped
-/// when dropped.
-struct PgServer {
-    dir: tempfile::TempDir,
-    admin: String,
-}
-
-impl PgServer {
-    fn start() -> Option<PgServer> {
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/.ci/pg-server");
-        let dir = tempfile::tempdir().unwrap();
-        let out = Command::new(script)
-            .arg("start")
-            .arg(dir.path().join("pg"))
-            .output()
-            .ok()?;
-        if !out.status.success() {
-            eprintln!("{}", String::from_utf8_lossy(&out.stderr));
-            return None;
-        }
-        let admin = String::from_utf8(out.stdout).ok()?.trim().to_string();
-        Some(PgServer { dir, admin })
-    }
-
-    /// A new empty database's URL.
-    fn database(&self, name: &str) -> String {
-        emaillog::store::testing::create_database(&self.admin, name)
-    }
-}
-
-impl Drop for PgServer {
-    fn drop(&mut self) {
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/.ci/pg-server");
-        let _ = Command::new(script)
-            .arg("stop")
-            .arg(self.dir.path().join("pg"))
-            .status();
-    }
-}
-
 /// The engine's cost at the default batch on PostgreSQL (a local server,
 /// loopback, fsync off as in the tests) beside SQLite's in the same run.
 async fn engine_postgres() {
-    let Some(server) = PgServer::start() else {
+    let Some(server) = emaillog::store::testing::PgServer::start() else {
         println!("engine_postgres: skipped (no PostgreSQL server binaries)");
         return;
     };

@@ -16,6 +16,11 @@
 //! - open_100kb_ms: Enter on an entry whose body is 100 KB → message drawn
 //! - peak_rss_mib: VmHWM of the child at its end
 //!
+//! With `EMAILLOG_BENCH_BACKEND=postgres` the same figures follow on
+//! PostgreSQL: the database moved with `migrate --to` into a throwaway
+//! local server (`.ci/pg-server`, loopback, fsync off), analysed, measured
+//! the same way (`migrate_s`: how long the move took).
+//!
 //! Each key's reads are answered on the spot (the real app answers them on
 //! its reader thread while the frame before stays up), so a figure here
 //! includes every read the key caused: the real wait is never longer.
@@ -518,6 +523,42 @@ fn child(db: &Path) {
     println!("peak_rss_mib: {:.1}", peak_rss_mib());
 }
 
+/// Measures in a child process of its own (its peak RSS is the app's).
+fn measure(db: &Path) {
+    let status = std::process::Command::new(std::env::current_exe().unwrap())
+        .env("EMAILLOG_BENCH_TUI_CHILD", db)
+        .status()
+        .expect("run the measuring process");
+    assert!(status.success(), "the measuring process failed");
+}
+
+/// The same figures on PostgreSQL (`EMAILLOG_BENCH_BACKEND=postgres`): the
+/// SQLite database moved into a throwaway local server with `migrate`, as
+/// an admin would, analysed, then measured as on SQLite.
+fn on_postgres(sqlite: &Path) {
+    let Some(server) = emaillog::store::testing::PgServer::start() else {
+        println!("postgres: skipped (no PostgreSQL server binaries)");
+        return;
+    };
+    let url = server.database("tui");
+    let t = Instant::now();
+    let mut last = (String::new(), 0u64);
+    let moved = App::new(sqlite).migrate_to(Path::new(&url), &mut |table, n, total| {
+        let tenth = n * 10 / total.max(1);
+        if (table.to_string(), tenth) != last {
+            eprintln!("  {table}: {n} of {total}");
+            last = (table.to_string(), tenth);
+        }
+    });
+    moved.expect("move the database to PostgreSQL");
+    emaillog::store::testing::connect(Path::new(&url))
+        .execute_batch("VACUUM ANALYZE")
+        .expect("analyse");
+    println!("backend: postgres");
+    println!("migrate_s: {:.0}", t.elapsed().as_secs_f64());
+    measure(Path::new(&url));
+}
+
 fn main() {
     if let Some(db) = std::env::var_os("EMAILLOG_BENCH_TUI_CHILD") {
         child(Path::new(&db));
@@ -525,9 +566,13 @@ fn main() {
     }
     let db = database();
     println!("entries: {ENTRIES}");
-    let status = std::process::Command::new(std::env::current_exe().unwrap())
-        .env("EMAILLOG_BENCH_TUI_CHILD", &db)
-        .status()
-        .expect("run the measuring process");
-    assert!(status.success(), "the measuring process failed");
+    // With PostgreSQL, SQLite's figures first: side by side in one run.
+    let postgres = std::env::var("EMAILLOG_BENCH_BACKEND").is_ok_and(|b| b == "postgres");
+    if postgres {
+        println!("backend: sqlite");
+    }
+    measure(&db);
+    if postgres {
+        on_postgres(&db);
+    }
 }

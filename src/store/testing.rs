@@ -75,3 +75,47 @@ pub fn sqlite_only(why: &str) -> bool {
     }
     skip
 }
+
+/// A throwaway PostgreSQL server for a benchmark (`.ci/pg-server`: `initdb`
+/// in a temporary folder, loopback, fsync off), stopped by its pid when
+/// dropped.
+pub struct PgServer {
+    dir: tempfile::TempDir,
+    admin: String,
+}
+
+impl PgServer {
+    fn script() -> &'static str {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/.ci/pg-server")
+    }
+
+    /// `None`, having said why, when no server can be started here.
+    pub fn start() -> Option<PgServer> {
+        let dir = tempfile::tempdir().ok()?;
+        let out = std::process::Command::new(Self::script())
+            .arg("start")
+            .arg(dir.path().join("pg"))
+            .output()
+            .ok()?;
+        if !out.status.success() {
+            eprintln!("{}", String::from_utf8_lossy(&out.stderr));
+            return None;
+        }
+        let admin = String::from_utf8(out.stdout).ok()?.trim().to_string();
+        Some(PgServer { dir, admin })
+    }
+
+    /// A new empty database's URL.
+    pub fn database(&self, name: &str) -> String {
+        create_database(&self.admin, name)
+    }
+}
+
+impl Drop for PgServer {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new(Self::script())
+            .arg("stop")
+            .arg(self.dir.path().join("pg"))
+            .status();
+    }
+}

@@ -55,6 +55,27 @@ pub fn postgres_url(db: &std::path::Path) -> Option<&str> {
 /// The query parameters a URL may carry.
 const KNOWN: &[&str] = &["sslmode", "connect_timeout", "pool_size"];
 
+/// A URL parameter that is a whole number in `range` of `unit`.
+fn number(
+    name: &str,
+    value: &str,
+    range: std::ops::RangeInclusive<usize>,
+    unit: &str,
+) -> Result<usize, String> {
+    value
+        .parse::<usize>()
+        .ok()
+        .filter(|n| range.contains(n))
+        .ok_or_else(|| {
+            format!(
+                "{name} '{}' is not a number of {unit} from {} to {}",
+                shown(value),
+                range.start(),
+                range.end()
+            )
+        })
+}
+
 impl PgTarget {
     /// Parses and checks `url`; `env_password` (`PGPASSWORD`) is used when
     /// the URL has none. The error says what is wrong and how to write it.
@@ -118,29 +139,9 @@ impl PgTarget {
                     })
                 }
                 "connect_timeout" => {
-                    connect_timeout_secs = v
-                        .parse::<u64>()
-                        .ok()
-                        .filter(|s| (1..=300).contains(s))
-                        .ok_or_else(|| {
-                        format!(
-                            "connect_timeout '{}' is not a number of seconds from 1 to 300",
-                            shown(&v)
-                        )
-                    })?
+                    connect_timeout_secs = number(&k, &v, 1..=300, "seconds")? as u64
                 }
-                "pool_size" => {
-                    pool_size = v
-                        .parse::<usize>()
-                        .ok()
-                        .filter(|n| (2..=1000).contains(n))
-                        .ok_or_else(|| {
-                            format!(
-                                "pool_size '{}' is not a number of connections from 2 to 1000",
-                                shown(&v)
-                            )
-                        })?
-                }
+                "pool_size" => pool_size = number(&k, &v, 2..=1000, "connections")?,
                 other => {
                     return Err(format!(
                         "the PostgreSQL URL's parameter '{}' is not one emaillog takes ({}); a password goes in the URL's user part or PGPASSWORD",
