@@ -19,8 +19,12 @@
 //!   server (`.ci/pg-server`), beside SQLite's in the same run (target: at
 //!   most 2×).
 //!
-//! Pass a name (drain, engine, enginepg, latency, rss, multi) to run only
-//! that part.
+//! - multi_engine_*: two `run` processes over 16 mailboxes of one
+//!   database, on SQLite and PostgreSQL in the same run (target ≥ 0.9 of 16
+//!   mailboxes' ceilings, no 429): `sync/multi_mailbox.rs`.
+//!
+//! Pass a name (drain, engine, enginepg, latency, rss, multi, engines) to
+//! run only that part.
 
 #[path = "sync/multi_mailbox.rs"]
 mod multi_mailbox;
@@ -633,6 +637,9 @@ fn main() {
         if want("multi") {
             multi_mailbox::drain().await;
             multi_mailbox::rss().await;
+        }
+        if want("engines") {
+            multi_mailbox::engines().await;
         }
     });
 }

@@ -206,3 +206,85 @@ pub async fn rss() {
     );
     sim.stop().await;
 }
+
+/// multi_engine_*: two `emaillog run` processes over 16 mailboxes of one
+/// database, on SQLite and then PostgreSQL (a throwaway local server) in
+/// the same run: total throughput ÷ 16 × one mailbox's ceiling (target
+/// ≥ 0.9, no 429).
+pub async fn engines() {
+    let dir = tempfile::tempdir().unwrap();
+    engines_drain("sqlite", dir.path().join("engines.db")).await;
+    match emaillog::store::testing::PgServer::start() {
+        Some(server) => engines_drain("postgres", server.database("engines").into()).await,
+        None => println!("multi_engine_postgres: skipped (no PostgreSQL server binaries)"),
+    }
+}
+
+async fn engines_drain(label: &str, db: std::path::PathBuf) {
+    let (limit, window_secs, latency_ms, per_mailbox, boxes, batch, processes) =
+        (200u32, 2u32, 20u64, 500usize, 16usize, 50u32, 2usize);
+    let sim = paced_sim(limit, window_secs, latency_ms).await;
+    let app = App::new(db);
+    mailboxes(
+        &app,
+        boxes,
+        &sim.base_url(),
+        &sim.sim.config.client_id,
+        &sim.sim.config.client_secret,
+        (limit, window_secs),
+        batch,
+    );
+    for i in 0..boxes {
+        fill_mailbox(
+            &sim.base_url(),
+            &address(i),
+            per_mailbox,
+            100,
+            &format!("e{i}"),
+        )
+        .await;
+    }
+    let total = per_mailbox * boxes;
+    let started = Instant::now();
+    let mut children: Vec<_> = (0..processes)
+        .map(|_| {
+            Command::new(env!("CARGO_BIN_EXE_emaillog"))
+                .arg("--db")
+                .arg(app.db_path())
+                .arg("run")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let store = app.store().unwrap();
+    while (store.count_logged_messages().unwrap() as usize) < total {
+        assert!(
+            started.elapsed() < Duration::from_secs(300),
+            "{label}: not drained in 5 minutes"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    for child in &mut children {
+        // SAFETY: a child this bench started and has not waited for.
+        unsafe {
+            libc::kill(child.id() as i32, libc::SIGTERM);
+        }
+        let _ = child.wait();
+    }
+    let throttled = throttled(&sim.base_url()).await;
+    let ceiling = ceiling(limit, window_secs, batch) * boxes as f64;
+    let achieved = total as f64 / secs;
+    println!("multi_engine_{label}_processes: {processes}");
+    println!("multi_engine_{label}_mailboxes: {boxes}");
+    println!("multi_engine_{label}_messages_per_s: {achieved:.1}");
+    println!("multi_engine_{label}_ceiling_messages_per_s: {ceiling:.1}");
+    println!(
+        "multi_engine_drain_ratio_{label}: {:.3}",
+        achieved / ceiling
+    );
+    println!("multi_engine_429s_{label}: {throttled}");
+    sim.stop().await;
+}

@@ -4,7 +4,7 @@
 //! outcomes of the moves after. Both are fenced by the engine lease: a
 //! holder that lost the lease writes nothing.
 
-use super::db::{Begin, Db, OptionalExtension, Tx, params, row};
+use super::db::{Begin, Db, IntoParam, OptionalExtension, Tx, params, row};
 use chrono::{DateTime, Utc};
 
 use crate::domain::{Disposition, Location};
@@ -191,16 +191,56 @@ fn known_each(conn: &Db, mailbox: i64, ids: &[(&str, &str)]) -> Result<Vec<Known
         .zip(&trimmed)
         .map(|((id, _), imid)| row![*id, *imid, mailbox])
         .collect();
-    let rows: Vec<KnownRow> = conn.query_row_each(
-        "SELECT (SELECT location FROM logged_messages WHERE mailbox_no = ?3 AND mailbox_id = ?1),
-                ?2 <> '' AND EXISTS (SELECT 1 FROM logged_messages WHERE internet_message_id = ?2 AND internet_message_id <> ''),
-                (SELECT disposition FROM skipped_messages WHERE mailbox_no = ?3 AND mailbox_id = ?1),
-                (SELECT reason FROM skipped_messages WHERE mailbox_no = ?3 AND mailbox_id = ?1),
-                (SELECT attempts FROM message_failures WHERE mailbox_no = ?3 AND mailbox_id = ?1),
-                (SELECT stuck FROM message_failures WHERE mailbox_no = ?3 AND mailbox_id = ?1)",
-        &batch,
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
-    )?;
+    let read = |r: &super::db::Row<'_>| {
+        Ok((
+            r.get(0)?,
+            r.get(1)?,
+            r.get(2)?,
+            r.get(3)?,
+            r.get(4)?,
+            r.get(5)?,
+        ))
+    };
+    // PostgreSQL: the page's messages in one statement (one plan, one
+    // execution) rather than a statement each.
+    let rows: Vec<KnownRow> = if conn.is_postgres() {
+        let sql = |values: &str| {
+            format!(
+                "SELECT (SELECT location FROM logged_messages WHERE mailbox_no = v.mb AND mailbox_id = v.id),
+                        v.imid <> '' AND EXISTS (SELECT 1 FROM logged_messages WHERE internet_message_id = v.imid AND internet_message_id <> ''),
+                        (SELECT disposition FROM skipped_messages WHERE mailbox_no = v.mb AND mailbox_id = v.id),
+                        (SELECT reason FROM skipped_messages WHERE mailbox_no = v.mb AND mailbox_id = v.id),
+                        (SELECT attempts FROM message_failures WHERE mailbox_no = v.mb AND mailbox_id = v.id),
+                        (SELECT stuck FROM message_failures WHERE mailbox_no = v.mb AND mailbox_id = v.id)
+                   FROM (VALUES {values}) AS v(id, imid, mb, i)
+                  ORDER BY v.i"
+            )
+        };
+        let numbered: Vec<_> = batch
+            .iter()
+            .zip(0i64..)
+            .map(|([id, imid, mb], i)| [id.clone(), imid.clone(), mb.clone(), i.into_param()])
+            .collect();
+        conn.query_at_once(sql, &["text", "text", "bigint", "bigint"], &numbered, read)?
+    } else {
+        conn.query_row_each(
+            "SELECT (SELECT location FROM logged_messages WHERE mailbox_no = ?3 AND mailbox_id = ?1),
+                    ?2 <> '' AND EXISTS (SELECT 1 FROM logged_messages WHERE internet_message_id = ?2 AND internet_message_id <> ''),
+                    (SELECT disposition FROM skipped_messages WHERE mailbox_no = ?3 AND mailbox_id = ?1),
+                    (SELECT reason FROM skipped_messages WHERE mailbox_no = ?3 AND mailbox_id = ?1),
+                    (SELECT attempts FROM message_failures WHERE mailbox_no = ?3 AND mailbox_id = ?1),
+                    (SELECT stuck FROM message_failures WHERE mailbox_no = ?3 AND mailbox_id = ?1)",
+            &batch,
+            read,
+        )?
+    };
+    if rows.len() != ids.len() {
+        return Err(StoreError::Invalid(format!(
+            "asked about {} messages, heard of {}",
+            ids.len(),
+            rows.len()
+        )));
+    }
     Ok(rows
         .into_iter()
         .map(
@@ -239,7 +279,19 @@ fn apply_done(tx: &Tx<'_>, mailbox: i64, done: &PageDone, now: DateTime<Utc>) ->
         .iter()
         .map(|(old, _, link)| row![old, link, mailbox])
         .collect();
-    tx.execute_each(archived_same_id, &same)?;
+    if tx.is_postgres() {
+        let sql = |values: &str| {
+            format!(
+                "UPDATE logged_messages l SET archived = 1, location = 'archive',
+                        web_link = CASE WHEN v.link = '' THEN l.web_link ELSE v.link END
+                   FROM (VALUES {values}) AS v(id, link, mb)
+                  WHERE l.mailbox_no = v.mb AND l.mailbox_id = v.id"
+            )
+        };
+        tx.query_at_once(sql, &["text", "text", "bigint"], &same, |_| Ok(()))?;
+    } else {
+        tx.execute_each(archived_same_id, &same)?;
+    }
     let moved: Vec<_> = moved
         .iter()
         .map(|(old, new, link)| row![old, new, link, mailbox])
@@ -370,10 +422,19 @@ impl Store {
             .iter()
             .map(|m| row![&m.mailbox_id, self.mailbox])
             .collect();
-        tx.execute_each(
-            "DELETE FROM message_failures WHERE mailbox_no = ?2 AND mailbox_id = ?1 AND stuck = 0",
-            &clears,
-        )?;
+        if tx.is_postgres() {
+            let sql = |values: &str| {
+                format!(
+                    "DELETE FROM message_failures WHERE stuck = 0 AND (mailbox_id, mailbox_no) IN (VALUES {values})"
+                )
+            };
+            tx.query_at_once(sql, &["text", "bigint"], &clears, |_| Ok(()))?;
+        } else {
+            tx.execute_each(
+                "DELETE FROM message_failures WHERE mailbox_no = ?2 AND mailbox_id = ?1 AND stuck = 0",
+                &clears,
+            )?;
+        }
         for (id, e) in &page.failures {
             add_failure(&tx, self.mailbox, id, e, now)?;
         }

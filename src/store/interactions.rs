@@ -168,11 +168,47 @@ pub(super) fn insert_logged(
             ]
         })
         .collect();
-    let ids = tx.insert_each(
-        "INSERT INTO logged_messages (internet_message_id, mailbox_id, web_link, conversation_id, subject, sender, recipients, sent_at, received_at, body, logged_at, mailbox_no)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-        &rows,
-    )?;
+    let ids = if tx.is_postgres() {
+        // One statement for the page; the ids matched back by mailbox id
+        // (unique in a mailbox), not by the order they come back in.
+        let sql = |values: &str| {
+            format!(
+                "INSERT INTO logged_messages (internet_message_id, mailbox_id, web_link, conversation_id, subject, sender, recipients, sent_at, received_at, body, logged_at, mailbox_no)
+                 VALUES {values} RETURNING mailbox_id, id"
+            )
+        };
+        let casts = [
+            "text",
+            "text",
+            "text",
+            "text",
+            "text",
+            "text",
+            "text",
+            "timestamptz",
+            "timestamptz",
+            "text",
+            "timestamptz",
+            "bigint",
+        ];
+        let made: std::collections::HashMap<String, i64> = tx
+            .query_at_once(sql, &casts, &rows, |r| Ok((r.get(0)?, r.get(1)?)))?
+            .into_iter()
+            .collect();
+        ms.iter()
+            .map(|m| {
+                made.get(&m.mailbox_id).copied().ok_or_else(|| {
+                    super::StoreError::Invalid(format!("message {} was not stored", m.mailbox_id))
+                })
+            })
+            .collect::<Result<Vec<i64>>>()?
+    } else {
+        tx.insert_each(
+            "INSERT INTO logged_messages (internet_message_id, mailbox_id, web_link, conversation_id, subject, sender, recipients, sent_at, received_at, body, logged_at, mailbox_no)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            &rows,
+        )?
+    };
     let entries: Vec<_> = ms
         .iter()
         .zip(&times)
@@ -194,11 +230,33 @@ pub(super) fn insert_logged(
             })
         })
         .collect();
-    tx.execute_each(
-        "INSERT INTO interaction_log_entries (contact_no, contact_company, salesperson_code, occurred_at, subject, direction, initiated_by, logged_message_id, account, matched_by_domain)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        &entries,
-    )?;
+    if tx.is_postgres() {
+        let sql = |values: &str| {
+            format!(
+                "INSERT INTO interaction_log_entries (contact_no, contact_company, salesperson_code, occurred_at, subject, direction, initiated_by, logged_message_id, account, matched_by_domain)
+                 VALUES {values}"
+            )
+        };
+        let casts = [
+            "text",
+            "text",
+            "text",
+            "timestamptz",
+            "text",
+            "text",
+            "text",
+            "bigint",
+            "text",
+            "integer",
+        ];
+        tx.query_at_once(sql, &casts, &entries, |_| Ok(()))?;
+    } else {
+        tx.execute_each(
+            "INSERT INTO interaction_log_entries (contact_no, contact_company, salesperson_code, occurred_at, subject, direction, initiated_by, logged_message_id, account, matched_by_domain)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            &entries,
+        )?;
+    }
     Ok(entries.len())
 }
 

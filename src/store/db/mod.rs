@@ -266,6 +266,43 @@ impl Db {
         }
     }
 
+    /// One statement for many rows (for PostgreSQL, where each statement
+    /// costs the server more than a row does): `sql` is given a `VALUES`
+    /// list of placeholders, each cast as `casts` says (one per value of a
+    /// row), for the rows one after another; rows go in chunks under the
+    /// parameter limit. The rows the statement returns, through `f`.
+    pub fn query_at_once<P: Params, T>(
+        &self,
+        sql: impl Fn(&str) -> String,
+        casts: &[&str],
+        rows: &[P],
+        mut f: impl FnMut(&Row<'_>) -> DbResult<T>,
+    ) -> DbResult<Vec<T>> {
+        let per_row = casts.len().max(1);
+        let mut out = Vec::new();
+        for chunk in rows.chunks((30_000 / per_row).max(1)) {
+            let groups: Vec<String> = (0..chunk.len())
+                .map(|r| {
+                    let vs: Vec<String> = casts
+                        .iter()
+                        .enumerate()
+                        .map(|(c, cast)| format!("?{}::{cast}", r * per_row + c + 1))
+                        .collect();
+                    format!("({})", vs.join(", "))
+                })
+                .collect();
+            let values: Vec<Value<'_>> = chunk
+                .iter()
+                .flat_map(|p| p.values().iter().cloned())
+                .collect();
+            self.for_each(&sql(&groups.join(", ")), values, |r| -> DbResult<()> {
+                out.push(f(r)?);
+                Ok(())
+            })?;
+        }
+        Ok(out)
+    }
+
     /// The first row of a query, through `f`; `DbError::NoRows` when none.
     pub fn query_row<T>(
         &self,
