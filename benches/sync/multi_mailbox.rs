@@ -54,31 +54,45 @@ fn mailboxes(
     }
 }
 
-pub async fn drain() {
-    let (limit, window_secs, latency_ms, per_mailbox, boxes, batch) =
-        (200u32, 2u32, 20u64, 500usize, 8usize, 50u32);
-    let sim = paced_sim(limit, window_secs, latency_ms).await;
-    let dir = tempfile::tempdir().unwrap();
-    let app = App::new(dir.path().join("m.db"));
+/// The drains' pacing: Graph's 200 requests per 2 s per mailbox, 20 ms a
+/// request, 500 messages a mailbox, pages of 50.
+const LIMIT: u32 = 200;
+const WINDOW_SECS: u32 = 2;
+const PER_MAILBOX: usize = 500;
+const BATCH: u32 = 50;
+
+/// A paced simulator and `boxes` mailboxes of the database at `db`, each
+/// enabled and holding `PER_MAILBOX` messages tagged `tag`.
+async fn filled(boxes: usize, db: std::path::PathBuf, tag: &str) -> (SimServer, App) {
+    let sim = paced_sim(LIMIT, WINDOW_SECS, 20).await;
+    let app = App::new(db);
     mailboxes(
         &app,
         boxes,
         &sim.base_url(),
         &sim.sim.config.client_id,
         &sim.sim.config.client_secret,
-        (limit, window_secs),
-        batch,
+        (LIMIT, WINDOW_SECS),
+        BATCH,
     );
     for i in 0..boxes {
         fill_mailbox(
             &sim.base_url(),
             &address(i),
-            per_mailbox,
+            PER_MAILBOX,
             100,
-            &format!("m{i}"),
+            &format!("{tag}{i}"),
         )
         .await;
     }
+    (sim, app)
+}
+
+pub async fn drain() {
+    let (limit, window_secs, per_mailbox, boxes, batch) =
+        (LIMIT, WINDOW_SECS, PER_MAILBOX, 8usize, BATCH);
+    let dir = tempfile::tempdir().unwrap();
+    let (sim, app) = filled(boxes, dir.path().join("m.db"), "m").await;
     let total = per_mailbox * boxes;
     let (events, _rx) = channel();
     let (handle, stop) = stop_pair();
@@ -221,29 +235,9 @@ pub async fn engines() {
 }
 
 async fn engines_drain(label: &str, db: std::path::PathBuf) {
-    let (limit, window_secs, latency_ms, per_mailbox, boxes, batch, processes) =
-        (200u32, 2u32, 20u64, 500usize, 16usize, 50u32, 2usize);
-    let sim = paced_sim(limit, window_secs, latency_ms).await;
-    let app = App::new(db);
-    mailboxes(
-        &app,
-        boxes,
-        &sim.base_url(),
-        &sim.sim.config.client_id,
-        &sim.sim.config.client_secret,
-        (limit, window_secs),
-        batch,
-    );
-    for i in 0..boxes {
-        fill_mailbox(
-            &sim.base_url(),
-            &address(i),
-            per_mailbox,
-            100,
-            &format!("e{i}"),
-        )
-        .await;
-    }
+    let (limit, window_secs, per_mailbox, boxes, batch, processes) =
+        (LIMIT, WINDOW_SECS, PER_MAILBOX, 16usize, BATCH, 2usize);
+    let (sim, app) = filled(boxes, db, "e").await;
     let total = per_mailbox * boxes;
     let started = Instant::now();
     let mut children: Vec<_> = (0..processes)
