@@ -88,6 +88,20 @@ async fn filled(boxes: usize, db: std::path::PathBuf, tag: &str) -> (SimServer, 
     (sim, app)
 }
 
+/// Seconds from `started` until `total` messages are logged (at most 5
+/// minutes).
+async fn drained(app: &App, total: usize, started: Instant, label: &str) -> f64 {
+    let store = app.store().unwrap();
+    while (store.count_logged_messages().unwrap() as usize) < total {
+        assert!(
+            started.elapsed() < Duration::from_secs(300),
+            "{label}: not drained in 5 minutes"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    started.elapsed().as_secs_f64()
+}
+
 pub async fn drain() {
     let (limit, window_secs, per_mailbox, boxes, batch) =
         (LIMIT, WINDOW_SECS, PER_MAILBOX, 8usize, BATCH);
@@ -101,15 +115,7 @@ pub async fn drain() {
         let app = app.clone();
         tokio::spawn(async move { app.run_jobs(&events, stop).await })
     };
-    let store = app.store().unwrap();
-    while (store.count_logged_messages().unwrap() as usize) < total {
-        assert!(
-            started.elapsed() < Duration::from_secs(300),
-            "not drained in 5 minutes"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    let secs = started.elapsed().as_secs_f64();
+    let secs = drained(&app, total, started, "").await;
     handle.stop();
     runner.await.unwrap().unwrap();
     let throttled = throttled(&sim.base_url()).await;
@@ -252,15 +258,7 @@ async fn engines_drain(label: &str, db: std::path::PathBuf) {
                 .unwrap()
         })
         .collect();
-    let store = app.store().unwrap();
-    while (store.count_logged_messages().unwrap() as usize) < total {
-        assert!(
-            started.elapsed() < Duration::from_secs(300),
-            "{label}: not drained in 5 minutes"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    let secs = started.elapsed().as_secs_f64();
+    let secs = drained(&app, total, started, label).await;
     for child in &mut children {
         // SAFETY: a child this bench started and has not waited for.
         unsafe {
