@@ -279,19 +279,19 @@ fn apply_done(tx: &Tx<'_>, mailbox: i64, done: &PageDone, now: DateTime<Utc>) ->
         .iter()
         .map(|(old, _, link)| row![old, link, mailbox])
         .collect();
-    if tx.is_postgres() {
-        let sql = |values: &str| {
+    tx.execute_rows(
+        archived_same_id,
+        |values| {
             format!(
                 "UPDATE logged_messages l SET archived = 1, location = 'archive',
                         web_link = CASE WHEN v.link = '' THEN l.web_link ELSE v.link END
                    FROM (VALUES {values}) AS v(id, link, mb)
                   WHERE l.mailbox_no = v.mb AND l.mailbox_id = v.id"
             )
-        };
-        tx.query_at_once(sql, &["text", "text", "bigint"], &same, |_| Ok(()))?;
-    } else {
-        tx.execute_each(archived_same_id, &same)?;
-    }
+        },
+        &["text", "text", "bigint"],
+        &same,
+    )?;
     let moved: Vec<_> = moved
         .iter()
         .map(|(old, new, link)| row![old, new, link, mailbox])
@@ -422,19 +422,16 @@ impl Store {
             .iter()
             .map(|m| row![&m.mailbox_id, self.mailbox])
             .collect();
-        if tx.is_postgres() {
-            let sql = |values: &str| {
+        tx.execute_rows(
+            "DELETE FROM message_failures WHERE mailbox_no = ?2 AND mailbox_id = ?1 AND stuck = 0",
+            |values| {
                 format!(
                     "DELETE FROM message_failures WHERE stuck = 0 AND (mailbox_id, mailbox_no) IN (VALUES {values})"
                 )
-            };
-            tx.query_at_once(sql, &["text", "bigint"], &clears, |_| Ok(()))?;
-        } else {
-            tx.execute_each(
-                "DELETE FROM message_failures WHERE mailbox_no = ?2 AND mailbox_id = ?1 AND stuck = 0",
-                &clears,
-            )?;
-        }
+            },
+            &["text", "bigint"],
+            &clears,
+        )?;
         for (id, e) in &page.failures {
             add_failure(&tx, self.mailbox, id, e, now)?;
         }

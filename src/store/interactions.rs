@@ -230,33 +230,25 @@ pub(super) fn insert_logged(
             })
         })
         .collect();
-    if tx.is_postgres() {
-        let sql = |values: &str| {
-            format!(
-                "INSERT INTO interaction_log_entries (contact_no, contact_company, salesperson_code, occurred_at, subject, direction, initiated_by, logged_message_id, account, matched_by_domain)
-                 VALUES {values}"
-            )
-        };
-        let casts = [
-            "text",
-            "text",
-            "text",
-            "timestamptz",
-            "text",
-            "text",
-            "text",
-            "bigint",
-            "text",
-            "integer",
-        ];
-        tx.query_at_once(sql, &casts, &entries, |_| Ok(()))?;
-    } else {
-        tx.execute_each(
-            "INSERT INTO interaction_log_entries (contact_no, contact_company, salesperson_code, occurred_at, subject, direction, initiated_by, logged_message_id, account, matched_by_domain)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            &entries,
-        )?;
-    }
+    let head = "INSERT INTO interaction_log_entries (contact_no, contact_company, salesperson_code, occurred_at, subject, direction, initiated_by, logged_message_id, account, matched_by_domain)";
+    let casts = [
+        "text",
+        "text",
+        "text",
+        "timestamptz",
+        "text",
+        "text",
+        "text",
+        "bigint",
+        "text",
+        "integer",
+    ];
+    tx.execute_rows(
+        &format!("{head} VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"),
+        |values| format!("{head} VALUES {values}"),
+        &casts,
+        &entries,
+    )?;
     Ok(entries.len())
 }
 

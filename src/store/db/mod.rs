@@ -303,6 +303,24 @@ impl Db {
         Ok(out)
     }
 
+    /// Writes `rows`: on SQLite one statement each (`each`, `?N` for a
+    /// row's values), on PostgreSQL as few statements over a `VALUES` list
+    /// as [`Db::query_at_once`] makes (`at_once`, given the list).
+    pub fn execute_rows<P: Params>(
+        &self,
+        each: &str,
+        at_once: impl Fn(&str) -> String,
+        casts: &[&str],
+        rows: &[P],
+    ) -> DbResult<()> {
+        if self.is_postgres() {
+            self.query_at_once(at_once, casts, rows, |_| Ok(()))?;
+        } else {
+            self.execute_each(each, rows)?;
+        }
+        Ok(())
+    }
+
     /// The first row of a query, through `f`; `DbError::NoRows` when none.
     pub fn query_row<T>(
         &self,

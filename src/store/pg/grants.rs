@@ -67,13 +67,7 @@ pub fn grant(db: &Db, role: &str, access: Access) -> Result<()> {
             ident(role)
         )));
     }
-    let owner: bool = db.query_row(
-        "SELECT coalesce(bool_and(pg_has_role(current_user, tableowner, 'USAGE')), false)
-           FROM pg_tables WHERE schemaname = current_schema() AND tablename = 'setup'",
-        params![],
-        |r| r.get(0),
-    )?;
-    if !owner {
+    if !owns_schema(db)? {
         return Err(StoreError::Invalid(
             "only the database's owner (the role that made its schema with `emaillog init`) can grant roles: connect as that role".into(),
         ));
