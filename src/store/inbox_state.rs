@@ -207,12 +207,12 @@ fn known_each(conn: &Db, mailbox: i64, ids: &[(&str, &str)]) -> Result<Vec<Known
         let sql = |values: &str| {
             format!(
                 "SELECT (SELECT location FROM logged_messages WHERE mailbox_no = v.mb AND mailbox_id = v.id),
-                        v.imid <> '' AND EXISTS (SELECT 1 FROM logged_messages WHERE internet_message_id = v.imid AND internet_message_id <> ''),
+                        v.imid <> '' AND (SELECT 1 FROM logged_messages WHERE internet_message_id = v.imid AND internet_message_id <> '' LIMIT 1) IS NOT NULL,
                         (SELECT disposition FROM skipped_messages WHERE mailbox_no = v.mb AND mailbox_id = v.id),
                         (SELECT reason FROM skipped_messages WHERE mailbox_no = v.mb AND mailbox_id = v.id),
                         (SELECT attempts FROM message_failures WHERE mailbox_no = v.mb AND mailbox_id = v.id),
                         (SELECT stuck FROM message_failures WHERE mailbox_no = v.mb AND mailbox_id = v.id)
-                   FROM (VALUES {values}) AS v(id, imid, mb, i)
+                   FROM {values} AS v(id, imid, mb, i)
                   ORDER BY v.i"
             )
         };
@@ -285,7 +285,7 @@ fn apply_done(tx: &Tx<'_>, mailbox: i64, done: &PageDone, now: DateTime<Utc>) ->
             format!(
                 "UPDATE logged_messages l SET archived = 1, location = 'archive',
                         web_link = CASE WHEN v.link = '' THEN l.web_link ELSE v.link END
-                   FROM (VALUES {values}) AS v(id, link, mb)
+                   FROM {values} AS v(id, link, mb)
                   WHERE l.mailbox_no = v.mb AND l.mailbox_id = v.id"
             )
         },
@@ -426,7 +426,7 @@ impl Store {
             "DELETE FROM message_failures WHERE mailbox_no = ?2 AND mailbox_id = ?1 AND stuck = 0",
             |values| {
                 format!(
-                    "DELETE FROM message_failures WHERE stuck = 0 AND (mailbox_id, mailbox_no) IN (VALUES {values})"
+                    "DELETE FROM message_failures WHERE stuck = 0 AND (mailbox_id, mailbox_no) IN (SELECT * FROM {values})"
                 )
             },
             &["text", "bigint"],

@@ -174,7 +174,7 @@ pub(super) fn insert_logged(
         let sql = |values: &str| {
             format!(
                 "INSERT INTO logged_messages (internet_message_id, mailbox_id, web_link, conversation_id, subject, sender, recipients, sent_at, received_at, body, logged_at, mailbox_no)
-                 VALUES {values} RETURNING mailbox_id, id"
+                 SELECT * FROM {values} RETURNING mailbox_id, id"
             )
         };
         let casts = [
@@ -245,7 +245,7 @@ pub(super) fn insert_logged(
     ];
     tx.execute_rows(
         &format!("{head} VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"),
-        |values| format!("{head} VALUES {values}"),
+        |values| format!("{head} SELECT * FROM {values}"),
         &casts,
         &entries,
     )?;

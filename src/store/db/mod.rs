@@ -37,6 +37,9 @@ pub enum DbError {
     Range(i64),
     #[error("no column {0} in the row")]
     NoColumn(usize),
+    /// What this database cannot do (a programming error, said plainly).
+    #[error("{0}")]
+    Unsupported(String),
     #[error("column {index}: {source}")]
     Column { index: usize, source: Box<DbError> },
 }
@@ -266,11 +269,16 @@ impl Db {
         }
     }
 
-    /// One statement for many rows (for PostgreSQL, where each statement
-    /// costs the server more than a row does): `sql` is given a `VALUES`
-    /// list of placeholders, each cast as `casts` says (one per value of a
-    /// row), for the rows one after another; rows go in chunks under the
-    /// parameter limit. The rows the statement returns, through `f`.
+    /// One statement for many rows on PostgreSQL (where each statement
+    /// costs the server more than a row does): `sql` is given a
+    /// set-returning `unnest(?1::text[], ?2::bigint[], …)`, one array per
+    /// column as `casts` says, to use as a `FROM` item (`FROM {rows} AS
+    /// v(a, b)`, `INSERT … SELECT * FROM {rows}`). Sent unnamed with its
+    /// types: one round trip, a short statement to parse whatever the
+    /// number of rows, planned for these rows (see
+    /// `PgConn::each_row_typed`). The rows the statement returns, through
+    /// `f`. SQLite has no arrays, and no need: a statement there costs a
+    /// function call.
     pub fn query_at_once<P: Params, T>(
         &self,
         sql: impl Fn(&str) -> String,
@@ -278,34 +286,62 @@ impl Db {
         rows: &[P],
         mut f: impl FnMut(&Row<'_>) -> DbResult<T>,
     ) -> DbResult<Vec<T>> {
-        let per_row = casts.len().max(1);
-        let mut out = Vec::new();
-        for chunk in rows.chunks((30_000 / per_row).max(1)) {
-            let groups: Vec<String> = (0..chunk.len())
-                .map(|r| {
-                    let vs: Vec<String> = casts
+        let Conn::Postgres(c) = &self.conn else {
+            return Err(DbError::Unsupported(
+                "a statement over arrays of rows is PostgreSQL's".into(),
+            ));
+        };
+        let types = casts
+            .iter()
+            .map(|cast| {
+                pg_value::array_type(cast)
+                    .ok_or_else(|| DbError::Unsupported(format!("no array type for {cast}")))
+            })
+            .collect::<DbResult<Vec<_>>>()?;
+        let from = format!(
+            "unnest({})",
+            casts
+                .iter()
+                .enumerate()
+                .map(|(i, cast)| format!("?{}::{cast}[]", i + 1))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let sql = sql(&from);
+        let mut out = Vec::with_capacity(rows.len());
+        // Bounded memory per statement, not a parameter limit (there is one
+        // parameter a column).
+        for chunk in rows.chunks(10_000) {
+            let columns: Vec<Vec<Value<'_>>> = (0..casts.len())
+                .map(|i| {
+                    chunk
                         .iter()
-                        .enumerate()
-                        .map(|(c, cast)| format!("?{}::{cast}", r * per_row + c + 1))
-                        .collect();
-                    format!("({})", vs.join(", "))
+                        .map(|r| r.values().get(i).cloned().unwrap_or(Value::Null))
+                        .collect()
                 })
                 .collect();
-            let values: Vec<Value<'_>> = chunk
+            let params = columns
                 .iter()
-                .flat_map(|p| p.values().iter().cloned())
+                .map(|c| c as &(dyn tokio_postgres::types::ToSql + Sync))
+                .zip(types.iter().cloned())
                 .collect();
-            self.for_each(&sql(&groups.join(", ")), values, |r| -> DbResult<()> {
-                out.push(f(r)?);
-                Ok(())
-            })?;
+            c.each_row_typed(
+                &sql,
+                params,
+                |vals| {
+                    out.push(f(&Row::Values(vals))?);
+                    Ok(())
+                },
+                DbError::from,
+            )?;
         }
         Ok(out)
     }
 
     /// Writes `rows`: on SQLite one statement each (`each`, `?N` for a
-    /// row's values), on PostgreSQL as few statements over a `VALUES` list
-    /// as [`Db::query_at_once`] makes (`at_once`, given the list).
+    /// row's values), on PostgreSQL one statement over arrays of them
+    /// (`at_once`, given the `unnest(…)` to read them from, as
+    /// [`Db::query_at_once`] does).
     pub fn execute_rows<P: Params>(
         &self,
         each: &str,

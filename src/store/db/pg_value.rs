@@ -112,6 +112,21 @@ impl<'a> FromSql<'a> for Column {
     }
 }
 
+/// The array type of a column that `cast` names (`text` → `text[]`), for
+/// a page's rows sent as one array per column; `None` for a name the
+/// store does not use.
+pub fn array_type(cast: &str) -> Option<Type> {
+    Some(match cast {
+        "text" => Type::TEXT_ARRAY,
+        "bigint" => Type::INT8_ARRAY,
+        "integer" => Type::INT4_ARRAY,
+        "timestamptz" => Type::TIMESTAMPTZ_ARRAY,
+        "boolean" => Type::BOOL_ARRAY,
+        "double precision" => Type::FLOAT8_ARRAY,
+        _ => return None,
+    })
+}
+
 /// `?1` and bare `?` as `$1`, `$2`, …; nothing inside quotes is touched.
 pub fn placeholders(sql: &str) -> String {
     let mut out = String::with_capacity(sql.len() + 8);
