@@ -5,6 +5,7 @@
 
 pub mod address;
 pub mod classify;
+pub mod conversation;
 pub mod disposition;
 pub mod folders;
 pub mod job;
@@ -13,10 +14,13 @@ pub mod money;
 pub mod people;
 pub mod people_clean;
 pub mod public_domains;
+pub mod reply_stats;
 pub mod rules;
 pub mod search;
 pub mod setup;
+pub mod subject;
 pub mod text;
+pub mod work_week;
 
 pub use address::normalize_address;
 pub use classify::{
