@@ -294,6 +294,51 @@ async fn sync_job_and_export_through_the_binary() {
         assert!(["inbound", "outbound"].contains(&r["direction"].as_str().unwrap()));
         assert!(["us", "them"].contains(&r["initiated_by"].as_str().unwrap()));
     }
+    // A contact's report counts what the export shows of that contact.
+    let no = rows[0]["contact_no"].as_str().unwrap().to_string();
+    let mine: Vec<&Value> = rows
+        .iter()
+        .filter(|r| r["contact_no"] == no.as_str())
+        .collect();
+    let o = emaillog(&db, &["report", "contact", &no, "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let report: Value = serde_json::from_slice(&o.stdout).unwrap();
+    for (direction, total, last) in [
+        ("inbound", "inbound_total", "last_inbound_at"),
+        ("outbound", "outbound_total", "last_outbound_at"),
+    ] {
+        let messages: std::collections::BTreeSet<&str> = mine
+            .iter()
+            .filter(|r| r["direction"] == direction)
+            .map(|r| r["internet_message_id"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            report[total].as_u64().unwrap() as usize,
+            messages.len(),
+            "{report}"
+        );
+        let newest = mine
+            .iter()
+            .filter(|r| r["direction"] == direction)
+            .map(|r| r["datetime"].as_str().unwrap())
+            .max();
+        assert_eq!(report[last].as_str(), newest, "{report}");
+    }
+    assert_eq!(report["contact_no"], no.as_str());
+    assert_eq!(
+        report["timeline"].as_array().unwrap().len(),
+        mine.len().min(20)
+    );
+    let o = emaillog(&db, &["report", "contact", &no]);
+    assert!(text(&o).contains("last from them"), "{}", text(&o));
+    let o = emaillog(&db, &["report", "contact", "CT9999"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o).contains("there is no contact CT9999"),
+        "{}",
+        text(&o)
+    );
+
     let o = emaillog(&db, &["export", "interactions", "--format", "csv"]);
     let csv = String::from_utf8_lossy(&o.stdout).to_string();
     assert!(

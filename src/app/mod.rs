@@ -22,6 +22,7 @@ pub mod sealing;
 pub mod setup_edit;
 pub mod setup_fields;
 pub mod share;
+pub mod signals;
 pub mod validate;
 mod validate_folders;
 

@@ -11,6 +11,7 @@ mod output;
 mod people;
 mod pg;
 mod progress;
+mod report;
 mod setup;
 mod sim;
 mod sync;
@@ -131,6 +132,11 @@ enum Command {
     Job {
         #[command(subcommand)]
         command: jobs::JobCommand,
+    },
+    /// What the log says: a contact's figures and timeline.
+    Report {
+        #[command(subcommand)]
+        command: report::ReportCommand,
     },
     /// Export the interaction log to stdout.
     Export {
@@ -284,6 +290,7 @@ pub fn main() -> i32 {
             Command::Run => jobs::run_service(&app, cli.log_file.clone()).await,
             Command::Job { command } => jobs::job(&app, command),
             Command::Export { command } => jobs::export(&app, command),
+            Command::Report { command } => report::run(&app, command),
             Command::Demo {
                 arrival_secs,
                 headless,

@@ -24,6 +24,7 @@ pub const COPIED: &[&str] = &[
     "logged_messages",
     "opportunities",
     "interaction_log_entries",
+    "contact_days",
     "skipped_messages",
     "message_failures",
     "review_requests",

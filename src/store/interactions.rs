@@ -249,6 +249,22 @@ pub(super) fn insert_logged(
         &casts,
         &entries,
     )?;
+    let counted: Vec<_> = ms
+        .iter()
+        .zip(&times)
+        .zip(&ids)
+        .flat_map(|((m, [_, _, occurred]), id)| {
+            m.entries
+                .iter()
+                .map(move |e| super::contact_signals::Counted {
+                    contact_no: &e.contact_no,
+                    direction: m.direction,
+                    occurred_at: occurred.as_deref().unwrap_or_default(),
+                    message: *id,
+                })
+        })
+        .collect();
+    super::contact_signals::count_in(tx, &counted)?;
     Ok(entries.len())
 }
 

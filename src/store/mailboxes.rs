@@ -206,11 +206,19 @@ impl Store {
                 "DELETE FROM job_queue_log_entries WHERE mailbox_no = ?1",
                 params![no],
             )?;
+            // The contacts whose figures the removed entries were part of.
+            let touched: Vec<String> = tx.query_map(
+                "SELECT DISTINCT e.contact_no FROM interaction_log_entries e
+                   JOIN logged_messages m ON m.id = e.logged_message_id WHERE m.mailbox_no = ?1",
+                params![no],
+                |r| r.get(0),
+            )?;
             removed.entries = tx.execute(
                 "DELETE FROM interaction_log_entries WHERE logged_message_id IN
                     (SELECT id FROM logged_messages WHERE mailbox_no = ?1)",
                 params![no],
             )?;
+            super::contact_signals::recount(&tx, &touched)?;
             removed.logged_messages = tx.execute(
                 "DELETE FROM logged_messages WHERE mailbox_no = ?1",
                 params![no],

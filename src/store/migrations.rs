@@ -338,6 +338,9 @@ const MIGRATIONS: &[&str] = &[
     r#"
     CREATE VIEW mailbox_names AS SELECT id, mailbox, removed_at IS NOT NULL AS removed FROM setup;
     "#,
+    // 18: what the log says of each contact, kept as entries are written
+    // (see store/contact_signals.rs), counted once here from the log.
+    include_str!("sql/18_contact_signals.sql"),
 ];
 
 /// The schema version this build writes.

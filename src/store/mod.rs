@@ -3,6 +3,7 @@
 //! the job queue and the engine lease. Every query uses bound parameters.
 
 mod activity;
+mod contact_signals;
 pub mod copy;
 pub mod db;
 mod inbox_state;
@@ -30,6 +31,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OpenFlags};
 
 pub use activity::{Activity, LeaseHolder};
+pub use contact_signals::Card as ContactCard;
 pub use inbox_state::{
     Fence, Known, PageCommit, PageDone, Progress, StuckMessage, Unfinished, Work,
 };

@@ -47,6 +47,7 @@ pub const USER_GRANTS: &[(&str, &str)] = &[
     ("contact_alt_emails", "SELECT, INSERT, DELETE"),
     ("logged_messages", "SELECT"),
     ("interaction_log_entries", "SELECT, UPDATE (opportunity_no)"),
+    ("contact_days", "SELECT"),
     ("opportunities", "SELECT, INSERT, UPDATE"),
     ("skipped_messages", "SELECT"),
     ("review_requests", "SELECT, INSERT, UPDATE"),

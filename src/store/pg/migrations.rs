@@ -12,6 +12,7 @@ const MIGRATIONS: &[&str] = &[
     // 2: the lease's epoch, as SQLite's migration 16.
     "ALTER TABLE engine_lease ADD COLUMN epoch BIGINT NOT NULL DEFAULT 0;",
     include_str!("schema_3.sql"),
+    include_str!("schema_4.sql"),
 ];
 
 /// The schema version this emaillog writes on PostgreSQL.

@@ -1,0 +1,58 @@
+//! What the log says of a contact: the figures kept as mail is logged and
+//! the contact's timeline, for `emaillog report contact` and the contact
+//! view.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::domain::Contact;
+use crate::store::{ContactCard, EntryRow};
+
+use super::{App, AppError, Result};
+
+/// A contact's report: who, the figures, the newest entries.
+#[derive(Debug, Clone, Serialize)]
+pub struct ContactReport {
+    pub contact_no: String,
+    pub name: String,
+    pub company: String,
+    pub email: String,
+    #[serde(flatten)]
+    pub card: ContactCard,
+    /// Newest first.
+    pub timeline: Vec<EntryRow>,
+}
+
+impl App {
+    /// The report on contact `no` as of `now`, with at most `limit`
+    /// timeline entries.
+    pub fn contact_report(
+        &self,
+        no: &str,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<ContactReport> {
+        let store = self.store()?;
+        let Some(Contact {
+            no,
+            name,
+            company,
+            email,
+            ..
+        }) = store.contact_record(no.trim())?
+        else {
+            return Err(AppError::Invalid(format!(
+                "there is no contact {}: give a contact number as the Contacts screen shows it (CT0001)",
+                crate::domain::text::one_line(no)
+            )));
+        };
+        Ok(ContactReport {
+            card: store.contact_card(&no, now)?,
+            timeline: store.contact_timeline(&no, limit)?,
+            contact_no: no,
+            name,
+            company,
+            email,
+        })
+    }
+}

@@ -1,0 +1,283 @@
+//! A contact's figures (last message each way, messages each way over 30
+//! and 90 days and in all) are kept as pages are committed and recounted
+//! when a purge removes entries: after any history of pages in two
+//! mailboxes and purges, each contact's and each company's card equals a
+//! count made here from the entries themselves. On SQLite, and on
+//! PostgreSQL in the suite's PostgreSQL pass.
+
+use std::collections::{BTreeMap, HashSet};
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use emaillog::domain::{Contact, Direction, InitiatedBy, PlannedEntry, Salesperson};
+use emaillog::store::{ContactCard, NewLoggedMessage, PageCommit, Progress, Store};
+use proptest::prelude::*;
+use proptest::test_runner::{Config, RngSeed, TestRunner};
+
+/// One message of a page: its contact, direction, how many days before
+/// "now" it was, and whether both salespeople were on it.
+#[derive(Debug, Clone)]
+struct Msg {
+    contact: usize,
+    inbound: bool,
+    days_ago: i64,
+    minute: i64,
+    both: bool,
+}
+
+#[derive(Debug, Clone)]
+enum Op {
+    /// A page committed in the first (false) or second (true) mailbox.
+    Page(bool, Vec<Msg>),
+    /// The second mailbox removed with its entries, and added again.
+    PurgeSecond,
+}
+
+const CONTACTS: usize = 5;
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 30, 12, 0, 0).unwrap()
+}
+
+fn company(i: usize) -> String {
+    format!("Fjord {}", i % 2)
+}
+
+fn ops() -> impl Strategy<Value = Vec<Op>> {
+    // Days near today often, so pages meet on the same contact and day
+    // (out of time order too); any day of four months now and then.
+    let days_ago = prop_oneof![3 => 0i64..3, 1 => 0i64..120];
+    let msg = (
+        0..CONTACTS,
+        any::<bool>(),
+        days_ago,
+        0i64..1440,
+        any::<bool>(),
+    )
+        .prop_map(|(contact, inbound, days_ago, minute, both)| Msg {
+            contact,
+            inbound,
+            days_ago,
+            minute,
+            both,
+        });
+    let op = prop_oneof![
+        4 => (any::<bool>(), prop::collection::vec(msg, 1..12)).prop_map(|(m, p)| Op::Page(m, p)),
+        1 => Just(Op::PurgeSecond),
+    ];
+    prop::collection::vec(op, 1..10)
+}
+
+fn message(n: usize, m: &Msg) -> NewLoggedMessage {
+    let contact_no = format!("CT{:04}", m.contact + 1);
+    let entries = if m.both { vec!["S1", "S2"] } else { vec!["S1"] }
+        .into_iter()
+        .map(|s| PlannedEntry {
+            salesperson_code: s.into(),
+            contact_no: contact_no.clone(),
+            contact_company: company(m.contact),
+            by_domain: false,
+        })
+        .collect();
+    NewLoggedMessage {
+        internet_message_id: format!("<m{n}@fjord.example>"),
+        mailbox_id: format!("id-{n}"),
+        web_link: String::new(),
+        conversation_id: String::new(),
+        subject: format!("Tilbud {n}"),
+        sender: "x@fjord.example".into(),
+        recipients: "[]".into(),
+        sent_at: None,
+        received_at: None,
+        body: None,
+        direction: if m.inbound {
+            Direction::Inbound
+        } else {
+            Direction::Outbound
+        },
+        initiated_by: InitiatedBy::Them,
+        occurred_at: now() - Duration::days(m.days_ago) + Duration::minutes(m.minute)
+            - Duration::hours(12),
+        entries,
+        account: String::new(),
+    }
+}
+
+/// The card of the contacts `who`, counted from the entries.
+fn recount(store: &Store, who: &[String]) -> ContactCard {
+    let mut card = ContactCard::default();
+    let mut seen = HashSet::new();
+    let day = |days: i64| {
+        (now() - Duration::days(days - 1))
+            .format("%Y-%m-%d")
+            .to_string()
+    };
+    let (from_30, from_90) = (day(30), day(90));
+    store
+        .for_each_entry(|e| {
+            if !who.contains(&e.contact_no)
+                || !seen.insert((e.contact_no.clone(), e.logged_message_id))
+            {
+                return Ok(());
+            }
+            let at = e.datetime.clone();
+            let inbound = e.direction == "inbound";
+            let (last, total, d30, d90) = if inbound {
+                (
+                    &mut card.last_inbound_at,
+                    &mut card.inbound_total,
+                    &mut card.inbound_30_days,
+                    &mut card.inbound_90_days,
+                )
+            } else {
+                (
+                    &mut card.last_outbound_at,
+                    &mut card.outbound_total,
+                    &mut card.outbound_30_days,
+                    &mut card.outbound_90_days,
+                )
+            };
+            if last.as_ref().is_none_or(|l| *l < at) {
+                *last = Some(at.clone());
+            }
+            *total += 1;
+            if at[..10] >= *from_30 {
+                *d30 += 1;
+            }
+            if at[..10] >= *from_90 {
+                *d90 += 1;
+            }
+            Ok(())
+        })
+        .unwrap();
+    card
+}
+
+fn check(history: &[Op], db: &std::path::Path) -> Result<(), TestCaseError> {
+    let mut store = Store::open(db).unwrap();
+    store
+        .upsert_salespeople(&[
+            Salesperson {
+                code: "S1".into(),
+                name: "Åse".into(),
+                email: "ase@contoso.example".into(),
+            },
+            Salesperson {
+                code: "S2".into(),
+                name: "Øyvind".into(),
+                email: "oyvind@contoso.example".into(),
+            },
+        ])
+        .unwrap();
+    let contacts: Vec<Contact> = (0..CONTACTS)
+        .map(|i| Contact {
+            no: format!("CT{:04}", i + 1),
+            name: format!("Kunde {i}"),
+            company: company(i),
+            email: format!("k{i}@fjord.example"),
+            alt_emails: vec![],
+        })
+        .collect();
+    store.upsert_contacts(&contacts).unwrap();
+    let first = store.mailbox_no();
+    let mut second = store.add_mailbox("second@contoso.example").unwrap();
+    let mut n = 0;
+    let mut pages = 0;
+    for op in history {
+        match op {
+            Op::Page(in_second, msgs) => {
+                store
+                    .use_mailbox(if *in_second { second } else { first })
+                    .unwrap();
+                let logged = msgs
+                    .iter()
+                    .map(|m| {
+                        n += 1;
+                        message(n, m)
+                    })
+                    .collect();
+                let log_id = store.start_job_log(now(), "test", "h").unwrap();
+                let progress = Progress {
+                    log_id,
+                    ..Progress::default()
+                };
+                let commit = PageCommit {
+                    logged,
+                    ..PageCommit::default()
+                };
+                store
+                    .commit_page(&commit, None, &progress, None, now())
+                    .unwrap();
+                pages += 1;
+            }
+            Op::PurgeSecond => {
+                store.use_mailbox(first).unwrap();
+                store.remove_mailbox(second, true, now()).unwrap();
+                second = store
+                    .add_mailbox(&format!("second{n}@contoso.example"))
+                    .unwrap();
+            }
+        }
+    }
+    prop_assert!(pages > 0 || history.iter().all(|o| matches!(o, Op::PurgeSecond)));
+    for c in &contacts {
+        let kept = store.contact_card(&c.no, now()).unwrap();
+        prop_assert_eq!(
+            kept,
+            recount(&store, std::slice::from_ref(&c.no)),
+            "contact {}",
+            c.no
+        );
+    }
+    let companies: BTreeMap<String, Vec<String>> =
+        contacts.iter().fold(BTreeMap::new(), |mut m, c| {
+            m.entry(c.company.clone()).or_default().push(c.no.clone());
+            m
+        });
+    for (name, nos) in &companies {
+        let kept = store.company_card(name, now()).unwrap();
+        prop_assert_eq!(kept, recount(&store, nos), "company {}", name);
+    }
+    Ok(())
+}
+
+#[test]
+fn the_kept_figures_equal_a_recount_after_any_history() {
+    let cases = if emaillog::store::testing::on_postgres() {
+        12
+    } else {
+        48
+    };
+    let mut runner = TestRunner::new(Config {
+        cases,
+        rng_seed: RngSeed::Fixed(21),
+        failure_persistence: None,
+        max_shrink_iters: 64,
+        ..Config::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let case = std::sync::atomic::AtomicUsize::new(0);
+    runner
+        .run(&ops(), |history| {
+            let n = case.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let db = emaillog::store::testing::fresh_database(dir.path(), &format!("c{n}.db"));
+            check(&history, &db)
+        })
+        .unwrap();
+}
+
+#[test]
+fn a_contact_nobody_wrote_to_has_an_empty_card_and_an_unknown_one_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = emaillog::store::testing::fresh_database(dir.path(), "e.db");
+    let store = Store::open(&db).unwrap();
+    assert_eq!(
+        store.contact_card("CT0001", now()).unwrap(),
+        ContactCard::default()
+    );
+    let app = emaillog::app::App::new(&db);
+    let err = app
+        .contact_report("CT9999", now(), 10)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("there is no contact CT9999"), "{err}");
+}
