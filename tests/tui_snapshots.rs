@@ -957,6 +957,51 @@ fn contacts_and_salespeople() {
             .collect(),
     )))));
     snap("contacts", &mut s);
+    // v: the contact's card, read off the UI thread, then drawn.
+    let effects = s.update(Msg::Action(Action::Card));
+    assert_eq!(
+        effects,
+        vec![Effect::LoadLists(
+            emaillog::tui::lists::ListsKind::ContactCard("CT0001".into())
+        )]
+    );
+    snap("contact_card_reading", &mut s);
+    let report = emaillog::app::signals::ContactReport {
+        contact_no: "CT0001".into(),
+        name: "Alex Berg".into(),
+        company: COMPANIES[0].into(),
+        email: "person0@fabrikam.example".into(),
+        card: emaillog::store::ContactCard {
+            last_inbound_at: Some(emaillog::store::ts(now() - Duration::minutes(37))),
+            last_outbound_at: Some(emaillog::store::ts(now() - Duration::days(3))),
+            inbound_total: 41,
+            outbound_total: 38,
+            inbound_30_days: 6,
+            outbound_30_days: 4,
+            inbound_90_days: 17,
+            outbound_90_days: 15,
+            open_opportunities: 2,
+        },
+        timeline: (1..=30).map(entry).collect(),
+    };
+    s.update(Msg::Lists(Ok(Box::new(
+        emaillog::tui::lists::Lists::ContactCard(Box::new(report)),
+    ))));
+    act(&mut s, &[Action::Down, Action::Down]);
+    snap("contact_card", &mut s);
+    assert_eq!(
+        s.update(Msg::Action(Action::Open)),
+        vec![Effect::OpenMessage(997)],
+        "Enter opens the chosen entry's message"
+    );
+    act(&mut s, &[Action::Back]);
+    assert!(
+        matches!(&s.overlay, Some(emaillog::tui::state::Overlay::ContactCard { no, sel: 2, .. }) if no == "CT0001"),
+        "Esc on the message comes back to the card: {:?}",
+        s.ctx()
+    );
+    act(&mut s, &[Action::Back]);
+    assert!(s.overlay.is_none());
     act(&mut s, &[Action::Edit]);
     // The number is the contact's key: shown, not a field (a changed
     // number was once saved as "contact CT0001 saved" and dropped).

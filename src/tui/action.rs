@@ -108,6 +108,8 @@ pub enum Action {
     NeverDomain,
     /// Contacts: import a CSV.
     Import,
+    /// Contacts: the chosen contact's card (figures and timeline).
+    Card,
     /// Setup: the never-log list.
     NeverLogList,
     /// Status: the chart per hour or per day.

@@ -31,6 +31,8 @@ pub enum Ctx {
     Form,
     /// An opportunity's details.
     Opportunity,
+    /// A contact's card.
+    ContactCard,
     /// What importing a file would change.
     ImportPreview,
     /// The never-log list.
@@ -320,6 +322,7 @@ pub fn bindings() -> impl Iterator<Item = &'static Binding> {
         super::overlay_keys::KEYS,
         super::screens::message::KEYS,
         super::screens::opportunities::DETAIL_KEYS,
+        super::screens::contact_card::KEYS,
         super::screens::contacts::PREVIEW_KEYS,
         super::screens::never_log::KEYS,
         super::screens::folder_picker::KEYS,

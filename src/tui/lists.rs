@@ -14,6 +14,8 @@ use crate::store::{EntryRow, OpportunityRow, ReviewRow};
 pub enum ListsKind {
     Opportunities,
     OpportunityEntries(String),
+    /// A contact's card.
+    ContactCard(String),
     Review,
     People,
     /// A skipped message's sender as a new contact.
@@ -33,6 +35,7 @@ pub enum ListsKind {
 pub enum Lists {
     Opportunities(Vec<OpportunityRow>),
     OpportunityEntries(String, Vec<EntryRow>),
+    ContactCard(Box<crate::app::signals::ContactReport>),
     Review(Vec<ReviewRow>),
     People(Vec<Salesperson>, Vec<Contact>),
     SuggestedContact(crate::store::ReviewKey, SuggestedContact),

@@ -136,6 +136,14 @@ pub fn lists(app: &App, kind: ListsKind, stop: &crate::stop::Stop) -> Result<Lis
             let rows = app.opportunity_entries(&no).map_err(e)?;
             Lists::OpportunityEntries(no, rows)
         }
+        ListsKind::ContactCard(no) => Lists::ContactCard(Box::new(
+            app.contact_report(
+                &no,
+                chrono::Utc::now(),
+                crate::tui::screens::contact_card::TIMELINE,
+            )
+            .map_err(e)?,
+        )),
         ListsKind::Review => Lists::Review(app.review_queue().map_err(e)?),
         ListsKind::People => {
             let (s, c) = app.people().map_err(e)?;

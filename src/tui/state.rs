@@ -140,6 +140,12 @@ pub enum Overlay {
         form: super::form::Form,
         purpose: FormFor,
     },
+    /// A contact's card (`None` while it is read).
+    ContactCard {
+        no: String,
+        report: Option<Box<crate::app::signals::ContactReport>>,
+        sel: usize,
+    },
     /// An opportunity's details: the entries it came from.
     Opportunity {
         no: String,
@@ -260,6 +266,7 @@ impl UiState {
             Some(Overlay::Message(_)) => Ctx::Message,
             Some(Overlay::Form { .. }) => Ctx::Form,
             Some(Overlay::Opportunity { .. }) => Ctx::Opportunity,
+            Some(Overlay::ContactCard { .. }) => Ctx::ContactCard,
             Some(Overlay::ImportPreview { .. }) => Ctx::ImportPreview,
             Some(Overlay::NeverLog { .. }) => Ctx::NeverLog,
             Some(Overlay::FolderPicker(_)) => Ctx::FolderPicker,

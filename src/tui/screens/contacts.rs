@@ -33,6 +33,14 @@ pub const KEYS: &[Binding] = &[
     ),
     b(
         Screen(Screen::Contacts),
+        &[k('v')],
+        Action::Card,
+        "card",
+        "The chosen contact's card: last messages, counts, timeline",
+        true,
+    ),
+    b(
+        Screen(Screen::Contacts),
         &[k('f')],
         Action::SwitchList,
         "contacts/salespeople",
@@ -198,6 +206,27 @@ impl UiState {
                     "",
                 );
                 Vec::new()
+            }
+            Action::Card => {
+                let no = (focus == PeopleFocus::Contacts)
+                    .then(|| {
+                        self.lists
+                            .visible_contacts(f.as_deref())
+                            .get(self.lists.contact_sel)
+                            .map(|c| c.no.clone())
+                    })
+                    .flatten();
+                match no {
+                    Some(no) => self.open_contact_card(no),
+                    None if focus == PeopleFocus::Salespeople => {
+                        self.say(
+                            Level::Info,
+                            "a card is a contact's: f switches to the contacts",
+                        );
+                        Vec::new()
+                    }
+                    None => Vec::new(),
+                }
             }
             // The contact card's "Interaction log entries".
             Action::Open => {

@@ -123,7 +123,9 @@ impl UiState {
         // Moving along a conversation keeps where the first one came from.
         let from = match self.overlay.take() {
             Some(Overlay::Message(m)) => m.from,
-            Some(o @ Overlay::Opportunity { .. }) => Some(Box::new(o)),
+            Some(o @ (Overlay::Opportunity { .. } | Overlay::ContactCard { .. })) => {
+                Some(Box::new(o))
+            }
             _ => None,
         };
         self.overlay = Some(Overlay::Message(Box::new(MessageView {

@@ -57,6 +57,7 @@ impl UiState {
                     *entries = Some(rows);
                 }
             }
+            Lists::ContactCard(report) => self.contact_card_arrived(report),
             Lists::Review(rows) => {
                 let ids: std::collections::BTreeSet<crate::store::ReviewKey> =
                     rows.iter().map(|r| r.key()).collect();

@@ -23,6 +23,7 @@ impl UiState {
             Some(Overlay::Message(_)) => return self.act_message(a),
             Some(Overlay::Form { .. }) => return self.act_form(a),
             Some(Overlay::Opportunity { .. }) => return self.act_opportunity_detail(a),
+            Some(Overlay::ContactCard { .. }) => return self.act_contact_card(a),
             Some(Overlay::ImportPreview { .. }) => return self.act_import_preview(a),
             Some(Overlay::NeverLog { .. }) => return self.act_never_log(a),
             Some(Overlay::FolderPicker(_)) => return self.act_folder_picker(a),

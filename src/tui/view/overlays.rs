@@ -44,6 +44,9 @@ pub fn draw(f: &mut Frame, s: &UiState, theme: &Theme, body: Rect) {
         Overlay::Opportunity { no, entries, sel } => {
             super::dialogs::opportunity(f, s, theme, body, no, entries.as_ref(), *sel)
         }
+        Overlay::ContactCard { no, report, sel } => {
+            crate::tui::screens::contact_card::draw(f, s, theme, body, no, report.as_deref(), *sel)
+        }
         Overlay::ImportPreview {
             path,
             preview,
