@@ -331,6 +331,19 @@ async fn sync_job_and_export_through_the_binary() {
     );
     let o = emaillog(&db, &["report", "contact", &no]);
     assert!(text(&o).contains("last from them"), "{}", text(&o));
+    // No opportunity yet: nobody is going cold; a day count of 0 is no count.
+    let o = emaillog(&db, &["report", "going-cold", "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(
+        serde_json::from_slice::<Value>(&o.stdout).unwrap(),
+        serde_json::json!([])
+    );
+    assert_eq!(
+        emaillog(&db, &["report", "going-cold", "--days", "0"])
+            .status
+            .code(),
+        Some(2)
+    );
     let o = emaillog(&db, &["report", "contact", "CT9999"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(

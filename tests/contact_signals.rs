@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use emaillog::domain::{Contact, Direction, InitiatedBy, PlannedEntry, Salesperson};
-use emaillog::store::{ContactCard, NewLoggedMessage, PageCommit, Progress, Store};
+use emaillog::store::{ContactCard, NewLoggedMessage, NewOpportunity, PageCommit, Progress, Store};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed, TestRunner};
 
@@ -149,6 +149,15 @@ fn recount(store: &Store, who: &[String]) -> ContactCard {
             Ok(())
         })
         .unwrap();
+    card.open_opportunities = store
+        .opportunities()
+        .unwrap()
+        .iter()
+        .filter(|o| {
+            who.contains(&o.contact_no)
+                && ["Not started", "In progress"].contains(&o.status.as_str())
+        })
+        .count() as i64;
     card
 }
 
@@ -227,6 +236,66 @@ fn check(history: &[Op], db: &std::path::Path) -> Result<(), TestCaseError> {
             "contact {}",
             c.no
         );
+    }
+    // Opportunities: open for the first, third and fourth contact, won for
+    // the second, none for the fifth; each made from the contact's first
+    // entry (a contact without entries has none).
+    let mut first_entry: BTreeMap<String, i64> = BTreeMap::new();
+    let mut last_at: BTreeMap<String, String> = BTreeMap::new();
+    store
+        .for_each_entry(|e| {
+            first_entry
+                .entry(e.contact_no.clone())
+                .or_insert(e.entry_no);
+            let last = last_at.entry(e.contact_no.clone()).or_default();
+            if *last < e.datetime {
+                *last = e.datetime.clone();
+            }
+            Ok(())
+        })
+        .unwrap();
+    for (i, status) in [
+        (0, "In progress"),
+        (1, "Won"),
+        (2, "Not started"),
+        (3, "In progress"),
+    ] {
+        let no = format!("CT{:04}", i + 1);
+        if let Some(entry) = first_entry.get(&no) {
+            let o = NewOpportunity {
+                description: format!("Stoler til {no}"),
+                status: status.into(),
+                estimated_value: None,
+                close_date: None,
+            };
+            store.create_opportunity(*entry, &o, now()).unwrap();
+        }
+    }
+    for days in [1u32, 21, 60] {
+        let since = now() - Duration::days(i64::from(days));
+        let mut expected: Vec<(Option<DateTime<Utc>>, String)> = [0, 2, 3]
+            .iter()
+            .map(|i| format!("CT{:04}", i + 1))
+            .filter(|no| first_entry.contains_key(no))
+            .map(|no| {
+                let last = last_at
+                    .get(&no)
+                    .map(|t| t.parse::<DateTime<Utc>>().unwrap());
+                (last, no)
+            })
+            .filter(|(last, _)| last.is_none_or(|l| l <= since))
+            .collect();
+        expected.sort();
+        let cold = store.going_cold(days, now()).unwrap();
+        let got: Vec<(Option<i64>, String)> = cold
+            .iter()
+            .map(|c| (c.silent_days, c.contact_no.clone()))
+            .collect();
+        let want: Vec<(Option<i64>, String)> = expected
+            .iter()
+            .map(|(l, no)| (l.map(|l| (now() - l).num_days()), no.clone()))
+            .collect();
+        prop_assert_eq!(got, want, "going cold after {} days", days);
     }
     let companies: BTreeMap<String, Vec<String>> =
         contacts.iter().fold(BTreeMap::new(), |mut m, c| {

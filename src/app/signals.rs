@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::domain::Contact;
-use crate::store::{ContactCard, EntryRow};
+use crate::store::{ContactCard, EntryRow, GoingCold};
 
 use super::{App, AppError, Result};
 
@@ -54,5 +54,11 @@ impl App {
             company,
             email,
         })
+    }
+
+    /// Contacts with an open opportunity and no message either way for
+    /// `days` days as of `now`, the longest silence first.
+    pub fn going_cold(&self, days: u32, now: DateTime<Utc>) -> Result<Vec<GoingCold>> {
+        Ok(self.store()?.going_cold(days, now)?)
     }
 }

@@ -1,4 +1,5 @@
-//! `emaillog report …`: what the log says, for people and for scripts.
+//! `emaillog report …`: what the log says, for people and for scripts: a
+//! contact's figures and timeline, and who is going cold.
 
 use clap::Subcommand;
 
@@ -23,10 +24,52 @@ pub enum ReportCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Contacts with an open opportunity (Not started, In progress) and no
+    /// message either way for N days, the longest silence first.
+    GoingCold {
+        /// Days without a message either way.
+        #[arg(long, default_value_t = 21, value_parser = clap::value_parser!(u32).range(1..=3650))]
+        days: u32,
+        /// Print JSON instead of text (times ISO 8601, UTC).
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 pub fn run(app: &App, command: ReportCommand) -> anyhow::Result<()> {
     match command {
+        ReportCommand::GoingCold { days, json } => {
+            let cold = app.going_cold(days, chrono::Utc::now())?;
+            if json {
+                print_json(&cold)?;
+            } else if cold.is_empty() {
+                println!("no contact with an open opportunity has been silent for {days} days");
+            } else {
+                println!(
+                    "{:<10} {:<24} {:<24} {:<6} {:>5}  {:<20} SILENT",
+                    "CONTACT", "NAME", "COMPANY", "SALES", "OPEN", "LAST MESSAGE"
+                );
+                for c in &cold {
+                    let last = match (&c.last_inbound_at, &c.last_outbound_at) {
+                        (Some(i), Some(o)) => i.max(o).clone(),
+                        (Some(t), None) | (None, Some(t)) => t.clone(),
+                        (None, None) => "never".into(),
+                    };
+                    println!(
+                        "{:<10} {:<24} {:<24} {:<6} {:>5}  {:<20} {}",
+                        one_line(&c.contact_no),
+                        one_line(&c.name),
+                        one_line(&c.company),
+                        one_line(&c.salesperson_code),
+                        c.open_opportunities,
+                        last,
+                        c.silent_days
+                            .map(|d| format!("{d} days"))
+                            .unwrap_or_else(|| "always".into())
+                    );
+                }
+            }
+        }
         ReportCommand::Contact { no, limit, json } => {
             let report = app.contact_report(&no, chrono::Utc::now(), limit as usize)?;
             if json {

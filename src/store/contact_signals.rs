@@ -252,6 +252,88 @@ impl Store {
     }
 }
 
+/// A contact with an open opportunity and no message either way for a
+/// while (or ever).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Cold {
+    pub contact_no: String,
+    pub name: String,
+    pub company: String,
+    /// The salesperson of its open opportunity (the first by code when it
+    /// has several).
+    pub salesperson_code: String,
+    pub open_opportunities: i64,
+    pub last_inbound_at: Option<String>,
+    pub last_outbound_at: Option<String>,
+    /// Whole days since the last message either way; none when there was
+    /// never one.
+    pub silent_days: Option<i64>,
+}
+
+impl Store {
+    /// Contacts with an open opportunity (Not started, In progress) and no
+    /// message either way for `days` days as of `now`, the longest
+    /// silence first (never first of all). Reads the opportunities and
+    /// their contacts' day rows, not the log.
+    pub fn going_cold(&self, days: u32, now: DateTime<Utc>) -> Result<Vec<Cold>> {
+        let rows = self.conn.query_map(
+            "SELECT c.no, c.name, c.company, o.salesperson, o.open,
+                    (SELECT max(d.last_inbound_at) FROM contact_days d WHERE d.contact_no = c.no),
+                    (SELECT max(d.last_outbound_at) FROM contact_days d WHERE d.contact_no = c.no)
+               FROM (SELECT contact_no, min(salesperson_code) AS salesperson, count(*) AS open
+                       FROM opportunities WHERE status IN ('Not started', 'In progress')
+                      GROUP BY contact_no) o
+               JOIN contacts c ON c.no = o.contact_no",
+            params![],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, i64>(4)?,
+                    r.get::<_, Option<String>>(5)?,
+                    r.get::<_, Option<String>>(6)?,
+                ))
+            },
+        )?;
+        let since = now - Duration::days(i64::from(days));
+        let mut cold: Vec<(Option<DateTime<Utc>>, Cold)> = rows
+            .into_iter()
+            .filter_map(
+                |(no, name, company, salesperson, open, last_in, last_out)| {
+                    let last = [&last_in, &last_out]
+                        .into_iter()
+                        .filter_map(|t| t.as_deref().and_then(parse_ts))
+                        .max();
+                    if last.is_some_and(|l| l > since) {
+                        return None;
+                    }
+                    Some((
+                        last,
+                        Cold {
+                            contact_no: no,
+                            name,
+                            company,
+                            salesperson_code: salesperson,
+                            open_opportunities: open,
+                            last_inbound_at: last_in.map(display_ts),
+                            last_outbound_at: last_out.map(display_ts),
+                            silent_days: last.map(|l| (now - l).num_days()),
+                        },
+                    ))
+                },
+            )
+            .collect();
+        // Never before anything; then the oldest last message first.
+        cold.sort_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then_with(|| a.1.contact_no.cmp(&b.1.contact_no))
+        });
+        Ok(cold.into_iter().map(|(_, c)| c).collect())
+    }
+}
+
 /// A stored time as RFC 3339 to the second, as the log shows its times.
 fn display_ts(stored: String) -> String {
     parse_ts(&stored)

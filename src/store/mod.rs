@@ -31,7 +31,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OpenFlags};
 
 pub use activity::{Activity, LeaseHolder};
-pub use contact_signals::Card as ContactCard;
+pub use contact_signals::{Card as ContactCard, Cold as GoingCold};
 pub use inbox_state::{
     Fence, Known, PageCommit, PageDone, Progress, StuckMessage, Unfinished, Work,
 };
