@@ -344,6 +344,83 @@ async fn sync_job_and_export_through_the_binary() {
             .code(),
         Some(2)
     );
+    // Reply times: a JSON array whose rows carry their figures.
+    let o = emaillog(
+        &db,
+        &[
+            "report",
+            "reply-times",
+            "--by",
+            "contact",
+            "--since",
+            "2000-01-01",
+            "--json",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    for r in serde_json::from_slice::<Vec<Value>>(&o.stdout).unwrap() {
+        for k in [
+            "contact_no",
+            "answered_by",
+            "median_reply_secs",
+            "p90_reply_secs",
+            "replies",
+        ] {
+            assert!(!r[k].is_null(), "{k} in {r}");
+        }
+    }
+    let o = emaillog(
+        &db,
+        &[
+            "report",
+            "reply-times",
+            "--by",
+            "contact",
+            "--since",
+            "2026-12-02",
+            "--until",
+            "2026-12-01",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o).contains("--until must not be before --since"),
+        "{}",
+        text(&o)
+    );
+    assert_eq!(
+        emaillog(&db, &["report", "reply-times", "--by", "team"])
+            .status
+            .code(),
+        Some(2)
+    );
+    let o = emaillog(
+        &db,
+        &[
+            "report",
+            "reply-times",
+            "--by",
+            "salesperson",
+            "--working-hours",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(
+        emaillog(
+            &db,
+            &[
+                "report",
+                "reply-times",
+                "--by",
+                "contact",
+                "--time-zone",
+                "Mars/Olympus"
+            ]
+        )
+        .status
+        .code(),
+        Some(2)
+    );
     let o = emaillog(&db, &["report", "contact", "CT9999"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(

@@ -350,3 +350,125 @@ fn a_contact_nobody_wrote_to_has_an_empty_card_and_an_unknown_one_is_refused() {
         .to_string();
     assert!(err.contains("there is no contact CT9999"), "{err}");
 }
+
+/// Reply times from what was logged: the conversation ids and subjects of
+/// the logged messages, one message with two salespeople counted once per
+/// contact and for each of them per salesperson, a reply by subject where
+/// the conversation id was lost, and only answers in the period.
+#[test]
+fn reply_times_come_from_the_logged_conversations() {
+    use emaillog::domain::reply_times::{AnsweredBy, By};
+    let dir = tempfile::tempdir().unwrap();
+    let db = emaillog::store::testing::fresh_database(dir.path(), "r.db");
+    let mut store = Store::open(&db).unwrap();
+    store
+        .upsert_salespeople(&[
+            Salesperson {
+                code: "S1".into(),
+                name: "Åse".into(),
+                email: "ase@contoso.example".into(),
+            },
+            Salesperson {
+                code: "S2".into(),
+                name: "Øyvind".into(),
+                email: "oyvind@contoso.example".into(),
+            },
+        ])
+        .unwrap();
+    store
+        .upsert_contacts(&[Contact {
+            no: "CT0001".into(),
+            name: "Kunde".into(),
+            company: "Fjord 0".into(),
+            email: "k@fjord.example".into(),
+            alt_emails: vec![],
+        }])
+        .unwrap();
+    let t = |day: u32, hour: u32| Utc.with_ymd_and_hms(2026, 11, day, hour, 0, 0).unwrap();
+    let msg =
+        |n: usize, at: DateTime<Utc>, inbound: bool, conv: &str, subject: &str, both: bool| {
+            let mut m = message(
+                n,
+                &Msg {
+                    contact: 0,
+                    inbound,
+                    days_ago: 0,
+                    minute: 0,
+                    both,
+                },
+            );
+            m.occurred_at = at;
+            m.conversation_id = conv.into();
+            m.subject = subject.into();
+            m
+        };
+    let logged = vec![
+        // They ask Monday 9:00; both of us answer at 11:00 (2 h).
+        msg(1, t(23, 9), true, "c1", "Tilbud", false),
+        msg(2, t(23, 11), false, "c1", "SV: Tilbud", true),
+        // They answer Tuesday 9:00 from a phone that lost the thread (22 h).
+        msg(3, t(24, 9), true, "c-lost", "SV: SV: Tilbud", false),
+        // A new question on 26 November, answered on the 27th (24 h).
+        msg(4, t(26, 9), true, "c2", "Faktura", false),
+        msg(5, t(27, 9), false, "c2", "RE: Faktura", false),
+    ];
+    let log_id = store.start_job_log(now(), "test", "h").unwrap();
+    let progress = Progress {
+        log_id,
+        ..Progress::default()
+    };
+    store
+        .commit_page(
+            &PageCommit {
+                logged,
+                ..PageCommit::default()
+            },
+            None,
+            &progress,
+            None,
+            now(),
+        )
+        .unwrap();
+    let app = emaillog::app::App::new(&db);
+    let figures = |by, since, until| -> Vec<(String, AnsweredBy, i64, usize)> {
+        app.reply_times(by, since, until, None)
+            .unwrap()
+            .into_iter()
+            .map(|r| {
+                (
+                    r.key,
+                    r.answered_by,
+                    r.stats.median_reply_secs,
+                    r.stats.replies,
+                )
+            })
+            .collect()
+    };
+    let h = 3600;
+    assert_eq!(
+        figures(By::Salesperson, t(1, 0), t(30, 0)),
+        vec![
+            ("S1".into(), AnsweredBy::Us, 13 * h, 2),
+            ("S1".into(), AnsweredBy::Them, 22 * h, 1),
+            ("S2".into(), AnsweredBy::Us, 2 * h, 1),
+            ("S2".into(), AnsweredBy::Them, 22 * h, 1),
+        ]
+    );
+    assert_eq!(
+        figures(By::Contact, t(1, 0), t(30, 0)),
+        vec![
+            ("CT0001".into(), AnsweredBy::Us, 13 * h, 2),
+            ("CT0001".into(), AnsweredBy::Them, 22 * h, 1),
+        ]
+    );
+    // From the 27th: only that day's answer, though its question was
+    // asked the day before the period.
+    assert_eq!(
+        figures(By::Contact, t(27, 0), t(30, 0)),
+        vec![("CT0001".into(), AnsweredBy::Us, 24 * h, 1)]
+    );
+    assert!(
+        app.reply_times(By::Contact, t(30, 0), t(1, 0), None)
+            .is_err()
+    );
+}

@@ -6,6 +6,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::domain::Contact;
+use crate::domain::conversation::SUBJECT_WINDOW_DAYS;
+use crate::domain::reply_times::{By, ReplyTimes, reply_times};
+use crate::domain::work_week::WorkWeek;
 use crate::store::{ContactCard, EntryRow, GoingCold};
 
 use super::{App, AppError, Result};
@@ -60,5 +63,26 @@ impl App {
     /// `days` days as of `now`, the longest silence first.
     pub fn going_cold(&self, days: u32, now: DateTime<Utc>) -> Result<Vec<GoingCold>> {
         Ok(self.store()?.going_cold(days, now)?)
+    }
+
+    /// Reply times of the answers given from `since` to `until`, grouped
+    /// `by`; in working time of `week` when given. The conversations are
+    /// read from 30 days before `since`, so an answer to an older message
+    /// counts.
+    pub fn reply_times(
+        &self,
+        by: By,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+        week: Option<&WorkWeek>,
+    ) -> Result<Vec<ReplyTimes>> {
+        if until < since {
+            return Err(AppError::Invalid(
+                "the period ends before it starts: --until must not be before --since".into(),
+            ));
+        }
+        let from = since - chrono::Duration::days(SUBJECT_WINDOW_DAYS);
+        let exchanged = self.store()?.exchanged(from, until)?;
+        Ok(reply_times(&exchanged, by, since, until, week))
     }
 }

@@ -5,7 +5,9 @@ use clap::Subcommand;
 
 use crate::app::App;
 use crate::app::signals::ContactReport;
+use crate::domain::reply_times::{AnsweredBy, By};
 use crate::domain::text::one_line;
+use crate::domain::work_week::WorkWeek;
 
 use super::output::print_json;
 
@@ -34,10 +36,124 @@ pub enum ReportCommand {
         #[arg(long)]
         json: bool,
     },
+    /// How fast we answer them and they answer us: median, 90th percentile
+    /// and count of the answers given in the period, per salesperson or
+    /// per contact. An answer is the other side's first message after a
+    /// message in the same conversation.
+    ReplyTimes {
+        /// salesperson or contact.
+        #[arg(long, value_enum)]
+        by: ReplyBy,
+        /// The first day (YYYY-MM-DD, in --time-zone); 90 days before
+        /// --until by default.
+        #[arg(long)]
+        since: Option<chrono::NaiveDate>,
+        /// The last day (YYYY-MM-DD, in --time-zone); today by default.
+        #[arg(long)]
+        until: Option<chrono::NaiveDate>,
+        /// Count only working time: Monday–Friday, 08:00–16:00.
+        #[arg(long)]
+        working_hours: bool,
+        /// The team's time zone (IANA name) for the days and working hours.
+        #[arg(long, default_value = "Europe/Oslo")]
+        time_zone: chrono_tz::Tz,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ReplyBy {
+    Salesperson,
+    Contact,
+}
+
+/// Midnight starting `day` in `tz`, as an instant.
+fn day_start(tz: chrono_tz::Tz, day: chrono::NaiveDate) -> chrono::DateTime<chrono::Utc> {
+    WorkWeek {
+        tz,
+        ..WorkWeek::default()
+    }
+    .instant(day.and_time(chrono::NaiveTime::MIN))
 }
 
 pub fn run(app: &App, command: ReportCommand) -> anyhow::Result<()> {
     match command {
+        ReportCommand::ReplyTimes {
+            by,
+            since,
+            until,
+            working_hours,
+            time_zone,
+            json,
+        } => {
+            let now = chrono::Utc::now();
+            let until_day = until.unwrap_or_else(|| now.with_timezone(&time_zone).date_naive());
+            let since_day = since.unwrap_or(until_day - chrono::Duration::days(89));
+            let end = day_start(time_zone, until_day + chrono::Duration::days(1))
+                - chrono::Duration::seconds(1);
+            let week = WorkWeek {
+                tz: time_zone,
+                ..WorkWeek::default()
+            };
+            let by_domain = match by {
+                ReplyBy::Salesperson => By::Salesperson,
+                ReplyBy::Contact => By::Contact,
+            };
+            let rows = app.reply_times(
+                by_domain,
+                day_start(time_zone, since_day),
+                end,
+                working_hours.then_some(&week),
+            )?;
+            let key = match by {
+                ReplyBy::Salesperson => "salesperson_code",
+                ReplyBy::Contact => "contact_no",
+            };
+            if json {
+                let out: Vec<serde_json::Value> = rows
+                    .iter()
+                    .map(|r| {
+                        serde_json::json!({
+                            key: one_line(&r.key),
+                            "answered_by": r.answered_by,
+                            "median_reply_secs": r.stats.median_reply_secs,
+                            "p90_reply_secs": r.stats.p90_reply_secs,
+                            "replies": r.stats.replies,
+                        })
+                    })
+                    .collect();
+                print_json(&out)?;
+            } else if rows.is_empty() {
+                println!("no answers between {since_day} and {until_day}");
+            } else {
+                println!(
+                    "{:<16} {:<9} {:>10} {:>10} {:>8}   ({} to {}{})",
+                    key.to_uppercase(),
+                    "ANSWERED",
+                    "MEDIAN",
+                    "90%",
+                    "REPLIES",
+                    since_day,
+                    until_day,
+                    if working_hours { ", working hours" } else { "" }
+                );
+                for r in &rows {
+                    println!(
+                        "{:<16} {:<9} {:>10} {:>10} {:>8}",
+                        one_line(&r.key),
+                        match r.answered_by {
+                            AnsweredBy::Us => "by us",
+                            AnsweredBy::Them => "by them",
+                        },
+                        duration(r.stats.median_reply_secs),
+                        duration(r.stats.p90_reply_secs),
+                        r.stats.replies
+                    );
+                }
+            }
+        }
         ReportCommand::GoingCold { days, json } => {
             let cold = app.going_cold(days, chrono::Utc::now())?;
             if json {
@@ -80,6 +196,16 @@ pub fn run(app: &App, command: ReportCommand) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// A time span as a person reads it: 45 s, 12 min, 3.5 h, 2.1 days.
+fn duration(secs: i64) -> String {
+    match secs {
+        s if s < 60 => format!("{s} s"),
+        s if s < 3600 => format!("{} min", s / 60),
+        s if s < 86_400 => format!("{:.1} h", s as f64 / 3600.0),
+        s => format!("{:.1} days", s as f64 / 86_400.0),
+    }
 }
 
 /// The contact report as text, every value from outside made one safe line.

@@ -23,6 +23,15 @@ impl Direction {
             Direction::Outbound => "outbound",
         }
     }
+
+    /// The stored form back (`None` for anything else).
+    pub fn parse(s: &str) -> Option<Direction> {
+        match s {
+            "inbound" => Some(Direction::Inbound),
+            "outbound" => Some(Direction::Outbound),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

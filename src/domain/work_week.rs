@@ -40,7 +40,7 @@ fn is_working(d: NaiveDate) -> bool {
 impl WorkWeek {
     /// The instant of the team's wall-clock time `t`: the earlier one when
     /// the clock is turned back, the first after the gap when it jumps.
-    fn instant(&self, t: NaiveDateTime) -> DateTime<Utc> {
+    pub fn instant(&self, t: NaiveDateTime) -> DateTime<Utc> {
         let mut t = t;
         // Gaps are an hour or less; a few steps of half an hour find the
         // other side.

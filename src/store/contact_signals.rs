@@ -334,6 +334,65 @@ impl Store {
     }
 }
 
+/// Entries read for reply times at most: a longer period is refused.
+pub const EXCHANGED_LIMIT: usize = 1_000_000;
+
+impl Store {
+    /// Every message exchanged with a contact from `from` to `until` (one
+    /// per contact and message, with its salespeople), oldest first: what
+    /// reply times are counted from. More than [`EXCHANGED_LIMIT`] entries
+    /// is an error that says to narrow the period.
+    pub fn exchanged(
+        &self,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<crate::domain::reply_times::Exchanged>> {
+        use crate::domain::conversation::Said;
+        let rows = self.conn.query_map(
+            "SELECT e.contact_no, e.salesperson_code, e.direction, e.occurred_at, m.conversation_id, m.subject, e.logged_message_id
+               FROM interaction_log_entries e JOIN logged_messages m ON m.id = e.logged_message_id
+              WHERE e.occurred_at >= ?1 AND e.occurred_at <= ?2
+              ORDER BY e.occurred_at, e.logged_message_id LIMIT ?3",
+            params![super::ts(from), super::ts(until), EXCHANGED_LIMIT + 1],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, String>(5)?,
+                    r.get::<_, i64>(6)?,
+                ))
+            },
+        )?;
+        if rows.len() > EXCHANGED_LIMIT {
+            return Err(super::StoreError::Invalid(format!(
+                "more than {EXCHANGED_LIMIT} entries in that period: choose a shorter one (--since, --until)"
+            )));
+        }
+        let mut out: Vec<crate::domain::reply_times::Exchanged> = Vec::new();
+        let mut at_index: std::collections::HashMap<(String, i64), usize> =
+            std::collections::HashMap::new();
+        for (contact, salesperson, direction, at, conversation, subject, message) in rows {
+            if let Some(&i) = at_index.get(&(contact.clone(), message)) {
+                out[i].salespeople.push(salesperson);
+                continue;
+            }
+            let (Some(at), Some(direction)) = (parse_ts(&at), Direction::parse(&direction)) else {
+                continue;
+            };
+            at_index.insert((contact.clone(), message), out.len());
+            out.push(crate::domain::reply_times::Exchanged {
+                contact_no: contact,
+                said: Said::new(at, direction, &conversation, &subject),
+                salespeople: vec![salesperson],
+            });
+        }
+        Ok(out)
+    }
+}
+
 /// A stored time as RFC 3339 to the second, as the log shows its times.
 fn display_ts(stored: String) -> String {
     parse_ts(&stored)
