@@ -421,6 +421,26 @@ async fn sync_job_and_export_through_the_binary() {
         .code(),
         Some(2)
     );
+    // Follow-ups: a JSON array whose rows carry their fields.
+    let o = emaillog(
+        &db,
+        &["report", "follow-ups", "--working-days", "0", "--json"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    for r in serde_json::from_slice::<Vec<Value>>(&o.stdout).unwrap() {
+        for k in [
+            "contact_no",
+            "salesperson_code",
+            "entry_no",
+            "received_at",
+            "waiting_since",
+            "due_at",
+        ] {
+            assert!(!r[k].is_null(), "{k} in {r}");
+        }
+    }
+    let o = emaillog(&db, &["report", "follow-ups", "--working-days", "0"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let o = emaillog(&db, &["report", "contact", "CT9999"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(

@@ -471,4 +471,50 @@ fn reply_times_come_from_the_logged_conversations() {
         app.reply_times(By::Contact, t(30, 0), t(1, 0), None)
             .is_err()
     );
+
+    // Follow-ups: their answer of the 24th waits for S1 (it had only S1
+    // on it), due two working days later; S2 has none.
+    let week = emaillog::domain::work_week::WorkWeek::default();
+    let due = app.follow_ups(&week, 2, None, t(30, 12)).unwrap();
+    let got: Vec<(String, String, DateTime<Utc>)> = due
+        .iter()
+        .map(|f| {
+            (
+                f.salesperson_code.clone(),
+                f.contact_no.clone(),
+                f.waiting_since,
+            )
+        })
+        .collect();
+    assert_eq!(got, vec![("S1".into(), "CT0001".into(), t(24, 9))]);
+    assert!(
+        app.follow_ups(&week, 2, Some("s2"), t(30, 12))
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        app.follow_ups(&week, 10, None, t(30, 12))
+            .unwrap()
+            .is_empty(),
+        "not due yet"
+    );
+    // Our answer, logged later in the same conversation, clears it.
+    let answer = vec![msg(6, t(30, 10), false, "c1", "SV: Tilbud", false)];
+    store
+        .commit_page(
+            &PageCommit {
+                logged: answer,
+                ..PageCommit::default()
+            },
+            None,
+            &progress,
+            None,
+            now(),
+        )
+        .unwrap();
+    assert!(
+        app.follow_ups(&week, 2, None, t(30, 12))
+            .unwrap()
+            .is_empty()
+    );
 }

@@ -61,6 +61,22 @@ pub enum ReportCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Conversations waiting for us: their message, not answered within
+    /// the follow-up time, by salesperson, oldest first.
+    FollowUps {
+        /// Only this salesperson's (a code).
+        #[arg(long)]
+        salesperson: Option<String>,
+        /// The follow-up time in working days (Monday–Friday).
+        #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(0..=60))]
+        working_days: u32,
+        /// The team's time zone (IANA name) for the working days.
+        #[arg(long, default_value = "Europe/Oslo")]
+        time_zone: chrono_tz::Tz,
+        /// Print JSON instead of text (times ISO 8601, UTC).
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -80,6 +96,49 @@ fn day_start(tz: chrono_tz::Tz, day: chrono::NaiveDate) -> chrono::DateTime<chro
 
 pub fn run(app: &App, command: ReportCommand) -> anyhow::Result<()> {
     match command {
+        ReportCommand::FollowUps {
+            salesperson,
+            working_days,
+            time_zone,
+            json,
+        } => {
+            let week = WorkWeek {
+                tz: time_zone,
+                ..WorkWeek::default()
+            };
+            let due = app.follow_ups(
+                &week,
+                working_days,
+                salesperson.as_deref(),
+                chrono::Utc::now(),
+            )?;
+            if json {
+                print_json(&due)?;
+            } else if due.is_empty() {
+                println!("nobody is waiting for an answer past {working_days} working days");
+            } else {
+                println!(
+                    "{:<8} {:<10} {:>8}  {:<17} {:<17} DUE",
+                    "SALES", "CONTACT", "ENTRY", "WAITING SINCE", "LATEST"
+                );
+                let local = |t: chrono::DateTime<chrono::Utc>| {
+                    t.with_timezone(&time_zone)
+                        .format("%Y-%m-%d %H:%M")
+                        .to_string()
+                };
+                for f in &due {
+                    println!(
+                        "{:<8} {:<10} {:>8}  {:<17} {:<17} {}",
+                        one_line(&f.salesperson_code),
+                        one_line(&f.contact_no),
+                        f.entry_no,
+                        local(f.waiting_since),
+                        local(f.received_at),
+                        local(f.due_at)
+                    );
+                }
+            }
+        }
         ReportCommand::ReplyTimes {
             by,
             since,

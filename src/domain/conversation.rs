@@ -128,6 +128,8 @@ pub fn replies(said: &[Said]) -> Vec<Reply> {
 pub struct Waiting {
     /// Index of the first unanswered inbound message.
     pub since: usize,
+    /// Index of their latest message.
+    pub latest: usize,
     pub due_at: DateTime<Utc>,
 }
 
@@ -151,6 +153,7 @@ pub fn waiting_for_us(said: &[Said], week: &WorkWeek, days: u32) -> Vec<Waiting>
                 .copied()?;
             Some(Waiting {
                 since,
+                latest: last,
                 due_at: week.due_at(said[since].at, days),
             })
         })

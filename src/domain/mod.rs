@@ -8,6 +8,7 @@ pub mod classify;
 pub mod conversation;
 pub mod disposition;
 pub mod folders;
+pub mod follow_ups;
 pub mod job;
 pub mod message;
 pub mod money;

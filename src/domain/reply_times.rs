@@ -20,6 +20,8 @@ pub struct Exchanged {
     pub contact_no: String,
     pub said: Said,
     pub salespeople: Vec<String>,
+    /// The message's entry for each of `salespeople`, in the same order.
+    pub entries: Vec<i64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,6 +118,7 @@ mod tests {
             contact_no: contact.into(),
             said: Said::new(at(day, hour), d, conv, "Quote"),
             salespeople: sp.iter().map(|s| s.to_string()).collect(),
+            entries: (0..sp.len() as i64).collect(),
         }
     }
 

@@ -349,7 +349,7 @@ impl Store {
     ) -> Result<Vec<crate::domain::reply_times::Exchanged>> {
         use crate::domain::conversation::Said;
         let rows = self.conn.query_map(
-            "SELECT e.contact_no, e.salesperson_code, e.direction, e.occurred_at, m.conversation_id, m.subject, e.logged_message_id
+            "SELECT e.contact_no, e.salesperson_code, e.direction, e.occurred_at, m.conversation_id, m.subject, e.logged_message_id, e.entry_no
                FROM interaction_log_entries e JOIN logged_messages m ON m.id = e.logged_message_id
               WHERE e.occurred_at >= ?1 AND e.occurred_at <= ?2
               ORDER BY e.occurred_at, e.logged_message_id LIMIT ?3",
@@ -363,6 +363,7 @@ impl Store {
                     r.get::<_, String>(4)?,
                     r.get::<_, String>(5)?,
                     r.get::<_, i64>(6)?,
+                    r.get::<_, i64>(7)?,
                 ))
             },
         )?;
@@ -374,9 +375,10 @@ impl Store {
         let mut out: Vec<crate::domain::reply_times::Exchanged> = Vec::new();
         let mut at_index: std::collections::HashMap<(String, i64), usize> =
             std::collections::HashMap::new();
-        for (contact, salesperson, direction, at, conversation, subject, message) in rows {
+        for (contact, salesperson, direction, at, conversation, subject, message, entry) in rows {
             if let Some(&i) = at_index.get(&(contact.clone(), message)) {
                 out[i].salespeople.push(salesperson);
+                out[i].entries.push(entry);
                 continue;
             }
             let (Some(at), Some(direction)) = (parse_ts(&at), Direction::parse(&direction)) else {
@@ -387,6 +389,7 @@ impl Store {
                 contact_no: contact,
                 said: Said::new(at, direction, &conversation, &subject),
                 salespeople: vec![salesperson],
+                entries: vec![entry],
             });
         }
         Ok(out)

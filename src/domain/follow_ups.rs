@@ -1,0 +1,149 @@
+//! Follow-ups, "waiting for us": conversations whose last word is a
+//! contact's and that no message of ours answered within the follow-up
+//! time (working days in the team's zone). An answer logged later, in the
+//! same conversation, clears one by itself.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::conversation::{Said, waiting_for_us};
+use super::reply_times::Exchanged;
+use super::work_week::WorkWeek;
+
+/// One conversation waiting for one of our salespeople.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FollowUp {
+    pub salesperson_code: String,
+    pub contact_no: String,
+    /// The salesperson's entry of the first unanswered message (Enter on
+    /// the screen opens it).
+    pub entry_no: i64,
+    /// Their latest message.
+    pub received_at: DateTime<Utc>,
+    /// Their first unanswered message.
+    pub waiting_since: DateTime<Utc>,
+    pub due_at: DateTime<Utc>,
+}
+
+/// The follow-ups due by `now` in `exchanged` (any order), `days` working
+/// days after their first unanswered message: by salesperson, oldest
+/// first. A message for two salespeople waits for both.
+pub fn follow_ups(
+    exchanged: &[Exchanged],
+    week: &WorkWeek,
+    days: u32,
+    now: DateTime<Utc>,
+) -> Vec<FollowUp> {
+    let mut per_contact: std::collections::BTreeMap<&str, Vec<&Exchanged>> =
+        std::collections::BTreeMap::new();
+    for e in exchanged {
+        per_contact.entry(&e.contact_no).or_default().push(e);
+    }
+    let mut out = Vec::new();
+    for (contact, mut list) in per_contact {
+        list.sort_by_key(|e| e.said.at);
+        let said: Vec<Said> = list.iter().map(|e| e.said.clone()).collect();
+        for w in waiting_for_us(&said, week, days) {
+            if w.due_at > now {
+                continue;
+            }
+            let first = list[w.since];
+            for (sp, entry) in first.salespeople.iter().zip(&first.entries) {
+                out.push(FollowUp {
+                    salesperson_code: sp.clone(),
+                    contact_no: contact.to_string(),
+                    entry_no: *entry,
+                    received_at: list[w.latest].said.at,
+                    waiting_since: first.said.at,
+                    due_at: w.due_at,
+                });
+            }
+        }
+    }
+    out.sort_by(|a, b| {
+        (&a.salesperson_code, a.waiting_since, &a.contact_no).cmp(&(
+            &b.salesperson_code,
+            b.waiting_since,
+            &b.contact_no,
+        ))
+    });
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Direction::{self, Inbound as In, Outbound as Out};
+    use chrono::TimeZone;
+
+    fn at(day: u32, hour: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, day, hour, 0, 0).unwrap()
+    }
+
+    fn x(
+        contact: &str,
+        day: u32,
+        hour: u32,
+        d: Direction,
+        conv: &str,
+        sp: &[(&str, i64)],
+    ) -> Exchanged {
+        Exchanged {
+            contact_no: contact.into(),
+            said: Said::new(at(day, hour), d, conv, "Tilbud"),
+            salespeople: sp.iter().map(|(s, _)| s.to_string()).collect(),
+            entries: sp.iter().map(|(_, e)| *e).collect(),
+        }
+    }
+
+    #[test]
+    fn what_waits_for_us_past_its_working_days() {
+        let week = WorkWeek::default();
+        let history = vec![
+            // Answered: nothing waits.
+            x("CT1", 16, 9, In, "a", &[("AH", 1)]),
+            x("CT1", 16, 12, Out, "a", &[("AH", 2)]),
+            // Two of theirs in a row on Wednesday 18th: waiting since the
+            // first, due Friday 20th.
+            x("CT2", 18, 9, In, "b", &[("BD", 3)]),
+            x("CT2", 18, 15, In, "b", &[("BD", 4)]),
+            // For two of us, from Thursday 19th: due Monday 23rd.
+            x("CT3", 19, 9, In, "c", &[("AH", 5), ("BD", 6)]),
+            // Friday 27th: not due before Tuesday 1 December.
+            x("CT4", 27, 9, In, "d", &[("AH", 7)]),
+            // Our answer came late, but it came: cleared.
+            x("CT5", 2, 9, In, "e", &[("AH", 8)]),
+            x("CT5", 12, 9, Out, "e", &[("AH", 9)]),
+        ];
+        type Row = (String, String, i64, DateTime<Utc>, DateTime<Utc>);
+        let got: Vec<Row> = follow_ups(&history, &week, 2, at(30, 12))
+            .into_iter()
+            .map(|f| {
+                (
+                    f.salesperson_code,
+                    f.contact_no,
+                    f.entry_no,
+                    f.waiting_since,
+                    f.received_at,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("AH".into(), "CT3".into(), 5, at(19, 9), at(19, 9)),
+                ("BD".into(), "CT2".into(), 3, at(18, 9), at(18, 15)),
+                ("BD".into(), "CT3".into(), 6, at(19, 9), at(19, 9)),
+            ]
+        );
+        // On Friday 20th at 12:00 UTC only CT2 is due (Wednesday 10:00
+        // Oslo + 2 working days).
+        let due: Vec<String> = follow_ups(&history, &week, 2, at(20, 12))
+            .into_iter()
+            .map(|f| f.contact_no)
+            .collect();
+        assert_eq!(due, vec!["CT2"]);
+        // With no grace at all everything unanswered is due.
+        assert_eq!(follow_ups(&history, &week, 0, at(30, 12)).len(), 4);
+    }
+}
