@@ -86,23 +86,12 @@ impl UiState {
     /// Keys on the card: its timeline, Enter opens an entry's message (Esc
     /// there comes back here).
     pub(crate) fn act_contact_card(&mut self, a: Action) -> Vec<Effect> {
-        let Some(Overlay::ContactCard { report, sel, .. }) = &mut self.overlay else {
-            return Vec::new();
-        };
-        let n = report.as_ref().map_or(0, |r| r.timeline.len());
-        match a {
-            Action::Up => *sel = sel.saturating_sub(1),
-            Action::Down => *sel = (*sel + 1).min(n.saturating_sub(1)),
-            Action::Open => {
-                if let Some(e) = report.as_ref().and_then(|r| r.timeline.get(*sel)) {
-                    let n = e.entry_no;
-                    return self.open_message(n);
-                }
+        self.act_entry_list(a, |o| match o {
+            Overlay::ContactCard { report, sel, .. } => {
+                Some((report.as_deref().map(|r| &r.timeline[..]), sel))
             }
-            Action::Back => self.overlay = None,
-            _ => {}
-        }
-        Vec::new()
+            _ => None,
+        })
     }
 }
 

@@ -241,23 +241,10 @@ impl UiState {
 
     /// Keys in an opportunity's details: its entries, Enter opens one.
     pub(crate) fn act_opportunity_detail(&mut self, a: Action) -> Vec<Effect> {
-        let Some(Overlay::Opportunity { entries, sel, .. }) = &mut self.overlay else {
-            return Vec::new();
-        };
-        let n = entries.as_ref().map_or(0, Vec::len);
-        match a {
-            Action::Up => *sel = sel.saturating_sub(1),
-            Action::Down => *sel = (*sel + 1).min(n.saturating_sub(1)),
-            Action::Open => {
-                if let Some(e) = entries.as_ref().and_then(|e| e.get(*sel)) {
-                    let n = e.entry_no;
-                    return self.open_message(n);
-                }
-            }
-            Action::Back => self.overlay = None,
-            _ => {}
-        }
-        Vec::new()
+        self.act_entry_list(a, |o| match o {
+            Overlay::Opportunity { entries, sel, .. } => Some((entries.as_deref(), sel)),
+            _ => None,
+        })
     }
 }
 

@@ -14,7 +14,36 @@ use super::{
     WIZARD_STEPS,
 };
 
+/// An overlay's list of entries (`None` while it is read) and its choice.
+type EntryList<'a> = Option<(Option<&'a [crate::store::EntryRow]>, &'a mut usize)>;
+
 impl UiState {
+    /// Keys in an overlay's list of entries (an opportunity's, a contact's
+    /// timeline): up and down choose, Enter opens the chosen entry's
+    /// message (Esc there comes back), Esc closes the overlay.
+    pub(crate) fn act_entry_list(
+        &mut self,
+        a: Action,
+        list: fn(&mut Overlay) -> EntryList<'_>,
+    ) -> Vec<Effect> {
+        let Some((entries, sel)) = self.overlay.as_mut().and_then(list) else {
+            return Vec::new();
+        };
+        let n = entries.map_or(0, <[_]>::len);
+        match a {
+            Action::Up => *sel = sel.saturating_sub(1),
+            Action::Down => *sel = (*sel + 1).min(n.saturating_sub(1)),
+            Action::Open => {
+                if let Some(no) = entries.and_then(|e| e.get(*sel)).map(|e| e.entry_no) {
+                    return self.open_message(no);
+                }
+            }
+            Action::Back => self.overlay = None,
+            _ => {}
+        }
+        Vec::new()
+    }
+
     /// An action while an overlay is open: moves change it in place; what
     /// ends it (a choice, a save, Esc) closes it and acts; anything else
     /// leaves it as it is.
