@@ -520,7 +520,40 @@ fn child(db: &Path) {
     };
     assert!(lines > 500, "the 100 KB body is open ({lines} lines)");
     println!("open_100kb_ms: {big:.3}");
+    signals(&app, &ui.state.log.rows[0].contact_no);
     println!("peak_rss_mib: {:.1}", peak_rss_mib());
+}
+
+/// Issue 21's reports at the data's end (1 January 2026): a contact's
+/// card, going cold, reply times by salesperson over 90 days, follow-ups.
+/// Follow-ups and reply times are computed from the period's entries on
+/// each call for now (not kept incrementally), so these are their costs as
+/// built.
+fn signals(app: &App, contact: &str) {
+    use emaillog::domain::reply_times::By;
+    let end = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    let t = Instant::now();
+    let card = app.contact_report(contact, end, 200).expect("a contact's card");
+    println!("contact_card_ms: {:.3}", t.elapsed().as_secs_f64() * 1000.0);
+    println!("contact_card_messages: {}", card.card.inbound_total + card.card.outbound_total);
+    let t = Instant::now();
+    let cold = app.going_cold(21, end).expect("going cold");
+    println!("going_cold_ms: {:.3}", t.elapsed().as_secs_f64() * 1000.0);
+    println!("going_cold_rows: {}", cold.len());
+    let t = Instant::now();
+    let times = app
+        .reply_times(By::Salesperson, end - Duration::days(90), end, None)
+        .expect("reply times");
+    println!("reply_times_by_salesperson_ms: {:.3}", t.elapsed().as_secs_f64() * 1000.0);
+    println!(
+        "reply_times_replies: {}",
+        times.iter().map(|r| r.stats.replies).sum::<usize>()
+    );
+    let week = emaillog::domain::work_week::WorkWeek::default();
+    let t = Instant::now();
+    let due = app.follow_ups(&week, 2, None, end).expect("follow-ups");
+    println!("follow_ups_ms: {:.3}", t.elapsed().as_secs_f64() * 1000.0);
+    println!("follow_ups_rows: {}", due.len());
 }
 
 /// Measures in a child process of its own (its peak RSS is the app's).
@@ -565,6 +598,11 @@ fn main() {
         return;
     }
     let db = database();
+    // A database built by an older emaillog is migrated here, not inside
+    // the first frame's measurement.
+    let t = Instant::now();
+    drop(emaillog::store::Store::open(&db).expect("open (and migrate) the database"));
+    eprintln!("  opened in {:.1} s", t.elapsed().as_secs_f64());
     println!("entries: {ENTRIES}");
     // With PostgreSQL, SQLite's figures first: side by side in one run.
     let postgres = std::env::var("EMAILLOG_BENCH_BACKEND").is_ok_and(|b| b == "postgres");
