@@ -533,9 +533,14 @@ fn signals(app: &App, contact: &str) {
     use emaillog::domain::reply_times::By;
     let end = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
     let t = Instant::now();
-    let card = app.contact_report(contact, end, 200).expect("a contact's card");
+    let card = app
+        .contact_report(contact, end, 200)
+        .expect("a contact's card");
     println!("contact_card_ms: {:.3}", t.elapsed().as_secs_f64() * 1000.0);
-    println!("contact_card_messages: {}", card.card.inbound_total + card.card.outbound_total);
+    println!(
+        "contact_card_messages: {}",
+        card.card.inbound_total + card.card.outbound_total
+    );
     let t = Instant::now();
     let cold = app.going_cold(21, end).expect("going cold");
     println!("going_cold_ms: {:.3}", t.elapsed().as_secs_f64() * 1000.0);
@@ -544,7 +549,10 @@ fn signals(app: &App, contact: &str) {
     let times = app
         .reply_times(By::Salesperson, end - Duration::days(90), end, None)
         .expect("reply times");
-    println!("reply_times_by_salesperson_ms: {:.3}", t.elapsed().as_secs_f64() * 1000.0);
+    println!(
+        "reply_times_by_salesperson_ms: {:.3}",
+        t.elapsed().as_secs_f64() * 1000.0
+    );
     println!(
         "reply_times_replies: {}",
         times.iter().map(|r| r.stats.replies).sum::<usize>()
