@@ -8,9 +8,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 use tui_input::Input;
 
 use crate::app::overview::{Overview, Role};
-use crate::app::setup_fields::{Checked, FIELDS, FieldKey};
-use crate::app::validate::Check;
-use crate::domain::setup::AuthFlow;
+use crate::app::setup_fields::FIELDS;
 use crate::domain::text::one_line;
 
 use super::action::{Action, Screen};
@@ -24,12 +22,14 @@ use super::screens::setup::Setup;
 mod click;
 mod engine;
 mod lists_screen;
+mod overlay_kinds;
 mod overlays;
 
 pub use super::form::FormFor;
 pub use super::screens::log::log_visible;
 pub use super::screens::message::{MessageView, wrap};
 pub use engine::EngineView;
+pub use overlay_kinds::{Overlay, Pending, PromptFor};
 
 /// Lines of engine activity kept for the status screen.
 const RECENT: usize = 200;
@@ -60,110 +60,6 @@ pub struct Notice {
     pub level: Level,
     pub text: String,
     pub about: About,
-}
-
-/// What a confirmed question goes on to do.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Pending {
-    Save {
-        key: FieldKey,
-        text: String,
-    },
-    Disable,
-    Quit,
-    /// Ask the engine to delete these skipped messages.
-    DeleteSkipped(Vec<crate::store::ReviewKey>),
-    /// Add this address or domain to the never-log list.
-    NeverLog(String),
-    /// Take this entry off the never-log list.
-    NeverLogRemove(String),
-    /// Run a job that is on hold now (which releases the hold).
-    RunHeld,
-    /// Import a file's good rows, its bad ones left out.
-    ImportGood(Box<crate::app::people::ImportPreview>),
-}
-
-/// What a one-line prompt is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PromptFor {
-    Filter,
-    ScriptsFolder,
-    Salespeople,
-    Contacts,
-    AppOnlySecret,
-    /// Full-text search of the interaction log.
-    Search,
-    /// An address or domain for the never-log list.
-    NeverLog,
-}
-
-#[derive(Debug, Clone)]
-pub enum Overlay {
-    Help,
-    Palette {
-        input: Input,
-        selected: usize,
-    },
-    Confirm {
-        question: String,
-        pending: Pending,
-    },
-    Edit {
-        key: FieldKey,
-        input: Input,
-        masked: bool,
-        check: Checked,
-    },
-    Prompt {
-        purpose: PromptFor,
-        input: Input,
-        error: Option<String>,
-    },
-    SignIn {
-        flow: AuthFlow,
-        stage: SignInStage,
-    },
-    Validate {
-        checks: Vec<Check>,
-        running: bool,
-        error: Option<String>,
-        scroll: usize,
-    },
-    RunDetail {
-        id: i64,
-    },
-    Wizard {
-        selected: usize,
-    },
-    Message(Box<MessageView>),
-    Form {
-        form: super::form::Form,
-        purpose: FormFor,
-    },
-    /// A contact's card (`None` while it is read).
-    ContactCard {
-        no: String,
-        report: Option<Box<crate::app::signals::ContactReport>>,
-        sel: usize,
-    },
-    /// An opportunity's details: the entries it came from.
-    Opportunity {
-        no: String,
-        entries: Option<Vec<crate::store::EntryRow>>,
-        sel: usize,
-    },
-    ImportPreview {
-        path: String,
-        preview: Box<crate::app::people::ImportPreview>,
-        scroll: usize,
-    },
-    /// The never-log list (`None` while it is read).
-    NeverLog {
-        rules: Option<Vec<String>>,
-        sel: usize,
-    },
-    /// The Setup screen's folder picker.
-    FolderPicker(Box<super::screens::folder_picker::FolderPicker>),
 }
 
 pub use super::screens::setup::{SignInStage, WIZARD_STEPS};
@@ -607,6 +503,7 @@ impl UiState {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::setup::AuthFlow;
 
     fn ui() -> UiState {
         let now: DateTime<Utc> = "2026-11-27T14:30:00Z".parse().unwrap();
