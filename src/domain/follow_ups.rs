@@ -6,8 +6,8 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::conversation::{Said, waiting_for_us};
-use super::reply_times::Exchanged;
+use super::conversation::waiting_for_us;
+use super::reply_times::{Exchanged, per_contact};
 use super::work_week::WorkWeek;
 
 /// One conversation waiting for one of our salespeople.
@@ -34,15 +34,8 @@ pub fn follow_ups(
     days: u32,
     now: DateTime<Utc>,
 ) -> Vec<FollowUp> {
-    let mut per_contact: std::collections::BTreeMap<&str, Vec<&Exchanged>> =
-        std::collections::BTreeMap::new();
-    for e in exchanged {
-        per_contact.entry(&e.contact_no).or_default().push(e);
-    }
     let mut out = Vec::new();
-    for (contact, mut list) in per_contact {
-        list.sort_by_key(|e| e.said.at);
-        let said: Vec<Said> = list.iter().map(|e| e.said.clone()).collect();
+    for (contact, list, said) in per_contact(exchanged) {
         for w in waiting_for_us(&said, week, days) {
             if w.due_at > now {
                 continue;
@@ -74,6 +67,7 @@ pub fn follow_ups(
 mod tests {
     use super::*;
     use crate::domain::Direction::{self, Inbound as In, Outbound as Out};
+    use crate::domain::conversation::Said;
     use chrono::TimeZone;
 
     fn at(day: u32, hour: u32) -> DateTime<Utc> {

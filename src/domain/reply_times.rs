@@ -48,6 +48,23 @@ pub struct ReplyTimes {
     pub stats: ReplyStats,
 }
 
+/// `exchanged` (any order) per contact, each contact's messages in time
+/// order with the [`Said`] of each, as the conversation rules read them.
+pub(super) fn per_contact(exchanged: &[Exchanged]) -> Vec<(&str, Vec<&Exchanged>, Vec<Said>)> {
+    let mut grouped: BTreeMap<&str, Vec<&Exchanged>> = BTreeMap::new();
+    for e in exchanged {
+        grouped.entry(&e.contact_no).or_default().push(e);
+    }
+    grouped
+        .into_iter()
+        .map(|(contact, mut list)| {
+            list.sort_by_key(|e| e.said.at);
+            let said = list.iter().map(|e| e.said.clone()).collect();
+            (contact, list, said)
+        })
+        .collect()
+}
+
 /// The reply times of the answers given from `since` to `until` (the
 /// asking message may be older), grouped `by`; working time only when
 /// `working` is given. `exchanged` in any order.
@@ -58,14 +75,8 @@ pub fn reply_times(
     until: DateTime<Utc>,
     working: Option<&WorkWeek>,
 ) -> Vec<ReplyTimes> {
-    let mut per_contact: BTreeMap<&str, Vec<&Exchanged>> = BTreeMap::new();
-    for e in exchanged {
-        per_contact.entry(&e.contact_no).or_default().push(e);
-    }
     let mut secs: BTreeMap<(String, AnsweredBy), Vec<i64>> = BTreeMap::new();
-    for (contact, mut list) in per_contact {
-        list.sort_by_key(|e| e.said.at);
-        let said: Vec<Said> = list.iter().map(|e| e.said.clone()).collect();
+    for (contact, list, said) in per_contact(exchanged) {
         for r in replies(&said) {
             let (asked, answered) = (list[r.asked], list[r.answered]);
             if answered.said.at < since || answered.said.at > until {

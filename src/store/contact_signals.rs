@@ -203,8 +203,8 @@ impl Store {
             params![key],
             |r| r.get(0),
         )?;
-        card.last_inbound_at = card.last_inbound_at.map(display_ts);
-        card.last_outbound_at = card.last_outbound_at.map(display_ts);
+        card.last_inbound_at = card.last_inbound_at.as_deref().map(super::display_ts);
+        card.last_outbound_at = card.last_outbound_at.as_deref().map(super::display_ts);
         Ok(card)
     }
 
@@ -317,8 +317,8 @@ impl Store {
                             company,
                             salesperson_code: salesperson,
                             open_opportunities: open,
-                            last_inbound_at: last_in.map(display_ts),
-                            last_outbound_at: last_out.map(display_ts),
+                            last_inbound_at: last_in.as_deref().map(super::display_ts),
+                            last_outbound_at: last_out.as_deref().map(super::display_ts),
                             silent_days: last.map(|l| (now - l).num_days()),
                         },
                     ))
@@ -394,11 +394,4 @@ impl Store {
         }
         Ok(out)
     }
-}
-
-/// A stored time as RFC 3339 to the second, as the log shows its times.
-fn display_ts(stored: String) -> String {
-    parse_ts(&stored)
-        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-        .unwrap_or(stored)
 }

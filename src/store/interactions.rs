@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::{Direction, InitiatedBy, PlannedEntry};
 
-use super::{Result, Store, parse_ts, ts};
+use super::{Result, Store, ts};
 
 /// A message to log with the entries it produced.
 #[derive(Debug, Clone)]
@@ -102,9 +102,7 @@ pub(super) fn entry_row(r: &Row<'_>) -> DbResult<EntryRow> {
     let at: String = r.get(1)?;
     Ok(EntryRow {
         entry_no: r.get(0)?,
-        datetime: parse_ts(&at)
-            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-            .unwrap_or_else(|| at.clone()),
+        datetime: super::display_ts(&at),
         occurred_at: at,
         direction: r.get(2)?,
         initiated_by: r.get(3)?,

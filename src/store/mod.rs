@@ -152,6 +152,14 @@ fn stored_times_keep_their_fixed_width_form() {
     assert_eq!(ts(t), t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string());
 }
 
+/// A stored time as RFC 3339 to the second, as the log shows and exports
+/// its times (the stored text as it is if it does not parse).
+pub fn display_ts(stored: &str) -> String {
+    parse_ts(stored)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .unwrap_or_else(|| stored.to_string())
+}
+
 pub fn parse_ts(s: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s)
         .ok()
