@@ -498,6 +498,65 @@ fn reply_times_come_from_the_logged_conversations() {
             .is_empty(),
         "not due yet"
     );
+    // Dismissed ("no answer needed"): gone, and recorded with who.
+    let first = due[0].entry_no;
+    let said = app
+        .dismiss_follow_up(first, due[0].received_at, t(30, 12))
+        .unwrap();
+    assert!(said.contains("dismissed"), "{said}");
+    assert!(
+        app.follow_ups(&week, 2, None, t(30, 12))
+            .unwrap()
+            .is_empty(),
+        "a dismissed follow-up is not listed"
+    );
+    let marks = store.follow_up_dismissals(&[first, first + 1000]).unwrap();
+    assert_eq!(marks.len(), 1);
+    assert_eq!(
+        marks[&first].dismissed_by,
+        emaillog::app::follow_ups::who_am_i()
+    );
+    assert_eq!(marks[&first].latest_at, t(24, 9));
+    assert!(
+        app.dismiss_follow_up(first + 1000, t(24, 9), t(30, 12))
+            .is_err(),
+        "an entry that is not there cannot be dismissed"
+    );
+    // Their new message in that conversation brings it back, with its
+    // first unanswered message as before.
+    let again = vec![msg(7, t(25, 9), true, "c-lost", "SV: SV: Tilbud", false)];
+    store
+        .commit_page(
+            &PageCommit {
+                logged: again,
+                ..PageCommit::default()
+            },
+            None,
+            &progress,
+            None,
+            now(),
+        )
+        .unwrap();
+    let board = app
+        .follow_up_board(
+            &emaillog::app::follow_ups::SignalSettings::default(),
+            t(30, 12),
+        )
+        .unwrap();
+    let rows: Vec<(i64, DateTime<Utc>, &str, &str)> = board
+        .due
+        .iter()
+        .map(|r| {
+            (
+                r.due.entry_no,
+                r.due.received_at,
+                r.contact_name.as_str(),
+                r.subject.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(rows, vec![(first, t(25, 9), "Kunde", "SV: SV: Tilbud")]);
+    assert_eq!(board.overdue, 1);
     // Our answer, logged later in the same conversation, clears it.
     let answer = vec![msg(6, t(30, 10), false, "c1", "SV: Tilbud", false)];
     store

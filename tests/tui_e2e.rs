@@ -664,6 +664,87 @@ async fn the_log_follows_new_entries_at_the_top_and_counts_them_when_scrolled_aw
     ui.quit();
 }
 
+/// The Follow-ups screen (8) lists the conversations waiting for an
+/// answer; a reply the UI's engine logs while it is open clears its row by
+/// itself, and `d` dismisses another (recorded: the report leaves it out).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_logged_while_the_follow_ups_are_open_clears_its_row() {
+    if !have_tmux() {
+        return;
+    }
+    let sim = TestSim::start(SimConfig::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = enabled_app_only(&sim, dir.path());
+    let ten_days = 10 * 24 * 60;
+    sim.add(
+        MAILBOX,
+        "inbox",
+        json!([
+            threaded(
+                "chen@northwind.example",
+                "linda@contoso.example",
+                "Waiting on prices",
+                "what do 40 chairs cost?",
+                "fu-prices",
+                ten_days,
+            ),
+            threaded(
+                "maria@northwind.example",
+                "ben@contoso.example",
+                "Thanks for the visit",
+                "it was good to meet",
+                "fu-visit",
+                ten_days - 5,
+            ),
+        ]),
+    )
+    .await;
+    let ui = Tmux::start("followups", &ui_command(&db, dir.path()), 120, 30);
+    ui.wait_for("Status");
+    ui.keys(&["8"]);
+    let screen = ui.wait_until("both follow-ups listed", |s| {
+        s.contains("Waiting on prices") && s.contains("Thanks for the visit")
+    });
+    assert!(
+        screen.contains("Waiting for us (2, 2 overdue)"),
+        "both are overdue:\n{screen}"
+    );
+    // Linda answers Chen; the UI's engine logs it; the row goes.
+    sim.add(
+        MAILBOX,
+        "inbox",
+        json!([threaded(
+            "linda@contoso.example",
+            "chen@northwind.example",
+            "RE: Waiting on prices",
+            "1,200 a chair",
+            "fu-prices",
+            0,
+        )]),
+    )
+    .await;
+    let screen = ui.wait_until("the answered row gone", |s| {
+        !s.contains("Waiting on prices") && s.contains("Thanks for the visit")
+    });
+    assert!(screen.contains("Waiting for us (1, 1 overdue)"), "{screen}");
+    // d: no answer needed to Maria's thanks.
+    ui.keys(&["d"]);
+    ui.wait_for("No answer needed to Maria Costa");
+    ui.keys(&["y"]);
+    let screen = ui.wait_until("the dismissed row gone", |s| {
+        !s.contains("Thanks for the visit") && s.contains("Waiting for us (0)")
+    });
+    assert!(
+        screen.contains("dismissed"),
+        "it says what it did:\n{screen}"
+    );
+    ui.quit();
+    let out = emaillog_ok(&db, &["report", "follow-ups", "--json"]);
+    let rows: serde_json::Value =
+        serde_json::from_str(&String::from_utf8_lossy(&out.stdout)).unwrap();
+    assert_eq!(rows, json!([]), "answered and dismissed: none left");
+}
+
 /// `setup secret --stdin` typed at a terminal asks for the secret and never
 /// shows it; the secret is stored (sealed) all the same.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -2070,3 +2070,114 @@ fn the_folder_picker_walks_the_mailbox_and_saves_the_path() {
         s.overlay
     );
 }
+
+/// A follow-up as the board lists it.
+fn follow_up(
+    i: usize,
+    hours_ago: i64,
+    due_in_hours: i64,
+) -> emaillog::app::follow_ups::FollowUpRow {
+    let since = now() - Duration::hours(hours_ago);
+    emaillog::app::follow_ups::FollowUpRow {
+        due: emaillog::domain::follow_ups::FollowUp {
+            salesperson_code: ["AH", "BD", "PS"][i % 3].into(),
+            contact_no: format!("CT{:04}", i + 1),
+            entry_no: 500 + i as i64,
+            received_at: since + Duration::hours(2),
+            waiting_since: since,
+            due_at: now() + Duration::hours(due_in_hours),
+        },
+        contact_name: ["Alex Berg", "Maria Walsh", "Ivan Silva", "Zoe Kim"][i % 4].into(),
+        company: COMPANIES[i % 4].into(),
+        salesperson_name: ["Annette Hill", "Benjamin Diaz", "Priya Shah"][i % 3].into(),
+        subject: TOPICS[i % 5].into(),
+    }
+}
+
+#[test]
+fn follow_ups_screen() {
+    let mut s = state(Role::User);
+    let effects = s.update(Msg::Action(Action::Go(Screen::FollowUps)));
+    assert_eq!(
+        effects,
+        vec![Effect::LoadLists(
+            emaillog::tui::lists::ListsKind::FollowUps
+        )],
+        "the screen reads its rows when it comes on show"
+    );
+    snap("follow_ups_reading", &mut s);
+    let board = emaillog::app::follow_ups::FollowUpBoard {
+        due: vec![
+            follow_up(0, 120, -70),
+            follow_up(1, 75, -26),
+            follow_up(2, 52, -3),
+            follow_up(3, 30, 2),
+        ],
+        overdue: 2,
+        cold: vec![
+            emaillog::store::GoingCold {
+                contact_no: "CT0009".into(),
+                name: "Zoe Kim".into(),
+                company: COMPANIES[3].into(),
+                salesperson_code: "BD".into(),
+                open_opportunities: 1,
+                last_inbound_at: None,
+                last_outbound_at: None,
+                silent_days: None,
+            },
+            emaillog::store::GoingCold {
+                contact_no: "CT0004".into(),
+                name: "Ivan Silva \u{1b}[2J".into(),
+                company: COMPANIES[2].into(),
+                salesperson_code: "AH".into(),
+                open_opportunities: 2,
+                last_inbound_at: Some(at(60 * 24 * 40)),
+                last_outbound_at: Some(at(60 * 24 * 33)),
+                silent_days: Some(33),
+            },
+        ],
+        at: Some(now()),
+    };
+    s.update(Msg::Lists(Ok(Box::new(
+        emaillog::tui::lists::Lists::FollowUps(Box::new(board.clone())),
+    ))));
+    act(&mut s, &[Action::Down]);
+    snap("follow_ups", &mut s);
+    assert_eq!(
+        s.update(Msg::Action(Action::Open)),
+        vec![Effect::OpenMessage(501)],
+        "Enter opens the message the chosen follow-up waits on"
+    );
+    act(&mut s, &[Action::Back]);
+    // d asks first, then records it.
+    act(&mut s, &[Action::Dismiss]);
+    snap("follow_up_dismiss", &mut s);
+    assert_eq!(
+        s.update(Msg::Action(Action::Yes)),
+        vec![Effect::DismissFollowUp {
+            entry_no: 501,
+            latest_at: board.due[1].due.received_at,
+        }]
+    );
+    // The answer reads the list again: the dismissed row is gone.
+    let effects = s.update(Msg::Done(Ok("follow-up dismissed".into())));
+    assert!(
+        effects.contains(&Effect::LoadLists(
+            emaillog::tui::lists::ListsKind::FollowUps
+        )),
+        "{effects:?}"
+    );
+    act(&mut s, &[Action::SwitchList]);
+    snap("going_cold", &mut s);
+    assert_eq!(
+        s.update(Msg::Action(Action::Open)),
+        vec![Effect::LoadLists(
+            emaillog::tui::lists::ListsKind::ContactCard("CT0009".into())
+        )],
+        "Enter on a contact going cold opens their card"
+    );
+    act(&mut s, &[Action::Back]);
+    // The Status screen counts what is due today.
+    act(&mut s, &[Action::Go(Screen::Status)]);
+    snap("status_follow_ups", &mut s);
+}

@@ -7,6 +7,7 @@ pub mod csv_in;
 pub mod export;
 pub mod filters;
 pub mod folders;
+pub mod follow_ups;
 pub mod import;
 pub mod jobs;
 pub mod log;

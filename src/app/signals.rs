@@ -7,7 +7,6 @@ use serde::Serialize;
 
 use crate::domain::Contact;
 use crate::domain::conversation::SUBJECT_WINDOW_DAYS;
-use crate::domain::follow_ups::{FollowUp, follow_ups};
 use crate::domain::reply_times::{By, ReplyTimes, reply_times};
 use crate::domain::work_week::WorkWeek;
 use crate::store::{ContactCard, EntryRow, GoingCold};
@@ -86,27 +85,4 @@ impl App {
         let exchanged = self.store()?.exchanged(from, until)?;
         Ok(reply_times(&exchanged, by, since, until, week))
     }
-
-    /// The follow-ups due by `now`: conversations of the last
-    /// [`FOLLOW_UP_DAYS_BACK`] days whose last word is a contact's, not
-    /// answered `days` working days after their first unanswered message;
-    /// by salesperson (only `salesperson` when given), oldest first.
-    pub fn follow_ups(
-        &self,
-        week: &WorkWeek,
-        days: u32,
-        salesperson: Option<&str>,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<FollowUp>> {
-        let from = now - chrono::Duration::days(FOLLOW_UP_DAYS_BACK);
-        let exchanged = self.store()?.exchanged(from, now)?;
-        let mut due = follow_ups(&exchanged, week, days, now);
-        if let Some(code) = salesperson {
-            due.retain(|f| f.salesperson_code.eq_ignore_ascii_case(code.trim()));
-        }
-        Ok(due)
-    }
 }
-
-/// How far back a conversation can still be waiting for us.
-pub const FOLLOW_UP_DAYS_BACK: i64 = 120;

@@ -25,6 +25,7 @@ pub const COPIED: &[&str] = &[
     "opportunities",
     "interaction_log_entries",
     "contact_days",
+    "follow_up_dismissals",
     "skipped_messages",
     "message_failures",
     "review_requests",

@@ -341,6 +341,8 @@ const MIGRATIONS: &[&str] = &[
     // 18: what the log says of each contact, kept as entries are written
     // (see store/contact_signals.rs), counted once here from the log.
     include_str!("sql/18_contact_signals.sql"),
+    // 19: follow-ups dismissed, with who (see store/follow_up_marks.rs).
+    include_str!("sql/19_follow_up_dismissals.sql"),
 ];
 
 /// The schema version this build writes.

@@ -6,6 +6,7 @@ mod activity;
 mod contact_signals;
 pub mod copy;
 pub mod db;
+mod follow_up_marks;
 mod inbox_state;
 mod interactions;
 mod jobs;
@@ -32,6 +33,7 @@ use rusqlite::{Connection, OpenFlags};
 
 pub use activity::{Activity, LeaseHolder};
 pub use contact_signals::{Card as ContactCard, Cold as GoingCold};
+pub use follow_up_marks::Dismissal;
 pub use inbox_state::{
     Fence, Known, PageCommit, PageDone, Progress, StuckMessage, Unfinished, Work,
 };

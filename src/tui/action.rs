@@ -1,6 +1,6 @@
 //! The screens, and the actions a key (or a click, or a palette entry) asks for.
 
-/// The screens, in the order `1`–`7` and Tab walk them.
+/// The screens, in the order `1`–`8` and Tab walk them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Screen {
     Status,
@@ -10,10 +10,11 @@ pub enum Screen {
     Opportunities,
     Skipped,
     Contacts,
+    FollowUps,
 }
 
 impl Screen {
-    pub const ALL: [Screen; 7] = [
+    pub const ALL: [Screen; 8] = [
         Screen::Status,
         Screen::Setup,
         Screen::Jobs,
@@ -21,6 +22,7 @@ impl Screen {
         Screen::Opportunities,
         Screen::Skipped,
         Screen::Contacts,
+        Screen::FollowUps,
     ];
 
     pub fn title(self) -> &'static str {
@@ -32,6 +34,7 @@ impl Screen {
             Screen::Opportunities => "Opportunities",
             Screen::Skipped => "Skipped",
             Screen::Contacts => "Contacts",
+            Screen::FollowUps => "Follow-ups",
         }
     }
 
@@ -110,6 +113,8 @@ pub enum Action {
     Import,
     /// Contacts: the chosen contact's card (figures and timeline).
     Card,
+    /// Follow-ups: no answer needed.
+    Dismiss,
     /// Setup: the never-log list.
     NeverLogList,
     /// Status: the chart per hour or per day.

@@ -259,6 +259,14 @@ pub const GLOBAL_KEYS: &[Binding] = &[
     ),
     b(
         Global,
+        &[k('8')],
+        Action::Go(Screen::FollowUps),
+        "follow-ups",
+        "Follow-ups: waiting for us, going cold",
+        false,
+    ),
+    b(
+        Global,
         &[k('j'), code(KeyCode::Down)],
         Action::Down,
         "down",
@@ -330,6 +338,7 @@ pub fn bindings() -> impl Iterator<Item = &'static Binding> {
         super::screens::opportunities::KEYS,
         super::screens::skipped::KEYS,
         super::screens::contacts::KEYS,
+        super::screens::follow_ups::KEYS,
         super::screens::jobs::KEYS,
         super::screens::setup::KEYS,
         super::screens::status::KEYS,

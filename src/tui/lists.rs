@@ -16,6 +16,8 @@ pub enum ListsKind {
     OpportunityEntries(String),
     /// A contact's card.
     ContactCard(String),
+    /// The follow-ups and the contacts going cold.
+    FollowUps,
     Review,
     People,
     /// A skipped message's sender as a new contact.
@@ -36,12 +38,21 @@ pub enum Lists {
     Opportunities(Vec<OpportunityRow>),
     OpportunityEntries(String, Vec<EntryRow>),
     ContactCard(Box<crate::app::signals::ContactReport>),
+    FollowUps(Box<crate::app::follow_ups::FollowUpBoard>),
     Review(Vec<ReviewRow>),
     People(Vec<Salesperson>, Vec<Contact>),
     SuggestedContact(crate::store::ReviewKey, SuggestedContact),
     ImportPreview(String, Box<ImportPreview>),
     NeverLog(Vec<String>),
     NeverLogCheck(crate::app::never_log::NeverLogCheck),
+}
+
+/// The Follow-ups screen's tab.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FollowUpTab {
+    #[default]
+    Waiting,
+    Cold,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -65,6 +76,11 @@ pub struct ListsState {
     pub contact_sel: usize,
     pub salesperson_sel: usize,
     pub error: Option<String>,
+    /// The Follow-ups screen's rows (and the Status screen's count).
+    pub follow_ups: Option<crate::app::follow_ups::FollowUpBoard>,
+    pub follow_up_tab: FollowUpTab,
+    pub follow_up_sel: usize,
+    pub cold_sel: usize,
     /// A file is being read for an import's preview (Esc gives it up).
     pub importing: bool,
 }

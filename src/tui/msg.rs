@@ -117,6 +117,11 @@ pub enum Effect {
     },
     NeverLog(String),
     NeverLogRemove(String),
+    /// Record that a follow-up needs no answer.
+    DismissFollowUp {
+        entry_no: i64,
+        latest_at: chrono::DateTime<chrono::Utc>,
+    },
     /// Saves a contact; then asks the engine to re-log the skipped
     /// message it was made from, if any (in that order).
     SaveContact {

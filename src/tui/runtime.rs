@@ -168,7 +168,9 @@ pub async fn run(app: App, opts: UiOptions) -> anyhow::Result<()> {
         dirty = !clocky
             || matches!(
                 state.screen,
-                super::action::Screen::Status | super::action::Screen::Jobs
+                super::action::Screen::Status
+                    | super::action::Screen::Jobs
+                    | super::action::Screen::FollowUps
             )
             || state.working.is_some()
             || state.loading_since.is_some();
@@ -476,6 +478,13 @@ impl Work {
                             format!("{p} was already on the never-log list")
                         }
                     })
+                    .map_err(err)
+            }),
+            Effect::DismissFollowUp {
+                entry_no,
+                latest_at,
+            } => self.blocking(move |a| {
+                a.dismiss_follow_up(entry_no, latest_at, chrono::Utc::now())
                     .map_err(err)
             }),
             Effect::NeverLogRemove(pattern) => self.blocking(move |a| {

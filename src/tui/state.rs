@@ -240,7 +240,7 @@ impl UiState {
             Msg::Due(n) => self.search_due(n),
             Msg::Tick(now) => {
                 self.now = now;
-                Vec::new()
+                self.follow_ups_stale()
             }
             Msg::Resize(w, h) => {
                 self.size = (w, h);
@@ -470,6 +470,7 @@ impl UiState {
                 Screen::Opportunities => self.act_opportunities(a),
                 Screen::Skipped => self.act_skipped(a),
                 Screen::Contacts => self.act_contacts(a),
+                Screen::FollowUps => self.act_follow_ups(a),
                 Screen::Status => self.act_status(a),
             },
         }
@@ -478,7 +479,9 @@ impl UiState {
     pub(crate) fn move_selection(&mut self, a: Action) {
         let page = self.page();
         let selection = match self.screen {
-            Screen::Opportunities | Screen::Skipped | Screen::Contacts => self.list_selection(),
+            Screen::Opportunities | Screen::Skipped | Screen::Contacts | Screen::FollowUps => {
+                self.list_selection()
+            }
             Screen::Setup => Some((&mut self.setup.sel, FIELDS.len())),
             Screen::Jobs => Some(self.jobs_selection()),
             _ => None,

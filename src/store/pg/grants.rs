@@ -48,6 +48,7 @@ pub const USER_GRANTS: &[(&str, &str)] = &[
     ("logged_messages", "SELECT"),
     ("interaction_log_entries", "SELECT, UPDATE (opportunity_no)"),
     ("contact_days", "SELECT"),
+    ("follow_up_dismissals", "SELECT, INSERT, UPDATE"),
     ("opportunities", "SELECT, INSERT, UPDATE"),
     ("skipped_messages", "SELECT"),
     ("review_requests", "SELECT, INSERT, UPDATE"),

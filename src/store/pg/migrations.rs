@@ -13,6 +13,7 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE engine_lease ADD COLUMN epoch BIGINT NOT NULL DEFAULT 0;",
     include_str!("schema_3.sql"),
     include_str!("schema_4.sql"),
+    include_str!("schema_5.sql"),
 ];
 
 /// The schema version this emaillog writes on PostgreSQL.

@@ -6,6 +6,7 @@
 pub mod contact_card;
 pub mod contacts;
 pub mod folder_picker;
+pub mod follow_ups;
 pub mod jobs;
 pub mod log;
 mod log_filters;

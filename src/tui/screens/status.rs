@@ -96,7 +96,7 @@ pub fn draw(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
     let all = super::mailboxes::height(s);
     // The counts' line, the bars (two rows at least) and the hours;
     // on a narrow screen the recent activity keeps its room.
-    let today_h = if wide { 2 + 6 } else { 2 + 3 };
+    let today_h = if wide { 2 + 6 } else { 2 + 3 } + u16::from(s.lists.follow_ups.is_some());
     if wide {
         let [sum, today] = Layout::vertical([
             Constraint::Length(summary.len() as u16 + 1),
@@ -251,8 +251,30 @@ fn draw_today(f: &mut Frame, s: &UiState, o: &Overview, theme: &Theme, area: Rec
     if inner.height == 0 {
         return;
     }
-    let [counts, chart] =
-        Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
+    let due = s.lists.follow_ups.as_ref();
+    let [counts, follow_ups, chart] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(u16::from(due.is_some())),
+        Constraint::Min(0),
+    ])
+    .areas(inner);
+    // The team's follow-ups due today (screen 8 lists them).
+    if let Some(b) = due {
+        let text = follow_ups_due(b.due.len(), b.overdue);
+        let style = if b.due.is_empty() {
+            theme.dim()
+        } else {
+            theme.warn()
+        };
+        crate::tui::view::fit::draw_line(
+            f,
+            Line::from(vec![
+                Span::styled(text, style),
+                Span::styled(" · 8 lists them", theme.dim()),
+            ]),
+            follow_ups,
+        );
+    }
     let mut line = vec![
         Span::styled(format!("{} logged", t.logged), theme.good()),
         Span::raw(" · "),
@@ -405,6 +427,17 @@ fn attention_height(o: &Overview) -> u16 {
         + if o.stuck.is_empty() { 0 } else { 1 }
         + if error { 3 } else { 0 };
     1 + n.max(1)
+}
+
+/// "no follow-ups due today", "5 follow-ups due today, 2 of them
+/// overdue".
+fn follow_ups_due(n: usize, overdue: usize) -> String {
+    let what = crate::domain::text::count(n, "follow-up", "follow-ups");
+    if overdue > 0 {
+        format!("{what} due today, {overdue} of them overdue")
+    } else {
+        format!("{what} due today")
+    }
 }
 
 fn draw_attention(f: &mut Frame, o: &Overview, theme: &Theme, area: Rect) {

@@ -13,6 +13,16 @@ impl UiState {
             Screen::Opportunities => vec![Effect::LoadLists(ListsKind::Opportunities)],
             Screen::Skipped => vec![Effect::LoadLists(ListsKind::Review)],
             Screen::Contacts => vec![Effect::LoadLists(ListsKind::People)],
+            Screen::FollowUps => vec![Effect::LoadLists(ListsKind::FollowUps)],
+            // The Status screen's count of follow-ups due today: read when
+            // it comes on show and then at most once a minute.
+            Screen::Status
+                if self.lists.follow_ups.as_ref().is_none_or(|b| {
+                    b.at.is_none_or(|at| self.now - at >= chrono::Duration::seconds(60))
+                }) =>
+            {
+                vec![Effect::LoadLists(ListsKind::FollowUps)]
+            }
             _ => Vec::new(),
         }
     }
@@ -58,6 +68,7 @@ impl UiState {
                 }
             }
             Lists::ContactCard(report) => self.contact_card_arrived(report),
+            Lists::FollowUps(board) => self.lists.follow_ups = Some(*board),
             Lists::Review(rows) => {
                 let ids: std::collections::BTreeSet<crate::store::ReviewKey> =
                     rows.iter().map(|r| r.key()).collect();
@@ -120,6 +131,10 @@ impl UiState {
         self.lists.contact_sel = self.lists.contact_sel.min(n.saturating_sub(1));
         let n = self.lists.visible_salespeople(f).len();
         self.lists.salesperson_sel = self.lists.salesperson_sel.min(n.saturating_sub(1));
+        let n = self.lists.visible_follow_ups(f).len();
+        self.lists.follow_up_sel = self.lists.follow_up_sel.min(n.saturating_sub(1));
+        let n = self.lists.visible_cold(f).len();
+        self.lists.cold_sel = self.lists.cold_sel.min(n.saturating_sub(1));
     }
 
     /// The selection of the list on show and its length.
@@ -144,6 +159,16 @@ impl UiState {
                 let n = l.visible_salespeople(f).len();
                 (&mut l.salesperson_sel, n)
             }
+            (Screen::FollowUps, _) => match l.follow_up_tab {
+                super::super::lists::FollowUpTab::Waiting => {
+                    let n = l.visible_follow_ups(f).len();
+                    (&mut l.follow_up_sel, n)
+                }
+                super::super::lists::FollowUpTab::Cold => {
+                    let n = l.visible_cold(f).len();
+                    (&mut l.cold_sel, n)
+                }
+            },
             _ => return None,
         })
     }

@@ -30,6 +30,12 @@ pub enum Pending {
     RunHeld,
     /// Import a file's good rows, its bad ones left out.
     ImportGood(Box<crate::app::people::ImportPreview>),
+    /// A follow-up needs no answer: its first unanswered entry, and
+    /// their latest message then.
+    DismissFollowUp {
+        entry_no: i64,
+        latest_at: chrono::DateTime<chrono::Utc>,
+    },
 }
 
 /// What a one-line prompt is for.

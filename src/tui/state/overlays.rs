@@ -140,6 +140,16 @@ impl UiState {
                     self.start("importing the good rows");
                     vec![Effect::ApplyImport(p)]
                 }
+                Pending::DismissFollowUp {
+                    entry_no,
+                    latest_at,
+                } => {
+                    self.start("dismissing the follow-up");
+                    vec![Effect::DismissFollowUp {
+                        entry_no,
+                        latest_at,
+                    }]
+                }
             },
             (Overlay::Edit { key, input, .. }, Action::Open) => {
                 let Some(setup) = self.overview.as_ref().map(|o| o.setup.clone()) else {

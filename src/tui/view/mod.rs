@@ -37,6 +37,7 @@ fn short_title(s: Screen) -> &'static str {
         Screen::Opportunities => "Opps",
         Screen::Skipped => "Skipped",
         Screen::Contacts => "Contacts",
+        Screen::FollowUps => "Follow-ups",
     }
 }
 
@@ -119,6 +120,7 @@ pub fn draw(f: &mut Frame, s: &UiState) {
         Screen::Opportunities => super::screens::opportunities::draw(f, s, &theme, body),
         Screen::Skipped => super::screens::skipped::draw(f, s, &theme, body),
         Screen::Contacts => super::screens::contacts::draw(f, s, &theme, body),
+        Screen::FollowUps => super::screens::follow_ups::draw(f, s, &theme, body),
     }
     draw_status_line(f, s, &theme, status_line);
     draw_footer(f, s, &theme, footer);
@@ -246,7 +248,11 @@ mod tests {
         }
         let at = |w| tab_labels(Screen::Log, w, Role::User).0.concat();
         assert!(at(140).contains("Interaction log"));
-        assert!(at(80).contains(" 7 Contacts "));
-        assert_eq!(at(60).trim(), "1  2  3  4 Log  5  6  7");
+        // At 80 columns the admin sees every short title; the user view's
+        // label leaves room for the numbers and the current title.
+        let admin = tab_labels(Screen::Log, 80, Role::Admin).0.concat();
+        assert!(admin.contains(" 7 Contacts  8 Follow-ups "), "{admin}");
+        assert_eq!(at(80).trim(), "1  2  3  4 Log  5  6  7  8");
+        assert_eq!(at(60).trim(), "1  2  3  4 Log  5  6  7  8");
     }
 }
