@@ -99,6 +99,7 @@ fn message(n: usize, m: &Msg) -> NewLoggedMessage {
             - Duration::hours(12),
         entries,
         account: String::new(),
+        attachments: vec![],
     }
 }
 

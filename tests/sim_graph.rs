@@ -1194,3 +1194,68 @@ async fn child_folders_nest_and_hold_mail_read_by_path() {
         .await;
     assert_eq!(missing.status, 404);
 }
+
+/// Attachments as Graph serves them: listed with `$select` (no bytes),
+/// one by id with `contentBytes`, its raw `$value`; `hasAttachments` says
+/// whether any is a file (an inline image alone does not count); an
+/// unknown attachment is a 404.
+#[tokio::test]
+async fn attachments_are_listed_selected_fetched_and_raw() {
+    use base64::Engine;
+    let sim = TestSim::default().await;
+    let token = sim.app_token().await;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let mut with_file = message("a@x.example", &[MAILBOX], "with a file");
+    with_file["attachments"] = json!([
+        {"name": "a.pdf", "contentType": "application/pdf", "contentBytes": b64.encode(b"%PDF-1.4")},
+        {"name": "i.png", "contentType": "image/png", "contentBytes": b64.encode(b"png"), "isInline": true},
+    ]);
+    let mut inline_only = message("a@x.example", &[MAILBOX], "inline only");
+    inline_only["attachments"] = json!([
+        {"name": "i.png", "contentType": "image/png", "contentBytes": b64.encode(b"png"), "isInline": true},
+    ]);
+    let added = sim
+        .add(MAILBOX, "inbox", json!([with_file, inline_only]))
+        .await;
+    let id = added[0]["id"].as_str().unwrap();
+    assert_eq!(added[0]["hasAttachments"], json!(true));
+    assert_eq!(added[1]["hasAttachments"], json!(false));
+    assert!(
+        added[0].get("attachments").is_none(),
+        "never in the message's JSON"
+    );
+    let base = format!("/v1.0/users/{MAILBOX}/messages/{id}/attachments");
+    let list = sim
+        .get(
+            &token,
+            &format!("{base}?$select=id,name,contentType,size,isInline"),
+        )
+        .await;
+    assert_eq!(list.status, 200, "{}", list.body);
+    let items = list.body["value"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[0]["name"], json!("a.pdf"));
+    assert_eq!(items[0]["size"], json!(8));
+    assert_eq!(items[1]["isInline"], json!(true));
+    assert!(
+        items[0].get("contentBytes").is_none(),
+        "$select leaves the bytes out"
+    );
+    let aid = items[0]["id"].as_str().unwrap();
+    let one = sim.get(&token, &format!("{base}/{aid}")).await;
+    assert_eq!(one.body["contentBytes"], json!(b64.encode(b"%PDF-1.4")));
+    let raw = sim
+        .http
+        .get(sim.url(&format!("{base}/{aid}/$value")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(raw.status(), 200);
+    assert_eq!(raw.headers()["content-type"], "application/pdf");
+    assert_eq!(&raw.bytes().await.unwrap()[..], b"%PDF-1.4");
+    let missing = sim
+        .get(&token, &format!("{base}/AAMkAttNothing/$value"))
+        .await;
+    assert_eq!(missing.status, 404);
+}

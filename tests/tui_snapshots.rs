@@ -686,7 +686,31 @@ fn detail(n: i64) -> MessageDetail {
             Participant { role: "Cc", name: String::new(), address: "buyer@northwind.example".into(), known: None },
         ],
         conversation: vec![entry(7), entry(n), entry(0)],
+        attachments: vec![
+            attachment(e.logged_message_id, 1, "Tilbud våren 2027.pdf", "application/pdf", 1_248_000, false),
+            attachment(e.logged_message_id, 2, "image001.png", "image/png", 14_200, true),
+            attachment(e.logged_message_id, 3, "Prisliste \u{202e}xslx.exe", "application/vnd.ms-excel", 312, false),
+        ],
         entry: e,
+    }
+}
+
+fn attachment(
+    message: i64,
+    seq: i64,
+    name: &str,
+    content_type: &str,
+    size: i64,
+    inline: bool,
+) -> emaillog::store::StoredAttachment {
+    emaillog::store::StoredAttachment {
+        logged_message_id: message,
+        seq,
+        source_id: format!("AAMkAtt{seq}"),
+        name: name.into(),
+        content_type: content_type.into(),
+        size,
+        inline,
     }
 }
 
@@ -745,6 +769,56 @@ fn the_message_and_its_conversation() {
         vec![Effect::OpenMessage(1000)],
         "the next entry of the conversation"
     );
+}
+
+#[test]
+fn an_attachment_is_saved_from_the_message() {
+    let mut s = log_state(30);
+    act(&mut s, &[Action::Down, Action::Down, Action::Open]);
+    s.update(Msg::Message(Ok(Box::new(detail(2)))));
+    // s: three attachments, so the list first.
+    act(&mut s, &[Action::SaveAttachment]);
+    snap("attachments_of_message", &mut s);
+    act(
+        &mut s,
+        &[Action::Down, Action::Down, Action::SaveAttachment],
+    );
+    let (message, seq, value) = match &s.overlay {
+        Some(emaillog::tui::state::Overlay::Prompt {
+            purpose: emaillog::tui::state::PromptFor::SaveAttachment { message, seq },
+            input,
+            ..
+        }) => (*message, *seq, input.value().to_string()),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(seq, 3);
+    assert!(
+        value.ends_with("Prisliste xslx.exe") && !value.contains('\u{202e}'),
+        "the name offered is a plain file name: {value:?}"
+    );
+    clear_text(&mut s);
+    type_text(&mut s, "/tmp/prisliste.xls");
+    snap("attachment_save_prompt", &mut s);
+    assert_eq!(
+        s.update(Msg::Action(Action::Open)),
+        vec![Effect::SaveAttachment {
+            message,
+            seq: 3,
+            path: "/tmp/prisliste.xls".into()
+        }]
+    );
+    // When it is saved, the message opens again.
+    let effects = s.update(Msg::Done(Ok(
+        "saved Prisliste (312 bytes) to /tmp/prisliste.xls".into(),
+    )));
+    assert!(effects.contains(&Effect::OpenMessage(998)), "{effects:?}");
+    // Esc in the list comes back to the message.
+    s.update(Msg::Message(Ok(Box::new(detail(2)))));
+    act(&mut s, &[Action::SaveAttachment, Action::Back]);
+    assert!(matches!(
+        &s.overlay,
+        Some(emaillog::tui::state::Overlay::Message(_))
+    ));
 }
 
 #[test]
@@ -983,12 +1057,30 @@ fn contacts_and_salespeople() {
             open_opportunities: 2,
         },
         timeline: (1..=30).map(entry).collect(),
+        attachments: vec![emaillog::store::ContactAttachment {
+            attachment: attachment(
+                77,
+                1,
+                "Tilbud våren 2027.pdf",
+                "application/pdf",
+                1_248_000,
+                false,
+            ),
+            entry_no: 990,
+            direction: "outbound".into(),
+            occurred_at: emaillog::store::ts(now() - Duration::days(3)),
+            subject: "Tilbud".into(),
+        }],
     };
     s.update(Msg::Lists(Ok(Box::new(
         emaillog::tui::lists::Lists::ContactCard(Box::new(report)),
     ))));
     act(&mut s, &[Action::Down, Action::Down]);
     snap("contact_card", &mut s);
+    // a: the files exchanged with them; Esc comes back to the card.
+    act(&mut s, &[Action::Attachments]);
+    snap("contact_files", &mut s);
+    act(&mut s, &[Action::Back]);
     assert_eq!(
         s.update(Msg::Action(Action::Open)),
         vec![Effect::OpenMessage(997)],

@@ -80,6 +80,8 @@ pub struct MessageDetail {
     pub participants: Vec<Participant>,
     /// The conversation's entries, oldest first (this one among them).
     pub conversation: Vec<EntryRow>,
+    /// What is attached, in order.
+    pub attachments: Vec<crate::store::StoredAttachment>,
 }
 
 /// "Name <a@b>" or "a@b" as (name, address).
@@ -206,11 +208,13 @@ impl LogReader {
         if conversation.is_empty() {
             conversation.push(entry.clone());
         }
+        let attachments = self.store.message_attachments(entry.logged_message_id)?;
         Ok(MessageDetail {
             entry,
             message,
             participants,
             conversation,
+            attachments,
         })
     }
 }

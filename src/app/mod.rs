@@ -2,6 +2,7 @@
 //! It opens the store, unseals secrets, builds mail sources from the setup
 //! and runs the engine; callers never touch SQL, HTTP or OAuth2 themselves.
 
+pub mod attachments;
 pub mod credentials;
 pub mod csv_in;
 pub mod export;

@@ -24,6 +24,9 @@ pub struct ContactReport {
     pub card: ContactCard,
     /// Newest first.
     pub timeline: Vec<EntryRow>,
+    /// Every file exchanged with them (inline images left out), newest
+    /// first.
+    pub attachments: Vec<crate::store::ContactAttachment>,
 }
 
 impl App {
@@ -52,6 +55,7 @@ impl App {
         Ok(ContactReport {
             card: store.contact_card(&no, now)?,
             timeline: store.contact_timeline(&no, limit)?,
+            attachments: store.contact_attachments(&no)?,
             contact_no: no,
             name,
             company,

@@ -2,6 +2,7 @@
 //! own module against the application API; errors reach stderr with what to
 //! do, and the exit code says whether it was a usage error (2) or a failure (1).
 
+mod attachments;
 mod demo;
 mod jobs;
 mod login;
@@ -132,6 +133,11 @@ enum Command {
     Job {
         #[command(subcommand)]
         command: jobs::JobCommand,
+    },
+    /// A logged message's attachments: list them, save one to a file.
+    Attachments {
+        #[command(subcommand)]
+        command: attachments::AttachmentsCommand,
     },
     /// What the log says: a contact's figures and timeline.
     Report {
@@ -291,6 +297,7 @@ pub fn main() -> i32 {
             Command::Job { command } => jobs::job(&app, command),
             Command::Export { command } => jobs::export(&app, command),
             Command::Report { command } => report::run(&app, command),
+            Command::Attachments { command } => attachments::run(&app, command).await,
             Command::Demo {
                 arrival_secs,
                 headless,

@@ -29,7 +29,7 @@ pub use classify::{
     Classification, Direction, InitiatedBy, PlannedEntry, Prior, SkipReason, classify,
 };
 pub use disposition::{Disposition, Location};
-pub use message::{MailMessage, Recipient};
+pub use message::{Attachment, MailMessage, Recipient};
 pub use money::Money;
 pub use people::{Contact, Directory, Salesperson};
 pub use rules::Rules;

@@ -333,6 +333,7 @@ pub fn plan_page(
                     occurred_at: at,
                     entries,
                     account: inputs.account.to_string(),
+                    attachments: msg.attachments.clone(),
                 });
             }
             Classification::ArchiveOnly => {

@@ -183,6 +183,21 @@ pub trait MailSource: Send + Sync {
         false
     }
     fn delete<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<(), MailError>>;
+    /// The bytes of one attachment (its `source_id`) of message `id`,
+    /// wherever the message is now: fetched when a user saves it, never
+    /// kept.
+    fn attachment<'a>(
+        &'a self,
+        id: &'a str,
+        attachment: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<u8>, MailError>> {
+        let _ = (id, attachment);
+        Box::pin(async {
+            Err(MailError::Permanent(
+                "this mail source cannot fetch attachments".into(),
+            ))
+        })
+    }
     /// Whether a message is still in the mailbox (any folder): `Ok` if so,
     /// `Err(Gone)` if not.
     fn locate<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<(), MailError>>;

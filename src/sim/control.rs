@@ -45,6 +45,17 @@ pub fn serve(sim: &Sim, req: &SimRequest) -> SimResponse {
         {
             list_messages(sim, req, address, &folder.join("/"))
         }
+        ["mailboxes", address, "messages", id, "attachments"] if m == Method::POST => {
+            let mut st = sim.state();
+            match st.mailboxes.get_mut(&address.to_ascii_lowercase()) {
+                Some(mb) => Ok(super::graph::attachments::add_raw(mb, req, id)),
+                None => Err(graph_error(
+                    404,
+                    "ErrorInvalidUser",
+                    &format!("No mailbox '{address}' in the simulator."),
+                )),
+            }
+        }
         ["device", "approve"] if m == Method::POST => decide(sim, req, true),
         ["device", "polls"] if m == Method::GET => {
             let code = req.query_value("user_code").unwrap_or_default();
@@ -275,6 +286,7 @@ fn add_messages(
         .into_iter()
         .map(|new| {
             let seq = mb.insert(fi, new.received, new.fields, new.id);
+            mb.attach(seq, new.attachments);
             message_json(&mb.messages[&seq], &view)
         })
         .collect();

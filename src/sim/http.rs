@@ -102,6 +102,8 @@ pub enum ResponseBody {
     None,
     Json(Value),
     Html(String),
+    /// Raw bytes with their content type (an attachment's `$value`).
+    Bytes(std::sync::Arc<Vec<u8>>, String),
 }
 
 #[derive(Debug, Clone)]
@@ -133,6 +135,14 @@ impl SimResponse {
             status,
             headers: Vec::new(),
             body: ResponseBody::Html(page),
+        }
+    }
+
+    pub fn bytes(status: u16, bytes: std::sync::Arc<Vec<u8>>, content_type: &str) -> Self {
+        Self {
+            status,
+            headers: Vec::new(),
+            body: ResponseBody::Bytes(bytes, content_type.to_string()),
         }
     }
 

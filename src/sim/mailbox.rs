@@ -62,6 +62,8 @@ pub struct Mailbox {
     pub by_id: HashMap<String, u64>,
     next_seq: u64,
     pub change_seq: u64,
+    /// Each message's attachments, by its seq (a move keeps them).
+    pub attachments: HashMap<u64, Vec<super::graph::attachments::SimAttachment>>,
 }
 
 impl Mailbox {
@@ -86,6 +88,7 @@ impl Mailbox {
             by_id: HashMap::new(),
             next_seq: 1,
             change_seq: 0,
+            attachments: HashMap::new(),
         }
     }
 
@@ -179,6 +182,20 @@ impl Mailbox {
         last.ok_or(FolderExists)
     }
 
+    /// Adds attachments to message `seq`: `hasAttachments` then says
+    /// whether it has any that is not inline, as Exchange's does.
+    pub fn attach(&mut self, seq: u64, list: Vec<super::graph::attachments::SimAttachment>) {
+        if list.is_empty() {
+            return;
+        }
+        let all = self.attachments.entry(seq).or_default();
+        all.extend(list);
+        let files = all.iter().any(|a| !a.inline);
+        if let Some(m) = self.messages.get_mut(&seq) {
+            m.fields.insert("hasAttachments".into(), Value::Bool(files));
+        }
+    }
+
     pub fn message_by_id(&self, id: &str) -> Option<&Message> {
         self.by_id.get(id).and_then(|seq| self.messages.get(seq))
     }
@@ -260,6 +277,7 @@ impl Mailbox {
         let Some(msg) = self.messages.remove(&seq) else {
             return;
         };
+        self.attachments.remove(&seq);
         if let Some(src) = self.folders.iter_mut().find(|f| f.id == msg.folder_id) {
             src.index.remove(&(msg.received.timestamp_micros(), seq));
             src.removed

@@ -38,6 +38,8 @@ pub use self::state::{Seed, Sim, SimConfig};
 
 /// Largest request body the simulator reads.
 const MAX_BODY: usize = 16 * 1024 * 1024;
+/// The control API's largest request (an attachment's bytes).
+const MAX_CONTROL_BODY: usize = 64 * 1024 * 1024;
 
 /// A running simulator; dropping it does not stop it, [`SimServer::stop`] does.
 pub struct SimServer {
@@ -165,7 +167,8 @@ fn add_to_inbox(sim: &Sim, mailbox: &str, folder: &str, messages: Vec<serde_json
     };
     for m in messages {
         if let Ok(n) = graph::render::normalize_new_message(&m, false) {
-            mb.insert(inbox, n.received, n.fields, n.id);
+            let seq = mb.insert(inbox, n.received, n.fields, n.id);
+            mb.attach(seq, n.attachments);
         }
     }
 }
@@ -187,13 +190,20 @@ fn percent_decode(s: &str) -> String {
 
 async fn handle(State(sim): State<Arc<Sim>>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
-    let body = match axum::body::to_bytes(body, MAX_BODY).await {
+    // The control API takes attachments as they are (a test attaches
+    // 20 MB); Graph's own requests stay small.
+    let control = parts.uri.path().starts_with("/_sim/");
+    let limit = if control { MAX_CONTROL_BODY } else { MAX_BODY };
+    let body = match axum::body::to_bytes(body, limit).await {
         Ok(b) => b.to_vec(),
         Err(_) => {
             return to_response(graph_error(
                 413,
                 "RequestEntityTooLarge",
-                "The request body is larger than 16 MiB.",
+                &format!(
+                    "The request body is larger than {} MiB.",
+                    limit / 1024 / 1024
+                ),
             ));
         }
     };
@@ -351,6 +361,10 @@ fn to_response(resp: SimResponse) -> Response {
             Body::from(v.to_string()),
         ),
         ResponseBody::Html(h) => (Some("text/html; charset=utf-8"), Body::from(h)),
+        ResponseBody::Bytes(b, ct) => {
+            builder = builder.header("content-type", ct);
+            (None, Body::from(b.to_vec()))
+        }
     };
     if let Some(ct) = content_type {
         builder = builder.header("content-type", ct);

@@ -22,6 +22,7 @@ pub const COPIED: &[&str] = &[
     "job_queue_entries",
     "job_queue_log_entries",
     "logged_messages",
+    "message_attachments",
     "opportunities",
     "interaction_log_entries",
     "contact_days",

@@ -28,6 +28,22 @@ pub struct NewLoggedMessage {
     pub entries: Vec<PlannedEntry>,
     /// The account the job ran as.
     pub account: String,
+    /// What is attached (kept without the bytes).
+    pub attachments: Vec<crate::domain::Attachment>,
+}
+
+impl NewLoggedMessage {
+    /// The attachments' names, one a line, as the search index reads them
+    /// (none: `None`).
+    pub fn attachment_names(&self) -> Option<String> {
+        (!self.attachments.is_empty()).then(|| {
+            self.attachments
+                .iter()
+                .map(|a| a.name.as_str())
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+    }
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -146,10 +162,12 @@ pub(super) fn insert_logged(
             ]
         })
         .collect();
+    let names: Vec<Option<String>> = ms.iter().map(|m| m.attachment_names()).collect();
     let rows: Vec<_> = ms
         .iter()
         .zip(&times)
-        .map(|(m, [sent, received, _])| {
+        .zip(&names)
+        .map(|((m, [sent, received, _]), names)| {
             row![
                 m.internet_message_id.trim(),
                 &m.mailbox_id,
@@ -162,7 +180,8 @@ pub(super) fn insert_logged(
                 received,
                 &m.body,
                 &at,
-                mailbox
+                mailbox,
+                names
             ]
         })
         .collect();
@@ -171,7 +190,7 @@ pub(super) fn insert_logged(
         // (unique in a mailbox), not by the order they come back in.
         let sql = |values: &str| {
             format!(
-                "INSERT INTO logged_messages (internet_message_id, mailbox_id, web_link, conversation_id, subject, sender, recipients, sent_at, received_at, body, logged_at, mailbox_no)
+                "INSERT INTO logged_messages (internet_message_id, mailbox_id, web_link, conversation_id, subject, sender, recipients, sent_at, received_at, body, logged_at, mailbox_no, attachment_names)
                  SELECT * FROM {values} RETURNING mailbox_id, id"
             )
         };
@@ -188,6 +207,7 @@ pub(super) fn insert_logged(
             "text",
             "timestamptz",
             "bigint",
+            "text",
         ];
         let made: std::collections::HashMap<String, i64> = tx
             .query_at_once(sql, &casts, &rows, |r| Ok((r.get(0)?, r.get(1)?)))?
@@ -202,8 +222,8 @@ pub(super) fn insert_logged(
             .collect::<Result<Vec<i64>>>()?
     } else {
         tx.insert_each(
-            "INSERT INTO logged_messages (internet_message_id, mailbox_id, web_link, conversation_id, subject, sender, recipients, sent_at, received_at, body, logged_at, mailbox_no)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            "INSERT INTO logged_messages (internet_message_id, mailbox_id, web_link, conversation_id, subject, sender, recipients, sent_at, received_at, body, logged_at, mailbox_no, attachment_names)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
             &rows,
         )?
     };
@@ -263,6 +283,7 @@ pub(super) fn insert_logged(
         })
         .collect();
     super::contact_signals::count_in(tx, &counted)?;
+    super::attachments::insert(tx, ms, &ids)?;
     Ok(entries.len())
 }
 
@@ -283,7 +304,7 @@ impl Store {
         )?;
         let n = tx.execute(
             "INSERT INTO logged_messages_fts(rowid, subject, body)
-             SELECT id, subject, coalesce(body, '') FROM logged_messages WHERE id > ?1 ORDER BY id LIMIT ?2",
+             SELECT id, subject, coalesce(body, '') || coalesce(char(10) || attachment_names, '') FROM logged_messages WHERE id > ?1 ORDER BY id LIMIT ?2",
             params![upto, limit],
         )?;
         tx.execute(

@@ -261,6 +261,7 @@ mod tests {
             occurred_at: now(),
             entries: vec![],
             account: String::new(),
+            attachments: vec![],
         }
     }
 

@@ -343,6 +343,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/18_contact_signals.sql"),
     // 19: follow-ups dismissed, with who (see store/follow_up_marks.rs).
     include_str!("sql/19_follow_up_dismissals.sql"),
+    // 20: attachments (see the file).
+    include_str!("sql/20_attachments.sql"),
 ];
 
 /// The schema version this build writes.

@@ -3,6 +3,7 @@
 //! the job queue and the engine lease. Every query uses bound parameters.
 
 mod activity;
+mod attachments;
 mod contact_signals;
 pub mod copy;
 pub mod db;
@@ -32,6 +33,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OpenFlags};
 
 pub use activity::{Activity, LeaseHolder};
+pub use attachments::{CONTACT_ATTACHMENTS, ContactAttachment, StoredAttachment};
 pub use contact_signals::{Card as ContactCard, Cold as GoingCold};
 pub use follow_up_marks::Dismissal;
 pub use inbox_state::{

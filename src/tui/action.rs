@@ -115,6 +115,10 @@ pub enum Action {
     Card,
     /// Follow-ups: no answer needed.
     Dismiss,
+    /// Message view, attachment lists: save an attachment to a file.
+    SaveAttachment,
+    /// Contact card: the attachments exchanged with them.
+    Attachments,
     /// Setup: the never-log list.
     NeverLogList,
     /// Status: the chart per hour or per day.

@@ -39,6 +39,8 @@ pub enum Ctx {
     NeverLog,
     /// The Setup screen's folder picker.
     FolderPicker,
+    /// A list of attachments.
+    Attachments,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -331,6 +333,7 @@ pub fn bindings() -> impl Iterator<Item = &'static Binding> {
         super::screens::message::KEYS,
         super::screens::opportunities::DETAIL_KEYS,
         super::screens::contact_card::KEYS,
+        super::screens::attachments::KEYS,
         super::screens::contacts::PREVIEW_KEYS,
         super::screens::never_log::KEYS,
         super::screens::folder_picker::KEYS,

@@ -117,6 +117,12 @@ pub enum Effect {
     },
     NeverLog(String),
     NeverLogRemove(String),
+    /// Fetch an attachment from its mailbox and write it to a new file.
+    SaveAttachment {
+        message: i64,
+        seq: i64,
+        path: String,
+    },
     /// Record that a follow-up needs no answer.
     DismissFollowUp {
         entry_no: i64,

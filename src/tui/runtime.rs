@@ -368,6 +368,17 @@ impl Work {
                     let _ = tx.send(Msg::ValidateDone(r.map(|_| ()).map_err(|e| e.to_string())));
                 }));
             }
+            Effect::SaveAttachment { message, seq, path } => {
+                let app = self.app.clone();
+                let tx = self.tx.clone();
+                tokio::spawn(async move {
+                    let r = app
+                        .save_attachment(message, seq, &path)
+                        .await
+                        .map_err(|e| e.to_string());
+                    let _ = tx.send(Msg::Done(r));
+                });
+            }
             Effect::BrowseFolders(path) => {
                 let app = self.app.clone();
                 let tx = self.tx.clone();

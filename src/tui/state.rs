@@ -166,6 +166,7 @@ impl UiState {
             Some(Overlay::ImportPreview { .. }) => Ctx::ImportPreview,
             Some(Overlay::NeverLog { .. }) => Ctx::NeverLog,
             Some(Overlay::FolderPicker(_)) => Ctx::FolderPicker,
+            Some(Overlay::Attachments { .. }) => Ctx::Attachments,
         }
     }
 

@@ -121,6 +121,40 @@ impl GraphClient {
         body: Option<&Value>,
         prefer: &[&str],
     ) -> Result<(u16, Value), MailError> {
+        self.send(method, url, body, prefer, MAX_JSON_BYTES, |b| {
+            if b.is_empty() {
+                return Ok(Value::Null);
+            }
+            serde_json::from_slice(b).map_err(|e| format!("the answer was not valid JSON ({e})"))
+        })
+        .await
+    }
+
+    /// The raw bytes at `url` (an attachment's `$value`), at most `max`:
+    /// a larger answer is refused, not read.
+    pub async fn download(
+        &self,
+        url: &str,
+        prefer: &[&str],
+        max: usize,
+    ) -> Result<Vec<u8>, MailError> {
+        self.send(Method::GET, url, None, prefer, max, |b| Ok(b.to_vec()))
+            .await
+            .map(|(_, b)| b)
+    }
+
+    /// One request with its retries; `accept` turns a 2xx body into the
+    /// answer (an `Err` is retried like a garbled answer). A body longer
+    /// than `max` bytes is a permanent error.
+    async fn send<T>(
+        &self,
+        method: Method,
+        url: &str,
+        body: Option<&Value>,
+        prefer: &[&str],
+        max: usize,
+        accept: impl Fn(&[u8]) -> Result<T, String>,
+    ) -> Result<(u16, T), MailError> {
         self.check_origin(url)?;
         let mut refreshed = false;
         let mut last = String::new();
@@ -164,9 +198,16 @@ impl GraphClient {
             };
             let status = resp.status().as_u16();
             let wait = retry_after(&resp);
-            let bytes = match resp.bytes().await {
+            let bytes = match read_bounded(resp, max).await {
                 Ok(b) => b,
-                Err(e) => {
+                Err(Read::TooLarge) => {
+                    return Err(MailError::Permanent(format!(
+                        "{method} {}: the answer is larger than {} MB",
+                        redact(url),
+                        max / 1_000_000
+                    )));
+                }
+                Err(Read::Cut(e)) => {
                     drop(permit);
                     last = format!(
                         "{method} {}: the answer was cut off ({})",
@@ -179,21 +220,13 @@ impl GraphClient {
             };
             drop(permit);
             match status {
-                200..=299 => {
-                    if bytes.is_empty() {
-                        return Ok((status, Value::Null));
+                200..=299 => match accept(&bytes) {
+                    Ok(v) => return Ok((status, v)),
+                    Err(e) => {
+                        last = format!("{method} {}: {e}", redact(url));
+                        tokio::time::sleep(backoff(attempt)).await;
                     }
-                    match serde_json::from_slice(&bytes) {
-                        Ok(v) => return Ok((status, v)),
-                        Err(e) => {
-                            last = format!(
-                                "{method} {}: the answer was not valid JSON ({e})",
-                                redact(url)
-                            );
-                            tokio::time::sleep(backoff(attempt)).await;
-                        }
-                    }
-                }
+                },
                 401 if !refreshed => {
                     refreshed = true;
                     self.tokens.invalidate();
@@ -245,6 +278,31 @@ impl GraphClient {
             "gave up after {MAX_TRIES} tries: {last}"
         )))
     }
+}
+
+/// The largest JSON answer read (a page of 1,000 messages with their
+/// bodies is far less).
+const MAX_JSON_BYTES: usize = 256 * 1024 * 1024;
+
+enum Read {
+    TooLarge,
+    Cut(reqwest::Error),
+}
+
+/// A response's body, chunk by chunk, refused past `max` bytes (a
+/// declared length past it is refused before reading).
+async fn read_bounded(mut resp: reqwest::Response, max: usize) -> Result<Vec<u8>, Read> {
+    if resp.content_length().is_some_and(|n| n > max as u64) {
+        return Err(Read::TooLarge);
+    }
+    let mut out = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(Read::Cut)? {
+        if out.len() + chunk.len() > max {
+            return Err(Read::TooLarge);
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out)
 }
 
 /// A URL without its query string, for error text.

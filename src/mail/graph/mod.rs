@@ -3,6 +3,7 @@
 //! one), with only the properties a run needs, and moves messages with
 //! immutable ids so a retried move can never lose track of one.
 
+mod attachments;
 pub mod client;
 mod folders;
 pub mod model;
@@ -160,10 +161,12 @@ impl GraphSource {
             )
             .await
         {
-            Ok((_, v)) => Ok((
-                v["parentFolderId"].as_str().map(str::to_string),
-                model::parse_message(&v),
-            )),
+            Ok((_, v)) => {
+                let mut m = [model::parse_message(&v)];
+                self.attach_listed(std::slice::from_ref(&v), &mut m).await?;
+                let [m] = m;
+                Ok((v["parentFolderId"].as_str().map(str::to_string), m))
+            }
             Err(MailError::NotFound(d)) => Err(MailError::Gone(d)),
             Err(e) => Err(e),
         }
@@ -322,7 +325,10 @@ impl MailSource for GraphSource {
                     &[PREFER_IMMUTABLE, PREFER_TEXT, &page_size],
                 )
                 .await?;
-            let page = page_of(&v)?;
+            let mut page = page_of(&v)?;
+            if let Some(items) = v.get("value").and_then(Value::as_array) {
+                self.attach_listed(items, &mut page.messages).await?;
+            }
             // Checked before the engine keeps it as the read cursor.
             self.client
                 .check_origin(&page.cursor)
@@ -397,6 +403,14 @@ impl MailSource for GraphSource {
                 Err(e) => Err(e),
             }
         })
+    }
+
+    fn attachment<'a>(
+        &'a self,
+        id: &'a str,
+        attachment: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<u8>, MailError>> {
+        Box::pin(self.attachment_bytes(id, attachment))
     }
 
     fn locate<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<(), MailError>> {

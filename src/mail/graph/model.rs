@@ -10,7 +10,9 @@ use crate::domain::{MailMessage, Recipient};
 use crate::mail::BadMessage;
 
 /// The properties a run needs, and no more.
-pub const SELECT: &str = "id,internetMessageId,conversationId,subject,isDraft,sentDateTime,receivedDateTime,sender,from,toRecipients,ccRecipients,body,webLink,internetMessageHeaders";
+pub const SELECT: &str = "id,internetMessageId,conversationId,subject,isDraft,sentDateTime,receivedDateTime,sender,from,toRecipients,ccRecipients,body,webLink,internetMessageHeaders,hasAttachments";
+/// What the log keeps of an attachment (never its bytes).
+pub const ATTACHMENT_SELECT: &str = "id,name,contentType,size,isInline";
 /// PR_SENSITIVITY, to leave private and confidential mail out.
 pub const EXPAND_SENSITIVITY: &str =
     "singleValueExtendedProperties($filter=id eq 'Integer 0x0036')";
@@ -148,7 +150,40 @@ pub fn parse_message(item: &Value) -> Result<MailMessage, BadMessage> {
             .collect(),
         body_text: m.body.and_then(|b| b.content).unwrap_or_default(),
         web_link: m.web_link.unwrap_or_default(),
+        attachments: Vec::new(),
     })
+}
+
+/// Whether a listed message has attachments worth asking for: Graph's
+/// `hasAttachments` says so for files, and an inline image shows in the
+/// text body as `[cid:…]` (`hasAttachments` is false when every
+/// attachment is inline).
+pub fn has_attachments(item: &Value) -> bool {
+    item.get("hasAttachments").and_then(Value::as_bool) == Some(true)
+        || item
+            .pointer("/body/content")
+            .and_then(Value::as_str)
+            .is_some_and(|b| b.contains("[cid:"))
+}
+
+/// A page of `/messages/{id}/attachments` as the log keeps them.
+pub fn parse_attachments(v: &Value) -> Vec<crate::domain::Attachment> {
+    v.get("value")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|a| {
+            let id = a.get("id").and_then(Value::as_str)?;
+            let text = |k: &str| a.get(k).and_then(Value::as_str).unwrap_or_default();
+            Some(crate::domain::Attachment::new(
+                id.to_string(),
+                text("name"),
+                text("contentType"),
+                a.get("size").and_then(Value::as_i64).unwrap_or(0),
+                a.get("isInline").and_then(Value::as_bool).unwrap_or(false),
+            ))
+        })
+        .collect()
 }
 
 #[cfg(test)]

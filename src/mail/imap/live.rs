@@ -9,10 +9,10 @@ use futures::StreamExt;
 use crate::domain::MailMessage;
 use crate::mail::{BadMessage, Folder, MailError, Moved};
 
-use super::FULL_FETCH_LIMIT;
 use super::conn::ImapSession;
 use super::ids::{self, MessageKey};
 use super::parse;
+use super::{ATTACHMENT_FETCH_LIMIT, FULL_FETCH_LIMIT};
 
 /// What a first, light FETCH says of a message.
 pub(super) struct Fetched {
@@ -216,22 +216,29 @@ impl Live {
         let (small, large): (Vec<_>, Vec<_>) =
             meta.iter().partition(|m| m.size <= FULL_FETCH_LIMIT);
         let mut raw: std::collections::HashMap<u32, Vec<u8>> = Default::default();
-        for (part, which) in [(&small, "BODY.PEEK[]"), (&large, "BODY.PEEK[HEADER]")] {
-            if part.is_empty() {
-                continue;
-            }
-            let set = ids::uid_set(&part.iter().map(|m| m.uid).collect::<Vec<_>>());
-            let mut fetches = self
-                .s
-                .uid_fetch(&set, format!("(UID {which})"))
-                .await
-                .map_err(|e| io("UID FETCH", e))?;
-            while let Some(f) = fetches.next().await {
-                let f = f.map_err(|e| io("UID FETCH", e))?;
-                if let Some(uid) = f.uid {
-                    let bytes = f.body().or_else(|| f.header()).unwrap_or_default();
-                    raw.insert(uid, bytes.to_vec());
+        if !small.is_empty() {
+            let set = ids::uid_set(&small.iter().map(|m| m.uid).collect::<Vec<_>>());
+            raw.extend(self.fetch_raw(&set, "BODY.PEEK[]").await?);
+        }
+        // A large message is read whole one at a time, for its
+        // attachments (its body is not kept); past the attachment limit,
+        // its headers only.
+        let mut parsed: std::collections::HashMap<u32, Vec<crate::domain::Attachment>> =
+            Default::default();
+        for m in &large {
+            let which = if m.size <= ATTACHMENT_FETCH_LIMIT {
+                "BODY.PEEK[]"
+            } else {
+                "BODY.PEEK[HEADER]"
+            };
+            for (uid, bytes) in self.fetch_raw(&m.uid.to_string(), which).await? {
+                let headers = header_section(&bytes).to_vec();
+                if which == "BODY.PEEK[]"
+                    && let Ok(whole) = parse::parse_message("", &bytes, None)
+                {
+                    parsed.insert(uid, whole.attachments);
                 }
+                raw.insert(uid, headers);
             }
         }
         Ok(meta
@@ -259,6 +266,13 @@ impl Live {
                 };
                 let mut m = parse::parse_message(&id, bytes, received)?;
                 m.is_draft = draft;
+                // Read by its headers alone, a message lists no parts of
+                // its own (what the header section seems to hold is not).
+                match parsed.remove(&uid) {
+                    Some(list) => m.attachments = list,
+                    None if size > FULL_FETCH_LIMIT => m.attachments.clear(),
+                    None => {}
+                }
                 if size > FULL_FETCH_LIMIT {
                     m.body_text = format!(
                         "(the message is {} MB; its body was not read)",
@@ -268,6 +282,59 @@ impl Live {
                 Ok(m)
             })
             .collect())
+    }
+
+    /// `(UID, bytes)` of the messages `set` in the selected folder, as
+    /// `which` (`BODY.PEEK[]`, `BODY.PEEK[HEADER]`) asks.
+    async fn fetch_raw(
+        &mut self,
+        set: &str,
+        which: &str,
+    ) -> Result<Vec<(u32, Vec<u8>)>, MailError> {
+        let mut out = Vec::new();
+        let mut fetches = self
+            .s
+            .uid_fetch(set, format!("(UID {which})"))
+            .await
+            .map_err(|e| io("UID FETCH", e))?;
+        while let Some(f) = fetches.next().await {
+            let f = f.map_err(|e| io("UID FETCH", e))?;
+            if let Some(uid) = f.uid {
+                let bytes = f.body().or_else(|| f.header()).unwrap_or_default();
+                out.push((uid, bytes.to_vec()));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The bytes of attachment `index` of the message `key`, wherever it
+    /// is now (a message too large to read whole has none to give).
+    pub(super) async fn attachment(
+        &mut self,
+        key: &MessageKey,
+        index: usize,
+    ) -> Result<Vec<u8>, MailError> {
+        let (folder, uid) = self.locate(key).await?;
+        self.select(&folder).await?;
+        let raw = self
+            .fetch_raw(&uid.to_string(), "BODY.PEEK[]")
+            .await?
+            .into_iter()
+            .next()
+            .map(|(_, b)| b)
+            .ok_or_else(|| MailError::Gone("the message vanished".into()))?;
+        if raw.len() > ATTACHMENT_FETCH_LIMIT as usize + 1024 * 1024 {
+            return Err(MailError::Permanent(format!(
+                "the message is {} MB, more than emaillog reads",
+                raw.len() / 1_000_000
+            )));
+        }
+        parse::attachment_bytes(&raw, index).ok_or_else(|| {
+            MailError::Gone(format!(
+                "the message no longer has attachment {}",
+                index + 1
+            ))
+        })
     }
 
     /// Moves messages to `folder`: those the run read in this INBOX view in
@@ -394,4 +461,17 @@ impl Live {
     ) -> Result<bool, MailError> {
         Ok(self.move_set(from, &uid.to_string(), to).await? > 0)
     }
+}
+
+/// The header section of a raw message (up to and with the blank line).
+fn header_section(raw: &[u8]) -> &[u8] {
+    raw.windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map(|i| &raw[..i + 4])
+        .or_else(|| {
+            raw.windows(2)
+                .position(|w| w == b"\n\n")
+                .map(|i| &raw[..i + 2])
+        })
+        .unwrap_or(raw)
 }

@@ -30,6 +30,9 @@ use live::{Live, io};
 /// Larger messages are read for their headers only (the body is not kept):
 /// a 20 MB attachment is still logged, without filling memory.
 pub const FULL_FETCH_LIMIT: u32 = 10 * 1024 * 1024;
+/// A larger message is still read whole, one at a time, up to this, for
+/// the attachments it lists (and one is fetched again to be saved).
+pub const ATTACHMENT_FETCH_LIMIT: u32 = 64 * 1024 * 1024;
 
 const INBOX: &str = "INBOX";
 
@@ -540,6 +543,24 @@ impl MailSource for ImapSource {
                     l.ensure("Trash").await?;
                     l.move_uid(&from, uid, "Trash").await.map(|_| ())
                 })
+            })
+            .await
+        })
+    }
+
+    fn attachment<'a>(
+        &'a self,
+        id: &'a str,
+        attachment: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<u8>, MailError>> {
+        Box::pin(async move {
+            let key = MessageKey::parse(id)?;
+            let index: usize = attachment.parse().map_err(|_| {
+                MailError::Permanent(format!("'{attachment}' is not an IMAP attachment's number"))
+            })?;
+            self.with(move |l| {
+                let key = key.clone();
+                Box::pin(async move { l.attachment(&key, index).await })
             })
             .await
         })

@@ -6,9 +6,10 @@
 //! HTML). A message it cannot read is bad, never the page.
 
 use chrono::{DateTime, TimeZone, Utc};
-use mail_parser::{Address, HeaderValue, MessageParser};
+use mail_parser::{Address, HeaderValue, MessageParser, MimeHeaders};
 
-use crate::domain::{MailMessage, Recipient};
+use crate::domain::message::MAX_ATTACHMENTS;
+use crate::domain::{Attachment, MailMessage, Recipient};
 use crate::mail::BadMessage;
 
 /// Headers the classifier reads, kept from the message.
@@ -127,7 +128,53 @@ pub fn parse_message(
         headers,
         body_text,
         web_link: String::new(),
+        attachments: attachments(&m),
     })
+}
+
+/// The message's attachments as the log keeps them: its MIME parts that
+/// mail-parser counts as attachments (files, inline images, attached
+/// messages), names decoded (encoded words, RFC 2231), each known by its
+/// position so it can be found again in the same message.
+fn attachments(m: &mail_parser::Message<'_>) -> Vec<Attachment> {
+    m.attachments()
+        .take(MAX_ATTACHMENTS)
+        .enumerate()
+        .map(|(i, part)| {
+            let content_type = part
+                .content_type()
+                .map(|c| match c.subtype() {
+                    Some(sub) => format!("{}/{sub}", c.ctype()),
+                    None => c.ctype().to_string(),
+                })
+                .unwrap_or_else(|| "application/octet-stream".into());
+            let inline = part.content_disposition().is_some_and(|d| d.is_inline())
+                || (part.content_disposition().is_none() && part.content_id().is_some());
+            let name = part
+                .attachment_name()
+                .map(str::to_string)
+                .or_else(|| {
+                    part.message()
+                        .and_then(|n| n.subject())
+                        .map(|s| format!("{s}.eml"))
+                })
+                .unwrap_or_else(|| format!("attachment {}", i + 1));
+            Attachment::new(
+                i.to_string(),
+                &name,
+                &content_type,
+                part.len() as i64,
+                inline,
+            )
+        })
+        .collect()
+}
+
+/// The bytes of attachment `index` (as [`attachments`] numbered them) of
+/// the raw message, if it has one.
+pub fn attachment_bytes(raw: &[u8], index: usize) -> Option<Vec<u8>> {
+    let m = MessageParser::default().parse(raw)?;
+    m.attachments().nth(index).map(|p| p.contents().to_vec())
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Microsoft Graph's mail API under `/v1.0`: authentication, throttling and
 //! routing to the message, folder, delta and batch endpoints.
 
+pub mod attachments;
 pub mod batch;
 pub mod delta;
 pub mod folders;
@@ -215,6 +216,11 @@ pub fn route(state: &mut SimState, req: &SimRequest, token: &AccessToken) -> Sim
         ["messages"] if m == Method::GET => messages::list(mb, req, None, realistic),
         ["messages", id] if m == Method::GET => messages::get(mb, req, id),
         ["messages", id] if m == Method::DELETE => messages::delete(mb, id),
+        ["messages", id, "attachments"] if m == Method::GET => attachments::list(mb, req, id),
+        ["messages", id, "attachments", a] if m == Method::GET => attachments::get(mb, id, a),
+        ["messages", id, "attachments", a, "$value"] if m == Method::GET => {
+            attachments::value(mb, id, a)
+        }
         ["messages", id, "move"] if m == Method::POST => messages::move_to(mb, req, id),
         ["mailFolders"]
         | ["mailFolders", _, "childFolders"]

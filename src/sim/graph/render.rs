@@ -258,6 +258,16 @@ pub fn html_to_text(html: &str) -> String {
                 .collect::<String>()
                 .to_ascii_lowercase();
             let closing = tag.starts_with('/');
+            // Exchange's text body shows an inline image as "[cid:…]".
+            if name == "img"
+                && let Some(at) = tag.find("cid:")
+            {
+                let cid: String = tag[at..]
+                    .chars()
+                    .take_while(|c| !matches!(c, '"' | '\'' | ' ' | '/'))
+                    .collect();
+                out.push_str(&format!("[{cid}]"));
+            }
             if name == "style" || name == "script" || name == "head" {
                 if closing {
                     skip_depth = skip_depth.saturating_sub(1);
@@ -342,6 +352,7 @@ pub struct NewMessage {
     pub received: DateTime<Utc>,
     pub fields: Map<String, Value>,
     pub id: Option<String>,
+    pub attachments: Vec<super::attachments::SimAttachment>,
 }
 
 /// A message posted to the control API, checked and completed as Exchange
@@ -358,6 +369,11 @@ pub fn normalize_new_message(
         ));
     };
     let mut f = obj.clone();
+    // Kept beside the message, never in its JSON.
+    let attachments = match f.remove("attachments") {
+        Some(a) => super::attachments::parse_new(&a)?,
+        None => Vec::new(),
+    };
     let given_id = match f.remove("id") {
         Some(Value::String(s)) if !s.is_empty() => Some(s),
         Some(Value::Null) | None => None,
@@ -470,6 +486,7 @@ pub fn normalize_new_message(
         received,
         fields: f,
         id: given_id,
+        attachments,
     })
 }
 

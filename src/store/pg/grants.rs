@@ -46,6 +46,7 @@ pub const USER_GRANTS: &[(&str, &str)] = &[
     ("contacts", "SELECT, INSERT, UPDATE"),
     ("contact_alt_emails", "SELECT, INSERT, DELETE"),
     ("logged_messages", "SELECT"),
+    ("message_attachments", "SELECT"),
     ("interaction_log_entries", "SELECT, UPDATE (opportunity_no)"),
     ("contact_days", "SELECT"),
     ("follow_up_dismissals", "SELECT, INSERT, UPDATE"),

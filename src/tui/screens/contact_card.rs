@@ -17,7 +17,8 @@ use crate::tui::keymap::Ctx::ContactCard;
 use crate::tui::keymap::{Binding, b, code, k};
 use crate::tui::lists::ListsKind;
 use crate::tui::msg::Effect;
-use crate::tui::state::{Overlay, UiState};
+use crate::tui::screens::attachments::AttachmentPick;
+use crate::tui::state::{Level, Overlay, UiState};
 use crate::tui::theme::Theme;
 use crate::tui::view::centered;
 use crate::tui::view::overlays::boxed;
@@ -61,6 +62,14 @@ pub const KEYS: &[Binding] = &[
         "Open the chosen entry's message",
         true,
     ),
+    b(
+        ContactCard,
+        &[k('a')],
+        Action::Attachments,
+        "files",
+        "Every file exchanged with them (Enter saves one)",
+        true,
+    ),
 ];
 
 impl UiState {
@@ -86,12 +95,59 @@ impl UiState {
     /// Keys on the card: its timeline, Enter opens an entry's message (Esc
     /// there comes back here).
     pub(crate) fn act_contact_card(&mut self, a: Action) -> Vec<Effect> {
+        if a == Action::Attachments {
+            return self.contact_attachments_list();
+        }
         self.act_entry_list(a, |o| match o {
             Overlay::ContactCard { report, sel, .. } => {
                 Some((report.as_deref().map(|r| &r.timeline[..]), sel))
             }
             _ => None,
         })
+    }
+}
+
+impl UiState {
+    /// `a` on the card: every file exchanged with them, Enter saving one
+    /// (Esc comes back to the card).
+    fn contact_attachments_list(&mut self) -> Vec<Effect> {
+        let Some(Overlay::ContactCard {
+            report: Some(r), ..
+        }) = &self.overlay
+        else {
+            return Vec::new();
+        };
+        if r.attachments.is_empty() {
+            self.say(Level::Info, "no files exchanged with them yet");
+            return Vec::new();
+        }
+        let (now, tz) = (self.now, self.tz);
+        let items = r
+            .attachments
+            .iter()
+            .map(|c| {
+                let when = crate::tui::view::format::stored_time(&c.occurred_at, now, tz);
+                let way = if c.direction == "inbound" {
+                    "from them"
+                } else {
+                    "from us"
+                };
+                AttachmentPick::of(
+                    &c.attachment,
+                    c.entry_no,
+                    format!("{when} {way} · {}", one_line(&c.subject)),
+                )
+            })
+            .collect();
+        let title = format!("Files exchanged with {}", one_line(&r.name));
+        let back = self.overlay.take().map(Box::new);
+        self.overlay = Some(Overlay::Attachments {
+            title,
+            items,
+            sel: 0,
+            back,
+        });
+        Vec::new()
     }
 }
 
@@ -158,6 +214,17 @@ pub fn draw(
                 count(c.inbound_total),
                 count(c.outbound_total)
             )),
+        ]),
+        Line::from(vec![
+            Span::styled("Files ", theme.label()),
+            if r.attachments.is_empty() {
+                Span::styled("none exchanged", theme.dim())
+            } else {
+                Span::raw(format!(
+                    "{} exchanged (a lists them, to save one)",
+                    r.attachments.len()
+                ))
+            },
         ]),
         Line::raw(""),
         Line::styled(

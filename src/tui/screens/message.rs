@@ -234,6 +234,7 @@ impl UiState {
                 );
                 return vec![Effect::Copy(link)];
             }
+            Action::SaveAttachment => return self.save_from_message(),
             Action::NewOpportunity => {
                 let n = m.entry_no;
                 self.open_opportunity_form(n, true);
@@ -357,6 +358,7 @@ pub fn draw(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect, m: &MessageVi
         )),
     }
     head.push(Line::from(entry_line));
+    head.extend(super::attachments::message_line(&d.attachments, theme));
     let link = one_line(&d.message.web_link);
     head.push(Line::from(vec![
         Span::styled("Link ", theme.label()),

@@ -3,6 +3,7 @@
 //! drawn, and its rows of the keymap table. `UiState` composes them and
 //! routes actions and messages to the screen in front.
 
+pub mod attachments;
 pub mod contact_card;
 pub mod contacts;
 pub mod folder_picker;

@@ -50,6 +50,11 @@ pub enum PromptFor {
     Search,
     /// An address or domain for the never-log list.
     NeverLog,
+    /// Where to save attachment `seq` of logged message `message`.
+    SaveAttachment {
+        message: i64,
+        seq: i64,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -119,4 +124,12 @@ pub enum Overlay {
     },
     /// The Setup screen's folder picker.
     FolderPicker(Box<crate::tui::screens::folder_picker::FolderPicker>),
+    /// A list of attachments (a message's, a contact's); Esc goes back to
+    /// `back`.
+    Attachments {
+        title: String,
+        items: Vec<crate::tui::screens::attachments::AttachmentPick>,
+        sel: usize,
+        back: Option<Box<Overlay>>,
+    },
 }

@@ -56,6 +56,7 @@ impl UiState {
             Some(Overlay::ImportPreview { .. }) => return self.act_import_preview(a),
             Some(Overlay::NeverLog { .. }) => return self.act_never_log(a),
             Some(Overlay::FolderPicker(_)) => return self.act_folder_picker(a),
+            Some(Overlay::Attachments { .. }) => return self.act_attachments(a),
             _ => {}
         }
         let palette_len = match &self.overlay {
@@ -290,6 +291,14 @@ impl UiState {
                 Vec::new()
             }
             PromptFor::Search => self.submit_search(text),
+            PromptFor::SaveAttachment { message, seq } => {
+                self.start("fetching the attachment from the mailbox");
+                vec![Effect::SaveAttachment {
+                    message,
+                    seq,
+                    path: text,
+                }]
+            }
             PromptFor::NeverLog => self.check_never_log(text),
             PromptFor::ScriptsFolder => {
                 self.start("writing the scripts");

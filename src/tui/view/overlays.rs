@@ -57,6 +57,9 @@ pub fn draw(f: &mut Frame, s: &UiState, theme: &Theme, body: Rect) {
             crate::tui::screens::never_log::draw(f, s, theme, body, rules.as_deref(), *sel)
         }
         Overlay::FolderPicker(p) => crate::tui::screens::folder_picker::draw(f, s, theme, body, p),
+        Overlay::Attachments {
+            title, items, sel, ..
+        } => crate::tui::screens::attachments::draw(f, theme, body, title, items, *sel),
         Overlay::Palette { input, selected } => {
             palette(f, s, theme, body, input.value(), *selected)
         }
@@ -150,6 +153,10 @@ pub fn draw(f: &mut Frame, s: &UiState, theme: &Theme, body: Rect) {
                 PromptFor::NeverLog => (
                     "Never log",
                     "An address (jane@northwind.example) or a domain (northwind.example, which covers its subdomains)",
+                ),
+                PromptFor::SaveAttachment { .. } => (
+                    "Save the attachment",
+                    "A new file (nothing is overwritten; ~/ is your home folder). It is fetched from the mailbox and saved, never opened.",
                 ),
                 PromptFor::Search => (
                     "Search the interaction log",
