@@ -543,7 +543,10 @@ fn signals(app: &App, contact: &str) {
     );
     let t = Instant::now();
     let cold = app.going_cold(21, end).expect("going cold");
-    println!("going_cold_ms: {:.3}", t.elapsed().as_secs_f64() * 1000.0);
+    println!(
+        "going_cold_first_page_ms: {:.3}",
+        t.elapsed().as_secs_f64() * 1000.0
+    );
     println!("going_cold_rows: {}", cold.len());
     let t = Instant::now();
     let times = app
@@ -557,11 +560,30 @@ fn signals(app: &App, contact: &str) {
         "reply_times_replies: {}",
         times.iter().map(|r| r.stats.replies).sum::<usize>()
     );
-    let week = emaillog::domain::work_week::WorkWeek::default();
+    // Of which reading the 120 days of messages is (the rest is grouping
+    // them into conversations).
     let t = Instant::now();
-    let due = app.follow_ups(&week, 2, None, end).expect("follow-ups");
-    println!("follow_ups_ms: {:.3}", t.elapsed().as_secs_f64() * 1000.0);
-    println!("follow_ups_rows: {}", due.len());
+    let read = app
+        .store()
+        .expect("store")
+        .exchanged(end - Duration::days(120), end)
+        .expect("exchanged");
+    println!(
+        "exchanged_120_days_read_ms: {:.3}",
+        t.elapsed().as_secs_f64() * 1000.0
+    );
+    println!("exchanged_120_days_messages: {}", read.len());
+    // The Follow-ups screen's first page: what is due by the end of the
+    // day, with names and subjects, and the contacts going cold.
+    let t = Instant::now();
+    let board = app
+        .follow_up_board(&emaillog::app::follow_ups::SignalSettings::default(), end)
+        .expect("follow-ups");
+    println!(
+        "follow_ups_first_page_ms: {:.3}",
+        t.elapsed().as_secs_f64() * 1000.0
+    );
+    println!("follow_ups_rows: {}", board.due.len());
 }
 
 /// Measures in a child process of its own (its peak RSS is the app's).

@@ -577,4 +577,47 @@ fn reply_times_come_from_the_logged_conversations() {
             .unwrap()
             .is_empty()
     );
+
+    // The timeline's opportunity changes: made, then edited; an edit that
+    // changes nothing records nothing.
+    let first_entry = app
+        .contact_report("CT0001", t(30, 12), 50)
+        .unwrap()
+        .timeline
+        .last()
+        .unwrap()
+        .entry_no;
+    let made = NewOpportunity {
+        description: "Stoler".into(),
+        status: "In progress".into(),
+        estimated_value: emaillog::domain::Money::from_minor(1_250_000),
+        close_date: Some("2027-03-01".into()),
+    };
+    let no = store
+        .create_opportunity(first_entry, &made, t(28, 9))
+        .unwrap();
+    let won = NewOpportunity {
+        status: "Won".into(),
+        ..made.clone()
+    };
+    store.update_opportunity(&no, &won, t(29, 9)).unwrap();
+    store.update_opportunity(&no, &won, t(29, 10)).unwrap();
+    let report = app.contact_report("CT0001", t(30, 12), 50).unwrap();
+    let changes: Vec<(&str, &str)> = report
+        .opportunity_changes
+        .iter()
+        .map(|c| (c.changed_at.as_str(), c.what.as_str()))
+        .collect();
+    assert_eq!(
+        changes,
+        vec![
+            ("2026-11-29T09:00:00Z", "status In progress → Won"),
+            (
+                "2026-11-28T09:00:00Z",
+                "made: Stoler (In progress, 12,500.00, closes 2027-03-01)"
+            ),
+        ]
+    );
+    // The company's figures: its one contact's.
+    assert_eq!(report.company_card.as_ref(), Some(&report.card));
 }

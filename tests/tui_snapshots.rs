@@ -1057,6 +1057,29 @@ fn contacts_and_salespeople() {
             open_opportunities: 2,
         },
         timeline: (1..=30).map(entry).collect(),
+        company_card: Some(emaillog::store::ContactCard {
+            last_inbound_at: Some(emaillog::store::ts(now() - Duration::minutes(37))),
+            last_outbound_at: Some(emaillog::store::ts(now() - Duration::hours(2))),
+            inbound_total: 130,
+            outbound_total: 121,
+            inbound_30_days: 14,
+            outbound_30_days: 12,
+            inbound_90_days: 40,
+            outbound_90_days: 38,
+            open_opportunities: 3,
+        }),
+        opportunity_changes: vec![
+            emaillog::store::OpportunityChange {
+                opportunity_no: "OP00007".into(),
+                changed_at: emaillog::store::ts(now() - Duration::days(1)),
+                what: "status In progress → Won; value 12,500.00 → 15,000.00".into(),
+            },
+            emaillog::store::OpportunityChange {
+                opportunity_no: "OP00007".into(),
+                changed_at: emaillog::store::ts(now() - Duration::days(9)),
+                what: "made: Chairs \u{1b}[2J(In progress, 12,500.00)".into(),
+            },
+        ],
         attachments: vec![emaillog::store::ContactAttachment {
             attachment: attachment(
                 77,

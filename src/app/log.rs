@@ -138,7 +138,7 @@ impl App {
     }
 
     pub fn update_opportunity(&self, no: &str, o: &NewOpportunity) -> Result<()> {
-        Ok(self.store()?.update_opportunity(no, o)?)
+        Ok(self.store()?.update_opportunity(no, o, Utc::now())?)
     }
 
     pub fn opportunities(&self) -> Result<Vec<OpportunityRow>> {

@@ -24,6 +24,10 @@ pub struct ContactReport {
     pub card: ContactCard,
     /// Newest first.
     pub timeline: Vec<EntryRow>,
+    /// Their company's figures (all its contacts), when they have one.
+    pub company_card: Option<ContactCard>,
+    /// What happened to their opportunities, newest first.
+    pub opportunity_changes: Vec<crate::store::OpportunityChange>,
     /// Every file exchanged with them (inline images left out), newest
     /// first.
     pub attachments: Vec<crate::store::ContactAttachment>,
@@ -52,10 +56,17 @@ impl App {
                 crate::domain::text::one_line(no)
             )));
         };
+        let company_card = if company.trim().is_empty() {
+            None
+        } else {
+            Some(store.company_card(&company, now)?)
+        };
         Ok(ContactReport {
+            company_card,
             card: store.contact_card(&no, now)?,
             timeline: store.contact_timeline(&no, limit)?,
             attachments: store.contact_attachments(&no)?,
+            opportunity_changes: store.opportunity_changes(&no, limit)?,
             contact_no: no,
             name,
             company,

@@ -299,18 +299,56 @@ fn contact_text(r: &ContactReport) -> String {
         c.outbound_total,
         c.open_opportunities,
     );
-    if r.timeline.is_empty() {
+    if let Some(k) = &r.company_card {
+        out.push_str(&format!(
+            "company {}: last from them {}, from us {}; messages from them/us 30 days {}/{}, 90 days {}/{}, in all {}/{}; open opportunities {}\n",
+            one_line(&r.company),
+            when(&k.last_inbound_at),
+            when(&k.last_outbound_at),
+            k.inbound_30_days,
+            k.outbound_30_days,
+            k.inbound_90_days,
+            k.outbound_90_days,
+            k.inbound_total,
+            k.outbound_total,
+            k.open_opportunities,
+        ));
+    }
+    // Entries and opportunity changes, newest first (both times are the
+    // same RFC 3339 form, so they sort as text).
+    let mut lines: Vec<(&str, String)> = r
+        .timeline
+        .iter()
+        .map(|e| {
+            (
+                e.datetime.as_str(),
+                format!(
+                    "{:<8} {:<10} {}",
+                    e.direction,
+                    one_line(&e.salesperson_code),
+                    one_line(&e.subject)
+                ),
+            )
+        })
+        .chain(r.opportunity_changes.iter().map(|c| {
+            (
+                c.changed_at.as_str(),
+                format!(
+                    "{:<8} {:<10} {}",
+                    "opp.",
+                    one_line(&c.opportunity_no),
+                    one_line(&c.what)
+                ),
+            )
+        }))
+        .collect();
+    lines.sort_by(|a, b| b.0.cmp(a.0));
+    if lines.is_empty() {
         out.push_str("no entries yet\n");
     } else {
-        out.push_str("newest entries:\n");
-        for e in &r.timeline {
-            out.push_str(&format!(
-                "  {}  {:<8} {:<10} {}\n",
-                e.datetime,
-                e.direction,
-                one_line(&e.salesperson_code),
-                one_line(&e.subject)
-            ));
+        out.push_str("timeline, newest first:\n");
+        for (at, line) in &lines {
+            out.push_str(&format!("  {at}  {line}\n"));
         }
     }
     out

@@ -12,6 +12,7 @@ pub mod follow_ups;
 pub mod job;
 pub mod message;
 pub mod money;
+pub mod opportunity_changes;
 pub mod people;
 pub mod people_clean;
 pub mod public_domains;

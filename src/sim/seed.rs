@@ -262,6 +262,16 @@ pub fn message(rng: &mut impl Rng, contacts: &[Contact], at: DateTime<Utc>) -> V
         }
     }
     msg["internetMessageHeaders"] = Value::Array(headers);
+    // Some correspondence carries a document, and our HTML mail a logo.
+    if roll < 75 && rng.random_bool(0.2) {
+        use base64::Engine;
+        let doc = format!("%PDF-1.4\n% {topic}\n%%EOF\n");
+        msg["attachments"] = json!([{
+            "name": format!("{topic}.pdf"),
+            "contentType": "application/pdf",
+            "contentBytes": base64::engine::general_purpose::STANDARD.encode(doc),
+        }]);
+    }
     // A topic between one company and us is one conversation (as Outlook
     // threads a subject and its replies).
     let thread = format!("{}|{}", topic, c.company);
@@ -269,13 +279,19 @@ pub fn message(rng: &mut impl Rng, contacts: &[Contact], at: DateTime<Utc>) -> V
     msg
 }
 
-/// The backlog the demo starts with: `n` messages over the last three days.
+/// The backlog the demo starts with: `n` messages, most over the last
+/// three days, a fifth over the ten before (so some conversations wait for
+/// an answer past their working days, as on a real Monday).
 pub fn backlog(rng: &mut impl Rng, n: usize, now: DateTime<Utc>) -> Vec<Value> {
     let people = contacts();
     (0..n)
         .map(|_| {
-            let at = now - Duration::minutes(rng.random_range(5..3 * 24 * 60));
-            message(rng, &people, at)
+            let minutes = if rng.random_bool(0.2) {
+                rng.random_range(3 * 24 * 60..13 * 24 * 60)
+            } else {
+                rng.random_range(5..3 * 24 * 60)
+            };
+            message(rng, &people, now - Duration::minutes(minutes))
         })
         .collect()
 }

@@ -24,6 +24,7 @@ pub const COPIED: &[&str] = &[
     "logged_messages",
     "message_attachments",
     "opportunities",
+    "opportunity_changes",
     "interaction_log_entries",
     "contact_days",
     "follow_up_dismissals",

@@ -345,6 +345,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/19_follow_up_dismissals.sql"),
     // 20: attachments (see the file).
     include_str!("sql/20_attachments.sql"),
+    // 21: opportunity changes for the timeline (see the file).
+    include_str!("sql/21_opportunity_changes.sql"),
 ];
 
 /// The schema version this build writes.

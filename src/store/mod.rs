@@ -49,7 +49,7 @@ pub use log_query::{
 pub use mailboxes::{MailboxRow, Removed};
 pub use message_view::{CONVERSATION_LIMIT, Known as KnownAddress, StoredMessage};
 pub use migrations::SCHEMA_VERSION;
-pub use opportunities::{NewOpportunity, OpportunityRow};
+pub use opportunities::{NewOpportunity, OpportunityChange, OpportunityRow};
 pub use pg::migrations::PG_SCHEMA_VERSION;
 pub use review::{REVIEW_LIMIT, ReviewAction, ReviewKey, ReviewRow};
 pub use roles::{PG_MIN_VERSION, ServerFacts};

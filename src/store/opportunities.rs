@@ -5,6 +5,7 @@ use super::db::{Begin, OptionalExtension, params};
 use chrono::{DateTime, Utc};
 
 use crate::domain::Money;
+use crate::domain::opportunity_changes::{OpportunityValues, describe};
 
 use super::interactions::{ENTRY_COLUMNS, EntryRow, entry_row};
 use super::{Result, Store, StoreError, ts};
@@ -33,6 +34,42 @@ pub struct OpportunityRow {
     pub created_at: String,
     /// Entries that point at it.
     pub entries: i64,
+}
+
+/// One change to an opportunity, as a contact's timeline shows it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct OpportunityChange {
+    pub opportunity_no: String,
+    /// RFC 3339, to the second.
+    pub changed_at: String,
+    pub what: String,
+}
+
+/// An opportunity's contact and values as stored: contact, description,
+/// status, estimated value (minor units), close date.
+type Stored = (String, String, String, Option<i64>, Option<String>);
+
+fn values_of(o: &NewOpportunity) -> OpportunityValues<'_> {
+    OpportunityValues {
+        description: &o.description,
+        status: &o.status,
+        estimated_value: o.estimated_value,
+        close_date: o.close_date.as_deref(),
+    }
+}
+
+fn record_change(
+    tx: &super::db::Db,
+    no: &str,
+    contact: &str,
+    now: DateTime<Utc>,
+    what: &str,
+) -> Result<()> {
+    tx.execute(
+        "INSERT INTO opportunity_changes (opportunity_no, contact_no, changed_at, what) VALUES (?1, ?2, ?3, ?4)",
+        params![no, contact, ts(now), what],
+    )?;
+    Ok(())
 }
 
 /// The number after the highest `OPnnnnn` there is.
@@ -86,20 +123,68 @@ impl Store {
             "UPDATE interaction_log_entries SET opportunity_no = ?1 WHERE entry_no = ?2",
             params![no, entry_no],
         )?;
+        if let Some(what) = describe(None, &values_of(o)) {
+            record_change(&tx, &no, &contact, now, &what)?;
+        }
         tx.commit()?;
         Ok(no)
     }
 
-    /// Changes what may change after creation.
-    pub fn update_opportunity(&self, no: &str, o: &NewOpportunity) -> Result<()> {
-        let n = self.conn.execute(
+    /// Changes what may change after creation, and records what changed
+    /// for the contact's timeline (as of `now`), in one transaction.
+    pub fn update_opportunity(
+        &mut self,
+        no: &str,
+        o: &NewOpportunity,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let tx = self.conn.transaction(Begin::Immediate)?;
+        let before: Option<Stored> = tx
+            .query_row(
+                "SELECT contact_no, description, status, estimated_minor, close_date FROM opportunities WHERE no = ?1",
+                params![no],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            )
+            .optional()?;
+        let Some((contact, description, status, minor, close)) = before else {
+            return Err(StoreError::Invalid(format!("there is no opportunity {no}")));
+        };
+        tx.execute(
             "UPDATE opportunities SET description = ?2, status = ?3, estimated_minor = ?4, close_date = ?5 WHERE no = ?1",
             params![no, o.description, o.status, o.estimated_value.map(Money::minor), o.close_date],
         )?;
-        if n == 0 {
-            return Err(StoreError::Invalid(format!("there is no opportunity {no}")));
+        let old = OpportunityValues {
+            description: &description,
+            status: &status,
+            estimated_value: minor.and_then(Money::from_minor),
+            close_date: close.as_deref(),
+        };
+        if let Some(what) = describe(Some(&old), &values_of(o)) {
+            record_change(&tx, no, &contact, now, &what)?;
         }
+        tx.commit()?;
         Ok(())
+    }
+
+    /// What happened to contact `contact_no`'s opportunities, newest
+    /// first, at most `limit`.
+    pub fn opportunity_changes(
+        &self,
+        contact_no: &str,
+        limit: usize,
+    ) -> Result<Vec<OpportunityChange>> {
+        Ok(self.conn.query_map(
+            "SELECT opportunity_no, changed_at, what FROM opportunity_changes
+              WHERE contact_no = ?1 ORDER BY changed_at DESC LIMIT ?2",
+            params![contact_no, limit],
+            |r| {
+                Ok(OpportunityChange {
+                    opportunity_no: r.get(0)?,
+                    changed_at: r.get::<_, String>(1).map(|t| super::display_ts(&t))?,
+                    what: r.get(2)?,
+                })
+            },
+        )?)
     }
 
     /// Every opportunity, newest first.

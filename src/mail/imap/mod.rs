@@ -27,11 +27,9 @@ pub use conn::{ImapConfig, ImapCredential};
 use ids::{Cursor, MessageKey};
 use live::{Live, io};
 
-/// Larger messages are read for their headers only (the body is not kept):
-/// a 20 MB attachment is still logged, without filling memory.
+/// A larger message's body is not kept; up to the second limit it is read
+/// whole, one at a time, for its attachments, past it by its headers only.
 pub const FULL_FETCH_LIMIT: u32 = 10 * 1024 * 1024;
-/// A larger message is still read whole, one at a time, up to this, for
-/// the attachments it lists (and one is fetched again to be saved).
 pub const ATTACHMENT_FETCH_LIMIT: u32 = 64 * 1024 * 1024;
 
 const INBOX: &str = "INBOX";
@@ -555,9 +553,9 @@ impl MailSource for ImapSource {
     ) -> BoxFuture<'a, Result<Vec<u8>, MailError>> {
         Box::pin(async move {
             let key = MessageKey::parse(id)?;
-            let index: usize = attachment.parse().map_err(|_| {
-                MailError::Permanent(format!("'{attachment}' is not an IMAP attachment's number"))
-            })?;
+            let not_one =
+                || MailError::Permanent(format!("'{attachment}' is no attachment's number"));
+            let index: usize = attachment.parse().map_err(|_| not_one())?;
             self.with(move |l| {
                 let key = key.clone();
                 Box::pin(async move { l.attachment(&key, index).await })

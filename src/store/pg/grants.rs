@@ -51,6 +51,7 @@ pub const USER_GRANTS: &[(&str, &str)] = &[
     ("contact_days", "SELECT"),
     ("follow_up_dismissals", "SELECT, INSERT, UPDATE"),
     ("opportunities", "SELECT, INSERT, UPDATE"),
+    ("opportunity_changes", "SELECT, INSERT"),
     ("skipped_messages", "SELECT"),
     ("review_requests", "SELECT, INSERT, UPDATE"),
 ];

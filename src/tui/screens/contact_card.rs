@@ -25,6 +25,9 @@ use crate::tui::view::overlays::boxed;
 
 use super::log::entry_time;
 
+/// Opportunity changes shown above the entries.
+const CHANGES_SHOWN: usize = 3;
+
 /// How many of the newest entries the card reads.
 pub const TIMELINE: usize = 200;
 
@@ -226,12 +229,41 @@ pub fn draw(
                 ))
             },
         ]),
-        Line::raw(""),
-        Line::styled(
-            "Timeline, newest first (Enter opens the message):",
-            theme.label(),
-        ),
     ];
+    if let Some(k) = &r.company_card {
+        lines.push(Line::from(vec![
+            Span::styled("Company ", theme.label()),
+            Span::raw(format!(
+                "last from them {}, from us {} · them/us 30 days {}/{}, 90 days {}/{} · open {}",
+                when(&k.last_inbound_at),
+                when(&k.last_outbound_at),
+                count(k.inbound_30_days),
+                count(k.outbound_30_days),
+                count(k.inbound_90_days),
+                count(k.outbound_90_days),
+                count(k.open_opportunities)
+            )),
+        ]));
+    }
+    // The newest opportunity changes, a few lines of the timeline.
+    for c in r.opportunity_changes.iter().take(CHANGES_SHOWN) {
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!(
+                    "{:<12}  opp.  {:<8} ",
+                    crate::tui::view::format::stored_time(&c.changed_at, s.now, s.tz),
+                    one_line(&c.opportunity_no)
+                ),
+                theme.label(),
+            ),
+            Span::raw(one_line(&c.what)),
+        ]));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        "Timeline, newest first (Enter opens the message):",
+        theme.label(),
+    ));
     if r.timeline.is_empty() {
         lines.push(Line::styled("nothing logged with them yet", theme.dim()));
     }
