@@ -261,8 +261,8 @@ fn build(path: &Path) -> rusqlite::Result<()> {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?9, 1, 'archive')",
         )?;
         let mut entry = tx.prepare(
-            "INSERT INTO interaction_log_entries (contact_no, contact_company, salesperson_code, occurred_at, subject, direction, initiated_by, logged_message_id, account)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'crm-log@contoso.example')",
+            "INSERT INTO interaction_log_entries (contact_no, contact_company, salesperson_code, occurred_at, subject, direction, initiated_by, logged_message_id, account, conversation_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'crm-log@contoso.example', ?9)",
         )?;
         let start = Utc.with_ymd_and_hms(2021, 1, 1, 0, 0, 0).unwrap();
         let span = 5 * 365 * 24 * 3600i64;
@@ -285,12 +285,13 @@ fn build(path: &Path) -> rusqlite::Result<()> {
             let inbound = r.below(2) == 0;
             let b = body(&mut r, n, &contact, &sp);
             let id = n as i64 + 1;
+            let conversation = format!("conv-{}-{}", topic, ci % COMPANIES);
             msg.execute(params![
                 id,
                 format!("<{n}@mail.example>"),
                 format!("AAkALg{n:012}"),
                 format!("https://outlook.office365.com/owa/?ItemID=AAkALg{n:012}"),
-                format!("conv-{}-{}", topic, ci % COMPANIES),
+                conversation,
                 subject,
                 if inbound {
                     format!("{contact} <contact{ci}@company{}.example>", ci % COMPANIES)
@@ -314,7 +315,8 @@ fn build(path: &Path) -> rusqlite::Result<()> {
                     subject,
                     dir,
                     by,
-                    id
+                    id,
+                    conversation
                 ])?;
             }
         }
@@ -325,7 +327,14 @@ fn build(path: &Path) -> rusqlite::Result<()> {
         t0.elapsed().as_secs_f64()
     );
     c.execute_batch(
-        "INSERT INTO logged_messages_fts(rowid, subject, body) SELECT id, subject, coalesce(body, '') FROM logged_messages;
+        "INSERT INTO contact_days (contact_no, day, inbound, outbound, last_inbound_at, last_outbound_at)
+         SELECT contact_no, substr(occurred_at, 1, 10),
+                count(DISTINCT CASE WHEN direction = 'inbound' THEN logged_message_id END),
+                count(DISTINCT CASE WHEN direction = 'outbound' THEN logged_message_id END),
+                max(CASE WHEN direction = 'inbound' THEN occurred_at END),
+                max(CASE WHEN direction = 'outbound' THEN occurred_at END)
+           FROM interaction_log_entries GROUP BY contact_no, substr(occurred_at, 1, 10);
+         INSERT INTO logged_messages_fts(rowid, subject, body) SELECT id, subject, coalesce(body, '') FROM logged_messages;
          UPDATE search_index_state SET upto = (SELECT max(id) FROM logged_messages);
          INSERT INTO logged_messages_fts(logged_messages_fts) VALUES ('optimize');
          ANALYZE;",
@@ -339,7 +348,7 @@ fn build(path: &Path) -> rusqlite::Result<()> {
 
 /// The database, built on first use.
 fn database() -> PathBuf {
-    let path = data_dir().join("tui-1m-v1.db");
+    let path = data_dir().join("tui-1m-v2.db");
     if !path.exists() {
         eprintln!("building {} (once; later runs reuse it)…", path.display());
         build(&path).expect("build the benchmark database");
@@ -573,6 +582,25 @@ fn signals(app: &App, contact: &str) {
         t.elapsed().as_secs_f64() * 1000.0
     );
     println!("exchanged_120_days_messages: {}", read.len());
+    let week = emaillog::domain::work_week::WorkWeek::default();
+    let t = Instant::now();
+    let computed = emaillog::domain::follow_ups::follow_ups(&read, &week, 2, end);
+    println!(
+        "follow_ups_compute_ms: {:.3}",
+        t.elapsed().as_secs_f64() * 1000.0
+    );
+    let t = Instant::now();
+    let marks = app
+        .store()
+        .expect("store")
+        .follow_up_dismissals(end - Duration::days(120))
+        .expect("marks");
+    println!(
+        "follow_ups_dismissals_ms: {:.3} ({} of {})",
+        t.elapsed().as_secs_f64() * 1000.0,
+        marks.len(),
+        computed.len()
+    );
     // The Follow-ups screen's first page: what is due by the end of the
     // day, with names and subjects, and the contacts going cold.
     let t = Instant::now();

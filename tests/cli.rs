@@ -441,6 +441,46 @@ async fn sync_job_and_export_through_the_binary() {
     }
     let o = emaillog(&db, &["report", "follow-ups", "--working-days", "0"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    // The team's settings: shown, refused when wrong, and the reports'
+    // defaults once set.
+    let o = emaillog(&db, &["setup", "signals"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    for line in ["Europe/Oslo", "2 working days", "21 days"] {
+        assert!(text(&o).contains(line), "{line}: {}", text(&o));
+    }
+    let o = emaillog(&db, &["setup", "signals", "--time-zone", "Mars/Olympus"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o).contains("'Mars/Olympus' is not a time zone"),
+        "{}",
+        text(&o)
+    );
+    let o = emaillog(&db, &["setup", "signals", "--follow-up-days", "31"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let zero_days = emaillog(
+        &db,
+        &["report", "follow-ups", "--working-days", "0", "--json"],
+    );
+    let due: Vec<Value> = serde_json::from_slice(&zero_days.stdout).unwrap();
+    assert!(!due.is_empty(), "with no grace, the unanswered mail is due");
+    let o = emaillog(
+        &db,
+        &[
+            "setup",
+            "signals",
+            "--follow-up-days",
+            "0",
+            "--time-zone",
+            "Europe/Berlin",
+        ],
+    );
+    assert!(text(&o).contains("Europe/Berlin"), "{}", text(&o));
+    let o = emaillog(&db, &["report", "follow-ups", "--json"]);
+    assert_eq!(
+        serde_json::from_slice::<Vec<Value>>(&o.stdout).unwrap(),
+        due,
+        "the report counts with the team's follow-up days"
+    );
     let o = emaillog(&db, &["report", "contact", "CT9999"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(

@@ -103,6 +103,22 @@ fn message(n: usize, m: &Msg) -> NewLoggedMessage {
     }
 }
 
+/// Commits one page of logged messages.
+fn log_page(store: &mut Store, progress: &Progress, logged: Vec<NewLoggedMessage>) {
+    store
+        .commit_page(
+            &PageCommit {
+                logged,
+                ..PageCommit::default()
+            },
+            None,
+            progress,
+            None,
+            now(),
+        )
+        .unwrap();
+}
+
 /// The card of the contacts `who`, counted from the entries.
 fn recount(store: &Store, who: &[String]) -> ContactCard {
     let mut card = ContactCard::default();
@@ -418,18 +434,7 @@ fn reply_times_come_from_the_logged_conversations() {
         log_id,
         ..Progress::default()
     };
-    store
-        .commit_page(
-            &PageCommit {
-                logged,
-                ..PageCommit::default()
-            },
-            None,
-            &progress,
-            None,
-            now(),
-        )
-        .unwrap();
+    log_page(&mut store, &progress, logged);
     let app = emaillog::app::App::new(&db);
     let figures = |by, since, until| -> Vec<(String, AnsweredBy, i64, usize)> {
         app.reply_times(by, since, until, None)
@@ -511,7 +516,7 @@ fn reply_times_come_from_the_logged_conversations() {
             .is_empty(),
         "a dismissed follow-up is not listed"
     );
-    let marks = store.follow_up_dismissals(&[first, first + 1000]).unwrap();
+    let marks = store.follow_up_dismissals(t(1, 0)).unwrap();
     assert_eq!(marks.len(), 1);
     assert_eq!(
         marks[&first].dismissed_by,
@@ -526,18 +531,7 @@ fn reply_times_come_from_the_logged_conversations() {
     // Their new message in that conversation brings it back, with its
     // first unanswered message as before.
     let again = vec![msg(7, t(25, 9), true, "c-lost", "SV: SV: Tilbud", false)];
-    store
-        .commit_page(
-            &PageCommit {
-                logged: again,
-                ..PageCommit::default()
-            },
-            None,
-            &progress,
-            None,
-            now(),
-        )
-        .unwrap();
+    log_page(&mut store, &progress, again);
     let board = app
         .follow_up_board(
             &emaillog::app::follow_ups::SignalSettings::default(),
@@ -552,7 +546,7 @@ fn reply_times_come_from_the_logged_conversations() {
                 r.due.entry_no,
                 r.due.received_at,
                 r.contact_name.as_str(),
-                r.subject.as_str(),
+                r.due.subject.as_str(),
             )
         })
         .collect();
@@ -560,18 +554,7 @@ fn reply_times_come_from_the_logged_conversations() {
     assert_eq!(board.overdue, 1);
     // Our answer, logged later in the same conversation, clears it.
     let answer = vec![msg(6, t(30, 10), false, "c1", "SV: Tilbud", false)];
-    store
-        .commit_page(
-            &PageCommit {
-                logged: answer,
-                ..PageCommit::default()
-            },
-            None,
-            &progress,
-            None,
-            now(),
-        )
-        .unwrap();
+    log_page(&mut store, &progress, answer);
     assert!(
         app.follow_ups(&week, 2, None, t(30, 12))
             .unwrap()

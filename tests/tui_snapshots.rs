@@ -2201,11 +2201,11 @@ fn follow_up(
             received_at: since + Duration::hours(2),
             waiting_since: since,
             due_at: now() + Duration::hours(due_in_hours),
+            subject: TOPICS[i % 5].into(),
         },
         contact_name: ["Alex Berg", "Maria Walsh", "Ivan Silva", "Zoe Kim"][i % 4].into(),
         company: COMPANIES[i % 4].into(),
         salesperson_name: ["Annette Hill", "Benjamin Diaz", "Priya Shah"][i % 3].into(),
-        subject: TOPICS[i % 5].into(),
     }
 }
 
@@ -2252,6 +2252,7 @@ fn follow_ups_screen() {
             },
         ],
         at: Some(now()),
+        settings: Default::default(),
     };
     s.update(Msg::Lists(Ok(Box::new(
         emaillog::tui::lists::Lists::FollowUps(Box::new(board.clone())),

@@ -36,16 +36,14 @@ impl Default for SignalSettings {
     }
 }
 
-/// One follow-up as the screen lists it: the conversation, and what the
-/// message it waits on was.
+/// One follow-up as the screen lists it, with the names of who it is
+/// between.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FollowUpRow {
     pub due: FollowUp,
     pub contact_name: String,
     pub company: String,
     pub salesperson_name: String,
-    /// The first unanswered message's subject (as stored: untrusted).
-    pub subject: String,
 }
 
 /// The Follow-ups screen's two tabs and the Status screen's count.
@@ -59,6 +57,8 @@ pub struct FollowUpBoard {
     pub cold: Vec<GoingCold>,
     /// When this was counted.
     pub at: Option<DateTime<Utc>>,
+    /// What it was counted with.
+    pub settings: SignalSettings,
 }
 
 /// The start of the day after `now`'s, in `week`'s zone.
@@ -93,6 +93,62 @@ pub fn who_am_i() -> String {
 }
 
 impl App {
+    /// The team's settings, as stored (a zone that no longer parses reads
+    /// as Oslo's).
+    pub fn signal_settings(&self) -> Result<SignalSettings> {
+        let t = self.store()?.team_settings()?;
+        let default = SignalSettings::default();
+        Ok(SignalSettings {
+            week: WorkWeek {
+                tz: t.time_zone.parse().unwrap_or(default.week.tz),
+                ..default.week
+            },
+            follow_up_days: t.follow_up_days,
+            cold_days: t.going_cold_days,
+        })
+    }
+
+    /// Changes the team's settings (the admin's): what is given, checked;
+    /// returns them as they now stand.
+    pub fn set_signal_settings(
+        &self,
+        time_zone: Option<&str>,
+        follow_up_days: Option<u32>,
+        going_cold_days: Option<u32>,
+    ) -> Result<SignalSettings> {
+        self.require_admin()?;
+        let store = self.store()?;
+        let mut t = store.team_settings()?;
+        if let Some(z) = time_zone {
+            let z = z.trim();
+            if z.parse::<chrono_tz::Tz>().is_err() {
+                return Err(AppError::Invalid(format!(
+                    "'{}' is not a time zone: give an IANA name such as Europe/Oslo or Europe/Berlin",
+                    one_line(z)
+                )));
+            }
+            t.time_zone = z.to_string();
+        }
+        if let Some(d) = follow_up_days {
+            if d > 30 {
+                return Err(AppError::Invalid(
+                    "follow-up days must be 0 to 30 working days".into(),
+                ));
+            }
+            t.follow_up_days = d;
+        }
+        if let Some(d) = going_cold_days {
+            if !(1..=3650).contains(&d) {
+                return Err(AppError::Invalid(
+                    "going-cold days must be 1 to 3650".into(),
+                ));
+            }
+            t.going_cold_days = d;
+        }
+        store.set_team_settings(&t)?;
+        self.signal_settings()
+    }
+
     /// The follow-ups due by `now`: conversations of the last
     /// [`FOLLOW_UP_DAYS_BACK`] days whose last word is a contact's, not
     /// answered `days` working days after their first unanswered message,
@@ -112,8 +168,7 @@ impl App {
         if let Some(code) = salesperson {
             due.retain(|f| f.salesperson_code.eq_ignore_ascii_case(code.trim()));
         }
-        let firsts: Vec<i64> = due.iter().map(|f| f.entry_no).collect();
-        let dismissed = store.follow_up_dismissals(&firsts)?;
+        let dismissed = store.follow_up_dismissals(from)?;
         due.retain(|f| {
             dismissed
                 .get(&f.entry_no)
@@ -127,27 +182,22 @@ impl App {
     pub fn follow_up_board(&self, s: &SignalSettings, now: DateTime<Utc>) -> Result<FollowUpBoard> {
         let end = end_of_day(&s.week, now);
         let due = self.follow_ups(&s.week, s.follow_up_days, None, end)?;
-        let entries: Vec<i64> = due.iter().map(|f| f.entry_no).collect();
-        let by_no: std::collections::HashMap<i64, crate::store::EntryRow> = self
-            .store()?
-            .entries_numbered(&entries)?
-            .into_iter()
-            .map(|e| (e.entry_no, e))
-            .collect();
+        let store = self.store()?;
+        let (contacts, salespeople) = (store.contact_names()?, store.salesperson_names()?);
         let start = start_of_day(&s.week, now);
         let overdue = due.iter().filter(|f| f.due_at < start).count();
         let due = due
             .into_iter()
             .map(|f| {
-                let e = by_no.get(&f.entry_no);
-                let pick = |g: fn(&crate::store::EntryRow) -> &String| {
-                    e.map(|e| g(e).clone()).unwrap_or_default()
-                };
+                let (contact_name, company) =
+                    contacts.get(&f.contact_no).cloned().unwrap_or_default();
                 FollowUpRow {
-                    contact_name: pick(|e| &e.contact_name),
-                    company: pick(|e| &e.contact_company),
-                    salesperson_name: pick(|e| &e.salesperson_name),
-                    subject: pick(|e| &e.subject),
+                    contact_name,
+                    company,
+                    salesperson_name: salespeople
+                        .get(&f.salesperson_code)
+                        .cloned()
+                        .unwrap_or_default(),
                     due: f,
                 }
             })
@@ -157,6 +207,7 @@ impl App {
             overdue,
             cold: self.going_cold(s.cold_days, now)?,
             at: Some(now),
+            settings: *s,
         })
     }
 

@@ -29,9 +29,10 @@ pub enum ReportCommand {
     /// Contacts with an open opportunity (Not started, In progress) and no
     /// message either way for N days, the longest silence first.
     GoingCold {
-        /// Days without a message either way.
-        #[arg(long, default_value_t = 21, value_parser = clap::value_parser!(u32).range(1..=3650))]
-        days: u32,
+        /// Days without a message either way (the team's setting, 21, by
+        /// default: `emaillog setup signals`).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=3650))]
+        days: Option<u32>,
         /// Print JSON instead of text (times ISO 8601, UTC).
         #[arg(long)]
         json: bool,
@@ -54,9 +55,10 @@ pub enum ReportCommand {
         /// Count only working time: Monday–Friday, 08:00–16:00.
         #[arg(long)]
         working_hours: bool,
-        /// The team's time zone (IANA name) for the days and working hours.
-        #[arg(long, default_value = "Europe/Oslo")]
-        time_zone: chrono_tz::Tz,
+        /// The time zone (IANA name) for the days and working hours; the
+        /// team's (`emaillog setup signals`) by default.
+        #[arg(long)]
+        time_zone: Option<chrono_tz::Tz>,
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
@@ -67,12 +69,14 @@ pub enum ReportCommand {
         /// Only this salesperson's (a code).
         #[arg(long)]
         salesperson: Option<String>,
-        /// The follow-up time in working days (Monday–Friday).
-        #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(0..=60))]
-        working_days: u32,
-        /// The team's time zone (IANA name) for the working days.
-        #[arg(long, default_value = "Europe/Oslo")]
-        time_zone: chrono_tz::Tz,
+        /// The follow-up time in working days (Monday–Friday); the team's
+        /// (`emaillog setup signals`, 2) by default.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(0..=60))]
+        working_days: Option<u32>,
+        /// The time zone (IANA name) for the working days; the team's by
+        /// default.
+        #[arg(long)]
+        time_zone: Option<chrono_tz::Tz>,
         /// Print JSON instead of text (times ISO 8601, UTC).
         #[arg(long)]
         json: bool,
@@ -95,6 +99,7 @@ fn day_start(tz: chrono_tz::Tz, day: chrono::NaiveDate) -> chrono::DateTime<chro
 }
 
 pub fn run(app: &App, command: ReportCommand) -> anyhow::Result<()> {
+    let team = app.signal_settings()?;
     match command {
         ReportCommand::FollowUps {
             salesperson,
@@ -102,6 +107,8 @@ pub fn run(app: &App, command: ReportCommand) -> anyhow::Result<()> {
             time_zone,
             json,
         } => {
+            let working_days = working_days.unwrap_or(team.follow_up_days);
+            let time_zone = time_zone.unwrap_or(team.week.tz);
             let week = WorkWeek {
                 tz: time_zone,
                 ..WorkWeek::default()
@@ -147,6 +154,7 @@ pub fn run(app: &App, command: ReportCommand) -> anyhow::Result<()> {
             time_zone,
             json,
         } => {
+            let time_zone = time_zone.unwrap_or(team.week.tz);
             let now = chrono::Utc::now();
             let until_day = until.unwrap_or_else(|| now.with_timezone(&time_zone).date_naive());
             let since_day = since.unwrap_or(until_day - chrono::Duration::days(89));
@@ -214,6 +222,7 @@ pub fn run(app: &App, command: ReportCommand) -> anyhow::Result<()> {
             }
         }
         ReportCommand::GoingCold { days, json } => {
+            let days = days.unwrap_or(team.cold_days);
             let cold = app.going_cold(days, chrono::Utc::now())?;
             if json {
                 print_json(&cold)?;

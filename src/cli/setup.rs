@@ -25,6 +25,21 @@ pub enum SetupCommand {
     },
     /// Change setup fields.
     Set(Box<SetArgs>),
+    /// The team's settings for follow-ups and going cold (one for all
+    /// mailboxes): shown, or changed (the admin's).
+    Signals {
+        /// The time zone working days are counted in (IANA name).
+        #[arg(long)]
+        time_zone: Option<String>,
+        /// Working days (Monday–Friday) an answer may take before a
+        /// conversation is a follow-up (0–30).
+        #[arg(long)]
+        follow_up_days: Option<u32>,
+        /// Days without a message either way that make a contact with an
+        /// open opportunity go cold (1–3650).
+        #[arg(long)]
+        going_cold_days: Option<u32>,
+    },
     /// Print a script an admin runs once.
     Script {
         #[command(subcommand)]
@@ -342,6 +357,25 @@ pub fn run(app: &App, cmd: SetupCommand) -> anyhow::Result<()> {
         SetupCommand::Set(args) => {
             let s = app.change_setup(&args.changes())?;
             print_setup(&s);
+            Ok(())
+        }
+        SetupCommand::Signals {
+            time_zone,
+            follow_up_days,
+            going_cold_days,
+        } => {
+            let s = if time_zone.is_none() && follow_up_days.is_none() && going_cold_days.is_none()
+            {
+                app.signal_settings()?
+            } else {
+                app.set_signal_settings(time_zone.as_deref(), follow_up_days, going_cold_days)?
+            };
+            println!("time zone        {}", s.week.tz.name());
+            println!(
+                "follow-up days   {} working days (Monday–Friday)",
+                s.follow_up_days
+            );
+            println!("going-cold days  {} days", s.cold_days);
             Ok(())
         }
         SetupCommand::Script { script } => {

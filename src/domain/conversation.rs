@@ -68,20 +68,27 @@ fn continues(ids: &[&str], last: &Said, next: &Said) -> bool {
 /// its messages in time order. `said` must be in time order.
 pub fn conversations(said: &[Said]) -> Vec<Vec<usize>> {
     let mut out: Vec<Vec<usize>> = Vec::new();
+    // Each conversation's ids so far (one or two, mostly), kept as it grows.
+    let mut ids: Vec<Vec<&str>> = Vec::new();
     for (i, s) in said.iter().enumerate() {
         // The conversation this message continues, the latest first (a
         // subject goes on in its latest conversation).
-        let found = out.iter().rposition(|c| {
-            let ids: Vec<&str> = c
-                .iter()
-                .map(|&j| said[j].conversation_id.as_str())
-                .collect();
-            c.last()
-                .is_some_and(|&last| continues(&ids, &said[last], s))
-        });
+        let found = out
+            .iter()
+            .zip(&ids)
+            .rposition(|(c, ids)| c.last().is_some_and(|&last| continues(ids, &said[last], s)));
+        let id = s.conversation_id.as_str();
         match found {
-            Some(c) => out[c].push(i),
-            None => out.push(vec![i]),
+            Some(c) => {
+                out[c].push(i);
+                if !ids[c].contains(&id) {
+                    ids[c].push(id);
+                }
+            }
+            None => {
+                out.push(vec![i]);
+                ids.push(vec![id]);
+            }
         }
     }
     out

@@ -23,6 +23,8 @@ pub struct FollowUp {
     /// Their first unanswered message.
     pub waiting_since: DateTime<Utc>,
     pub due_at: DateTime<Utc>,
+    /// The first unanswered message's subject (untrusted text).
+    pub subject: String,
 }
 
 /// The follow-ups due by `now` in `exchanged` (any order), `days` working
@@ -49,6 +51,7 @@ pub fn follow_ups(
                     received_at: list[w.latest].said.at,
                     waiting_since: first.said.at,
                     due_at: w.due_at,
+                    subject: first.subject.clone(),
                 });
             }
         }
@@ -85,6 +88,7 @@ mod tests {
         Exchanged {
             contact_no: contact.into(),
             said: Said::new(at(day, hour), d, conv, "Tilbud"),
+            subject: "Tilbud".into(),
             salespeople: sp.iter().map(|(s, _)| s.to_string()).collect(),
             entries: sp.iter().map(|(_, e)| *e).collect(),
         }

@@ -19,6 +19,8 @@ use super::work_week::WorkWeek;
 pub struct Exchanged {
     pub contact_no: String,
     pub said: Said,
+    /// The subject as written (`said` keeps its key).
+    pub subject: String,
     pub salespeople: Vec<String>,
     /// The message's entry for each of `salespeople`, in the same order.
     pub entries: Vec<i64>,
@@ -128,6 +130,7 @@ mod tests {
         Exchanged {
             contact_no: contact.into(),
             said: Said::new(at(day, hour), d, conv, "Quote"),
+            subject: "Quote".into(),
             salespeople: sp.iter().map(|s| s.to_string()).collect(),
             entries: (0..sp.len() as i64).collect(),
         }

@@ -27,8 +27,19 @@ pub fn subject_key(subject: &str) -> String {
             break;
         }
     }
-    let folded: Vec<String> = rest.split_whitespace().map(|w| w.to_lowercase()).collect();
-    folded.join(" ")
+    // Words lower-cased and joined by one space, into one string.
+    let mut key = String::with_capacity(rest.len());
+    for word in rest.split_whitespace() {
+        if !key.is_empty() {
+            key.push(' ');
+        }
+        if word.is_ascii() {
+            key.extend(word.chars().map(|c| c.to_ascii_lowercase()));
+        } else {
+            key.push_str(&word.to_lowercase());
+        }
+    }
+    key
 }
 
 /// Whether `subject` starts with a reply or forward prefix (after any

@@ -339,8 +339,10 @@ pub const EXCHANGED_LIMIT: usize = 1_000_000;
 
 impl Store {
     /// Every message exchanged with a contact from `from` to `until` (one
-    /// per contact and message, with its salespeople), oldest first: what
-    /// reply times are counted from. More than [`EXCHANGED_LIMIT`] entries
+    /// per contact and message, with its salespeople), in no particular
+    /// order (the callers group them per contact and sort): what reply
+    /// times and follow-ups are counted from. The entries alone are read,
+    /// through the date index (each carries its conversation id), unsorted. More than [`EXCHANGED_LIMIT`] entries
     /// is an error that says to narrow the period.
     pub fn exchanged(
         &self,
@@ -349,10 +351,9 @@ impl Store {
     ) -> Result<Vec<crate::domain::reply_times::Exchanged>> {
         use crate::domain::conversation::Said;
         let rows = self.conn.query_map(
-            "SELECT e.contact_no, e.salesperson_code, e.direction, e.occurred_at, m.conversation_id, m.subject, e.logged_message_id, e.entry_no
-               FROM interaction_log_entries e JOIN logged_messages m ON m.id = e.logged_message_id
-              WHERE e.occurred_at >= ?1 AND e.occurred_at <= ?2
-              ORDER BY e.occurred_at, e.logged_message_id LIMIT ?3",
+            "SELECT e.contact_no, e.salesperson_code, e.direction, e.occurred_at, e.conversation_id, e.subject, e.logged_message_id, e.entry_no
+               FROM interaction_log_entries e
+              WHERE e.occurred_at >= ?1 AND e.occurred_at <= ?2 LIMIT ?3",
             params![super::ts(from), super::ts(until), EXCHANGED_LIMIT + 1],
             |r| {
                 Ok((
@@ -388,6 +389,7 @@ impl Store {
             out.push(crate::domain::reply_times::Exchanged {
                 contact_no: contact,
                 said: Said::new(at, direction, &conversation, &subject),
+                subject,
                 salespeople: vec![salesperson],
                 entries: vec![entry],
             });

@@ -32,6 +32,7 @@ pub const COPIED: &[&str] = &[
     "message_failures",
     "review_requests",
     "read_cursors",
+    "team_settings",
 ];
 
 /// A table's rows as counted and summed: the same rows in any order give

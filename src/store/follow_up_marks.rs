@@ -9,8 +9,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
-use super::db::{Value, params};
-use super::interactions::{ENTRY_COLUMNS, EntryRow, entry_row};
+use super::db::params;
 use super::{Result, Store, parse_ts, ts};
 
 /// A dismissal as recorded.
@@ -20,15 +19,6 @@ pub struct Dismissal {
     pub latest_at: DateTime<Utc>,
     pub dismissed_by: String,
     pub dismissed_at: DateTime<Utc>,
-}
-
-/// Numbers in one `IN (…)` list at most.
-const CHUNK: usize = 500;
-
-/// `IN (?1, …, ?n)` for `n` numbers.
-fn in_list(n: usize) -> String {
-    let marks: Vec<String> = (1..=n).map(|i| format!("?{i}")).collect();
-    format!("({})", marks.join(", "))
 }
 
 impl Store {
@@ -52,59 +42,59 @@ impl Store {
         Ok(())
     }
 
-    /// The dismissals of the follow-ups starting at `entries`.
-    pub fn follow_up_dismissals(&self, entries: &[i64]) -> Result<HashMap<i64, Dismissal>> {
+    /// The dismissals of follow-ups whose latest message is from `since`
+    /// on (an older one can no longer hide one: their latest message is in
+    /// the period read), by the entry they start at.
+    pub fn follow_up_dismissals(&self, since: DateTime<Utc>) -> Result<HashMap<i64, Dismissal>> {
+        let rows = self.conn.query_map(
+            "SELECT entry_no, latest_at, dismissed_by, dismissed_at FROM follow_up_dismissals
+              WHERE latest_at >= ?1",
+            params![ts(since)],
+            |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                ))
+            },
+        )?;
         let mut out = HashMap::new();
-        for chunk in entries.chunks(CHUNK) {
-            let values: Vec<Value<'_>> = chunk.iter().map(|n| Value::Int(*n)).collect();
-            let rows = self.conn.query_map(
-                &format!(
-                    "SELECT entry_no, latest_at, dismissed_by, dismissed_at FROM follow_up_dismissals
-                      WHERE entry_no IN {}",
-                    in_list(chunk.len())
-                ),
-                values,
-                |r| {
-                    Ok((
-                        r.get::<_, i64>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, String>(3)?,
-                    ))
-                },
-            )?;
-            for (no, latest, by, at) in rows {
-                if let (Some(latest_at), Some(dismissed_at)) = (parse_ts(&latest), parse_ts(&at)) {
-                    out.insert(
-                        no,
-                        Dismissal {
-                            latest_at,
-                            dismissed_by: by,
-                            dismissed_at,
-                        },
-                    );
-                }
+        for (no, latest, by, at) in rows {
+            if let (Some(latest_at), Some(dismissed_at)) = (parse_ts(&latest), parse_ts(&at)) {
+                out.insert(
+                    no,
+                    Dismissal {
+                        latest_at,
+                        dismissed_by: by,
+                        dismissed_at,
+                    },
+                );
             }
         }
         Ok(out)
     }
 
-    /// The entries numbered `entries` that exist, in no particular order.
-    pub fn entries_numbered(&self, entries: &[i64]) -> Result<Vec<EntryRow>> {
-        let mut out = Vec::with_capacity(entries.len());
-        for chunk in entries.chunks(CHUNK) {
-            let values: Vec<Value<'_>> = chunk.iter().map(|n| Value::Int(*n)).collect();
-            out.extend(self.conn.query_map(
-                &format!(
-                    "SELECT {ENTRY_COLUMNS} FROM interaction_log_entries e JOIN logged_messages m ON m.id = e.logged_message_id
-                     LEFT JOIN contacts c ON c.no = e.contact_no LEFT JOIN salespeople s ON s.code = e.salesperson_code
-                     WHERE e.entry_no IN {}",
-                    in_list(chunk.len())
-                ),
-                values,
-                entry_row,
-            )?);
-        }
-        Ok(out)
+    /// Every contact's name and company, by number (a list of follow-ups
+    /// names them; one read of the contacts, not one per row).
+    pub fn contact_names(&self) -> Result<HashMap<String, (String, String)>> {
+        Ok(self
+            .conn
+            .query_map("SELECT no, name, company FROM contacts", params![], |r| {
+                Ok((r.get(0)?, (r.get(1)?, r.get(2)?)))
+            })?
+            .into_iter()
+            .collect())
+    }
+
+    /// Every salesperson's name, by code.
+    pub fn salesperson_names(&self) -> Result<HashMap<String, String>> {
+        Ok(self
+            .conn
+            .query_map("SELECT code, name FROM salespeople", params![], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?
+            .into_iter()
+            .collect())
     }
 }

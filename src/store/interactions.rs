@@ -243,12 +243,13 @@ pub(super) fn insert_logged(
                     m.initiated_by.as_str(),
                     *id,
                     &m.account,
-                    e.by_domain
+                    e.by_domain,
+                    &m.conversation_id
                 ]
             })
         })
         .collect();
-    let head = "INSERT INTO interaction_log_entries (contact_no, contact_company, salesperson_code, occurred_at, subject, direction, initiated_by, logged_message_id, account, matched_by_domain)";
+    let head = "INSERT INTO interaction_log_entries (contact_no, contact_company, salesperson_code, occurred_at, subject, direction, initiated_by, logged_message_id, account, matched_by_domain, conversation_id)";
     let casts = [
         "text",
         "text",
@@ -260,9 +261,10 @@ pub(super) fn insert_logged(
         "bigint",
         "text",
         "integer",
+        "text",
     ];
     tx.execute_rows(
-        &format!("{head} VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"),
+        &format!("{head} VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"),
         |values| format!("{head} SELECT * FROM {values}"),
         &casts,
         &entries,

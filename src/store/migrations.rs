@@ -347,6 +347,10 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/20_attachments.sql"),
     // 21: opportunity changes for the timeline (see the file).
     include_str!("sql/21_opportunity_changes.sql"),
+    // 22: the team's settings for follow-ups and going cold.
+    include_str!("sql/22_team_settings.sql"),
+    // 23: the conversation id on each entry (see the file).
+    include_str!("sql/23_entries_conversation.sql"),
 ];
 
 /// The schema version this build writes.

@@ -24,6 +24,7 @@ mod review;
 mod roles;
 mod setup;
 mod skipped;
+mod team_settings;
 #[doc(hidden)]
 pub mod testing;
 
@@ -54,6 +55,7 @@ pub use pg::migrations::PG_SCHEMA_VERSION;
 pub use review::{REVIEW_LIMIT, ReviewAction, ReviewKey, ReviewRow};
 pub use roles::{PG_MIN_VERSION, ServerFacts};
 pub use skipped::{NewSkipped, SkippedRow};
+pub use team_settings::TeamSettings;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

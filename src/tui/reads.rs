@@ -144,13 +144,13 @@ pub fn lists(app: &App, kind: ListsKind, stop: &crate::stop::Stop) -> Result<Lis
             )
             .map_err(e)?,
         )),
-        ListsKind::FollowUps => Lists::FollowUps(Box::new(
-            app.follow_up_board(
-                &crate::app::follow_ups::SignalSettings::default(),
-                chrono::Utc::now(),
-            )
-            .map_err(e)?,
-        )),
+        ListsKind::FollowUps => {
+            let settings = app.signal_settings().map_err(e)?;
+            Lists::FollowUps(Box::new(
+                app.follow_up_board(&settings, chrono::Utc::now())
+                    .map_err(e)?,
+            ))
+        }
         ListsKind::Review => Lists::Review(app.review_queue().map_err(e)?),
         ListsKind::People => {
             let (s, c) = app.people().map_err(e)?;

@@ -40,6 +40,7 @@ impl Access {
 /// less than the table).
 pub const USER_GRANTS: &[(&str, &str)] = &[
     ("schema_version", "SELECT"),
+    ("team_settings", "SELECT"),
     ("mailbox_names", "SELECT"),
     ("salespeople", "SELECT"),
     ("interaction_templates", "SELECT"),

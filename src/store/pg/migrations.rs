@@ -16,6 +16,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("schema_5.sql"),
     include_str!("schema_6.sql"),
     include_str!("schema_7.sql"),
+    include_str!("schema_8.sql"),
+    include_str!("schema_9.sql"),
 ];
 
 /// The schema version this emaillog writes on PostgreSQL.

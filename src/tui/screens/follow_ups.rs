@@ -78,7 +78,7 @@ impl crate::tui::lists::ListsState {
                         &r.company,
                         &r.due.salesperson_code,
                         &r.salesperson_name,
-                        &r.subject,
+                        &r.due.subject,
                     ],
                 )
             })
@@ -166,7 +166,7 @@ impl UiState {
                     self.overlay = Some(Overlay::Confirm {
                         question: format!(
                             "No answer needed to {who} on “{}”? The follow-up goes off {}'s list (recorded, with your name); a new message from them brings it back.",
-                            crate::tui::view::fit::fit(&one_line(&r.subject), 60),
+                            crate::tui::view::fit::fit(&one_line(&r.due.subject), 60),
                             r.due.salesperson_code
                         ),
                         pending: Pending::DismissFollowUp {
@@ -236,11 +236,18 @@ pub fn draw(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
 fn draw_waiting(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect, filter: Option<&str>) {
     let rows = s.lists.visible_follow_ups(filter);
     if rows.is_empty() {
+        let days = s
+            .lists
+            .follow_ups
+            .as_ref()
+            .map_or(2, |b| b.settings.follow_up_days);
         return empty(
             f,
             theme,
             area,
-            "no one is waiting for an answer: every conversation's last word is ours, or not due yet",
+            &format!(
+                "no one is waiting for an answer past {days} working days (emaillog setup signals sets them)"
+            ),
         );
     }
     let mut t = DataTable::new(WAITING_COLUMNS, theme.label(), theme.selected());
@@ -269,7 +276,7 @@ fn draw_waiting(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect, filter: O
                     &r.contact_name
                 })),
                 Cell::new(one_line(&r.company)),
-                Cell::new(one_line(&r.subject)),
+                Cell::new(one_line(&r.due.subject)),
                 Cell::new(local_day(r.due.received_at, s.now, s.tz)),
             ],
             style,
@@ -285,7 +292,13 @@ fn draw_cold(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect, filter: Opti
             f,
             theme,
             area,
-            "nothing is going cold: every contact with an open opportunity has heard from us or written lately",
+            &format!(
+                "nothing is going cold: every contact with an open opportunity has had a message within {} days",
+                s.lists
+                    .follow_ups
+                    .as_ref()
+                    .map_or(21, |b| b.settings.cold_days)
+            ),
         );
     }
     let mut t = DataTable::new(COLD_COLUMNS, theme.label(), theme.selected());
