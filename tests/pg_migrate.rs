@@ -162,9 +162,9 @@ async fn a_sqlite_database_moves_to_postgres_and_back_with_nothing_lost() {
             .unwrap()
             .is_some()
     );
-    // Beside the original: only the second opportunity (and its entry's
-    // link to it), made on PostgreSQL, differs; and a row changed behind
-    // the comparison's back shows.
+    // Beside the original: only the second opportunity (its making in the
+    // contact's timeline, and its entry's link to it), made on PostgreSQL,
+    // differs; and a row changed behind the comparison's back shows.
     let differ = |app: &App| -> Vec<&'static str> {
         app.compare_with(&back)
             .unwrap()
@@ -173,7 +173,14 @@ async fn a_sqlite_database_moves_to_postgres_and_back_with_nothing_lost() {
             .map(|t| t.table)
             .collect()
     };
-    assert_eq!(differ(&app), ["opportunities", "interaction_log_entries"]);
+    assert_eq!(
+        differ(&app),
+        [
+            "opportunities",
+            "opportunity_changes",
+            "interaction_log_entries"
+        ]
+    );
     let changed = emaillog::store::testing::connect(&back)
         .execute(
             "UPDATE contacts SET name = upper(name) WHERE no = (SELECT min(no) FROM contacts) AND name <> upper(name)",
@@ -183,7 +190,12 @@ async fn a_sqlite_database_moves_to_postgres_and_back_with_nothing_lost() {
     assert_eq!(changed, 1, "one name changed, its length kept");
     assert_eq!(
         differ(&app),
-        ["contacts", "opportunities", "interaction_log_entries"]
+        [
+            "contacts",
+            "opportunities",
+            "opportunity_changes",
+            "interaction_log_entries"
+        ]
     );
     sim.server.stop().await;
 }
