@@ -326,15 +326,15 @@ fn build(path: &Path) -> rusqlite::Result<()> {
         "  rows written in {:.0} s; indexing for search…",
         t0.elapsed().as_secs_f64()
     );
+    // The contact figures, counted as migration 18 counts an existing log
+    // (the engine keeps them as it logs; this builder writes rows itself).
+    let migration = include_str!("../src/store/sql/18_contact_signals.sql");
+    let count = migration
+        .find("INSERT INTO contact_days")
+        .expect("migration 18 counts the log");
+    c.execute_batch(&migration[count..])?;
     c.execute_batch(
-        "INSERT INTO contact_days (contact_no, day, inbound, outbound, last_inbound_at, last_outbound_at)
-         SELECT contact_no, substr(occurred_at, 1, 10),
-                count(DISTINCT CASE WHEN direction = 'inbound' THEN logged_message_id END),
-                count(DISTINCT CASE WHEN direction = 'outbound' THEN logged_message_id END),
-                max(CASE WHEN direction = 'inbound' THEN occurred_at END),
-                max(CASE WHEN direction = 'outbound' THEN occurred_at END)
-           FROM interaction_log_entries GROUP BY contact_no, substr(occurred_at, 1, 10);
-         INSERT INTO logged_messages_fts(rowid, subject, body) SELECT id, subject, coalesce(body, '') FROM logged_messages;
+        "INSERT INTO logged_messages_fts(rowid, subject, body) SELECT id, subject, coalesce(body, '') FROM logged_messages;
          UPDATE search_index_state SET upto = (SELECT max(id) FROM logged_messages);
          INSERT INTO logged_messages_fts(logged_messages_fts) VALUES ('optimize');
          ANALYZE;",
