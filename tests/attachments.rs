@@ -84,6 +84,16 @@ async fn saved(app: &App, entry: i64, seq: i64, dir: &std::path::Path, name: &st
         again.is_err_and(|e| e.to_string().contains("exists")),
         "nothing is overwritten"
     );
+    // A link at the path is refused, and what it points at is untouched.
+    let target = dir.join(format!("{name}.target"));
+    std::fs::write(&target, b"keep").unwrap();
+    let link = dir.join(format!("{name}.link"));
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let through = app
+        .save_attachment(a.logged_message_id, seq, link.to_str().unwrap())
+        .await;
+    assert!(through.is_err(), "never written through a link");
+    assert_eq!(std::fs::read(&target).unwrap(), b"keep");
     std::fs::read(&path).unwrap()
 }
 
