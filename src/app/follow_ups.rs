@@ -3,7 +3,7 @@
 //! follow-ups` show them: computed from the log's recent conversations
 //! (`domain::follow_ups`), less the ones a person dismissed.
 
-use chrono::{DateTime, Duration, NaiveTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 
 use crate::domain::follow_ups::{FollowUp, follow_ups};
 use crate::domain::text::one_line;
@@ -64,17 +64,12 @@ pub struct FollowUpBoard {
 /// The start of the day after `now`'s, in `week`'s zone.
 pub fn end_of_day(week: &WorkWeek, now: DateTime<Utc>) -> DateTime<Utc> {
     let today = now.with_timezone(&week.tz).date_naive();
-    let next = today.succ_opt().unwrap_or(today);
-    week.instant(next.and_time(NaiveTime::MIN))
+    week.midnight(today.succ_opt().unwrap_or(today))
 }
 
 /// The start of `now`'s day in `week`'s zone.
 pub fn start_of_day(week: &WorkWeek, now: DateTime<Utc>) -> DateTime<Utc> {
-    week.instant(
-        now.with_timezone(&week.tz)
-            .date_naive()
-            .and_time(NaiveTime::MIN),
-    )
+    week.midnight(now.with_timezone(&week.tz).date_naive())
 }
 
 /// Who is at the keyboard, as a dismissal records it: the login name of
@@ -161,29 +156,27 @@ impl App {
         salesperson: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<Vec<FollowUp>> {
-        let store = self.store()?;
-        let from = now - Duration::days(FOLLOW_UP_DAYS_BACK);
-        let exchanged = store.exchanged(from, now)?;
-        let mut due = follow_ups(&exchanged, week, days, now);
-        if let Some(code) = salesperson {
-            due.retain(|f| f.salesperson_code.eq_ignore_ascii_case(code.trim()));
-        }
-        let dismissed = store.follow_up_dismissals(from)?;
-        due.retain(|f| {
-            dismissed
-                .get(&f.entry_no)
-                .is_none_or(|d| f.received_at > d.latest_at)
-        });
-        Ok(due)
+        follow_ups_in(&self.store()?, week, days, salesperson, now)
     }
 
     /// The Follow-ups screen's rows as of `now`: what is due by the end of
-    /// today, with names and subjects, and the contacts going cold.
+    /// today, with names and subjects, and the contacts going cold; read
+    /// through one connection.
     pub fn follow_up_board(&self, s: &SignalSettings, now: DateTime<Utc>) -> Result<FollowUpBoard> {
-        let end = end_of_day(&s.week, now);
-        let due = self.follow_ups(&s.week, s.follow_up_days, None, end)?;
         let store = self.store()?;
-        let (contacts, salespeople) = (store.contact_names()?, store.salesperson_names()?);
+        let due = follow_ups_in(
+            &store,
+            &s.week,
+            s.follow_up_days,
+            None,
+            end_of_day(&s.week, now),
+        )?;
+        let contacts = store.contact_names()?;
+        let salespeople: std::collections::HashMap<String, String> = store
+            .salespeople()?
+            .into_iter()
+            .map(|p| (p.code, p.name))
+            .collect();
         let start = start_of_day(&s.week, now);
         let overdue = due.iter().filter(|f| f.due_at < start).count();
         let due = due
@@ -205,7 +198,7 @@ impl App {
         Ok(FollowUpBoard {
             due,
             overdue,
-            cold: self.going_cold(s.cold_days, now)?,
+            cold: store.going_cold(s.cold_days, now)?,
             at: Some(now),
             settings: *s,
         })
@@ -232,4 +225,27 @@ impl App {
             "follow-up on entry {entry_no} dismissed (no answer needed), recorded as {who}; a new message from them brings it back"
         ))
     }
+}
+
+/// [`App::follow_ups`] through `store`.
+fn follow_ups_in(
+    store: &crate::store::Store,
+    week: &WorkWeek,
+    days: u32,
+    salesperson: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Vec<FollowUp>> {
+    let from = now - Duration::days(FOLLOW_UP_DAYS_BACK);
+    let exchanged = store.exchanged(from, now)?;
+    let mut due = follow_ups(&exchanged, week, days, now);
+    if let Some(code) = salesperson {
+        due.retain(|f| f.salesperson_code.eq_ignore_ascii_case(code.trim()));
+    }
+    let dismissed = store.follow_up_dismissals(from)?;
+    due.retain(|f| {
+        dismissed
+            .get(&f.entry_no)
+            .is_none_or(|d| f.received_at > d.latest_at)
+    });
+    Ok(due)
 }

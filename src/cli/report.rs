@@ -95,7 +95,7 @@ fn day_start(tz: chrono_tz::Tz, day: chrono::NaiveDate) -> chrono::DateTime<chro
         tz,
         ..WorkWeek::default()
     }
-    .instant(day.and_time(chrono::NaiveTime::MIN))
+    .midnight(day)
 }
 
 pub fn run(app: &App, command: ReportCommand) -> anyhow::Result<()> {

@@ -54,6 +54,12 @@ impl WorkWeek {
         Utc.from_utc_datetime(&t)
     }
 
+    /// The start of day `d` on the team's clock (the first instant of it
+    /// when a clock change skips midnight).
+    pub fn midnight(&self, d: NaiveDate) -> DateTime<Utc> {
+        self.instant(d.and_time(NaiveTime::MIN))
+    }
+
     /// When a message received at `at` is due for an answer: `days` working
     /// days later, at the same wall-clock time. A message received on a
     /// Saturday or Sunday counts from the start of the Monday.

@@ -16,6 +16,15 @@ fn ok() -> SimResponse {
     SimResponse::json(200, json!({"ok": true}))
 }
 
+/// The answer for a mailbox the simulator does not have.
+fn no_mailbox(address: &str) -> SimResponse {
+    graph_error(
+        404,
+        "ErrorInvalidUser",
+        &format!("No mailbox '{address}' in the simulator."),
+    )
+}
+
 fn bad(message: &str) -> SimResponse {
     graph_error(400, "BadRequest", message)
 }
@@ -49,11 +58,7 @@ pub fn serve(sim: &Sim, req: &SimRequest) -> SimResponse {
             let mut st = sim.state();
             match st.mailboxes.get_mut(&address.to_ascii_lowercase()) {
                 Some(mb) => Ok(super::graph::attachments::add_raw(mb, req, id)),
-                None => Err(graph_error(
-                    404,
-                    "ErrorInvalidUser",
-                    &format!("No mailbox '{address}' in the simulator."),
-                )),
+                None => Err(no_mailbox(address)),
             }
         }
         ["device", "approve"] if m == Method::POST => decide(sim, req, true),
@@ -316,11 +321,7 @@ fn list_messages(
 ) -> Result<SimResponse, SimResponse> {
     let st = sim.state();
     let Some(mb) = st.mailboxes.get(&address.to_ascii_lowercase()) else {
-        return Err(graph_error(
-            404,
-            "ErrorInvalidUser",
-            &format!("No mailbox '{address}' in the simulator."),
-        ));
+        return Err(no_mailbox(address));
     };
     let Some(fi) = mb.folder_index_by_any_name(folder) else {
         return Err(graph_error(

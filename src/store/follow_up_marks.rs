@@ -74,27 +74,4 @@ impl Store {
         }
         Ok(out)
     }
-
-    /// Every contact's name and company, by number (a list of follow-ups
-    /// names them; one read of the contacts, not one per row).
-    pub fn contact_names(&self) -> Result<HashMap<String, (String, String)>> {
-        Ok(self
-            .conn
-            .query_map("SELECT no, name, company FROM contacts", params![], |r| {
-                Ok((r.get(0)?, (r.get(1)?, r.get(2)?)))
-            })?
-            .into_iter()
-            .collect())
-    }
-
-    /// Every salesperson's name, by code.
-    pub fn salesperson_names(&self) -> Result<HashMap<String, String>> {
-        Ok(self
-            .conn
-            .query_map("SELECT code, name FROM salespeople", params![], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })?
-            .into_iter()
-            .collect())
-    }
 }

@@ -52,6 +52,18 @@ impl Store {
         Ok(rows)
     }
 
+    /// Every contact's name and company, by number (a list of follow-ups
+    /// names its rows from one read, without the alternative addresses).
+    pub fn contact_names(&self) -> Result<std::collections::HashMap<String, (String, String)>> {
+        Ok(self
+            .conn
+            .query_map("SELECT no, name, company FROM contacts", params![], |r| {
+                Ok((r.get(0)?, (r.get(1)?, r.get(2)?)))
+            })?
+            .into_iter()
+            .collect())
+    }
+
     pub fn contacts(&self) -> Result<Vec<Contact>> {
         let mut alts: std::collections::HashMap<String, Vec<String>> =
             std::collections::HashMap::new();

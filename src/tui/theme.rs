@@ -61,6 +61,12 @@ impl Theme {
             .add_modifier(Modifier::BOLD | Modifier::REVERSED)
     }
 
+    /// A tab's label within a screen: the one on show as the active tab,
+    /// the others as labels.
+    pub fn tab(&self, on: bool) -> Style {
+        if on { self.tab_active() } else { self.label() }
+    }
+
     pub fn spark(&self) -> Style {
         self.fg(Color::Green)
     }

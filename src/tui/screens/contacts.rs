@@ -343,16 +343,7 @@ pub fn draw(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
     };
     let [top, list] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
     let focus = s.lists.people_focus;
-    let tab = |label: String, on: bool| {
-        Span::styled(
-            label,
-            if on {
-                theme.tab_active()
-            } else {
-                theme.label()
-            },
-        )
-    };
+    let tab = |label: String, on: bool| Span::styled(label, theme.tab(on));
     draw_line(
         f,
         Line::from(vec![

@@ -195,16 +195,7 @@ pub fn draw(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect) {
     };
     let [top, list] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
     let tab = s.lists.follow_up_tab;
-    let label = |text: String, on: bool| {
-        Span::styled(
-            text,
-            if on {
-                theme.tab_active()
-            } else {
-                theme.label()
-            },
-        )
-    };
+    let label = |text: String, on: bool| Span::styled(text, theme.tab(on));
     let overdue = if board.overdue > 0 {
         format!(", {} overdue", board.overdue)
     } else {
