@@ -22,6 +22,11 @@ struct Msg {
     days_ago: i64,
     minute: i64,
     both: bool,
+    /// One of three conversation ids, or none (IMAP without headers).
+    conv: Option<u8>,
+    /// One of three subjects, as a reply (`SV:`) or not.
+    topic: u8,
+    reply: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -30,6 +35,9 @@ enum Op {
     Page(bool, Vec<Msg>),
     /// The second mailbox removed with its entries, and added again.
     PurgeSecond,
+    /// Two of the contacts marked since recomputed (as the engine does
+    /// after its pages), the others left marked.
+    Refresh,
 }
 
 const CONTACTS: usize = 5;
@@ -47,22 +55,31 @@ fn ops() -> impl Strategy<Value = Vec<Op>> {
     // (out of time order too); any day of four months now and then.
     let days_ago = prop_oneof![3 => 0i64..3, 1 => 0i64..120];
     let msg = (
-        0..CONTACTS,
-        any::<bool>(),
-        days_ago,
-        0i64..1440,
-        any::<bool>(),
-    )
-        .prop_map(|(contact, inbound, days_ago, minute, both)| Msg {
-            contact,
-            inbound,
+        (
+            0..CONTACTS,
+            any::<bool>(),
             days_ago,
-            minute,
-            both,
-        });
+            0i64..1440,
+            any::<bool>(),
+        ),
+        (prop::option::of(0u8..3), 0u8..3, any::<bool>()),
+    )
+        .prop_map(
+            |((contact, inbound, days_ago, minute, both), (conv, topic, reply))| Msg {
+                contact,
+                inbound,
+                days_ago,
+                minute,
+                both,
+                conv,
+                topic,
+                reply,
+            },
+        );
     let op = prop_oneof![
         4 => (any::<bool>(), prop::collection::vec(msg, 1..12)).prop_map(|(m, p)| Op::Page(m, p)),
         1 => Just(Op::PurgeSecond),
+        1 => Just(Op::Refresh),
     ];
     prop::collection::vec(op, 1..10)
 }
@@ -82,8 +99,8 @@ fn message(n: usize, m: &Msg) -> NewLoggedMessage {
         internet_message_id: format!("<m{n}@fjord.example>"),
         mailbox_id: format!("id-{n}"),
         web_link: String::new(),
-        conversation_id: String::new(),
-        subject: format!("Tilbud {n}"),
+        conversation_id: m.conv.map(|c| format!("conv-{c}")).unwrap_or_default(),
+        subject: format!("{}Tilbud {}", if m.reply { "SV: " } else { "" }, m.topic),
         sender: "x@fjord.example".into(),
         recipients: "[]".into(),
         sent_at: None,
@@ -117,6 +134,8 @@ fn log_page(store: &mut Store, progress: &Progress, logged: Vec<NewLoggedMessage
             now(),
         )
         .unwrap();
+    // As the engine does after its pages.
+    store.refresh_all_conversations().unwrap();
 }
 
 /// The card of the contacts `who`, counted from the entries.
@@ -208,6 +227,7 @@ fn check(history: &[Op], db: &std::path::Path) -> Result<(), TestCaseError> {
     let mut second = store.add_mailbox("second@contoso.example").unwrap();
     let mut n = 0;
     let mut pages = 0;
+    let mut refreshes = 0;
     for op in history {
         match op {
             Op::Page(in_second, msgs) => {
@@ -242,9 +262,47 @@ fn check(history: &[Op], db: &std::path::Path) -> Result<(), TestCaseError> {
                     .add_mailbox(&format!("second{n}@contoso.example"))
                     .unwrap();
             }
+            Op::Refresh => {
+                let before = store.conversations_pending().unwrap();
+                let done = store.refresh_conversations(2).unwrap();
+                prop_assert_eq!(done as i64, before.min(2));
+                prop_assert_eq!(store.conversations_pending().unwrap(), before - done as i64);
+                refreshes += done;
+            }
         }
     }
-    prop_assert!(pages > 0 || history.iter().all(|o| matches!(o, Op::PurgeSecond)));
+    prop_assert!(
+        pages > 0
+            || history
+                .iter()
+                .all(|o| matches!(o, Op::PurgeSecond | Op::Refresh))
+    );
+    // The rest recomputed, as the engine does at the end of a run; then
+    // the kept waits and answers are those of a recount of every contact
+    // from the whole log.
+    refreshes += store.refresh_all_conversations().unwrap();
+    prop_assert_eq!(store.conversations_pending().unwrap(), 0);
+    let long_ago = Utc.with_ymd_and_hms(2000, 1, 1, 0, 0, 0).unwrap();
+    let far_off = Utc.with_ymd_and_hms(2100, 1, 1, 0, 0, 0).unwrap();
+    let all = store.exchanged(long_ago, far_off).unwrap();
+    let mut want_waits = emaillog::domain::follow_ups::waits(&all);
+    let mut kept_waits = store.waits(long_ago).unwrap();
+    want_waits.sort();
+    kept_waits.sort();
+    prop_assert_eq!(kept_waits, want_waits);
+    let mut want_replies = emaillog::domain::reply_times::reply_rows(&all);
+    let mut kept_replies = store.reply_rows(long_ago, far_off).unwrap();
+    want_replies.sort();
+    kept_replies.sort();
+    prop_assert_eq!(kept_replies, want_replies);
+    // Every contact with entries was recomputed at least once.
+    let with_entries: HashSet<&str> = all.iter().map(|e| e.contact_no.as_str()).collect();
+    prop_assert!(
+        refreshes >= with_entries.len(),
+        "{} recomputed, {} with entries",
+        refreshes,
+        with_entries.len()
+    );
     for c in &contacts {
         let kept = store.contact_card(&c.no, now()).unwrap();
         prop_assert_eq!(
@@ -412,6 +470,9 @@ fn reply_times_come_from_the_logged_conversations() {
                     days_ago: 0,
                     minute: 0,
                     both,
+                    conv: None,
+                    topic: 0,
+                    reply: false,
                 },
             );
             m.occurred_at = at;

@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::domain::follow_ups::{FollowUp, follow_ups};
+use crate::domain::follow_ups::{FollowUp, due};
 use crate::domain::text::one_line;
 use crate::domain::work_week::WorkWeek;
 use crate::store::GoingCold;
@@ -144,8 +144,8 @@ impl App {
         self.signal_settings()
     }
 
-    /// The follow-ups due by `now`: conversations of the last
-    /// [`FOLLOW_UP_DAYS_BACK`] days whose last word is a contact's, not
+    /// The follow-ups due by `now`: conversations whose latest message is
+    /// at most [`FOLLOW_UP_DAYS_BACK`] days old and a contact's, not
     /// answered `days` working days after their first unanswered message,
     /// and not dismissed since their latest message; by salesperson (only
     /// `salesperson` when given), oldest first.
@@ -236,11 +236,15 @@ fn follow_ups_in(
     now: DateTime<Utc>,
 ) -> Result<Vec<FollowUp>> {
     let from = now - Duration::days(FOLLOW_UP_DAYS_BACK);
-    let exchanged = store.exchanged(from, now)?;
-    let mut due = follow_ups(&exchanged, week, days, now);
-    if let Some(code) = salesperson {
-        due.retain(|f| f.salesperson_code.eq_ignore_ascii_case(code.trim()));
-    }
+    let waits = store.waits(from)?;
+    let mut due = due(
+        waits.iter().filter(|w| {
+            salesperson.is_none_or(|code| w.salesperson_code.eq_ignore_ascii_case(code.trim()))
+        }),
+        week,
+        days,
+        now,
+    );
     let dismissed = store.follow_up_dismissals(from)?;
     due.retain(|f| {
         dismissed

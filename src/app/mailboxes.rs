@@ -98,6 +98,10 @@ impl App {
         self.require_admin()?;
         let mut store = self.store()?;
         let no = store.mailbox_no();
-        Ok(store.remove_mailbox(no, purge, Utc::now())?)
+        let removed = store.remove_mailbox(no, purge, Utc::now())?;
+        // The purged contacts' conversations, recomputed now rather than
+        // at the next run.
+        store.refresh_all_conversations()?;
+        Ok(removed)
     }
 }

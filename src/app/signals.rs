@@ -6,8 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::domain::Contact;
-use crate::domain::conversation::SUBJECT_WINDOW_DAYS;
-use crate::domain::reply_times::{By, ReplyTimes, reply_times};
+use crate::domain::reply_times::{By, ReplyTimes, reply_times_of};
 use crate::domain::work_week::WorkWeek;
 use crate::store::{ContactCard, EntryRow, GoingCold};
 
@@ -81,9 +80,9 @@ impl App {
     }
 
     /// Reply times of the answers given from `since` to `until`, grouped
-    /// `by`; in working time of `week` when given. The conversations are
-    /// read from 30 days before `since`, so an answer to an older message
-    /// counts.
+    /// `by`; in working time of `week` when given. The answers are kept
+    /// per contact from the whole conversation (an answer to a message
+    /// older than `since` counts), as the engine last recomputed them.
     pub fn reply_times(
         &self,
         by: By,
@@ -96,8 +95,7 @@ impl App {
                 "the period ends before it starts: --until must not be before --since".into(),
             ));
         }
-        let from = since - chrono::Duration::days(SUBJECT_WINDOW_DAYS);
-        let exchanged = self.store()?.exchanged(from, until)?;
-        Ok(reply_times(&exchanged, by, since, until, week))
+        let rows = self.store()?.reply_rows(since, until)?;
+        Ok(reply_times_of(&rows, by, since, until, week))
     }
 }

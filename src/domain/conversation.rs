@@ -140,11 +140,11 @@ pub struct Waiting {
     pub due_at: DateTime<Utc>,
 }
 
-/// The conversations of `said` (in time order) that wait for us, due
-/// `days` working days after their first unanswered message, oldest first.
-/// Whether one is due yet is for the caller to compare with `now`.
-pub fn waiting_for_us(said: &[Said], week: &WorkWeek, days: u32) -> Vec<Waiting> {
-    let mut out: Vec<Waiting> = conversations(said)
+/// The conversations of `said` (in time order) whose last word is theirs:
+/// the first and the last message of their unanswered run at the end, as
+/// indexes, oldest first.
+pub fn open_runs(said: &[Said]) -> Vec<(usize, usize)> {
+    let mut out: Vec<(usize, usize)> = conversations(said)
         .into_iter()
         .filter_map(|c| {
             let last = *c.last()?;
@@ -158,15 +158,25 @@ pub fn waiting_for_us(said: &[Said], week: &WorkWeek, days: u32) -> Vec<Waiting>
                 .take_while(|&&i| said[i].direction == Direction::Inbound)
                 .last()
                 .copied()?;
-            Some(Waiting {
-                since,
-                latest: last,
-                due_at: week.due_at(said[since].at, days),
-            })
+            Some((since, last))
         })
         .collect();
-    out.sort_by_key(|w| (said[w.since].at, w.since));
+    out.sort_by_key(|&(since, _)| (said[since].at, since));
     out
+}
+
+/// The conversations of `said` (in time order) that wait for us, due
+/// `days` working days after their first unanswered message, oldest first.
+/// Whether one is due yet is for the caller to compare with `now`.
+pub fn waiting_for_us(said: &[Said], week: &WorkWeek, days: u32) -> Vec<Waiting> {
+    open_runs(said)
+        .into_iter()
+        .map(|(since, latest)| Waiting {
+            since,
+            latest,
+            due_at: week.due_at(said[since].at, days),
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::conversation::waiting_for_us;
+use super::conversation::open_runs;
 use super::reply_times::{Exchanged, per_contact};
 use super::work_week::WorkWeek;
 
@@ -27,6 +27,85 @@ pub struct FollowUp {
     pub subject: String,
 }
 
+/// One conversation whose last word is a contact's, for one salesperson,
+/// as the store keeps it (per contact, recomputed when the contact's
+/// messages change): whether it is due depends on the team's settings and
+/// the time, so that is worked out when it is read ([`due`]).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Wait {
+    pub contact_no: String,
+    pub salesperson_code: String,
+    /// The salesperson's entry of the first unanswered message.
+    pub entry_no: i64,
+    /// Their first unanswered message.
+    pub waiting_since: DateTime<Utc>,
+    /// Their latest message.
+    pub received_at: DateTime<Utc>,
+    pub subject: String,
+}
+
+/// Every conversation in `exchanged` (any order) waiting for us, one per
+/// salesperson on its first unanswered message.
+pub fn waits(exchanged: &[Exchanged]) -> Vec<Wait> {
+    let mut out = Vec::new();
+    for (contact, list, said) in per_contact(exchanged) {
+        for (since, latest) in open_runs(&said) {
+            let first = list[since];
+            for (sp, entry) in first.salespeople.iter().zip(&first.entries) {
+                out.push(Wait {
+                    contact_no: contact.to_string(),
+                    salesperson_code: sp.clone(),
+                    entry_no: *entry,
+                    waiting_since: first.said.at,
+                    received_at: list[latest].said.at,
+                    subject: first.subject.clone(),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The waits (any order) due by `now`, `days` working days after their
+/// first unanswered message: by salesperson, oldest first.
+pub fn due<'a>(
+    waits: impl IntoIterator<Item = &'a Wait>,
+    week: &WorkWeek,
+    days: u32,
+    now: DateTime<Utc>,
+) -> Vec<FollowUp> {
+    let mut out: Vec<FollowUp> = waits
+        .into_iter()
+        .filter_map(|w| {
+            let due_at = week.due_at(w.waiting_since, days);
+            (due_at <= now).then(|| FollowUp {
+                salesperson_code: w.salesperson_code.clone(),
+                contact_no: w.contact_no.clone(),
+                entry_no: w.entry_no,
+                received_at: w.received_at,
+                waiting_since: w.waiting_since,
+                due_at,
+                subject: w.subject.clone(),
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        (
+            &a.salesperson_code,
+            a.waiting_since,
+            &a.contact_no,
+            a.entry_no,
+        )
+            .cmp(&(
+                &b.salesperson_code,
+                b.waiting_since,
+                &b.contact_no,
+                b.entry_no,
+            ))
+    });
+    out
+}
+
 /// The follow-ups due by `now` in `exchanged` (any order), `days` working
 /// days after their first unanswered message: by salesperson, oldest
 /// first. A message for two salespeople waits for both.
@@ -36,34 +115,7 @@ pub fn follow_ups(
     days: u32,
     now: DateTime<Utc>,
 ) -> Vec<FollowUp> {
-    let mut out = Vec::new();
-    for (contact, list, said) in per_contact(exchanged) {
-        for w in waiting_for_us(&said, week, days) {
-            if w.due_at > now {
-                continue;
-            }
-            let first = list[w.since];
-            for (sp, entry) in first.salespeople.iter().zip(&first.entries) {
-                out.push(FollowUp {
-                    salesperson_code: sp.clone(),
-                    contact_no: contact.to_string(),
-                    entry_no: *entry,
-                    received_at: list[w.latest].said.at,
-                    waiting_since: first.said.at,
-                    due_at: w.due_at,
-                    subject: first.subject.clone(),
-                });
-            }
-        }
-    }
-    out.sort_by(|a, b| {
-        (&a.salesperson_code, a.waiting_since, &a.contact_no).cmp(&(
-            &b.salesperson_code,
-            b.waiting_since,
-            &b.contact_no,
-        ))
-    });
-    out
+    due(&waits(exchanged), week, days, now)
 }
 
 #[cfg(test)]

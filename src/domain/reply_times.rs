@@ -60,9 +60,100 @@ pub(super) fn per_contact(exchanged: &[Exchanged]) -> Vec<(&str, Vec<&Exchanged>
     grouped
         .into_iter()
         .map(|(contact, mut list)| {
-            list.sort_by_key(|e| e.said.at);
+            // Messages at the same time in the order they were logged, so
+            // the conversations come out alike however the rows were read.
+            list.sort_by_key(|e| (e.said.at, e.entries.first().copied()));
             let said = list.iter().map(|e| e.said.clone()).collect();
             (contact, list, said)
+        })
+        .collect()
+}
+
+/// One answer as the store keeps it (per contact, recomputed when the
+/// contact's messages change), once for each salesperson it counts for:
+/// ours for who answered, theirs for whom they answered.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ReplyRow {
+    pub contact_no: String,
+    /// Empty when the message had no salesperson (then it counts for the
+    /// contact alone).
+    pub salesperson_code: String,
+    /// The answer's first row: per contact, each answer counts once.
+    pub first: bool,
+    pub answered_by: AnsweredBy,
+    pub asked_at: DateTime<Utc>,
+    pub answered_at: DateTime<Utc>,
+}
+
+/// Every answer in `exchanged` (any order), a row per salesperson it
+/// counts for.
+pub fn reply_rows(exchanged: &[Exchanged]) -> Vec<ReplyRow> {
+    let mut out = Vec::new();
+    for (contact, list, said) in per_contact(exchanged) {
+        for r in replies(&said) {
+            let (asked, answered) = (list[r.asked], list[r.answered]);
+            let answered_by = match r.by {
+                Direction::Outbound => AnsweredBy::Us,
+                Direction::Inbound => AnsweredBy::Them,
+            };
+            let keys = match answered_by {
+                AnsweredBy::Us => &answered.salespeople,
+                AnsweredBy::Them => &asked.salespeople,
+            };
+            let empty = [String::new()];
+            let keys = if keys.is_empty() {
+                &empty[..]
+            } else {
+                &keys[..]
+            };
+            for (i, k) in keys.iter().enumerate() {
+                out.push(ReplyRow {
+                    contact_no: contact.to_string(),
+                    salesperson_code: k.clone(),
+                    first: i == 0,
+                    answered_by,
+                    asked_at: asked.said.at,
+                    answered_at: answered.said.at,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The reply times of the answers in `rows` given from `since` to `until`
+/// (the asking message may be older), grouped `by`; working time only
+/// when `working` is given.
+pub fn reply_times_of<'a>(
+    rows: impl IntoIterator<Item = &'a ReplyRow>,
+    by: By,
+    since: DateTime<Utc>,
+    until: DateTime<Utc>,
+    working: Option<&WorkWeek>,
+) -> Vec<ReplyTimes> {
+    let mut secs: BTreeMap<(&str, AnsweredBy), Vec<i64>> = BTreeMap::new();
+    for r in rows {
+        if r.answered_at < since || r.answered_at > until {
+            continue;
+        }
+        let key = match by {
+            By::Contact if r.first => &r.contact_no,
+            By::Salesperson if !r.salesperson_code.is_empty() => &r.salesperson_code,
+            _ => continue,
+        };
+        let took = match working {
+            Some(w) => w.working_secs(r.asked_at, r.answered_at),
+            None => (r.answered_at - r.asked_at).num_seconds(),
+        };
+        secs.entry((key, r.answered_by)).or_default().push(took);
+    }
+    secs.into_iter()
+        .filter_map(|((key, answered_by), s)| {
+            Some(ReplyTimes {
+                key: key.to_string(),
+                answered_by,
+                stats: ReplyStats::of(s)?,
+            })
         })
         .collect()
 }
@@ -77,43 +168,7 @@ pub fn reply_times(
     until: DateTime<Utc>,
     working: Option<&WorkWeek>,
 ) -> Vec<ReplyTimes> {
-    let mut secs: BTreeMap<(String, AnsweredBy), Vec<i64>> = BTreeMap::new();
-    for (contact, list, said) in per_contact(exchanged) {
-        for r in replies(&said) {
-            let (asked, answered) = (list[r.asked], list[r.answered]);
-            if answered.said.at < since || answered.said.at > until {
-                continue;
-            }
-            let took = match working {
-                Some(w) => w.working_secs(asked.said.at, answered.said.at),
-                None => (answered.said.at - asked.said.at).num_seconds(),
-            };
-            let who = match r.by {
-                Direction::Outbound => AnsweredBy::Us,
-                Direction::Inbound => AnsweredBy::Them,
-            };
-            let keys: Vec<String> = match by {
-                By::Contact => vec![contact.to_string()],
-                // Ours count for who answered; theirs for whom they answered.
-                By::Salesperson => match who {
-                    AnsweredBy::Us => answered.salespeople.clone(),
-                    AnsweredBy::Them => asked.salespeople.clone(),
-                },
-            };
-            for k in keys {
-                secs.entry((k, who)).or_default().push(took);
-            }
-        }
-    }
-    secs.into_iter()
-        .filter_map(|((key, answered_by), s)| {
-            Some(ReplyTimes {
-                key,
-                answered_by,
-                stats: ReplyStats::of(s)?,
-            })
-        })
-        .collect()
+    reply_times_of(&reply_rows(exchanged), by, since, until, working)
 }
 
 #[cfg(test)]

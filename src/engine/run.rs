@@ -115,9 +115,21 @@ pub async fn run_once(store: &mut Store, inputs: &RunInputs<'_>) -> RunReport {
             }
         }
     }
+    refresh_conversations(store);
     RunReport {
         counts: progress.counts,
         error,
+    }
+}
+
+/// Recomputes the conversations of the contacts the run's pages touched
+/// (the Follow-ups screen and reply times read them), batch by batch; a
+/// failure leaves them marked for the next run.
+fn refresh_conversations(store: &mut Store) {
+    if let Err(e) = store.refresh_all_conversations() {
+        tracing::warn!(
+            "recomputing the contacts' conversations failed, the next run tries again: {e}"
+        );
     }
 }
 
@@ -314,8 +326,10 @@ pub(super) async fn execute(
     if next.counts.logged / SEARCH_INDEX_BATCH as u32
         != progress.counts.logged / SEARCH_INDEX_BATCH as u32
     {
-        // A long run keeps its logged mail searchable as it goes.
+        // A long run keeps its logged mail searchable, and its contacts'
+        // follow-ups current, as it goes.
         store.index_for_search(SEARCH_INDEX_BATCH * 2)?;
+        refresh_conversations(store);
     }
     let before = pending.take();
     store

@@ -349,51 +349,20 @@ impl Store {
         from: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> Result<Vec<crate::domain::reply_times::Exchanged>> {
-        use crate::domain::conversation::Said;
+        use super::conversation_state::{EXCHANGED_COLUMNS, exchanged_row};
         let rows = self.conn.query_map(
-            "SELECT e.contact_no, e.salesperson_code, e.direction, e.occurred_at, e.conversation_id, e.subject, e.logged_message_id, e.entry_no
-               FROM interaction_log_entries e
-              WHERE e.occurred_at >= ?1 AND e.occurred_at <= ?2 LIMIT ?3",
+            &format!(
+                "SELECT {EXCHANGED_COLUMNS} FROM interaction_log_entries e
+                  WHERE e.occurred_at >= ?1 AND e.occurred_at <= ?2 LIMIT ?3"
+            ),
             params![super::ts(from), super::ts(until), EXCHANGED_LIMIT + 1],
-            |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, String>(5)?,
-                    r.get::<_, i64>(6)?,
-                    r.get::<_, i64>(7)?,
-                ))
-            },
+            exchanged_row,
         )?;
         if rows.len() > EXCHANGED_LIMIT {
             return Err(super::StoreError::Invalid(format!(
                 "more than {EXCHANGED_LIMIT} entries in that period: choose a shorter one (--since, --until)"
             )));
         }
-        let mut out: Vec<crate::domain::reply_times::Exchanged> = Vec::new();
-        let mut at_index: std::collections::HashMap<(String, i64), usize> =
-            std::collections::HashMap::new();
-        for (contact, salesperson, direction, at, conversation, subject, message, entry) in rows {
-            if let Some(&i) = at_index.get(&(contact.clone(), message)) {
-                out[i].salespeople.push(salesperson);
-                out[i].entries.push(entry);
-                continue;
-            }
-            let (Some(at), Some(direction)) = (parse_ts(&at), Direction::parse(&direction)) else {
-                continue;
-            };
-            at_index.insert((contact.clone(), message), out.len());
-            out.push(crate::domain::reply_times::Exchanged {
-                contact_no: contact,
-                said: Said::new(at, direction, &conversation, &subject),
-                subject,
-                salespeople: vec![salesperson],
-                entries: vec![entry],
-            });
-        }
-        Ok(out)
+        Ok(super::conversation_state::exchanged_of(rows))
     }
 }

@@ -285,6 +285,7 @@ pub(super) fn insert_logged(
         })
         .collect();
     super::contact_signals::count_in(tx, &counted)?;
+    super::conversation_state::mark(tx, counted.iter().map(|c| c.contact_no))?;
     super::attachments::insert(tx, ms, &ids)?;
     Ok(entries.len())
 }

@@ -219,6 +219,7 @@ impl Store {
                 params![no],
             )?;
             super::contact_signals::recount(&tx, &touched)?;
+            super::conversation_state::mark(&tx, touched.iter().map(String::as_str))?;
             removed.logged_messages = tx.execute(
                 "DELETE FROM logged_messages WHERE mailbox_no = ?1",
                 params![no],

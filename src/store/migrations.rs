@@ -351,6 +351,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/22_team_settings.sql"),
     // 23: the conversation id on each entry (see the file).
     include_str!("sql/23_entries_conversation.sql"),
+    // 24: the conversations' waits and answers per contact (see the file).
+    include_str!("sql/24_conversation_state.sql"),
 ];
 
 /// The schema version this build writes.

@@ -5,6 +5,7 @@
 mod activity;
 mod attachments;
 mod contact_signals;
+mod conversation_state;
 pub mod copy;
 pub mod db;
 mod follow_up_marks;
@@ -36,6 +37,7 @@ use rusqlite::{Connection, OpenFlags};
 pub use activity::{Activity, LeaseHolder};
 pub use attachments::{CONTACT_ATTACHMENTS, ContactAttachment, StoredAttachment};
 pub use contact_signals::{Card as ContactCard, Cold as GoingCold};
+pub use conversation_state::REFRESH_BATCH;
 pub use follow_up_marks::Dismissal;
 pub use inbox_state::{
     Fence, Known, PageCommit, PageDone, Progress, StuckMessage, Unfinished, Work,

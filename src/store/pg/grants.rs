@@ -50,6 +50,8 @@ pub const USER_GRANTS: &[(&str, &str)] = &[
     ("message_attachments", "SELECT"),
     ("interaction_log_entries", "SELECT, UPDATE (opportunity_no)"),
     ("contact_days", "SELECT"),
+    ("contact_waits", "SELECT"),
+    ("contact_replies", "SELECT"),
     ("follow_up_dismissals", "SELECT, INSERT, UPDATE"),
     ("opportunities", "SELECT, INSERT, UPDATE"),
     ("opportunity_changes", "SELECT, INSERT"),
