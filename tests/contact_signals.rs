@@ -606,7 +606,7 @@ fn reply_times_come_from_the_logged_conversations() {
             (
                 r.due.entry_no,
                 r.due.received_at,
-                r.contact_name.as_str(),
+                &*r.contact_name,
                 r.due.subject.as_str(),
             )
         })

@@ -3,6 +3,8 @@
 //! follow-ups` show them: computed from the log's recent conversations
 //! (`domain::follow_ups`), less the ones a person dismissed.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Duration, Utc};
 
 use crate::domain::follow_ups::{FollowUp, due};
@@ -41,9 +43,9 @@ impl Default for SignalSettings {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FollowUpRow {
     pub due: FollowUp,
-    pub contact_name: String,
-    pub company: String,
-    pub salesperson_name: String,
+    pub contact_name: std::sync::Arc<str>,
+    pub company: std::sync::Arc<str>,
+    pub salesperson_name: std::sync::Arc<str>,
 }
 
 /// The Follow-ups screen's two tabs and the Status screen's count.
@@ -171,26 +173,36 @@ impl App {
             None,
             end_of_day(&s.week, now),
         )?;
-        let contacts = store.contact_names()?;
-        let salespeople: std::collections::HashMap<String, String> = store
+        // Names shared, not copied: thousands of rows name a few hundred
+        // people.
+        type Name = std::sync::Arc<str>;
+        let contacts: HashMap<String, (Name, Name)> = store
+            .contact_names()?
+            .into_iter()
+            .map(|(no, (name, company))| (no, (name.into(), company.into())))
+            .collect();
+        let salespeople: HashMap<String, Name> = store
             .salespeople()?
             .into_iter()
-            .map(|p| (p.code, p.name))
+            .map(|p| (p.code, p.name.into()))
             .collect();
         let start = start_of_day(&s.week, now);
         let overdue = due.iter().filter(|f| f.due_at < start).count();
+        let unknown: Name = "".into();
         let due = due
             .into_iter()
             .map(|f| {
-                let (contact_name, company) =
-                    contacts.get(&f.contact_no).cloned().unwrap_or_default();
+                let (contact_name, company) = contacts
+                    .get(&f.contact_no)
+                    .cloned()
+                    .unwrap_or_else(|| (unknown.clone(), unknown.clone()));
                 FollowUpRow {
                     contact_name,
                     company,
                     salesperson_name: salespeople
                         .get(&f.salesperson_code)
                         .cloned()
-                        .unwrap_or_default(),
+                        .unwrap_or_else(|| unknown.clone()),
                     due: f,
                 }
             })
@@ -236,15 +248,11 @@ fn follow_ups_in(
     now: DateTime<Utc>,
 ) -> Result<Vec<FollowUp>> {
     let from = now - Duration::days(FOLLOW_UP_DAYS_BACK);
-    let waits = store.waits(from)?;
-    let mut due = due(
-        waits.iter().filter(|w| {
-            salesperson.is_none_or(|code| w.salesperson_code.eq_ignore_ascii_case(code.trim()))
-        }),
-        week,
-        days,
-        now,
-    );
+    let mut waits = store.waits(from)?;
+    if let Some(code) = salesperson {
+        waits.retain(|w| w.salesperson_code.eq_ignore_ascii_case(code.trim()));
+    }
+    let mut due = due(waits, week, days, now);
     let dismissed = store.follow_up_dismissals(from)?;
     due.retain(|f| {
         dismissed

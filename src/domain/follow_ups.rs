@@ -68,42 +68,70 @@ pub fn waits(exchanged: &[Exchanged]) -> Vec<Wait> {
 
 /// The waits (any order) due by `now`, `days` working days after their
 /// first unanswered message: by salesperson, oldest first.
-pub fn due<'a>(
-    waits: impl IntoIterator<Item = &'a Wait>,
+pub fn due(
+    waits: impl IntoIterator<Item = Wait>,
     week: &WorkWeek,
     days: u32,
     now: DateTime<Utc>,
 ) -> Vec<FollowUp> {
-    let mut out: Vec<FollowUp> = waits
+    let out: Vec<FollowUp> = waits
         .into_iter()
         .filter_map(|w| {
             let due_at = week.due_at(w.waiting_since, days);
-            (due_at <= now).then(|| FollowUp {
-                salesperson_code: w.salesperson_code.clone(),
-                contact_no: w.contact_no.clone(),
+            (due_at <= now).then_some(FollowUp {
+                salesperson_code: w.salesperson_code,
+                contact_no: w.contact_no,
                 entry_no: w.entry_no,
                 received_at: w.received_at,
                 waiting_since: w.waiting_since,
                 due_at,
-                subject: w.subject.clone(),
+                subject: w.subject,
             })
         })
         .collect();
-    out.sort_by(|a, b| {
-        (
-            &a.salesperson_code,
-            a.waiting_since,
-            &a.contact_no,
-            a.entry_no,
-        )
-            .cmp(&(
-                &b.salesperson_code,
-                b.waiting_since,
-                &b.contact_no,
-                b.entry_no,
-            ))
+    sort(out)
+}
+
+/// `due` by salesperson, oldest first: sorted by small keys (the
+/// salesperson's rank, the time, the place) rather than by the rows,
+/// whose texts lie all over the heap; ties (rare) compare the rows.
+fn sort(due: Vec<FollowUp>) -> Vec<FollowUp> {
+    let mut codes: Vec<&str> = due.iter().map(|f| f.salesperson_code.as_str()).collect();
+    codes.sort_unstable();
+    codes.dedup();
+    let mut keys: Vec<(usize, DateTime<Utc>, usize)> = due
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let rank = codes
+                .binary_search(&f.salesperson_code.as_str())
+                .unwrap_or(0);
+            (rank, f.waiting_since, i)
+        })
+        .collect();
+    keys.sort_unstable_by(|a, b| {
+        (a.0, a.1).cmp(&(b.0, b.1)).then_with(|| {
+            let (x, y) = (&due[a.2], &due[b.2]);
+            (&x.contact_no, x.entry_no).cmp(&(&y.contact_no, y.entry_no))
+        })
     });
-    out
+    // Into that order in place (a copy of the rows is megabytes of fresh
+    // memory): position j takes the row at keys[j].2, cycle by cycle.
+    let mut due = due;
+    let mut done = vec![false; due.len()];
+    for i in 0..due.len() {
+        let mut j = i;
+        while !done[j] {
+            done[j] = true;
+            let k = keys[j].2;
+            if k == i {
+                break;
+            }
+            due.swap(j, k);
+            j = k;
+        }
+    }
+    due
 }
 
 /// The follow-ups due by `now` in `exchanged` (any order), `days` working
@@ -115,7 +143,7 @@ pub fn follow_ups(
     days: u32,
     now: DateTime<Utc>,
 ) -> Vec<FollowUp> {
-    due(&waits(exchanged), week, days, now)
+    due(waits(exchanged), week, days, now)
 }
 
 #[cfg(test)]
@@ -195,5 +223,61 @@ mod tests {
         assert_eq!(due, vec!["CT2"]);
         // With no grace at all everything unanswered is due.
         assert_eq!(follow_ups(&history, &week, 0, at(30, 12)).len(), 4);
+    }
+
+    /// The rows come out by salesperson, oldest first, ties by contact
+    /// and entry, whatever order they came in: the keyed sort and its
+    /// in-place reordering against a plain sort of the same rows.
+    #[test]
+    fn due_rows_are_ordered_by_salesperson_then_age_from_any_order() {
+        let week = WorkWeek::default();
+        let mut seed = 7u64;
+        let mut next = |n: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        for len in [0usize, 1, 2, 3, 17, 200] {
+            let waits: Vec<Wait> = (0..len)
+                .map(|i| {
+                    let since = at(2 + next(5) as u32, 9 + next(3) as u32);
+                    Wait {
+                        contact_no: format!("CT{}", next(4)),
+                        salesperson_code: ["AH", "BD", "PS"][next(3) as usize].into(),
+                        entry_no: i as i64,
+                        waiting_since: since,
+                        received_at: since,
+                        subject: format!("s{i}"),
+                    }
+                })
+                .collect();
+            let got = due(waits.clone(), &week, 2, at(30, 12));
+            let mut want = due(Vec::new(), &week, 2, at(30, 12));
+            want.extend(waits.into_iter().map(|w| FollowUp {
+                due_at: week.due_at(w.waiting_since, 2),
+                salesperson_code: w.salesperson_code,
+                contact_no: w.contact_no,
+                entry_no: w.entry_no,
+                received_at: w.received_at,
+                waiting_since: w.waiting_since,
+                subject: w.subject,
+            }));
+            want.sort_by(|a, b| {
+                (
+                    &a.salesperson_code,
+                    a.waiting_since,
+                    &a.contact_no,
+                    a.entry_no,
+                )
+                    .cmp(&(
+                        &b.salesperson_code,
+                        b.waiting_since,
+                        &b.contact_no,
+                        b.entry_no,
+                    ))
+            });
+            assert_eq!(got, want, "{len} rows");
+        }
     }
 }

@@ -33,7 +33,7 @@ pub enum By {
 }
 
 /// Who answered: we did (our reply time) or they did (theirs).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum AnsweredBy {
     Us,
@@ -72,7 +72,7 @@ pub(super) fn per_contact(exchanged: &[Exchanged]) -> Vec<(&str, Vec<&Exchanged>
 /// One answer as the store keeps it (per contact, recomputed when the
 /// contact's messages change), once for each salesperson it counts for:
 /// ours for who answered, theirs for whom they answered.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ReplyRow {
     pub contact_no: String,
     /// Empty when the message had no salesperson (then it counts for the

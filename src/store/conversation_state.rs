@@ -12,6 +12,8 @@
 //! the definitions, and a recount of every contact gives the same rows
 //! (the property test in tests/contact_signals.rs).
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 
 use super::db::{Begin, Db, params, row};
@@ -93,7 +95,9 @@ pub(super) fn exchanged_of(rows: Vec<ExchangedRow>) -> Vec<Exchanged> {
     out
 }
 
-/// Recomputes `contact_no`'s waits and answers from its entries.
+/// Recomputes `contact_no`'s waits and answers from its entries and
+/// writes what changed (a new message changes a row or two of a long
+/// history; rewriting them all cost a heavy contact milliseconds).
 fn recompute(tx: &Db, contact_no: &str) -> Result<()> {
     let rows = tx.query_map(
         &format!(
@@ -103,22 +107,50 @@ fn recompute(tx: &Db, contact_no: &str) -> Result<()> {
         exchanged_row,
     )?;
     let exchanged = exchanged_of(rows);
-    tx.execute(
-        "DELETE FROM contact_waits WHERE contact_no = ?1",
-        params![contact_no],
-    )?;
-    tx.execute(
-        "DELETE FROM contact_replies WHERE contact_no = ?1",
-        params![contact_no],
-    )?;
-    let w: Vec<(Wait, String, String)> = waits(&exchanged)
+    write_waits(tx, contact_no, waits(&exchanged))?;
+    write_replies(tx, contact_no, reply_rows(&exchanged))
+}
+
+/// Makes `contact_no`'s kept waits `new`: each keyed by its entry.
+fn write_waits(tx: &Db, contact_no: &str, new: Vec<Wait>) -> Result<()> {
+    let mut old: HashMap<i64, Wait> = tx
+        .query_map(
+            "SELECT contact_no, salesperson_code, entry_no, waiting_since, received_at, subject
+               FROM contact_waits WHERE contact_no = ?1",
+            params![contact_no],
+            wait_row,
+        )?
+        .into_iter()
+        .map(|w| (w.entry_no, w))
+        .collect();
+    let mut added = Vec::new();
+    for w in new {
+        match old.remove(&w.entry_no) {
+            Some(o) if o == w => {}
+            Some(_) => {
+                tx.execute(
+                    "DELETE FROM contact_waits WHERE contact_no = ?1 AND entry_no = ?2",
+                    params![contact_no, w.entry_no],
+                )?;
+                added.push(w);
+            }
+            None => added.push(w),
+        }
+    }
+    for gone in old.keys() {
+        tx.execute(
+            "DELETE FROM contact_waits WHERE contact_no = ?1 AND entry_no = ?2",
+            params![contact_no, *gone],
+        )?;
+    }
+    let added: Vec<(Wait, String, String)> = added
         .into_iter()
         .map(|w| {
             let (since, latest) = (ts(w.waiting_since), ts(w.received_at));
             (w, since, latest)
         })
         .collect();
-    let w: Vec<_> = w
+    let rows: Vec<_> = added
         .iter()
         .map(|(w, since, latest)| {
             row![
@@ -143,26 +175,63 @@ fn recompute(tx: &Db, contact_no: &str) -> Result<()> {
             "timestamptz",
             "text",
         ],
-        &w,
+        &rows,
     )?;
-    let r: Vec<(ReplyRow, String, String)> = reply_rows(&exchanged)
+    Ok(())
+}
+
+/// Makes `contact_no`'s kept answers `new`. Answers have no key of their
+/// own and two can be alike (messages in the same second): the rows are
+/// compared as a multiset, and a content whose count changed is deleted
+/// and written again as many times as it is now there.
+fn write_replies(tx: &Db, contact_no: &str, new: Vec<ReplyRow>) -> Result<()> {
+    let mut count: HashMap<ReplyRow, (usize, usize)> = HashMap::new();
+    for r in tx.query_map(
+        &format!("{REPLY_SELECT} WHERE contact_no = ?1"),
+        params![contact_no],
+        reply_row,
+    )? {
+        count.entry(r).or_default().0 += 1;
+    }
+    for r in new {
+        count.entry(r).or_default().1 += 1;
+    }
+    let changed: Vec<(ReplyRow, usize, String, String)> = count
         .into_iter()
-        .map(|r| {
+        .filter(|(_, (was, now))| was != now)
+        .map(|(r, (_, now))| {
             let (asked, answered) = (ts(r.asked_at), ts(r.answered_at));
-            (r, asked, answered)
+            (r, now, asked, answered)
         })
         .collect();
-    let r: Vec<_> = r
-        .iter()
-        .map(|(r, asked, answered)| {
-            row![
-                &r.contact_no,
+    for (r, _, asked, answered) in &changed {
+        tx.execute(
+            "DELETE FROM contact_replies WHERE contact_no = ?1 AND salesperson_code = ?2 AND first = ?3
+                AND answered_by = ?4 AND asked_at = ?5 AND answered_at = ?6",
+            params![
+                contact_no,
                 &r.salesperson_code,
                 i64::from(r.first),
                 answered_by_text(r.answered_by),
                 asked,
                 answered
-            ]
+            ],
+        )?;
+    }
+    let rows: Vec<_> = changed
+        .iter()
+        .flat_map(|(r, now, asked, answered)| {
+            std::iter::repeat_n(
+                row![
+                    &r.contact_no,
+                    &r.salesperson_code,
+                    i64::from(r.first),
+                    answered_by_text(r.answered_by),
+                    asked,
+                    answered
+                ],
+                *now,
+            )
         })
         .collect();
     let head = "INSERT INTO contact_replies (contact_no, salesperson_code, first, answered_by, asked_at, answered_at)";
@@ -177,9 +246,37 @@ fn recompute(tx: &Db, contact_no: &str) -> Result<()> {
             "timestamptz",
             "timestamptz",
         ],
-        &r,
+        &rows,
     )?;
     Ok(())
+}
+
+/// The columns of a [`ReplyRow`] from `contact_replies`.
+const REPLY_SELECT: &str = "SELECT contact_no, salesperson_code, first, answered_by, asked_at, answered_at FROM contact_replies";
+
+fn reply_row(r: &super::db::Row<'_>) -> super::db::DbResult<ReplyRow> {
+    Ok(ReplyRow {
+        contact_no: r.get(0)?,
+        salesperson_code: r.get(1)?,
+        first: r.get::<_, i64>(2)? != 0,
+        answered_by: match r.get::<_, String>(3)?.as_str() {
+            "us" => AnsweredBy::Us,
+            _ => AnsweredBy::Them,
+        },
+        asked_at: r.get(4)?,
+        answered_at: r.get(5)?,
+    })
+}
+
+fn wait_row(r: &super::db::Row<'_>) -> super::db::DbResult<Wait> {
+    Ok(Wait {
+        contact_no: r.get(0)?,
+        salesperson_code: r.get(1)?,
+        entry_no: r.get(2)?,
+        waiting_since: r.get(3)?,
+        received_at: r.get(4)?,
+        subject: r.get(5)?,
+    })
 }
 
 fn answered_by_text(a: AnsweredBy) -> &'static str {
@@ -235,74 +332,21 @@ impl Store {
     /// The conversations waiting for us whose latest message is from
     /// `since` on, in no order.
     pub fn waits(&self, since: DateTime<Utc>) -> Result<Vec<Wait>> {
-        let rows = self.conn.query_map(
+        Ok(self.conn.query_map(
             "SELECT contact_no, salesperson_code, entry_no, waiting_since, received_at, subject
                FROM contact_waits WHERE received_at >= ?1",
             params![ts(since)],
-            |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, i64>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, String>(5)?,
-                ))
-            },
-        )?;
-        Ok(rows
-            .into_iter()
-            .filter_map(
-                |(contact_no, salesperson_code, entry_no, since, latest, subject)| {
-                    Some(Wait {
-                        contact_no,
-                        salesperson_code,
-                        entry_no,
-                        waiting_since: parse_ts(&since)?,
-                        received_at: parse_ts(&latest)?,
-                        subject,
-                    })
-                },
-            )
-            .collect())
+            wait_row,
+        )?)
     }
 
     /// The answers given from `since` to `until`, a row per salesperson
     /// each counts for, in no order.
     pub fn reply_rows(&self, since: DateTime<Utc>, until: DateTime<Utc>) -> Result<Vec<ReplyRow>> {
-        let rows = self.conn.query_map(
-            "SELECT contact_no, salesperson_code, first, answered_by, asked_at, answered_at
-               FROM contact_replies WHERE answered_at >= ?1 AND answered_at <= ?2",
+        Ok(self.conn.query_map(
+            &format!("{REPLY_SELECT} WHERE answered_at >= ?1 AND answered_at <= ?2"),
             params![ts(since), ts(until)],
-            |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, i64>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, String>(5)?,
-                ))
-            },
-        )?;
-        Ok(rows
-            .into_iter()
-            .filter_map(
-                |(contact_no, salesperson_code, first, by, asked, answered)| {
-                    Some(ReplyRow {
-                        contact_no,
-                        salesperson_code,
-                        first: first != 0,
-                        answered_by: match by.as_str() {
-                            "us" => AnsweredBy::Us,
-                            "them" => AnsweredBy::Them,
-                            _ => return None,
-                        },
-                        asked_at: parse_ts(&asked)?,
-                        answered_at: parse_ts(&answered)?,
-                    })
-                },
-            )
-            .collect())
+            reply_row,
+        )?)
     }
 }

@@ -201,6 +201,20 @@ impl FromValue for String {
     }
 }
 
+/// A time as the store writes it ([`crate::store::ts`]), parsed where it
+/// lies (no copy of its text): the follow-ups read tens of thousands.
+impl FromValue for chrono::DateTime<chrono::Utc> {
+    fn from_value(v: ValueRef<'_>) -> Result<Self, DbError> {
+        match v {
+            ValueRef::Text(t) => crate::store::parse_ts(t).ok_or(DbError::Type {
+                expected: "a time",
+                found: "text that is not one",
+            }),
+            v => Err(v.mismatch("a time")),
+        }
+    }
+}
+
 impl FromValue for Vec<u8> {
     fn from_value(v: ValueRef<'_>) -> Result<Self, DbError> {
         match v {

@@ -9,7 +9,7 @@ CREATE TABLE contact_waits (
     subject TEXT NOT NULL,
     PRIMARY KEY (contact_no, entry_no)
 );
-CREATE INDEX contact_waits_received ON contact_waits (received_at);
+CREATE INDEX contact_waits_received ON contact_waits (received_at) INCLUDE (waiting_since, salesperson_code, contact_no, entry_no, subject);
 CREATE TABLE contact_replies (
     contact_no TEXT NOT NULL,
     salesperson_code TEXT NOT NULL,
@@ -18,8 +18,8 @@ CREATE TABLE contact_replies (
     asked_at TIMESTAMPTZ NOT NULL,
     answered_at TIMESTAMPTZ NOT NULL
 );
-CREATE INDEX contact_replies_by_contact ON contact_replies (contact_no);
-CREATE INDEX contact_replies_answered ON contact_replies (answered_at, asked_at, answered_by, first, salesperson_code, contact_no);
+CREATE INDEX contact_replies_by_contact ON contact_replies (contact_no) INCLUDE (answered_at, asked_at, answered_by, first, salesperson_code);
+CREATE INDEX contact_replies_answered ON contact_replies (answered_at) INCLUDE (asked_at, answered_by, first, salesperson_code, contact_no);
 CREATE TABLE signals_dirty (contact_no TEXT PRIMARY KEY);
 INSERT INTO signals_dirty (contact_no) SELECT DISTINCT contact_no FROM interaction_log_entries;
 CREATE TRIGGER contact_waits_changed AFTER INSERT OR UPDATE OR DELETE ON contact_waits

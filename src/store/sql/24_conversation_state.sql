@@ -14,7 +14,8 @@ CREATE TABLE contact_waits (
     subject TEXT NOT NULL,
     PRIMARY KEY (contact_no, entry_no)
 );
-CREATE INDEX contact_waits_received ON contact_waits(received_at);
+-- Covering: the Follow-ups screen reads its rows from the index alone.
+CREATE INDEX contact_waits_received ON contact_waits(received_at, waiting_since, salesperson_code, contact_no, entry_no, subject);
 CREATE TABLE contact_replies (
     contact_no TEXT NOT NULL,
     salesperson_code TEXT NOT NULL,
@@ -23,7 +24,9 @@ CREATE TABLE contact_replies (
     asked_at TEXT NOT NULL,
     answered_at TEXT NOT NULL
 );
-CREATE INDEX contact_replies_by_contact ON contact_replies(contact_no);
+-- Covering: a contact's answers are compared with a recount from the
+-- index alone.
+CREATE INDEX contact_replies_by_contact ON contact_replies(contact_no, answered_at, asked_at, answered_by, first, salesperson_code);
 -- Covering: a period's answers are read from the index alone.
 CREATE INDEX contact_replies_answered ON contact_replies(answered_at, asked_at, answered_by, first, salesperson_code, contact_no);
 CREATE TABLE signals_dirty (contact_no TEXT PRIMARY KEY) WITHOUT ROWID;
