@@ -115,7 +115,6 @@ pub async fn run_once(store: &mut Store, inputs: &RunInputs<'_>) -> RunReport {
             }
         }
     }
-    refresh_conversations(store);
     RunReport {
         counts: progress.counts,
         error,
@@ -124,8 +123,11 @@ pub async fn run_once(store: &mut Store, inputs: &RunInputs<'_>) -> RunReport {
 
 /// Recomputes the conversations of the contacts the run's pages touched
 /// (the Follow-ups screen and reply times read them), batch by batch; a
-/// failure leaves them marked for the next run.
-fn refresh_conversations(store: &mut Store) {
+/// failure leaves them marked for the next run. Called after a run is
+/// recorded (`runner::logged_run`): a run's outcome is its mail's, and an
+/// engine paused here past its lease must not turn that into a lost
+/// connection.
+pub fn refresh_conversations(store: &mut Store) {
     if let Err(e) = store.refresh_all_conversations() {
         tracing::warn!(
             "recomputing the contacts' conversations failed, the next run tries again: {e}"

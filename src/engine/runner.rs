@@ -157,6 +157,7 @@ pub async fn logged_run(
         report.error.get_or_insert(RunError::Store(e));
     }
     prune_history(store, setup, started);
+    super::run::refresh_conversations(store);
     let _ = events.send(EngineEvent::RunFinished {
         counts: report.counts.clone(),
         error,
