@@ -15,7 +15,6 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::Direction;
-use super::work_week::WorkWeek;
 
 /// How long a subject alone keeps a conversation together.
 pub const SUBJECT_WINDOW_DAYS: i64 = 30;
@@ -129,17 +128,6 @@ pub fn replies(said: &[Said]) -> Vec<Reply> {
     out
 }
 
-/// A conversation whose last word is theirs: waiting for our answer since
-/// the first message of their unanswered run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Waiting {
-    /// Index of the first unanswered inbound message.
-    pub since: usize,
-    /// Index of their latest message.
-    pub latest: usize,
-    pub due_at: DateTime<Utc>,
-}
-
 /// The conversations of `said` (in time order) whose last word is theirs:
 /// the first and the last message of their unanswered run at the end, as
 /// indexes, oldest first.
@@ -163,20 +151,6 @@ pub fn open_runs(said: &[Said]) -> Vec<(usize, usize)> {
         .collect();
     out.sort_by_key(|&(since, _)| (said[since].at, since));
     out
-}
-
-/// The conversations of `said` (in time order) that wait for us, due
-/// `days` working days after their first unanswered message, oldest first.
-/// Whether one is due yet is for the caller to compare with `now`.
-pub fn waiting_for_us(said: &[Said], week: &WorkWeek, days: u32) -> Vec<Waiting> {
-    open_runs(said)
-        .into_iter()
-        .map(|(since, latest)| Waiting {
-            since,
-            latest,
-            due_at: week.due_at(said[since].at, days),
-        })
-        .collect()
 }
 
 #[cfg(test)]
@@ -306,7 +280,7 @@ mod tests {
 
     #[test]
     fn a_conversation_waits_for_us_while_their_message_is_the_last() {
-        let week = WorkWeek::default();
+        let week = super::super::work_week::WorkWeek::default();
         for (name, s, waiting) in [
             ("nothing said", vec![], vec![]),
             (
@@ -348,15 +322,13 @@ mod tests {
                 vec![0, 1],
             ),
         ] {
-            let got: Vec<usize> = waiting_for_us(&s, &week, 2)
-                .iter()
-                .map(|w| w.since)
-                .collect();
+            let got: Vec<usize> = open_runs(&s).iter().map(|w| w.0).collect();
             assert_eq!(got, waiting, "{name}");
         }
         // Due two working days later (Wednesday 2 December, same time).
-        let w = waiting_for_us(&[said(30, 9, In, "c1", "Q")], &week, 2);
-        assert_eq!(w[0].due_at, week.due_at(at(30, 9), 2));
-        assert_eq!(w[0].due_at.to_rfc3339(), "2026-12-02T09:00:00+00:00");
+        let s = [said(30, 9, In, "c1", "Q")];
+        let due_at = week.due_at(s[open_runs(&s)[0].0].at, 2);
+        assert_eq!(due_at, week.due_at(at(30, 9), 2));
+        assert_eq!(due_at.to_rfc3339(), "2026-12-02T09:00:00+00:00");
     }
 }
