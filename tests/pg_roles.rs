@@ -52,6 +52,11 @@ const FORBIDDEN: &[&str] = &[
     "INSERT INTO salespeople (code, name, email) VALUES ('X', 'X', 'x@contoso.example')",
     "UPDATE skipped_messages SET disposition = 'deleted'",
     "DELETE FROM opportunities",
+    // The audit trail: appended only through its function, read by the admin.
+    "SELECT * FROM audit_log",
+    "UPDATE audit_log SET who = 'x'",
+    "DELETE FROM audit_log",
+    "INSERT INTO audit_log (seq, at, who, action, detail, prev_hash, hash) VALUES (99, '', 'x', 'x', '{}', '', '')",
 ];
 
 /// Which of `FORBIDDEN` the role at `url` may run (each in a transaction
@@ -129,6 +134,27 @@ async fn a_user_role_reads_the_log_and_writes_its_share_and_nothing_else() {
     );
     let detail = log.message(page[0].entry_no).unwrap();
     assert!(!detail.participants.is_empty());
+    assert_eq!(
+        detail.opened_by, None,
+        "who opened it is the admin's to see"
+    );
+    // The opening is in the audit trail under the role's own name, which
+    // the server gave (the function runs as the owner, who is the caller
+    // as the session's login).
+    let who: Vec<(String, String)> = emaillog::store::testing::connect(db)
+        .query_map(
+            "SELECT who, target FROM audit_log WHERE action = 'message_opened'",
+            params![],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        who,
+        vec![(
+            "sales".to_string(),
+            format!("message {}", page[0].logged_message_id)
+        )]
+    );
     let no = user
         .create_opportunity(
             page[0].entry_no,

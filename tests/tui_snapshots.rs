@@ -691,6 +691,7 @@ fn detail(n: i64) -> MessageDetail {
             attachment(e.logged_message_id, 2, "image001.png", "image/png", 14_200, true),
             attachment(e.logged_message_id, 3, "Prisliste \u{202e}xslx.exe", "application/vnd.ms-excel", 312, false),
         ],
+        opened_by: None,
         entry: e,
     }
 }
@@ -761,6 +762,12 @@ fn the_message_and_its_conversation() {
     snap("message_opening", &mut s);
     s.update(Msg::Message(Ok(Box::new(detail(2)))));
     snap("message", &mut s);
+    // An admin sees who opened it (from the audit trail); a name as
+    // hostile as any is one line.
+    let mut d = detail(2);
+    d.opened_by = Some(vec!["kari".into(), "ola\u{1b}[2J".into(), "per".into()]);
+    s.update(Msg::Message(Ok(Box::new(d))));
+    snap("message_opened_by", &mut s);
     let effects = s.update(Msg::Action(Action::CopyLink));
     assert!(matches!(&effects[..], [Effect::Copy(l)] if l.starts_with("https://outlook")));
     let effects = s.update(Msg::Action(Action::ConversationNext));

@@ -185,6 +185,11 @@ async fn a_group_member_has_the_user_view_and_cannot_reach_the_admins_secrets() 
         (vec!["login", "--app-only"], b""),
         (vec!["logout"], b""),
         (vec!["sync", "--once"], b""),
+        // The audit trail is the admin's to read, check and prune.
+        (vec!["audit", "list"], b""),
+        (vec!["audit", "verify"], b""),
+        (vec!["audit", "prune"], b""),
+        (vec!["audit", "keep-days", "60"], b""),
     ];
     let before = std::fs::read(&db).unwrap();
     for (args, stdin) in &refused {

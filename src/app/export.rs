@@ -9,6 +9,7 @@ use std::io::Write;
 use crate::domain::text::csv_cell;
 use crate::store::EntryRow;
 
+use super::audit::{Audited, view_filters};
 use super::log::LogView;
 use super::{App, AppError, Result};
 
@@ -169,6 +170,15 @@ impl App {
                 out.write_all(if n > 0 { b"\n]\n" } else { b"]\n" })?;
             }
         }
+        self.audit(&Audited::Export {
+            via: "command line",
+            format: match format {
+                ExportFormat::Csv => "csv",
+                ExportFormat::Json => "json",
+            },
+            filters: view_filters(view),
+            rows: n,
+        })?;
         Ok(n)
     }
 
@@ -226,6 +236,13 @@ impl App {
         if counted.is_err() {
             let _ = std::fs::remove_file(&part);
         }
-        counted
+        let n = counted?;
+        self.audit(&Audited::Export {
+            via: "ui",
+            format: "csv",
+            filters: view_filters(view),
+            rows: n,
+        })?;
+        Ok(n)
     }
 }

@@ -82,6 +82,9 @@ pub struct MessageDetail {
     pub conversation: Vec<EntryRow>,
     /// What is attached, in order.
     pub attachments: Vec<crate::store::StoredAttachment>,
+    /// Who has opened it in the UI (this opening counted), from the audit
+    /// trail: shown to an admin only, `None` for anyone else.
+    pub opened_by: Option<Vec<String>>,
 }
 
 /// "Name <a@b>" or "a@b" as (name, address).
@@ -122,6 +125,8 @@ pub fn participants_of(m: &StoredMessage) -> Vec<(&'static str, String, String)>
 pub struct LogReader {
     store: Store,
     plans: HashMap<String, SearchPlan>,
+    /// The admin's reader sees who opened a message.
+    admin: bool,
 }
 
 impl App {
@@ -129,6 +134,7 @@ impl App {
         Ok(LogReader {
             store: self.store()?,
             plans: HashMap::new(),
+            admin: self.role() == super::overview::Role::Admin,
         })
     }
 
@@ -184,7 +190,9 @@ impl LogReader {
         Ok(self.store.log_page(&f, plan, seek, limit)?)
     }
 
-    /// The message of an entry, its people and its conversation.
+    /// The message of an entry, its people and its conversation. The
+    /// opening is recorded in the audit trail first: a message whose
+    /// opening cannot be recorded is not shown.
     pub fn message(&mut self, entry_no: i64) -> Result<MessageDetail> {
         let entry = self
             .store
@@ -209,12 +217,28 @@ impl LogReader {
             conversation.push(entry.clone());
         }
         let attachments = self.store.message_attachments(entry.logged_message_id)?;
+        let opened = super::audit::Audited::MessageOpened {
+            message_id: entry.logged_message_id,
+        };
+        self.store
+            .audit(&super::audit::os_user(), Utc::now(), &opened.event())
+            .map_err(|e| {
+                AppError::Invalid(format!(
+                    "the message is not shown: its opening could not be recorded in the audit trail ({e})"
+                ))
+            })?;
+        let opened_by = if self.admin {
+            Some(self.store.audit_who(&opened.target())?)
+        } else {
+            None
+        };
         Ok(MessageDetail {
             entry,
             message,
             participants,
             conversation,
             attachments,
+            opened_by,
         })
     }
 }

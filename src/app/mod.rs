@@ -3,6 +3,7 @@
 //! and runs the engine; callers never touch SQL, HTTP or OAuth2 themselves.
 
 pub mod attachments;
+pub mod audit;
 pub mod credentials;
 pub mod csv_in;
 pub mod export;

@@ -76,6 +76,9 @@ impl App {
         self.require_admin()?;
         let p = normalized(pattern)?;
         let added = self.store()?.never_log_add(&p)?;
+        if added {
+            self.audit(&super::audit::Audited::NeverLogAdded { pattern: p.clone() })?;
+        }
         Ok((p, added))
     }
 
@@ -88,6 +91,7 @@ impl App {
                 "{p} is not on the never-log list (emaillog never-log list shows it)"
             )));
         }
+        self.audit(&super::audit::Audited::NeverLogRemoved { pattern: p.clone() })?;
         Ok(p)
     }
 }

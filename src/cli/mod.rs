@@ -3,6 +3,7 @@
 //! do, and the exit code says whether it was a usage error (2) or a failure (1).
 
 mod attachments;
+mod audit;
 mod demo;
 mod jobs;
 mod login;
@@ -143,6 +144,12 @@ enum Command {
     Report {
         #[command(subcommand)]
         command: report::ReportCommand,
+    },
+    /// The audit trail (the admin's): who opened, exported, forgot or
+    /// changed what, each row chained to the one before by its hash.
+    Audit {
+        #[command(subcommand)]
+        command: audit::AuditCommand,
     },
     /// Export the interaction log to stdout.
     Export {
@@ -296,6 +303,7 @@ pub fn main() -> i32 {
             Command::Run => jobs::run_service(&app, cli.log_file.clone()).await,
             Command::Job { command } => jobs::job(&app, command),
             Command::Export { command } => jobs::export(&app, command),
+            Command::Audit { command } => audit::run(&app, command),
             Command::Report { command } => report::run(&app, command),
             Command::Attachments { command } => attachments::run(&app, command).await,
             Command::Demo {

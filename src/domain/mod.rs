@@ -4,6 +4,7 @@
 //! inputs (time included), tested with tables of cases.
 
 pub mod address;
+pub mod audit;
 pub mod classify;
 pub mod conversation;
 pub mod disposition;

@@ -36,6 +36,7 @@ pub const COPIED: &[&str] = &[
     "review_requests",
     "read_cursors",
     "team_settings",
+    "audit_log",
 ];
 
 /// A table's rows as counted and summed: the same rows in any order give

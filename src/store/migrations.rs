@@ -353,6 +353,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/23_entries_conversation.sql"),
     // 24: the conversations' waits and answers per contact (see the file).
     include_str!("sql/24_conversation_state.sql"),
+    // 25: the audit trail (see the file and store/audit.rs).
+    include_str!("sql/25_audit.sql"),
 ];
 
 /// The schema version this build writes.

@@ -4,6 +4,7 @@
 
 mod activity;
 mod attachments;
+mod audit;
 mod contact_signals;
 mod conversation_state;
 pub mod copy;
@@ -36,6 +37,7 @@ use rusqlite::{Connection, OpenFlags};
 
 pub use activity::{Activity, LeaseHolder};
 pub use attachments::{CONTACT_ATTACHMENTS, ContactAttachment, StoredAttachment};
+pub use audit::AuditEvent;
 pub use contact_signals::{Card as ContactCard, Cold as GoingCold};
 pub use conversation_state::REFRESH_BATCH;
 pub use follow_up_marks::Dismissal;

@@ -27,7 +27,8 @@ mod overlays;
 
 pub use super::form::FormFor;
 pub use super::screens::log::log_visible;
-pub use super::screens::message::{MessageView, wrap};
+pub use super::screens::message::MessageView;
+pub use super::view::fit::wrap;
 pub use engine::EngineView;
 pub use overlay_kinds::{Overlay, Pending, PromptFor};
 

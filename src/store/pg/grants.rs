@@ -81,10 +81,13 @@ pub fn grant(db: &Db, role: &str, access: Access) -> Result<()> {
     }
     let schema: String = db.query_row("SELECT current_schema()", params![], |r| r.get(0))?;
     let (schema, who) = (ident(&schema), ident(role));
+    // Both shares record what they do in the audit trail, through the
+    // function that appends a row as the server says who and when.
     let mut sql = format!(
         "REVOKE ALL ON ALL TABLES IN SCHEMA {schema} FROM {who};
          REVOKE ALL ON ALL SEQUENCES IN SCHEMA {schema} FROM {who};
-         GRANT USAGE ON SCHEMA {schema} TO {who};"
+         GRANT USAGE ON SCHEMA {schema} TO {who};
+         GRANT EXECUTE ON FUNCTION {schema}.emaillog_audit_append(text, text, text) TO {who};"
     );
     match access {
         Access::User => {

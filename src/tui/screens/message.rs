@@ -24,6 +24,7 @@ use crate::tui::msg::Effect;
 use crate::tui::state::UiState;
 use crate::tui::state::{Level, Overlay};
 use crate::tui::theme::Theme;
+use crate::tui::view::fit::wrap;
 use crate::tui::view::format::stored_full_time;
 
 use super::log::{entry_time, marked};
@@ -43,45 +44,6 @@ pub struct MessageView {
     /// What Esc goes back to (the opportunity it was opened from); none:
     /// the log, with the entry last read selected.
     pub from: Option<Box<Overlay>>,
-}
-
-/// Wraps text at `width` columns on spaces (a longer word is cut), keeping
-/// its line breaks. Runs once when a message opens, not on every frame.
-pub fn wrap(text: &str, width: usize) -> Vec<String> {
-    let width = width.max(10);
-    let mut out = Vec::new();
-    for raw in text.lines() {
-        let line = raw.replace('\t', "    ");
-        if line.chars().count() <= width {
-            out.push(line);
-            continue;
-        }
-        let mut current = String::new();
-        let mut len = 0;
-        for word in line.split(' ') {
-            let wlen = word.chars().count();
-            if len > 0 && len + 1 + wlen > width {
-                out.push(std::mem::take(&mut current));
-                len = 0;
-            }
-            if len > 0 {
-                current.push(' ');
-                len += 1;
-            }
-            let mut chars = word.chars().peekable();
-            while chars.peek().is_some() {
-                if len == width {
-                    out.push(std::mem::take(&mut current));
-                    len = 0;
-                }
-                let c = chars.next().unwrap_or(' ');
-                current.push(c);
-                len += 1;
-            }
-        }
-        out.push(current);
-    }
-    out
 }
 
 /// The entry to open for the next (or previous) message of a conversation
@@ -369,6 +331,9 @@ pub fn draw(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect, m: &MessageVi
         },
         Span::styled("  (y copies)", theme.dim()),
     ]));
+    if let Some(by) = &d.opened_by {
+        head.push(opened_by_line(by, theme));
+    }
 
     let thread_h = if d.conversation.len() > 1 {
         d.conversation.len().min(THREAD_ROWS) as u16 + 1
@@ -460,6 +425,18 @@ pub fn draw(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect, m: &MessageVi
         }
         f.render_widget(Paragraph::new(rows), thread_a);
     }
+}
+
+/// Who has opened the message (the admin's view of the audit trail):
+/// "Opened by 3 people: kari, ola, per".
+fn opened_by_line(by: &[String], theme: &Theme) -> Line<'static> {
+    let names: Vec<String> = by.iter().map(|w| one_line(w)).collect();
+    let count = crate::domain::text::count(names.len(), "person", "people");
+    Line::from(vec![
+        Span::styled("Opened by ", theme.label()),
+        Span::raw(format!("{count}: {}", names.join(", "))),
+        Span::styled("  (audit trail)", theme.dim()),
+    ])
 }
 
 /// A line that owns its text (the subject is made here, not borrowed).
@@ -593,19 +570,3 @@ pub const KEYS: &[Binding] = &[
         true,
     ),
 ];
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn wrapping_keeps_breaks_and_cuts_long_words() {
-        assert_eq!(
-            wrap("one two three\n\nfour", 10),
-            vec!["one two", "three", "", "four"]
-        );
-        assert_eq!(wrap("abcdefghijklmnop", 10), vec!["abcdefghij", "klmnop"]);
-        let w = wrap(&"word ".repeat(30_000), 70);
-        assert!(w.iter().all(|l| l.chars().count() <= 70));
-    }
-}

@@ -182,6 +182,45 @@ pub fn wrap_lines(lines: Vec<Line<'_>>, max: usize, indent: &str) -> Vec<Line<'s
         .collect()
 }
 
+/// Wraps text at `width` columns on spaces (a longer word is cut), keeping
+/// its line breaks. Runs once when a message opens, not on every frame.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(10);
+    let mut out = Vec::new();
+    for raw in text.lines() {
+        let line = raw.replace('\t', "    ");
+        if line.chars().count() <= width {
+            out.push(line);
+            continue;
+        }
+        let mut current = String::new();
+        let mut len = 0;
+        for word in line.split(' ') {
+            let wlen = word.chars().count();
+            if len > 0 && len + 1 + wlen > width {
+                out.push(std::mem::take(&mut current));
+                len = 0;
+            }
+            if len > 0 {
+                current.push(' ');
+                len += 1;
+            }
+            let mut chars = word.chars().peekable();
+            while chars.peek().is_some() {
+                if len == width {
+                    out.push(std::mem::take(&mut current));
+                    len = 0;
+                }
+                let c = chars.next().unwrap_or(' ');
+                current.push(c);
+                len += 1;
+            }
+        }
+        out.push(current);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use ratatui::style::Style;
@@ -242,5 +281,15 @@ mod tests {
         let w = wrap_line(styled, 10, "");
         assert_eq!(w[0].spans[0].style, Style::new().bold());
         assert_eq!(wrap_line(Line::from(""), 10, "").len(), 1);
+    }
+    #[test]
+    fn wrapping_keeps_breaks_and_cuts_long_words() {
+        assert_eq!(
+            wrap("one two three\n\nfour", 10),
+            vec!["one two", "three", "", "four"]
+        );
+        assert_eq!(wrap("abcdefghijklmnop", 10), vec!["abcdefghij", "klmnop"]);
+        let w = wrap(&"word ".repeat(30_000), 70);
+        assert!(w.iter().all(|l| l.chars().count() <= 70));
     }
 }
