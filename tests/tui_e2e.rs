@@ -512,6 +512,12 @@ async fn a_user_searches_reads_a_conversation_and_turns_mail_into_an_opportunity
     );
     ui.keys(&["]"]);
     ui.wait_for("Here is the quote for the pallets.");
+    // Each message read is in the audit trail once, before it was shown.
+    assert_eq!(
+        audit_rows(&db, "message_opened").len(),
+        2,
+        "the two messages of the conversation, each opened once"
+    );
     ui.keys(&["y"]);
     ui.wait_for("web link copied");
     let buffer = ui.tmux(&["show-buffer"]).output().unwrap();
@@ -554,6 +560,12 @@ async fn a_user_searches_reads_a_conversation_and_turns_mail_into_an_opportunity
     ui.wait_for("exported 1 entries");
     let csv = std::fs::read_to_string(&export).unwrap();
     assert_eq!(csv.lines().count(), 2, "header and Maria's entry:\n{csv}");
+    let exports = audit_rows(&db, "export");
+    assert_eq!(exports.len(), 1, "the export is in the audit trail once");
+    let detail: serde_json::Value = serde_json::from_str(&exports[0]).unwrap();
+    assert_eq!(detail["rows"], 1);
+    assert_eq!(detail["via"], "ui");
+    assert_eq!(detail["filters"]["contact"], "C4");
     assert!(
         csv.contains("Northwind visit") && csv.contains(",C4,"),
         "{csv}"
@@ -580,6 +592,17 @@ async fn a_user_searches_reads_a_conversation_and_turns_mail_into_an_opportunity
     assert!(sim.folder_messages(MAILBOX, "Skipped").await.is_empty());
 
     ui.quit();
+}
+
+/// The details of the audit rows of `action`, oldest first.
+fn audit_rows(db: &Path, action: &str) -> Vec<String> {
+    emaillog::store::testing::connect(db)
+        .query_map(
+            "SELECT detail FROM audit_log WHERE action = ?1 ORDER BY seq",
+            emaillog::store::db::params![action],
+            |r| r.get(0),
+        )
+        .unwrap()
 }
 
 /// The table rows of the Interaction log as the screen shows them (the

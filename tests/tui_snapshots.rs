@@ -2304,3 +2304,98 @@ fn follow_ups_screen() {
     act(&mut s, &[Action::Go(Screen::Status)]);
     snap("status_follow_ups", &mut s);
 }
+
+fn audit_row(
+    seq: i64,
+    at: &str,
+    who: &str,
+    action: &str,
+    target: &str,
+    detail: &str,
+) -> emaillog::domain::audit::AuditRow {
+    emaillog::domain::audit::AuditRow {
+        seq,
+        at: at.into(),
+        who: who.into(),
+        action: action.into(),
+        target: target.into(),
+        detail: detail.into(),
+        prev_hash: String::new(),
+        hash: format!("{seq:064x}"),
+    }
+}
+
+#[test]
+fn the_audit_trail_is_the_admins_and_says_what_a_check_found() {
+    // A user gets no trail, only a word.
+    let mut s = state(Role::User);
+    let effects = s.update(Msg::Action(Action::Go(Screen::Setup)));
+    drop(effects);
+    let effects = s.update(Msg::Action(Action::AuditTrail));
+    assert!(effects.is_empty() && s.overlay.is_none());
+
+    let mut s = state(Role::Admin);
+    act(&mut s, &[Action::Go(Screen::Setup)]);
+    let effects = s.update(Msg::Action(Action::AuditTrail));
+    assert_eq!(
+        effects,
+        vec![Effect::LoadLists(emaillog::tui::lists::ListsKind::Audit)]
+    );
+    snap("audit_reading", &mut s);
+    s.update(Msg::Lists(Ok(Box::new(Lists::Audit(vec![
+        audit_row(
+            4,
+            "2026-11-27T13:02:11.120Z",
+            "kari",
+            "message_opened",
+            "message 998",
+            r#"{"message":998}"#,
+        ),
+        audit_row(
+            3,
+            "2026-11-27T12:40:00.000Z",
+            "ola\u{1b}[2J",
+            "export",
+            "",
+            r#"{"filters":{"salesperson":"AH"},"format":"csv","rows":412,"via":"ui"}"#,
+        ),
+        audit_row(
+            2,
+            "2026-11-26T09:15:30.500Z",
+            "root",
+            "never_log_removed",
+            "",
+            r#"{"pattern":"counsel.example"}"#,
+        ),
+        audit_row(
+            1,
+            "2026-11-26T09:14:02.000Z",
+            "root",
+            "never_log_added",
+            "",
+            r#"{"pattern":"counsel.example"}"#,
+        ),
+    ])))));
+    snap("audit_trail", &mut s);
+    let effects = s.update(Msg::Action(Action::Validate));
+    assert_eq!(
+        effects,
+        vec![Effect::LoadLists(
+            emaillog::tui::lists::ListsKind::AuditVerify
+        )]
+    );
+    s.update(Msg::Lists(Ok(Box::new(Lists::AuditVerified(
+        emaillog::app::audit::VerifyReport {
+            rows: 4,
+            head_seq: Some(4),
+            head_hash: Some(format!("{:064x}", 4)),
+            problems: vec![
+                "row #3 was changed (its content no longer gives its hash) or moved".into(),
+                "rows between #1 and #3 are missing, or #3 was put in (it does not point back to #1)".into(),
+            ],
+        },
+    )))));
+    snap("audit_tampered", &mut s);
+    act(&mut s, &[Action::Back]);
+    assert!(s.overlay.is_none());
+}

@@ -141,6 +141,33 @@ pub fn view_filters(view: &LogView) -> Value {
     Value::Object(m)
 }
 
+/// A row's detail as people read it: `rows 412 · format csv · filters
+/// (salesperson AH)`; text that is not a JSON object as it is.
+pub fn detail_summary(detail: &str) -> String {
+    fn value(v: &Value) -> String {
+        match v {
+            Value::String(s) => one_line(s),
+            Value::Object(m) if m.is_empty() => "none".into(),
+            Value::Object(m) => format!(
+                "({})",
+                m.iter()
+                    .map(|(k, v)| format!("{k} {}", value(v)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            other => one_line(&other.to_string()),
+        }
+    }
+    match serde_json::from_str::<Value>(detail) {
+        Ok(Value::Object(m)) => m
+            .iter()
+            .map(|(k, v)| format!("{k} {}", value(v)))
+            .collect::<Vec<_>>()
+            .join(" · "),
+        _ => one_line(detail),
+    }
+}
+
 /// What `audit verify` found.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct VerifyReport {

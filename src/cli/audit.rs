@@ -4,7 +4,7 @@
 use clap::Subcommand;
 
 use crate::app::App;
-use crate::app::audit::{LIST_LIMIT, parse_anchor};
+use crate::app::audit::{LIST_LIMIT, detail_summary, parse_anchor};
 use crate::domain::text::one_line;
 
 use super::output::print_json;
@@ -87,17 +87,12 @@ pub fn run(app: &App, cmd: AuditCommand) -> anyhow::Result<()> {
             }
             for r in rows {
                 println!(
-                    "#{} {} {} {}{} {}",
+                    "#{} {} {} {}: {}",
                     r.seq,
                     r.at,
                     one_line(&r.who),
                     r.action,
-                    if r.target.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" ({})", one_line(&r.target))
-                    },
-                    one_line(&r.detail)
+                    detail_summary(&r.detail)
                 );
             }
             Ok(())

@@ -121,6 +121,8 @@ pub enum Action {
     Attachments,
     /// Setup: the never-log list.
     NeverLogList,
+    /// The audit trail (Setup, the admin's).
+    AuditTrail,
     /// Status: the chart per hour or per day.
     ChartSpan,
     /// Status, Setup, Job queue: show the next logging mailbox.

@@ -37,6 +37,8 @@ pub enum Ctx {
     ImportPreview,
     /// The never-log list.
     NeverLog,
+    /// The audit trail.
+    Audit,
     /// The Setup screen's folder picker.
     FolderPicker,
     /// A list of attachments.
@@ -336,6 +338,7 @@ pub fn bindings() -> impl Iterator<Item = &'static Binding> {
         super::screens::attachments::KEYS,
         super::screens::contacts::PREVIEW_KEYS,
         super::screens::never_log::KEYS,
+        super::screens::audit::KEYS,
         super::screens::folder_picker::KEYS,
         super::screens::log::KEYS,
         super::screens::opportunities::KEYS,

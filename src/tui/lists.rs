@@ -30,6 +30,10 @@ pub enum ListsKind {
     NeverLog,
     /// What adding this to the never-log list would do.
     NeverLogCheck(String),
+    /// The audit trail's newest rows.
+    Audit,
+    /// The whole audit trail checked.
+    AuditVerify,
 }
 
 /// A list as read, or an answer that opens a dialog.
@@ -45,6 +49,8 @@ pub enum Lists {
     ImportPreview(String, Box<ImportPreview>),
     NeverLog(Vec<String>),
     NeverLogCheck(crate::app::never_log::NeverLogCheck),
+    Audit(Vec<crate::domain::audit::AuditRow>),
+    AuditVerified(crate::app::audit::VerifyReport),
 }
 
 /// The Follow-ups screen's tab.

@@ -168,5 +168,10 @@ pub fn lists(app: &App, kind: ListsKind, stop: &crate::stop::Stop) -> Result<Lis
         }
         ListsKind::NeverLog => Lists::NeverLog(app.never_log_rules().map_err(e)?),
         ListsKind::NeverLogCheck(p) => Lists::NeverLogCheck(app.never_log_check(&p).map_err(e)?),
+        ListsKind::Audit => Lists::Audit(
+            app.audit_list(None, None, crate::app::audit::LIST_LIMIT)
+                .map_err(e)?,
+        ),
+        ListsKind::AuditVerify => Lists::AuditVerified(app.audit_verify(None).map_err(e)?),
     })
 }

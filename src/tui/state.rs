@@ -166,6 +166,7 @@ impl UiState {
             Some(Overlay::ContactCard { .. }) => Ctx::ContactCard,
             Some(Overlay::ImportPreview { .. }) => Ctx::ImportPreview,
             Some(Overlay::NeverLog { .. }) => Ctx::NeverLog,
+            Some(Overlay::Audit(_)) => Ctx::Audit,
             Some(Overlay::FolderPicker(_)) => Ctx::FolderPicker,
             Some(Overlay::Attachments { .. }) => Ctx::Attachments,
         }

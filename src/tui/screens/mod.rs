@@ -4,6 +4,7 @@
 //! routes actions and messages to the screen in front.
 
 pub mod attachments;
+pub mod audit;
 pub mod contact_card;
 pub mod contacts;
 pub mod folder_picker;

@@ -107,6 +107,9 @@ impl UiState {
         if a == Action::NeverLogList {
             return self.open_never_log();
         }
+        if a == Action::AuditTrail {
+            return self.open_audit();
+        }
         if self.role != Role::Admin {
             return Vec::new();
         }
@@ -535,6 +538,14 @@ pub const KEYS: &[Binding] = &[
         "The never-log list: addresses and domains never logged",
         true,
     ),
+    admin(b(
+        Screen(Screen::Setup),
+        &[k('t')],
+        Action::AuditTrail,
+        "audit",
+        "The audit trail: who opened, exported or changed what",
+        true,
+    )),
     admin(b(
         Screen(Screen::Setup),
         &[k('w')],

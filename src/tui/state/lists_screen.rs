@@ -103,6 +103,8 @@ impl UiState {
                     *shown = Some(rules);
                 }
             }
+            Lists::Audit(rows) => self.audit_read(rows),
+            Lists::AuditVerified(report) => self.audit_verified(report),
             Lists::NeverLogCheck(check) => {
                 self.working = None;
                 self.never_log_checked(check);

@@ -117,6 +117,8 @@ pub enum Overlay {
         preview: Box<crate::app::people::ImportPreview>,
         scroll: usize,
     },
+    /// The audit trail (the admin's).
+    Audit(Box<crate::tui::screens::audit::AuditView>),
     /// The never-log list (`None` while it is read).
     NeverLog {
         rules: Option<Vec<String>>,

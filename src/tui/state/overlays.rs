@@ -55,6 +55,7 @@ impl UiState {
             Some(Overlay::ContactCard { .. }) => return self.act_contact_card(a),
             Some(Overlay::ImportPreview { .. }) => return self.act_import_preview(a),
             Some(Overlay::NeverLog { .. }) => return self.act_never_log(a),
+            Some(Overlay::Audit(_)) => return self.act_audit(a),
             Some(Overlay::FolderPicker(_)) => return self.act_folder_picker(a),
             Some(Overlay::Attachments { .. }) => return self.act_attachments(a),
             _ => {}

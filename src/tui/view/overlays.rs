@@ -56,6 +56,7 @@ pub fn draw(f: &mut Frame, s: &UiState, theme: &Theme, body: Rect) {
         Overlay::NeverLog { rules, sel } => {
             crate::tui::screens::never_log::draw(f, s, theme, body, rules.as_deref(), *sel)
         }
+        Overlay::Audit(v) => crate::tui::screens::audit::draw(f, s, theme, body, v),
         Overlay::FolderPicker(p) => crate::tui::screens::folder_picker::draw(f, s, theme, body, p),
         Overlay::Attachments {
             title, items, sel, ..
