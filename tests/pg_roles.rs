@@ -52,6 +52,9 @@ const FORBIDDEN: &[&str] = &[
     "INSERT INTO salespeople (code, name, email) VALUES ('X', 'X', 'x@contoso.example')",
     "UPDATE skipped_messages SET disposition = 'deleted'",
     "DELETE FROM opportunities",
+    // Capture levels are the admin's.
+    "SELECT * FROM capture_rules",
+    "INSERT INTO capture_rules (kind, target, level, set_at) VALUES ('domain', 'x.example', 'subject', now())",
     // The audit trail: appended only through its function, read by the admin.
     "SELECT * FROM audit_log",
     "UPDATE audit_log SET who = 'x'",

@@ -2399,3 +2399,59 @@ fn the_audit_trail_is_the_admins_and_says_what_a_check_found() {
     act(&mut s, &[Action::Back]);
     assert!(s.overlay.is_none());
 }
+
+#[test]
+fn capture_levels_are_listed_added_and_removed_from_setup() {
+    use emaillog::app::capture::CaptureRow;
+    let mut s = state(Role::User);
+    act(&mut s, &[Action::Go(Screen::Setup)]);
+    assert!(s.update(Msg::Action(Action::CaptureLevels)).is_empty());
+    assert!(s.overlay.is_none(), "the admin's only");
+
+    let mut s = state(Role::Admin);
+    act(&mut s, &[Action::Go(Screen::Setup)]);
+    let effects = s.update(Msg::Action(Action::CaptureLevels));
+    assert_eq!(
+        effects,
+        vec![Effect::LoadLists(emaillog::tui::lists::ListsKind::Capture)]
+    );
+    let row = |kind, target: &str, level| CaptureRow {
+        kind,
+        target: target.into(),
+        level,
+        set_at: None,
+    };
+    s.update(Msg::Lists(Ok(Box::new(Lists::Capture(vec![
+        row("address", "ceo@northwind.example", "metadata"),
+        row("domain", "legal.example", "subject"),
+        row("salesperson", "HR\u{202e}", "metadata"),
+    ])))));
+    snap("capture_levels", &mut s);
+    act(&mut s, &[Action::Add]);
+    type_text(&mut s, "advokat.example subject");
+    let effects = s.update(Msg::Action(Action::Open));
+    assert_eq!(
+        effects,
+        vec![Effect::CaptureSet(
+            "advokat.example".into(),
+            "subject".into()
+        )]
+    );
+    // Done: the list comes back, read again.
+    let effects = s.update(Msg::Done(Ok("set".into())));
+    assert!(
+        effects.contains(&Effect::LoadLists(emaillog::tui::lists::ListsKind::Capture)),
+        "{effects:?}"
+    );
+    s.update(Msg::Lists(Ok(Box::new(Lists::Capture(vec![row(
+        "domain",
+        "legal.example",
+        "subject",
+    )])))));
+    act(&mut s, &[Action::Delete]);
+    let effects = s.update(Msg::Action(Action::Yes));
+    assert_eq!(
+        effects,
+        vec![Effect::CaptureSet("legal.example".into(), "full".into())]
+    );
+}

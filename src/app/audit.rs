@@ -54,6 +54,12 @@ pub enum Audited {
         filters: Value,
         rows: usize,
     },
+    /// A capture level set (`full`: the rule removed).
+    CaptureSet {
+        kind: &'static str,
+        target: String,
+        level: &'static str,
+    },
     NeverLogAdded {
         pattern: String,
     },
@@ -87,6 +93,19 @@ impl Audited {
                 "export",
                 String::new(),
                 json!({ "via": via, "format": format, "filters": filters, "rows": rows }),
+            ),
+            Audited::CaptureSet {
+                kind,
+                target,
+                level,
+            } => (
+                if *level == "full" {
+                    "capture_removed"
+                } else {
+                    "capture_set"
+                },
+                String::new(),
+                json!({ "kind": kind, "target": target, "level": level }),
             ),
             Audited::NeverLogAdded { pattern } => (
                 "never_log_added",

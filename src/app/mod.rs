@@ -4,6 +4,7 @@
 
 pub mod attachments;
 pub mod audit;
+pub mod capture;
 pub mod credentials;
 pub mod csv_in;
 pub mod export;

@@ -4,6 +4,7 @@
 
 mod attachments;
 mod audit;
+mod capture;
 mod demo;
 mod jobs;
 mod login;
@@ -96,6 +97,12 @@ enum Command {
     NeverLog {
         #[command(subcommand)]
         command: people::NeverLogCommand,
+    },
+    /// How much of a logged message is kept for an address, a domain or
+    /// a salesperson: full, subject or metadata.
+    Capture {
+        #[command(subcommand)]
+        command: capture::CaptureCommand,
     },
     /// Enable logging: creates the job queue entry.
     Enable {
@@ -283,6 +290,7 @@ pub fn main() -> i32 {
             Command::Mailbox { command } => mailboxes::run(&app, command),
             Command::Import { command } => people::import(&app, command),
             Command::NeverLog { command } => people::never_log(&app, command),
+            Command::Capture { command } => capture::run(&app, command),
             Command::Enable { first_run_delay } => {
                 app.enable(first_run_delay)?;
                 println!("enabled: the job queue entry is Ready; `emaillog run` runs it");

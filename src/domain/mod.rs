@@ -5,6 +5,7 @@
 
 pub mod address;
 pub mod audit;
+pub mod capture;
 pub mod classify;
 pub mod conversation;
 pub mod disposition;

@@ -12,6 +12,9 @@ pub struct Rules {
     pub skip_auto_generated: bool,
     /// An unknown address at a contact company's domain logs against that company.
     pub domain_matching: bool,
+    /// How much of a logged message is kept, per address, domain or
+    /// salesperson (see domain/capture.rs).
+    pub capture: Vec<super::capture::CaptureRule>,
 }
 
 impl Default for Rules {
@@ -21,6 +24,7 @@ impl Default for Rules {
             skip_sensitive: true,
             skip_auto_generated: true,
             domain_matching: false,
+            capture: Vec::new(),
         }
     }
 }

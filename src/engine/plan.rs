@@ -317,23 +317,24 @@ pub fn plan_page(
                 plan.counts.logged += 1;
                 plan.counts.entries += entries.len() as u32;
                 plan.move_logged(&msg.mailbox_id, &Known::default(), max, false);
+                let (subject, body, attachments) = kept_of(&msg, &entries, inputs);
                 plan.commit.logged.push(NewLoggedMessage {
                     internet_message_id: msg.internet_message_id.clone(),
                     mailbox_id: msg.mailbox_id.clone(),
                     web_link: msg.web_link.clone(),
                     conversation_id: msg.conversation_id.clone(),
-                    subject: msg.subject.clone(),
+                    subject,
                     sender: sender_text(&msg),
                     recipients: recipients_json(&msg),
                     sent_at: msg.sent_at,
                     received_at: msg.received_at,
-                    body: inputs.settings.store_body.then(|| msg.body_text.clone()),
+                    body,
                     direction,
                     initiated_by,
                     occurred_at: at,
                     entries,
                     account: inputs.account.to_string(),
-                    attachments: msg.attachments.clone(),
+                    attachments,
                 });
             }
             Classification::ArchiveOnly => {
@@ -343,6 +344,33 @@ pub fn plan_page(
         }
     }
     plan
+}
+
+/// The subject, body and attachments kept of a message to log: what the
+/// setup's body setting and the capture level of its people and
+/// salespeople allow.
+fn kept_of(
+    msg: &MailMessage,
+    entries: &[crate::domain::PlannedEntry],
+    inputs: &PlanInputs<'_>,
+) -> (String, Option<String>, Vec<crate::domain::Attachment>) {
+    let body = inputs.settings.store_body.then(|| msg.body_text.clone());
+    if inputs.rules.capture.is_empty() {
+        return (msg.subject.clone(), body, msg.attachments.clone());
+    }
+    let addresses: Vec<String> = msg
+        .sender
+        .iter()
+        .chain(&msg.to)
+        .chain(&msg.cc)
+        .filter_map(|r| crate::domain::normalize_address(&r.address))
+        .collect();
+    let salespeople: Vec<&str> = entries
+        .iter()
+        .map(|e| e.salesperson_code.as_str())
+        .collect();
+    let level = crate::domain::capture::level_for(&inputs.rules.capture, &addresses, &salespeople);
+    crate::domain::capture::keep(level, msg.subject.clone(), body, msg.attachments.clone())
 }
 
 fn classify_known(

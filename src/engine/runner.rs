@@ -65,6 +65,11 @@ pub fn rules_of(setup: &Setup, store: &Store) -> Result<Rules, StoreError> {
         skip_sensitive: setup.skip_sensitive,
         skip_auto_generated: setup.skip_auto_generated,
         domain_matching: setup.domain_matching,
+        capture: store
+            .capture_rules()?
+            .into_iter()
+            .map(|(rule, _)| rule)
+            .collect(),
     })
 }
 

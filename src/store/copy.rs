@@ -19,6 +19,7 @@ pub const COPIED: &[&str] = &[
     "interaction_templates",
     "setup",
     "never_log",
+    "capture_rules",
     "job_queue_entries",
     "job_queue_log_entries",
     "logged_messages",

@@ -355,6 +355,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/24_conversation_state.sql"),
     // 25: the audit trail (see the file and store/audit.rs).
     include_str!("sql/25_audit.sql"),
+    // 26: capture levels (see the file and domain/capture.rs).
+    include_str!("sql/26_capture.sql"),
 ];
 
 /// The schema version this build writes.

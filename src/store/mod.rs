@@ -5,6 +5,7 @@
 mod activity;
 mod attachments;
 mod audit;
+mod capture;
 mod contact_signals;
 mod conversation_state;
 pub mod copy;

@@ -123,6 +123,8 @@ pub enum Action {
     NeverLogList,
     /// The audit trail (Setup, the admin's).
     AuditTrail,
+    /// The capture levels (Setup, the admin's).
+    CaptureLevels,
     /// Status: the chart per hour or per day.
     ChartSpan,
     /// Status, Setup, Job queue: show the next logging mailbox.

@@ -39,6 +39,8 @@ pub enum Ctx {
     NeverLog,
     /// The audit trail.
     Audit,
+    /// The capture levels.
+    Capture,
     /// The Setup screen's folder picker.
     FolderPicker,
     /// A list of attachments.
@@ -339,6 +341,7 @@ pub fn bindings() -> impl Iterator<Item = &'static Binding> {
         super::screens::contacts::PREVIEW_KEYS,
         super::screens::never_log::KEYS,
         super::screens::audit::KEYS,
+        super::screens::capture::KEYS,
         super::screens::folder_picker::KEYS,
         super::screens::log::KEYS,
         super::screens::opportunities::KEYS,

@@ -30,6 +30,8 @@ pub enum ListsKind {
     NeverLog,
     /// What adding this to the never-log list would do.
     NeverLogCheck(String),
+    /// The capture levels.
+    Capture,
     /// The audit trail's newest rows.
     Audit,
     /// The whole audit trail checked.
@@ -49,6 +51,7 @@ pub enum Lists {
     ImportPreview(String, Box<ImportPreview>),
     NeverLog(Vec<String>),
     NeverLogCheck(crate::app::never_log::NeverLogCheck),
+    Capture(Vec<crate::app::capture::CaptureRow>),
     Audit(Vec<crate::domain::audit::AuditRow>),
     AuditVerified(crate::app::audit::VerifyReport),
 }

@@ -117,6 +117,8 @@ pub enum Effect {
     },
     NeverLog(String),
     NeverLogRemove(String),
+    /// Set a capture level (full removes the rule): the target and the level.
+    CaptureSet(String, String),
     /// Fetch an attachment from its mailbox and write it to a new file.
     SaveAttachment {
         message: i64,

@@ -168,6 +168,7 @@ pub fn lists(app: &App, kind: ListsKind, stop: &crate::stop::Stop) -> Result<Lis
         }
         ListsKind::NeverLog => Lists::NeverLog(app.never_log_rules().map_err(e)?),
         ListsKind::NeverLogCheck(p) => Lists::NeverLogCheck(app.never_log_check(&p).map_err(e)?),
+        ListsKind::Capture => Lists::Capture(app.capture_list().map_err(e)?),
         ListsKind::Audit => Lists::Audit(
             app.audit_list(None, None, crate::app::audit::LIST_LIMIT)
                 .map_err(e)?,

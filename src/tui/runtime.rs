@@ -498,6 +498,9 @@ impl Work {
                 a.dismiss_follow_up(entry_no, latest_at, chrono::Utc::now())
                     .map_err(err)
             }),
+            Effect::CaptureSet(target, level) => {
+                self.blocking(move |a| a.capture_set(&target, &level).map_err(err))
+            }
             Effect::NeverLogRemove(pattern) => self.blocking(move |a| {
                 a.never_log_remove(&pattern)
                     .map(|p| format!("{p} is logged again from now on"))

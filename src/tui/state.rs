@@ -167,6 +167,7 @@ impl UiState {
             Some(Overlay::ImportPreview { .. }) => Ctx::ImportPreview,
             Some(Overlay::NeverLog { .. }) => Ctx::NeverLog,
             Some(Overlay::Audit(_)) => Ctx::Audit,
+            Some(Overlay::Capture { .. }) => Ctx::Capture,
             Some(Overlay::FolderPicker(_)) => Ctx::FolderPicker,
             Some(Overlay::Attachments { .. }) => Ctx::Attachments,
         }
@@ -230,6 +231,7 @@ impl UiState {
         let mut effects = self.handle(msg);
         self.back_to_wizard();
         effects.extend(self.back_to_never_log());
+        effects.extend(self.back_to_capture());
         effects
     }
 

@@ -5,6 +5,7 @@
 
 pub mod attachments;
 pub mod audit;
+pub mod capture;
 pub mod contact_card;
 pub mod contacts;
 pub mod folder_picker;

@@ -56,6 +56,8 @@ pub struct Setup {
     pub wizard: Option<usize>,
     /// The never-log list is open: it comes back after a change made from it.
     pub never_log_open: bool,
+    /// The capture levels are open (they come back after a change).
+    pub capture_open: bool,
 }
 
 impl UiState {
@@ -109,6 +111,9 @@ impl UiState {
         }
         if a == Action::AuditTrail {
             return self.open_audit();
+        }
+        if a == Action::CaptureLevels {
+            return self.open_capture();
         }
         if self.role != Role::Admin {
             return Vec::new();
@@ -540,11 +545,19 @@ pub const KEYS: &[Binding] = &[
     ),
     admin(b(
         Screen(Screen::Setup),
+        &[k('c')],
+        Action::CaptureLevels,
+        "capture",
+        "Capture levels: how much of an address's, domain's or salesperson's mail is kept",
+        false,
+    )),
+    admin(b(
+        Screen(Screen::Setup),
         &[k('t')],
         Action::AuditTrail,
         "audit",
-        "The audit trail: who opened, exported or changed what",
-        true,
+        "The audit trail: who opened or took out what, and every change",
+        false,
     )),
     admin(b(
         Screen(Screen::Setup),

@@ -103,6 +103,7 @@ impl UiState {
                     *shown = Some(rules);
                 }
             }
+            Lists::Capture(rows) => self.capture_read(rows),
             Lists::Audit(rows) => self.audit_read(rows),
             Lists::AuditVerified(report) => self.audit_verified(report),
             Lists::NeverLogCheck(check) => {

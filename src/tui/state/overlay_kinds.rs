@@ -26,6 +26,8 @@ pub enum Pending {
     NeverLog(String),
     /// Take this entry off the never-log list.
     NeverLogRemove(String),
+    /// Set a capture level: the target and the level.
+    CaptureSet(String, String),
     /// Run a job that is on hold now (which releases the hold).
     RunHeld,
     /// Import a file's good rows, its bad ones left out.
@@ -50,6 +52,8 @@ pub enum PromptFor {
     Search,
     /// An address or domain for the never-log list.
     NeverLog,
+    /// A capture level: the target, then the level.
+    Capture,
     /// Where to save attachment `seq` of logged message `message`.
     SaveAttachment {
         message: i64,
@@ -116,6 +120,11 @@ pub enum Overlay {
         path: String,
         preview: Box<crate::app::people::ImportPreview>,
         scroll: usize,
+    },
+    /// The capture levels (`None` while read).
+    Capture {
+        rows: Option<Vec<crate::app::capture::CaptureRow>>,
+        sel: usize,
     },
     /// The audit trail (the admin's).
     Audit(Box<crate::tui::screens::audit::AuditView>),

@@ -56,6 +56,7 @@ impl UiState {
             Some(Overlay::ImportPreview { .. }) => return self.act_import_preview(a),
             Some(Overlay::NeverLog { .. }) => return self.act_never_log(a),
             Some(Overlay::Audit(_)) => return self.act_audit(a),
+            Some(Overlay::Capture { .. }) => return self.act_capture(a),
             Some(Overlay::FolderPicker(_)) => return self.act_folder_picker(a),
             Some(Overlay::Attachments { .. }) => return self.act_attachments(a),
             _ => {}
@@ -136,6 +137,10 @@ impl UiState {
                 Pending::NeverLogRemove(pattern) => {
                     self.start("taking it off the never-log list");
                     vec![Effect::NeverLogRemove(pattern)]
+                }
+                Pending::CaptureSet(target, level) => {
+                    self.start("setting the capture level");
+                    vec![Effect::CaptureSet(target, level)]
                 }
                 Pending::RunHeld => vec![Effect::RunNow],
                 Pending::ImportGood(p) => {
@@ -301,6 +306,7 @@ impl UiState {
                 }]
             }
             PromptFor::NeverLog => self.check_never_log(text),
+            PromptFor::Capture => self.capture_typed(text),
             PromptFor::ScriptsFolder => {
                 self.start("writing the scripts");
                 vec![Effect::WriteScripts(text)]

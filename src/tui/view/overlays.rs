@@ -56,6 +56,9 @@ pub fn draw(f: &mut Frame, s: &UiState, theme: &Theme, body: Rect) {
         Overlay::NeverLog { rules, sel } => {
             crate::tui::screens::never_log::draw(f, s, theme, body, rules.as_deref(), *sel)
         }
+        Overlay::Capture { rows, sel } => {
+            crate::tui::screens::capture::draw(f, theme, body, rows.as_deref(), *sel)
+        }
         Overlay::Audit(v) => crate::tui::screens::audit::draw(f, s, theme, body, v),
         Overlay::FolderPicker(p) => crate::tui::screens::folder_picker::draw(f, s, theme, body, p),
         Overlay::Attachments {
@@ -154,6 +157,10 @@ pub fn draw(f: &mut Frame, s: &UiState, theme: &Theme, body: Rect) {
                 PromptFor::NeverLog => (
                     "Never log",
                     "An address (jane@northwind.example) or a domain (northwind.example, which covers its subdomains)",
+                ),
+                PromptFor::Capture => (
+                    "Capture level",
+                    "An address, a domain or a salesperson's code, then full, subject or metadata: northwind.example subject",
                 ),
                 PromptFor::SaveAttachment { .. } => (
                     "Save the attachment",
