@@ -162,9 +162,10 @@ async fn a_sqlite_database_moves_to_postgres_and_back_with_nothing_lost() {
             .unwrap()
             .is_some()
     );
-    // Beside the original: only the second opportunity (its making in the
-    // contact's timeline, and its entry's link to it), made on PostgreSQL,
-    // differs; and a row changed behind the comparison's back shows.
+    // Beside the original: only what was done on PostgreSQL differs (the
+    // second opportunity, its making in the contact's timeline, its
+    // entry's link to it, and the message opened there, in the audit
+    // trail); and a row changed behind the comparison's back shows.
     let differ = |app: &App| -> Vec<&'static str> {
         app.compare_with(&back)
             .unwrap()
@@ -178,8 +179,20 @@ async fn a_sqlite_database_moves_to_postgres_and_back_with_nothing_lost() {
         [
             "opportunities",
             "opportunity_changes",
-            "interaction_log_entries"
+            "interaction_log_entries",
+            "audit_log"
         ]
+    );
+    // The trail's row written on PostgreSQL (by its server's function)
+    // chains on from the one copied from SQLite (the never-log entry
+    // added), and the two verify in the file they came back to.
+    let verified = emaillog_on(&back, &["audit", "verify"]);
+    assert!(
+        verified.status.success()
+            && String::from_utf8_lossy(&verified.stdout).contains("2 rows checked"),
+        "{}{}",
+        String::from_utf8_lossy(&verified.stdout),
+        String::from_utf8_lossy(&verified.stderr)
     );
     let changed = emaillog::store::testing::connect(&back)
         .execute(
@@ -194,7 +207,8 @@ async fn a_sqlite_database_moves_to_postgres_and_back_with_nothing_lost() {
             "contacts",
             "opportunities",
             "opportunity_changes",
-            "interaction_log_entries"
+            "interaction_log_entries",
+            "audit_log"
         ]
     );
     sim.server.stop().await;
