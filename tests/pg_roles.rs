@@ -52,6 +52,8 @@ const FORBIDDEN: &[&str] = &[
     "INSERT INTO salespeople (code, name, email) VALUES ('X', 'X', 'x@contoso.example')",
     "UPDATE skipped_messages SET disposition = 'deleted'",
     "DELETE FROM opportunities",
+    // The key people's addresses are hashed with is the admin's.
+    "SELECT * FROM privacy_keys",
     // Capture levels are the admin's.
     "SELECT * FROM capture_rules",
     "INSERT INTO capture_rules (kind, target, level, set_at) VALUES ('domain', 'x.example', 'subject', now())",

@@ -69,6 +69,11 @@ pub enum Audited {
     KeepDaysSet {
         days: u32,
     },
+    /// Everything held about a person written out: whom, as a hash.
+    SubjectAccess {
+        person: String,
+        counts: super::privacy::AccessCounts,
+    },
 }
 
 impl Audited {
@@ -116,6 +121,11 @@ impl Audited {
                 "never_log_removed",
                 String::new(),
                 json!({ "pattern": pattern }),
+            ),
+            Audited::SubjectAccess { person, counts } => (
+                "subject_access",
+                String::new(),
+                json!({ "person": person, "counts": counts }),
             ),
             Audited::KeepDaysSet { days } => (
                 "audit_keep_days_set",

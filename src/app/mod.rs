@@ -20,6 +20,7 @@ pub mod migrate;
 pub mod never_log;
 pub mod overview;
 pub mod people;
+pub mod privacy;
 pub mod review;
 pub mod scripts;
 pub mod sealing;

@@ -104,6 +104,18 @@ enum Command {
         #[command(subcommand)]
         command: capture::CaptureCommand,
     },
+    /// Write everything held about a person (GDPR art. 15) to a new JSON
+    /// file only you can read: contact record, entries, logged messages
+    /// with their bodies and attachments' names, skipped records,
+    /// opportunities, capture rules. The admin's; recorded in the audit
+    /// trail without the address.
+    SubjectAccess {
+        /// The person's email address.
+        address: String,
+        /// The new file to write (0600; an existing file is refused).
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Enable logging: creates the job queue entry.
     Enable {
         /// Seconds until the first run.
@@ -291,6 +303,21 @@ pub fn main() -> i32 {
             Command::Import { command } => people::import(&app, command),
             Command::NeverLog { command } => people::never_log(&app, command),
             Command::Capture { command } => capture::run(&app, command),
+            Command::SubjectAccess { address, out } => {
+                app.require_existing()?;
+                let c = app.subject_access(&address, &out)?;
+                println!(
+                    "wrote {}: {} contact record(s), {} entries, {} logged messages ({} attachments), {} skipped records, {} opportunities",
+                    out.display(),
+                    c.contacts,
+                    c.entries,
+                    c.messages,
+                    c.attachments,
+                    c.skipped,
+                    c.opportunities
+                );
+                Ok(())
+            }
             Command::Enable { first_run_delay } => {
                 app.enable(first_run_delay)?;
                 println!("enabled: the job queue entry is Ready; `emaillog run` runs it");

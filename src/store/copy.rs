@@ -20,6 +20,7 @@ pub const COPIED: &[&str] = &[
     "setup",
     "never_log",
     "capture_rules",
+    "privacy_keys",
     "job_queue_entries",
     "job_queue_log_entries",
     "logged_messages",

@@ -357,6 +357,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/25_audit.sql"),
     // 26: capture levels (see the file and domain/capture.rs).
     include_str!("sql/26_capture.sql"),
+    // 27: the sealed key people's addresses are hashed with (see the file).
+    include_str!("sql/27_person_key.sql"),
 ];
 
 /// The schema version this build writes.

@@ -27,6 +27,7 @@ mod review;
 mod roles;
 mod setup;
 mod skipped;
+mod subject_access;
 mod team_settings;
 #[doc(hidden)]
 pub mod testing;
@@ -60,6 +61,7 @@ pub use pg::migrations::PG_SCHEMA_VERSION;
 pub use review::{REVIEW_LIMIT, ReviewAction, ReviewKey, ReviewRow};
 pub use roles::{PG_MIN_VERSION, ServerFacts};
 pub use skipped::{NewSkipped, SkippedRow};
+pub use subject_access::SkippedHeld;
 pub use team_settings::TeamSettings;
 
 #[derive(Debug, thiserror::Error)]
