@@ -54,6 +54,8 @@ const FORBIDDEN: &[&str] = &[
     "DELETE FROM opportunities",
     // The key people's addresses are hashed with is the admin's.
     "SELECT * FROM privacy_keys",
+    "SELECT * FROM tombstones",
+    "DELETE FROM tombstones",
     // Capture levels are the admin's.
     "SELECT * FROM capture_rules",
     "INSERT INTO capture_rules (kind, target, level, set_at) VALUES ('domain', 'x.example', 'subject', now())",

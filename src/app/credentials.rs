@@ -235,6 +235,16 @@ impl SourceFactory for App {
             retryable: e.is_retryable(),
         })
     }
+
+    fn forgotten(
+        &self,
+        store: &Store,
+    ) -> std::result::Result<crate::domain::rules::Forgotten, SourceError> {
+        self.forgotten_in(store).map_err(|e| SourceError {
+            message: e.to_string(),
+            retryable: e.is_retryable(),
+        })
+    }
 }
 
 /// How long the secret command may take.

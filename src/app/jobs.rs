@@ -78,6 +78,7 @@ impl App {
         let mut store = self.store()?;
         let setup = store.setup()?;
         let source = self.mail_source(&setup, &store)?;
+        let forgotten = self.forgotten_in(&store)?;
         let holder = holder_id();
         let lease = match take_lease(&mut store, &holder) {
             Ok(l) => l,
@@ -85,12 +86,29 @@ impl App {
             Err(e) => return Err(AppError::Invalid(format!("{e}; try again later"))),
         };
         if store.pending_review_count()? > 0
-            && let Err(e) =
-                reviewed(&mut store, source.as_ref(), &setup, &lease, events, stop).await?
+            && let Err(e) = reviewed(
+                &mut store,
+                source.as_ref(),
+                &setup,
+                &forgotten,
+                &lease,
+                events,
+                stop,
+            )
+            .await?
         {
             tracing::warn!("{e}");
         }
-        let report = logged_run(&mut store, source.as_ref(), &setup, &lease, events, stop).await;
+        let report = logged_run(
+            &mut store,
+            source.as_ref(),
+            &setup,
+            &forgotten,
+            &lease,
+            events,
+            stop,
+        )
+        .await;
         drop(lease);
         // Not released (a full disk): it runs out on its own, and the
         // run's report matters more than this.

@@ -11,6 +11,7 @@ pub mod export;
 pub mod filters;
 pub mod folders;
 pub mod follow_ups;
+pub mod forget;
 pub mod import;
 pub mod jobs;
 pub mod log;

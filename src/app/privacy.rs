@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use crate::auth::secrets::Binding;
 use crate::domain::capture::{CaptureRule, CaptureTarget};
 use crate::domain::normalize_address;
+use crate::domain::rules::Forgotten;
 use crate::domain::text::{json_safe, one_line};
 
 use super::audit::Audited;
@@ -48,13 +49,40 @@ pub struct AccessCounts {
 }
 
 impl App {
+    /// The people forgotten, for a run: no tombstones, nothing to open;
+    /// else the person key, which only the admin's key file opens (a run
+    /// without it cannot tell who was forgotten, and does not run).
+    pub fn forgotten_in(&self, store: &crate::store::Store) -> Result<Forgotten> {
+        let hashes = store.tombstones()?;
+        if hashes.is_empty() {
+            return Ok(Forgotten::default());
+        }
+        let sealed = store.person_key_sealed()?.ok_or_else(|| {
+            AppError::Invalid(
+                "people were forgotten but the key their addresses hash under is missing: restore the database's privacy_keys row from a backup".into(),
+            )
+        })?;
+        let key = self
+            .secret_box(false)?
+            .open_sealed(&sealed, &key_binding())?;
+        Ok(Forgotten::new(key.as_bytes(), hashes))
+    }
+
     /// The HMAC-SHA256 of normalized `address` under the database's person
     /// key (made and sealed the first time; the admin's), as hex.
     pub fn person_hash(&self, address: &str) -> Result<String> {
         self.require_admin()?;
         let store = self.store()?;
+        Ok(Forgotten::hash(
+            self.person_key(&store)?.as_bytes(),
+            address,
+        ))
+    }
+
+    /// The person key's text, made and sealed the first time.
+    fn person_key(&self, store: &crate::store::Store) -> Result<String> {
         let secrets = self.secret_box(true)?;
-        let key = match store.person_key_sealed()? {
+        Ok(match store.person_key_sealed()? {
             Some(sealed) => secrets.open_sealed(&sealed, &key_binding())?,
             None => {
                 let fresh: [u8; 32] = rand::random();
@@ -62,10 +90,7 @@ impl App {
                 let kept = store.keep_person_key(&secrets.seal(&hex, &key_binding()))?;
                 secrets.open_sealed(&kept, &key_binding())?
             }
-        };
-        let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, key.as_bytes());
-        let tag = ring::hmac::sign(&key, address.as_bytes());
-        Ok(tag.as_ref().iter().map(|b| format!("{b:02x}")).collect())
+        })
     }
 
     /// Writes everything held about `address` to `out` (a new file, 0600),

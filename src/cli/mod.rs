@@ -116,6 +116,28 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Forget a person (GDPR art. 17), in one transaction: their contact
+    /// record and other addresses, their entries, the logged messages only
+    /// they are in (with bodies, attachments and search rows; their copies
+    /// in Archive and Skipped deleted by the engine at its next turn),
+    /// their skipped records; a message others are in keeps their entries
+    /// and loses its body and this person. Future mail to or from them is
+    /// skipped as forgotten. Opportunities keep number and amount. The
+    /// admin's; run with --dry-run first.
+    Forget {
+        /// The person's email address (or give --contact).
+        #[arg(required_unless_present = "contact", conflicts_with = "contact")]
+        address: Option<String>,
+        /// The person's contact record number: every address of theirs.
+        #[arg(long)]
+        contact: Option<String>,
+        /// Count what would go and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Enable logging: creates the job queue entry.
     Enable {
         /// Seconds until the first run.
@@ -303,6 +325,42 @@ pub fn main() -> i32 {
             Command::Import { command } => people::import(&app, command),
             Command::NeverLog { command } => people::never_log(&app, command),
             Command::Capture { command } => capture::run(&app, command),
+            Command::Forget {
+                address,
+                contact,
+                dry_run,
+                json,
+            } => {
+                app.require_existing()?;
+                let who = match (address, contact) {
+                    (Some(a), _) => crate::app::forget::ForgetWho::Address(a),
+                    (None, Some(c)) => crate::app::forget::ForgetWho::Contact(c),
+                    (None, None) => anyhow::bail!("give an address or --contact NO"),
+                };
+                let r = app.forget(&who, dry_run)?;
+                if json {
+                    return output::print_json(&r);
+                }
+                let c = &r.counts;
+                println!(
+                    "{}: {} contact record(s) ({} other addresses), {} entries, {} logged messages removed ({} attachments), {} kept for others without them, {} skipped records, {} opportunities unlinked, {} mailbox copies to delete, {} tombstone(s)",
+                    if r.dry_run { "would forget (dry run, nothing changed)" } else { "forgotten" },
+                    c.contacts,
+                    c.other_addresses,
+                    c.entries,
+                    c.messages_removed,
+                    c.attachments,
+                    c.messages_kept_without_them,
+                    c.skipped,
+                    c.opportunities_unlinked,
+                    c.mailbox_deletions,
+                    c.tombstones
+                );
+                if !r.dry_run && c.mailbox_deletions > 0 {
+                    println!("the engine deletes the mailbox copies at its next turn (emaillog run, or sync)");
+                }
+                Ok(())
+            }
             Command::SubjectAccess { address, out } => {
                 app.require_existing()?;
                 let c = app.subject_access(&address, &out)?;

@@ -15,6 +15,38 @@ pub struct Rules {
     /// How much of a logged message is kept, per address, domain or
     /// salesperson (see domain/capture.rs).
     pub capture: Vec<super::capture::CaptureRule>,
+    /// People forgotten: their mail is skipped as `forgotten`.
+    pub forgotten: Forgotten,
+}
+
+/// The tombstones of people forgotten, with the key their addresses are
+/// hashed with: an address is forgotten when its HMAC is among them. The
+/// addresses themselves are nowhere.
+#[derive(Debug, Clone, Default)]
+pub struct Forgotten {
+    key: Vec<u8>,
+    hashes: std::collections::HashSet<String>,
+}
+
+impl Forgotten {
+    pub fn new(key: &[u8], hashes: impl IntoIterator<Item = String>) -> Self {
+        Self {
+            key: key.to_vec(),
+            hashes: hashes.into_iter().collect(),
+        }
+    }
+
+    /// The HMAC-SHA256 of normalized `address` under `key`, as hex.
+    pub fn hash(key: &[u8], address: &str) -> String {
+        let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, key);
+        let tag = ring::hmac::sign(&key, address.as_bytes());
+        tag.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Whether normalized `address` was forgotten.
+    pub fn covers(&self, address: &str) -> bool {
+        !self.hashes.is_empty() && self.hashes.contains(&Self::hash(&self.key, address))
+    }
 }
 
 impl Default for Rules {
@@ -25,6 +57,7 @@ impl Default for Rules {
             skip_auto_generated: true,
             domain_matching: false,
             capture: Vec::new(),
+            forgotten: Forgotten::default(),
         }
     }
 }
@@ -175,5 +208,62 @@ mod tests {
             "1 salesperson (Annette) and 5 contacts (C1, C2, C3, …)"
         );
         assert_eq!(Covered::default().describe(), "");
+    }
+
+    #[test]
+    fn a_forgotten_address_is_found_by_its_hash_alone_and_skips_before_anything_else() {
+        use crate::domain::{
+            Classification, Directory, MailMessage, Prior, Recipient, SkipReason, classify,
+        };
+        let key = b"0123456789abcdef0123456789abcdef";
+        let h = Forgotten::hash(key, "maria@northwind.example");
+        assert_eq!(h.len(), 64);
+        assert_eq!(
+            h,
+            Forgotten::hash(key, "maria@northwind.example"),
+            "the same each time"
+        );
+        assert_ne!(
+            h,
+            Forgotten::hash(b"another key", "maria@northwind.example")
+        );
+        let f = Forgotten::new(key, [h]);
+        assert!(f.covers("maria@northwind.example"));
+        assert!(!f.covers("jmaria@northwind.example"));
+        assert!(!Forgotten::default().covers("maria@northwind.example"));
+        let rules = Rules {
+            forgotten: f,
+            ..Rules::default()
+        };
+        let r = |a: &str| Recipient {
+            name: String::new(),
+            address: a.into(),
+        };
+        let cases = [
+            // From her, a draft, no recipients: forgotten all the same.
+            (Some(r("Maria@Northwind.Example")), vec![], true),
+            // To her among others, in Cc.
+            (
+                Some(r("annette@contoso.example")),
+                vec![r("alex@fabrikam.example"), r("maria@northwind.example")],
+                false,
+            ),
+        ];
+        for (sender, to, draft) in cases {
+            let msg = MailMessage {
+                sender,
+                cc: to,
+                is_draft: draft,
+                ..Default::default()
+            };
+            let got = classify(
+                &msg,
+                &Directory::default(),
+                &rules,
+                Prior::New,
+                chrono::Utc::now(),
+            );
+            assert_eq!(got, Classification::Skip(SkipReason::Forgotten));
+        }
     }
 }

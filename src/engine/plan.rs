@@ -130,6 +130,19 @@ fn sender_text(msg: &MailMessage) -> String {
 }
 
 pub fn skip_record(msg: &MailMessage, reason: &SkipReason) -> NewSkipped {
+    if *reason == SkipReason::Forgotten {
+        // Only that it was skipped, and its id to move it by.
+        return NewSkipped {
+            mailbox_id: msg.mailbox_id.clone(),
+            internet_message_id: String::new(),
+            subject: String::new(),
+            sender: String::new(),
+            recipients: "[]".into(),
+            received_at: msg.received_at,
+            reason: reason.code().to_string(),
+            detail: reason.detail(),
+        };
+    }
     NewSkipped {
         mailbox_id: msg.mailbox_id.clone(),
         internet_message_id: msg.internet_message_id.clone(),

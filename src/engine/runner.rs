@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 
 use crate::domain::job::JobStatus;
+use crate::domain::rules::Forgotten;
 use crate::domain::setup::Setup;
 use crate::domain::{Directory, Rules};
 use crate::mail::MailSource;
@@ -47,6 +48,10 @@ pub struct SourceError {
 /// Builds the mail source for a setup; the app layer knows how.
 pub trait SourceFactory: Send + Sync {
     fn source(&self, setup: &Setup, store: &Store) -> Result<Arc<dyn MailSource>, SourceError>;
+    /// The people forgotten, with the key their addresses hash under (it
+    /// is sealed with the setup's secrets): a run that cannot tell them
+    /// must not run.
+    fn forgotten(&self, store: &Store) -> Result<Forgotten, SourceError>;
 }
 
 pub fn settings_of(setup: &Setup) -> RunSettings {
@@ -59,7 +64,7 @@ pub fn settings_of(setup: &Setup) -> RunSettings {
     }
 }
 
-pub fn rules_of(setup: &Setup, store: &Store) -> Result<Rules, StoreError> {
+pub fn rules_of(setup: &Setup, store: &Store, forgotten: Forgotten) -> Result<Rules, StoreError> {
     Ok(Rules {
         never_log: store.never_log_list()?,
         skip_sensitive: setup.skip_sensitive,
@@ -70,6 +75,7 @@ pub fn rules_of(setup: &Setup, store: &Store) -> Result<Rules, StoreError> {
             .into_iter()
             .map(|(rule, _)| rule)
             .collect(),
+        forgotten,
     })
 }
 
@@ -103,10 +109,10 @@ struct RunContext {
 }
 
 impl RunContext {
-    fn read(store: &Store, setup: &Setup) -> Result<Self, StoreError> {
+    fn read(store: &Store, setup: &Setup, forgotten: &Forgotten) -> Result<Self, StoreError> {
         Ok(Self {
             dir: store.directory()?,
-            rules: rules_of(setup, store)?,
+            rules: rules_of(setup, store, forgotten.clone())?,
             settings: settings_of(setup),
             key: store.mailbox_key(),
         })
@@ -140,6 +146,7 @@ pub async fn logged_run(
     store: &mut Store,
     source: &dyn MailSource,
     setup: &Setup,
+    forgotten: &Forgotten,
     lease: &HeldLease,
     events: &Events,
     stop: &Stop,
@@ -147,7 +154,7 @@ pub async fn logged_run(
     let started = Utc::now();
     let log_id = store.start_job_log(started, &source.account(), lease.holder())?;
     let _ = events.send(EngineEvent::RunStarted { at: started });
-    let ctx = RunContext::read(store, setup)?;
+    let ctx = RunContext::read(store, setup, forgotten)?;
     let inputs = ctx.inputs(source, lease, log_id, events, stop);
     let mut report = run_once(store, &inputs).await;
     let error = report.error.as_ref().map(|e| e.to_string());
@@ -190,20 +197,24 @@ fn prune_history(store: &Store, setup: &Setup, now: chrono::DateTime<Utc>) {
 
 /// The mail source for `setup`: the one kept from the last turn while the
 /// setup is the same, else a new one (kept for the next turn).
+/// The mail source for `setup` (kept while the setup stays the same) and
+/// the people forgotten (read each time: a forget takes effect at the
+/// next run).
 fn source_for(
     store: &Store,
     factory: &dyn SourceFactory,
     setup: &Setup,
     cached: &mut Option<(Setup, Arc<dyn MailSource>)>,
-) -> Result<Arc<dyn MailSource>, SourceError> {
+) -> Result<(Arc<dyn MailSource>, Forgotten), SourceError> {
+    let forgotten = factory.forgotten(store)?;
     if let Some((s, src)) = cached.as_ref()
         && s == setup
     {
-        return Ok(Arc::clone(src));
+        return Ok((Arc::clone(src), forgotten));
     }
     let src = factory.source(setup, store)?;
     *cached = Some((setup.clone(), Arc::clone(&src)));
-    Ok(src)
+    Ok((src, forgotten))
 }
 
 /// Does the waiting re-log and delete requests, recorded in the job queue
@@ -212,13 +223,14 @@ pub async fn reviewed(
     store: &mut Store,
     source: &dyn MailSource,
     setup: &Setup,
+    forgotten: &Forgotten,
     lease: &HeldLease,
     events: &Events,
     stop: &Stop,
 ) -> Result<Result<usize, String>, StoreError> {
     let started = Utc::now();
     let log_id = store.start_job_log(started, &source.account(), lease.holder())?;
-    let ctx = RunContext::read(store, setup)?;
+    let ctx = RunContext::read(store, setup, forgotten)?;
     let inputs = ctx.inputs(source, lease, log_id, events, stop);
     let r = super::review::do_reviews(store, &inputs).await;
     let _ = store.index_for_search(1000);
@@ -427,18 +439,20 @@ async fn turn(
     if waiter.reviews_after.is_none_or(|t| Instant::now() >= t) && store.pending_review_count()? > 0
     {
         match source_for(store, factory, setup, cached) {
-            Ok(src) => match reviewed(store, src.as_ref(), setup, lease, events, stop).await? {
-                Ok(done) => {
-                    waiter.reviews_after = None;
-                    if done > 0 {
-                        return Ok(Duration::ZERO);
+            Ok((src, forgotten)) => {
+                match reviewed(store, src.as_ref(), setup, &forgotten, lease, events, stop).await? {
+                    Ok(done) => {
+                        waiter.reviews_after = None;
+                        if done > 0 {
+                            return Ok(Duration::ZERO);
+                        }
+                    }
+                    Err(e) => {
+                        waiter.reviews_after = Some(Instant::now() + REVIEW_BACKOFF);
+                        waiter.say(events, e);
                     }
                 }
-                Err(e) => {
-                    waiter.reviews_after = Some(Instant::now() + REVIEW_BACKOFF);
-                    waiter.say(events, e);
-                }
-            },
+            }
             Err(e) => {
                 waiter.reviews_after = Some(Instant::now() + REVIEW_BACKOFF);
                 waiter.say(events, format!("re-log and delete requests wait: {e}"));
@@ -526,11 +540,13 @@ async fn turn(
     });
     let outcome: Result<(), (String, bool)> = match source_for(store, factory, setup, cached) {
         Err(e) => Err((e.message, e.retryable)),
-        Ok(src) => match logged_run(store, src.as_ref(), setup, lease, events, stop).await {
-            Ok(RunReport { error: None, .. }) => Ok(()),
-            Ok(RunReport { error: Some(e), .. }) => Err((e.to_string(), e.is_retryable())),
-            Err(e) => Err((e.to_string(), e.is_retryable())),
-        },
+        Ok((src, forgotten)) => {
+            match logged_run(store, src.as_ref(), setup, &forgotten, lease, events, stop).await {
+                Ok(RunReport { error: None, .. }) => Ok(()),
+                Ok(RunReport { error: Some(e), .. }) => Err((e.to_string(), e.is_retryable())),
+                Err(e) => Err((e.to_string(), e.is_retryable())),
+            }
+        }
     };
     // Someone may have held or restarted the job meanwhile: keep their word.
     let after = Utc::now();

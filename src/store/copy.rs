@@ -21,6 +21,7 @@ pub const COPIED: &[&str] = &[
     "never_log",
     "capture_rules",
     "privacy_keys",
+    "tombstones",
     "job_queue_entries",
     "job_queue_log_entries",
     "logged_messages",

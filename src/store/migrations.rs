@@ -359,6 +359,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/26_capture.sql"),
     // 27: the sealed key people's addresses are hashed with (see the file).
     include_str!("sql/27_person_key.sql"),
+    // 28: tombstones, and opportunities that outlive their contact.
+    include_str!("sql/28_forget.sql"),
 ];
 
 /// The schema version this build writes.

@@ -11,6 +11,7 @@ mod conversation_state;
 pub mod copy;
 pub mod db;
 mod follow_up_marks;
+mod forget;
 mod inbox_state;
 mod interactions;
 mod jobs;
@@ -43,6 +44,7 @@ pub use audit::AuditEvent;
 pub use contact_signals::{Card as ContactCard, Cold as GoingCold};
 pub use conversation_state::REFRESH_BATCH;
 pub use follow_up_marks::Dismissal;
+pub use forget::{Forget, ForgetCounts};
 pub use inbox_state::{
     Fence, Known, PageCommit, PageDone, Progress, StuckMessage, Unfinished, Work,
 };

@@ -141,7 +141,7 @@ impl Store {
         let tx = self.conn.transaction(Begin::Immediate)?;
         let before: Option<Stored> = tx
             .query_row(
-                "SELECT contact_no, description, status, estimated_minor, close_date FROM opportunities WHERE no = ?1",
+                "SELECT coalesce(contact_no, ''), description, status, estimated_minor, close_date FROM opportunities WHERE no = ?1",
                 params![no],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
             )
@@ -190,7 +190,7 @@ impl Store {
     /// Every opportunity, newest first.
     pub fn opportunities(&self) -> Result<Vec<OpportunityRow>> {
         let rows = self.conn.query_map(
-            "SELECT o.no, o.contact_no, coalesce(c.name, ''), coalesce(c.company, ''), o.salesperson_code, coalesce(s.name, ''),
+            "SELECT o.no, coalesce(o.contact_no, ''), coalesce(c.name, ''), coalesce(c.company, ''), o.salesperson_code, coalesce(s.name, ''),
                     o.description, o.status, o.estimated_minor, o.close_date, o.created_at,
                     (SELECT count(*) FROM interaction_log_entries e WHERE e.opportunity_no = o.no)
              FROM opportunities o LEFT JOIN contacts c ON c.no = o.contact_no LEFT JOIN salespeople s ON s.code = o.salesperson_code
