@@ -2455,3 +2455,56 @@ fn capture_levels_are_listed_added_and_removed_from_setup() {
         vec![Effect::CaptureSet("legal.example".into(), "full".into())]
     );
 }
+
+#[test]
+fn forgetting_a_contact_shows_what_goes_before_it_asks() {
+    use emaillog::tui::state::Overlay;
+    let card = || Overlay::ContactCard {
+        no: "CT0011".into(),
+        report: None,
+        sel: 0,
+    };
+    let mut s = state(Role::User);
+    s.overlay = Some(card());
+    assert!(
+        s.update(Msg::Action(Action::Forget)).is_empty(),
+        "the admin's only"
+    );
+
+    let mut s = state(Role::Admin);
+    s.overlay = Some(card());
+    let effects = s.update(Msg::Action(Action::Forget));
+    assert_eq!(
+        effects,
+        vec![Effect::LoadLists(
+            emaillog::tui::lists::ListsKind::ForgetCheck("CT0011".into())
+        )],
+        "a dry run first"
+    );
+    let report = emaillog::app::forget::ForgetReport {
+        dry_run: true,
+        contacts: vec!["CT0011".into()],
+        addresses: 1,
+        counts: emaillog::store::ForgetCounts {
+            contacts: 1,
+            other_addresses: 1,
+            entries: 14,
+            messages_removed: 9,
+            messages_kept_without_them: 3,
+            attachments: 2,
+            skipped: 1,
+            opportunities_unlinked: 1,
+            mailbox_deletions: 10,
+            tombstones: 2,
+        },
+    };
+    s.update(Msg::Lists(Ok(Box::new(Lists::ForgetChecked(
+        "CT0011".into(),
+        Box::new(report),
+    )))));
+    snap("forget_question", &mut s);
+    assert_eq!(
+        s.update(Msg::Action(Action::Yes)),
+        vec![Effect::Forget("CT0011".into())]
+    );
+}

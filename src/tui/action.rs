@@ -125,6 +125,8 @@ pub enum Action {
     AuditTrail,
     /// The capture levels (Setup, the admin's).
     CaptureLevels,
+    /// Forget the contact on the card (the admin's; asks first).
+    Forget,
     /// Status: the chart per hour or per day.
     ChartSpan,
     /// Status, Setup, Job queue: show the next logging mailbox.

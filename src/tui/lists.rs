@@ -32,6 +32,8 @@ pub enum ListsKind {
     NeverLogCheck(String),
     /// The capture levels.
     Capture,
+    /// What forgetting this contact would remove (a dry run).
+    ForgetCheck(String),
     /// The audit trail's newest rows.
     Audit,
     /// The whole audit trail checked.
@@ -52,6 +54,7 @@ pub enum Lists {
     NeverLog(Vec<String>),
     NeverLogCheck(crate::app::never_log::NeverLogCheck),
     Capture(Vec<crate::app::capture::CaptureRow>),
+    ForgetChecked(String, Box<crate::app::forget::ForgetReport>),
     Audit(Vec<crate::domain::audit::AuditRow>),
     AuditVerified(crate::app::audit::VerifyReport),
 }

@@ -119,6 +119,8 @@ pub enum Effect {
     NeverLogRemove(String),
     /// Set a capture level (full removes the rule): the target and the level.
     CaptureSet(String, String),
+    /// Forget this contact for good.
+    Forget(String),
     /// Fetch an attachment from its mailbox and write it to a new file.
     SaveAttachment {
         message: i64,

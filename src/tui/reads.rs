@@ -169,6 +169,10 @@ pub fn lists(app: &App, kind: ListsKind, stop: &crate::stop::Stop) -> Result<Lis
         ListsKind::NeverLog => Lists::NeverLog(app.never_log_rules().map_err(e)?),
         ListsKind::NeverLogCheck(p) => Lists::NeverLogCheck(app.never_log_check(&p).map_err(e)?),
         ListsKind::Capture => Lists::Capture(app.capture_list().map_err(e)?),
+        ListsKind::ForgetCheck(no) => {
+            let who = crate::app::forget::ForgetWho::Contact(no.clone());
+            Lists::ForgetChecked(no, Box::new(app.forget(&who, true).map_err(e)?))
+        }
         ListsKind::Audit => Lists::Audit(
             app.audit_list(None, None, crate::app::audit::LIST_LIMIT)
                 .map_err(e)?,

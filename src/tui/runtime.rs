@@ -498,6 +498,17 @@ impl Work {
                 a.dismiss_follow_up(entry_no, latest_at, chrono::Utc::now())
                     .map_err(err)
             }),
+            Effect::Forget(no) => self.blocking(move |a| {
+                let who = crate::app::forget::ForgetWho::Contact(no.clone());
+                a.forget(&who, false)
+                    .map(|r| {
+                        format!(
+                            "contact {no} forgotten: {} entries and {} messages removed; the engine deletes {} mailbox copies",
+                            r.counts.entries, r.counts.messages_removed, r.counts.mailbox_deletions
+                        )
+                    })
+                    .map_err(err)
+            }),
             Effect::CaptureSet(target, level) => {
                 self.blocking(move |a| a.capture_set(&target, &level).map_err(err))
             }

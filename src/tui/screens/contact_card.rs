@@ -14,7 +14,7 @@ use crate::app::signals::ContactReport;
 use crate::domain::text::one_line;
 use crate::tui::action::Action;
 use crate::tui::keymap::Ctx::ContactCard;
-use crate::tui::keymap::{Binding, b, code, k};
+use crate::tui::keymap::{Binding, admin, b, code, k};
 use crate::tui::lists::ListsKind;
 use crate::tui::msg::Effect;
 use crate::tui::screens::attachments::AttachmentPick;
@@ -33,6 +33,14 @@ pub const TIMELINE: usize = 200;
 
 /// Keys on a contact's card.
 pub const KEYS: &[Binding] = &[
+    admin(b(
+        ContactCard,
+        &[k('X')],
+        Action::Forget,
+        "forget",
+        "Forget this person (GDPR erasure): what goes is counted and shown first",
+        false,
+    )),
     b(
         ContactCard,
         &[code(KeyCode::Esc), k('q')],
@@ -100,6 +108,9 @@ impl UiState {
     pub(crate) fn act_contact_card(&mut self, a: Action) -> Vec<Effect> {
         if a == Action::Attachments {
             return self.contact_attachments_list();
+        }
+        if a == Action::Forget {
+            return self.ask_forget();
         }
         self.act_entry_list(a, |o| match o {
             Overlay::ContactCard { report, sel, .. } => {

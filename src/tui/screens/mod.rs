@@ -10,6 +10,7 @@ pub mod contact_card;
 pub mod contacts;
 pub mod folder_picker;
 pub mod follow_ups;
+pub mod forget;
 pub mod jobs;
 pub mod log;
 mod log_filters;

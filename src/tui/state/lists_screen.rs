@@ -104,6 +104,7 @@ impl UiState {
                 }
             }
             Lists::Capture(rows) => self.capture_read(rows),
+            Lists::ForgetChecked(no, report) => self.forget_checked(no, *report),
             Lists::Audit(rows) => self.audit_read(rows),
             Lists::AuditVerified(report) => self.audit_verified(report),
             Lists::NeverLogCheck(check) => {

@@ -28,6 +28,8 @@ pub enum Pending {
     NeverLogRemove(String),
     /// Set a capture level: the target and the level.
     CaptureSet(String, String),
+    /// Forget this contact (its dry run was shown).
+    Forget(String),
     /// Run a job that is on hold now (which releases the hold).
     RunHeld,
     /// Import a file's good rows, its bad ones left out.

@@ -138,6 +138,10 @@ impl UiState {
                     self.start("taking it off the never-log list");
                     vec![Effect::NeverLogRemove(pattern)]
                 }
+                Pending::Forget(no) => {
+                    self.start("forgetting them");
+                    vec![Effect::Forget(no)]
+                }
                 Pending::CaptureSet(target, level) => {
                     self.start("setting the capture level");
                     vec![Effect::CaptureSet(target, level)]
