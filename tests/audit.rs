@@ -12,14 +12,6 @@ use emaillog::store::db::params;
 use serde_json::Value;
 use std::path::Path;
 
-fn text(o: &std::process::Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
 fn rows(db: &Path) -> Vec<Value> {
     let o = emaillog_ok(db, &["audit", "list", "--json"]);
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();

@@ -14,14 +14,6 @@ use emaillog::engine::events::channel;
 use emaillog::store::db::params;
 use serde_json::json;
 
-fn text(o: &std::process::Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
 /// What the store kept of the message with `imid`: its subject, whether
 /// it has a body, its attachments, its entries' subjects.
 fn kept(db: &std::path::Path, imid: &str) -> (String, bool, i64, Vec<String>) {

@@ -15,14 +15,6 @@ use emaillog::engine::events::channel;
 use emaillog::store::NewOpportunity;
 use serde_json::{Value, json};
 
-fn text(o: &std::process::Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn everything_held_about_a_person_is_written_and_nothing_about_anyone_else() {
     let sim = TestSim::default().await;

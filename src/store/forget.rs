@@ -15,6 +15,7 @@ use chrono::{DateTime, Utc};
 
 use super::audit::{AuditEvent, append};
 use super::db::{Begin, Db, params};
+use super::subject_access::anywhere;
 use super::{Result, Store, ts};
 
 /// Whom to forget: contact records and addresses (normalized), and the
@@ -98,12 +99,7 @@ impl Store {
             |r| r.get(0),
         )?;
         for a in &who.addresses {
-            let pattern = format!(
-                "%{}%",
-                a.replace('\\', "\\\\")
-                    .replace('%', "\\%")
-                    .replace('_', "\\_")
-            );
+            let pattern = anywhere(a);
             let found: Vec<(i64, String, String)> = tx.query_map(
                 "SELECT id, sender, recipients FROM logged_messages
                   WHERE lower(sender) LIKE ?1 ESCAPE '\\' OR lower(recipients) LIKE ?1 ESCAPE '\\'",
@@ -176,12 +172,7 @@ impl Store {
         }
         // Skipped records they are in, and their copies in the mailbox.
         for a in &who.addresses {
-            let pattern = format!(
-                "%{}%",
-                a.replace('\\', "\\\\")
-                    .replace('%', "\\%")
-                    .replace('_', "\\_")
-            );
+            let pattern = anywhere(a);
             let found: Vec<(i64, i64, String, String, String, String)> = tx.query_map(
                 "SELECT id, mailbox_no, mailbox_id, disposition, sender, recipients FROM skipped_messages
                   WHERE lower(sender) LIKE ?1 ESCAPE '\\' OR lower(recipients) LIKE ?1 ESCAPE '\\'",

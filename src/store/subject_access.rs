@@ -25,7 +25,7 @@ pub struct SkippedHeld {
 
 /// `needle` as a LIKE pattern that matches it anywhere, its wildcards
 /// taken literally.
-fn anywhere(needle: &str) -> String {
+pub(super) fn anywhere(needle: &str) -> String {
     let escaped = needle
         .replace('\\', "\\\\")
         .replace('%', "\\%")

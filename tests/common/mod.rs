@@ -70,6 +70,15 @@ pub fn emaillog_on(db: &std::path::Path, args: &[&str]) -> std::process::Output 
         .unwrap()
 }
 
+/// What a command printed, standard output then standard error.
+pub fn text(o: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
 /// Like [`emaillog_on`], and it must succeed.
 pub fn emaillog_ok(db: &std::path::Path, args: &[&str]) -> std::process::Output {
     let out = emaillog_on(db, args);
