@@ -163,6 +163,7 @@ pub fn csv_import(data: &[u8]) {
     let existing = Existing {
         salespeople: directory().salespeople.clone(),
         contacts: directory().contacts.clone(),
+        forgotten: Default::default(),
     };
     let Ok(preview) = preview_from(csv, which % 2 == 0, existing) else {
         return;

@@ -299,6 +299,39 @@ async fn a_forgotten_person_is_gone_from_the_log_the_mailbox_and_future_mail() {
         "moved as the unmatched setting says"
     );
 
+    // She is not typed back in either (by the admin, who can tell):
+    // the row is refused by its line, without repeating her address.
+    let csv = dir.path().join("again.csv");
+    std::fs::write(
+        &csv,
+        "no,name,company,email\nC9,Maria C.,Northwind,MARIA@northwind.example\nC10,Ivan Silva,Northwind,ivan@northwind.example\n",
+    )
+    .unwrap();
+    let o = emaillog_on(&db, &["import", "contacts", csv.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let said = text(&o);
+    assert!(
+        said.contains("line 2") && said.contains("forgotten"),
+        "{said}"
+    );
+    assert!(!said.to_lowercase().contains("maria@"), "{said}");
+    emaillog_ok(
+        &db,
+        &[
+            "import",
+            "contacts",
+            csv.to_str().unwrap(),
+            "--skip-invalid",
+        ],
+    );
+    assert_eq!(
+        one_i64(
+            &db,
+            "SELECT count(*) FROM contacts WHERE no IN ('C9', 'C10')"
+        ),
+        1
+    );
+
     // No trace of her in the database file (SQLite: deleted content
     // overwritten, the search index merged, the log emptied).
     if !emaillog::store::testing::on_postgres() {

@@ -7,6 +7,7 @@
 use serde_json::json;
 
 use crate::domain::normalize_address;
+use crate::domain::rules::Forgotten;
 use crate::domain::text::one_line;
 use crate::store::{AuditEvent, Forget, ForgetCounts, StoredMessage};
 
@@ -46,7 +47,31 @@ fn without(recipients: &str, gone: &[String]) -> String {
     serde_json::to_string(&kept).unwrap_or_else(|_| "[]".into())
 }
 
+/// Why `c` is refused when an address of theirs was forgotten; the
+/// address itself is not repeated (it is in no message of ours).
+pub fn forgotten_reason(f: &Forgotten, c: &crate::domain::Contact) -> Option<String> {
+    std::iter::once(&c.email)
+        .chain(&c.alt_emails)
+        .filter_map(|a| normalize_address(a))
+        .any(|a| f.covers(&a))
+        .then(|| {
+            format!(
+                "contact {}: an address of a person who was forgotten (erased) is not taken back in; their mail stays skipped",
+                one_line(&c.no)
+            )
+        })
+}
+
 impl App {
+    /// The people forgotten, where this process can tell (the admin's key
+    /// file opens the person key); empty for the user view.
+    pub fn forgotten_guard(&self, store: &crate::store::Store) -> Result<Forgotten> {
+        if self.role() != super::overview::Role::Admin {
+            return Ok(Forgotten::default());
+        }
+        self.forgotten_in(store)
+    }
+
     /// Forgets `who`: their contact records, entries, the messages only
     /// they are in (and those messages' mailbox copies, by the engine),
     /// their skipped records; shared messages lose their body and them.

@@ -269,7 +269,7 @@ pub fn parse_contacts(input: impl Read) -> Result<Parsed<Contact>> {
 impl<T> Parsed<T> {
     /// Moves the rows `clash` refuses to the bad rows (in file order), each
     /// seeing the rows kept before it.
-    fn refuse_clashes(&mut self, mut clash: impl FnMut(&T) -> Option<String>) {
+    pub(crate) fn refuse_clashes(&mut self, mut clash: impl FnMut(&T) -> Option<String>) {
         let rows = std::mem::take(&mut self.rows);
         let lines = std::mem::take(&mut self.lines);
         for (row, line) in rows.into_iter().zip(lines) {
@@ -362,6 +362,8 @@ impl App {
         {
             let store = self.store()?;
             refuse_contact_clashes(&mut p, &store.contacts()?, &store.salespeople()?);
+            let forgotten = self.forgotten_guard(&store)?;
+            p.refuse_clashes(|c| super::forget::forgotten_reason(&forgotten, c));
         }
         if !p.errors.is_empty() && !skip_invalid {
             return Err(refuse(&p.errors, &p.format));

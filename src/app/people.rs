@@ -21,6 +21,9 @@ use super::{App, AppError, Result};
 pub struct Existing {
     pub salespeople: Vec<Salesperson>,
     pub contacts: Vec<Contact>,
+    /// People forgotten, whose addresses are not taken back in (empty
+    /// where this process cannot tell: the user view).
+    pub forgotten: crate::domain::rules::Forgotten,
 }
 
 /// What importing `input` (salespeople or contacts) would change against
@@ -39,6 +42,7 @@ pub fn preview_from(
         {
             let mut p = parse_contacts(input)?;
             refuse_contact_clashes(&mut p, &existing.contacts, &existing.salespeople);
+            p.refuse_clashes(|c| super::forget::forgotten_reason(&existing.forgotten, c));
             // Stored alternatives come back sorted: compare them so.
             for c in &mut p.rows {
                 c.alt_emails.sort();
@@ -174,6 +178,9 @@ impl App {
     pub fn save_contact(&self, c: &Contact, new: bool) -> Result<()> {
         let c = check_contact(c)?;
         let mut store = self.store()?;
+        if let Some(why) = super::forget::forgotten_reason(&self.forgotten_guard(&store)?, &c) {
+            return Err(AppError::Invalid(why));
+        }
         let book = AddressBook::new(&store.salespeople()?, &store.contacts()?);
         if let Some(clash) = book.contact_clash(&c) {
             return Err(AppError::Invalid(clash));
@@ -253,6 +260,7 @@ impl App {
         let existing = Existing {
             salespeople: store.salespeople()?,
             contacts: store.contacts()?,
+            forgotten: self.forgotten_guard(&store)?,
         };
         preview_from(file, salespeople, existing)
     }
