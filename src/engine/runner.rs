@@ -195,8 +195,6 @@ fn prune_history(store: &Store, setup: &Setup, now: chrono::DateTime<Utc>) {
     }
 }
 
-/// The mail source for `setup`: the one kept from the last turn while the
-/// setup is the same, else a new one (kept for the next turn).
 /// The mail source for `setup` (kept while the setup stays the same) and
 /// the people forgotten (read each time: a forget takes effect at the
 /// next run).
