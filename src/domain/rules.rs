@@ -43,6 +43,11 @@ impl Forgotten {
         tag.as_ref().iter().map(|b| format!("{b:02x}")).collect()
     }
 
+    /// Whether no one was forgotten.
+    pub fn is_empty(&self) -> bool {
+        self.hashes.is_empty()
+    }
+
     /// Whether normalized `address` was forgotten.
     pub fn covers(&self, address: &str) -> bool {
         !self.hashes.is_empty() && self.hashes.contains(&Self::hash(&self.key, address))
