@@ -299,6 +299,25 @@ async fn a_forgotten_person_is_gone_from_the_log_the_mailbox_and_future_mail() {
         "moved as the unmatched setting says"
     );
 
+    // Asked what is held about her now: nothing, and that she was forgotten.
+    let access = dir.path().join("maria.json");
+    emaillog_ok(
+        &db,
+        &[
+            "subject-access",
+            "maria@northwind.example",
+            "--out",
+            access.to_str().unwrap(),
+        ],
+    );
+    let held: Value = serde_json::from_slice(&std::fs::read(&access).unwrap()).unwrap();
+    assert_eq!(held["forgotten"], true);
+    assert_eq!(
+        held["counts"],
+        json!({"contacts": 0, "entries": 0, "messages": 0, "attachments": 0, "skipped": 0, "opportunities": 0})
+    );
+    std::fs::remove_file(&access).unwrap();
+
     // She is not typed back in either (by the admin, who can tell):
     // the row is refused by its line, without repeating her address.
     let csv = dir.path().join("again.csv");

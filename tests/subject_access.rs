@@ -133,6 +133,7 @@ async fn everything_held_about_a_person_is_written_and_nothing_about_anyone_else
         doc["capture_rules"],
         json!([{"kind": "domain", "target": "northwind.example", "level": "subject"}])
     );
+    assert_eq!(doc["forgotten"], false);
     assert_eq!(
         doc["counts"],
         json!({"contacts": 1, "entries": 1, "messages": 1, "attachments": 1, "skipped": 1, "opportunities": 1})

@@ -222,6 +222,9 @@ impl App {
             "skipped": skipped,
             "opportunities": opportunities,
             "capture_rules": rules,
+            // A tombstone of theirs: they were forgotten, and their mail
+            // is skipped.
+            "forgotten": self.forgotten_guard(&store)?.covers(address),
             "counts": counts,
         });
         Ok((doc, counts))
