@@ -372,3 +372,52 @@ async fn a_forgotten_person_is_gone_from_the_log_the_mailbox_and_future_mail() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_address_that_is_no_contact_is_taken_out_of_the_messages_others_need() {
+    let sim = TestSim::default().await;
+    let dir = tempfile::tempdir().unwrap();
+    let app = engine_app(&sim, dir.path());
+    let db = app.db_path().to_path_buf();
+    let mut m = mail(
+        "annette@contoso.example",
+        &["alex@fabrikam.example"],
+        "Quote with counsel",
+        "<cc@x>",
+    );
+    m["ccRecipients"] =
+        json!([{"emailAddress": {"name": "Counsel", "address": "counsel@legal.example"}}]);
+    sim.add(MAILBOX, "inbox", json!([m])).await;
+    let (events, _rx) = channel();
+    let r = app.sync_once(&events, &Stop::never()).await.unwrap();
+    assert_eq!(r.counts.logged, 1, "{r:?}");
+    let o = emaillog_ok(&db, &["forget", "counsel@legal.example", "--json"]);
+    let done: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(done["contacts"], json!([]));
+    assert_eq!(done["counts"]["messages_removed"], 0, "{done}");
+    assert_eq!(done["counts"]["messages_kept_without_them"], 1, "{done}");
+    assert_eq!(done["counts"]["mailbox_deletions"], 0);
+    // Alex's entry and the message stay; the counsel is gone from it.
+    assert_eq!(
+        one_i64(
+            &db,
+            "SELECT count(*) FROM interaction_log_entries WHERE contact_no = 'C1'"
+        ),
+        1
+    );
+    let recipients: String = emaillog::store::testing::connect(&db)
+        .query_row(
+            "SELECT recipients FROM logged_messages WHERE internet_message_id = '<cc@x>'",
+            params![],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(
+        !recipients.contains("counsel") && recipients.contains("alex@fabrikam.example"),
+        "{recipients}"
+    );
+    assert_eq!(
+        subjects(&sim.folder_messages(MAILBOX, "archive").await),
+        ["Quote with counsel"]
+    );
+}

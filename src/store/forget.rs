@@ -47,10 +47,12 @@ pub struct ForgetCounts {
 }
 
 /// `nos` as an SQL list of quoted literals (contact numbers are checked
-/// text, but quoted all the same).
+/// text, but quoted all the same). None: `('')`, which no contact number
+/// is — not `(NULL)`, under which `NOT IN` is never true and every
+/// message would look as if no one else needed it.
 fn list(nos: &[String]) -> String {
     if nos.is_empty() {
-        return "(NULL)".into();
+        return "('')".into();
     }
     let quoted: Vec<String> = nos
         .iter()
