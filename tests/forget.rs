@@ -134,8 +134,21 @@ async fn a_forgotten_person_is_gone_from_the_log_the_mailbox_and_future_mail() {
         0
     );
 
+    // For real it asks first; with no terminal to ask on, --yes must say it.
+    let o = emaillog_on(&db, &["forget", "--contact", "C4"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("add --yes") && text(&o).contains("2 entries"),
+        "{}",
+        text(&o)
+    );
+    assert_eq!(
+        one_i64(&db, "SELECT count(*) FROM contacts WHERE no = 'C4'"),
+        1
+    );
+
     // Forgotten, by contact record: the same counts.
-    let o = emaillog_ok(&db, &["forget", "--contact", "C4", "--json"]);
+    let o = emaillog_ok(&db, &["forget", "--contact", "C4", "--yes", "--json"]);
     let done: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(done["counts"], want);
     assert_eq!(
@@ -391,7 +404,7 @@ async fn an_address_that_is_no_contact_is_taken_out_of_the_messages_others_need(
     let (events, _rx) = channel();
     let r = app.sync_once(&events, &Stop::never()).await.unwrap();
     assert_eq!(r.counts.logged, 1, "{r:?}");
-    let o = emaillog_ok(&db, &["forget", "counsel@legal.example", "--json"]);
+    let o = emaillog_ok(&db, &["forget", "counsel@legal.example", "--yes", "--json"]);
     let done: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(done["contacts"], json!([]));
     assert_eq!(done["counts"]["messages_removed"], 0, "{done}");

@@ -1,14 +1,12 @@
 //! `emaillog mailbox add|list|remove`: the logging mailboxes of a database.
 
-use std::io::{BufRead, IsTerminal, Write};
-
 use clap::Subcommand;
 
 use crate::app::App;
 use crate::domain::text::one_line;
 use crate::store::MailboxRow;
 
-use super::output::print_json;
+use super::output::{confirmed, print_json};
 
 #[derive(Debug, Subcommand)]
 pub enum MailboxCommand {
@@ -107,25 +105,6 @@ fn print_table(rows: &[MailboxRow]) {
             );
         }
     }
-}
-
-/// Asks on the terminal; without one, `--yes` must say it.
-fn confirmed(question: &str, yes: bool) -> anyhow::Result<bool> {
-    if yes {
-        return Ok(true);
-    }
-    if !std::io::stdin().is_terminal() {
-        anyhow::bail!("{question} Standard input is not a terminal: add --yes to say so");
-    }
-    eprint!("{question} [y/N] ");
-    std::io::stderr().flush()?;
-    let mut answer = Vec::new();
-    // An answer, not a file: at most one short line is read.
-    std::io::Read::take(std::io::stdin().lock(), 16).read_until(b'\n', &mut answer)?;
-    Ok(matches!(
-        String::from_utf8_lossy(&answer).trim(),
-        "y" | "Y" | "yes"
-    ))
 }
 
 pub fn run(app: &App, cmd: MailboxCommand) -> anyhow::Result<()> {

@@ -13,6 +13,7 @@ mod migrate;
 mod output;
 mod people;
 mod pg;
+mod privacy;
 mod progress;
 mod report;
 mod setup;
@@ -134,6 +135,9 @@ enum Command {
         /// Count what would go and change nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Do not ask (needed when standard input is not a terminal).
+        #[arg(long)]
+        yes: bool,
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
@@ -329,53 +333,10 @@ pub fn main() -> i32 {
                 address,
                 contact,
                 dry_run,
+                yes,
                 json,
-            } => {
-                app.require_existing()?;
-                let who = match (address, contact) {
-                    (Some(a), _) => crate::app::forget::ForgetWho::Address(a),
-                    (None, Some(c)) => crate::app::forget::ForgetWho::Contact(c),
-                    (None, None) => anyhow::bail!("give an address or --contact NO"),
-                };
-                let r = app.forget(&who, dry_run)?;
-                if json {
-                    return output::print_json(&r);
-                }
-                let c = &r.counts;
-                println!(
-                    "{}: {} contact record(s) ({} other addresses), {} entries, {} logged messages removed ({} attachments), {} kept for others without them, {} skipped records, {} opportunities unlinked, {} mailbox copies to delete, {} tombstone(s)",
-                    if r.dry_run { "would forget (dry run, nothing changed)" } else { "forgotten" },
-                    c.contacts,
-                    c.other_addresses,
-                    c.entries,
-                    c.messages_removed,
-                    c.attachments,
-                    c.messages_kept_without_them,
-                    c.skipped,
-                    c.opportunities_unlinked,
-                    c.mailbox_deletions,
-                    c.tombstones
-                );
-                if !r.dry_run && c.mailbox_deletions > 0 {
-                    println!("the engine deletes the mailbox copies at its next turn (emaillog run, or sync)");
-                }
-                Ok(())
-            }
-            Command::SubjectAccess { address, out } => {
-                app.require_existing()?;
-                let c = app.subject_access(&address, &out)?;
-                println!(
-                    "wrote {}: {} contact record(s), {} entries, {} logged messages ({} attachments), {} skipped records, {} opportunities",
-                    out.display(),
-                    c.contacts,
-                    c.entries,
-                    c.messages,
-                    c.attachments,
-                    c.skipped,
-                    c.opportunities
-                );
-                Ok(())
-            }
+            } => privacy::forget(&app, address, contact, dry_run, yes, json),
+            Command::SubjectAccess { address, out } => privacy::subject_access(&app, &address, &out),
             Command::Enable { first_run_delay } => {
                 app.enable(first_run_delay)?;
                 println!("enabled: the job queue entry is Ready; `emaillog run` runs it");

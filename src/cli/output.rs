@@ -1,5 +1,7 @@
 //! Printing for people and for scripts: run summaries, events, JSON.
 
+use std::io::{BufRead, IsTerminal, Write};
+
 use crate::domain::text::one_line;
 use crate::engine::EngineEvent;
 use crate::store::RunCounts;
@@ -110,6 +112,25 @@ fn short(id: &str) -> String {
     } else {
         id
     }
+}
+
+/// Asks on the terminal; without one, `--yes` must say it.
+pub fn confirmed(question: &str, yes: bool) -> anyhow::Result<bool> {
+    if yes {
+        return Ok(true);
+    }
+    if !std::io::stdin().is_terminal() {
+        anyhow::bail!("{question} Standard input is not a terminal: add --yes to say so");
+    }
+    eprint!("{question} [y/N] ");
+    std::io::stderr().flush()?;
+    let mut answer = Vec::new();
+    // An answer, not a file: at most one short line is read.
+    std::io::Read::take(std::io::stdin().lock(), 16).read_until(b'\n', &mut answer)?;
+    Ok(matches!(
+        String::from_utf8_lossy(&answer).trim(),
+        "y" | "Y" | "yes"
+    ))
 }
 
 #[cfg(test)]
