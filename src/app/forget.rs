@@ -110,6 +110,18 @@ impl App {
         }
         addresses.sort();
         addresses.dedup();
+        // Our own people are not erased this way: every message of theirs
+        // would lose its body, and their mail would stop being logged.
+        if let Some(s) = store
+            .salespeople()?
+            .into_iter()
+            .find(|s| is(&s.email, &addresses))
+        {
+            return Err(AppError::Invalid(format!(
+                "that address is salesperson {}'s: a salesperson is not forgotten this way (take them out of the salespeople first; their mail then stops being logged)",
+                one_line(&s.code)
+            )));
+        }
         let tombstones = addresses
             .iter()
             .map(|a| self.person_hash(a))
