@@ -106,6 +106,10 @@ async fn a_forgotten_person_is_gone_from_the_log_the_mailbox_and_future_mail() {
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(text(&o).contains("salesperson AH"), "{}", text(&o));
 
+    let o = emaillog_on(&db, &["forget", MAILBOX, "--dry-run"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("logging mailbox"), "{}", text(&o));
+
     // The dry run counts and changes nothing.
     let entries_before = one_i64(&db, "SELECT count(*) FROM interaction_log_entries");
     let o = emaillog_ok(

@@ -122,6 +122,15 @@ impl App {
                 one_line(&s.code)
             )));
         }
+        if store
+            .mailboxes()?
+            .iter()
+            .any(|m| is(&m.address, &addresses))
+        {
+            return Err(AppError::Invalid(
+                "that address is a logging mailbox's own: it is not a person to forget (emaillog mailbox remove takes a mailbox away)".into(),
+            ));
+        }
         let tombstones = addresses
             .iter()
             .map(|a| self.person_hash(a))
