@@ -240,3 +240,43 @@ fn a_session_stalled_in_a_transaction_is_ended_and_its_connection_replaced() {
         .expect("the connection is replaced once the transaction is given up");
     assert_eq!(one, 1);
 }
+
+/// A store call made from a tokio task that has just spent its
+/// cooperative budget returns: the store waits for PostgreSQL outside
+/// that budget. Before, every tokio primitive inside the wait answered
+/// "not yet" and the call spun at full CPU for ever (CI: pg_roles hung in
+/// `prepare_cached`). The call runs on its own thread, watched with a
+/// generous limit that only a hang reaches.
+#[test]
+fn a_store_call_from_a_task_out_of_budget_returns() {
+    if !available() {
+        return;
+    }
+    let pg = Postgres::start_without_tls();
+    let url = pg.database("budget");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let store = Store::open(std::path::Path::new(&url)).unwrap();
+            let sem = tokio::sync::Semaphore::new(1);
+            // A fresh poll has 128 units; each acquire spends one, and the
+            // last leaves none (a 129th would yield and refill it).
+            tokio::task::yield_now().await;
+            for _ in 0..128 {
+                drop(sem.acquire().await.unwrap());
+            }
+            let n = store.never_log_list().map(|l| l.len());
+            let _ = tx.send(n.is_ok());
+        });
+    });
+    let done = rx.recv_timeout(std::time::Duration::from_secs(120));
+    assert_eq!(
+        done,
+        Ok(true),
+        "the store call never returned (spun out of budget)"
+    );
+}

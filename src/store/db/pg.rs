@@ -32,9 +32,14 @@ pub(super) fn runtime() -> &'static tokio::runtime::Runtime {
 }
 
 /// Waits for `f` on this thread. `f` only talks to a connection's task
-/// over channels, so it needs no runtime of its own.
+/// over channels, so it needs no runtime of its own. It is polled outside
+/// tokio's cooperative budget: called from a task of the caller's runtime
+/// that had spent its budget, every tokio primitive inside `f` (the
+/// statement cache's semaphore) answered "not yet, poll again" and this
+/// loop spun at full CPU for ever (seen in CI: pg_roles at 99% CPU for 10
+/// minutes, stuck in `prepare_cached`).
 fn wait<F: Future>(f: F) -> F::Output {
-    futures::executor::block_on(f)
+    futures::executor::block_on(tokio::task::unconstrained(f))
 }
 
 /// One connection, taken from the pool for as long as the store lives. A
@@ -84,9 +89,11 @@ fn read_rows<E>(
     mut f: impl FnMut(&[Value<'static>]) -> Result<(), E>,
     pg_error: impl Fn(tokio_postgres::Error) -> E,
 ) -> Result<(), E> {
-    let mut rows = futures::executor::block_on_stream(Box::pin(stream));
+    use futures::StreamExt;
+    let mut rows = Box::pin(stream);
     let mut values = Vec::new();
-    for row in &mut rows {
+    // Each row waited for as `wait` waits: outside tokio's budget.
+    while let Some(row) = wait(rows.next()) {
         let row = row.map_err(&pg_error)?;
         values.clear();
         for i in 0..row.len() {
