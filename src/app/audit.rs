@@ -227,11 +227,7 @@ pub fn parse_anchor(s: &str) -> Result<(i64, String)> {
 impl App {
     /// Records `what` in the audit trail, as whoever runs this process.
     pub fn audit(&self, what: &Audited) -> Result<()> {
-        self.audit_at(what, Utc::now())
-    }
-
-    pub fn audit_at(&self, what: &Audited, now: DateTime<Utc>) -> Result<()> {
-        self.store()?.audit(&os_user(), now, &what.event())?;
+        self.store()?.audit(&os_user(), Utc::now(), &what.event())?;
         Ok(())
     }
 

@@ -9,10 +9,10 @@ use serde_json::json;
 use crate::domain::normalize_address;
 use crate::domain::rules::Forgotten;
 use crate::domain::text::one_line;
-use crate::store::{AuditEvent, Forget, ForgetCounts, StoredMessage};
+use crate::store::{AuditEvent, Forget, ForgetCounts};
 
 use super::audit::os_user;
-use super::log::participants_of;
+use super::log::participants_in;
 use super::privacy::person_address;
 use super::{App, AppError, Result};
 
@@ -131,17 +131,14 @@ impl App {
                 "that address is a logging mailbox's own: it is not a person to forget (emaillog mailbox remove takes a mailbox away)".into(),
             ));
         }
-        let tombstones = addresses
+        // One key for all their addresses (opened once, not per address).
+        let key = self.person_key(&store)?;
+        let tombstones: Vec<String> = addresses
             .iter()
-            .map(|a| self.person_hash(a))
-            .collect::<Result<Vec<_>>>()?;
+            .map(|a| Forgotten::hash(key.as_bytes(), a))
+            .collect();
         let in_it = |sender: &str, recipients: &str| {
-            let m = StoredMessage {
-                sender: sender.to_string(),
-                recipients: recipients.to_string(),
-                ..Default::default()
-            };
-            participants_of(&m)
+            participants_in(sender, recipients)
                 .iter()
                 .any(|(_, _, a)| is(a, &addresses))
         };

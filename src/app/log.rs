@@ -97,12 +97,17 @@ pub fn participants_of_sender(s: &str) -> (String, String) {
 
 /// The addresses of a stored message, sender first.
 pub fn participants_of(m: &StoredMessage) -> Vec<(&'static str, String, String)> {
-    let (name, address) = participants_of_sender(&m.sender);
+    participants_in(&m.sender, &m.recipients)
+}
+
+/// [`participants_of`] a stored sender and recipients (a skipped record's too).
+pub fn participants_in(sender: &str, recipients: &str) -> Vec<(&'static str, String, String)> {
+    let (name, address) = participants_of_sender(sender);
     let mut out = Vec::new();
     if !address.is_empty() {
         out.push(("From", name, address));
     }
-    let list: Vec<serde_json::Value> = serde_json::from_str(&m.recipients).unwrap_or_default();
+    let list: Vec<serde_json::Value> = serde_json::from_str(recipients).unwrap_or_default();
     for r in list {
         let role = match r["kind"].as_str() {
             Some("cc") => "Cc",

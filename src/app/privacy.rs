@@ -16,7 +16,7 @@ use crate::domain::rules::Forgotten;
 use crate::domain::text::{json_safe, one_line};
 
 use super::audit::Audited;
-use super::log::participants_of;
+use super::log::participants_in;
 use super::{App, AppError, Result};
 
 /// The subject-access file's format; a reader checks it first.
@@ -80,7 +80,7 @@ impl App {
     }
 
     /// The person key's text, made and sealed the first time.
-    fn person_key(&self, store: &crate::store::Store) -> Result<String> {
+    pub(super) fn person_key(&self, store: &crate::store::Store) -> Result<String> {
         let secrets = self.secret_box(true)?;
         Ok(match store.person_key_sealed()? {
             Some(sealed) => secrets.open_sealed(&sealed, &key_binding())?,
@@ -134,13 +134,18 @@ impl App {
         let mut ids: Vec<i64> = entries.iter().map(|e| e.logged_message_id).collect();
         let mut messages = Vec::new();
         let mut attachments = 0usize;
-        for id in store.logged_mentioning(address)? {
-            if let Some(m) = store.stored_message(id)?
-                && participants_of(&m).iter().any(|(_, _, a)| is_theirs(a))
-            {
-                ids.push(m.id);
-            }
-        }
+        let in_it = |sender: &str, recipients: &str| {
+            participants_in(sender, recipients)
+                .iter()
+                .any(|(_, _, a)| is_theirs(a))
+        };
+        ids.extend(
+            store
+                .logged_mentioning(address)?
+                .into_iter()
+                .filter(|(_, s, r)| in_it(s, r))
+                .map(|(id, _, _)| id),
+        );
         ids.sort_unstable();
         ids.dedup();
         for id in ids {
@@ -166,14 +171,7 @@ impl App {
         let skipped: Vec<_> = store
             .skipped_mentioning(address)?
             .into_iter()
-            .filter(|s| {
-                let m = crate::store::StoredMessage {
-                    sender: s.sender.clone(),
-                    recipients: s.recipients.clone(),
-                    ..Default::default()
-                };
-                participants_of(&m).iter().any(|(_, _, a)| is_theirs(a))
-            })
+            .filter(|s| in_it(&s.sender, &s.recipients))
             .collect();
         let linked: std::collections::BTreeSet<&str> = entries
             .iter()

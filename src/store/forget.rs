@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 
 use super::audit::{AuditEvent, append};
 use super::db::{Begin, Db, params};
-use super::subject_access::anywhere;
+use super::subject_access::{logged_with, skipped_with};
 use super::{Result, Store, ts};
 
 /// Whom to forget: contact records and addresses (normalized), and the
@@ -101,15 +101,8 @@ impl Store {
             |r| r.get(0),
         )?;
         for a in &who.addresses {
-            let pattern = anywhere(a);
-            let found: Vec<(i64, String, String)> = tx.query_map(
-                "SELECT id, sender, recipients FROM logged_messages
-                  WHERE lower(sender) LIKE ?1 ESCAPE '\\' OR lower(recipients) LIKE ?1 ESCAPE '\\'",
-                params![pattern],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )?;
             ids.extend(
-                found
+                logged_with(&tx, a)?
                     .into_iter()
                     .filter(|(_, s, r)| (who.theirs)(s, r))
                     .map(|(id, _, _)| id),
@@ -174,21 +167,17 @@ impl Store {
         }
         // Skipped records they are in, and their copies in the mailbox.
         for a in &who.addresses {
-            let pattern = anywhere(a);
-            let found: Vec<(i64, i64, String, String, String, String)> = tx.query_map(
-                "SELECT id, mailbox_no, mailbox_id, disposition, sender, recipients FROM skipped_messages
-                  WHERE lower(sender) LIKE ?1 ESCAPE '\\' OR lower(recipients) LIKE ?1 ESCAPE '\\'",
-                params![pattern],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
-            )?;
-            for (id, mailbox_no, mailbox_id, disposition, s, r) in found {
-                if !(who.theirs)(&s, &r) {
+            for held in skipped_with(&tx, a)? {
+                if !(who.theirs)(&held.sender, &held.recipients) {
                     continue;
                 }
-                tx.execute("DELETE FROM skipped_messages WHERE id = ?1", params![id])?;
+                tx.execute(
+                    "DELETE FROM skipped_messages WHERE id = ?1",
+                    params![held.id],
+                )?;
                 c.skipped += 1;
-                if disposition != "deleted" && disposition != "gone" {
-                    request_delete(&tx, mailbox_no, &mailbox_id, &at)?;
+                if held.disposition != "deleted" && held.disposition != "gone" {
+                    request_delete(&tx, held.mailbox_no, &held.mailbox_id, &at)?;
                     c.mailbox_deletions += 1;
                 }
             }

@@ -5,7 +5,7 @@
 //! in stored participants are found with a case-blind substring match
 //! first; the caller keeps only exact matches.
 
-use super::db::{OptionalExtension, params};
+use super::db::{Db, OptionalExtension, params};
 use super::interactions::{ENTRY_COLUMNS, entry_row};
 use super::{EntryRow, Result, Store};
 
@@ -13,6 +13,12 @@ use super::{EntryRow, Result, Store};
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct SkippedHeld {
     pub id: i64,
+    /// Where its copy is (the mailbox and its id there): a forget asks
+    /// the engine to delete it. Not written out: ids of our own.
+    #[serde(skip)]
+    pub mailbox_no: i64,
+    #[serde(skip)]
+    pub mailbox_id: String,
     pub internet_message_id: String,
     pub subject: String,
     pub sender: String,
@@ -25,12 +31,53 @@ pub struct SkippedHeld {
 
 /// `needle` as a LIKE pattern that matches it anywhere, its wildcards
 /// taken literally.
-pub(super) fn anywhere(needle: &str) -> String {
+fn anywhere(needle: &str) -> String {
     let escaped = needle
         .replace('\\', "\\\\")
         .replace('%', "\\%")
         .replace('_', "\\_");
     format!("%{escaped}%")
+}
+
+/// The logged messages whose sender or recipients hold `address`
+/// (lowercase) anywhere: id, sender, recipients (the caller keeps the
+/// exact matches). Inside the caller's transaction.
+pub(super) fn logged_with(db: &Db, address: &str) -> Result<Vec<(i64, String, String)>> {
+    Ok(db.query_map(
+        "SELECT id, sender, recipients FROM logged_messages
+          WHERE lower(sender) LIKE ?1 ESCAPE '\\' OR lower(recipients) LIKE ?1 ESCAPE '\\'
+          ORDER BY id",
+        params![anywhere(address)],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?)
+}
+
+/// The skipped records whose sender or recipients hold `address`
+/// (lowercase) anywhere, oldest first. Inside the caller's transaction.
+pub(super) fn skipped_with(db: &Db, address: &str) -> Result<Vec<SkippedHeld>> {
+    Ok(db.query_map(
+        "SELECT id, mailbox_no, mailbox_id, internet_message_id, subject, sender, recipients, received_at,
+                reason, skipped_at, disposition
+           FROM skipped_messages
+          WHERE lower(sender) LIKE ?1 ESCAPE '\\' OR lower(recipients) LIKE ?1 ESCAPE '\\'
+          ORDER BY id",
+        params![anywhere(address)],
+        |r| {
+            Ok(SkippedHeld {
+                id: r.get(0)?,
+                mailbox_no: r.get(1)?,
+                mailbox_id: r.get(2)?,
+                internet_message_id: r.get(3)?,
+                subject: r.get(4)?,
+                sender: r.get(5)?,
+                recipients: r.get(6)?,
+                received_at: r.get(7)?,
+                reason: r.get(8)?,
+                skipped_at: r.get(9)?,
+                disposition: r.get(10)?,
+            })
+        },
+    )?)
 }
 
 impl Store {
@@ -51,41 +98,14 @@ impl Store {
         Ok(out)
     }
 
-    /// The logged messages whose sender or recipients hold `address`
-    /// (lowercase) anywhere.
-    pub fn logged_mentioning(&self, address: &str) -> Result<Vec<i64>> {
-        Ok(self.conn.query_map(
-            "SELECT id FROM logged_messages
-              WHERE lower(sender) LIKE ?1 ESCAPE '\\' OR lower(recipients) LIKE ?1 ESCAPE '\\'
-              ORDER BY id",
-            params![anywhere(address)],
-            |r| r.get(0),
-        )?)
+    /// [`logged_with`] on this store.
+    pub fn logged_mentioning(&self, address: &str) -> Result<Vec<(i64, String, String)>> {
+        logged_with(&self.conn, address)
     }
 
-    /// The skipped records whose sender or recipients hold `address`
-    /// (lowercase) anywhere, oldest first.
+    /// [`skipped_with`] on this store.
     pub fn skipped_mentioning(&self, address: &str) -> Result<Vec<SkippedHeld>> {
-        Ok(self.conn.query_map(
-            "SELECT id, internet_message_id, subject, sender, recipients, received_at, reason, skipped_at, disposition
-               FROM skipped_messages
-              WHERE lower(sender) LIKE ?1 ESCAPE '\\' OR lower(recipients) LIKE ?1 ESCAPE '\\'
-              ORDER BY id",
-            params![anywhere(address)],
-            |r| {
-                Ok(SkippedHeld {
-                    id: r.get(0)?,
-                    internet_message_id: r.get(1)?,
-                    subject: r.get(2)?,
-                    sender: r.get(3)?,
-                    recipients: r.get(4)?,
-                    received_at: r.get(5)?,
-                    reason: r.get(6)?,
-                    skipped_at: r.get(7)?,
-                    disposition: r.get(8)?,
-                })
-            },
-        )?)
+        skipped_with(&self.conn, address)
     }
 
     /// The sealed key addresses are hashed with, if one was made.
