@@ -230,8 +230,7 @@ impl UiState {
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
         let mut effects = self.handle(msg);
         self.back_to_wizard();
-        effects.extend(self.back_to_never_log());
-        effects.extend(self.back_to_capture());
+        effects.extend(self.back_to_setup_list());
         effects
     }
 

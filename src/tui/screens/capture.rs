@@ -17,6 +17,7 @@ use crate::tui::keymap::Ctx::Capture;
 use crate::tui::keymap::{Binding, b, code, k};
 use crate::tui::lists::ListsKind;
 use crate::tui::msg::Effect;
+use crate::tui::screens::setup::SetupList;
 use crate::tui::state::{Level, Overlay, Pending, PromptFor, UiState, sanitize};
 use crate::tui::theme::Theme;
 use crate::tui::view::centered;
@@ -30,7 +31,7 @@ impl UiState {
             self.say(Level::Info, "capture levels are the admin's to set");
             return Vec::new();
         }
-        self.setup.capture_open = true;
+        self.setup.open_list = Some(SetupList::Capture);
         self.overlay = Some(Overlay::Capture { rows: None, sel: 0 });
         vec![Effect::LoadLists(ListsKind::Capture)]
     }
@@ -49,7 +50,7 @@ impl UiState {
             Action::Bottom => *sel = n.saturating_sub(1),
             Action::Back => {
                 self.overlay = None;
-                self.setup.capture_open = false;
+                self.setup.open_list = None;
             }
             Action::Add => self.prompt(PromptFor::Capture, ""),
             Action::Delete => match chosen {
@@ -93,14 +94,6 @@ impl UiState {
             *sel = (*sel).min(read.len().saturating_sub(1));
             *rows = Some(read);
         }
-    }
-
-    /// After a change made from the list, the list comes back, read again.
-    pub(crate) fn back_to_capture(&mut self) -> Vec<Effect> {
-        if !self.setup.capture_open || self.overlay.is_some() || self.working.is_some() {
-            return Vec::new();
-        }
-        self.open_capture()
     }
 }
 

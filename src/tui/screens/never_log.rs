@@ -16,6 +16,7 @@ use crate::tui::keymap::Ctx::NeverLog;
 use crate::tui::keymap::{Binding, admin, b, code, k};
 use crate::tui::lists::ListsKind;
 use crate::tui::msg::Effect;
+use crate::tui::screens::setup::SetupList;
 use crate::tui::state::{Level, Overlay, Pending, PromptFor, UiState, sanitize};
 use crate::tui::theme::Theme;
 use crate::tui::view::centered;
@@ -25,7 +26,7 @@ use crate::tui::view::overlays::boxed;
 impl UiState {
     /// Opens the list and reads it.
     pub(crate) fn open_never_log(&mut self) -> Vec<Effect> {
-        self.setup.never_log_open = true;
+        self.setup.open_list = Some(SetupList::NeverLog);
         self.overlay = Some(Overlay::NeverLog {
             rules: None,
             sel: 0,
@@ -47,7 +48,7 @@ impl UiState {
             Action::Bottom => *sel = n.saturating_sub(1),
             Action::Back => {
                 self.overlay = None;
-                self.setup.never_log_open = false;
+                self.setup.open_list = None;
             }
             Action::Add if self.role == Role::Admin => self.prompt(PromptFor::NeverLog, ""),
             Action::Delete if self.role == Role::Admin => match chosen {
@@ -87,15 +88,6 @@ impl UiState {
             question: sanitize(&check.question()),
             pending: Pending::NeverLog(check.pattern),
         });
-    }
-
-    /// After a change made from the list (its question answered, the work
-    /// done), the list comes back, read again.
-    pub(crate) fn back_to_never_log(&mut self) -> Vec<Effect> {
-        if !self.setup.never_log_open || self.overlay.is_some() || self.working.is_some() {
-            return Vec::new();
-        }
-        self.open_never_log()
     }
 }
 

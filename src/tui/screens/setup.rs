@@ -54,10 +54,16 @@ pub struct Setup {
     /// The assisted setup's step in hand: its checklist comes back when the
     /// step's dialog is done.
     pub wizard: Option<usize>,
-    /// The never-log list is open: it comes back after a change made from it.
-    pub never_log_open: bool,
-    /// The capture levels are open (they come back after a change).
-    pub capture_open: bool,
+    /// The list opened from Setup, if one is: it comes back after a
+    /// change made from it.
+    pub open_list: Option<SetupList>,
+}
+
+/// The lists Setup opens over itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SetupList {
+    NeverLog,
+    Capture,
 }
 
 impl UiState {
@@ -100,6 +106,17 @@ impl UiState {
         self.visible_fields()
             .get(self.setup.sel)
             .map(|&i| FIELDS[i].key)
+    }
+
+    /// After a change made from a list Setup opened (its question
+    /// answered, the work done), the list comes back, read again.
+    pub(crate) fn back_to_setup_list(&mut self) -> Vec<Effect> {
+        match self.setup.open_list {
+            _ if self.overlay.is_some() || self.working.is_some() => Vec::new(),
+            Some(SetupList::NeverLog) => self.open_never_log(),
+            Some(SetupList::Capture) => self.open_capture(),
+            None => Vec::new(),
+        }
     }
 
     pub(crate) fn act_setup(&mut self, a: Action) -> Vec<Effect> {
