@@ -408,6 +408,7 @@ async fn engine_once(batch: usize, db: &std::path::Path) -> f64 {
         unmatched: Unmatched::SkipFolder,
         store_body: true,
         max_attempts: 3,
+        retain_bodies_days: 0,
     };
     let (events, _rx) = channel();
     let t = Instant::now();

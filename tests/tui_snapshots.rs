@@ -68,6 +68,7 @@ fn run(
         backlog: (status == "In process").then_some(120),
         holder: ME.into(),
         updated_at: None,
+        retention: None,
     }
 }
 

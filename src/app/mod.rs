@@ -26,6 +26,7 @@ pub mod review;
 pub mod scripts;
 pub mod sealing;
 pub mod setup_edit;
+pub mod setup_field_list;
 pub mod setup_fields;
 pub mod share;
 pub mod signals;

@@ -37,6 +37,11 @@ pub struct SetupChanges {
     pub max_attempts: Option<u32>,
     /// Days of runs the job queue log keeps.
     pub run_history_days: Option<u32>,
+    /// Retention in days (0: for ever), and whether the mailbox copies go.
+    pub retain_bodies_days: Option<u32>,
+    pub retain_entries_days: Option<u32>,
+    pub retain_skipped_days: Option<u32>,
+    pub retain_mailbox: Option<bool>,
     pub secret_command: Option<String>,
     pub source: Option<SourceKind>,
     pub imap_host: Option<String>,
@@ -137,6 +142,27 @@ pub fn apply_changes(s: &mut Setup, c: &SetupChanges) -> std::result::Result<boo
             ));
         }
         s.run_history_days = d;
+    }
+    for (given, kept, what) in [
+        (c.retain_bodies_days, &mut s.retain_bodies_days, "bodies"),
+        (c.retain_entries_days, &mut s.retain_entries_days, "entries"),
+        (
+            c.retain_skipped_days,
+            &mut s.retain_skipped_days,
+            "skipped records",
+        ),
+    ] {
+        if let Some(d) = given {
+            if !crate::domain::retention::RETAIN_DAYS.contains(&d) {
+                return Err(format!(
+                    "{what} are kept between 0 (for ever) and 36,500 days, not {d}"
+                ));
+            }
+            *kept = d;
+        }
+    }
+    if let Some(v) = c.retain_mailbox {
+        s.retain_mailbox = v;
     }
     if let Some(c) = &c.secret_command {
         if c.chars().any(|ch| ch == '\n' || ch == '\r') {

@@ -270,6 +270,9 @@ pub fn job(app: &App, cmd: JobCommand) -> anyhow::Result<()> {
                     l.status,
                     summary(&l.counts)
                 );
+                if let Some(r) = l.retention {
+                    println!("    {}", r.summary());
+                }
                 if let Some(e) = l.error {
                     println!("    error: {}", one_line(&e));
                 }

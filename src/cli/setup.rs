@@ -159,6 +159,21 @@ pub struct SetArgs {
     /// runs are deleted after each run; default 30).
     #[arg(long, value_parser = |s: &str| in_range(s, 1, 3650, "days"))]
     run_history_days: Option<u32>,
+    /// Days message bodies and attachment names are kept, 0 (the default)
+    /// for ever; the entries stay. Applied by the engine once a day.
+    #[arg(long, value_name = "DAYS", value_parser = |s: &str| in_range(s, 0, 36_500, "days"))]
+    retain_bodies_days: Option<u32>,
+    /// Days entries and their logged messages are kept, 0 (the default)
+    /// for ever.
+    #[arg(long, value_name = "DAYS", value_parser = |s: &str| in_range(s, 0, 36_500, "days"))]
+    retain_entries_days: Option<u32>,
+    /// Days skipped records are kept, 0 (the default) for ever.
+    #[arg(long, value_name = "DAYS", value_parser = |s: &str| in_range(s, 0, 36_500, "days"))]
+    retain_skipped_days: Option<u32>,
+    /// Whether retention also deletes the Archive and Skipped copies in the
+    /// mailbox of what it removes.
+    #[arg(long)]
+    retain_mailbox: Option<bool>,
     /// A command whose standard output is the client secret (e.g. a vault CLI);
     /// used after EMAILLOG_CLIENT_SECRET and before the stored secret. "" clears it.
     #[arg(long)]
@@ -228,6 +243,10 @@ impl SetArgs {
             job_interval_secs: self.interval,
             max_attempts: self.max_attempts,
             run_history_days: self.run_history_days,
+            retain_bodies_days: self.retain_bodies_days,
+            retain_entries_days: self.retain_entries_days,
+            retain_skipped_days: self.retain_skipped_days,
+            retain_mailbox: self.retain_mailbox,
             secret_command: self.secret_command,
             source: self.source,
             imap_host: self.imap_host,
@@ -315,6 +334,24 @@ pub fn print_setup(s: &Setup) {
     println!("job interval        {} s", s.job_interval_secs);
     println!("max attempts        {}", s.max_attempts);
     println!("run history         {} days", s.run_history_days);
+    let kept = |d: u32| {
+        if d == 0 {
+            "for ever".to_string()
+        } else {
+            format!("{d} days")
+        }
+    };
+    println!("keep bodies         {}", kept(s.retain_bodies_days));
+    println!("keep entries        {}", kept(s.retain_entries_days));
+    println!("keep skipped        {}", kept(s.retain_skipped_days));
+    println!(
+        "mailbox copies      {}",
+        if s.retain_mailbox {
+            "deleted with what retention removes"
+        } else {
+            "left when retention removes"
+        }
+    );
     println!(
         "secret command      {}",
         if s.secret_command.is_empty() {

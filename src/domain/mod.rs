@@ -20,6 +20,7 @@ pub mod people_clean;
 pub mod public_domains;
 pub mod reply_stats;
 pub mod reply_times;
+pub mod retention;
 pub mod rules;
 pub mod search;
 pub mod setup;

@@ -200,6 +200,26 @@ pub struct Setup {
     pub storage_folder: String,
     /// The folder skipped mail is moved to; empty: `Skipped` beside the Inbox.
     pub skip_folder: String,
+    /// Days bodies (and attachment metadata) are kept; 0: for ever.
+    pub retain_bodies_days: u32,
+    /// Days entries and their logged messages are kept; 0: for ever.
+    pub retain_entries_days: u32,
+    /// Days skipped records are kept; 0: for ever.
+    pub retain_skipped_days: u32,
+    /// Whether retention deletes the mailbox copies of what it removes.
+    pub retain_mailbox: bool,
+}
+
+impl Setup {
+    /// The retention settings (see `domain::retention`).
+    pub fn retention(&self) -> crate::domain::retention::Retention {
+        crate::domain::retention::Retention {
+            bodies_days: self.retain_bodies_days,
+            entries_days: self.retain_entries_days,
+            skipped_days: self.retain_skipped_days,
+            mailbox: self.retain_mailbox,
+        }
+    }
 }
 
 /// The run history kept at most and at least, in days.
@@ -242,6 +262,10 @@ impl Default for Setup {
             queue_folder: String::new(),
             storage_folder: String::new(),
             skip_folder: String::new(),
+            retain_bodies_days: 0,
+            retain_entries_days: 0,
+            retain_skipped_days: 0,
+            retain_mailbox: false,
         }
     }
 }

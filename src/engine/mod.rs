@@ -7,6 +7,7 @@ pub mod events;
 pub mod fleet;
 pub mod lease;
 pub mod plan;
+pub mod retention;
 pub mod review;
 pub mod run;
 pub mod runner;

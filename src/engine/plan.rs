@@ -360,13 +360,20 @@ pub fn plan_page(
 }
 
 /// The subject, body and attachments kept of a message to log: what the
-/// setup's body setting and the capture level of its people and
-/// salespeople allow.
+/// setup's body setting, its bodies' retention and the capture level of
+/// its people and salespeople allow.
 fn kept_of(
     msg: &MailMessage,
     entries: &[crate::domain::PlannedEntry],
     inputs: &PlanInputs<'_>,
 ) -> (String, Option<String>, Vec<crate::domain::Attachment>) {
+    let days = inputs.settings.retain_bodies_days;
+    let outlived = days > 0
+        && msg.received_at.or(msg.sent_at).unwrap_or(inputs.now)
+            < inputs.now - chrono::Duration::days(i64::from(days));
+    if outlived {
+        return (msg.subject.clone(), None, Vec::new());
+    }
     let body = inputs.settings.store_body.then(|| msg.body_text.clone());
     if inputs.rules.capture.is_empty() {
         return (msg.subject.clone(), body, msg.attachments.clone());
@@ -611,6 +618,7 @@ mod tests {
             unmatched,
             store_body: true,
             max_attempts: 3,
+            retain_bodies_days: 0,
         }
     }
 
@@ -668,6 +676,47 @@ mod tests {
             now: now(),
         };
         plan_page(items, &inputs, &mut RunMemory::default())
+    }
+
+    #[test]
+    fn a_message_older_than_the_bodies_retention_is_logged_without_its_body() {
+        let (d, rules) = (dir(), Rules::default());
+        let days_ago = |n: i64| Some(now() - chrono::Duration::days(n));
+        // (bodies kept days, received, sent, body kept)
+        let cases = [
+            (0, days_ago(4000), None, true),
+            (30, days_ago(29), None, true),
+            (30, days_ago(31), None, false),
+            (30, None, days_ago(31), false),
+            (30, None, None, true),
+        ];
+        for (days, received, sent, kept) in cases {
+            let s = RunSettings {
+                retain_bodies_days: days,
+                ..settings(Unmatched::SkipFolder)
+            };
+            let inputs = PlanInputs {
+                directory: &d,
+                rules: &rules,
+                settings: &s,
+                account: "job@contoso.example",
+                now: now(),
+            };
+            let m = MailMessage {
+                received_at: received,
+                sent_at: sent,
+                body_text: "the body".into(),
+                attachments: vec![crate::domain::Attachment::default()],
+                ..msg("a", "<a@x>", ALEX)
+            };
+            let (subject, body, attachments) = kept_of(&m, &[], &inputs);
+            assert_eq!(subject, "subject a");
+            assert_eq!(
+                (body.is_some(), attachments.len()),
+                (kept, usize::from(kept)),
+                "{days} {received:?} {sent:?}"
+            );
+        }
     }
 
     fn one(id: &str, outcome: &str) -> (String, String) {

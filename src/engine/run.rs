@@ -30,6 +30,9 @@ pub struct RunSettings {
     pub store_body: bool,
     /// Failed attempts at one message before it is quarantined.
     pub max_attempts: u32,
+    /// Days bodies are kept (0: for ever): a message older than that is
+    /// logged without its body or attachments, as retention would leave it.
+    pub retain_bodies_days: u32,
 }
 
 #[derive(Debug, thiserror::Error)]

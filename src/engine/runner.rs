@@ -61,6 +61,7 @@ pub fn settings_of(setup: &Setup) -> RunSettings {
         unmatched: setup.unmatched,
         store_body: setup.store_body,
         max_attempts: setup.max_attempts,
+        retain_bodies_days: setup.retain_bodies_days,
     }
 }
 
@@ -167,6 +168,9 @@ pub async fn logged_run(
     {
         tracing::warn!("could not record the run's end in the job log: {e}");
         report.error.get_or_insert(RunError::Store(e));
+    }
+    if !matches!(report.error, Some(RunError::LeaseLost(_))) {
+        super::retention::after_run(store, setup, log_id, Utc::now());
     }
     prune_history(store, setup, started);
     super::run::refresh_conversations(store);

@@ -14,7 +14,8 @@
 use chrono::{DateTime, Utc};
 
 use super::audit::{AuditEvent, append};
-use super::db::{Begin, Db, params};
+use super::db::{Begin, params};
+use super::review::request_delete;
 use super::subject_access::{logged_with, skipped_with};
 use super::{Result, Store, ts};
 
@@ -61,19 +62,6 @@ fn list(nos: &[String]) -> String {
     format!("({})", quoted.join(", "))
 }
 
-/// Asks the engine to delete a mailbox copy: the same request a person
-/// makes of a skipped message.
-fn request_delete(tx: &Db, mailbox_no: i64, mailbox_id: &str, now: &str) -> Result<()> {
-    tx.execute(
-        "INSERT INTO review_requests (mailbox_no, mailbox_id, action, state, result, requested_at, done_at)
-         VALUES (?1, ?2, 'delete', 'pending', '', ?3, NULL)
-         ON CONFLICT (mailbox_no, mailbox_id) DO UPDATE SET action = 'delete', state = 'pending',
-             result = '', requested_at = excluded.requested_at, done_at = NULL",
-        params![mailbox_no, mailbox_id, now],
-    )?;
-    Ok(())
-}
-
 impl Store {
     /// Forgets `who` (see the module); `dry` rolls it all back. `audit`
     /// makes the audit row from the counts (not on a dry run).
@@ -87,10 +75,7 @@ impl Store {
     ) -> Result<ForgetCounts> {
         let mut c = ForgetCounts::default();
         let at = ts(now);
-        if !self.conn.is_postgres() {
-            // What is deleted is overwritten, not only unlinked.
-            self.conn.execute_batch("PRAGMA secure_delete = ON")?;
-        }
+        self.secure_delete()?;
         let tx = self.conn.transaction(Begin::Immediate)?;
         let nos = list(&who.contacts);
         // The messages to look at: their entries', and those their
@@ -218,7 +203,7 @@ impl Store {
         }
         append(&tx, actor, now, &audit(&c))?;
         tx.commit()?;
-        self.scrub_after_forget()?;
+        self.scrub_deleted()?;
         Ok(c)
     }
 
@@ -231,11 +216,20 @@ impl Store {
         )?)
     }
 
+    /// What is deleted from now on is overwritten, not only unlinked
+    /// (SQLite; PostgreSQL's rows go at the next VACUUM).
+    pub fn secure_delete(&self) -> Result<()> {
+        if !self.conn.is_postgres() {
+            self.conn.execute_batch("PRAGMA secure_delete = ON")?;
+        }
+        Ok(())
+    }
+
     /// What was deleted leaves no trace in the file: the search index's
     /// segments merged (deleted rows' words gone) and the write-ahead log
     /// emptied into the database (freed pages are zeroed: secure_delete).
     /// On PostgreSQL the deleted rows go at the next VACUUM.
-    fn scrub_after_forget(&mut self) -> Result<()> {
+    pub fn scrub_deleted(&mut self) -> Result<()> {
         if self.conn.is_postgres() {
             return Ok(());
         }

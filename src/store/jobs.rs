@@ -53,6 +53,8 @@ pub struct JobLogEntry {
     /// The engine that ran it.
     pub holder: String,
     pub updated_at: Option<String>,
+    /// What the run's retention pass removed, when one ran.
+    pub retention: Option<crate::domain::retention::Removed>,
 }
 
 fn read_job(conn: &Db, mailbox: i64) -> Result<Option<JobEntry>> {
@@ -204,7 +206,7 @@ impl Store {
     fn job_log_as_stored(&self, limit: usize) -> Result<Vec<JobLogEntry>> {
         let rows = self.conn.query_map(
             "SELECT id, started_at, ended_at, status, messages_read, messages_logged, entries_written, messages_archived_only,
-                    messages_skipped, messages_failed, skipped_by_reason, error, run_by, pages, backlog, holder, updated_at
+                    messages_skipped, messages_failed, skipped_by_reason, error, run_by, pages, backlog, holder, updated_at, retention
              FROM job_queue_log_entries WHERE mailbox_no = ?2 ORDER BY id DESC LIMIT ?1",
             params![limit, self.mailbox], |r| {
             let by_reason: String = r.get(10)?;
@@ -228,6 +230,9 @@ impl Store {
                 backlog: r.get(14)?,
                 holder: r.get(15)?,
                 updated_at: r.get(16)?,
+                retention: r
+                    .get::<_, Option<String>>(17)?
+                    .and_then(|j| serde_json::from_str(&j).ok()),
             })
         })?;
         Ok(rows)

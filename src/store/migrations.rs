@@ -361,6 +361,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/27_person_key.sql"),
     // 28: tombstones, and opportunities that outlive their contact.
     include_str!("sql/28_forget.sql"),
+    // 29: retention settings and where retention has got to.
+    include_str!("sql/29_retention.sql"),
 ];
 
 /// The schema version this build writes.

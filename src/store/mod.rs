@@ -24,6 +24,7 @@ mod never_log;
 mod opportunities;
 mod people;
 pub mod pg;
+mod retention;
 mod review;
 mod roles;
 mod setup;
@@ -60,6 +61,7 @@ pub use message_view::{CONVERSATION_LIMIT, Known as KnownAddress, StoredMessage}
 pub use migrations::SCHEMA_VERSION;
 pub use opportunities::{NewOpportunity, OpportunityChange, OpportunityRow};
 pub use pg::migrations::PG_SCHEMA_VERSION;
+pub use retention::Batch as RetentionBatch;
 pub use review::{REVIEW_LIMIT, ReviewAction, ReviewKey, ReviewRow};
 pub use roles::{PG_MIN_VERSION, ServerFacts};
 pub use skipped::{NewSkipped, SkippedRow};

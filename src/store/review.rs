@@ -72,6 +72,24 @@ impl ReviewRow {
     }
 }
 
+/// Asks the engine to delete a mailbox copy: the same request a person
+/// makes of a skipped message.
+pub(super) fn request_delete(
+    tx: &super::db::Db,
+    mailbox_no: i64,
+    mailbox_id: &str,
+    now: &str,
+) -> Result<()> {
+    tx.execute(
+        "INSERT INTO review_requests (mailbox_no, mailbox_id, action, state, result, requested_at, done_at)
+         VALUES (?1, ?2, 'delete', 'pending', '', ?3, NULL)
+         ON CONFLICT (mailbox_no, mailbox_id) DO UPDATE SET action = 'delete', state = 'pending',
+             result = '', requested_at = excluded.requested_at, done_at = NULL",
+        params![mailbox_no, mailbox_id, now],
+    )?;
+    Ok(())
+}
+
 impl Store {
     /// Skipped messages still in their mailbox (in Skipped or left in the
     /// queue folder), of every logging mailbox, grouped by reason, newest

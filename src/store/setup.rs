@@ -16,7 +16,8 @@ impl Store {
                         domain_matching, rate_limit, rate_window_secs, job_interval_secs, max_attempts,
                         client_secret_enc IS NOT NULL, secret_command,
                         source, imap_host, imap_port, imap_tls, imap_user, imap_auth, imap_password_enc IS NOT NULL,
-                        run_history_days, queue_folder, storage_folder, skip_folder
+                        run_history_days, queue_folder, storage_folder, skip_folder,
+                        retain_bodies_days, retain_entries_days, retain_skipped_days, retain_mailbox
                  FROM setup WHERE id = ?1",
                 params![self.mailbox],
                 |r| {
@@ -60,6 +61,10 @@ impl Store {
                         queue_folder: r.get(31)?,
                         storage_folder: r.get(32)?,
                         skip_folder: r.get(33)?,
+                        retain_bodies_days: r.get(34)?,
+                        retain_entries_days: r.get(35)?,
+                        retain_skipped_days: r.get(36)?,
+                        retain_mailbox: r.get(37)?,
                     })
                 },
             )
@@ -75,7 +80,8 @@ impl Store {
                     rate_limit = ?18, rate_window_secs = ?19, job_interval_secs = ?20, max_attempts = ?21,
                     secret_command = ?22, source = ?23, imap_host = ?24, imap_port = ?25, imap_tls = ?26,
                     imap_user = ?27, imap_auth = ?28, run_history_days = ?29,
-                    queue_folder = ?30, storage_folder = ?31, skip_folder = ?32
+                    queue_folder = ?30, storage_folder = ?31, skip_folder = ?32,
+                    retain_bodies_days = ?34, retain_entries_days = ?35, retain_skipped_days = ?36, retain_mailbox = ?37
              WHERE id = ?33",
             params![
                 s.mailbox,
@@ -110,7 +116,11 @@ impl Store {
                 s.queue_folder,
                 s.storage_folder,
                 s.skip_folder,
-                self.mailbox
+                self.mailbox,
+                s.retain_bodies_days,
+                s.retain_entries_days,
+                s.retain_skipped_days,
+                s.retain_mailbox
             ],
         )?;
         Ok(())

@@ -514,6 +514,7 @@ mod tests {
             backlog: None,
             holder: String::new(),
             updated_at: None,
+            retention: None,
         }
     }
 

@@ -565,6 +565,12 @@ fn run_detail(f: &mut Frame, s: &UiState, theme: &Theme, body: Rect, id: i64) {
             one_line(crate::domain::SkipReason::words(reason))
         )));
     }
+    if let Some(k) = &r.retention {
+        lines.push(Line::raw(format!(
+            "retention  {} bodies · {} entries ({} messages) · {} skipped records removed · {} mailbox copies to delete",
+            k.bodies, k.entries, k.messages, k.skipped, k.mailbox_deletions
+        )));
+    }
     if let Some(e) = &r.error {
         lines.push(Line::styled(
             format!("error      {}", one_line(e)),
