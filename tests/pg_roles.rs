@@ -59,6 +59,13 @@ const FORBIDDEN: &[&str] = &[
     // Capture levels are the admin's.
     "SELECT * FROM capture_rules",
     "INSERT INTO capture_rules (kind, target, level, set_at) VALUES ('domain', 'x.example', 'subject', now())",
+    // A private message's contents: read through row security, written
+    // only through their function; who each login is is the admin's.
+    "UPDATE private_messages SET body = 'x'",
+    "DELETE FROM private_messages",
+    "INSERT INTO private_messages (logged_message_id, subject, entry_subject, marked_by, marked_at) VALUES (1, 'x', 'x', 'x', now())",
+    "SELECT * FROM salesperson_logins",
+    "INSERT INTO salesperson_logins (login, salesperson_code) VALUES ('me', 'AH')",
     // The audit trail: appended only through its function, read by the admin.
     "SELECT * FROM audit_log",
     "UPDATE audit_log SET who = 'x'",

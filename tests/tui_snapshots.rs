@@ -619,6 +619,7 @@ fn entry(n: i64) -> EntryRow {
         mailbox_no: 1,
         occurred_at: emaillog::store::ts(at),
         logged_message_id: 5000 - n,
+        private: false,
     }
 }
 
@@ -777,6 +778,49 @@ fn the_message_and_its_conversation() {
         vec![Effect::OpenMessage(1000)],
         "the next entry of the conversation"
     );
+}
+
+#[test]
+fn p_marks_the_open_message_private_and_the_view_says_so_once_done() {
+    let mut s = log_state(30);
+    act(&mut s, &[Action::Down, Action::Down, Action::Open]);
+    s.update(Msg::Message(Ok(Box::new(detail(2)))));
+    let effects = s.update(Msg::Action(Action::TogglePrivate));
+    assert_eq!(
+        effects,
+        vec![Effect::SetPrivate {
+            entry_no: 998,
+            on: true
+        }]
+    );
+    s.update(Msg::Done(Ok(
+        "the message of entry 998 is private: only the salespeople on it and admins see its subject, body and attachments".into(),
+    )));
+    snap("message_private", &mut s);
+    // Refused (not on it): the view stays as it was.
+    let effects = s.update(Msg::Action(Action::TogglePrivate));
+    assert_eq!(
+        effects,
+        vec![Effect::SetPrivate {
+            entry_no: 998,
+            on: false
+        }]
+    );
+    s.update(Msg::Done(Err("only a salesperson on the message of entry 998, or an admin, may change whether it is private".into())));
+    match &s.overlay {
+        Some(emaillog::tui::state::Overlay::Message(m)) => {
+            assert!(m.detail.as_ref().unwrap().entry.private)
+        }
+        other => panic!("the message closed: {other:?}"),
+    }
+    // Whoever may not see it reads why there is no body.
+    let mut d = detail(2);
+    d.message.subject = "(private)".into();
+    d.entry.subject = "(private)".into();
+    d.message.body = None;
+    d.attachments.clear();
+    s.update(Msg::Message(Ok(Box::new(d))));
+    snap("message_private_to_others", &mut s);
 }
 
 #[test]

@@ -12,101 +12,11 @@ mod common;
 use std::io::ErrorKind;
 use std::net::TcpListener;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
 
+use common::member::Member;
 use common::*;
-
-/// A Unix user and group made for this test, removed when it ends.
-struct Member {
-    user: String,
-    group: String,
-}
-
-impl Member {
-    fn create() -> Option<Self> {
-        // SAFETY: geteuid has no preconditions.
-        if unsafe { libc::geteuid() } != 0 {
-            skip_without(
-                "the group-member test",
-                "it creates a throwaway Unix user, which needs root",
-            );
-            return None;
-        }
-        let tag = std::process::id();
-        let m = Member {
-            user: format!("elu{tag}"),
-            group: format!("elg{tag}"),
-        };
-        let ok = |c: &mut Command| c.status().is_ok_and(|s| s.success());
-        if !ok(Command::new("groupadd").arg(&m.group))
-            || !ok(Command::new("useradd").args([
-                "-M",
-                "-N",
-                "-g",
-                &m.group,
-                "-s",
-                "/usr/sbin/nologin",
-                &m.user,
-            ]))
-        {
-            skip_without(
-                "the group-member test",
-                "groupadd/useradd failed (install passwd, or run where users can be made)",
-            );
-            return None;
-        }
-        Some(m)
-    }
-
-    fn uid(&self) -> u32 {
-        let o = Command::new("id")
-            .args(["-u", &self.user])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&o.stdout).trim().parse().unwrap()
-    }
-
-    /// `emaillog ARGS` as the member (no CA file: it reads nothing of ours).
-    fn emaillog(&self, db: &Path, args: &[&str], stdin: &[u8]) -> Output {
-        self.run(
-            Command::new(env!("CARGO_BIN_EXE_emaillog"))
-                .arg("--db")
-                .arg(db)
-                .args(args),
-            stdin,
-        )
-    }
-
-    fn run(&self, cmd: &Command, stdin: &[u8]) -> Output {
-        use std::io::Write;
-        let mut c = Command::new("setpriv");
-        c.args([
-            &format!("--reuid={}", self.user),
-            &format!("--regid={}", self.group),
-            "--init-groups",
-            "--",
-        ])
-        .arg(cmd.get_program())
-        .args(cmd.get_args())
-        .env_clear()
-        .env("HOME", "/nonexistent")
-        .env("PATH", "/usr/bin:/bin")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped());
-        let mut child = c.spawn().unwrap();
-        let _ = child.stdin.take().unwrap().write_all(stdin);
-        child.wait_with_output().unwrap()
-    }
-}
-
-impl Drop for Member {
-    fn drop(&mut self) {
-        let _ = Command::new("userdel").arg(&self.user).status();
-        let _ = Command::new("groupdel").arg(&self.group).status();
-    }
-}
 
 fn text(o: &Output) -> String {
     format!(

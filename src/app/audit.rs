@@ -69,6 +69,11 @@ pub enum Audited {
     KeepDaysSet {
         days: u32,
     },
+    /// A message marked private (`on`) or no longer, through one of its entries.
+    Private {
+        entry_no: i64,
+        on: bool,
+    },
     /// Everything held about a person written out: whom, as a hash.
     SubjectAccess {
         person: String,
@@ -121,6 +126,15 @@ impl Audited {
                 "never_log_removed",
                 String::new(),
                 json!({ "pattern": pattern }),
+            ),
+            Audited::Private { entry_no, on } => (
+                if *on {
+                    "private_set"
+                } else {
+                    "private_cleared"
+                },
+                format!("entry {entry_no}"),
+                json!({ "entry": entry_no }),
             ),
             Audited::SubjectAccess { person, counts } => (
                 "subject_access",

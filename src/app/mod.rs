@@ -22,6 +22,7 @@ pub mod never_log;
 pub mod overview;
 pub mod people;
 pub mod privacy;
+pub mod private_marks;
 pub mod review;
 pub mod scripts;
 pub mod sealing;
@@ -118,6 +119,11 @@ impl App {
         let mut store = Store::open(&self.db_path)?;
         if let Some(no) = self.mailbox {
             store.use_mailbox(no)?;
+        }
+        // Whose private messages this process may see (on PostgreSQL the
+        // server knows its role).
+        if !store.is_postgres() {
+            store.set_viewer(self.role() == overview::Role::Admin, &audit::os_user())?;
         }
         Ok(store)
     }

@@ -14,6 +14,7 @@ mod output;
 mod people;
 mod pg;
 mod privacy;
+mod private;
 mod progress;
 mod report;
 mod setup;
@@ -141,6 +142,25 @@ enum Command {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
+    },
+    /// Mark the message of an entry private, or not: its subject, body and
+    /// attachments are then shown and exported only to the salespeople on
+    /// it and to admins, "(private)" to everyone else (on PostgreSQL the
+    /// server keeps them from other roles), and no longer found by a
+    /// search. A salesperson on the message (see `logins`) or an admin;
+    /// recorded in the audit trail.
+    Private {
+        /// The entry's number.
+        entry: i64,
+        /// on or off.
+        #[arg(value_parser = ["on", "off"])]
+        state: String,
+    },
+    /// Which salesperson each login is (an OS account; on PostgreSQL a
+    /// database role): they see their own private messages. The admin's.
+    Logins {
+        #[command(subcommand)]
+        command: private::LoginsCommand,
     },
     /// Enable logging: creates the job queue entry.
     Enable {
@@ -337,6 +357,8 @@ pub fn main() -> i32 {
                 json,
             } => privacy::forget(&app, address, contact, dry_run, yes, json),
             Command::SubjectAccess { address, out } => privacy::subject_access(&app, &address, &out),
+            Command::Private { entry, state } => private::private(&app, entry, &state),
+            Command::Logins { command } => private::logins(&app, command),
             Command::Enable { first_run_delay } => {
                 app.enable(first_run_delay)?;
                 println!("enabled: the job queue entry is Ready; `emaillog run` runs it");

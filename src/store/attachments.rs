@@ -10,6 +10,14 @@ use super::db::{Db, DbResult, Row, params, row};
 use super::interactions::NewLoggedMessage;
 use super::{Result, Store};
 
+/// SQL: attachment `a` is not of a private message its viewer may not see
+/// (on PostgreSQL row security has hidden those already).
+const NOT_HIDDEN: &str = concat!(
+    "NOT EXISTS (SELECT 1 FROM private_messages p WHERE p.logged_message_id = a.logged_message_id AND NOT ",
+    private_seen!("p.logged_message_id"),
+    ")"
+);
+
 /// One attachment as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StoredAttachment {
@@ -96,7 +104,7 @@ impl Store {
     pub fn message_attachments(&self, id: i64) -> Result<Vec<StoredAttachment>> {
         Ok(self.conn.query_map(
             &format!(
-                "SELECT {COLUMNS} FROM message_attachments a WHERE a.logged_message_id = ?1 ORDER BY a.seq"
+                "SELECT {COLUMNS} FROM message_attachments a WHERE a.logged_message_id = ?1 AND {NOT_HIDDEN} ORDER BY a.seq"
             ),
             params![id],
             stored,
@@ -112,7 +120,7 @@ impl Store {
                 "SELECT {COLUMNS}, e.entry_no, e.direction, e.occurred_at, e.subject
                    FROM interaction_log_entries e
                    JOIN message_attachments a ON a.logged_message_id = e.logged_message_id
-                  WHERE e.contact_no = ?1 AND a.inline = 0
+                  WHERE e.contact_no = ?1 AND a.inline = 0 AND {NOT_HIDDEN}
                   ORDER BY e.occurred_at DESC, e.entry_no DESC, a.seq LIMIT ?2"
             ),
             params![no, CONTACT_ATTACHMENTS],
@@ -142,7 +150,7 @@ impl Store {
                 &format!(
                     "SELECT {COLUMNS}, m.mailbox_id, m.mailbox_no FROM message_attachments a
                        JOIN logged_messages m ON m.id = a.logged_message_id
-                      WHERE a.logged_message_id = ?1 AND a.seq = ?2"
+                      WHERE a.logged_message_id = ?1 AND a.seq = ?2 AND {NOT_HIDDEN}"
                 ),
                 params![id, seq],
                 |r| Ok((stored(r)?, r.get(7)?, r.get(8)?)),

@@ -14,6 +14,7 @@ use super::{Result, Store};
 /// schema's version and search index are each store's own: not copied.
 pub const COPIED: &[&str] = &[
     "salespeople",
+    "salesperson_logins",
     "contacts",
     "contact_alt_emails",
     "interaction_templates",
@@ -26,6 +27,7 @@ pub const COPIED: &[&str] = &[
     "job_queue_log_entries",
     "logged_messages",
     "message_attachments",
+    "private_messages",
     "opportunities",
     "opportunity_changes",
     "interaction_log_entries",

@@ -133,6 +133,10 @@ impl Store {
                     "UPDATE logged_messages SET body = NULL, sender = ?2, recipients = ?3 WHERE id = ?1",
                     params![id, sender, recipients],
                 )?;
+                tx.execute(
+                    "UPDATE private_messages SET body = NULL WHERE logged_message_id = ?1",
+                    params![id],
+                )?;
                 c.messages_kept_without_them += 1;
             }
         }

@@ -78,6 +78,10 @@ pub struct EntryRow {
     pub occurred_at: String,
     #[serde(skip)]
     pub logged_message_id: i64,
+    /// Marked private, and this viewer may see it (others see
+    /// "(private)" as its subject).
+    #[serde(skip)]
+    pub private: bool,
 }
 
 impl EntryRow {
@@ -109,10 +113,19 @@ pub struct LoggedMessage {
 
 /// The columns [`entry_row`] reads, for queries over `interaction_log_entries
 /// e`, `logged_messages m`, `contacts c` and `salespeople s` (left joined).
-pub(super) const ENTRY_COLUMNS: &str = "e.entry_no, e.occurred_at, e.direction, e.initiated_by, e.salesperson_code, e.contact_no, e.contact_company,
-    e.subject, m.internet_message_id, m.conversation_id, m.web_link, e.template_code, e.correspondence_type, e.account,
+/// A private message's subject is read from where it was moved to, for a
+/// viewer who may see it; "(private)" stays in its place for the others.
+pub(super) const ENTRY_COLUMNS: &str = concat!(
+    "e.entry_no, e.occurred_at, e.direction, e.initiated_by, e.salesperson_code, e.contact_no, e.contact_company,
+    coalesce((SELECT p.entry_subject FROM private_messages p WHERE p.logged_message_id = e.logged_message_id AND ",
+    private_seen!("p.logged_message_id"),
+    "), e.subject), m.internet_message_id, m.conversation_id, m.web_link, e.template_code, e.correspondence_type, e.account,
     e.opportunity_no, e.matched_by_domain, coalesce(c.name, ''), coalesce(s.name, ''), e.logged_message_id,
-    m.mailbox_no, coalesce((SELECT mb.mailbox FROM mailbox_names mb WHERE mb.id = m.mailbox_no), '')";
+    m.mailbox_no, coalesce((SELECT mb.mailbox FROM mailbox_names mb WHERE mb.id = m.mailbox_no), ''),
+    EXISTS (SELECT 1 FROM private_messages p WHERE p.logged_message_id = e.logged_message_id AND ",
+    private_seen!("p.logged_message_id"),
+    ")"
+);
 
 pub(super) fn entry_row(r: &Row<'_>) -> DbResult<EntryRow> {
     let at: String = r.get(1)?;
@@ -139,6 +152,7 @@ pub(super) fn entry_row(r: &Row<'_>) -> DbResult<EntryRow> {
         logged_message_id: r.get(18)?,
         mailbox_no: r.get(19)?,
         mailbox: r.get(20)?,
+        private: r.get(21)?,
     })
 }
 

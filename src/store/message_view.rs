@@ -46,8 +46,15 @@ impl Store {
         Ok(self
             .conn
             .query_row(
-                "SELECT id, internet_message_id, conversation_id, web_link, subject, sender, recipients, sent_at, received_at, body, location
-                 FROM logged_messages WHERE id = ?1",
+                concat!(
+                    "SELECT m.id, m.internet_message_id, m.conversation_id, m.web_link, coalesce(p.subject, m.subject),
+                            m.sender, m.recipients, m.sent_at, m.received_at,
+                            CASE WHEN p.logged_message_id IS NULL THEN m.body ELSE p.body END, m.location
+                       FROM logged_messages m
+                       LEFT JOIN private_messages p ON p.logged_message_id = m.id AND ",
+                    private_seen!("p.logged_message_id"),
+                    " WHERE m.id = ?1"
+                ),
                 params![id], |r| {
                 Ok(StoredMessage {
                     id: r.get(0)?,

@@ -363,6 +363,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/28_forget.sql"),
     // 29: retention settings and where retention has got to.
     include_str!("sql/29_retention.sql"),
+    // 30: private messages and who each login is (see the file).
+    include_str!("sql/30_private.sql"),
 ];
 
 /// The schema version this build writes.

@@ -2,6 +2,21 @@
 //! migrations), created 0600, holding the setup, people, the interaction log,
 //! the job queue and the engine lease. Every query uses bound parameters.
 
+/// SQL: whether the viewer a query is made for may see the contents of
+/// the private message whose id is the SQL expression `$id`: an admin, or
+/// a salesperson on it (see store/private.rs). On PostgreSQL `viewer` is a
+/// view that lets every row through: the server's row security has
+/// already hidden what the role may not see.
+macro_rules! private_seen {
+    ($id:literal) => {
+        concat!(
+            "EXISTS (SELECT 1 FROM viewer v WHERE v.admin = 1 OR v.code IN (SELECT x.salesperson_code FROM interaction_log_entries x WHERE x.logged_message_id = ",
+            $id,
+            "))"
+        )
+    };
+}
+
 mod activity;
 mod attachments;
 mod audit;
@@ -24,6 +39,7 @@ mod never_log;
 mod opportunities;
 mod people;
 pub mod pg;
+mod private;
 mod retention;
 mod review;
 mod roles;
@@ -61,6 +77,7 @@ pub use message_view::{CONVERSATION_LIMIT, Known as KnownAddress, StoredMessage}
 pub use migrations::SCHEMA_VERSION;
 pub use opportunities::{NewOpportunity, OpportunityChange, OpportunityRow};
 pub use pg::migrations::PG_SCHEMA_VERSION;
+pub use private::PLACEHOLDER as PRIVATE_PLACEHOLDER;
 pub use retention::Batch as RetentionBatch;
 pub use review::{REVIEW_LIMIT, ReviewAction, ReviewKey, ReviewRow};
 pub use roles::{PG_MIN_VERSION, ServerFacts};
@@ -266,6 +283,7 @@ impl Store {
         }
         let mut conn = conn;
         migrations::migrate(&mut conn, path)?;
+        private::make_viewer(&conn).map_err(open_err)?;
         let mut store = Store {
             conn: db::Db::from_sqlite(conn),
             path: path.to_path_buf(),
@@ -273,6 +291,11 @@ impl Store {
         };
         store.mailbox = store.first_mailbox()?;
         Ok(store)
+    }
+
+    /// Whether this store is a PostgreSQL database.
+    pub fn is_postgres(&self) -> bool {
+        self.conn.is_postgres()
     }
 
     /// Whether there is an emaillog database at `path` (a file; on

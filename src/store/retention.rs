@@ -95,6 +95,15 @@ impl Store {
             ),
             params![],
         )?;
+        // A private message's contents are kept apart (store/private.rs).
+        let bodies = bodies
+            + tx.execute(
+                &format!(
+                    "UPDATE private_messages SET body = NULL, attachment_names = NULL
+                      WHERE logged_message_id IN {list} AND (body IS NOT NULL OR attachment_names IS NOT NULL)"
+                ),
+                params![],
+            )?;
         tx.execute(
             "UPDATE setup SET retention_bodies_upto = ?1, retention_bodies_upto_id = ?2 WHERE id = ?3",
             params![last_at, last_id, self.mailbox],

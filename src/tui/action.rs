@@ -127,6 +127,8 @@ pub enum Action {
     CaptureLevels,
     /// Forget the contact on the card (the admin's; asks first).
     Forget,
+    /// Message view: mark the message private, or no longer.
+    TogglePrivate,
     /// Status: the chart per hour or per day.
     ChartSpan,
     /// Status, Setup, Job queue: show the next logging mailbox.

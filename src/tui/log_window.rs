@@ -383,6 +383,7 @@ mod tests {
             logged_message_id: n,
             mailbox: String::new(),
             mailbox_no: 1,
+            private: false,
         }
     }
 

@@ -127,6 +127,11 @@ pub enum Effect {
         seq: i64,
         path: String,
     },
+    /// Mark the message of an entry private (`on`) or no longer.
+    SetPrivate {
+        entry_no: i64,
+        on: bool,
+    },
     /// Record that a follow-up needs no answer.
     DismissFollowUp {
         entry_no: i64,

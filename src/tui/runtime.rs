@@ -491,6 +491,13 @@ impl Work {
                     })
                     .map_err(err)
             }),
+            Effect::SetPrivate { entry_no, on } => self.blocking(move |a| {
+                a.set_private(entry_no, on)
+                    .map(|changed| {
+                        crate::tui::screens::private_mark::said(entry_no, on, changed)
+                    })
+                    .map_err(err)
+            }),
             Effect::DismissFollowUp {
                 entry_no,
                 latest_at,

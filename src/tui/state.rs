@@ -106,6 +106,9 @@ pub struct UiState {
     pub lists: ListsState,
     /// The entry whose message opens again when the work in hand is done.
     pub then_open: Option<i64>,
+    /// A private mark asked for (entry, on), shown on the open message
+    /// once it is done.
+    pub private_pending: Option<(i64, bool)>,
 }
 
 pub(crate) fn sanitize(s: &str) -> String {
@@ -141,6 +144,7 @@ impl UiState {
             log: LogWindow::default(),
             lists: ListsState::default(),
             then_open: None,
+            private_pending: None,
         }
     }
 
@@ -306,6 +310,11 @@ impl UiState {
                     && ok
                 {
                     e.extend(self.open_message(n));
+                }
+                if let Some((n, on)) = self.private_pending.take()
+                    && ok
+                {
+                    self.private_applied(n, on);
                 }
                 e
             }

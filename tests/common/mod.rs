@@ -4,6 +4,7 @@
 
 pub mod dovecot;
 pub mod fleet;
+pub mod member;
 pub mod postgres;
 pub mod services;
 

@@ -57,6 +57,9 @@ pub const USER_GRANTS: &[(&str, &str)] = &[
     ("opportunity_changes", "SELECT, INSERT"),
     ("skipped_messages", "SELECT"),
     ("review_requests", "SELECT, INSERT, UPDATE"),
+    // Row security shows a role only the private messages it may see.
+    ("private_messages", "SELECT"),
+    ("viewer", "SELECT"),
 ];
 
 /// A role or schema name as an SQL identifier, quoted.
@@ -87,7 +90,10 @@ pub fn grant(db: &Db, role: &str, access: Access) -> Result<()> {
         "REVOKE ALL ON ALL TABLES IN SCHEMA {schema} FROM {who};
          REVOKE ALL ON ALL SEQUENCES IN SCHEMA {schema} FROM {who};
          GRANT USAGE ON SCHEMA {schema} TO {who};
-         GRANT EXECUTE ON FUNCTION {schema}.emaillog_audit_append(text, text, text) TO {who};"
+         GRANT EXECUTE ON FUNCTION {schema}.emaillog_audit_append(text, text, text) TO {who};
+         GRANT EXECUTE ON FUNCTION {schema}.emaillog_set_private(bigint, boolean, text) TO {who};
+         GRANT EXECUTE ON FUNCTION {schema}.emaillog_may_see_private(bigint) TO {who};
+         GRANT EXECUTE ON FUNCTION {schema}.emaillog_private_hidden(bigint) TO {who};"
     );
     match access {
         Access::User => {

@@ -115,10 +115,11 @@ impl UiState {
         };
         match r {
             Ok(d) if d.entry.entry_no == m.entry_no => {
-                let body =
-                    d.message.body.as_deref().unwrap_or(
-                        "(the body was not stored: setup has \"Store message body\" off)",
-                    );
+                let body = d
+                    .message
+                    .body
+                    .as_deref()
+                    .unwrap_or(super::private_mark::no_body(&d.message.subject));
                 m.lines = wrap(&strip_control(body), width as usize);
                 m.width = width;
                 m.scroll = 0;
@@ -197,6 +198,7 @@ impl UiState {
                 return vec![Effect::Copy(link)];
             }
             Action::SaveAttachment => return self.save_from_message(),
+            Action::TogglePrivate => return self.toggle_private(),
             Action::NewOpportunity => {
                 let n = m.entry_no;
                 self.open_opportunity_form(n, true);
@@ -320,6 +322,7 @@ pub fn draw(f: &mut Frame, s: &UiState, theme: &Theme, area: Rect, m: &MessageVi
         )),
     }
     head.push(Line::from(entry_line));
+    head.extend(super::private_mark::line(e.private, theme));
     head.extend(super::attachments::message_line(&d.attachments, theme));
     let link = one_line(&d.message.web_link);
     head.push(Line::from(vec![
@@ -559,6 +562,14 @@ pub const KEYS: &[Binding] = &[
         Action::ShowOpportunity,
         "its opportunity",
         "Go to the opportunity this entry carries",
+        false,
+    ),
+    b(
+        Message,
+        &[k('P')],
+        Action::TogglePrivate,
+        "private",
+        "Mark the message private (only its salespeople and admins see it), or no longer",
         false,
     ),
     b(

@@ -19,6 +19,7 @@ pub mod mailboxes;
 pub mod message;
 pub mod never_log;
 pub mod opportunities;
+pub mod private_mark;
 pub mod setup;
 pub mod skipped;
 pub mod status;
