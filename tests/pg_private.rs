@@ -61,6 +61,11 @@ async fn the_server_keeps_a_private_message_from_every_role_not_on_it() {
         "Pricing for Fabrikam",
     );
     offer["body"] = json!({"contentType": "text", "content": "Rabatt tolv prosent"});
+    offer["receivedDateTime"] = json!(
+        (chrono::Utc::now() - chrono::Duration::days(10))
+            .format("%Y-%m-%dT%H:%M:%SZ")
+            .to_string()
+    );
     offer["attachments"] = json!([{"name": "Tilbud.pdf", "contentType": "application/pdf", "contentBytes": "JVBERi0xLjQK"}]);
     sim.add(common::MAILBOX, "inbox", json!([offer])).await;
     let (events, _rx) = channel();
@@ -118,6 +123,16 @@ async fn the_server_keeps_a_private_message_from_every_role_not_on_it() {
         assert!(
             csv.contains("(private)") && !csv.contains("Pricing"),
             "{csv}"
+        );
+        // The follow-ups keep a copy of the subject: it follows.
+        let waits = text(&as_user(
+            role_url,
+            &absent,
+            &["report", "follow-ups", "--json"],
+        ));
+        assert!(
+            waits.contains("(private)") && !waits.contains("Pricing"),
+            "{waits}"
         );
     };
     hidden(&kari);

@@ -66,6 +66,12 @@ async fn a_private_message_is_shown_only_to_its_salespeople_and_admins() {
         "Pricing for Fabrikam",
     );
     offer["body"] = json!({"contentType": "text", "content": "Rabatt tolv prosent"});
+    // Unanswered for ten days: a follow-up, whose list keeps the subject.
+    offer["receivedDateTime"] = json!(
+        (chrono::Utc::now() - chrono::Duration::days(10))
+            .format("%Y-%m-%dT%H:%M:%SZ")
+            .to_string()
+    );
     offer["attachments"] = json!([{
         "name": "Tilbud.pdf",
         "contentType": "application/pdf",
@@ -140,6 +146,13 @@ async fn a_private_message_is_shown_only_to_its_salespeople_and_admins() {
         "{csv}"
     );
     assert_eq!(attachments(&member), 0);
+    let o = member.emaillog(&db, &["report", "follow-ups", "--json"], b"");
+    let waits = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(
+        o.status.success() && waits.contains("(private)") && !waits.contains("Pricing"),
+        "the follow-ups' copy of the subject: {}",
+        text(&o)
+    );
     let o = member.emaillog(&db, &["private", &entry, "off"], b"");
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(

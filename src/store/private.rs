@@ -94,8 +94,23 @@ fn mark_here(tx: &Db, entry_no: i64, on: bool, actor: &str, now: &str) -> Result
             params![id],
         )?;
     }
+    tx.execute(SUBJECTS_OF_WAITS, params![id])?;
+    tx.execute(CONTACTS_TO_RECOUNT, params![id])?;
     Ok(true)
 }
+
+/// The follow-ups keep a copy of each waiting entry's subject: it follows
+/// the entries' (PostgreSQL's function does the same).
+const SUBJECTS_OF_WAITS: &str = "UPDATE contact_waits SET subject =
+        (SELECT e.subject FROM interaction_log_entries e WHERE e.entry_no = contact_waits.entry_no)
+      WHERE entry_no IN (SELECT entry_no FROM interaction_log_entries WHERE logged_message_id = ?1)";
+
+/// The message's contacts, for the engine to work their conversations
+/// out again (a subject is how a conversation is told when nothing else
+/// tells it).
+const CONTACTS_TO_RECOUNT: &str = "INSERT INTO signals_dirty (contact_no)
+     SELECT DISTINCT contact_no FROM interaction_log_entries WHERE logged_message_id = ?1
+     ON CONFLICT (contact_no) DO NOTHING";
 
 fn refused(entry_no: i64) -> StoreError {
     StoreError::Invalid(format!(

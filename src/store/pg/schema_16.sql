@@ -67,6 +67,14 @@ BEGIN
           FROM private_messages p WHERE p.logged_message_id = e.logged_message_id AND e.logged_message_id = v_msg;
         DELETE FROM private_messages WHERE logged_message_id = v_msg;
     END IF;
+    -- The follow-ups' copy of the subjects follows the entries'; the
+    -- conversations are worked out again.
+    UPDATE contact_waits w SET subject = e.subject
+      FROM interaction_log_entries e
+     WHERE e.entry_no = w.entry_no AND e.logged_message_id = v_msg;
+    INSERT INTO signals_dirty (contact_no)
+    SELECT DISTINCT contact_no FROM interaction_log_entries WHERE logged_message_id = v_msg
+    ON CONFLICT (contact_no) DO NOTHING;
     RETURN TRUE;
 END
 $$;
