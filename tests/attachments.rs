@@ -9,7 +9,7 @@ mod common;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use common::dovecot::{Dovecot, Options, PASSWORD, USER};
-use common::{CONTACTS_CSV, MAILBOX, SALESPEOPLE_CSV, TestSim, engine_app, sync_until_done};
+use common::{CONTACTS_CSV, MAILBOX, SALESPEOPLE_CSV, TestSim, engine_app, found, sync_until_done};
 use emaillog::app::App;
 use emaillog::store::{LogFilter, Seek, StoredAttachment};
 use serde_json::json;
@@ -36,24 +36,6 @@ fn entry_of(app: &App, subject: &str) -> i64 {
         .find(|e| e.subject == subject)
         .unwrap_or_else(|| panic!("{subject} logged: {rows:?}"))
         .entry_no
-}
-
-/// The entries a search for `words` finds.
-fn found(app: &App, words: &str) -> usize {
-    let mut store = app.store().unwrap();
-    while store.index_for_search(1000).unwrap() > 0 {}
-    store
-        .log_page(
-            &LogFilter {
-                search: emaillog::domain::search::fts_query(words),
-                ..Default::default()
-            },
-            None,
-            &Seek::Newest,
-            100,
-        )
-        .unwrap()
-        .len()
 }
 
 fn kept(list: &[StoredAttachment]) -> Vec<(i64, &str, &str, bool)> {

@@ -16,21 +16,6 @@ use emaillog::store::NewOpportunity;
 use emaillog::store::db::params;
 use serde_json::{Value, json};
 
-fn one_i64(db: &std::path::Path, sql: &str) -> i64 {
-    emaillog::store::testing::connect(db)
-        .query_row(sql, params![], |r| r.get(0))
-        .unwrap()
-}
-
-fn subjects(folder: &[Value]) -> Vec<String> {
-    let mut s: Vec<String> = folder
-        .iter()
-        .map(|m| m["subject"].as_str().unwrap_or_default().to_string())
-        .collect();
-    s.sort();
-    s
-}
-
 fn mail(from: &str, to: &[&str], subject: &str, imid: &str) -> Value {
     let mut m = message(from, to, subject);
     m["internetMessageId"] = json!(imid);

@@ -10,7 +10,7 @@
 mod common;
 
 use common::postgres::{Postgres, available, connect_admin};
-use common::{TestSim, emaillog_cmd, emaillog_on, engine_app_at, message, text};
+use common::{TestSim, emaillog_cmd, emaillog_on, engine_app_at, message, one_i64, text};
 use emaillog::engine::Stop;
 use emaillog::engine::events::channel;
 use emaillog::store::db::params;
@@ -21,13 +21,6 @@ fn as_role(url: &str, role: &str, password: &str) -> String {
     let (scheme, rest) = url.split_once("://").unwrap();
     let (_, host) = rest.split_once('@').unwrap();
     format!("{scheme}://{role}:{password}@{host}")
-}
-
-/// One number from `sql` as the role at `url`.
-fn one_i64(url: &str, sql: &str) -> i64 {
-    emaillog::store::testing::connect(std::path::Path::new(url))
-        .query_row(sql, params![], |r| r.get(0))
-        .unwrap()
 }
 
 /// `emaillog --db URL ARGS` without the key file: the user view.
@@ -108,11 +101,17 @@ async fn the_server_keeps_a_private_message_from_every_role_not_on_it() {
             .unwrap();
         assert_eq!((subject.as_str(), body), ("(private)", None));
         assert_eq!(
-            one_i64(role_url, "SELECT count(*) FROM private_messages"),
+            one_i64(
+                std::path::Path::new(role_url),
+                "SELECT count(*) FROM private_messages"
+            ),
             0
         );
         assert_eq!(
-            one_i64(role_url, "SELECT count(*) FROM message_attachments"),
+            one_i64(
+                std::path::Path::new(role_url),
+                "SELECT count(*) FROM message_attachments"
+            ),
             0
         );
         let csv = text(&as_user(
@@ -166,7 +165,10 @@ async fn the_server_keeps_a_private_message_from_every_role_not_on_it() {
         .unwrap();
     assert_eq!(subject, "Pricing for Fabrikam");
     assert_eq!(
-        one_i64(&kari, "SELECT count(*) FROM message_attachments"),
+        one_i64(
+            std::path::Path::new(&kari),
+            "SELECT count(*) FROM message_attachments"
+        ),
         1
     );
     let csv = text(&as_user(
@@ -180,7 +182,7 @@ async fn the_server_keeps_a_private_message_from_every_role_not_on_it() {
     assert!(o.status.success(), "{}", text(&o));
     assert_eq!(
         one_i64(
-            &url,
+            db,
             "SELECT count(*) FROM logged_messages WHERE subject = 'Pricing for Fabrikam' AND body IS NOT NULL"
         ),
         1

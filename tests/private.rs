@@ -17,33 +17,7 @@ use common::member::Member;
 use common::*;
 use emaillog::engine::Stop;
 use emaillog::engine::events::channel;
-use emaillog::store::db::params;
-use emaillog::store::{LogFilter, Seek};
 use serde_json::{Value, json};
-
-fn one_i64(db: &std::path::Path, sql: &str) -> i64 {
-    emaillog::store::testing::connect(db)
-        .query_row(sql, params![], |r| r.get(0))
-        .unwrap()
-}
-
-/// The entries an admin's search for `words` finds.
-fn found(app: &emaillog::app::App, words: &str) -> usize {
-    let mut store = app.store().unwrap();
-    while store.index_for_search(1000).unwrap() > 0 {}
-    store
-        .log_page(
-            &LogFilter {
-                search: emaillog::domain::search::fts_query(words),
-                ..Default::default()
-            },
-            None,
-            &Seek::Newest,
-            100,
-        )
-        .unwrap()
-        .len()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_private_message_is_shown_only_to_its_salespeople_and_admins() {

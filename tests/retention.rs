@@ -14,24 +14,7 @@ use chrono::{Duration, Utc};
 use common::*;
 use emaillog::engine::Stop;
 use emaillog::engine::events::channel;
-use emaillog::store::db::params;
-use emaillog::store::{LogFilter, Seek};
 use serde_json::{Value, json};
-
-fn one_i64(db: &std::path::Path, sql: &str) -> i64 {
-    emaillog::store::testing::connect(db)
-        .query_row(sql, params![], |r| r.get(0))
-        .unwrap()
-}
-
-fn subjects(folder: &[Value]) -> Vec<String> {
-    let mut s: Vec<String> = folder
-        .iter()
-        .map(|m| m["subject"].as_str().unwrap_or_default().to_string())
-        .collect();
-    s.sort();
-    s
-}
 
 fn dated(from: &str, to: &str, subject: &str, days_ago: i64) -> Value {
     let mut m = message(from, &[to], subject);
@@ -42,24 +25,6 @@ fn dated(from: &str, to: &str, subject: &str, days_ago: i64) -> Value {
             .to_string()
     );
     m
-}
-
-/// The entries a search for `words` finds.
-fn found(app: &emaillog::app::App, words: &str) -> usize {
-    let mut store = app.store().unwrap();
-    while store.index_for_search(1000).unwrap() > 0 {}
-    store
-        .log_page(
-            &LogFilter {
-                search: emaillog::domain::search::fts_query(words),
-                ..Default::default()
-            },
-            None,
-            &Seek::Newest,
-            100,
-        )
-        .unwrap()
-        .len()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -23,6 +23,27 @@ fn id_list(ids: &[i64]) -> String {
     format!("({})", parts.join(", "))
 }
 
+/// Asks the engine to delete the mailbox copies of `rows` (id, where,
+/// the message's id in the mailbox) whose place is one of `held` (the
+/// places that hold a copy); how many.
+fn delete_copies(
+    tx: &super::db::Db,
+    mailbox: i64,
+    rows: &[(i64, String, String)],
+    held: &[&str],
+    now: DateTime<Utc>,
+) -> Result<u64> {
+    let at = ts(now);
+    let mut n = 0;
+    for (_, place, mailbox_id) in rows {
+        if held.contains(&place.as_str()) {
+            request_delete(tx, mailbox, mailbox_id, &at)?;
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
 /// One batch's outcome: what went, and whether more is left before the cutoff.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Batch {
@@ -173,16 +194,11 @@ impl Store {
         )?;
         super::contact_signals::recount(&tx, &touched)?;
         super::conversation_state::mark(&tx, touched.iter().map(String::as_str))?;
-        let mut mailbox_deletions = 0;
-        if copies {
-            let at = ts(now);
-            for (_, location, mailbox_id) in &rows {
-                if location == "archive" || location == "skipped" {
-                    request_delete(&tx, self.mailbox, mailbox_id, &at)?;
-                    mailbox_deletions += 1;
-                }
-            }
-        }
+        let mailbox_deletions = if copies {
+            delete_copies(&tx, self.mailbox, &rows, &["archive", "skipped"], now)?
+        } else {
+            0
+        };
         tx.commit()?;
         Ok(Batch {
             removed: Removed {
@@ -230,16 +246,11 @@ impl Store {
             &format!("DELETE FROM skipped_messages WHERE id IN {}", id_list(&ids)),
             params![],
         )?;
-        let mut mailbox_deletions = 0;
-        if copies {
-            let at = ts(now);
-            for (_, disposition, mailbox_id) in &rows {
-                if disposition == "moved" || disposition == "left" {
-                    request_delete(&tx, self.mailbox, mailbox_id, &at)?;
-                    mailbox_deletions += 1;
-                }
-            }
-        }
+        let mailbox_deletions = if copies {
+            delete_copies(&tx, self.mailbox, &rows, &["moved", "left"], now)?
+        } else {
+            0
+        };
         tx.commit()?;
         Ok(Batch {
             removed: Removed {

@@ -621,3 +621,39 @@ pub fn wait_until(what: &str, secs: u64, done: impl Fn() -> bool) {
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
 }
+
+/// One number from `sql` on the database at `db` (a path or a URL).
+pub fn one_i64(db: &std::path::Path, sql: &str) -> i64 {
+    emaillog::store::testing::connect(db)
+        .query_row(sql, emaillog::store::db::params![], |r| r.get(0))
+        .unwrap()
+}
+
+/// The subjects of a simulator folder's messages, sorted.
+pub fn subjects(folder: &[Value]) -> Vec<String> {
+    let mut s: Vec<String> = folder
+        .iter()
+        .map(|m| m["subject"].as_str().unwrap_or_default().to_string())
+        .collect();
+    s.sort();
+    s
+}
+
+/// The entries a search for `words` finds (the search index brought up
+/// to date first), as `app`'s viewer sees them.
+pub fn found(app: &emaillog::app::App, words: &str) -> usize {
+    let mut store = app.store().unwrap();
+    while store.index_for_search(1000).unwrap() > 0 {}
+    store
+        .log_page(
+            &emaillog::store::LogFilter {
+                search: emaillog::domain::search::fts_query(words),
+                ..Default::default()
+            },
+            None,
+            &emaillog::store::Seek::Newest,
+            100,
+        )
+        .unwrap()
+        .len()
+}
