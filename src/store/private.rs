@@ -20,11 +20,8 @@ pub const PLACEHOLDER: &str = "(private)";
 /// Makes the connection's (empty) viewer: until it is filled, nobody's
 /// private messages are seen through it.
 pub(super) fn make_viewer(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
-    // In memory: a member of the group a database is shared with may not
-    // be able to write a file beside it.
     conn.execute_batch(
-        "PRAGMA temp_store = MEMORY;
-         CREATE TEMP TABLE IF NOT EXISTS viewer (admin INTEGER NOT NULL, code TEXT NOT NULL);",
+        "CREATE TEMP TABLE IF NOT EXISTS viewer (admin INTEGER NOT NULL, code TEXT NOT NULL)",
     )
 }
 
