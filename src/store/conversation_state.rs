@@ -289,7 +289,14 @@ fn answered_by_text(a: AnsweredBy) -> &'static str {
 impl Store {
     /// Recomputes up to `limit` contacts whose entries changed, in one
     /// transaction; returns how many (fewer than `limit`: none are left).
+    /// Derived rows: a crash that loses the commit loses the unmarking
+    /// with it, so the contacts are recomputed again; no need to wait for
+    /// the disk.
     pub fn refresh_conversations(&mut self, limit: usize) -> Result<usize> {
+        self.without_waiting_for_disk(|store| store.refresh_conversations_tx(limit))
+    }
+
+    fn refresh_conversations_tx(&mut self, limit: usize) -> Result<usize> {
         let tx = self.conn.transaction(Begin::Immediate)?;
         let nos: Vec<String> = tx.query_map(
             "SELECT contact_no FROM signals_dirty ORDER BY contact_no LIMIT ?1",

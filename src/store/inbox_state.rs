@@ -462,10 +462,7 @@ impl Store {
         lease: Option<&Fence>,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        self.conn.set_durable(false)?;
-        let result = self.finish_page_tx(done, progress, lease, now);
-        self.conn.set_durable(true)?;
-        result
+        self.without_waiting_for_disk(|store| store.finish_page_tx(done, progress, lease, now))
     }
 
     fn finish_page_tx(

@@ -309,10 +309,16 @@ impl Store {
     /// oldest first, in one transaction; returns how many.
     /// On PostgreSQL a message is searchable as it is committed (its
     /// tsvector is a generated column): nothing to add.
+    /// A crash that loses the commit loses the watermark's move with it,
+    /// so the messages are indexed again: no need to wait for the disk.
     pub fn index_for_search(&mut self, limit: usize) -> Result<usize> {
         if self.conn.is_postgres() {
             return Ok(0);
         }
+        self.without_waiting_for_disk(|store| store.index_for_search_tx(limit))
+    }
+
+    fn index_for_search_tx(&mut self, limit: usize) -> Result<usize> {
         let tx = self.conn.transaction(Begin::Immediate)?;
         let upto: i64 = tx.query_row(
             "SELECT upto FROM search_index_state WHERE id = 1",

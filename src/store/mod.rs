@@ -293,6 +293,19 @@ impl Store {
         Ok(store)
     }
 
+    /// Runs `f` with commits that do not wait for the disk, for writes a
+    /// crash may lose without harm: what they record is found again (a
+    /// page's move outcomes: the next run sees the messages unfinished) or
+    /// derived and marked until done (search rows, conversations). A lost
+    /// commit is lost whole, and in order: the write-ahead log keeps them
+    /// atomic, and the next durable commit carries them to disk.
+    fn without_waiting_for_disk<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
+        self.conn.set_durable(false)?;
+        let result = f(self);
+        self.conn.set_durable(true)?;
+        result
+    }
+
     /// Whether this store is a PostgreSQL database.
     pub fn is_postgres(&self) -> bool {
         self.conn.is_postgres()
