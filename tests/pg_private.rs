@@ -10,7 +10,7 @@
 mod common;
 
 use common::postgres::{Postgres, available, connect_admin};
-use common::{TestSim, emaillog_cmd, emaillog_on, engine_app_at, message, one_i64, text};
+use common::{TestSim, emaillog_cmd, emaillog_on, engine_app_at, one_i64, private_offer, text};
 use emaillog::engine::Stop;
 use emaillog::engine::events::channel;
 use emaillog::store::db::params;
@@ -48,18 +48,7 @@ async fn the_server_keeps_a_private_message_from_every_role_not_on_it() {
     let absent = dir.path().join("absent.key");
     let sim = TestSim::default().await;
     let app = engine_app_at(&sim, url.clone().into());
-    let mut offer = message(
-        "alex@fabrikam.example",
-        &["annette@contoso.example"],
-        "Pricing for Fabrikam",
-    );
-    offer["body"] = json!({"contentType": "text", "content": "Rabatt tolv prosent"});
-    offer["receivedDateTime"] = json!(
-        (chrono::Utc::now() - chrono::Duration::days(10))
-            .format("%Y-%m-%dT%H:%M:%SZ")
-            .to_string()
-    );
-    offer["attachments"] = json!([{"name": "Tilbud.pdf", "contentType": "application/pdf", "contentBytes": "JVBERi0xLjQK"}]);
+    let offer = private_offer();
     sim.add(common::MAILBOX, "inbox", json!([offer])).await;
     let (events, _rx) = channel();
     let r = app.sync_once(&events, &Stop::never()).await.unwrap();

@@ -10,10 +10,7 @@
 
 mod common;
 
-use std::os::unix::fs::PermissionsExt;
-
-use base64::Engine;
-use common::member::Member;
+use common::member::{Member, traversable_dir};
 use common::*;
 use emaillog::engine::Stop;
 use emaillog::engine::events::channel;
@@ -30,27 +27,10 @@ async fn a_private_message_is_shown_only_to_its_salespeople_and_admins() {
         return;
     };
     let sim = TestSim::default().await;
-    let outer = tempfile::tempdir().unwrap();
-    std::fs::set_permissions(outer.path(), std::fs::Permissions::from_mode(0o711)).unwrap();
+    let outer = traversable_dir();
     let app = engine_app(&sim, &outer.path().join("data"));
     let db = app.db_path().to_path_buf();
-    let mut offer = message(
-        "alex@fabrikam.example",
-        &["annette@contoso.example"],
-        "Pricing for Fabrikam",
-    );
-    offer["body"] = json!({"contentType": "text", "content": "Rabatt tolv prosent"});
-    // Unanswered for ten days: a follow-up, whose list keeps the subject.
-    offer["receivedDateTime"] = json!(
-        (chrono::Utc::now() - chrono::Duration::days(10))
-            .format("%Y-%m-%dT%H:%M:%SZ")
-            .to_string()
-    );
-    offer["attachments"] = json!([{
-        "name": "Tilbud.pdf",
-        "contentType": "application/pdf",
-        "contentBytes": base64::engine::general_purpose::STANDARD.encode(b"%PDF-1.4\n"),
-    }]);
+    let offer = private_offer();
     sim.add(
         MAILBOX,
         "inbox",

@@ -11,11 +11,11 @@ mod common;
 
 use std::io::ErrorKind;
 use std::net::TcpListener;
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-use common::member::Member;
+use common::member::{Member, traversable_dir};
 use common::*;
 
 fn text(o: &Output) -> String {
@@ -55,8 +55,7 @@ async fn a_group_member_has_the_user_view_and_cannot_reach_the_admins_secrets() 
         return;
     };
     let sim = TestSim::default().await;
-    let outer = tempfile::tempdir().unwrap();
-    std::fs::set_permissions(outer.path(), std::fs::Permissions::from_mode(0o711)).unwrap();
+    let outer = traversable_dir();
     let app = engine_app(&sim, &outer.path().join("data"));
     let db: PathBuf = app.db_path().to_path_buf();
     let data = db.parent().unwrap().to_path_buf();

@@ -12,6 +12,15 @@ pub struct Member {
     pub group: String,
 }
 
+/// A temporary folder the member may pass through (0711, not list) to
+/// reach a database shared with its group inside it.
+pub fn traversable_dir() -> tempfile::TempDir {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o711)).unwrap();
+    dir
+}
+
 impl Member {
     pub fn create() -> Option<Self> {
         // SAFETY: geteuid has no preconditions.

@@ -356,6 +356,26 @@ pub fn message(from: &str, to: &[&str], subject: &str) -> Value {
     })
 }
 
+/// The private-message tests' offer: a body and a PDF worth hiding, and
+/// unanswered for ten days, so the follow-ups list (which keeps the
+/// subject) shows it too.
+pub fn private_offer() -> Value {
+    let mut offer = message(
+        "alex@fabrikam.example",
+        &["annette@contoso.example"],
+        "Pricing for Fabrikam",
+    );
+    offer["body"] = json!({"contentType": "text", "content": "Rabatt tolv prosent"});
+    offer["receivedDateTime"] = json!(
+        (chrono::Utc::now() - chrono::Duration::days(10))
+            .format("%Y-%m-%dT%H:%M:%SZ")
+            .to_string()
+    );
+    // "%PDF-1.4\n"
+    offer["attachments"] = json!([{"name": "Tilbud.pdf", "contentType": "application/pdf", "contentBytes": "JVBERi0xLjQK"}]);
+    offer
+}
+
 /// `n` messages received one minute apart, oldest first.
 pub fn messages(n: usize) -> Value {
     let start = chrono::Utc::now() - chrono::Duration::days(1);
