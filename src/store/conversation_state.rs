@@ -27,6 +27,42 @@ use crate::domain::reply_times::{AnsweredBy, Exchanged, ReplyRow, reply_rows};
 /// writers' lock for a few milliseconds, not for a backlog.
 pub const REFRESH_BATCH: usize = 200;
 
+/// Entries read into memory for one batch at most (about): a batch of
+/// contacts with long histories is cut short, keeping at least one.
+pub const REFRESH_ROWS: i64 = 20_000;
+
+/// How many of `nos`, in order, a batch takes: as many as fit within
+/// [`REFRESH_ROWS`] of their messages (by their day rows), at least one.
+fn within_rows(tx: &Db, nos: &[&str]) -> Result<usize> {
+    let counts: HashMap<String, i64> = tx
+        .query_keys(
+            "SELECT contact_no, CAST(sum(inbound + outbound) AS BIGINT) FROM contact_days WHERE contact_no = ?1 GROUP BY contact_no",
+            |keys| format!("SELECT contact_no, CAST(sum(inbound + outbound) AS BIGINT) FROM contact_days WHERE contact_no IN (SELECT * FROM {keys}) GROUP BY contact_no"),
+            nos,
+            |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)),
+        )?
+        .into_iter()
+        .collect();
+    let sizes: Vec<i64> = nos
+        .iter()
+        .map(|no| counts.get(*no).copied().unwrap_or(0))
+        .collect();
+    Ok(batch_len(&sizes, REFRESH_ROWS))
+}
+
+/// How many of the contacts whose histories have `sizes` (in order) fit
+/// within `cap` together; at least one, however long its history.
+fn batch_len(sizes: &[i64], cap: i64) -> usize {
+    let mut total = 0;
+    for (i, size) in sizes.iter().enumerate() {
+        total += size;
+        if total > cap && i > 0 {
+            return i;
+        }
+    }
+    sizes.len()
+}
+
 /// Marks `contacts` for recomputing, inside the transaction that changed
 /// their entries.
 pub(super) fn mark<'a>(tx: &Db, contacts: impl IntoIterator<Item = &'a str>) -> Result<()> {
@@ -92,63 +128,143 @@ pub(super) fn exchanged_of(rows: Vec<ExchangedRow>) -> Vec<Exchanged> {
             entries: vec![entry],
         });
     }
+    // A message's salespeople in the order their entries were written, so
+    // which of them an answer counts for first does not depend on the
+    // order the rows were read in.
+    for e in &mut out {
+        let mut pairs: Vec<(i64, String)> =
+            e.entries.drain(..).zip(e.salespeople.drain(..)).collect();
+        pairs.sort();
+        (e.entries, e.salespeople) = pairs.into_iter().unzip();
+    }
     out
 }
 
-/// Recomputes `contact_no`'s waits and answers from its entries and
-/// writes what changed (a new message changes a row or two of a long
-/// history; rewriting them all cost a heavy contact milliseconds).
-fn recompute(tx: &Db, contact_no: &str) -> Result<()> {
-    let rows = tx.query_map(
-        &format!(
-            "SELECT {EXCHANGED_COLUMNS} FROM interaction_log_entries e WHERE e.contact_no = ?1"
-        ),
-        params![contact_no],
-        exchanged_row,
-    )?;
-    let exchanged = exchanged_of(rows);
-    write_waits(tx, contact_no, waits(&exchanged))?;
-    write_replies(tx, contact_no, reply_rows(&exchanged))
+/// What a batch of recomputed contacts changes in the kept rows.
+#[derive(Default)]
+struct Changes {
+    /// Waits to delete (contact, entry) and to write.
+    waits_gone: Vec<(String, i64)>,
+    waits_added: Vec<Wait>,
+    /// Answers whose count changed: every copy is deleted, and each is
+    /// written again as many times as it is now there.
+    replies_changed: Vec<(ReplyRow, usize)>,
 }
 
-/// Makes `contact_no`'s kept waits `new`: each keyed by its entry.
-fn write_waits(tx: &Db, contact_no: &str, new: Vec<Wait>) -> Result<()> {
-    let mut old: HashMap<i64, Wait> = tx
-        .query_map(
-            "SELECT contact_no, salesperson_code, entry_no, waiting_since, received_at, subject
-               FROM contact_waits WHERE contact_no = ?1",
-            params![contact_no],
-            wait_row,
-        )?
-        .into_iter()
-        .map(|w| (w.entry_no, w))
-        .collect();
-    let mut added = Vec::new();
-    for w in new {
-        match old.remove(&w.entry_no) {
-            Some(o) if o == w => {}
-            Some(_) => {
-                tx.execute(
-                    "DELETE FROM contact_waits WHERE contact_no = ?1 AND entry_no = ?2",
-                    params![contact_no, w.entry_no],
-                )?;
-                added.push(w);
+impl Changes {
+    /// Adds what makes one contact's kept waits `new` (each keyed by its
+    /// entry): a new message changes a row or two of a long history, and
+    /// rewriting them all cost a heavy contact milliseconds.
+    fn waits(&mut self, old: Vec<Wait>, new: Vec<Wait>) {
+        let mut old: HashMap<i64, Wait> = old.into_iter().map(|w| (w.entry_no, w)).collect();
+        for w in new {
+            match old.remove(&w.entry_no) {
+                Some(o) if o == w => {}
+                Some(o) => {
+                    self.waits_gone.push((o.contact_no, o.entry_no));
+                    self.waits_added.push(w);
+                }
+                None => self.waits_added.push(w),
             }
-            None => added.push(w),
         }
+        self.waits_gone
+            .extend(old.into_values().map(|o| (o.contact_no, o.entry_no)));
     }
-    for gone in old.keys() {
-        tx.execute(
-            "DELETE FROM contact_waits WHERE contact_no = ?1 AND entry_no = ?2",
-            params![contact_no, *gone],
-        )?;
+
+    /// Adds what makes one contact's kept answers `new`. Answers have no
+    /// key of their own and two can be alike (messages in the same
+    /// second): the rows are compared as a multiset.
+    fn replies(&mut self, old: Vec<ReplyRow>, new: Vec<ReplyRow>) {
+        let mut count: HashMap<ReplyRow, (usize, usize)> = HashMap::new();
+        for r in old {
+            count.entry(r).or_default().0 += 1;
+        }
+        for r in new {
+            count.entry(r).or_default().1 += 1;
+        }
+        self.replies_changed.extend(
+            count
+                .into_iter()
+                .filter(|(_, (was, now))| was != now)
+                .map(|(r, (_, now))| (r, now)),
+        );
     }
-    let added: Vec<(Wait, String, String)> = added
-        .into_iter()
-        .map(|w| {
-            let (since, latest) = (ts(w.waiting_since), ts(w.received_at));
-            (w, since, latest)
-        })
+}
+
+/// Rows of a contact-keyed query for every contact of `nos`, by contact:
+/// one statement for the batch on PostgreSQL (a statement a contact cost
+/// the engine a round trip each, ten times SQLite's whole cost).
+fn by_contact<T>(
+    tx: &Db,
+    select: &str,
+    nos: &[&str],
+    f: impl FnMut(&super::db::Row<'_>) -> super::db::DbResult<T>,
+    contact: impl Fn(&T) -> &str,
+) -> Result<HashMap<String, Vec<T>>> {
+    let mut out: HashMap<String, Vec<T>> = HashMap::new();
+    for r in tx.query_keys(
+        &format!("{select} WHERE contact_no = ?1"),
+        |keys| format!("{select} WHERE contact_no IN (SELECT * FROM {keys})"),
+        nos,
+        f,
+    )? {
+        out.entry(contact(&r).to_string()).or_default().push(r);
+    }
+    Ok(out)
+}
+
+/// Recomputes the waits and answers of `nos` from their entries (through
+/// the log's index by contact) and writes what changed.
+fn recompute(tx: &Db, nos: &[&str]) -> Result<()> {
+    let mut entries = by_contact(
+        tx,
+        &format!("SELECT {EXCHANGED_COLUMNS} FROM interaction_log_entries e"),
+        nos,
+        exchanged_row,
+        |r| &r.0,
+    )?;
+    let mut old_waits = by_contact(
+        tx,
+        "SELECT contact_no, salesperson_code, entry_no, waiting_since, received_at, subject FROM contact_waits",
+        nos,
+        wait_row,
+        |w| &w.contact_no,
+    )?;
+    let mut old_replies = by_contact(tx, REPLY_SELECT, nos, reply_row, |r| &r.contact_no)?;
+    let mut changes = Changes::default();
+    for no in nos {
+        let exchanged = exchanged_of(entries.remove(*no).unwrap_or_default());
+        changes.waits(old_waits.remove(*no).unwrap_or_default(), waits(&exchanged));
+        changes.replies(
+            old_replies.remove(*no).unwrap_or_default(),
+            reply_rows(&exchanged),
+        );
+    }
+    write_waits(tx, &changes)?;
+    write_replies(tx, &changes)
+}
+
+/// Deletes the waits that went or changed and writes the new ones.
+fn write_waits(tx: &Db, changes: &Changes) -> Result<()> {
+    let gone: Vec<_> = changes
+        .waits_gone
+        .iter()
+        .map(|(no, entry)| row![no, *entry])
+        .collect();
+    tx.execute_rows(
+        "DELETE FROM contact_waits WHERE contact_no = ?1 AND entry_no = ?2",
+        |rows| {
+            format!(
+                "DELETE FROM contact_waits WHERE (contact_no, entry_no) IN (SELECT * FROM {rows})"
+            )
+        },
+        &["text", "bigint"],
+        &gone,
+    )?;
+    let added: Vec<(&Wait, String, String)> = changes
+        .waits_added
+        .iter()
+        .map(|w| (w, ts(w.waiting_since), ts(w.received_at)))
         .collect();
     let rows: Vec<_> = added
         .iter()
@@ -180,72 +296,58 @@ fn write_waits(tx: &Db, contact_no: &str, new: Vec<Wait>) -> Result<()> {
     Ok(())
 }
 
-/// Makes `contact_no`'s kept answers `new`. Answers have no key of their
-/// own and two can be alike (messages in the same second): the rows are
-/// compared as a multiset, and a content whose count changed is deleted
-/// and written again as many times as it is now there.
-fn write_replies(tx: &Db, contact_no: &str, new: Vec<ReplyRow>) -> Result<()> {
-    let mut count: HashMap<ReplyRow, (usize, usize)> = HashMap::new();
-    for r in tx.query_map(
-        &format!("{REPLY_SELECT} WHERE contact_no = ?1"),
-        params![contact_no],
-        reply_row,
-    )? {
-        count.entry(r).or_default().0 += 1;
-    }
-    for r in new {
-        count.entry(r).or_default().1 += 1;
-    }
-    let changed: Vec<(ReplyRow, usize, String, String)> = count
-        .into_iter()
-        .filter(|(_, (was, now))| was != now)
-        .map(|(r, (_, now))| {
-            let (asked, answered) = (ts(r.asked_at), ts(r.answered_at));
-            (r, now, asked, answered)
-        })
+/// Deletes every copy of each answer whose count changed and writes it
+/// again as many times as it is now there.
+fn write_replies(tx: &Db, changes: &Changes) -> Result<()> {
+    let changed: Vec<(&ReplyRow, usize, String, String)> = changes
+        .replies_changed
+        .iter()
+        .map(|(r, now)| (r, *now, ts(r.asked_at), ts(r.answered_at)))
         .collect();
-    for (r, _, asked, answered) in &changed {
-        tx.execute(
-            "DELETE FROM contact_replies WHERE contact_no = ?1 AND salesperson_code = ?2 AND first = ?3
-                AND answered_by = ?4 AND asked_at = ?5 AND answered_at = ?6",
-            params![
-                contact_no,
+    let keys: Vec<_> = changed
+        .iter()
+        .map(|(r, _, asked, answered)| {
+            row![
+                &r.contact_no,
                 &r.salesperson_code,
                 i64::from(r.first),
                 answered_by_text(r.answered_by),
                 asked,
                 answered
-            ],
-        )?;
-    }
+            ]
+        })
+        .collect();
+    let casts = [
+        "text",
+        "text",
+        "integer",
+        "text",
+        "timestamptz",
+        "timestamptz",
+    ];
+    tx.execute_rows(
+        "DELETE FROM contact_replies WHERE contact_no = ?1 AND salesperson_code = ?2 AND first = ?3
+            AND answered_by = ?4 AND asked_at = ?5 AND answered_at = ?6",
+        |rows| {
+            format!(
+                "DELETE FROM contact_replies r USING {rows} AS v(c, s, f, b, q, a)
+                  WHERE r.contact_no = v.c AND r.salesperson_code = v.s AND r.first = v.f
+                    AND r.answered_by = v.b AND r.asked_at = v.q AND r.answered_at = v.a"
+            )
+        },
+        &casts,
+        &keys,
+    )?;
     let rows: Vec<_> = changed
         .iter()
-        .flat_map(|(r, now, asked, answered)| {
-            std::iter::repeat_n(
-                row![
-                    &r.contact_no,
-                    &r.salesperson_code,
-                    i64::from(r.first),
-                    answered_by_text(r.answered_by),
-                    asked,
-                    answered
-                ],
-                *now,
-            )
-        })
+        .zip(&keys)
+        .flat_map(|((_, now, _, _), key)| std::iter::repeat_n(key.clone(), *now))
         .collect();
     let head = "INSERT INTO contact_replies (contact_no, salesperson_code, first, answered_by, asked_at, answered_at)";
     tx.execute_rows(
         &format!("{head} VALUES (?1, ?2, ?3, ?4, ?5, ?6)"),
         |rows| format!("{head} SELECT * FROM {rows}"),
-        &[
-            "text",
-            "text",
-            "integer",
-            "text",
-            "timestamptz",
-            "timestamptz",
-        ],
+        &casts,
         &rows,
     )?;
     Ok(())
@@ -293,25 +395,34 @@ impl Store {
     /// with it, so the contacts are recomputed again; no need to wait for
     /// the disk.
     pub fn refresh_conversations(&mut self, limit: usize) -> Result<usize> {
+        Ok(self.refresh_batch(limit)?.0)
+    }
+
+    /// One batch: how many contacts were recomputed, and whether marked
+    /// contacts are left.
+    fn refresh_batch(&mut self, limit: usize) -> Result<(usize, bool)> {
         self.without_waiting_for_disk(|store| store.refresh_conversations_tx(limit))
     }
 
-    fn refresh_conversations_tx(&mut self, limit: usize) -> Result<usize> {
+    fn refresh_conversations_tx(&mut self, limit: usize) -> Result<(usize, bool)> {
         let tx = self.conn.transaction(Begin::Immediate)?;
-        let nos: Vec<String> = tx.query_map(
+        let marked: Vec<String> = tx.query_map(
             "SELECT contact_no FROM signals_dirty ORDER BY contact_no LIMIT ?1",
             params![limit as i64],
             |r| r.get(0),
         )?;
-        for no in &nos {
-            recompute(&tx, no)?;
-            tx.execute(
-                "DELETE FROM signals_dirty WHERE contact_no = ?1",
-                params![no],
-            )?;
-        }
+        let marked: Vec<&str> = marked.iter().map(String::as_str).collect();
+        let nos = &marked[..within_rows(&tx, &marked)?];
+        recompute(&tx, nos)?;
+        let rows: Vec<_> = nos.iter().map(|no| row![*no]).collect();
+        tx.execute_rows(
+            "DELETE FROM signals_dirty WHERE contact_no = ?1",
+            |keys| format!("DELETE FROM signals_dirty WHERE contact_no IN (SELECT * FROM {keys})"),
+            &["text"],
+            &rows,
+        )?;
         tx.commit()?;
-        Ok(nos.len())
+        Ok((nos.len(), nos.len() == limit || nos.len() < marked.len()))
     }
 
     /// Recomputes every contact whose entries changed, batch by batch;
@@ -319,9 +430,9 @@ impl Store {
     pub fn refresh_all_conversations(&mut self) -> Result<usize> {
         let mut n = 0;
         loop {
-            let done = self.refresh_conversations(REFRESH_BATCH)?;
+            let (done, left) = self.refresh_batch(REFRESH_BATCH)?;
             n += done;
-            if done < REFRESH_BATCH {
+            if !left {
                 return Ok(n);
             }
         }
@@ -355,5 +466,55 @@ impl Store {
             params![ts(since), ts(until)],
             reply_row,
         )?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(salesperson: &str, entry: i64) -> ExchangedRow {
+        (
+            "CT1".into(),
+            salesperson.into(),
+            "outbound".into(),
+            "2026-11-30T09:00:00Z".into(),
+            "conv".into(),
+            "Quote".into(),
+            7,
+            entry,
+        )
+    }
+
+    #[test]
+    fn a_batch_keeps_its_entries_within_the_cap_and_takes_at_least_one_contact() {
+        for (sizes, cap, want) in [
+            (&[][..], 10, 0),
+            (&[3, 3, 3][..], 10, 3),
+            (&[3, 3, 3][..], 9, 3),
+            (&[3, 3, 3][..], 8, 2),
+            (&[50, 1][..], 10, 1),
+            (&[1, 50, 1][..], 10, 1),
+            (&[0, 0, 0][..], 0, 3),
+        ] {
+            assert_eq!(batch_len(sizes, cap), want, "{sizes:?} within {cap}");
+        }
+    }
+
+    /// A message's salespeople come out in the order of their entries
+    /// whatever order the rows were read in (a batch read on PostgreSQL
+    /// returns them as its plan likes): the first salesperson is the one
+    /// an answer counts for once per contact.
+    #[test]
+    fn salespeople_on_one_message_are_in_entry_order_however_read() {
+        let read = |rows: Vec<ExchangedRow>| {
+            exchanged_of(rows)
+                .into_iter()
+                .map(|e| (e.salespeople, e.entries))
+                .collect::<Vec<_>>()
+        };
+        let want = vec![(vec!["S1".to_string(), "S2".to_string()], vec![10, 11])];
+        assert_eq!(read(vec![entry("S1", 10), entry("S2", 11)]), want);
+        assert_eq!(read(vec![entry("S2", 11), entry("S1", 10)]), want);
     }
 }

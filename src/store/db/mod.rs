@@ -357,6 +357,28 @@ impl Db {
         Ok(())
     }
 
+    /// Every row `each` finds for each of `keys` (`?1` one key): on SQLite
+    /// one statement per key, on PostgreSQL one over the array of them
+    /// (`at_once`, given the `unnest(?1::text[])` to read them from), so
+    /// a batch of keys costs one round trip instead of one a key.
+    pub fn query_keys<T>(
+        &self,
+        each: &str,
+        at_once: impl Fn(&str) -> String,
+        keys: &[&str],
+        mut f: impl FnMut(&Row<'_>) -> DbResult<T>,
+    ) -> DbResult<Vec<T>> {
+        if self.is_postgres() {
+            let rows: Vec<_> = keys.iter().map(|k| row![*k]).collect();
+            return self.query_at_once(at_once, &["text"], &rows, f);
+        }
+        let mut out = Vec::new();
+        for k in keys {
+            out.extend(self.query_map(each, params![*k], &mut f)?);
+        }
+        Ok(out)
+    }
+
     /// The first row of a query, through `f`; `DbError::NoRows` when none.
     pub fn query_row<T>(
         &self,
