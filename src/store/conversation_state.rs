@@ -31,25 +31,6 @@ pub const REFRESH_BATCH: usize = 200;
 /// contacts with long histories is cut short, keeping at least one.
 pub const REFRESH_ROWS: i64 = 20_000;
 
-/// How many of `nos`, in order, a batch takes: as many as fit within
-/// [`REFRESH_ROWS`] of their messages (by their day rows), at least one.
-fn within_rows(tx: &Db, nos: &[&str]) -> Result<usize> {
-    let counts: HashMap<String, i64> = tx
-        .query_keys(
-            "SELECT contact_no, CAST(sum(inbound + outbound) AS BIGINT) FROM contact_days WHERE contact_no = ?1 GROUP BY contact_no",
-            |keys| format!("SELECT contact_no, CAST(sum(inbound + outbound) AS BIGINT) FROM contact_days WHERE contact_no IN (SELECT * FROM {keys}) GROUP BY contact_no"),
-            nos,
-            |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)),
-        )?
-        .into_iter()
-        .collect();
-    let sizes: Vec<i64> = nos
-        .iter()
-        .map(|no| counts.get(*no).copied().unwrap_or(0))
-        .collect();
-    Ok(batch_len(&sizes, REFRESH_ROWS))
-}
-
 /// How many of the contacts whose histories have `sizes` (in order) fit
 /// within `cap` together; at least one, however long its history.
 fn batch_len(sizes: &[i64], cap: i64) -> usize {
@@ -406,14 +387,22 @@ impl Store {
 
     fn refresh_conversations_tx(&mut self, limit: usize) -> Result<(usize, bool)> {
         let tx = self.conn.transaction(Begin::Immediate)?;
-        let marked: Vec<String> = tx.query_map(
-            "SELECT contact_no FROM signals_dirty ORDER BY contact_no LIMIT ?1",
+        // Each marked contact with the size of its history (its day rows'
+        // messages, through their key), in the same statement.
+        let marked: Vec<(String, i64)> = tx.query_map(
+            "SELECT d.contact_no,
+                    CAST(coalesce((SELECT sum(c.inbound + c.outbound) FROM contact_days c
+                                    WHERE c.contact_no = d.contact_no), 0) AS BIGINT)
+               FROM signals_dirty d ORDER BY d.contact_no LIMIT ?1",
             params![limit as i64],
-            |r| r.get(0),
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
-        let marked: Vec<&str> = marked.iter().map(String::as_str).collect();
-        let nos = &marked[..within_rows(&tx, &marked)?];
-        recompute(&tx, nos)?;
+        let sizes: Vec<i64> = marked.iter().map(|(_, size)| *size).collect();
+        let nos: Vec<&str> = marked[..batch_len(&sizes, REFRESH_ROWS)]
+            .iter()
+            .map(|(no, _)| no.as_str())
+            .collect();
+        recompute(&tx, &nos)?;
         let rows: Vec<_> = nos.iter().map(|no| row![*no]).collect();
         tx.execute_rows(
             "DELETE FROM signals_dirty WHERE contact_no = ?1",
