@@ -409,6 +409,47 @@ fn the_kept_figures_equal_a_recount_after_any_history() {
         .unwrap();
 }
 
+/// Two answers alike in every kept column (two conversations asked and
+/// answered in the same minutes) are kept twice, and stay twice when the
+/// contact is worked out again: the kept answers are a multiset, written
+/// back as many times as they are there (random histories seldom make
+/// two alike; writing each once passed them).
+#[test]
+fn answers_alike_are_kept_as_many_times_as_they_were_given() {
+    let said = |conv: u8, inbound: bool, minute: i64| Msg {
+        contact: 0,
+        inbound,
+        days_ago: 1,
+        minute,
+        both: false,
+        conv: Some(conv),
+        topic: conv,
+        reply: !inbound,
+    };
+    let history = [
+        Op::Page(
+            false,
+            vec![
+                said(0, true, 600),
+                said(1, true, 600),
+                said(0, false, 660),
+                said(1, false, 660),
+            ],
+        ),
+        Op::Refresh,
+        Op::Page(false, vec![said(2, true, 700)]),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let db = emaillog::store::testing::fresh_database(dir.path(), "alike.db");
+    check(&history, &db).unwrap();
+    let long_ago = Utc.with_ymd_and_hms(2000, 1, 1, 0, 0, 0).unwrap();
+    let far_off = Utc.with_ymd_and_hms(2100, 1, 1, 0, 0, 0).unwrap();
+    let store = Store::open(&db).unwrap();
+    let kept = store.reply_rows(long_ago, far_off).unwrap();
+    assert_eq!(kept.len(), 2, "{kept:?}");
+    assert_eq!(kept[0], kept[1]);
+}
+
 #[test]
 fn a_contact_nobody_wrote_to_has_an_empty_card_and_an_unknown_one_is_refused() {
     let dir = tempfile::tempdir().unwrap();
