@@ -29,7 +29,7 @@ pub const REFRESH_BATCH: usize = 200;
 
 /// Entries read into memory for one batch at most (about): a batch of
 /// contacts with long histories is cut short, keeping at least one.
-pub const REFRESH_ROWS: i64 = 20_000;
+const REFRESH_ROWS: i64 = 20_000;
 
 /// How many of the contacts whose histories have `sizes` (in order) fit
 /// within `cap` together; at least one, however long its history.
@@ -112,7 +112,7 @@ pub(super) fn exchanged_of(rows: Vec<ExchangedRow>) -> Vec<Exchanged> {
     // A message's salespeople in the order their entries were written, so
     // which of them an answer counts for first does not depend on the
     // order the rows were read in.
-    for e in &mut out {
+    for e in out.iter_mut().filter(|e| e.entries.len() > 1) {
         let mut pairs: Vec<(i64, String)> =
             e.entries.drain(..).zip(e.salespeople.drain(..)).collect();
         pairs.sort();
@@ -371,7 +371,8 @@ fn answered_by_text(a: AnsweredBy) -> &'static str {
 
 impl Store {
     /// Recomputes up to `limit` contacts whose entries changed, in one
-    /// transaction; returns how many (fewer than `limit`: none are left).
+    /// transaction; returns how many (fewer than `limit` where their
+    /// histories together pass 20,000 messages, or none are left).
     /// Derived rows: a crash that loses the commit loses the unmarking
     /// with it, so the contacts are recomputed again; no need to wait for
     /// the disk.
