@@ -12,16 +12,68 @@
 //! taken on a slower day (disk syncs and CPU on these shared machines vary
 //! by 1.5–2× between days) can be told from a slower engine: the engine's
 //! ratio to the floor is what the code decides.
+//!
+//! The floor is also taken without each of the three writes that land at a
+//! random place in their B-tree for every message (the contact's mark, its
+//! day row, the entries' index by company), and without all three: what
+//! each costs on the day's disk, for deciding what the page commit must
+//! hold.
 
 use std::path::Path;
 use std::time::Instant;
 
 use emaillog::app::App;
 
+/// Which of the writes that land at a random place the floor leaves out.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Without {
+    pub marks: bool,
+    pub day_rows: bool,
+    pub company_index: bool,
+}
+
+impl Without {
+    /// The variants printed, each with the suffix of its figure's name.
+    pub const VARIANTS: [(&'static str, Without); 4] = [
+        (
+            "without_marks",
+            Without {
+                marks: true,
+                day_rows: false,
+                company_index: false,
+            },
+        ),
+        (
+            "without_day_rows",
+            Without {
+                marks: false,
+                day_rows: true,
+                company_index: false,
+            },
+        ),
+        (
+            "without_company_index",
+            Without {
+                marks: false,
+                day_rows: false,
+                company_index: true,
+            },
+        ),
+        (
+            "without_all_three",
+            Without {
+                marks: true,
+                day_rows: true,
+                company_index: true,
+            },
+        ),
+    ];
+}
+
 /// µs per message for one drain of `n` messages at `batch` over
 /// `n_contacts` contacts, spread over them as `engine_once` spreads its
-/// messages.
-pub fn floor_once(db: &Path, n_contacts: usize, n: usize, batch: usize) -> f64 {
+/// messages, leaving out what `without` says.
+pub fn floor_once(db: &Path, n_contacts: usize, n: usize, batch: usize, without: Without) -> f64 {
     {
         let app = App::new(db);
         let mut store = app.store().unwrap();
@@ -29,6 +81,9 @@ pub fn floor_once(db: &Path, n_contacts: usize, n: usize, batch: usize) -> f64 {
         store.upsert_contacts(&super::contacts(n_contacts)).unwrap();
     }
     let mut conn = rusqlite::Connection::open(db).unwrap();
+    if without.company_index {
+        conn.execute_batch("DROP INDEX entries_by_company").unwrap();
+    }
     conn.execute_batch(
         "PRAGMA synchronous = FULL; PRAGMA wal_autocheckpoint = 8000;
          PRAGMA cache_size = -16000; PRAGMA foreign_keys = ON;",
@@ -120,16 +175,20 @@ pub fn floor_once(db: &Path, n_contacts: usize, n: usize, batch: usize) -> f64 {
                 } else {
                     (None, Some(&at))
                 };
-                days.execute(rusqlite::params![
-                    contact,
-                    day,
-                    inbound as i64,
-                    !inbound as i64,
-                    last_in,
-                    last_out,
-                ])
-                .unwrap();
-                mark.execute([&contact]).unwrap();
+                if !without.day_rows {
+                    days.execute(rusqlite::params![
+                        contact,
+                        day,
+                        inbound as i64,
+                        !inbound as i64,
+                        last_in,
+                        last_out,
+                    ])
+                    .unwrap();
+                }
+                if !without.marks {
+                    mark.execute([&contact]).unwrap();
+                }
                 archive_next.push(id);
             }
         }
