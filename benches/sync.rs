@@ -21,7 +21,7 @@
 //!
 //! - engine_*_postgres: the engine's cost at batch 50 on a local PostgreSQL
 //!   server (`.ci/pg-server`), beside SQLite's in the same run (target: at
-//!   most 2×).
+//!   most 2×), and the two stores' floors beside them (`sync/floor_pg.rs`).
 //!
 //! - multi_engine_*: two `run` processes over 16 mailboxes of one
 //!   database, on SQLite and PostgreSQL in the same run (target ≥ 0.9 of 16
@@ -32,6 +32,8 @@
 
 #[path = "sync/floor.rs"]
 mod floor;
+#[path = "sync/floor_pg.rs"]
+mod floor_pg;
 #[path = "sync/multi_mailbox.rs"]
 mod multi_mailbox;
 
@@ -383,21 +385,46 @@ fn floor_once(dir: &tempfile::TempDir, without: floor::Without) -> f64 {
 }
 
 /// The engine's cost at the default batch on PostgreSQL (a local server,
-/// loopback, fsync off as in the tests) beside SQLite's in the same run.
+/// loopback, fsync off as in the tests) beside SQLite's in the same run,
+/// and each store's floor (`sync/floor.rs`, `sync/floor_pg.rs`) beside
+/// them; the four alternate, medians of three.
 async fn engine_postgres() {
     let Some(server) = emaillog::store::testing::PgServer::start() else {
         println!("engine_postgres: skipped (no PostgreSQL server binaries)");
         return;
     };
-    let sqlite = engine(50).await;
-    let mut runs = Vec::new();
+    let [
+        mut sqlite,
+        mut postgres,
+        mut sqlite_floor,
+        mut postgres_floor,
+    ] = [(); 4].map(|_| Vec::new());
     for i in 0..3 {
+        let dir = tempfile::tempdir().unwrap();
+        sqlite.push(engine_once(50, &dir.path().join("e.db")).await);
         let url = server.database(&format!("engine{i}"));
-        runs.push(engine_once(50, std::path::Path::new(&url)).await);
+        postgres.push(engine_once(50, std::path::Path::new(&url)).await);
+        sqlite_floor.push(floor_once(
+            &tempfile::tempdir().unwrap(),
+            floor::Without::default(),
+        ));
+        let url = server.database(&format!("floor{i}"));
+        postgres_floor.push(floor_pg::floor_once(&url, 100_000, 20_000, 50).await);
     }
-    runs.sort_by(f64::total_cmp);
-    println!("engine_us_per_message_batch_50_postgres: {:.1}", runs[1]);
-    println!("engine_postgres_to_sqlite_ratio: {:.2}", runs[1] / sqlite);
+    let [sqlite, postgres, sqlite_floor, postgres_floor] =
+        [sqlite, postgres, sqlite_floor, postgres_floor].map(|mut runs| {
+            runs.sort_by(f64::total_cmp);
+            runs[1]
+        });
+    println!("engine_us_per_message_batch_50: {sqlite:.1}");
+    println!("engine_us_per_message_batch_50_postgres: {postgres:.1}");
+    println!("engine_postgres_to_sqlite_ratio: {:.2}", postgres / sqlite);
+    println!("engine_floor_us_per_message_batch_50: {sqlite_floor:.1}");
+    println!("engine_floor_us_per_message_batch_50_postgres: {postgres_floor:.1}");
+    println!(
+        "engine_floor_postgres_to_sqlite_ratio: {:.2}",
+        postgres_floor / sqlite_floor
+    );
 }
 
 /// One drain of 20,000 messages from memory at 100,000 contacts; µs per message.
