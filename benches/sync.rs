@@ -427,13 +427,20 @@ async fn engine_postgres() {
     );
 }
 
+/// The store at `db`, made if new, holding the engine benches' 10
+/// salespeople and `n_contacts` contacts (the engine's drain and both
+/// floors start from it).
+fn seeded_store(db: &std::path::Path, n_contacts: usize) -> emaillog::store::Store {
+    let mut store = App::new(db).store().unwrap();
+    store.upsert_salespeople(&salespeople(10)).unwrap();
+    store.upsert_contacts(&contacts(n_contacts)).unwrap();
+    store
+}
+
 /// One drain of 20,000 messages from memory at 100,000 contacts; µs per message.
 async fn engine_once(batch: usize, db: &std::path::Path) -> f64 {
     let (n_contacts, n) = (100_000usize, 20_000usize);
-    let app = App::new(db);
-    let mut store = app.store().unwrap();
-    store.upsert_salespeople(&salespeople(10)).unwrap();
-    store.upsert_contacts(&contacts(n_contacts)).unwrap();
+    let mut store = seeded_store(db, n_contacts);
     let mut inbox = BTreeMap::new();
     let mut ids = std::collections::HashMap::new();
     let at = chrono::Utc::now();

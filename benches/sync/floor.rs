@@ -22,7 +22,9 @@
 use std::path::Path;
 use std::time::Instant;
 
-use emaillog::app::App;
+/// The previous page's archive update, in each page's transaction and
+/// once more after the last page, as the engine's run ends with.
+const ARCHIVE: &str = "UPDATE logged_messages SET archived = 1, location = 'archive' WHERE id = ?1";
 
 /// Which of the writes that land at a random place the floor leaves out.
 #[derive(Debug, Clone, Copy, Default)]
@@ -74,12 +76,7 @@ impl Without {
 /// `n_contacts` contacts, spread over them as `engine_once` spreads its
 /// messages, leaving out what `without` says.
 pub fn floor_once(db: &Path, n_contacts: usize, n: usize, batch: usize, without: Without) -> f64 {
-    {
-        let app = App::new(db);
-        let mut store = app.store().unwrap();
-        store.upsert_salespeople(&super::salespeople(10)).unwrap();
-        store.upsert_contacts(&super::contacts(n_contacts)).unwrap();
-    }
+    drop(super::seeded_store(db, n_contacts));
     let mut conn = rusqlite::Connection::open(db).unwrap();
     if without.company_index {
         conn.execute_batch("DROP INDEX entries_by_company").unwrap();
@@ -96,11 +93,7 @@ pub fn floor_once(db: &Path, n_contacts: usize, n: usize, batch: usize, without:
     for page in 0..n.div_ceil(batch) {
         let tx = conn.transaction().unwrap();
         {
-            let mut archive = tx
-                .prepare_cached(
-                    "UPDATE logged_messages SET archived = 1, location = 'archive' WHERE id = ?1",
-                )
-                .unwrap();
+            let mut archive = tx.prepare_cached(ARCHIVE).unwrap();
             for id in archive_next.drain(..) {
                 archive.execute([id]).unwrap();
             }
@@ -197,11 +190,7 @@ pub fn floor_once(db: &Path, n_contacts: usize, n: usize, batch: usize, without:
     // The last page's archive update, as the engine's run ends with.
     let tx = conn.transaction().unwrap();
     for id in archive_next {
-        tx.execute(
-            "UPDATE logged_messages SET archived = 1, location = 'archive' WHERE id = ?1",
-            [id],
-        )
-        .unwrap();
+        tx.execute(ARCHIVE, [id]).unwrap();
     }
     tx.commit().unwrap();
     t.elapsed().as_secs_f64() * 1e6 / n as f64

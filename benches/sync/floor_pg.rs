@@ -17,19 +17,18 @@
 use std::path::Path;
 use std::time::Instant;
 
-use emaillog::app::App;
 use tokio_postgres::types::Type;
+
+/// The previous page's archive update, in each page's transaction and
+/// once more after the last page, as the engine's run ends with.
+const ARCHIVE: &str =
+    "UPDATE logged_messages SET archived = 1, location = 'archive' WHERE id = ANY($1)";
 
 /// µs per message for one drain of `n` messages at `batch` over
 /// `n_contacts` contacts into the PostgreSQL database at `url`, spread
 /// over them as `engine_once` spreads its messages.
 pub async fn floor_once(url: &str, n_contacts: usize, n: usize, batch: usize) -> f64 {
-    {
-        let app = App::new(Path::new(url));
-        let mut store = app.store().unwrap();
-        store.upsert_salespeople(&super::salespeople(10)).unwrap();
-        store.upsert_contacts(&super::contacts(n_contacts)).unwrap();
-    }
+    drop(super::seeded_store(Path::new(url), n_contacts));
     let (mut client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
         .await
         .unwrap();
@@ -38,9 +37,9 @@ pub async fn floor_once(url: &str, n_contacts: usize, n: usize, batch: usize) ->
     let day = at.format("%Y-%m-%d").to_string();
     let t = Instant::now();
     let mut archive_next: Vec<i64> = Vec::new();
+    let contact_of = |i: usize| (i * 7919) % n_contacts;
     for page in 0..n.div_ceil(batch) {
         let range = page * batch..((page + 1) * batch).min(n);
-        let contact_of = |i: usize| (i * 7919) % n_contacts;
         let ids: Vec<String> = range.clone().map(|i| format!("id-{i}")).collect();
         let internet: Vec<String> = range
             .clone()
@@ -84,12 +83,9 @@ pub async fn floor_once(url: &str, n_contacts: usize, n: usize, batch: usize) ->
             inbound.iter().map(|&i| (!i).then_some(at)).collect();
 
         let tx = client.transaction().await.unwrap();
-        tx.query_typed(
-            "UPDATE logged_messages SET archived = 1, location = 'archive' WHERE id = ANY($1)",
-            &[(&archive_next, Type::INT8_ARRAY)],
-        )
-        .await
-        .unwrap();
+        tx.query_typed(ARCHIVE, &[(&archive_next, Type::INT8_ARRAY)])
+            .await
+            .unwrap();
         let known = tx
             .query_typed(
                 "SELECT mailbox_id FROM logged_messages WHERE mailbox_no = 1 AND mailbox_id = ANY($1)",
@@ -171,10 +167,7 @@ pub async fn floor_once(url: &str, n_contacts: usize, n: usize, batch: usize) ->
     }
     // The last page's archive update, as the engine's run ends with.
     client
-        .query_typed(
-            "UPDATE logged_messages SET archived = 1, location = 'archive' WHERE id = ANY($1)",
-            &[(&archive_next, Type::INT8_ARRAY)],
-        )
+        .query_typed(ARCHIVE, &[(&archive_next, Type::INT8_ARRAY)])
         .await
         .unwrap();
     let us = t.elapsed().as_secs_f64() * 1e6 / n as f64;
