@@ -5,7 +5,8 @@
 //! cache, foreign keys on), writes per message its dedup lookup, its
 //! logged message, its entry, its contact's day row and its mark, and per
 //! page the previous page's archive update, in one durable transaction a
-//! page of 50 — as the engine's page commit does. No search index, no
+//! page of 50 — as the engine's page commit does — and takes the marks off
+//! every 1,000 messages as the engine's refresh does. No search index, no
 //! follow-ups, no conversations, no planning: a floor, not a rival.
 //!
 //! Printed beside the engine's figure in the same run, so that a figure
@@ -186,6 +187,9 @@ pub fn floor_once(db: &Path, n_contacts: usize, n: usize, batch: usize, without:
             }
         }
         tx.commit().unwrap();
+        if !without.marks && ((page + 1) * batch).is_multiple_of(REFRESH_EVERY) {
+            unmark(&conn);
+        }
     }
     // The last page's archive update, as the engine's run ends with.
     let tx = conn.transaction().unwrap();
@@ -193,5 +197,22 @@ pub fn floor_once(db: &Path, n_contacts: usize, n: usize, batch: usize, without:
         tx.execute(ARCHIVE, [id]).unwrap();
     }
     tx.commit().unwrap();
+    if !without.marks {
+        unmark(&conn);
+    }
     t.elapsed().as_secs_f64() * 1e6 / n as f64
+}
+
+/// Messages between the engine's refreshes of the contacts' conversations
+/// (`engine::run`, with its search index batch), each of which empties the
+/// marks: the marks table stays as small as the marks since the last one.
+const REFRESH_EVERY: usize = 1000;
+
+/// The marks taken off, as the engine's refresh does once it has worked
+/// the contacts out (its transaction does not wait for the disk).
+fn unmark(conn: &rusqlite::Connection) {
+    conn.execute_batch(
+        "PRAGMA synchronous = NORMAL; DELETE FROM signals_dirty; PRAGMA synchronous = FULL;",
+    )
+    .unwrap();
 }
