@@ -206,7 +206,7 @@ pub fn floor_once(db: &Path, n_contacts: usize, n: usize, batch: usize, without:
 /// Messages between the engine's refreshes of the contacts' conversations
 /// (`engine::run`, with its search index batch), each of which empties the
 /// marks: the marks table stays as small as the marks since the last one.
-const REFRESH_EVERY: usize = 1000;
+pub const REFRESH_EVERY: usize = 1000;
 
 /// The marks taken off, as the engine's refresh does once it has worked
 /// the contacts out (its transaction does not wait for the disk).

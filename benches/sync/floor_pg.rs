@@ -3,7 +3,8 @@
 //! database with emaillog's schema writes per page of 50, in one
 //! transaction, what the engine's page commit must: the previous page's
 //! archive update, the page's dedup lookup, its logged messages, their
-//! entries, the contacts' day rows and marks, and one notification — each
+//! entries, the contacts' day rows and marks, and one notification (the
+//! marks taken off every 1,000 messages as by the engine's refresh) — each
 //! kind of row as one statement over arrays (`unnest`), typed and unnamed
 //! (one round trip, planned for its values), as the engine's PostgreSQL
 //! statements go. No planning, no search, no conversations, no
@@ -23,6 +24,16 @@ use tokio_postgres::types::Type;
 /// once more after the last page, as the engine's run ends with.
 const ARCHIVE: &str =
     "UPDATE logged_messages SET archived = 1, location = 'archive' WHERE id = ANY($1)";
+
+/// The marks taken off, as the engine's refresh of the contacts'
+/// conversations does every 1,000 messages and after the run (see
+/// `sync/floor.rs`).
+async fn unmark(client: &tokio_postgres::Client) {
+    client
+        .query_typed("DELETE FROM signals_dirty", &[])
+        .await
+        .unwrap();
+}
 
 /// µs per message for one drain of `n` messages at `batch` over
 /// `n_contacts` contacts into the PostgreSQL database at `url`, spread
@@ -164,12 +175,16 @@ pub async fn floor_once(url: &str, n_contacts: usize, n: usize, batch: usize) ->
             .unwrap();
         tx.commit().await.unwrap();
         archive_next = message_ids;
+        if ((page + 1) * batch).is_multiple_of(super::floor::REFRESH_EVERY) {
+            unmark(&client).await;
+        }
     }
     // The last page's archive update, as the engine's run ends with.
     client
         .query_typed(ARCHIVE, &[(&archive_next, Type::INT8_ARRAY)])
         .await
         .unwrap();
+    unmark(&client).await;
     let us = t.elapsed().as_secs_f64() * 1e6 / n as f64;
     drop(client);
     let _ = task.await;
