@@ -369,3 +369,42 @@ fn rows_sent_as_arrays_arrive_whole_and_in_order() {
         .unwrap();
     assert_eq!(renamed, vec![7, 19_000, 24_000]);
 }
+
+#[test]
+fn a_durable_transaction_commits_durably_whatever_its_pooled_connection_did_before() {
+    if !available() {
+        return;
+    }
+    // This server's own default is synchronous_commit=off.
+    let pg = Postgres::start_without_tls();
+    let t = PgTarget::parse(&pg.url("postgres", "disable"), Some(PASSWORD)).unwrap();
+    // One connection: the second Db gets the first one's.
+    let size = PoolSize {
+        max: 1,
+        ..PoolSize::default()
+    };
+    let p = pool(&t, size).unwrap();
+    let open = || Db::from_postgres(emaillog::store::db::pg::connect(&p, &t).unwrap());
+    let setting = |db: &Db| -> String {
+        db.query_row(
+            "SELECT current_setting('synchronous_commit')",
+            params![],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    {
+        let mut first = open();
+        first.set_durable(false).unwrap();
+        let tx = first.transaction(Begin::Immediate).unwrap();
+        assert_eq!(setting(&tx), "off");
+        tx.commit().unwrap();
+        // Dropped without being set back (a failure, a panic): its
+        // connection goes back to the pool as it is.
+    }
+    let mut second = open();
+    for how in [Begin::Deferred, Begin::Immediate] {
+        let tx = second.transaction(how).unwrap();
+        assert_eq!(setting(&tx), "on", "{how:?}");
+    }
+}

@@ -298,7 +298,9 @@ impl Store {
     /// page's move outcomes: the next run sees the messages unfinished) or
     /// derived and marked until done (search rows, conversations). A lost
     /// commit is lost whole, and in order: the write-ahead log keeps them
-    /// atomic, and the next durable commit carries them to disk.
+    /// atomic, and the next durable commit carries them to disk. Durable
+    /// again afterwards even where setting it back fails: every
+    /// transaction is begun with the level asked for (`Db::set_durable`).
     fn without_waiting_for_disk<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
         self.conn.set_durable(false)?;
         let result = f(self);

@@ -154,6 +154,10 @@ enum Conn {
 /// One connection to the database.
 pub struct Db {
     conn: Conn,
+    /// Whether commits wait until they are on disk ([`Db::set_durable`]):
+    /// each transaction is begun with it, whatever the connection's
+    /// session was left with.
+    durable: std::cell::Cell<bool>,
 }
 
 impl Db {
@@ -161,12 +165,14 @@ impl Db {
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         Db {
             conn: Conn::Sqlite(conn),
+            durable: std::cell::Cell::new(true),
         }
     }
 
     pub fn from_postgres(conn: pg::PgConn) -> Db {
         Db {
             conn: Conn::Postgres(conn),
+            durable: std::cell::Cell::new(true),
         }
     }
 
@@ -493,17 +499,19 @@ impl Db {
     /// Whether a commit waits until it is on disk (the default; the page
     /// commit before a move must). Off, a crash may lose the last commits
     /// but never corrupts: for writes that are safe to repeat.
+    ///
+    /// Every transaction is begun with the level asked for here, so a
+    /// failure to set it back (or a connection that came back with
+    /// another) can never leave a page commit waiting for nothing. On
+    /// PostgreSQL the level is the transaction's own (`SET LOCAL`), never
+    /// the session's: a pooled connection hands nothing on to its next
+    /// user, and a server whose default is off still makes these commits
+    /// durable.
     pub fn set_durable(&self, durable: bool) -> DbResult<()> {
+        self.durable.set(durable);
         match &self.conn {
-            Conn::Sqlite(c) => {
-                let level = if durable { "FULL" } else { "NORMAL" };
-                Ok(c.pragma_update(None, "synchronous", level)?)
-            }
-            Conn::Postgres(c) => Ok(c.batch(if durable {
-                "SET synchronous_commit TO on"
-            } else {
-                "SET synchronous_commit TO off"
-            })?),
+            Conn::Sqlite(c) => Ok(c.pragma_update(None, "synchronous", sqlite_sync(durable))?),
+            Conn::Postgres(_) => Ok(()),
         }
     }
 
@@ -519,12 +527,21 @@ impl Db {
     /// Starts a transaction; it rolls back unless committed.
     pub fn transaction(&mut self, how: Begin) -> DbResult<Tx<'_>> {
         let dialect = self.dialect();
-        // PostgreSQL's writer lock is taken in the same round trip as BEGIN.
-        let writer = format!("BEGIN; SELECT pg_advisory_xact_lock({WRITER_LOCK})");
+        let durable = self.durable.get();
+        if let Conn::Sqlite(c) = &self.conn {
+            c.pragma_update(None, "synchronous", sqlite_sync(durable))?;
+        }
+        // PostgreSQL's durability and writer lock are set and taken in the
+        // same round trip as BEGIN.
+        let pg_begin = format!(
+            "BEGIN; SET LOCAL synchronous_commit TO {}",
+            if durable { "on" } else { "off" }
+        );
+        let writer = format!("{pg_begin}; SELECT pg_advisory_xact_lock({WRITER_LOCK})");
         let begun = self.execute_batch(match (dialect, how) {
             (Dialect::Sqlite, Begin::Deferred) => "BEGIN DEFERRED",
             (Dialect::Sqlite, Begin::Immediate) => "BEGIN IMMEDIATE",
-            (Dialect::Postgres, Begin::Deferred) => "BEGIN",
+            (Dialect::Postgres, Begin::Deferred) => &pg_begin,
             (Dialect::Postgres, Begin::Immediate) => &writer,
         });
         if let Err(e) = begun {
@@ -539,6 +556,12 @@ impl Db {
             open: true,
         })
     }
+}
+
+/// SQLite's `synchronous` level for commits that wait for the disk or not
+/// (in write-ahead-log mode NORMAL still never corrupts).
+fn sqlite_sync(durable: bool) -> &'static str {
+    if durable { "FULL" } else { "NORMAL" }
 }
 
 /// An open transaction: statements run through it (it derefs to the
@@ -593,6 +616,28 @@ mod tests {
     fn count(db: &Db) -> i64 {
         db.query_row("SELECT count(*) FROM t", params![], |r| r.get(0))
             .unwrap()
+    }
+
+    #[test]
+    fn a_transaction_is_as_durable_as_asked_whatever_the_connection_was_left_with() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut db = Db::from_sqlite(rusqlite::Connection::open(dir.path().join("d.db")).unwrap());
+        db.execute_batch("PRAGMA journal_mode = WAL").unwrap();
+        let level = |db: &Db| -> i64 {
+            db.query_row("PRAGMA synchronous", params![], |r| r.get(0))
+                .unwrap()
+        };
+        db.set_durable(false).unwrap();
+        let tx = db.transaction(Begin::Immediate).unwrap();
+        assert_eq!(level(&tx), 1, "NORMAL while not durable");
+        drop(tx);
+        db.set_durable(true).unwrap();
+        // As if setting it back had failed: the connection left at NORMAL.
+        db.execute_batch("PRAGMA synchronous = NORMAL").unwrap();
+        for how in [Begin::Deferred, Begin::Immediate] {
+            let tx = db.transaction(how).unwrap();
+            assert_eq!(level(&tx), 2, "a durable transaction runs with FULL");
+        }
     }
 
     #[test]
