@@ -154,9 +154,7 @@ enum Conn {
 /// One connection to the database.
 pub struct Db {
     conn: Conn,
-    /// Whether commits wait until they are on disk ([`Db::set_durable`]):
-    /// each transaction is begun with it, whatever the connection's
-    /// session was left with.
+    /// Whether commits wait for the disk ([`Db::set_durable`]).
     durable: std::cell::Cell<bool>,
 }
 
@@ -498,15 +496,11 @@ impl Db {
 
     /// Whether a commit waits until it is on disk (the default; the page
     /// commit before a move must). Off, a crash may lose the last commits
-    /// but never corrupts: for writes that are safe to repeat.
-    ///
-    /// Every transaction is begun with the level asked for here, so a
-    /// failure to set it back (or a connection that came back with
-    /// another) can never leave a page commit waiting for nothing. On
-    /// PostgreSQL the level is the transaction's own (`SET LOCAL`), never
-    /// the session's: a pooled connection hands nothing on to its next
-    /// user, and a server whose default is off still makes these commits
-    /// durable.
+    /// but never corrupts: for writes that are safe to repeat. Each
+    /// transaction is begun with it, so no failure to set it back can
+    /// leave a page commit undurable; on PostgreSQL it is the
+    /// transaction's own (`SET LOCAL`), so a pooled connection hands
+    /// nothing on and a server whose default is off still waits.
     pub fn set_durable(&self, durable: bool) -> DbResult<()> {
         self.durable.set(durable);
         match &self.conn {
@@ -558,8 +552,7 @@ impl Db {
     }
 }
 
-/// SQLite's `synchronous` level for commits that wait for the disk or not
-/// (in write-ahead-log mode NORMAL still never corrupts).
+/// SQLite's `synchronous` level for commits that wait for the disk or not.
 fn sqlite_sync(durable: bool) -> &'static str {
     if durable { "FULL" } else { "NORMAL" }
 }
